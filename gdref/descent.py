@@ -137,6 +137,8 @@ def descend(
         return objective(theta, data[0][rows], data[1][rows])
 
     params = as_float_tree(params)
+    for leaf in tree_leaves(params):
+        require_finite(leaf, "params")
     state = optimizer.init(params)
     trace = Trace(params=params, params_history=[params] if record_params else [])
 

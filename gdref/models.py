@@ -41,7 +41,14 @@ def _predict_inputs(X: object, W: object, b: object) -> tuple[np.ndarray, np.nda
 def linear_predict(X: object, W: object, b: float) -> np.ndarray:
     """ŷ = XW + b, shape (m,)."""
     X, W, b = _predict_inputs(X, W, b)
-    return finite_logits(X @ W + b)
+    return _logits(X, W, b)
+
+
+def _logits(X: np.ndarray, W: np.ndarray, b: float) -> np.ndarray:
+    """z = XW + b, raising ValueError (not a NumPy warning) when X holds NaN or inf."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        z = X @ W + b
+    return finite_logits(z)
 
 
 def _backprop_z(X: np.ndarray, dz: np.ndarray) -> tuple[np.ndarray, float]:
@@ -56,20 +63,20 @@ def _backprop_z(X: np.ndarray, dz: np.ndarray) -> tuple[np.ndarray, float]:
 def linear_loss(X: object, y: object, W: object, b: float) -> float:
     """J(W, b) = 1/(2m) Σ (xᵢ·W + b − yᵢ)²."""
     X, y, W, b = check_design(X, y, W, b)
-    return mse(finite_logits(X @ W + b), y)
+    return mse(_logits(X, W, b), y)
 
 
 def linear_grads(X: object, y: object, W: object, b: float) -> tuple[np.ndarray, float]:
     """dW = 1/m Xᵀ(ŷ − y),  db = 1/m Σ (ŷ − y)."""
     X, y, W, b = check_design(X, y, W, b)
-    dz = (finite_logits(X @ W + b) - y) / X.shape[0]
+    dz = (_logits(X, W, b) - y) / X.shape[0]
     return _backprop_z(X, dz)
 
 
 def logistic_predict_proba(X: object, W: object, b: float) -> np.ndarray:
     """ŷ = σ(XW + b) = P(y = 1 | x), shape (m,)."""
     X, W, b = _predict_inputs(X, W, b)
-    return sigmoid(finite_logits(X @ W + b))
+    return sigmoid(_logits(X, W, b))
 
 
 def logistic_predict(X: object, W: object, b: float, threshold: float = 0.5) -> np.ndarray:
@@ -91,7 +98,7 @@ def logistic_loss(X: object, y: object, W: object, b: float, l2: float = 0.0) ->
     """
     X, y, W, b = check_design(X, y, W, b)
     l2 = _check_l2(l2)
-    return bce_with_logits(finite_logits(X @ W + b), y) + 0.5 * l2 * float(W @ W)
+    return bce_with_logits(_logits(X, W, b), y) + 0.5 * l2 * float(W @ W)
 
 
 def logistic_grads(
@@ -100,7 +107,7 @@ def logistic_grads(
     """dJ/dz = (σ(z) − y)/m,  dW = Xᵀ dJ/dz + λW,  db = Σ dJ/dz."""
     X, y, W, b = check_design(X, y, W, b)
     l2 = _check_l2(l2)
-    dz = (sigmoid(finite_logits(X @ W + b)) - y) / X.shape[0]
+    dz = (sigmoid(_logits(X, W, b)) - y) / X.shape[0]
     dW, db = _backprop_z(X, dz)
     return dW + l2 * W, db
 
@@ -108,13 +115,13 @@ def logistic_grads(
 def sign_perceptron_predict(X: object, W: object, b: float) -> np.ndarray:
     """ŷ = sign(XW + b) ∈ {−1, 0, +1}."""
     X, W, b = _predict_inputs(X, W, b)
-    return sign(finite_logits(X @ W + b))
+    return sign(_logits(X, W, b))
 
 
 def sign_perceptron_loss(X: object, y: object, W: object, b: float) -> float:
     """J = 1/(2m) Σ (sign(xᵢ·W + b) − yᵢ)², labels yᵢ ∈ {−1, +1}."""
     X, y, W, b = check_design(X, y, W, b)
-    return mse(sign(finite_logits(X @ W + b)), y)
+    return mse(sign(_logits(X, W, b)), y)
 
 
 def sign_perceptron_grads(X: object, y: object, W: object, b: float) -> tuple[np.ndarray, float]:
@@ -127,7 +134,7 @@ def sign_perceptron_grads(X: object, y: object, W: object, b: float) -> tuple[np
     whatever the data and weights, the update W ← W − η·0 leaves W where it was.
     """
     X, y, W, b = check_design(X, y, W, b)
-    z = finite_logits(X @ W + b)
+    z = _logits(X, W, b)
     dz = (sign(z) - y) / X.shape[0] * sign_grad(z)
     return _backprop_z(X, dz)
 

@@ -29,7 +29,7 @@ import numpy as np
 
 from gdref._checks import require_in_range, require_positive
 from gdref.schedules import Schedule, as_schedule
-from gdref.tree import Tree, as_float_tree, tree_map
+from gdref.tree import Tree, as_float_tree, require_matching, tree_map
 
 
 class Optimizer(NamedTuple):
@@ -68,6 +68,12 @@ def _rate(schedule: Schedule, count: int) -> float:
     return eta
 
 
+def _checked(params: Tree, grads: Tree) -> tuple[Tree, Tree]:
+    params, grads = as_float_tree(params), as_float_tree(grads, "grads")
+    require_matching(params, grads)
+    return params, grads
+
+
 def _zeros_like(params: Tree) -> Tree:
     return tree_map(np.zeros_like, as_float_tree(params))
 
@@ -82,7 +88,7 @@ def sgd(lr: float | Schedule) -> Optimizer:
 
     def step(params: Tree, grads: Tree, state: SGDState) -> tuple[Tree, SGDState]:
         eta = _rate(schedule, state.count)
-        params, grads = as_float_tree(params), as_float_tree(grads, "grads")
+        params, grads = _checked(params, grads)
         new_params = tree_map(lambda theta, g: theta - eta * g, params, grads)
         return new_params, SGDState(count=state.count + 1)
 
@@ -109,7 +115,7 @@ def momentum(
 
     def step(params: Tree, grads: Tree, state: MomentumState) -> tuple[Tree, MomentumState]:
         eta = _rate(schedule, state.count)
-        params, grads = as_float_tree(params), as_float_tree(grads, "grads")
+        params, grads = _checked(params, grads)
         if form == "pytorch":
             velocity = tree_map(lambda v, g: beta * v + g, state.velocity, grads)
             if nesterov:
@@ -155,7 +161,7 @@ def adam(
     def step(params: Tree, grads: Tree, state: AdamState) -> tuple[Tree, AdamState]:
         eta = _rate(schedule, state.count)
         t = state.count + 1
-        params, grads = as_float_tree(params), as_float_tree(grads, "grads")
+        params, grads = _checked(params, grads)
         m = tree_map(lambda m_, g: b1 * m_ + (1.0 - b1) * g, state.m, grads)
         v = tree_map(lambda v_, g: b2 * v_ + (1.0 - b2) * g * g, state.v, grads)
 

@@ -83,3 +83,17 @@ def _describe(value: Any) -> str:
     if isinstance(value, (tuple, list)):
         return f"a {type(value).__name__} of {len(value)}"
     return f"an array of shape {np.shape(value)}"
+
+
+def require_matching(params: Tree, grads: Tree) -> None:
+    """Raise ValueError unless ``grads`` has the structure of ``params`` and leaf shapes equal
+    (NumPy would otherwise broadcast a length-1 gradient over a whole weight vector)."""
+    tree_map(lambda p, g: None, params, grads)  # same structure, or a ValueError
+    pairs = zip(tree_paths(params), tree_leaves(params), tree_leaves(grads), strict=True)
+    for path, p, g in pairs:
+        if np.shape(p) != np.shape(g):
+            where = "" if path == "params" else path
+            raise ValueError(
+                f"grads{where} must have shape {np.shape(p)} to match params{where}; "
+                f"got {np.shape(g)}"
+            )

@@ -1,0 +1,258 @@
+"""Build Anki packages from deck sources: parse → render → identify → write.
+
+One ``.apkg`` per deck (files with the same TARGET DECK are merged), plus a manifest beside it.
+Every deck is planned completely (parsed, rendered, checked) before anything is written, and each
+file is written under a temporary name and renamed into place, so a bad source leaves no package
+behind — not even a partial one.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from importlib import resources
+from pathlib import Path
+
+from decks.apkg import PackagedNote, write_apkg
+from decks.computed import COMPUTED_DECK, computed_notes
+from decks.errors import DeckError
+from decks.identity import (
+    Candidate,
+    Diff,
+    Manifest,
+    assign,
+    build_time,
+    content_hash,
+    model_mods,
+    note_guid,
+)
+from decks.notetypes import deck_id, note_types
+from decks.parser import CLOZE_MARKER, SourceFile, SourceNote, parse_file, section_tag
+from decks.render import plain_text, render_markdown
+
+DESCRIPTION = "Built by gdkit from Markdown notes; worked examples computed by gdref."
+
+
+def default_source() -> Path:
+    """The week-2 deck source shipped inside the package (decks/week02.md)."""
+    return Path(str(resources.files("decks").joinpath("week02.md")))
+
+
+def package_stem(deck: str) -> str:
+    """``NeuralComputation::Week-02`` → ``NeuralComputation-Week-02``."""
+    parts = []
+    for part in deck.split("::"):
+        parts.append("".join(c if c.isalnum() or c in "-_." else "_" for c in part.strip()))
+    return "-".join(parts)
+
+
+@dataclass(frozen=True)
+class RenderedNote:
+    guid: str
+    kind: str
+    fields: tuple[str, str, str]
+    tags: tuple[str, ...]
+    media: dict[str, bytes]
+    question: str
+    origin: str
+    cards: int
+
+
+@dataclass
+class DeckBuild:
+    """Everything about one deck's build; ``write()`` puts it on disk."""
+
+    deck: str
+    deck_id: int
+    package_path: Path
+    manifest_path: Path
+    notes: list[PackagedNote]
+    manifest: Manifest
+    diff: Diff
+    media: dict[str, bytes]
+    model_mods: dict[str, int]
+    card_count: int
+
+    @property
+    def note_count(self) -> int:
+        return len(self.notes)
+
+    def write(self) -> None:
+        self.package_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp_package = self.package_path.with_name(f".{self.package_path.name}.{os.getpid()}.tmp")
+        tmp_manifest = self.manifest_path.with_name(
+            f".{self.manifest_path.name}.{os.getpid()}.tmp"
+        )
+        try:
+            write_apkg(
+                tmp_package,
+                deck_name=self.deck,
+                deck_id=self.deck_id,
+                description=DESCRIPTION,
+                notes=self.notes,
+                note_types=note_types(),
+                model_mods=self.model_mods,
+                media=self.media,
+            )
+            tmp_manifest.write_text(self.manifest.to_json(), encoding="utf-8")
+            os.replace(tmp_package, self.package_path)
+            os.replace(tmp_manifest, self.manifest_path)
+        finally:
+            for tmp in (tmp_package, tmp_manifest):
+                if tmp.exists():
+                    tmp.unlink()
+
+
+def _section_html(section: str, note: SourceNote) -> str:
+    if not section:
+        return ""
+    html = render_markdown(section, file=note.file, first_line=note.line).html
+    return html.removeprefix("<p>").removesuffix("</p>")
+
+
+def render_note(note: SourceNote, deck: str) -> RenderedNote:
+    """Render a source note's fields to HTML and collect its media."""
+    cloze = note.kind == "cloze"
+    rendered = [
+        render_markdown(
+            f.text, file=note.file, first_line=f.line, cloze=cloze, base_dir=note.base_dir
+        )
+        if f.text
+        else None
+        for f in note.fields
+    ]
+    media: dict[str, bytes] = dict(note.media)
+    for part in rendered:
+        if part is None:
+            continue
+        for name, path in part.media.items():
+            try:
+                media[name] = path.read_bytes()
+            except OSError as exc:
+                raise DeckError(note.file, note.line, f"cannot read image {path}: {exc}") from None
+    fields = (
+        rendered[0].html if rendered[0] else "",
+        rendered[1].html if rendered[1] else "",
+        _section_html(note.section, note),
+    )
+    if cloze:
+        numbers = {int(m.group(1)) for m in CLOZE_MARKER.finditer(fields[0])}
+        if not numbers:
+            raise DeckError(note.file, note.line, "cloze note without a {{c1::…}} deletion")
+        if max(numbers) >= 100 or min(numbers) < 1:
+            raise DeckError(note.file, note.line, "cloze numbers must be between c1 and c99")
+        cards = len(numbers)
+    else:
+        cards = 2 if note.kind == "reversed" else 1
+    return RenderedNote(
+        guid=note_guid(deck, note.key),
+        kind=note.kind,
+        fields=fields,
+        tags=note.tags,
+        media=media,
+        question=plain_text(note.fields[0].text)[:200],
+        origin=f"{Path(note.file).name}:{note.line}" if note.line else Path(note.file).name,
+        cards=cards,
+    )
+
+
+def _computed_for(source: SourceFile, figures: bool) -> list[SourceNote]:
+    notes = computed_notes(figures=figures)
+    return [
+        replace(
+            n,
+            tags=tuple(source.file_tags) + (section_tag(source.tag_prefix, n.section),),
+        )
+        for n in notes
+    ]
+
+
+def plan(
+    sources: list[Path], out_dir: Path, *, figures: bool = True, now: int | None = None
+) -> list[DeckBuild]:
+    """Parse, render and identify every deck; nothing is written. Raises DeckError."""
+    if not sources:
+        sources = [default_source()]
+    parsed = [parse_file(path) for path in sources]
+    by_deck: dict[str, list[SourceFile]] = {}
+    for source in parsed:
+        by_deck.setdefault(source.deck, []).append(source)
+    now = build_time() if now is None else now
+    types = note_types()
+    builds = []
+    for deck, files in by_deck.items():
+        source_notes = [n for f in files for n in f.notes]
+        if deck == COMPUTED_DECK:
+            source_notes += _computed_for(files[0], figures)
+        seen: dict[str, str] = {}
+        rendered: list[RenderedNote] = []
+        media: dict[str, bytes] = {}
+        for note in source_notes:
+            r = render_note(note, deck)
+            if r.guid in seen:
+                what = "id" if note.key.startswith("id:") else "question"
+                raise DeckError(
+                    note.file, note.line,
+                    f"duplicate {what} in deck {deck!r} (first at {seen[r.guid]})",
+                )
+            seen[r.guid] = f"{note.file}:{note.line}"
+            for name, data in r.media.items():
+                if name in media and media[name] != data:
+                    raise DeckError(
+                        note.file, note.line, f"two different media files are named {name!r}"
+                    )
+                media[name] = data
+            rendered.append(r)
+
+        stem = package_stem(deck)
+        package_path = out_dir / f"{stem}.apkg"
+        manifest_path = out_dir / f"{stem}.manifest.json"
+        previous = Manifest.load(manifest_path)
+        if previous is not None and previous.deck != deck:
+            previous = None
+        candidates = [
+            Candidate(r.guid, content_hash(r.kind, r.fields, r.tags, r.media), r.question, r.origin)
+            for r in rendered
+        ]
+        records, diff = assign(candidates, previous, now)
+        models = model_mods(
+            {kind: nt.content_hash() for kind, nt in types.items()}, previous, now
+        )
+        notes = [
+            PackagedNote(rec.note_id, r.guid, r.kind, r.fields, r.tags, rec.mod, position)
+            for position, (rec, r) in enumerate(zip(records, rendered, strict=True))
+        ]
+        manifest = Manifest(
+            deck, deck_id(deck), package_path.name, {rec.guid: rec for rec in records}, models
+        )
+        builds.append(
+            DeckBuild(
+                deck=deck,
+                deck_id=deck_id(deck),
+                package_path=package_path,
+                manifest_path=manifest_path,
+                notes=notes,
+                manifest=manifest,
+                diff=diff,
+                media=media,
+                model_mods={kind: int(m["mod"]) for kind, m in models.items()},
+                card_count=sum(r.cards for r in rendered),
+            )
+        )
+    return builds
+
+
+def build(
+    sources: list[Path],
+    out_dir: Path,
+    *,
+    figures: bool = True,
+    dry_run: bool = False,
+    now: int | None = None,
+) -> list[DeckBuild]:
+    """Plan every deck, then (unless ``dry_run``) write each package and its manifest."""
+    builds = plan(sources, out_dir, figures=figures, now=now)
+    if not dry_run:
+        for deck_build in builds:
+            deck_build.write()
+    return builds

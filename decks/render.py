@@ -1,0 +1,175 @@
+"""Markdown → Anki field HTML, with a real Markdown parser (markdown-it-py and its plugins).
+
+- CommonMark plus GFM tables and strikethrough; raw HTML is allowed (Anki fields are HTML).
+- Math: ``$…$`` → ``\\(…\\)`` and ``$$…$$`` → ``\\[…\\]`` (MathJax delimiters that Anki renders),
+  parsed by mdit-py-plugins' dollarmath rule; inside math ``<``, ``>`` and ``&`` are escaped so the
+  field stays valid HTML (MathJax reads the decoded text).
+- In a cloze note, ``}}`` and ``::`` inside math would end the cloze or start its hint early;
+  they are written ``} }`` and ``: :``, which TeX renders identically (spaces are ignored in
+  math mode).
+- A ``$`` the parser could not pair (left in plain text) is an error: write ``\\$`` for a dollar.
+- Local images ``![alt](file.png)`` are looked up relative to the note's folder, added to the
+  package's media and referenced by their file name.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+
+from decks.errors import DeckError
+
+
+def _make_parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": True})
+    md.enable(["table", "strikethrough"])
+    # Keep escaped characters (``\\$``) as their own tokens so that a stray ``$`` can be told
+    # apart from an escaped one.
+    md.disable("text_join")
+    md.use(dollarmath_plugin, allow_space=True, allow_digits=True, double_inline=True)
+    return md
+
+
+_MD = _make_parser()
+
+
+def parser() -> MarkdownIt:
+    """The shared markdown-it instance (its block tokens also drive the note-source parser)."""
+    return _MD
+
+
+def escape_math(tex: str, *, cloze: bool) -> str:
+    """Escape TeX for an HTML field; in cloze notes also break up ``}}`` and ``::``."""
+    if cloze:
+        while "}}" in tex:
+            tex = tex.replace("}}", "} }")
+        while "::" in tex:
+            tex = tex.replace("::", ": :")
+    return html.escape(tex, quote=False)
+
+
+@dataclass
+class Rendered:
+    """HTML of one field and the local media files it references (name → path)."""
+
+    html: str
+    media: dict[str, Path] = field(default_factory=dict)
+
+
+def _is_local(src: str) -> bool:
+    lowered = src.lower()
+    return not (
+        "://" in lowered
+        or lowered.startswith(("data:", "/", "#", "mailto:"))
+        or src.strip() == ""
+    )
+
+
+def _check_and_collect(
+    tokens: list[Token], text: str, file: str, first_line: int, base_dir: Path | None
+) -> dict[str, Path]:
+    """Raise on a stray ``$``; resolve local images (rewriting their src to the bare name)."""
+    media: dict[str, Path] = {}
+    lines = text.split("\n")
+    for block in tokens:
+        if block.type != "inline" or block.children is None:
+            continue
+        start = block.map[0] if block.map else 0
+        for child in block.children:
+            if child.type == "text" and "$" in child.content:
+                line = start
+                for offset, source_line in enumerate(lines[start : (block.map or [0, 1])[1]]):
+                    if "$" in source_line:
+                        line = start + offset
+                        break
+                raise DeckError(
+                    file,
+                    first_line + line,
+                    "unbalanced $: a math span is opened and never closed "
+                    "(write \\$ for a literal dollar sign)",
+                )
+            if child.type == "image":
+                src = str(child.attrs.get("src", ""))
+                if not _is_local(src):
+                    continue
+                if base_dir is None:
+                    raise DeckError(
+                        file, first_line + start, f"image {src!r}: no folder to look in"
+                    )
+                path = (base_dir / unquote(src)).resolve()
+                if not path.is_file():
+                    raise DeckError(file, first_line + start, f"image {src!r} not found at {path}")
+                name = path.name
+                if name in media and media[name] != path:
+                    raise DeckError(
+                        file, first_line + start, f"two different images are named {name!r}"
+                    )
+                media[name] = path
+                child.attrs["src"] = name
+    return media
+
+
+def _math_inline(self, tokens: list[Token], idx: int, options, env: dict) -> str:
+    return "\\(" + escape_math(tokens[idx].content.strip(), cloze=env["cloze"]) + "\\)"
+
+
+def _math_display(self, tokens: list[Token], idx: int, options, env: dict) -> str:
+    tex = escape_math(tokens[idx].content.strip(), cloze=env["cloze"])
+    if tokens[idx].block:
+        return '<div class="math-display">\\[' + tex + "\\]</div>\n"
+    return "\\[" + tex + "\\]"
+
+
+def _text_special(self, tokens: list[Token], idx: int, options, env: dict) -> str:
+    return html.escape(tokens[idx].content, quote=False)
+
+
+for _name, _rule in {
+    "math_inline": _math_inline,
+    "math_inline_double": _math_display,
+    "math_block": _math_display,
+    "math_block_label": _math_display,
+    "text_special": _text_special,
+}.items():
+    _MD.add_render_rule(_name, _rule)
+
+
+def render_markdown(
+    text: str,
+    *,
+    file: str = "<string>",
+    first_line: int = 1,
+    cloze: bool = False,
+    base_dir: Path | None = None,
+) -> Rendered:
+    """Render one field's Markdown to HTML.
+
+    ``first_line`` is the 1-based source line of ``text``'s first line, for error messages.
+    Raises :class:`DeckError` for an unbalanced ``$`` or a missing local image.
+    """
+    tokens = _MD.parse(text)
+    media = _check_and_collect(tokens, text, file, first_line, base_dir)
+    env = {"cloze": cloze}
+    return Rendered(_MD.renderer.render(tokens, _MD.options, env).strip(), media)
+
+
+def plain_text(markdown_text: str) -> str:
+    """The text of a Markdown snippet without markup (math kept as its TeX), one line."""
+    parts: list[str] = []
+    for block in _MD.parse(markdown_text):
+        for child in block.children or []:
+            if child.type in ("text", "text_special", "code_inline"):
+                parts.append(child.content)
+            elif child.type.startswith("math_inline"):
+                parts.append(child.content)
+            elif child.type in ("softbreak", "hardbreak"):
+                parts.append(" ")
+        if block.type == "math_block":
+            parts.append(block.content)
+    return " ".join("".join(parts).split())

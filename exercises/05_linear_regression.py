@@ -1,0 +1,81 @@
+"""Exercise 05 — Linear regression by gradient descent (commute times).
+
+The story
+---------
+You logged how far you travelled (km) and how long the commute took (minutes). Fit a straight
+line ŷ = w·distance + b by gradient descent on the mean squared error. The same code works for
+any number of features n.
+
+Shapes and notation (used throughout gdkit)
+-------------------------------------------
+    X : (m, n)   one example per row, one feature per column
+    y : (m,)     targets
+    W : (n,)     weights
+    b : float    bias
+    ŷ = X W + b                          predictions, shape (m,)
+
+The loss and its gradient
+-------------------------
+    J(W, b) = 1/(2m) Σᵢ (ŷᵢ − yᵢ)²        (the ½ is for convenience: it cancels the 2 below)
+
+    ∂J/∂ŷᵢ = (ŷᵢ − yᵢ) / m
+    ∂J/∂W  = Xᵀ (ŷ − y) / m              shape (n,)
+    ∂J/∂b  = Σᵢ (ŷᵢ − yᵢ) / m            a float
+
+(Note: some texts store X as (n, m), one example per *column*, and write dW = (ŷ − y) Xᵀ / m.
+Here X is (m, n), so it is Xᵀ (ŷ − y) / m. PyTorch's MSELoss has no ½, so its gradient is twice
+ours.)
+
+Full-batch gradient descent with learning rate α repeats, using the gradient at the *current*
+(W, b) for both updates:
+
+    W ← W − α ∂J/∂W
+    b ← b − α ∂J/∂b
+
+What to write
+-------------
+    predict(X, W, b) -> np.ndarray (m,)
+    mse_loss(X, y, W, b) -> float                      J(W, b) with the 1/(2m) factor
+    gradients(X, y, W, b) -> (dW: np.ndarray (n,), db: float)
+    fit(X, y, W0, b0, lr, steps) -> (W: np.ndarray (n,), b: float, losses: np.ndarray (steps,))
+        Run exactly ``steps`` full-batch updates from (W0, b0). ``losses[k]`` is the loss J at
+        the parameters *before* update k (so losses[0] = mse_loss(X, y, W0, b0)). Do not modify
+        W0 in place.
+
+Worked example (check yourself): X = [[1], [2]], y = [1, 3], W = [0], b = 0 → ŷ = [0, 0],
+J = (1 + 9) / 4 = 2.5, dW = [(−1·1 − 3·2) / 2] = [−3.5], db = (−1 − 3) / 2 = −2.
+
+Use only NumPy and the standard library. Check your work with
+
+    grade -e linear_regression
+
+(`grade --hint linear_regression` gives a hint, `grade --watch` re-grades every time you save.)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def predict(X: np.ndarray, W: np.ndarray, b: float) -> np.ndarray:
+    """ŷ = X W + b, shape (m,)."""
+    raise NotImplementedError("predict is not written yet")
+
+
+def mse_loss(X: np.ndarray, y: np.ndarray, W: np.ndarray, b: float) -> float:
+    """J(W, b) = 1/(2m) Σ (ŷᵢ − yᵢ)²."""
+    raise NotImplementedError("mse_loss is not written yet")
+
+
+def gradients(
+    X: np.ndarray, y: np.ndarray, W: np.ndarray, b: float
+) -> tuple[np.ndarray, float]:
+    """(∂J/∂W, ∂J/∂b) = (Xᵀ(ŷ − y)/m, Σ(ŷ − y)/m)."""
+    raise NotImplementedError("gradients is not written yet")
+
+
+def fit(
+    X: np.ndarray, y: np.ndarray, W0: np.ndarray, b0: float, lr: float, steps: int
+) -> tuple[np.ndarray, float, np.ndarray]:
+    """Full-batch gradient descent: returns (W, b, losses) with losses[k] = J before update k."""
+    raise NotImplementedError("fit is not written yet")

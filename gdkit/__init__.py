@@ -1,0 +1,1 @@
+"""gdkit: the command-line umbrella over gdref, the grader and the deck generator."""

@@ -1,0 +1,270 @@
+"""Checks for exercise 11: gradient checking with central differences and relative error."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gdref import gradcheck, models
+from grader.framework import Exercise, Mistake, check, expect, expect_close
+
+_CENTRAL = (
+    "        w[i] = old - eps\n"
+    "        f_minus = f(w)\n"
+    "        w[i] = old\n"
+    "        grad[i] = (f_plus - f_minus) / (2 * eps)\n"
+)
+
+EXERCISE = Exercise(
+    name="gradient_check",
+    order=11,
+    file="11_gradient_check.py",
+    title="Gradient checking with central differences",
+    summary="Estimate a gradient by central differences, compare it with an analytic one by "
+    "CS231n's relative error, and point at the worst component.",
+    hints=(
+        "Central difference: (f(w + h eᵢ) − f(w − h eᵢ)) / (2h), one component at a time.",
+        "Put w[i] back to its old value before moving to the next component.",
+        "np.ndindex(w.shape) walks every index of an array of any shape.",
+        "relative error: max of |a − b| / max(1e-8, |a| + |b|), element-wise first.",
+        "worst_component: np.unravel_index(np.argmax(errors), errors.shape), as a tuple of ints.",
+    ),
+    mistakes=(
+        Mistake(
+            id="forward_difference",
+            message="You used the one-sided forward difference (f(w + h) − f(w))/h; its error "
+            "shrinks only like h, the central difference's like h².",
+            hint="Evaluate f at w + h eᵢ and at w − h eᵢ and divide the difference by 2h.",
+            mutant=[
+                (
+                    _CENTRAL,
+                    "        w[i] = old\n"
+                    "        f_minus = f(w)\n"
+                    "        grad[i] = (f_plus - f_minus) / eps\n",
+                )
+            ],
+        ),
+        Mistake(
+            id="divided_by_h",
+            message="Your central difference is twice too large: the two points are 2h apart, "
+            "so divide by 2h, not h.",
+            hint="(f(w + h eᵢ) − f(w − h eᵢ)) / (2 * eps).",
+            mutant=[("/ (2 * eps)", "/ eps")],
+        ),
+        Mistake(
+            id="not_restored",
+            message="You do not put each component back after nudging it, so later components "
+            "are measured at a shifted point.",
+            hint="After evaluating f(w − h eᵢ), set w[i] back to its old value.",
+            mutant=[("        w[i] = old\n", "")],
+        ),
+        Mistake(
+            id="no_floor",
+            message="Your relative error divides by |a| + |b| without the 1e-8 floor, which "
+            "gives nan (0/0) where both gradients are 0.",
+            hint="Divide by np.maximum(1e-8, np.abs(a) + np.abs(b)).",
+            mutant=[
+                (
+                    "    denominator = np.maximum(1e-8, np.abs(a) + np.abs(b))\n",
+                    "    denominator = np.abs(a) + np.abs(b)\n",
+                )
+            ],
+        ),
+        Mistake(
+            id="max_denominator",
+            message="You divided by max(|a|, |b|); CS231n's relative error (used here) divides "
+            "by |a| + |b| (with a 1e-8 floor).",
+            hint="denominator = np.maximum(1e-8, np.abs(a) + np.abs(b)).",
+            mutant=[
+                (
+                    "    denominator = np.maximum(1e-8, np.abs(a) + np.abs(b))\n",
+                    "    denominator = np.maximum(1e-8, np.maximum(np.abs(a), np.abs(b)))\n",
+                )
+            ],
+        ),
+        Mistake(
+            id="mean_not_max",
+            message="You averaged the element-wise relative errors; a gradient check reports "
+            "the worst one (the maximum), so one wrong component cannot hide.",
+            hint="Use np.max over the element-wise errors.",
+            mutant=[
+                (
+                    "    return float(np.max(numerator / denominator))\n",
+                    "    return float(np.mean(numerator / denominator))\n",
+                )
+            ],
+        ),
+        Mistake(
+            id="worst_by_absolute_error",
+            message="Your worst_component picks the largest absolute difference |a − b|; it "
+            "should pick the largest relative error.",
+            hint="Rank components by |a − b| / max(1e-8, |a| + |b|).",
+            mutant=[
+                (
+                    "    err = np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))\n",
+                    "    err = np.abs(a - b)\n",
+                )
+            ],
+        ),
+    ),
+)
+
+
+# ---- functions the learner's numerical_gradient is called with (they run here, as callbacks) --
+
+def cubic(w: np.ndarray) -> float:
+    """f(w) = Σ wᵢ³ + Σ wᵢ wᵢ₊₁: curved, so forward differences are visibly off."""
+    w = np.asarray(w, dtype=float).reshape(-1)
+    return float(np.sum(w**3) + np.sum(w[:-1] * w[1:]))
+
+
+def wavy(W: np.ndarray) -> float:
+    """f(W) = Σ sin(Wᵢⱼ)·(i + 2j + 1) + ‖W‖², for matrix-shaped parameters."""
+    W = np.asarray(W, dtype=float)
+    weights = np.add.outer(np.arange(W.shape[0]), 2 * np.arange(W.shape[1])) + 1.0
+    return float(np.sum(np.sin(W) * weights) + np.sum(W * W))
+
+
+def forward_difference(f, w, eps) -> np.ndarray:
+    w = np.array(w, dtype=float)
+    grad = np.zeros_like(w)
+    base = f(w.copy())
+    for i in np.ndindex(w.shape):
+        shifted = w.copy()
+        shifted[i] += eps
+        grad[i] = (f(shifted) - base) / eps
+    return grad
+
+
+def never_restored(f, w, eps) -> np.ndarray:
+    """Central differences where each component is left at w − h after its turn."""
+    w = np.array(w, dtype=float)
+    grad = np.zeros_like(w)
+    for i in np.ndindex(w.shape):
+        old = w[i]
+        plus = w.copy()
+        plus[i] = old + eps
+        w[i] = old - eps
+        grad[i] = (f(plus) - f(w.copy())) / (2 * eps)
+    return grad
+
+
+def gradient_mistakes(f, w, eps) -> dict[str, np.ndarray]:
+    return {
+        "forward_difference": forward_difference(f, w, eps),
+        "divided_by_h": 2.0 * gradcheck.numerical_gradient(f, w, eps),
+        "not_restored": never_restored(f, w, eps),
+    }
+
+
+def elementwise(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """gdref's relative error of each component on its own."""
+    return np.array([gradcheck.rel_error(x, y) for x, y in zip(a.reshape(-1), b.reshape(-1),
+                                                                 strict=True)]).reshape(a.shape)
+
+
+def relative_mistakes(a: np.ndarray, b: np.ndarray) -> dict[str, float]:
+    with np.errstate(all="ignore"):
+        no_floor = float(np.max(np.abs(a - b) / (np.abs(a) + np.abs(b))))
+        by_max = float(np.max(np.abs(a - b) / np.maximum(1e-8, np.maximum(np.abs(a), np.abs(b)))))
+    return {
+        "no_floor": no_floor,
+        "max_denominator": by_max,
+        "mean_not_max": float(np.mean(elementwise(a, b))),
+    }
+
+
+def worst_index(a: np.ndarray, b: np.ndarray) -> tuple[int, ...]:
+    errors = elementwise(a, b)
+    return tuple(int(i) for i in np.unravel_index(int(np.argmax(errors)), errors.shape))
+
+
+GRADIENT_MISTAKES = ["forward_difference", "divided_by_h", "not_restored"]
+RELATIVE_MISTAKES = ["no_floor", "max_denominator", "mean_not_max"]
+
+
+@check(2, mistakes=GRADIENT_MISTAKES)
+def test_numerical_gradient_vector(student, rng):
+    """numerical_gradient of f(w) = Σ wᵢ³ + Σ wᵢwᵢ₊₁ at the worked point and random points."""
+    for w, eps in [(np.array([1.0, 2.0]), 1e-3), (rng.normal(size=5), 1e-3),
+                   (rng.normal(size=4), 1e-5)]:
+        expect_close(student.numerical_gradient(cubic, w, eps),
+                     gradcheck.numerical_gradient(cubic, w, eps),
+                     what=f"numerical_gradient(f, {np.array2string(w, precision=3)}, eps={eps:g})",
+                     mistakes=gradient_mistakes(cubic, w, eps), rtol=1e-6)
+
+
+@check(1, mistakes=GRADIENT_MISTAKES)
+def test_numerical_gradient_matrix(student, rng):
+    """numerical_gradient for matrix-shaped parameters (every index of a 3×2 array)."""
+    W = rng.normal(size=(3, 2))
+    expect_close(student.numerical_gradient(wavy, W, 1e-4),
+                 gradcheck.numerical_gradient(wavy, W, 1e-4),
+                 what="numerical_gradient(f, <3×2 array>, eps=1e-4)",
+                 mistakes=gradient_mistakes(wavy, W, 1e-4), rtol=1e-6)
+
+
+@check(2, mistakes=RELATIVE_MISTAKES)
+def test_relative_error(student, rng):
+    """relative_error: max over components of |a − b| / max(1e-8, |a| + |b|), zeros included."""
+    a = rng.normal(size=6)
+    cases = [
+        (np.array([3.0, 12.0]), np.array([3.000001, 12.000001])),
+        (np.array([0.0, 1.0, -2.0]), np.array([0.0, 1.1, -2.0])),  # a 0/0 component
+        (a, a * (1 + 1e-3 * rng.normal(size=6))),
+        (rng.normal(size=(2, 3)), rng.normal(size=(2, 3))),
+    ]
+    for a, b in cases:
+        expect_close(student.relative_error(a, b), gradcheck.rel_error(a, b),
+                     what=f"relative_error({np.array2string(a, precision=4)}, "
+                     f"{np.array2string(b, precision=4)})",
+                     mistakes=relative_mistakes(a, b))
+
+
+@check(1, mistakes=["worst_by_absolute_error"])
+def test_worst_component(student, rng):
+    """worst_component: the index of the largest relative (not absolute) error."""
+    cases = [
+        # absolute differences 1.0 and 0.1, but relative errors 0.005 and 0.5
+        (np.array([100.0, 0.1, 5.0]), np.array([99.0, 0.0, 5.0])),
+        (rng.normal(size=(3, 4)), rng.normal(size=(3, 4))),
+    ]
+    for a, b in cases:
+        with np.errstate(all="ignore"):
+            by_absolute = np.unravel_index(int(np.argmax(np.abs(a - b))), a.shape)
+        expect_close(student.worst_component(a, b), worst_index(a, b),
+                     what=f"worst_component(<{a.shape} array>, <{b.shape} array>)",
+                     mistakes={"worst_by_absolute_error": tuple(int(i) for i in by_absolute)})
+
+
+def logistic_f(X, y):
+    def f(theta):
+        theta = np.asarray(theta, dtype=float)
+        return models.logistic_loss(X, y, theta[:-1], float(theta[-1]))
+
+    return f
+
+
+@check(2)
+def test_check_logistic_gradient(student, rng):
+    """check_logistic_gradient passes the right gradient and points at a planted bug."""
+    X = rng.normal(size=(30, 4))
+    y = (rng.random(30) < 0.5).astype(float)
+    theta = rng.normal(size=5)
+    dW, db = models.logistic_grads(X, y, theta[:-1], float(theta[-1]))
+    right = np.append(dW, db)
+    got = student.check_logistic_gradient(X, y, theta, right, 1e-6)
+    expect(type(got) in (tuple, list) and len(got) == 2,
+           "check_logistic_gradient should return (relative error, worst index)")
+    result = gradcheck.check_gradient(logistic_f(X, y), lambda t: right, theta)
+    error = got[0]
+    expect(type(error) in (int, float) and np.isfinite(error) and error <= 1e-6,
+           f"check_logistic_gradient with the right gradient returned a relative error of "
+           f"{error!r}; a correct gradient should agree to about 1e-8 (gdref: "
+           f"{result.max_rel_error:.2e})")
+    buggy = right.copy()
+    buggy[2] = -buggy[2]  # the kind of bug a gradient check exists to catch
+    numeric = gradcheck.numerical_gradient(logistic_f(X, y), theta, 1e-6)
+    expect_close(student.check_logistic_gradient(X, y, theta, buggy, 1e-6),
+                 (gradcheck.rel_error(buggy, numeric), worst_index(buggy, numeric)),
+                 what="check_logistic_gradient with component 2 of the gradient negated",
+                 rtol=1e-5)

@@ -1,0 +1,247 @@
+"""Checks for exercise 10: learning-rate schedules, and reading a loss trace."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gdref import datasets, optim, schedules
+from gdref.descent import descend, linear_objective
+from grader.framework import Exercise, Mistake, check, expect, expect_close
+
+TOO_SMALL, ABOUT_RIGHT, TOO_LARGE = "too small", "about right", "too large"
+
+EXERCISE = Exercise(
+    name="learning_rate",
+    order=10,
+    file="10_learning_rate.py",
+    title="The learning rate: schedules and loss traces",
+    summary="Step, exponential and inverse-time decay as functions of the update index, and "
+    "telling a too-small, about-right and too-large learning rate apart from the loss trace.",
+    hints=(
+        "k counts updates from 0: the first update uses the initial rate α₀ in every schedule.",
+        "Step decay changes the rate only every step_size updates: use integer division k // s.",
+        "Inverse-time decay divides k by decay_steps: α₀ / (1 + d · k / s).",
+        "A trace with inf or nan is 'too large' — test np.isfinite first, since comparisons "
+        "with nan are always False.",
+        "Only a strict rise J_{k+1} > J_k counts as going up; equal losses are not a rise.",
+    ),
+    mistakes=(
+        Mistake(
+            id="step_off_by_one",
+            message="Your step decay changes one update too early: you used ⌊(k + 1)/s⌋ where "
+            "the k-th update (counting from 0) uses ⌊k/s⌋.",
+            hint="The first update is k = 0 and uses α₀; the rate first drops at k = step_size.",
+            mutant=[("k // step_size", "(k + 1) // step_size")],
+        ),
+        Mistake(
+            id="step_no_floor",
+            message="Your step decay decays smoothly (γ^(k/s)); it should drop in steps, "
+            "γ^⌊k/s⌋.",
+            hint="Use integer division k // step_size in the exponent.",
+            mutant=[("k // step_size", "k / step_size")],
+        ),
+        Mistake(
+            id="exponential_off_by_one",
+            message="Your exponential decay is one step ahead: you used γ^(k+1); the first "
+            "update (k = 0) uses α₀.",
+            hint="α_k = α₀ · γ^k, so α_0 = α₀.",
+            mutant=[
+                (
+                    "    return lr0 * np.power(float(gamma), np.asarray(k))\n",
+                    "    return lr0 * np.power(float(gamma), np.asarray(k) + 1)\n",
+                )
+            ],
+        ),
+        Mistake(
+            id="decay_steps_ignored",
+            message="Your inverse-time decay ignores decay_steps: α₀/(1 + d·k) instead of "
+            "α₀/(1 + d·k/s).",
+            hint="Divide k by decay_steps before multiplying by the decay rate.",
+            mutant=[
+                (
+                    "decay_rate * np.asarray(k, dtype=float) / decay_steps)",
+                    "decay_rate * np.asarray(k, dtype=float))",
+                )
+            ],
+        ),
+        Mistake(
+            id="nonfinite_not_checked",
+            message="A trace containing nan or inf did not come out as 'too large': comparisons "
+            "with nan are always False, so your tests let it through.",
+            hint="Check np.all(np.isfinite(losses)) first.",
+            mutant=[
+                (
+                    "    if not np.all(np.isfinite(J)) or np.any(np.diff(J) > 0):\n",
+                    "    if np.any(np.diff(J) > 0):\n",
+                )
+            ],
+        ),
+        Mistake(
+            id="flat_counts_as_rise",
+            message="You treated an unchanged loss (J_{k+1} = J_k) as going up; only a strict "
+            "rise means the rate is too large.",
+            hint="Use np.diff(losses) > 0, not >= 0.",
+            mutant=[("np.any(np.diff(J) > 0)", "np.any(np.diff(J) >= 0)")],
+        ),
+        Mistake(
+            id="progress_test_reversed",
+            message="Your 'too small' and 'about right' are swapped: a run whose final loss is "
+            "still above half the first one made too little progress.",
+            hint="too small ⇔ losses[-1] > 0.5 · losses[0].",
+            mutant=[("    if J[-1] > 0.5 * J[0]:\n", "    if J[-1] <= 0.5 * J[0]:\n")],
+        ),
+    ),
+)
+
+
+def values(schedule, k: np.ndarray) -> np.ndarray:
+    return np.array([schedule(int(i)) for i in k])
+
+
+def step_mistakes(lr0, step_size, gamma, k) -> dict[str, np.ndarray]:
+    return {
+        "step_off_by_one": values(schedules.step_decay(lr0, step_size, gamma), k + 1),
+        "step_no_floor": values(schedules.exponential_decay(lr0, gamma ** (1.0 / step_size)), k),
+    }
+
+
+# ---- loss traces, made by gdref runs (the label is how each run was set up) ------------------
+
+def parabola_losses(lr: float, steps: int) -> np.ndarray:
+    trace = descend(datasets.parabola_objective, 6.0, optim.sgd(lr), max_steps=steps)
+    return np.array(trace.losses)
+
+
+def commute_losses(lr: float, steps: int) -> np.ndarray:
+    X, y = datasets.commute_times()
+    trace = descend(linear_objective, (np.zeros(1), 0.0), optim.sgd(lr), X=X, y=y,
+                    max_steps=steps, divergence_factor=1e300)
+    return np.array(trace.losses)
+
+
+def labelled_traces() -> list[tuple[str, np.ndarray, str]]:
+    """(description, losses, label) from gdref runs whose learning rate is known to be
+    too small / about right / too large relative to the curvature (2 for the parabola)."""
+    return [
+        ("parabola, lr 0.001, 20 steps", parabola_losses(0.001, 20), TOO_SMALL),
+        ("parabola, lr 0.3, 10 steps", parabola_losses(0.3, 10), ABOUT_RIGHT),
+        ("parabola, lr 1.2, 10 steps", parabola_losses(1.2, 10), TOO_LARGE),
+        ("commute times, lr 1e-5, 30 steps", commute_losses(1e-5, 30), TOO_SMALL),
+        ("commute times, lr 0.005, 30 steps", commute_losses(0.005, 30), ABOUT_RIGHT),
+        ("commute times, lr 0.02, 30 steps", commute_losses(0.02, 30), TOO_LARGE),
+    ]
+
+
+def edge_traces() -> list[tuple[str, np.ndarray, str]]:
+    """Traces at the edges of the rule, built from gdref runs."""
+    diverging = commute_losses(0.02, 12)
+    return [
+        # lr 0.5 on (w − 2)² lands exactly on the minimum: the loss then stays at 0
+        ("parabola, lr 0.5 (reaches the minimum and stays)", parabola_losses(0.5, 8), ABOUT_RIGHT),
+        ("a run that overflowed to inf", np.append(diverging, np.inf), TOO_LARGE),
+        ("a run that ended in nan", np.append(parabola_losses(0.3, 6), np.nan), TOO_LARGE),
+        ("a run whose loss is nan throughout", np.full(5, np.nan), TOO_LARGE),
+    ]
+
+
+def mistaken_labels(losses: np.ndarray) -> dict[str, str]:
+    """What each catalogued classify_trace mistake says about ``losses``."""
+    J = np.asarray(losses, dtype=float)
+    finite = bool(np.all(np.isfinite(J)))
+    rises, flat_or_rises = bool(np.any(np.diff(J) > 0)), bool(np.any(np.diff(J) >= 0))
+    slow = bool(J[-1] > 0.5 * J[0])
+    return {
+        "nonfinite_not_checked": TOO_LARGE if rises else (TOO_SMALL if slow else ABOUT_RIGHT),
+        "flat_counts_as_rise": TOO_LARGE if (not finite or flat_or_rises) else (
+            TOO_SMALL if slow else ABOUT_RIGHT),
+        "progress_test_reversed": TOO_LARGE if (not finite or rises) else (
+            TOO_SMALL if J[-1] <= 0.5 * J[0] else ABOUT_RIGHT),
+    }
+
+
+def check_label(student, description: str, losses: np.ndarray, label: str) -> None:
+    got = student.classify_trace(losses)
+    if type(got) is str and got == label:
+        return
+    named = [key for key, wrong in mistaken_labels(losses).items()
+             if type(got) is str and wrong == got != label]
+    shown = np.array2string(losses, precision=3, threshold=6)
+    expect(False, f"classify_trace(<{description}: {shown}>) returned {got!r}, expected {label!r}",
+           mistake=named[0] if named else None)
+
+
+CLASSIFY_MISTAKES = ["nonfinite_not_checked", "flat_counts_as_rise", "progress_test_reversed"]
+
+
+@check(2, mistakes=["step_off_by_one", "step_no_floor"])
+def test_step_decay(student):
+    """step_decay: α₀·γ^⌊k/s⌋, the same values as PyTorch's StepLR."""
+    for lr0, step_size, gamma, count in [(0.1, 3, 0.5, 7), (0.05, 10, 0.1, 35)]:
+        k = np.arange(count)
+        expect_close(student.step_decay(lr0, step_size, gamma, k),
+                     values(schedules.step_decay(lr0, step_size, gamma), k),
+                     what=f"step_decay({lr0}, {step_size}, {gamma}, k = 0…{count - 1})",
+                     mistakes=step_mistakes(lr0, step_size, gamma, k))
+
+
+@check(1, mistakes=["exponential_off_by_one"])
+def test_exponential_decay(student):
+    """exponential_decay: α₀·γ^k, the same values as PyTorch's ExponentialLR."""
+    for lr0, gamma in [(0.1, 0.9), (1.0, 0.5)]:
+        k = np.arange(12)
+        expect_close(student.exponential_decay(lr0, gamma, k),
+                     values(schedules.exponential_decay(lr0, gamma), k),
+                     what=f"exponential_decay({lr0}, {gamma}, k = 0…11)",
+                     mistakes={"exponential_off_by_one":
+                               values(schedules.exponential_decay(lr0, gamma), k + 1)})
+
+
+@check(1, mistakes=["decay_steps_ignored"])
+def test_inverse_time_decay(student):
+    """inverse_time_decay: α₀/(1 + d·k/s) with s = 1 and s = 5."""
+    for lr0, rate, steps in [(1.0, 0.5, 1), (0.1, 0.5, 5), (0.2, 2.0, 10)]:
+        k = np.arange(15)
+        expect_close(student.inverse_time_decay(lr0, rate, steps, k),
+                     values(schedules.inverse_time_decay(lr0, rate, steps), k),
+                     what=f"inverse_time_decay({lr0}, {rate}, {steps}, k = 0…14)",
+                     mistakes={"decay_steps_ignored":
+                               values(schedules.inverse_time_decay(lr0, rate, 1), k)})
+
+
+@check(1, hidden=True, mistakes=["step_off_by_one", "step_no_floor", "exponential_off_by_one",
+                                 "decay_steps_ignored"])
+def test_schedules_random(student, rng):
+    """all three schedules at random (unsorted) step indices and random settings."""
+    k = rng.integers(0, 200, size=10)
+    lr0, gamma = float(rng.uniform(0.001, 1.0)), float(rng.uniform(0.5, 0.99))
+    step_size, rate, decay_steps = int(rng.integers(2, 30)), float(rng.uniform(0.1, 3)), int(
+        rng.integers(2, 50)
+    )
+    expect_close(student.step_decay(lr0, step_size, gamma, k),
+                 values(schedules.step_decay(lr0, step_size, gamma), k),
+                 what=f"step_decay({lr0:.3g}, {step_size}, {gamma:.3g}, k={k.tolist()})",
+                 mistakes=step_mistakes(lr0, step_size, gamma, k))
+    expect_close(student.exponential_decay(lr0, gamma, k),
+                 values(schedules.exponential_decay(lr0, gamma), k),
+                 what=f"exponential_decay({lr0:.3g}, {gamma:.3g}, k={k.tolist()})",
+                 mistakes={"exponential_off_by_one":
+                           values(schedules.exponential_decay(lr0, gamma), k + 1)})
+    expect_close(student.inverse_time_decay(lr0, rate, decay_steps, k),
+                 values(schedules.inverse_time_decay(lr0, rate, decay_steps), k),
+                 what=f"inverse_time_decay({lr0:.3g}, {rate:.3g}, {decay_steps}, k={k.tolist()})",
+                 mistakes={"decay_steps_ignored":
+                           values(schedules.inverse_time_decay(lr0, rate, 1), k)})
+
+
+@check(2, mistakes=CLASSIFY_MISTAKES)
+def test_classify_gd_runs(student):
+    """classify_trace on gradient-descent runs with too small, good and too large rates."""
+    for description, losses, label in labelled_traces():
+        check_label(student, description, losses, label)
+
+
+@check(1, mistakes=CLASSIFY_MISTAKES)
+def test_classify_edge_cases(student):
+    """classify_trace on a loss that reaches 0 and stays, and on runs ending in inf or nan."""
+    for description, losses, label in edge_traces():
+        check_label(student, description, losses, label)

@@ -1,0 +1,341 @@
+"""Checks for exercise 7: logistic regression end to end on the breast-cancer data."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from gdref import activations, datasets, models, optim
+from gdref.descent import descend, logistic_objective
+from grader.framework import Exercise, Mistake, check, expect, expect_close
+
+ACCURACY_TARGET = 0.95
+CONVERGENCE_CHECK = (
+    "        if k >= 1 and abs(J - losses[-2]) <= tol * abs(losses[-2]):\n"
+    '            return W, b, np.array(losses), "converged"\n'
+)
+
+EXERCISE = Exercise(
+    name="logistic_regression",
+    order=7,
+    file="07_logistic_regression.py",
+    title="Logistic regression end to end",
+    summary="Standardise the breast-cancer features, train logistic regression with a "
+    "convergence test and an iteration budget, and reach 95 % test accuracy.",
+    hints=(
+        "standardize: μ and s come from X_train only, and both sets are transformed with them.",
+        "Compute J from z with np.logaddexp(0, -z) and np.logaddexp(0, z): never log(0).",
+        "dJ/dz = (σ(z) − y)/m; dW = Xᵀ dJ/dz, db = Σ dJ/dz.",
+        "Convergence is relative: stop (without updating) when |J_k − J_{k−1}| ≤ tol·|J_{k−1}|.",
+        "predict returns integer labels 0/1 (σ ≥ 0.5 → 1), not probabilities.",
+    ),
+    mistakes=(
+        Mistake(
+            id="test_own_statistics",
+            message="You standardised the test set with its own mean and standard deviation; "
+            "it must use the training set's μ and s.",
+            hint="Compute μ and s once, from X_train, and apply them to both sets.",
+            mutant=[
+                (
+                    "    return (X_train - mu) / s, (X_test - mu) / s\n",
+                    "    return (X_train - mu) / s, (X_test - X_test.mean(axis=0)) / "
+                    "X_test.std(axis=0)\n",
+                )
+            ],
+        ),
+        Mistake(
+            id="pooled_statistics",
+            message="You computed μ and s from the training and test sets together: the test "
+            "set leaks into the preprocessing.",
+            hint="Use X_train alone for μ and s.",
+            mutant=[
+                (
+                    "    mu = X_train.mean(axis=0)\n    s = X_train.std(axis=0)\n",
+                    "    both = np.vstack([X_train, X_test])\n"
+                    "    mu = both.mean(axis=0)\n    s = both.std(axis=0)\n",
+                )
+            ],
+        ),
+        Mistake(
+            id="log_of_zero",
+            message="Your loss takes log(σ(z)) and log(1 − σ(z)) directly, which gives inf or "
+            "nan once σ(z) rounds to 0 or 1 (confident predictions).",
+            hint="Use log σ(z) = −logaddexp(0, −z) and log(1 − σ(z)) = −logaddexp(0, z).",
+            mutant=[
+                (
+                    "    J = float(np.mean(y * np.logaddexp(0.0, -z) + (1.0 - y) * "
+                    "np.logaddexp(0.0, z)))\n",
+                    "    p = sigmoid(z)\n"
+                    "    J = float(-np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p)))\n",
+                )
+            ],
+        ),
+        Mistake(
+            id="gradient_sum_not_mean",
+            message="Your gradients are m times too large: dJ/dz is missing the 1/m.",
+            hint="dJ/dz = (σ(z) − y)/m because J is the mean over m examples.",
+            mutant=[("    dz = (sigmoid(z) - y) / m\n", "    dz = sigmoid(z) - y\n")],
+        ),
+        Mistake(
+            id="tol_ignored",
+            message="Your training never stops early: it ignores the convergence test and "
+            "always runs max_steps updates.",
+            hint="At each iteration k ≥ 1 compare J_k with J_{k−1} and stop when the relative "
+            "change is ≤ tol.",
+            mutant=[(CONVERGENCE_CHECK, "")],
+        ),
+        Mistake(
+            id="absolute_tol",
+            message="Your convergence test is absolute (|J_k − J_{k−1}| ≤ tol); it should be "
+            "relative: |J_k − J_{k−1}| ≤ tol · |J_{k−1}|.",
+            hint="Multiply tol by the previous loss.",
+            mutant=[
+                (
+                    "abs(J - losses[-2]) <= tol * abs(losses[-2]):",
+                    "abs(J - losses[-2]) <= tol:",
+                )
+            ],
+        ),
+        Mistake(
+            id="predict_probabilities",
+            message="Your predict returns probabilities σ(XW + b); it should return the labels "
+            "0/1.",
+            hint="Threshold the probabilities: (p >= 0.5).astype(int).",
+            mutant=[("    return (p >= 0.5).astype(int)\n", "    return p\n")],
+        ),
+        Mistake(
+            id="accuracy_count",
+            message="Your accuracy is the number of correct predictions; it should be the "
+            "fraction (between 0 and 1).",
+            hint="Divide by the number of examples: np.mean(y_true == y_pred).",
+            mutant=[
+                (
+                    "    return float(np.mean(np.asarray(y_true) == np.asarray(y_pred)))\n",
+                    "    return float(np.sum(np.asarray(y_true) == np.asarray(y_pred)))\n",
+                )
+            ],
+        ),
+    ),
+)
+
+
+@lru_cache(maxsize=1)
+def split():
+    """The breast-cancer data, split 75/25 with seed 0 (as raw, unstandardised features)."""
+    X, y, _ = datasets.breast_cancer()
+    return datasets.train_test_split(X, y, test_fraction=0.25, seed=0)
+
+
+@lru_cache(maxsize=1)
+def standardized():
+    X_train, X_test, y_train, y_test = split()
+    X_train_std, mean, std = datasets.standardize(X_train)
+    X_test_std, _, _ = datasets.standardize(X_test, mean, std)
+    return X_train_std, X_test_std, y_train, y_test
+
+
+def random_binary_problem(rng: np.random.Generator, m: int, n: int, scale: float = 1.0):
+    X = rng.normal(size=(m, n))
+    W, b = scale * rng.normal(size=n), float(scale * rng.normal())
+    y = (rng.random(m) < activations.sigmoid(X @ W + b)).astype(float)
+    return X, y, W, b
+
+
+def loss_and_grads(X, y, W, b):
+    dW, db = models.logistic_grads(X, y, W, b)
+    return models.logistic_loss(X, y, W, b), dW, db
+
+
+def loss_mistakes(X, y, W, b) -> dict[str, tuple]:
+    J, dW, db = loss_and_grads(X, y, W, b)
+    m = y.size
+    with np.errstate(all="ignore"):
+        p = activations.sigmoid(X @ W + b)
+        naive = float(-np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p)))
+    return {"log_of_zero": (naive, dW, db), "gradient_sum_not_mean": (J, m * dW, m * db)}
+
+
+def run(X, y, lr, max_steps, tol=None):
+    """gdref.descend from zeros: (W, b, losses, stop reason) in the exercise's terms."""
+    trace = descend(logistic_objective(), (np.zeros(X.shape[1]), 0.0), optim.sgd(lr), X=X, y=y,
+                    max_steps=max_steps, tol=tol)
+    return trace
+
+
+def as_result(trace, upto: int | None = None):
+    """The exercise's (W, b, losses) from a gdref trace (optionally cut at iteration ``upto``)."""
+    if upto is None:
+        W, b = trace.params
+        return np.asarray(W), float(b), np.array(trace.losses)
+    W, b = trace.params_history[upto]
+    return np.asarray(W), float(b), np.array(trace.losses[: upto + 1])
+
+
+def train_mistakes(X, y, lr, max_steps, tol) -> dict[str, tuple]:
+    full = run(X, y, lr, max_steps)  # no tol: every step
+    mistakes = {"tol_ignored": as_result(full)}
+    changes = np.abs(np.diff(full.losses))
+    stops = np.flatnonzero(changes <= tol)
+    if stops.size:
+        mistakes["absolute_tol"] = as_result(full, int(stops[0]) + 1)
+    with np.errstate(all="ignore"):
+        big = run(X, y, lr * X.shape[0], max_steps, tol)
+    if big.stop_reason != "diverged":
+        mistakes["gradient_sum_not_mean"] = as_result(big)
+    return mistakes
+
+
+def unpack(got: object, count: int, what: str, names: str) -> tuple:
+    """The learner's tuple result, or a failed check saying what shape was expected."""
+    ok = type(got) in (tuple, list) and len(got) == count
+    shape = f" of length {len(got)}" if type(got) in (tuple, list) else ""
+    expect(ok, f"{what} should return a tuple {names}; it returned {type(got).__name__}{shape}")
+    return tuple(got)
+
+
+def check_train(student, X, y, lr, max_steps, tol, *, trace=None, mistakes=None) -> None:
+    what = f"train(X of shape {X.shape}, y, {lr:g}, {max_steps}, {tol:g})"
+    got = unpack(student.train(X, y, lr, max_steps, tol), 4, what, "(W, b, losses, reason)")
+    trace = trace or run(X, y, lr, max_steps, tol)
+    if mistakes is None:
+        mistakes = train_mistakes(X, y, lr, max_steps, tol)
+    expect_close(got[:3], as_result(trace), what=f"{what} → (W, b, losses)", mistakes=mistakes)
+    expect(type(got[3]) is str and got[3] == trace.stop_reason,
+           f"{what} stopped with reason {got[3]!r}, expected {trace.stop_reason!r}")
+
+
+@lru_cache(maxsize=8)
+def fixed_expectations(lr: float, max_steps: int, tol: float):
+    """gdref's run and the mistakes' runs on the standardised training data (computed once)."""
+    X_train, _, y_train, _ = standardized()
+    return run(X_train, y_train, lr, max_steps, tol), train_mistakes(
+        X_train, y_train, lr, max_steps, tol
+    )
+
+
+def check_fixed_train(student, lr: float, max_steps: int, tol: float) -> None:
+    X_train, _, y_train, _ = standardized()
+    trace, mistakes = fixed_expectations(lr, max_steps, tol)
+    check_train(student, X_train, y_train, lr, max_steps, tol, trace=trace, mistakes=mistakes)
+
+
+@check(1)
+def test_sigmoid(student, rng):
+    """sigmoid: σ(z) element-wise, finite and exact for |z| up to 1000."""
+    for z in (np.array([-1000.0, -40.0, -1.0, 0.0, 1.0, 40.0, 1000.0]), rng.normal(0, 5, size=9)):
+        expect_close(student.sigmoid(z), activations.sigmoid(z),
+                     what=f"sigmoid({np.array2string(z, precision=3, threshold=8)})")
+
+
+@check(2, mistakes=["test_own_statistics", "pooled_statistics"])
+def test_standardize(student):
+    """standardize: both sets scaled with the training set's column means and std (ddof = 0)."""
+    X_train, X_test, _, _ = split()
+    expected_train, mean, std = datasets.standardize(X_train)
+    expected_test = datasets.standardize(X_test, mean, std)[0]
+    own = datasets.standardize(X_test)[0]
+    both = np.vstack([X_train, X_test])
+    pooled_mean, pooled_std = both.mean(axis=0), both.std(axis=0)
+    expect_close(
+        student.standardize(X_train, X_test), (expected_train, expected_test),
+        what="standardize(X_train, X_test) on the breast-cancer split",
+        mistakes={
+            "test_own_statistics": (expected_train, own),
+            "pooled_statistics": (
+                datasets.standardize(X_train, pooled_mean, pooled_std)[0],
+                datasets.standardize(X_test, pooled_mean, pooled_std)[0],
+            ),
+        },
+    )
+
+
+@check(2, mistakes=["gradient_sum_not_mean", "log_of_zero"])
+def test_loss_and_gradients(student, rng):
+    """loss_and_gradients: mean BCE and (Xᵀ(σ(z) − y)/m, Σ(σ(z) − y)/m) on random problems."""
+    for m, n in ((10, 3), (40, 6)):
+        X, y, W, b = random_binary_problem(rng, m, n)
+        expect_close(student.loss_and_gradients(X, y, W, b), loss_and_grads(X, y, W, b),
+                     what=f"loss_and_gradients(X of shape {X.shape}, y, W, b)",
+                     mistakes=loss_mistakes(X, y, W, b))
+
+
+@check(1, mistakes=["log_of_zero", "gradient_sum_not_mean"])
+def test_loss_confident_predictions(student, rng):
+    """loss_and_gradients stays finite when σ(z) rounds to 0 or 1 (|z| in the hundreds)."""
+    X, y, W, b = random_binary_problem(rng, 12, 3, scale=200.0)
+    y[:2] = 1.0 - (X[:2] @ W + b > 0)  # two confidently *wrong* examples: a finite, large loss
+    expect_close(student.loss_and_gradients(X, y, W, b), loss_and_grads(X, y, W, b),
+                 what="loss_and_gradients with |z| up to several hundred",
+                 mistakes=loss_mistakes(X, y, W, b))
+
+
+TRAIN_MISTAKES = ["tol_ignored", "absolute_tol", "gradient_sum_not_mean"]
+
+
+@check(2, mistakes=TRAIN_MISTAKES)
+def test_train_converges(student):
+    """train (lr 0.5, tol 1e-3, ≤ 300 steps) stops by convergence at the same step as gdref."""
+    check_fixed_train(student, 0.5, 300, 1e-3)
+
+
+@check(1, mistakes=TRAIN_MISTAKES)
+def test_train_budget(student):
+    """train with a small budget (lr 0.1, 40 steps, tol 1e-9): stops at max_steps."""
+    check_fixed_train(student, 0.1, 40, 1e-9)
+
+
+@check(1, hidden=True, mistakes=TRAIN_MISTAKES)
+def test_train_random(student, rng):
+    """train on a random problem with a random learning rate and tolerance."""
+    X, y, _, _ = random_binary_problem(rng, 60, 4)
+    check_train(student, X, y, float(rng.uniform(0.1, 1.0)), 150, float(rng.uniform(1e-4, 1e-2)))
+
+
+@check(1, mistakes=["predict_probabilities"])
+def test_predict(student, rng):
+    """predict: integer labels, 1 where σ(XW + b) ≥ 0.5 (z = 0 gives 1)."""
+    X, _, W, b = random_binary_problem(rng, 15, 3)
+    X[0] = 0.0
+    for bias in (b, 0.0):
+        expect_close(student.predict(X, W, bias), models.logistic_predict(X, W, bias),
+                     what=f"predict(X of shape {X.shape}, W, {bias:.3g})",
+                     mistakes={"predict_probabilities": models.logistic_predict_proba(X, W, bias)})
+
+
+@check(1, mistakes=["accuracy_count"])
+def test_accuracy(student, rng):
+    """accuracy: the fraction of matching labels."""
+    for m in (4, 25):
+        y_true = rng.integers(0, 2, size=m)
+        y_pred = np.where(rng.random(m) < 0.3, 1 - y_true, y_true)
+        ones = models.logistic_predict(np.zeros((m, 1)), np.zeros(1), 0.0)  # σ(0) ≥ 0.5: all 1
+        fraction = float(np.mean(y_true == y_pred))
+        expect_close(student.accuracy(y_true, y_pred), fraction,
+                     what=f"accuracy(<{m} labels>, <{m} predictions>)",
+                     mistakes={"accuracy_count": float(np.sum(y_true == y_pred))})
+        expect_close(student.accuracy(y_true, ones), float(np.mean(y_true == ones)),
+                     what=f"accuracy(<{m} labels>, all ones)",
+                     mistakes={"accuracy_count": float(np.sum(y_true == ones))})
+
+
+@check(2)
+def test_accuracy_target(student):
+    """end to end: your standardize, train and predict reach ≥ 95 % accuracy on the test set."""
+    X_train, X_test, y_train, y_test = split()
+    X_train_std, X_test_std = unpack(student.standardize(X_train, X_test), 2,
+                                     "standardize(X_train, X_test)", "(X_train_std, X_test_std)")
+    W, b, _, _ = unpack(student.train(X_train_std, y_train, 0.5, 300, 1e-3), 4,
+                        "train(X_train_std, y_train, 0.5, 300, 1e-3)", "(W, b, losses, reason)")
+    predicted = np.asarray(student.predict(X_test_std, W, b), dtype=float).reshape(-1)
+    expect(predicted.shape == y_test.shape,
+           f"predict returned {predicted.size} labels for {y_test.size} test examples")
+    reference, _ = fixed_expectations(0.5, 300, 1e-3)
+    X_test_reference = standardized()[1]
+    reference_accuracy = float(np.mean(
+        models.logistic_predict(X_test_reference, *reference.params) == y_test))
+    got = float(np.mean(predicted == y_test))
+    expect(got >= ACCURACY_TARGET,
+           f"test accuracy {got:.3f} (standardize, then train with lr 0.5, max_steps 300, "
+           f"tol 1e-3, then predict) is below the target {ACCURACY_TARGET:.2f} "
+           f"(the reference reaches {reference_accuracy:.3f})")

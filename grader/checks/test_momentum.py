@@ -1,0 +1,199 @@
+"""Checks for exercise 3: the momentum update with explicit state, and the ravine race."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gdref import optim
+from gdref.optim import MomentumState
+from grader.framework import Exercise, Mistake, check, expect, expect_close
+
+UPDATE = "    v_new = beta * v + grad\n    w_new = w - lr * v_new\n"
+LOOP_CALL = "        w, v = momentum_step(w, quadratic_grad(A, w), v, lr, beta)\n"
+
+EXERCISE = Exercise(
+    name="momentum",
+    order=3,
+    file="03_momentum.py",
+    title="Momentum through a ravine",
+    summary="The momentum update with explicit velocity, and momentum against plain GD on an "
+    "ill-conditioned quadratic.",
+    hints=(
+        "Two lines, in this order: v_new = beta * v + grad, then w_new = w - lr * v_new.",
+        "Return both: the caller keeps the velocity and passes it back in on the next step.",
+        "In steps_to_tolerance, test ‖w‖ ≤ tol *before* each update, and feed the v you got "
+        "back into the next momentum_step call.",
+        "β = 0 must give exactly plain gradient descent: w − η g.",
+    ),
+    mistakes=(
+        Mistake(
+            id="sutskever_form",
+            message="You used the Sutskever/Keras form (v ← βv − ηg, w ← w + v); this exercise "
+            "asks for the PyTorch form (v ← βv + g, w ← w − ηv).",
+            hint="Keep the learning rate out of the velocity: v_new = beta*v + grad, "
+            "w_new = w - lr*v_new.",
+            mutant=[(UPDATE, "    v_new = beta * v - lr * grad\n    w_new = w + v_new\n")],
+        ),
+        Mistake(
+            id="lr_in_velocity",
+            message="You put the learning rate inside the velocity (v ← βv + ηg, w ← w − v); in "
+            "the PyTorch form v collects raw gradients and η multiplies it in the w update.",
+            hint="v_new = beta*v + grad; w_new = w - lr*v_new.",
+            mutant=[(UPDATE, "    v_new = beta * v + lr * grad\n    w_new = w - v_new\n")],
+        ),
+        Mistake(
+            id="ema_velocity",
+            message="You averaged the gradient (v ← βv + (1 − β)g, as in Adam's first moment); "
+            "momentum adds the full gradient: v ← βv + g.",
+            hint="Drop the (1 - beta) factor on the gradient.",
+            mutant=[("    v_new = beta * v + grad\n", "    v_new = beta * v + (1.0 - beta) * grad\n")],
+        ),
+        Mistake(
+            id="velocity_not_carried",
+            message="Your loop does not carry the velocity from one step to the next, so it is "
+            "plain gradient descent.",
+            hint="Keep the v that momentum_step returns: w, v = momentum_step(w, g, v, lr, beta).",
+            mutant=[(LOOP_CALL, LOOP_CALL.replace("w, v =", "w, _ ="))],
+        ),
+        Mistake(
+            id="off_by_one_steps",
+            message="Your step count is one too high: count the updates made before ‖w‖ ≤ tol "
+            "held (0 if it holds at w0).",
+            hint="Test the tolerance before each update and return the loop index.",
+            mutant=[("            return step\n", "            return step + 1\n")],
+        ),
+    ),
+)
+
+STEP_MISTAKES = ["sutskever_form", "lr_in_velocity", "ema_velocity"]
+
+
+def reference_step(w, grad, v, lr, beta, *, form="pytorch", grad_scale=1.0, lr_scale=None):
+    """One gdref momentum update from velocity v: (w_new, v_new)."""
+    opt = optim.momentum(lr if lr_scale is None else lr_scale, beta, form=form)
+    new_w, state = opt.step(w, grad_scale * np.asarray(grad, float), MomentumState(0, v))
+    return new_w, state.velocity
+
+
+def step_with_mistakes(w, grad, v, lr, beta):
+    return reference_step(w, grad, v, lr, beta), {
+        "sutskever_form": reference_step(w, grad, v, lr, beta, form="sutskever"),
+        "lr_in_velocity": reference_step(w, grad, v, lr, beta, grad_scale=lr, lr_scale=1.0),
+        "ema_velocity": reference_step(w, grad, v, lr, beta, grad_scale=1.0 - beta),
+    }
+
+
+def ravine(kappa: float, degrees: float) -> np.ndarray:
+    """A = R diag(1, κ) Rᵀ: a quadratic bowl stretched κ times along a rotated axis."""
+    t = np.deg2rad(degrees)
+    R = np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])
+    return R @ np.diag([1.0, kappa]) @ R.T
+
+
+def reference_steps(A, w0, lr, beta, tol, max_steps, *, grad_scale=1.0) -> int:
+    """Updates until ‖w‖ ≤ tol, by gdref's momentum optimizer (β = 0: plain GD)."""
+    opt = optim.momentum(lr, beta)
+    w = np.asarray(w0, dtype=float)
+    state = opt.init(w)
+    for step in range(max_steps):
+        if np.linalg.norm(w) <= tol:
+            return step
+        w, state = opt.step(w, grad_scale * (A @ w), state)
+    return max_steps
+
+
+def steps_with_mistakes(A, w0, lr, beta, tol, max_steps):
+    expected = reference_steps(A, w0, lr, beta, tol, max_steps)
+    return expected, {
+        "velocity_not_carried": reference_steps(A, w0, lr, 0.0, tol, max_steps),
+        "off_by_one_steps": expected + 1 if expected < max_steps else expected,
+        "ema_velocity": reference_steps(A, w0, lr, beta, tol, max_steps, grad_scale=1.0 - beta),
+    }
+
+
+RAVINE = dict(A=ravine(50.0, 30.0), w0=np.array([4.0, 3.0]), lr=0.02, tol=1e-6, max_steps=2000)
+
+
+@check(2, mistakes=STEP_MISTAKES)
+def test_one_step(student):
+    """momentum_step on a worked example with a non-zero velocity."""
+    w, g, v = np.array([1.0, -2.0]), np.array([0.5, 1.0]), np.array([0.2, -0.1])
+    expected, mistakes = step_with_mistakes(w, g, v, 0.1, 0.9)
+    expect_close(student.momentum_step(w, g, v, 0.1, 0.9), expected,
+                 what="momentum_step(w, g, v, lr=0.1, beta=0.9)", mistakes=mistakes)
+
+
+@check(1, mistakes=STEP_MISTAKES)
+def test_first_step_is_plain_gd(student):
+    """From v = 0 the first update is w − ηg, and the new velocity is g."""
+    w, g, v = np.array([3.0, 1.0, -1.0]), np.array([2.5, -1.0, 0.5]), np.zeros(3)
+    expected, mistakes = step_with_mistakes(w, g, v, 0.1, 0.9)
+    expect_close(student.momentum_step(w, g, v, 0.1, 0.9), expected,
+                 what="momentum_step(w, g, 0, lr=0.1, beta=0.9)", mistakes=mistakes)
+
+
+@check(2, mistakes=STEP_MISTAKES)
+def test_velocity_carried_over(student, rng):
+    """Five chained updates, feeding each returned velocity into the next call."""
+    w, v = rng.normal(size=4), np.zeros(4)
+    opt, state = optim.momentum(0.05, 0.9), optim.momentum(0.05, 0.9).init(w)
+    ref_w = w
+    for k in range(5):
+        g = rng.normal(size=4)
+        got = student.momentum_step(w, g, v, 0.05, 0.9)
+        expected, mistakes = step_with_mistakes(w, g, v, 0.05, 0.9)
+        expect_close(got, expected, what=f"update {k + 1} of a chain", mistakes=mistakes)
+        ref_w, state = opt.step(ref_w, g, state)
+        w, v = got
+    expect_close(w, ref_w, what="w after five chained updates")
+
+
+@check(1, hidden=True, mistakes=STEP_MISTAKES)
+def test_random_steps(student, rng):
+    """momentum_step with random vectors, learning rates and β."""
+    for n in (1, 3, 6):
+        w, g, v = rng.normal(size=n), rng.normal(size=n), rng.normal(size=n)
+        lr, beta = float(rng.uniform(0.001, 0.5)), float(rng.uniform(0.1, 0.99))
+        expected, mistakes = step_with_mistakes(w, g, v, lr, beta)
+        expect_close(student.momentum_step(w, g, v, lr, beta), expected,
+                     what=f"momentum_step(n={n}, lr={lr:.3g}, beta={beta:.3g})", mistakes=mistakes)
+
+
+@check(3, mistakes=["velocity_not_carried", "off_by_one_steps", "ema_velocity"])
+def test_ravine_steps(student):
+    """steps_to_tolerance on the ravine (κ = 50) with β = 0.8 and with β = 0."""
+    for beta in (0.8, 0.0):
+        expected, mistakes = steps_with_mistakes(beta=beta, **RAVINE)
+        got = student.steps_to_tolerance(RAVINE["A"], RAVINE["w0"], RAVINE["lr"], beta,
+                                         RAVINE["tol"], RAVINE["max_steps"])
+        expect_close(got, expected, what=f"steps_to_tolerance(ravine, lr=0.02, beta={beta})",
+                     mistakes=mistakes, rtol=0, atol=0)
+
+
+@check(2, mistakes=["velocity_not_carried"])
+def test_momentum_beats_plain_gd(student):
+    """On the ravine, momentum (β = 0.8) reaches ‖w‖ ≤ 1e-6 in fewer steps than plain GD."""
+    args = (RAVINE["A"], RAVINE["w0"], RAVINE["lr"])
+    fast = student.steps_to_tolerance(*args, 0.8, RAVINE["tol"], RAVINE["max_steps"])
+    slow = student.steps_to_tolerance(*args, 0.0, RAVINE["tol"], RAVINE["max_steps"])
+    expect(type(fast) is int and type(slow) is int,
+           f"steps_to_tolerance returned {type(fast).__name__}, expected an int")
+    expect(fast != slow, f"momentum took as many steps as plain GD ({fast})",
+           mistake="velocity_not_carried")
+    reference = reference_steps(*args, 0.8, RAVINE["tol"], RAVINE["max_steps"])
+    expect(fast < slow, f"momentum took {fast} steps, plain GD {slow}; expected momentum to "
+           f"need fewer (the reference needs {reference})")
+
+
+@check(2, hidden=True, mistakes=["velocity_not_carried", "off_by_one_steps"])
+def test_random_ravines(student, rng):
+    """steps_to_tolerance on random ravines, learning rates and starts."""
+    for _ in range(3):
+        kappa, degrees = float(rng.uniform(10, 60)), float(rng.uniform(0, 90))
+        A, w0 = ravine(kappa, degrees), rng.normal(scale=3, size=2)
+        lr, beta = float(rng.uniform(0.2, 1.5) / kappa), float(rng.uniform(0.5, 0.9))
+        expected, mistakes = steps_with_mistakes(A, w0, lr, beta, 1e-5, 3000)
+        del mistakes["ema_velocity"]
+        got = student.steps_to_tolerance(A, w0, lr, beta, 1e-5, 3000)
+        expect_close(got, expected, what=f"steps_to_tolerance(κ={kappa:.3g}, lr={lr:.3g}, "
+                     f"beta={beta:.3g})", mistakes=mistakes, rtol=0, atol=0)

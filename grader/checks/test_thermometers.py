@@ -1,0 +1,236 @@
+"""Checks for exercise 4: the three thermometers — absolute error, subgradient, oscillation."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gdref import datasets, losses, optim
+from gdref.descent import descend as gd_descend
+from grader.framework import Exercise, Mistake, check, expect_close
+
+EXERCISE = Exercise(
+    name="thermometers",
+    order=4,
+    file="04_thermometers.py",
+    title="The three thermometers: absolute error and its subgradient",
+    summary="The mean absolute error of one estimate, its subgradient, and subgradient descent "
+    "that ends up hopping around the median.",
+    hints=(
+        "L(w) is the mean of |w − tᵢ|: np.mean(np.abs(w - readings)).",
+        "The subgradient is the mean of sign(w − tᵢ); np.sign(0) is 0, which is what we want.",
+        "descend returns steps + 1 values: the start w0 first, then one value per update.",
+        "Near the median |g| is 1/m, so every step has size lr/m: the iterate keeps hopping.",
+    ),
+    mistakes=(
+        Mistake(
+            id="sum_not_mean",
+            message="You summed the absolute errors instead of averaging them (missing 1/m).",
+            hint="Divide by the number of readings m: use np.mean, not np.sum.",
+            mutant=[
+                (
+                    "    return float(np.mean(np.abs(w - t)))\n",
+                    "    return float(np.sum(np.abs(w - t)))\n",
+                )
+            ],
+        ),
+        Mistake(
+            id="sign_flipped",
+            message="Your step has the wrong sign: the subgradient of |w − t| is sign(w − t), "
+            "not sign(t − w), so your iterate walks away from the median.",
+            hint="d|w − t|/dw = +1 when w > t: the slope points away from the reading.",
+            mutant=[("np.mean(np.sign(w - t))", "np.mean(np.sign(t - w))")],
+        ),
+        Mistake(
+            id="squared_error_gradient",
+            message="You used the gradient of the squared error, mean(w − t), instead of the "
+            "subgradient of the absolute error, mean(sign(w − t)).",
+            hint="Each reading contributes only its direction (−1, 0 or +1), not its distance.",
+            mutant=[("np.mean(np.sign(w - t))", "np.mean(w - t)")],
+        ),
+        Mistake(
+            id="tie_counts_as_one",
+            message="At a reading equal to w you count +1 (or −1); the subgradient there should "
+            "use sign(0) = 0.",
+            hint="Use np.sign, which gives 0 for a difference of exactly 0.",
+            mutant=[("np.mean(np.sign(w - t))", "np.mean(np.where(w - t >= 0, 1.0, -1.0))")],
+        ),
+        Mistake(
+            id="lr_ignored",
+            message="Your update leaves out the learning rate (w − g instead of w − α·g).",
+            hint="Multiply the subgradient by lr before subtracting it.",
+            mutant=[
+                (
+                    "        w = w - lr * subgradient(w, readings)\n",
+                    "        w = w - subgradient(w, readings)\n",
+                )
+            ],
+        ),
+        Mistake(
+            id="missing_start",
+            message="Your trajectory leaves out the starting point w0.",
+            hint="Return [w0, w1, …, w_steps]: put w0 in the list before the first update.",
+            mutant=[("    ws = [float(w0)]\n", "    ws = []\n")],
+        ),
+        Mistake(
+            id="one_step_short",
+            message="Your loop makes one update too few (steps − 1 instead of steps).",
+            hint="Run exactly `steps` updates: for _ in range(steps).",
+            mutant=[("    for _ in range(steps):\n", "    for _ in range(steps - 1):\n")],
+        ),
+    ),
+)
+
+WORKED_READINGS = np.array([1.0, 2.0, 4.0])  # the docstring's worked example
+
+
+def loss_of(w: float, readings: np.ndarray) -> float:
+    return losses.absolute_error(np.full(readings.shape, float(w)), readings)
+
+
+def subgradient_of(w: float, readings: np.ndarray) -> float:
+    """dL/dw = Σᵢ ∂J/∂ŷᵢ · ∂ŷᵢ/∂w with ŷᵢ = w, so the sum of gdref's per-example subgradient."""
+    return float(np.sum(losses.absolute_error_grad(np.full(readings.shape, float(w)), readings)))
+
+
+def trajectory(w0, readings, lr, steps, *, grad_sign=1.0, grad=subgradient_of) -> np.ndarray:
+    """All iterates [w0, …, w_steps] of subgradient descent, run by gdref.descend."""
+
+    def objective(w):
+        return loss_of(w, readings), grad_sign * np.asarray(grad(float(w), readings))
+
+    trace = gd_descend(objective, float(w0), optim.sgd(lr), max_steps=steps)
+    assert trace.steps == steps, trace.message  # the check's own inputs must not diverge
+    return np.array([float(w) for w in trace.params_history])
+
+
+def mistaken_trajectories(w0, readings, lr, steps) -> dict[str, np.ndarray]:
+    right = trajectory(w0, readings, lr, steps)
+    return {
+        "sign_flipped": trajectory(w0, readings, lr, steps, grad_sign=-1.0),
+        "squared_error_gradient": trajectory(
+            w0, readings, lr, steps, grad=lambda w, t: float(np.mean(w - t))
+        ),
+        "lr_ignored": trajectory(w0, readings, 1.0, steps) if lr != 1.0 else right,
+        "missing_start": right[1:],
+        "one_step_short": right[:-1],
+    }
+
+
+def subgradient_mistakes(w: float, readings: np.ndarray) -> dict[str, float]:
+    m = readings.size
+    return {
+        "sign_flipped": -subgradient_of(w, readings),
+        "squared_error_gradient": float(np.sum(losses.mse_grad(np.full(m, float(w)), readings))),
+        "sum_not_mean": m * subgradient_of(w, readings),
+        "tie_counts_as_one": float(np.mean(np.where(w - readings >= 0, 1.0, -1.0))),
+    }
+
+
+@check(1, mistakes=["sum_not_mean"])
+def test_loss_worked_example(student):
+    """loss at the worked example (readings 1, 2, 4) and at the thermometer readings."""
+    cases = [(0.0, WORKED_READINGS), (2.5, WORKED_READINGS)]
+    cases += [(w, datasets.thermometers()) for w in (18.0, 20.6, 22.75)]
+    for w, readings in cases:
+        expect_close(
+            student.loss(w, readings),
+            loss_of(w, readings),
+            what=f"loss({w:g}, {readings.tolist()})",
+            mistakes={"sum_not_mean": readings.size * loss_of(w, readings)},
+        )
+
+
+@check(1, hidden=True, mistakes=["sum_not_mean"])
+def test_loss_random(student, rng):
+    """loss for random readings (3 to 9 of them) and random estimates."""
+    for _ in range(4):
+        readings = rng.normal(20.0, 2.0, size=int(rng.integers(3, 10)))
+        w = float(rng.normal(20.0, 3.0))
+        expect_close(
+            student.loss(w, readings),
+            loss_of(w, readings),
+            what=f"loss({w:.4g}, <{readings.size} readings>)",
+            mistakes={"sum_not_mean": readings.size * loss_of(w, readings)},
+        )
+
+
+SUBGRADIENT_MISTAKES = ["sign_flipped", "squared_error_gradient", "sum_not_mean",
+                        "tie_counts_as_one"]
+
+
+@check(2, mistakes=SUBGRADIENT_MISTAKES)
+def test_subgradient_between_readings(student, rng):
+    """subgradient away from the readings: the mean of the directions, ±1/m steps."""
+    readings = datasets.thermometers()
+    points = [0.0, 20.3, 20.9, 30.0] + list(rng.uniform(15.0, 25.0, size=3))
+    for w in points:
+        expect_close(
+            student.subgradient(w, readings),
+            subgradient_of(w, readings),
+            what=f"subgradient({w:.4g}, {readings.tolist()})",
+            mistakes=subgradient_mistakes(w, readings),
+        )
+
+
+@check(1, mistakes=SUBGRADIENT_MISTAKES)
+def test_subgradient_at_a_reading(student):
+    """subgradient exactly at a reading: that reading contributes sign(0) = 0."""
+    for readings in (datasets.thermometers(), WORKED_READINGS):
+        for w in readings:
+            w = float(w)
+            expect_close(
+                student.subgradient(w, readings),
+                subgradient_of(w, readings),
+                what=f"subgradient({w:g}, {readings.tolist()})",
+                mistakes=subgradient_mistakes(w, readings),
+            )
+
+
+DESCEND_MISTAKES = ["sign_flipped", "squared_error_gradient", "lr_ignored", "missing_start",
+                    "one_step_short"]
+
+
+@check(2, mistakes=DESCEND_MISTAKES)
+def test_descend_from_18(student):
+    """descend(18.0, thermometers, 0.5, 12): climbs in steps of 0.5, then hops across 20.6."""
+    readings = datasets.thermometers()
+    expect_close(
+        student.descend(18.0, readings, 0.5, 12),
+        trajectory(18.0, readings, 0.5, 12),
+        what=f"descend(18.0, {readings.tolist()}, 0.5, 12)",
+        mistakes=mistaken_trajectories(18.0, readings, 0.5, 12),
+    )
+
+
+@check(2, mistakes=DESCEND_MISTAKES)
+def test_descend_oscillates_around_median(student):
+    """descend(25.0, thermometers, 0.3, 40): late iterates hop back and forth over the median."""
+    readings = datasets.thermometers()
+    expected = trajectory(25.0, readings, 0.3, 40)
+    median = float(np.median(readings))
+    tail = expected[-6:]
+    # the point of the exercise, asserted on the reference itself: it never settles
+    assert np.any(tail < median) and np.any(tail > median), "reference does not oscillate"
+    expect_close(
+        student.descend(25.0, readings, 0.3, 40),
+        expected,
+        what=f"descend(25.0, {readings.tolist()}, 0.3, 40) (it should end up hopping around "
+        f"the median {median:g}, each hop lr/3 = 0.1 long)",
+        mistakes=mistaken_trajectories(25.0, readings, 0.3, 40),
+    )
+
+
+@check(1, hidden=True, mistakes=DESCEND_MISTAKES)
+def test_descend_random(student, rng):
+    """descend with random readings, starts, learning rates and step counts."""
+    for _ in range(3):
+        readings = rng.normal(20.0, 2.0, size=int(rng.integers(3, 8)))
+        w0, lr, steps = float(rng.uniform(10, 30)), float(rng.uniform(0.05, 2.0)), int(
+            rng.integers(2, 25)
+        )
+        expect_close(
+            student.descend(w0, readings, lr, steps),
+            trajectory(w0, readings, lr, steps),
+            what=f"descend({w0:.4g}, <{readings.size} readings>, {lr:.3g}, {steps})",
+            mistakes=mistaken_trajectories(w0, readings, lr, steps),
+        )

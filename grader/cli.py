@@ -1,0 +1,248 @@
+"""The ``grade`` command.
+
+    grade                       grade ./exercises (or the repository's exercises/)
+    grade PATH                  grade a submission folder (or one exercise file)
+    grade PATH -e NAME          grade one exercise (repeat -e for several)
+    grade --watch               re-grade whenever a file in the submission changes
+    grade --hint NAME           the hints of an exercise
+    grade --solution NAME       the reference solution, once your exercise passes all its checks
+    grade --format json|gradescope|junit [-o FILE]
+
+Learners run the public checks (the default); instructors add ``--hidden`` to run all checks.
+A public-only run says how many hidden checks it did not run.
+
+Exit status: 0 every graded check passed; 1 some check failed; 2 bad usage or an unreadable
+submission; 3 the grader itself failed (a broken check or sandbox: not the learner's fault).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from grader.exercises import exercises_dir, load_exercises, solutions_dir
+from grader.report import FORMATS, render, use_colour
+from grader.stubs import EXERCISE_FILE
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> None:
+    click.echo(f"grade: {message}", err=True)
+    sys.exit(code)
+
+
+def _known_files() -> dict[str, str]:
+    return {e.file: e.name for e in load_exercises()}
+
+
+def resolve_submission(path: Path | None) -> tuple[Path, list[str] | None]:
+    """(folder to grade, exercise names implied by the path or None for all)."""
+    if path is None:
+        candidates = [Path.cwd() / "exercises", Path.cwd(), exercises_dir()]
+        for candidate in candidates:
+            if candidate.is_dir() and any(EXERCISE_FILE.match(p.name) for p in candidate.iterdir()):
+                return candidate, None
+        _fail("no exercises found: run `grade PATH` with the folder that holds your exercise "
+              "files (01_parabola.py, …)")
+    if not path.exists():
+        _fail(f"{path}: no such file or folder")
+    if path.is_file():
+        name = _known_files().get(path.name)
+        if name is None:
+            _fail(f"{path}: not an exercise file (expected one of {', '.join(_known_files())})")
+        return path.parent, [name]
+    if not path.is_dir():
+        _fail(f"{path}: not a file or folder")
+    return path, None
+
+
+def _check_readable(folder: Path, names: list[str] | None) -> None:
+    exercises = [e for e in load_exercises() if names is None or e.name in names]
+    present = [e for e in exercises if (folder / e.file).exists()]
+    if not present:
+        wanted = ", ".join(e.file for e in exercises)
+        _fail(f"{folder}: none of the exercise files ({wanted}) is there")
+    if names is not None and len(present) < len(exercises):
+        missing = ", ".join(e.file for e in exercises if e not in present)
+        _fail(f"{folder}: {missing} not found")
+    for exercise in present:
+        try:
+            with open(folder / exercise.file, "rb") as handle:
+                handle.read(1)
+        except OSError as error:
+            _fail(f"{folder / exercise.file}: cannot be read ({error.strerror})")
+
+
+def _show_hint(name: str) -> None:
+    exercise = _exercise_or_fail(name)
+    click.echo(f"{exercise.order}. {exercise.title} ({exercise.file})")
+    click.echo(f"   {exercise.summary}")
+    for number, hint in enumerate(exercise.hints, start=1):
+        click.echo(f"   Hint {number}: {hint}")
+
+
+def _exercise_or_fail(name: str):
+    for exercise in load_exercises():
+        if exercise.name == name:
+            return exercise
+    known = ", ".join(e.name for e in load_exercises())
+    _fail(f"no exercise named {name!r} (known: {known})")
+
+
+def _start_sandbox(folder: Path, timeout: float | None, isolation: str):
+    """Start the sandbox early: NumPy loads there while this process loads pytest and checks."""
+    from grader.sandbox import Limits, Sandbox, SandboxError
+
+    try:
+        sandbox = Sandbox(folder, Limits.from_env(wall=timeout, cpu=timeout), isolation)
+        sandbox.start()
+    except SandboxError as error:
+        _fail(str(error), EXIT_INTERNAL)
+    return sandbox
+
+
+def _grade(folder: Path, names, hidden: bool, timeout: float | None, isolation: str,
+           sandbox=None):
+    from grader.runner import GraderError, grade
+    from grader.sandbox import SandboxError
+
+    if sandbox is None:
+        sandbox = _start_sandbox(folder, timeout, isolation)
+    try:
+        return grade(folder, names, include_hidden=hidden, sandbox=sandbox)
+    except (GraderError, SandboxError) as error:
+        sandbox.close()
+        _fail(str(error), EXIT_INTERNAL)
+
+
+def _show_solution(folder: Path, name: str, timeout: float | None, isolation: str) -> int:
+    exercise = _exercise_or_fail(name)
+    source = solutions_dir() / exercise.file
+    if not (folder / exercise.file).exists():
+        _fail(f"{folder / exercise.file} not found")
+    report = _grade(folder, [name], True, timeout, isolation)
+    result = report.exercises[0]
+    if result.status != "done":
+        click.echo(
+            f"The solution of {name} is shown once your {exercise.file} passes all its checks "
+            f"(hidden ones too); now {result.score}/{result.max_score}. Run `grade -e {name}`."
+        )
+        return EXIT_FAILED
+    if not source.is_file():
+        _fail(f"the reference solution {source} is not available in this installation")
+    click.echo(f"# Reference solution: {exercise.file}\n")
+    click.echo(source.read_text(encoding="utf-8"))
+    return EXIT_OK
+
+
+def _snapshot(folder: Path) -> dict[str, float]:
+    stamps = {}
+    for path in folder.glob("*.py"):
+        try:
+            stamps[str(path)] = path.stat().st_mtime_ns
+        except OSError:
+            pass
+    return stamps
+
+
+def _watch(folder: Path, names, hidden, timeout, isolation, fmt, interval: float = 0.5,
+           max_runs: int | None = None) -> int:
+    colour = use_colour(sys.stdout.isatty())
+    runs = 0
+    try:
+        while True:
+            stamps = _snapshot(folder)
+            report = _grade(folder, names, hidden, timeout, isolation)
+            if colour:
+                click.echo("\x1b[2J\x1b[H", nl=False)  # clear the terminal
+            click.echo(render(report, fmt, colour), nl=False)
+            click.echo(f"[watching {folder} for changes; Ctrl-C to stop]")
+            runs += 1
+            if max_runs is not None and runs >= max_runs:
+                return EXIT_OK if report.all_passed else EXIT_FAILED
+            while _snapshot(folder) == stamps:
+                time.sleep(interval)
+    except KeyboardInterrupt:
+        return EXIT_OK
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option("-e", "--exercise", "names", multiple=True, metavar="NAME",
+              help="Grade only this exercise (repeatable).")
+@click.option("--hidden/--public-only", default=False,
+              help="Also run the hidden checks (instructors). Default: public checks only.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="Output format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report to this file instead of the terminal.")
+@click.option("--watch", is_flag=True, help="Re-grade whenever a file in the submission changes.")
+@click.option("--hint", "hint_name", metavar="NAME", help="Show the hints of an exercise.")
+@click.option("--solution", "solution_name", metavar="NAME",
+              help="Show the reference solution (only once your exercise passes).")
+@click.option("--list", "list_exercises", is_flag=True, help="List the exercises.")
+@click.option("--timeout", type=float, default=None,
+              help="Seconds allowed per function call (default 10, or $GDKIT_TIMEOUT).")
+@click.option("--isolation", type=click.Choice(["auto", "bubblewrap", "rlimits"]), default="auto",
+              show_default=True, help="Sandbox: bubblewrap when available, else rlimits only.")
+@click.option("--watch-runs", type=int, default=None, hidden=True)
+def main(path, names, hidden, fmt, output, watch, hint_name, solution_name, list_exercises,
+         timeout, isolation, watch_runs) -> None:
+    """Grade your gradient-descent exercises and say which mistake you made.
+
+    PATH is a folder of exercise files (default: ./exercises) or one exercise file.
+
+    Exit status: 0 all graded checks pass, 1 some fail, 2 bad usage or unreadable submission,
+    3 the grader itself failed.
+    """
+    sandbox = None
+    if not (list_exercises or hint_name or watch or solution_name) and (
+        path is None or path.is_dir()
+    ):
+        folder, _ = resolve_submission(path)
+        if timeout is None or timeout > 0:
+            sandbox = _start_sandbox(folder, timeout, isolation)
+    try:
+        all_exercises = load_exercises()
+    except ValueError as error:
+        _fail(f"the checks are inconsistent: {error}", EXIT_INTERNAL)
+    if list_exercises:
+        for exercise in all_exercises:
+            click.echo(f"{exercise.order:>2}  {exercise.name:<20} {exercise.file:<28} {exercise.title}")
+        sys.exit(EXIT_OK)
+    if hint_name:
+        _show_hint(hint_name)
+        sys.exit(EXIT_OK)
+    if timeout is not None and timeout <= 0:
+        _fail("--timeout must be a positive number of seconds")
+    folder, implied = resolve_submission(path)
+    selected = list(names) or implied
+    if selected:
+        for name in selected:
+            _exercise_or_fail(name)
+        if implied and names and set(names) - set(implied):
+            _fail("-e names an exercise that is not the file given as PATH")
+    _check_readable(folder, selected)
+    if solution_name:
+        sys.exit(_show_solution(folder, solution_name, timeout, isolation))
+    if watch:
+        sys.exit(_watch(folder, selected, hidden, timeout, isolation, fmt, max_runs=watch_runs))
+    report = _grade(folder, selected, hidden, timeout, isolation, sandbox)
+    if output is not None:
+        try:
+            output.write_text(render(report, fmt, colour=False), encoding="utf-8")
+        except OSError as error:
+            _fail(f"cannot write {output}: {error.strerror}")
+        click.echo(f"wrote {output} ({report.score}/{report.max_score} points)", err=True)
+    else:
+        click.echo(render(report, fmt, use_colour(sys.stdout.isatty())), nl=False)
+    sys.exit(EXIT_OK if report.all_passed else EXIT_FAILED)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

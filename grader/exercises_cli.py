@@ -1,0 +1,90 @@
+"""``gdkit exercises sync`` / ``gdkit exercises check``: keep exercises/ generated from solutions/.
+
+These are instructor commands: ``sync`` overwrites exercises/NN_*.py with fresh stubs (a
+learner's work in those files would be lost; learners never need to run it).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from grader.exercises import exercises_dir, solutions_dir
+from grader.stubs import StubError, out_of_date, write_stubs
+
+_SOLUTIONS = click.option(
+    "--solutions", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="Folder of solution files (default: the repository's solutions/).",
+)
+_EXERCISES = click.option(
+    "--exercises", "exercises_path", type=click.Path(file_okay=False, path_type=Path),
+    default=None, help="Folder of learner stubs (default: the repository's exercises/).",
+)
+
+
+@click.group("exercises")
+def exercises() -> None:
+    """Generate the learner stubs in exercises/ from solutions/."""
+
+
+@exercises.command()
+@_SOLUTIONS
+@_EXERCISES
+def sync(solutions: Path | None, exercises_path: Path | None) -> None:
+    """Regenerate exercises/ from solutions/ (solution blocks become NotImplementedError)."""
+    solutions = solutions or solutions_dir()
+    target = exercises_path or exercises_dir()
+    if not solutions.is_dir():
+        raise click.UsageError(f"{solutions} is not a folder")
+    try:
+        written = write_stubs(solutions, target)
+    except StubError as error:
+        raise click.ClickException(str(error)) from None
+    for path in written:
+        click.echo(f"wrote {path}")
+    click.echo(f"{len(written)} stub(s) written; {target} is up to date")
+
+
+@exercises.command("check")
+@_SOLUTIONS
+@_EXERCISES
+def check_command(solutions: Path | None, exercises_path: Path | None) -> None:
+    """Exit 1 if exercises/ is not what `sync` would write."""
+    solutions = solutions or solutions_dir()
+    target = exercises_path or exercises_dir()
+    try:
+        problems = out_of_date(solutions, target)
+    except StubError as error:
+        raise click.ClickException(str(error)) from None
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        click.echo("run `gdkit exercises sync` to regenerate the stubs", err=True)
+        raise SystemExit(1)
+    click.echo(f"{target} is up to date with {solutions}")
+
+
+@exercises.command()
+@click.argument("names", nargs=-1)
+def mutants(names: tuple[str, ...]) -> None:
+    """Grade every catalogued mistake's mutant; exit 1 if one is not caught and diagnosed."""
+    from grader.mutants import MutantError, run_mutants
+
+    try:
+        outcomes = run_mutants(list(names) or None)
+    except MutantError as error:
+        raise click.ClickException(str(error)) from None
+    bad = 0
+    click.echo(f"{'exercise':<20} {'mistake':<28} {'score':>7}  verdict")
+    for o in outcomes:
+        wrong = sorted({d for d in o.diagnoses if d != o.mistake})
+        ok = o.caught and o.diagnosed and not wrong
+        bad += not ok
+        verdict = "caught and diagnosed" if ok else (
+            "NOT CAUGHT" if not o.caught else
+            "NOT DIAGNOSED" if not o.diagnosed else f"ALSO DIAGNOSED AS {', '.join(wrong)}"
+        )
+        click.echo(f"{o.exercise:<20} {o.mistake:<28} {o.score:>3}/{o.max_score:<3}  {verdict}")
+    if bad:
+        raise SystemExit(1)

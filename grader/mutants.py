@@ -1,0 +1,78 @@
+"""Mutation self-test: every catalogued mistake, applied to the reference solution, must lose
+points and be diagnosed as itself.
+
+A mistake's mutant is a list of ``(old, new)`` substitutions on the solution file; each ``old``
+must occur exactly once (so a mutant can never silently drift from the solution it mutates).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.exercises import load_exercises, solutions_dir
+from grader.framework import Exercise, Mistake
+from grader.results import ExerciseResult
+
+
+class MutantError(ValueError):
+    """A mutant that does not apply to the current solution file."""
+
+
+def apply_mutant(source: str, mistake: Mistake, filename: str = "<solution>") -> str:
+    if not mistake.mutant:
+        raise MutantError(f"mistake {mistake.id!r} declares no mutant")
+    for old, new in mistake.mutant:
+        count = source.count(old)
+        if count != 1:
+            raise MutantError(
+                f"{filename}: mutant {mistake.id!r}: {old!r} occurs {count} times (must be once)"
+            )
+        if old == new:
+            raise MutantError(f"mutant {mistake.id!r}: a substitution that changes nothing")
+        source = source.replace(old, new)
+    return source
+
+
+@dataclass
+class MutantOutcome:
+    exercise: str
+    mistake: str
+    score: int
+    max_score: int
+    diagnoses: list[str]  # mistake ids named by the failing checks
+
+    @property
+    def caught(self) -> bool:
+        return self.score < self.max_score
+
+    @property
+    def diagnosed(self) -> bool:
+        return self.mistake in self.diagnoses
+
+
+def outcome(exercise: Exercise, mistake: Mistake, result: ExerciseResult) -> MutantOutcome:
+    return MutantOutcome(
+        exercise.name, mistake.id, result.score, result.max_score,
+        [c.diagnosis for c in result.checks if c.diagnosis],
+    )
+
+
+def run_mutants(names: list[str] | None = None, solutions: Path | None = None) -> list[MutantOutcome]:
+    """Grade every mutant (all checks, hidden included) and report what each one scored."""
+    from grader.runner import grade
+
+    solutions = solutions or solutions_dir()
+    outcomes = []
+    for exercise in load_exercises():
+        if names and exercise.name not in names:
+            continue
+        source = (solutions / exercise.file).read_text(encoding="utf-8")
+        for mistake in exercise.mistakes:
+            with tempfile.TemporaryDirectory(prefix=f"mutant-{mistake.id}-") as folder:
+                path = Path(folder) / exercise.file
+                path.write_text(apply_mutant(source, mistake, exercise.file), encoding="utf-8")
+                report = grade(Path(folder), [exercise.name], include_hidden=True)
+            outcomes.append(outcome(exercise, mistake, report.exercises[0]))
+    return outcomes

@@ -1,0 +1,185 @@
+"""The pytest plugin that turns check outcomes into :class:`grader.results.CheckResult` objects
+(in the spirit of Exercism's Python test runner), and gives checks their fixtures.
+
+Fixtures available to every check:
+
+``student``  calls the learner's functions in the sandbox: ``student.gd_step(3.0, 2.5, 0.1)``.
+``rng``      a ``numpy.random.Generator`` seeded from the check's name (same inputs every run).
+"""
+
+from __future__ import annotations
+
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from grader import framework
+from grader.framework import CheckBug, CheckFailed, Exercise
+from grader.results import ERROR, FAILED, MISSING, NOT_STARTED, PASSED, CheckResult
+from grader.sandbox import Sandbox, SubmissionError, Worker
+
+OUTPUT_KEEP = 2000
+
+
+class Student:
+    """A handle on one submission file: attribute access calls the function in the sandbox."""
+
+    def __init__(self, worker: Worker) -> None:
+        self._worker = worker
+        self._output: list[str] = []
+        self.warnings: list[str] = []  # warnings raised by the last call, e.g. "RuntimeWarning: …"
+
+    def call(self, function: str, *args: object, **kwargs: object) -> object:
+        try:
+            result = self._worker.call(function, *args, **kwargs)
+        except SubmissionError as error:
+            self._output.append(error.output)
+            raise
+        self._output.append(self._worker.last_output)
+        self.warnings = list(self._worker.last_warnings)
+        return result
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return lambda *args, **kwargs: self.call(name, *args, **kwargs)
+
+    @property
+    def output(self) -> str:
+        text = "".join(self._output)
+        if self._worker.load_output:
+            text = self._worker.load_output + text
+        if len(text) > OUTPUT_KEEP:
+            text = text[:OUTPUT_KEEP] + f"\n… ({len(text) - OUTPUT_KEEP} more characters)"
+        return text
+
+
+class GradingPlugin:
+    def __init__(
+        self, submission: Path, sandbox: Sandbox, names: set[str], include_hidden: bool
+    ) -> None:
+        self.submission = submission
+        self.sandbox = sandbox
+        self.names = names
+        self.include_hidden = include_hidden
+        self.results: list[CheckResult] = []
+        self.hidden_not_run: dict[str, list[int]] = {}
+        self.problems: list[str] = []  # collection errors and unmarked tests: grader bugs
+        self._workers: dict[str, Worker] = {}
+        self._students: dict[str, Student] = {}
+
+    # -- fixtures -----------------------------------------------------------------------------
+    @pytest.fixture
+    def student(self, request: pytest.FixtureRequest) -> Student:
+        exercise = _exercise_of(request.node)
+        worker = self._workers.get(exercise.name)
+        if worker is None:
+            worker = self.sandbox.worker(self.submission / exercise.file)
+            self._workers[exercise.name] = worker
+        handle = Student(worker)
+        self._students[request.node.nodeid] = handle
+        return handle
+
+    @pytest.fixture
+    def rng(self, request: pytest.FixtureRequest) -> np.random.Generator:
+        return np.random.default_rng(zlib.crc32(request.node.name.encode()))
+
+    # -- collection ---------------------------------------------------------------------------
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.problems.append(f"{report.nodeid}: could not be collected\n{report.longreprtext}")
+
+    def pytest_collection_modifyitems(
+        self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
+        keep, dropped = [], []
+        for item in items:
+            marker = item.get_closest_marker("check")
+            exercise = getattr(getattr(item, "module", None), "EXERCISE", None)
+            if marker is None or not isinstance(exercise, Exercise):
+                self.problems.append(f"{item.nodeid}: not marked with @check or no EXERCISE")
+                dropped.append(item)
+                continue
+            if exercise.name not in self.names:
+                dropped.append(item)
+                continue
+            if marker.kwargs["visibility"] == "hidden" and not self.include_hidden:
+                self.hidden_not_run.setdefault(exercise.name, []).append(marker.kwargs["points"])
+                dropped.append(item)
+                continue
+            unknown = set(marker.kwargs["mistakes"]) - {m.id for m in exercise.mistakes}
+            if unknown:
+                self.problems.append(f"{item.nodeid}: declares unknown mistakes {sorted(unknown)}")
+            keep.append(item)
+        items[:] = keep
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+
+    # -- running ------------------------------------------------------------------------------
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item):
+        framework._set_declared(item.get_closest_marker("check").kwargs["mistakes"])
+        try:
+            return (yield)
+        finally:
+            framework._set_declared(None)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
+        report = yield
+        if call.when == "call" or (call.when == "setup" and call.excinfo is not None):
+            self.results.append(self._result(item, call))
+        return report
+
+    def _result(self, item: pytest.Item, call: pytest.CallInfo) -> CheckResult:
+        marker = item.get_closest_marker("check")
+        exercise: Exercise = item.module.EXERCISE
+        doc = (getattr(item, "function", None).__doc__ or "").strip().splitlines()
+        student = self._students.get(item.nodeid)
+        result = CheckResult(
+            exercise=exercise.name,
+            name=item.name,
+            description=doc[0] if doc else item.name.replace("test_", "").replace("_", " "),
+            points=int(marker.kwargs["points"]),
+            visibility=marker.kwargs["visibility"],
+            status=PASSED,
+            duration=call.duration,
+            output=student.output if student else "",
+        )
+        if call.excinfo is None:
+            return result
+        error = call.excinfo.value
+        if isinstance(error, CheckFailed):
+            result.status = FAILED
+            result.message = error.summary
+            result.details = error.details
+            if error.diagnosis:
+                mistake = exercise.mistake(error.diagnosis)
+                result.diagnosis = mistake.id
+                result.diagnosis_message = mistake.message
+                result.hint = mistake.hint
+        elif isinstance(error, SubmissionError):
+            result.status = {"not_implemented": NOT_STARTED, "missing_file": MISSING}.get(
+                error.kind, FAILED
+            )
+            result.message = error.message
+            result.details = error.where
+            if error.output and not result.output:
+                result.output = error.output
+        else:
+            result.status = ERROR
+            kind = "the check is wrong" if isinstance(error, CheckBug) else "the check crashed"
+            result.message = f"{kind} (not your fault): {type(error).__name__}: {error}"
+            result.details = call.excinfo.getrepr(style="short").__str__()[-2000:]
+        return result
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        for worker in self._workers.values():
+            worker.close()
+
+
+def _exercise_of(node: pytest.Item) -> Exercise:
+    return node.module.EXERCISE
+

@@ -1,0 +1,69 @@
+"""Exercise 3 — Momentum: a heavy ball rolls through a ravine.
+
+Plain gradient descent on an ill-conditioned loss (a long, narrow valley — a "ravine") zig-zags
+across the steep walls and crawls along the flat floor: the learning rate must be small enough
+for the steep direction, which makes it tiny for the flat one. Momentum keeps a running
+*velocity* v that accumulates past gradients, so the zig-zags cancel out and the steps along the
+floor add up.
+
+The update (the PyTorch form; v starts at 0, β is the momentum coefficient, η the learning rate):
+    v_new = β · v + g
+    w_new = w − η · v_new
+where g = ∇L(w) is the gradient at the current w. With β = 0 this is plain gradient descent.
+(Another common form, Sutskever's / Keras', keeps v' = β v' − η g and w ← w + v'; with a
+constant η it takes the same steps, but its v' is −η times ours. Use the PyTorch form here.)
+
+The state (v) is explicit: momentum_step receives the old velocity and returns the new one;
+nothing is remembered between calls.
+
+The ravine: L(w) = ½ wᵀ A w for a symmetric positive-definite matrix A (2 × 2 in the checks,
+eigenvalues far apart), with gradient ∇L(w) = A w and its minimum at w = 0.
+
+What to write:
+
+    momentum_step(w, grad, v, lr, beta)  -> (w_new, v_new)
+                      w, grad, v: arrays of one shape (n,); lr, beta: floats
+    steps_to_tolerance(A, w0, lr, beta, tol, max_steps) -> int
+                      start at w0 with v = 0 and apply momentum_step with grad = A w
+                      (quadratic_grad below) until ‖w‖ ≤ tol (np.linalg.norm); return the number
+                      of updates made (0 if ‖w0‖ ≤ tol already), or max_steps if ‖w‖ is still
+                      above tol after max_steps updates
+
+Then compare: with the same η, β = 0.9 reaches the tolerance in far fewer steps than β = 0
+(plain gradient descent) on the ravine.
+
+Check your work:  grade -e momentum        (or `grade --watch`)
+Stuck?            grade --hint momentum
+"""
+
+import numpy as np
+
+
+def quadratic_grad(A, w):
+    """∇L(w) = A w for L(w) = ½ wᵀ A w (given; nothing to write here)."""
+    return np.asarray(A, dtype=float) @ np.asarray(w, dtype=float)
+
+
+def momentum_step(w, grad, v, lr: float, beta: float):
+    """One momentum update in the PyTorch form: v_new = β v + g, w_new = w − η v_new."""
+    w = np.asarray(w, dtype=float)
+    grad = np.asarray(grad, dtype=float)
+    v = np.asarray(v, dtype=float)
+    ### BEGIN SOLUTION
+    v_new = beta * v + grad
+    w_new = w - lr * v_new
+    return w_new, v_new
+    ### END SOLUTION
+
+
+def steps_to_tolerance(A, w0, lr: float, beta: float, tol: float, max_steps: int) -> int:
+    """Updates until ‖w‖ ≤ tol on L(w) = ½ wᵀAw, starting at w0 with zero velocity."""
+    ### BEGIN SOLUTION
+    w = np.asarray(w0, dtype=float)
+    v = np.zeros_like(w)
+    for step in range(max_steps):
+        if np.linalg.norm(w) <= tol:
+            return step
+        w, v = momentum_step(w, quadratic_grad(A, w), v, lr, beta)
+    return max_steps
+    ### END SOLUTION

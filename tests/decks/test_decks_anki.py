@@ -1,0 +1,219 @@
+"""Packages checked by the real Anki: import into a fresh collection and look at the cards."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import zipfile
+from pathlib import Path
+
+from deck_helpers import FIXED_TIME, FIXTURES, balanced_math, import_apkg, new_collection, tiny_png
+
+from decks.apkg import ZIP_DATE
+from decks.build import build
+from decks.identity import build_time
+
+
+def _fixture_copy(tmp_path: Path) -> Path:
+    """features.md plus a picture note, in a folder of its own (images resolve beside it)."""
+    folder = tmp_path / "src"
+    folder.mkdir()
+    (folder / "dot.png").write_bytes(tiny_png())
+    text = (FIXTURES / "features.md").read_text(encoding="utf-8")
+    text += "\n## Pictures\n\nWhat does the dot look like?\n\n![a grey dot](dot.png)\n"
+    source = folder / "features.md"
+    source.write_text(text, encoding="utf-8")
+    return source
+
+
+def test_fixture_deck_in_anki(tmp_path):
+    source = _fixture_copy(tmp_path)
+    (result,) = build([source], tmp_path / "out", figures=False)
+    col = new_collection(tmp_path / "anki")
+    try:
+        log = import_apkg(col, result.package_path)
+        assert len(log.new) == result.note_count == 10
+        assert "gdkit-test::Features" in [d.name for d in col.decks.all_names_and_ids()]
+        note_ids = col.find_notes('"deck:gdkit-test::Features"')
+        card_ids = col.find_cards('"deck:gdkit-test::Features"')
+        assert len(note_ids) == 10
+        # 7 basic + 1 reversed (2 cards) + 3 clozes with 2 deletions each
+        assert len(card_ids) == result.card_count == 6 + 2 + 6
+        tags = set(col.tags.all())
+        assert {"fixture", "course::week02", "fixture::basics", "fixture::tables_and_code",
+                "fixture::clozes", "fixture::note_blocks", "fixture::pictures",
+                "extra-tag"} <= tags
+        for cid in card_ids:
+            card = col.get_card(cid)
+            question, answer = card.question(), card.answer()
+            assert 'class="gd-prompt"' in question and question.strip()
+            assert balanced_math(question) and balanced_math(answer)
+            assert "$" not in answer.replace("$5", "")
+        # the section is shown as a small header
+        basics = col.get_card(col.find_cards("tag:fixture::basics")[0])
+        assert '<div class="gd-section">Basics</div>' in basics.question()
+        # cloze cards render a hidden deletion on the front and the text on the back
+        cloze_cards = [col.get_card(c) for c in col.find_cards("tag:fixture::clozes")]
+        assert len(cloze_cards) == 4
+        for card in cloze_cards:
+            assert 'class="cloze"' in card.question()
+            assert "[...]" in card.question()
+        first = next(c for c in cloze_cards if c.ord == 0 and "sigmoid" in c.answer())
+        assert "\\(\\sigma(z)\\bigl(1 - \\sigma(z)\\bigr)\\)" in first.answer()
+        # a cloze whose math holds }} and :: still has exactly its two deletions intact
+        braces = next(c for c in cloze_cards if "sqrt" in c.answer() and c.ord == 0)
+        assert "\\(\\frac{1}{\\sqrt{x} }\\)" in braces.answer()
+        # reversed note: two cards, the second asks with the back
+        reversed_cards = [col.get_card(c) for c in col.find_cards("tag:fixture::note_blocks")
+                          if col.get_card(c).note().note_type()["name"].endswith("reversed card)")]
+        assert sorted(c.ord for c in reversed_cards) == [0, 1]
+        assert "the vector of partial derivatives" in next(
+            c for c in reversed_cards if c.ord == 1
+        ).question()
+        # the picture travels as media
+        picture = col.get_card(col.find_cards("tag:fixture::pictures")[0])
+        assert '<img src="dot.png"' in picture.answer()
+        assert (Path(col.media.dir()) / "dot.png").read_bytes() == tiny_png()
+    finally:
+        col.close()
+
+
+def test_edited_answer_updates_the_note_in_place(tmp_path):
+    source = tmp_path / "notes.md"
+    text = (
+        "TARGET DECK: Test::Update\n\n## S\n\n"
+        "What is the rate?\nIt is $\\eta$.\n\nOther?\nSame.\n"
+    )
+    source.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    col = new_collection(tmp_path / "anki")
+    try:
+        # two builds within the same second: the changed note must still be newer
+        (first,) = build([source], out, figures=False, now=FIXED_TIME)
+        assert len(import_apkg(col, first.package_path).new) == 2
+        source.write_text(text.replace("It is $\\eta$.", "It is $\\eta$, the step size."),
+                          encoding="utf-8")
+        (second,) = build([source], out, figures=False, now=FIXED_TIME)
+        assert [r.question for r in second.diff.changed] == ["What is the rate?"]
+        assert len(second.diff.unchanged) == 1
+        log = import_apkg(col, second.package_path)
+        assert len(log.updated) == 1 and len(log.new) == 0
+        note_ids = col.find_notes('"deck:Test::Update"')
+        assert len(note_ids) == 2
+        assert len(col.find_cards('"deck:Test::Update"')) == 2
+        backs = sorted(col.get_note(n)["Back"] for n in note_ids)
+        assert backs[0].startswith("<p>It is \\(\\eta\\), the step size.</p>")
+        # importing the unchanged rebuild again changes nothing
+        (third,) = build([source], out, figures=False)
+        log = import_apkg(col, third.package_path)
+        assert len(log.updated) == 0 and len(log.new) == 0
+        assert len(col.find_notes("")) == 2
+    finally:
+        col.close()
+
+
+def test_edit_without_manifest_is_still_imported_as_an_update(tmp_path):
+    """A learner who builds into a fresh folder still gets updates (build time is newer)."""
+    source = tmp_path / "notes.md"
+    source.write_text("TARGET DECK: Fresh\n\nQ?\nOld.\n", encoding="utf-8")
+    col = new_collection(tmp_path / "anki")
+    try:
+        (first,) = build([source], tmp_path / "a", figures=False, now=FIXED_TIME)
+        import_apkg(col, first.package_path)
+        source.write_text("TARGET DECK: Fresh\n\nQ?\nNew.\n", encoding="utf-8")
+        (second,) = build([source], tmp_path / "b", figures=False, now=FIXED_TIME + 60)
+        assert len(import_apkg(col, second.package_path).updated) == 1
+        (nid,) = col.find_notes("")
+        assert col.get_note(nid)["Back"] == "<p>New.</p>"
+    finally:
+        col.close()
+
+
+def test_removed_card_is_reported_by_the_diff(tmp_path):
+    source = tmp_path / "notes.md"
+    source.write_text("TARGET DECK: Rm\n\nKeep?\nYes.\n\nDrop?\nNo.\n", encoding="utf-8")
+    out = tmp_path / "out"
+    build([source], out, figures=False)
+    source.write_text("TARGET DECK: Rm\n\nKeep?\nYes.\n", encoding="utf-8")
+    before = (out / "Rm.apkg").read_bytes()
+    (dry,) = build([source], out, figures=False, dry_run=True)
+    assert [r.question for r in dry.diff.removed] == ["Drop?"]
+    assert [r.question for r in dry.diff.unchanged] == ["Keep?"]
+    assert dry.diff.new == [] and dry.diff.changed == []
+    assert (out / "Rm.apkg").read_bytes() == before  # a dry run writes nothing
+
+
+def test_rebuild_is_byte_identical(tmp_path):
+    source = _fixture_copy(tmp_path)
+    out = tmp_path / "out"
+    (first,) = build([source], out, figures=False)
+    data = first.package_path.read_bytes()
+    manifest = first.manifest_path.read_bytes()
+    (second,) = build([source], out, figures=False, now=build_time() + 3600)
+    assert second.package_path.read_bytes() == data
+    assert second.manifest_path.read_bytes() == manifest
+    # nothing in the archive depends on the clock: entries carry a fixed date
+    with zipfile.ZipFile(second.package_path) as archive:
+        assert {info.date_time for info in archive.infolist()} == {ZIP_DATE}
+        assert archive.namelist() == ["collection.anki2", "media", "0"]
+
+
+def test_pinned_source_date_epoch_gives_identical_packages_anywhere(tmp_path, monkeypatch):
+    source = _fixture_copy(tmp_path)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(FIXED_TIME))
+    (a,) = build([source], tmp_path / "a", figures=False)
+    (b,) = build([source], tmp_path / "b", figures=False)
+    assert a.package_path.read_bytes() == b.package_path.read_bytes()
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(FIXED_TIME + 1))
+    (c,) = build([source], tmp_path / "c", figures=False)
+    assert c.package_path.read_bytes() != a.package_path.read_bytes()
+
+
+def test_style_change_reaches_an_existing_collection(tmp_path, monkeypatch):
+    """A new note-type hash gets a newer modification time, so Anki takes the new CSS."""
+    from decks import notetypes
+
+    source = tmp_path / "notes.md"
+    source.write_text("TARGET DECK: Style\n\nQ?\nA.\n", encoding="utf-8")
+    out = tmp_path / "out"
+    col = new_collection(tmp_path / "anki")
+    try:
+        (first,) = build([source], out, figures=False, now=FIXED_TIME)
+        import_apkg(col, first.package_path)
+        palette = dict(notetypes.PALETTE, font_size=31)
+        monkeypatch.setattr(notetypes, "PALETTE", palette)
+        notetypes.note_types.cache_clear()
+        (second,) = build([source], out, figures=False, now=FIXED_TIME)
+        import_apkg(col, second.package_path)
+        model = col.models.get(notetypes.BASIC_MODEL_ID)
+        assert "font-size: 31px" in model["css"]
+        assert len(col.find_notes("")) == 1
+    finally:
+        notetypes.note_types.cache_clear()
+        col.close()
+
+
+def test_temporary_files_do_not_linger(tmp_path):
+    source = tmp_path / "n.md"
+    source.write_text("TARGET DECK: Tmp\n\nQ?\nA.\n", encoding="utf-8")
+    build([source], tmp_path / "out", figures=False)
+    assert sorted(os.listdir(tmp_path / "out")) == ["Tmp.apkg", "Tmp.manifest.json"]
+    shutil.rmtree(tmp_path / "out")
+
+
+def test_seed_style_notes_import_as_is(tmp_path):
+    (result,) = build([FIXTURES / "seed_style.txt"], tmp_path / "out", figures=False)
+    col = new_collection(tmp_path / "anki")
+    try:
+        import_apkg(col, result.package_path)
+        seed_notes = [col.get_note(n) for n in col.find_notes("-tag:week02::worked_examples")]
+        assert len(seed_notes) == 7
+        gd = [n for n in seed_notes if "week02::gd_variants" in n.tags]
+        assert len(gd) == 2
+        adam = next(n for n in gd if "Adam" in n["Front"])
+        assert "<li>Momentum — exponentially decaying running mean" in adam["Back"]
+        assert adam["Section"] == "GD variants"
+        card = col.get_card(adam.card_ids()[0])
+        assert '<div class="gd-section">GD variants</div>' in card.question()
+    finally:
+        col.close()

@@ -1,0 +1,113 @@
+"""Bad input stops the build with file:line and writes nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from decks.build import build
+from decks.cli import decks
+from decks.errors import DeckError
+
+HEAD = "TARGET DECK: Test::Errors\n\n## Section\n\n"
+
+# (name, source text, line of the error, words the message must contain)
+BAD_SOURCES = [
+    ("no answer", HEAD + "What is it?\n\nAnd this?\nYes.\n", 5, "no answer"),
+    ("no answer at end", HEAD + "Q?\nA.\n\nLast one?\n", 8, "no answer"),
+    ("no answer before heading", HEAD + "Q?\n## Next\n\nR?\nB.\n", 5, "no answer"),
+    ("unbalanced dollar", HEAD + "Q?\nfine\nthe rate $\\eta is open\n", 7, "unbalanced $"),
+    ("unbalanced in question", HEAD + "Is $x big?\nYes.\n", 5, "unbalanced $"),
+    ("unclosed display math", HEAD + "Q?\nA:\n\n$$\nx^2\n", 8, "unbalanced $"),
+    ("unknown note type", HEAD + "START\nBasik\nFront: a\nBack: b\nEND\n", 6, "unknown note type"),
+    ("duplicate question", HEAD + "Q?\nA.\n\nQ?\nB.\n", 8, "duplicate question"),
+    (
+        "duplicate id",
+        HEAD + "Q?\n<!-- id: x -->\nA.\n\nR?\n<!-- id: x -->\nB.\n",
+        9,
+        "duplicate id",
+    ),
+    ("missing target deck", "## Section\n\nQ?\nA.\n", 1, "missing TARGET DECK"),
+    ("text outside a card", HEAD + "What is the rule\nIt is this.\n", 5, "outside a card"),
+    ("start without end", HEAD + "START\nBasic\nFront: a\nBack: b\n", 5, "without a matching END"),
+    ("block without back", HEAD + "START\nBasic\nFront: a\nEND\n", 5, "no answer"),
+    ("cloze without deletion", HEAD + "START\nCloze\nText: nothing hidden\nEND\n", 5, "{{c1::"),
+    ("image not found", HEAD + "Q?\n![plot](missing.png)\n", 6, "not found"),
+]
+
+
+def _assert_nothing_written(out: Path) -> None:
+    assert not out.exists() or list(out.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "line", "words"), BAD_SOURCES, ids=[b[0] for b in BAD_SOURCES]
+)
+def test_bad_source_is_reported_with_file_and_line(tmp_path, name, text, line, words):
+    source = tmp_path / "bad.md"
+    source.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    with pytest.raises(DeckError) as info:
+        build([source], out, figures=False)
+    assert str(info.value).startswith(f"{source}:{line}: "), str(info.value)
+    assert words in info.value.message
+    _assert_nothing_written(out)
+
+
+def test_duplicate_across_two_files_of_one_deck(tmp_path):
+    a, b = tmp_path / "a.md", tmp_path / "b.md"
+    a.write_text("TARGET DECK: Same\n\nQ?\nA.\n", encoding="utf-8")
+    b.write_text("TARGET DECK: Same\n\nQ?\nOther.\n", encoding="utf-8")
+    with pytest.raises(DeckError) as info:
+        build([a, b], tmp_path / "out", figures=False)
+    assert str(info.value).startswith(f"{b}:3: duplicate question")
+    assert f"{a}:3" in info.value.message
+
+
+def test_missing_file(tmp_path):
+    missing = tmp_path / "nope.md"
+    with pytest.raises(DeckError) as info:
+        build([missing], tmp_path / "out", figures=False)
+    assert str(info.value).startswith(f"{missing}:1: cannot read the file")
+    _assert_nothing_written(tmp_path / "out")
+
+
+def test_file_that_is_not_utf8(tmp_path):
+    bad = tmp_path / "latin1.md"
+    bad.write_bytes("TARGET DECK: D\n\nWas ist \xfc?\nJa.\n".encode("latin-1"))
+    with pytest.raises(DeckError) as info:
+        build([bad], tmp_path / "out", figures=False)
+    assert str(info.value).startswith(f"{bad}:1: cannot read the file")
+
+
+def test_a_bad_file_keeps_the_previous_package_untouched(tmp_path):
+    good = tmp_path / "good.md"
+    good.write_text("TARGET DECK: Keep\n\nQ?\nA.\n", encoding="utf-8")
+    out = tmp_path / "out"
+    build([good], out, figures=False)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    good.write_text("TARGET DECK: Keep\n\nQ?\nA $ broken.\n", encoding="utf-8")
+    with pytest.raises(DeckError):
+        build([good], out, figures=False)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_one_bad_deck_stops_every_deck(tmp_path):
+    good, bad = tmp_path / "good.md", tmp_path / "bad.md"
+    good.write_text("TARGET DECK: Good\n\nQ?\nA.\n", encoding="utf-8")
+    bad.write_text("TARGET DECK: Bad\n\nQ?\n", encoding="utf-8")
+    with pytest.raises(DeckError):
+        build([good, bad], tmp_path / "out", figures=False)
+    _assert_nothing_written(tmp_path / "out")
+
+
+def test_cli_prints_the_error_and_exits_1(tmp_path):
+    source = tmp_path / "bad.md"
+    source.write_text(HEAD + "START\nFancy\nFront: a\nBack: b\nEND\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(decks, ["build", str(source), "-o", str(out), "--no-figures"])
+    assert result.exit_code == 1
+    assert f"{source}:6: unknown note type 'Fancy'" in result.output
+    _assert_nothing_written(out)

@@ -1,0 +1,73 @@
+"""Markdown and math rendering of fields."""
+
+from __future__ import annotations
+
+import pytest
+from deck_helpers import balanced_math
+
+from decks.errors import DeckError
+from decks.render import escape_math, plain_text, render_markdown
+
+
+def test_inline_and_display_math_become_mathjax_delimiters():
+    html = render_markdown("So $a<b$ and $x \\& y$:\n\n$$\nJ = \\frac{1}{2m}\n$$\n").html
+    assert "\\(a&lt;b\\)" in html
+    assert "\\(x \\&amp; y\\)" in html
+    assert "\\[J = \\frac{1}{2m}\\]" in html
+    assert "$" not in html
+    assert balanced_math(html)
+
+
+def test_inline_double_dollar_is_display_math():
+    html = render_markdown("so $$x^2$$ here").html
+    assert html == "<p>so \\[x^2\\] here</p>"
+
+
+def test_greater_than_is_escaped_inside_math():
+    assert render_markdown("$\\eta > 0$").html == "<p>\\(\\eta &gt; 0\\)</p>"
+
+
+def test_tables_lists_code_and_emphasis_are_rendered():
+    html = render_markdown(
+        "**bold** and `code`\n\n- one\n- two\n\n| a | b |\n|---|---|\n| $1$ | 2 |\n\n"
+        "```python\nx < 1\n```\n"
+    ).html
+    for fragment in ("<strong>bold</strong>", "<code>code</code>", "<li>one</li>", "<table>",
+                     "<td>\\(1\\)</td>", "x &lt; 1"):
+        assert fragment in html
+
+
+def test_escaped_dollar_stays_a_dollar():
+    assert render_markdown("costs \\$5").html == "<p>costs $5</p>"
+
+
+@pytest.mark.parametrize(
+    ("tex", "cloze", "expected"),
+    [
+        ("\\frac{1}{\\sqrt{x}}", True, "\\frac{1}{\\sqrt{x} }"),
+        ("a::b", True, "a: :b"),
+        ("{{{x}}}", True, "{{{x} } }"),
+        ("\\frac{1}{\\sqrt{x}}", False, "\\frac{1}{\\sqrt{x}}"),
+        ("a<b", False, "a&lt;b"),
+    ],
+)
+def test_escape_math(tex, cloze, expected):
+    assert escape_math(tex, cloze=cloze) == expected
+
+
+def test_cloze_math_cannot_close_the_deletion_early():
+    html = render_markdown("{{c1::$\\frac{1}{\\sqrt{x}}$}} and {{c2::$a::b$}}", cloze=True).html
+    inside = html.split("{{c1::", 1)[1]
+    # the first "}}" after the opening marker is the cloze's own end, after the math
+    assert inside.index("}}") > inside.index("\\)")
+    assert "{{c2::\\(a: :b\\)}}" in html
+
+
+def test_unbalanced_dollar_reports_its_line():
+    with pytest.raises(DeckError) as info:
+        render_markdown("fine\nstill fine\nhere $x + 1 is open\n", file="n.md", first_line=20)
+    assert str(info.value).startswith("n.md:22: unbalanced $")
+
+
+def test_plain_text_keeps_tex_and_drops_markup():
+    assert plain_text("What is **$\\sigma(z)$**?") == "What is \\sigma(z)?"

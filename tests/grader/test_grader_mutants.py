@@ -1,0 +1,42 @@
+"""Mutation self-test: every catalogued mistake, built as a mutant of the solution, loses
+points and is diagnosed as itself (and as nothing else)."""
+
+from __future__ import annotations
+
+import pytest
+
+from grader.exercises import load_exercises, solutions_dir
+from grader.framework import Mistake
+from grader.mutants import MutantError, apply_mutant
+from grader_helpers import FAST, grade_one
+
+CASES = [
+    pytest.param(exercise, mistake, id=f"{exercise.name}-{mistake.id}")
+    for exercise in load_exercises()
+    for mistake in exercise.mistakes
+]
+
+
+@pytest.mark.parametrize("exercise, mistake", CASES)
+def test_mutant_is_caught_and_diagnosed(tmp_path, exercise, mistake):
+    source = (solutions_dir() / exercise.file).read_text(encoding="utf-8")
+    (tmp_path / exercise.file).write_text(apply_mutant(source, mistake, exercise.file))
+    result = grade_one(tmp_path, exercise.name, limits=FAST)
+    assert result.score < result.max_score, f"{mistake.id}: the mutant scored full marks"
+    named = {c.diagnosis for c in result.checks if c.diagnosis}
+    assert mistake.id in named, (
+        f"{mistake.id} was not diagnosed; failures: "
+        + "; ".join(f"{c.name}: {c.message}" for c in result.checks if not c.passed)
+    )
+    assert named == {mistake.id}, f"{mistake.id} was also diagnosed as {named - {mistake.id}}"
+    diagnosed = next(c for c in result.checks if c.diagnosis == mistake.id)
+    assert diagnosed.diagnosis_message == mistake.message and diagnosed.hint == mistake.hint
+
+
+def test_a_mutant_that_does_not_apply_is_an_error():
+    drifted = Mistake("x", "m.", "h", mutant=[("no such line\n", "other\n")])
+    with pytest.raises(MutantError, match="occurs 0 times"):
+        apply_mutant("a = 1\n", drifted)
+    twice = Mistake("x", "m.", "h", mutant=[("a", "b")])
+    with pytest.raises(MutantError, match="occurs 2 times"):
+        apply_mutant("a = a\n", twice)

@@ -1,0 +1,269 @@
+"""The sandbox on its own: limits, crashes, hostile code, the wire format."""
+
+from __future__ import annotations
+
+import socket
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from grader import _worker
+from grader.sandbox import Sandbox, SubmissionError, bubblewrap_available
+from grader_helpers import FAST, ISOLATIONS
+
+SOURCE = textwrap.dedent('''
+    import os, sys, time
+    import numpy as np
+    print("module loaded")
+
+    def add(a, b):
+        print("adding", a, b)
+        return a + b
+    def scale(x, k):
+        return np.asarray(x) * k
+    def pair(x):
+        return x, {"sum": float(np.sum(x)), "n": len(x)}
+    def loop():
+        while True:
+            pass
+    def sleep():
+        time.sleep(60)
+    def hog():
+        return np.ones(10**10)
+    def flood():
+        while True:
+            print("x" * 10000)
+    def hard_exit():
+        os._exit(3)
+    def soft_exit():
+        sys.exit(4)
+    def matrix():
+        return np.matrix([[1.0, 2.0]])
+    class Sub(np.ndarray):
+        pass
+    def subclass():
+        return np.zeros(3).view(Sub)
+    def objects():
+        return np.array([1, "a"], dtype=object)
+    class Yes:
+        def __eq__(self, other):
+            return True
+    def always_equal():
+        return Yes()
+    class FloatLike(float):
+        def __eq__(self, other):
+            return True
+    def float_subclass():
+        return FloatLike(1.0)
+    def strings():
+        return np.array(["a", "b"])
+    def not_yet():
+        raise NotImplementedError("not_yet is not written yet")
+    def boom():
+        return 1 / 0
+    def uses(name):
+        __import__(name)
+    def read(path):
+        with open(path) as handle:
+            return handle.read()
+    def fork():
+        return os.fork()
+    def kill_parent():
+        os.kill(os.getppid(), 9)
+    def overflow():
+        return np.exp(np.array([1000.0]))
+    def twice(f, x):
+        return 2 * f(x)
+    def write(path):
+        with open(path, "w") as handle:
+            handle.write("{}")
+    def network():
+        import socket
+        socket.create_connection(("192.0.2.1", 80), timeout=1)
+    not_a_function = 3
+''')
+
+
+@pytest.fixture(params=ISOLATIONS)
+def worker(request, tmp_path):
+    (tmp_path / "01_parabola.py").write_text(SOURCE)
+    sandbox = Sandbox(tmp_path, FAST, isolation=request.param)
+    sandbox.start()
+    yield sandbox.worker(tmp_path / "01_parabola.py")
+    sandbox.close()
+
+
+def failure(worker, function, *args):
+    with pytest.raises(SubmissionError) as info:
+        worker.call(function, *args)
+    return info.value
+
+
+def test_plain_data_round_trip(worker):
+    assert worker.call("add", 2, 3) == 5
+    assert "module loaded" in worker.load_output
+    assert "adding 2 3" in worker.last_output
+    got = worker.call("scale", np.arange(6.0).reshape(2, 3), 2.0)
+    assert type(got) is np.ndarray and got.shape == (2, 3) and got[1, 2] == 10.0
+    x, info = worker.call("pair", np.array([1.0, 2.0]))
+    assert x.tolist() == [1.0, 2.0] and info == {"sum": 3.0, "n": 2}
+
+
+@pytest.mark.parametrize(
+    "function, kind, words",
+    [
+        ("loop", "timeout", "time limit"),
+        ("sleep", "timeout", "time limit"),
+        ("hog", "memory", "memory"),
+        ("flood", "output_limit", "output limit"),
+        ("hard_exit", "crashed", "exit status 3"),
+        ("soft_exit", "exit", "sys.exit(4)"),
+        ("not_yet", "not_implemented", "not written yet"),
+        ("boom", "exception", "ZeroDivisionError"),
+        ("missing_function", "missing", "no function named missing_function"),
+        ("not_a_function", "missing", "not a function"),
+    ],
+)
+def test_failures_cost_only_the_call(worker, function, kind, words):
+    error = failure(worker, function)
+    assert error.kind == kind
+    assert words in error.message
+    assert worker.call("add", 1, 1) == 2  # the next call works (a new child if the old died)
+
+
+def test_traceback_shows_the_learners_line(worker):
+    error = failure(worker, "boom")
+    assert "01_parabola.py, line" in error.where and "1 / 0" in error.where
+
+
+def test_wrong_signature(worker):
+    error = failure(worker, "add", 1)
+    assert error.kind == "signature"
+    assert "add(a, b)" in error.message
+
+
+@pytest.mark.parametrize(
+    "function, words",
+    [
+        ("matrix", "subclass of numpy.ndarray"),
+        ("subclass", "subclass of numpy.ndarray"),
+        ("objects", "dtype object"),
+        ("always_equal", "Yes"),
+        ("float_subclass", "FloatLike"),
+        ("strings", "only numeric arrays"),
+    ],
+)
+def test_only_plain_data_comes_back(worker, function, words):
+    error = failure(worker, function)
+    assert error.kind == "bad_return"
+    assert words in error.message
+    assert "returned" in error.message
+
+
+@pytest.mark.parametrize("module", ["gdref", "grader", "solutions", "grader.checks"])
+def test_grader_packages_cannot_be_imported(worker, module):
+    error = failure(worker, "uses", module)
+    assert "ImportError" in error.message and "not allowed" in error.message
+
+
+def test_callbacks_and_warnings(worker):
+    assert worker.call("twice", lambda x: x + 1.0, 3.0) == 8.0
+    worker.call("overflow")
+    assert any("overflow" in w for w in worker.last_warnings)
+
+
+def test_isolation_is_reported(worker):
+    assert worker.sandbox.isolation in ("bubblewrap", "rlimits only")
+    if worker.sandbox.requested == "rlimits":
+        assert worker.sandbox.isolation == "rlimits only"
+
+
+bwrap_only = pytest.mark.skipif(not bubblewrap_available(), reason="bubblewrap not installed")
+
+
+@pytest.fixture
+def boxed(tmp_path):
+    (tmp_path / "01_parabola.py").write_text(SOURCE)
+    sandbox = Sandbox(tmp_path, FAST, isolation="bubblewrap")
+    sandbox.start()
+    yield sandbox.worker(tmp_path / "01_parabola.py")
+    sandbox.close()
+
+
+@bwrap_only
+def test_bubblewrap_hides_the_project(boxed):
+    repo = Path(__file__).resolve().parents[2]
+    for path in (repo / "solutions" / "01_parabola.py", repo / "gdref" / "__init__.py",
+                 repo / "grader" / "checks" / "test_parabola.py"):
+        assert path.exists()
+        error = failure(boxed, "read", str(path))
+        assert "FileNotFoundError" in error.message or "PermissionError" in error.message
+    assert boxed.sandbox.isolation == "bubblewrap"
+
+
+@bwrap_only
+def test_bubblewrap_blocks_processes_network_and_writes(boxed, tmp_path):
+    assert "BlockingIOError" in failure(boxed, "fork").message
+    error = failure(boxed, "network")
+    assert "OSError" in error.message or "unreachable" in error.message.lower()
+    assert "Error" in failure(boxed, "write", "/submission/results.json").message
+    assert not (tmp_path / "results.json").exists()
+    failure(boxed, "kill_parent")  # not allowed to signal the zygote
+    assert boxed.call("add", 2, 2) == 4
+
+
+def test_zygote_restarts_after_it_dies(tmp_path):
+    (tmp_path / "01_parabola.py").write_text(SOURCE)
+    with Sandbox(tmp_path, FAST, isolation="rlimits") as sandbox:
+        worker = sandbox.worker(tmp_path / "01_parabola.py")
+        try:
+            worker.call("kill_parent")  # rlimits only: this really kills the zygote
+        except SubmissionError:
+            pass  # the child may die with its parent before it answers
+        deadline = time.monotonic() + 5
+        while (
+            sandbox._process is not None and sandbox._process.poll() is None
+            and time.monotonic() < deadline
+        ):
+            time.sleep(0.01)
+        assert worker.call("add", 5, 5) == 10
+
+
+def test_missing_file_and_syntax_error(tmp_path):
+    (tmp_path / "02_bce_gradient.py").write_text("def f(:\n    pass\n")
+    with Sandbox(tmp_path, FAST) as sandbox:
+        error = failure(sandbox.worker(tmp_path / "01_parabola.py"), "f")
+        assert error.kind == "missing_file"
+        error = failure(sandbox.worker(tmp_path / "02_bce_gradient.py"), "f")
+        assert error.kind == "syntax" and "line 1" in error.message
+
+
+def test_import_time_crash_is_reported(tmp_path):
+    (tmp_path / "01_parabola.py").write_text("import sys\nsys.exit('bye')\n")
+    with Sandbox(tmp_path, FAST) as sandbox:
+        assert failure(sandbox.worker(tmp_path / "01_parabola.py"), "f").kind == "exit"
+
+
+def test_decoder_rejects_what_is_not_plain_data():
+    blobs = [b"\x00" * 8]
+    with pytest.raises(_worker.WireError):
+        _worker.decode({"__ndarray__": [0, "|O", [1]]}, blobs)
+    with pytest.raises(_worker.WireError):
+        _worker.decode({"__ndarray__": [0, "<f8", [2]]}, blobs)  # size mismatch
+    with pytest.raises(_worker.WireError):
+        _worker.decode({"__pickle__": "x"}, blobs)
+    with pytest.raises(_worker.WireError):
+        _worker.decode({"__ndarray__": [0, "f8,i4", [1]]}, [b"\x00" * 12])
+    array = _worker.decode({"__ndarray__": [0, "<f8", [1]]}, blobs)
+    assert type(array) is np.ndarray and array.flags.writeable
+
+
+def test_oversized_message_is_refused():
+    a, b = socket.socketpair()
+    with a, b:
+        _worker.send_message(a, {"x": 1}, [b"\x00" * 1000])
+        with pytest.raises(_worker.WireError):
+            _worker.recv_message(b, limit=500)
