@@ -194,6 +194,8 @@ def environment() -> str:
         parts.append(f"PyTorch {torch.__version__} ({torch.get_num_threads()} threads)")
     else:
         parts.append("PyTorch not installed")
+    if hasattr(os, "getloadavg"):
+        parts.append(f"load average {os.getloadavg()[0]:.2f} at the start (other processes)")
     return ", ".join(parts)
 
 
@@ -206,8 +208,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
+    header = f"gdref benchmark — {environment()}\n"
     rows = small_case(args.calls) + large_case(args.m, args.n, args.repeats)
-    print(f"gdref benchmark — {environment()}\n")
+    print(header)
     print("| case | implementation | median | ratio |")
     print("|---|---|---|---|")
     for row in rows:

@@ -32,8 +32,10 @@ from pathlib import Path
 
 import genanki
 
+from decks.apkg import CARD_ID_STRIDE
+
 MANIFEST_FORMAT = 1
-ID_STRIDE = 100  # see decks.apkg.CARD_ID_STRIDE
+ID_STRIDE = CARD_ID_STRIDE  # note ids are this far apart: card id = note id + ordinal
 
 
 def note_guid(deck: str, key: str) -> str:

@@ -88,9 +88,9 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def _side(prompt: str, answer: str = "", extra: str = "") -> str:
+def _side(prompt: str, answer: str = "", extra: str = "", kind: str = "basic") -> str:
     return _environment().get_template("card.html.j2").render(
-        prompt=prompt, answer=answer, extra=extra
+        prompt=prompt, answer=answer, extra=extra, kind=kind
     )
 
 
@@ -114,8 +114,8 @@ def note_types() -> dict[str, NoteType]:
     }
     cloze_card = {
         "name": "Cloze",
-        "qfmt": _side("{{cloze:Text}}"),
-        "afmt": _side("{{cloze:Text}}", extra="Extra"),
+        "qfmt": _side("{{cloze:Text}}", kind="cloze"),
+        "afmt": _side("{{cloze:Text}}", extra="Extra", kind="cloze"),
     }
     return {
         "basic": NoteType(

@@ -4,7 +4,8 @@ The story
 ---------
 You logged how far you travelled (km) and how long the commute took (minutes). Fit a straight
 line ŷ = w·distance + b by gradient descent on the mean squared error. The same code works for
-any number of features n.
+any number of features n. (The grader passes in the data: 50 invented commutes, X holding the
+distance in km as its one column, y the minutes.)
 
 Shapes and notation (used throughout gdkit)
 -------------------------------------------

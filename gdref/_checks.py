@@ -20,10 +20,11 @@ def as_float_array(value: object, name: str) -> np.ndarray:
 
 def as_float_array_keep(value: object, name: str) -> np.ndarray:
     """Like :func:`as_float_array` but keep float32 inputs as float32 (for activations)."""
-    array = np.asarray(value)
-    if array.dtype in (np.float32, np.float64):
-        return array
-    return as_float_array(array, name)
+    if isinstance(value, np.ndarray) and value.dtype in (np.float32, np.float64):
+        return value
+    if isinstance(value, np.float32):
+        return np.asarray(value)
+    return as_float_array(value, name)
 
 
 def require_finite(array: np.ndarray, name: str) -> None:
@@ -38,17 +39,29 @@ def require_same_shape(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -
         )
 
 
-def require_positive(value: float, name: str) -> float:
-    if not np.isfinite(value) or value <= 0:
+def _as_number(value: object) -> float | None:
+    """``value`` as a float if it is a real number (not a string, list or bool), else None."""
+    if isinstance(value, (bool, str, bytes)) or np.ndim(value) != 0:
+        return None
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+def require_positive(value: object, name: str) -> float:
+    number = _as_number(value)
+    if number is None or not np.isfinite(number) or number <= 0:
         raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
-    return float(value)
+    return number
 
 
-def require_in_range(value: float, name: str, low: float, high: float) -> float:
+def require_in_range(value: object, name: str, low: float, high: float) -> float:
     """Require ``low <= value < high``."""
-    if not (np.isfinite(value) and low <= value < high):
+    number = _as_number(value)
+    if number is None or not (np.isfinite(number) and low <= number < high):
         raise ValueError(f"{name} must be in [{low}, {high}), got {value!r}")
-    return float(value)
+    return number
 
 
 def check_design(X: object, y: object, W: object, b: object) -> tuple[np.ndarray, ...]:

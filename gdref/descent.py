@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from gdref._checks import as_float_array, require_finite, require_positive
-from gdref.models import linear_grads, linear_loss, logistic_grads, logistic_loss
+from gdref.models import linear_loss_and_grads, logistic_loss_and_grads
 from gdref.optim import Optimizer
 from gdref.tree import Tree, as_float_tree, global_norm, tree_leaves
 
@@ -41,7 +41,11 @@ class Trace:
 
     losses[k], lrs[k], grad_norms[k] belong to update k (the loss and gradient norm evaluated at
     params_history[k], before the update). params_history has one more entry than updates made:
-    the starting point. ``epoch_losses`` (mini-batch runs) is the full-data loss after each epoch.
+    the starting point. Lengths: after "max_steps", losses/lrs/grad_norms hold ``steps`` entries;
+    after "converged" they hold ``steps + 1`` (the evaluation that met the criterion, at the final
+    params, is kept); after "diverged" the offending non-finite or exploding loss is not recorded
+    (``message`` gives it). ``epoch_losses`` (mini-batch runs): the full-data loss after each
+    epoch.
     """
 
     params: Tree
@@ -198,7 +202,7 @@ def descend(
 def linear_objective(params: tuple, X: np.ndarray, y: np.ndarray) -> tuple[float, tuple]:
     """Objective for linear regression with params (W, b): J = MSE, grads (dW, db)."""
     W, b = params
-    return linear_loss(X, y, W, b), linear_grads(X, y, W, b)
+    return linear_loss_and_grads(X, y, W, b)
 
 
 def logistic_objective(l2: float = 0.0) -> Objective:
@@ -206,6 +210,6 @@ def logistic_objective(l2: float = 0.0) -> Objective:
 
     def objective(params: tuple, X: np.ndarray, y: np.ndarray) -> tuple[float, tuple]:
         W, b = params
-        return logistic_loss(X, y, W, b, l2), logistic_grads(X, y, W, b, l2)
+        return logistic_loss_and_grads(X, y, W, b, l2)
 
     return objective

@@ -61,7 +61,11 @@ def bce(p: object, y: object, eps: float = BCE_EPS) -> float:
     """
     p, y, m = _pair(p, y, "p")
     p = _clip_probabilities(p, eps)
-    return float(-np.sum(y * np.log(p) + (1.0 - y) * np.log1p(-p)) / m)
+    # log(1 − p): log1p(−p) is exact for small p; for p ≥ ½, 1 − p is exact in floating point
+    # and clipping it (not p) to eps keeps the cost of p = 1 at exactly −log(eps).
+    with np.errstate(divide="ignore"):
+        log_1mp = np.where(p < 0.5, np.log1p(-p), np.log(np.maximum(1.0 - p, eps)))
+    return float(-np.sum(y * np.log(p) + (1.0 - y) * log_1mp) / m)
 
 
 def bce_grad(p: object, y: object, eps: float = BCE_EPS) -> np.ndarray:

@@ -12,6 +12,7 @@ steps late let the iterate settle instead of bouncing around the minimum.
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable
 
@@ -85,7 +86,15 @@ def get_schedule(name: str, **kwargs: float) -> Schedule:
     """Build a schedule by name: ``constant``, ``step``, ``exponential`` or ``inverse_time``."""
     if name not in SCHEDULES:
         raise ValueError(f"unknown schedule {name!r}; expected one of {sorted(SCHEDULES)}")
-    return SCHEDULES[name](**kwargs)
+    factory = SCHEDULES[name]
+    signature = inspect.signature(factory)
+    try:
+        signature.bind(**kwargs)
+    except TypeError as error:
+        raise ValueError(
+            f"schedule {name!r} takes arguments ({', '.join(signature.parameters)}): {error}"
+        ) from error
+    return factory(**kwargs)
 
 
 def as_schedule(lr: float | Schedule) -> Schedule:

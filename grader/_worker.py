@@ -59,7 +59,9 @@ def encode(value: object, blobs: list[bytes], callbacks: dict | None = None) -> 
         return value
     if type(value) is np.ndarray:
         if value.dtype.kind not in NUMERIC_KINDS or value.dtype.names is not None:
-            raise WireError(f"an array of dtype {value.dtype}, but only numeric arrays are accepted")
+            raise WireError(
+                f"an array of dtype {value.dtype}, but only numeric arrays are accepted"
+            )
         blobs.append(np.ascontiguousarray(value).tobytes())
         return {"__ndarray__": [len(blobs) - 1, value.dtype.str, list(value.shape)]}
     if isinstance(value, np.ndarray):
@@ -89,8 +91,7 @@ def encode(value: object, blobs: list[bytes], callbacks: dict | None = None) -> 
 
 
 def decode(data: object, blobs: list[bytes], make_callback=None) -> object:
-    """Inverse of :func:`encode`. Arrays are read with ``allow_pickle=False`` and must be numeric."""
-    import numpy as np
+    """Inverse of :func:`encode`; arrays must have a plain numeric dtype (nothing unpickled)."""
 
     if data is None or type(data) in (bool, int, float, str):
         return data
@@ -221,7 +222,8 @@ def _short_traceback(exc: BaseException, files: set[str]) -> str:
     lines = []
     for frame in frames[-3:]:
         name = os.path.basename(frame.filename)
-        lines.append(f"  {name}, line {frame.lineno}, in {frame.name}: {(frame.line or '').strip()}")
+        code = (frame.line or "").strip()
+        lines.append(f"  {name}, line {frame.lineno}, in {frame.name}: {code}")
     return "\n".join(lines)
 
 

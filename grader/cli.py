@@ -17,7 +17,6 @@ submission; 3 the grader itself failed (a broken check or sandbox: not the learn
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from pathlib import Path
@@ -213,7 +212,9 @@ def main(path, names, hidden, fmt, output, watch, hint_name, solution_name, list
         _fail(f"the checks are inconsistent: {error}", EXIT_INTERNAL)
     if list_exercises:
         for exercise in all_exercises:
-            click.echo(f"{exercise.order:>2}  {exercise.name:<20} {exercise.file:<28} {exercise.title}")
+            click.echo(
+                f"{exercise.order:>2}  {exercise.name:<20} {exercise.file:<28} {exercise.title}"
+            )
         sys.exit(EXIT_OK)
     if hint_name:
         _show_hint(hint_name)

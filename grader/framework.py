@@ -175,7 +175,8 @@ def _where_differs(got: object, expected: object) -> str:
         return ""
     difference = np.abs(g - e)
     index = np.unravel_index(int(np.nanargmax(difference)), g.shape)
-    return f"largest difference at index {tuple(int(i) for i in index)}: got {show(g[index])}, expected {show(e[index])}"
+    where = tuple(int(i) for i in index)
+    return f"largest difference at index {where}: got {show(g[index])}, expected {show(e[index])}"
 
 
 def expect_close(
@@ -190,18 +191,23 @@ def expect_close(
     """Pass when ``got`` ≈ ``expected``; otherwise fail, naming a mistake if ``got`` matches one.
 
     ``what`` says what was computed, e.g. ``"gd_step(3.0, 2.5, 0.1)"``. ``mistakes`` maps mistake
-    ids to what that mistake would have returned here (computed with gdref). A mistake is named
-    only when its value differs from the right one and ``got`` matches it.
+    ids to what that mistake would have returned here (computed with gdref), or to a function of
+    no arguments computing it — called only when ``got`` is wrong, so an expensive mistake costs
+    nothing on a right answer. A mistake is named only when its value differs from the right one
+    and ``got`` matches it.
     """
-    problem = mismatch(got, expected, rtol, atol)
-    if problem is None:
-        return
-    for mistake_id, wrong in (mistakes or {}).items():
+    for mistake_id in mistakes or {}:
         if _current_declared is not None and mistake_id not in _current_declared:
             raise CheckBug(
                 f"expect_close names mistake {mistake_id!r}, which the check's @check(mistakes=…) "
                 "does not declare"
             )
+    problem = mismatch(got, expected, rtol, atol)
+    if problem is None:
+        return
+    for mistake_id, wrong in (mistakes or {}).items():
+        if callable(wrong):
+            wrong = wrong()
         if mismatch(wrong, expected, rtol, atol) is None:
             continue  # this mistake makes no difference on this input: cannot be told apart
         if mismatch(got, wrong, rtol, atol) is None:

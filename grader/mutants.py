@@ -59,7 +59,9 @@ def outcome(exercise: Exercise, mistake: Mistake, result: ExerciseResult) -> Mut
     )
 
 
-def run_mutants(names: list[str] | None = None, solutions: Path | None = None) -> list[MutantOutcome]:
+def run_mutants(
+    names: list[str] | None = None, solutions: Path | None = None
+) -> list[MutantOutcome]:
     """Grade every mutant (all checks, hidden included) and report what each one scored."""
     from grader.runner import grade
 

@@ -1,4 +1,4 @@
-"""Render a :class:`grader.results.Report`: text for people, JSON, Gradescope results.json, JUnit XML.
+"""Render a :class:`grader.results.Report`: text, JSON, Gradescope results.json, JUnit XML.
 
 Formats:
 - ``text``        one line per exercise, the first failure of the current exercise with its
@@ -72,7 +72,8 @@ def _display_path(path: str) -> str:
 def render_text(report: Report, colour: bool = False) -> str:
     out: list[str] = []
     scope = "all checks" if report.include_hidden else "public checks"
-    header = f"grade {_display_path(report.submission)}  ·  {scope}  ·  isolation: {report.isolation}"
+    where = _display_path(report.submission)
+    header = f"grade {where}  ·  {scope}  ·  isolation: {report.isolation}"
     out.append(_style(header, None, colour, bold=True))
     if report.note:
         out.append(f"note: {report.note}")
@@ -216,7 +217,9 @@ def to_gradescope(report: Report) -> dict:
                 "visibility": "visible" if check.visibility == "public" else "after_due_date",
                 "tags": [result.exercise.name] + ([check.diagnosis] if check.diagnosis else []),
             })
-    summary = f"{report.done}/{len(report.exercises)} exercises done (isolation: {report.isolation})."
+    summary = (
+        f"{report.done}/{len(report.exercises)} exercises done (isolation: {report.isolation})."
+    )
     if not report.include_hidden and report.hidden_not_run:
         summary += f" {report.hidden_not_run} hidden check(s) were not run."
     return {

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
+import threading
 import time
 from collections.abc import Iterable
+from dataclasses import asdict
 from pathlib import Path
 
 from grader.exercises import checks_module_path, load_exercises
-from grader.results import ExerciseResult, Report
+from grader.results import CheckResult, ExerciseResult, Report
 from grader.sandbox import Limits, Sandbox
-
 
 # pytest's built-in plugins that checks do not need (fewer imports: faster start)
 _UNUSED = (
@@ -47,6 +49,73 @@ def _quiet_pytest_env():
                 os.environ[key] = value
 
 
+def _jobs(count: int) -> int:
+    """How many grading processes to use: 2 on a multi-core machine with enough exercises.
+
+    The second process is forked, which is only safe while this process has a single thread
+    (not, for example, inside a pytest-xdist worker); GDKIT_JOBS=1 turns it off.
+    """
+    wanted = os.environ.get("GDKIT_JOBS")
+    jobs = int(wanted) if wanted and wanted.isdigit() else min(2, os.cpu_count() or 1)
+    if count < 4 or threading.active_count() > 1 or not hasattr(os, "fork"):
+        return 1
+    return max(1, min(jobs, 2))
+
+
+def _run_checks(submission: Path, sandbox: Sandbox, exercises: list, include_hidden: bool):
+    """Run the checks of ``exercises`` in this process: (results, hidden not run, problems)."""
+    import pytest
+
+    from grader.plugin import GradingPlugin
+
+    plugin = GradingPlugin(submission, sandbox, {e.name for e in exercises}, include_hidden)
+    args = [str(checks_module_path(e)) for e in exercises] + [
+        *_DISABLED_PLUGINS,
+        "--assert=plain", "--noconftest",
+        "-c", os.devnull, "--rootdir", str(checks_module_path(exercises[0]).parent),
+        "-W", "ignore::pytest.PytestAssertRewriteWarning",
+        "-o", "markers=check: a graded check",
+    ]
+    with _quiet_pytest_env(), contextlib.redirect_stdout(io.StringIO()):
+        code = pytest.main(args, plugins=[plugin])
+    problems = list(plugin.problems)
+    if int(code) not in (0, 1, 5) and not problems:
+        problems.append(f"pytest exited with {code}")
+    return plugin.results, plugin.hidden_not_run, problems
+
+
+def _run_checks_in_child(submission, sandbox, exercises, include_hidden) -> tuple[int, int]:
+    """Fork; the child runs the checks of ``exercises`` and writes them as JSON to a pipe."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        os.close(read_end)
+        try:
+            results, hidden, problems = _run_checks(submission, sandbox, exercises, include_hidden)
+            payload = {"results": [asdict(r) for r in results], "hidden": hidden,
+                       "problems": problems}
+        except BaseException as error:  # noqa: BLE001 - reported by the parent
+            payload = {"results": [], "hidden": {}, "problems": [f"grading process: {error!r}"]}
+        data = json.dumps(payload).encode()
+        with os.fdopen(write_end, "wb") as pipe:
+            pipe.write(data)
+        os._exit(0)
+    os.close(write_end)
+    return pid, read_end
+
+
+def _collect_child(pid: int, read_end: int):
+    with os.fdopen(read_end, "rb") as pipe:
+        data = pipe.read()
+    os.waitpid(pid, 0)
+    try:
+        payload = json.loads(data)
+    except ValueError:
+        return [], {}, ["the second grading process died without a result"]
+    results = [CheckResult(**r) for r in payload["results"]]
+    return results, payload["hidden"], payload["problems"]
+
+
 def grade(
     submission: Path,
     names: Iterable[str] | None = None,
@@ -59,47 +128,51 @@ def grade(
     """Grade the exercise files in ``submission`` (a folder). ``names`` selects exercises.
 
     ``sandbox`` may be one started earlier for the same folder (to overlap its start-up with
-    other work); it is closed when grading ends.
+    other work); it is closed when grading ends. On a multi-core machine the exercises are
+    split between this process and a forked one, each with its own sandbox (see _jobs).
     """
     started = time.perf_counter()
     submission = Path(submission).resolve()
     if sandbox is None:
         sandbox = Sandbox(submission, limits, isolation)
     sandbox.start()  # NumPy loads in the zygote while pytest starts and collects the checks
-
-    import pytest
-
-    from grader.plugin import GradingPlugin
-
     exercises = list(load_exercises())
     if names is not None:
         wanted = set(names)
         exercises = [e for e in exercises if e.name in wanted]
-    plugin = GradingPlugin(submission, sandbox, {e.name for e in exercises}, include_hidden)
-    checks_dir = checks_module_path(exercises[0]).parent if exercises else None
-    args = [str(checks_module_path(e)) for e in exercises] + [
-        *_DISABLED_PLUGINS,
-        "--assert=plain", "--noconftest",
-        "-c", os.devnull, "--rootdir", str(checks_dir),
-        "-W", "ignore::pytest.PytestAssertRewriteWarning",
-        "-o", "markers=check: a graded check",
-    ]
+    results: list[CheckResult] = []
+    hidden_not_run: dict[str, list[int]] = {}
+    problems: list[str] = []
+    second: Sandbox | None = None
     try:
-        if exercises:
-            with _quiet_pytest_env(), contextlib.redirect_stdout(io.StringIO()):
-                code = pytest.main(args, plugins=[plugin])
+        if _jobs(len(exercises)) == 2:
+            mine, theirs = exercises[0::2], exercises[1::2]
+            second = Sandbox(submission, sandbox.limits, sandbox.requested)
+            second.start()
+            import pytest  # noqa: F401 - imported before the fork, once for both processes
+
+            pid, pipe = _run_checks_in_child(submission, second, theirs, include_hidden)
+            parts = [_run_checks(submission, sandbox, mine, include_hidden),
+                     _collect_child(pid, pipe)]
+        elif exercises:
+            parts = [_run_checks(submission, sandbox, exercises, include_hidden)]
         else:
-            code = 0
+            parts = []
     finally:
         sandbox.close()
-    if plugin.problems or int(code) not in (0, 1, 5):
-        details = "\n".join(plugin.problems) or f"pytest exited with {code}"
-        raise GraderError(f"the checks could not run:\n{details}")
+        if second is not None:
+            second.close()
+    for part_results, part_hidden, part_problems in parts:
+        results += part_results
+        hidden_not_run.update(part_hidden)
+        problems += part_problems
+    if problems:
+        raise GraderError("the checks could not run:\n" + "\n".join(problems))
     report_exercises = []
     for exercise in exercises:
         result = ExerciseResult(exercise, str(submission / exercise.file))
-        result.checks = [c for c in plugin.results if c.exercise == exercise.name]
-        hidden = plugin.hidden_not_run.get(exercise.name, [])
+        result.checks = [c for c in results if c.exercise == exercise.name]
+        hidden = hidden_not_run.get(exercise.name, [])
         result.hidden_not_run, result.hidden_points_not_run = len(hidden), sum(hidden)
         report_exercises.append(result)
     return Report(

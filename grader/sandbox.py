@@ -220,7 +220,8 @@ class Sandbox:
                 if path.exists():
                     args += ["--ro-bind", str(path), f"/sandbox/site/{name}"]
         # directories bwrap creates itself are root-only (0700): the child runs as "nobody"
-        args += ["--perms", "0755", "--dir", "/sandbox", "--perms", "0755", "--dir", "/sandbox/site"]
+        for folder in ("/sandbox", "/sandbox/site"):
+            args += ["--perms", "0755", "--dir", folder]
         args += ["--ro-bind", str(WORKER_SCRIPT), "/sandbox/worker.py"]
         args += ["--ro-bind", str(self.root), SANDBOX_ROOT, "--chdir", "/tmp"]
         return args
@@ -367,16 +368,29 @@ class Worker:
         self.file = file
         self._pid: int | None = None
         self._sock: socket.socket | None = None
+        self._load_error: SubmissionError | None = None
         self.load_output = ""
         self.last_output = ""
         self.last_warnings: list[str] = []  # warnings the last call raised (e.g. overflow)
 
     def _start(self) -> None:
+        if self._load_error is not None:
+            raise self._load_error  # loading the file failed once: it will fail again
         if not self.file.exists():
-            raise SubmissionError("missing_file", f"{self.file.name} was not found in {self.file.parent}")
+            self._load_error = SubmissionError(
+                "missing_file", f"{self.file.name} was not found in {self.file.parent}"
+            )
+            raise self._load_error
         inner = self.sandbox.inner_path(self.file)
         self._pid, self._sock = self.sandbox._spawn(inner)
-        header, _ = self._exchange({"op": "load"}, [], {})
+        try:
+            header, _ = self._exchange({"op": "load"}, [], {})
+        except SubmissionError as error:
+            if error.kind == "timeout":
+                error.message = "loading the file " + error.message
+            self._load_error = error
+            self.close()
+            raise
         self.load_output = header.get("output", "")
 
     def close(self) -> None:
@@ -430,7 +444,7 @@ class Worker:
                     self._answer_callback(header, reply_blobs, callbacks)
                     continue
                 break
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             raise self._died(timed_out=True) from None
         except (WireError, ValueError, RecursionError) as exc:
             self._died(timed_out=False)

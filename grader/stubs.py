@@ -41,7 +41,8 @@ def make_stub(source: str, filename: str = "<solution>") -> str:
             if function is None:
                 raise StubError(f"{filename}:{number}: {BEGIN} outside a function")
             newline = "\n" if line.endswith("\n") else ""
-            out.append(f'{indent}raise NotImplementedError("{function} is not written yet"){newline}')
+            message = f"{function} is not written yet"
+            out.append(f'{indent}raise NotImplementedError("{message}"){newline}')
             blocks += 1
         elif stripped == END:
             if inside is None:
@@ -75,7 +76,9 @@ def solution_files(solutions: Path) -> list[Path]:
 
 def planned_stubs(solutions: Path) -> dict[str, str]:
     """File name -> the stub text that exercises/ should hold."""
-    return {p.name: make_stub(p.read_text(encoding="utf-8"), str(p)) for p in solution_files(solutions)}
+    return {
+        p.name: make_stub(p.read_text(encoding="utf-8"), str(p)) for p in solution_files(solutions)
+    }
 
 
 def out_of_date(solutions: Path, exercises: Path) -> list[str]:

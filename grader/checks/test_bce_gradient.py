@@ -44,7 +44,8 @@ EXERCISE = Exercise(
         ),
         Mistake(
             id="sign_flipped",
-            message="Your gradient has the wrong sign: you computed (y − ŷ)/m instead of (ŷ − y)/m.",
+            message="Your gradient has the wrong sign: you computed (y − ŷ)/m instead of "
+            "(ŷ − y)/m.",
             hint="If ŷ is above y the loss falls when z falls, so ∂J/∂z must be positive: ŷ − y.",
             mutant=[(SOLUTION_DZ, "    return (y - y_hat) / len(y)\n")],
         ),
@@ -59,7 +60,7 @@ EXERCISE = Exercise(
             id="bce_sum_not_mean",
             message="Your BCE is a sum over the examples; it should be the mean (divide by m).",
             hint="Use np.mean(...) (or divide the sum by len(y)).",
-            mutant=[("    return float(-np.mean(y * np.log(p)", "    return float(-np.sum(y * np.log(p)")],
+            mutant=[("    return float(-np.mean(", "    return float(-np.sum(")],
         ),
         Mistake(
             id="bce_unclipped",
@@ -109,7 +110,8 @@ def test_sigmoid_values(student, rng):
     """sigmoid at 0, ±1, ±5 and at random points, element-wise on arrays."""
     for z in (np.array([0.0, 1.0, -1.0, 5.0, -5.0]), rng.normal(scale=4, size=12),
               rng.normal(size=(3, 4))):
-        expect_close(student.sigmoid(z), gdref.sigmoid(z), what=f"sigmoid(array of shape {z.shape})")
+        expect_close(student.sigmoid(z), gdref.sigmoid(z),
+                     what=f"sigmoid(array of shape {z.shape})")
 
 
 @check(2, mistakes=["sigmoid_overflow"])
@@ -139,7 +141,8 @@ def test_bce_worked_example(student, rng):
 def test_bce_at_certainty(student):
     """bce when some ŷ are exactly 0 or 1: finite, thanks to clipping."""
     y_hat, y = np.array([0.0, 1.0, 1.0, 0.5]), np.array([0.0, 1.0, 0.0, 1.0])
-    expect_close(student.bce(y_hat, y), gdref.bce(y_hat, y), what="bce([0, 1, 1, 0.5], [0, 1, 0, 1])",
+    expect_close(student.bce(y_hat, y), gdref.bce(y_hat, y),
+                 what="bce([0, 1, 1, 0.5], [0, 1, 0, 1])",
                  mistakes={"bce_unclipped": unclipped_bce(y_hat, y)})
 
 

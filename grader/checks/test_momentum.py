@@ -46,7 +46,10 @@ EXERCISE = Exercise(
             message="You averaged the gradient (v ← βv + (1 − β)g, as in Adam's first moment); "
             "momentum adds the full gradient: v ← βv + g.",
             hint="Drop the (1 - beta) factor on the gradient.",
-            mutant=[("    v_new = beta * v + grad\n", "    v_new = beta * v + (1.0 - beta) * grad\n")],
+            mutant=[(
+                "    v_new = beta * v + grad\n",
+                "    v_new = beta * v + (1.0 - beta) * grad\n",
+            )],
         ),
         Mistake(
             id="velocity_not_carried",
@@ -103,15 +106,18 @@ def reference_steps(A, w0, lr, beta, tol, max_steps, *, grad_scale=1.0) -> int:
 
 
 def steps_with_mistakes(A, w0, lr, beta, tol, max_steps):
+    """The right count, and what each mistake returns (computed only if needed: runs are long)."""
     expected = reference_steps(A, w0, lr, beta, tol, max_steps)
     return expected, {
-        "velocity_not_carried": reference_steps(A, w0, lr, 0.0, tol, max_steps),
+        "velocity_not_carried": lambda: reference_steps(A, w0, lr, 0.0, tol, max_steps),
         "off_by_one_steps": expected + 1 if expected < max_steps else expected,
-        "ema_velocity": reference_steps(A, w0, lr, beta, tol, max_steps, grad_scale=1.0 - beta),
+        "ema_velocity": lambda: reference_steps(
+            A, w0, lr, beta, tol, max_steps, grad_scale=1.0 - beta
+        ),
     }
 
 
-RAVINE = dict(A=ravine(50.0, 30.0), w0=np.array([4.0, 3.0]), lr=0.02, tol=1e-6, max_steps=2000)
+RAVINE = dict(A=ravine(50.0, 30.0), w0=np.array([4.0, 3.0]), lr=0.02, tol=1e-4, max_steps=1000)
 
 
 @check(2, mistakes=STEP_MISTAKES)
@@ -172,7 +178,7 @@ def test_ravine_steps(student):
 
 @check(2, mistakes=["velocity_not_carried"])
 def test_momentum_beats_plain_gd(student):
-    """On the ravine, momentum (β = 0.8) reaches ‖w‖ ≤ 1e-6 in fewer steps than plain GD."""
+    """On the ravine, momentum (β = 0.8) reaches ‖w‖ ≤ 1e-4 in fewer steps than plain GD."""
     args = (RAVINE["A"], RAVINE["w0"], RAVINE["lr"])
     fast = student.steps_to_tolerance(*args, 0.8, RAVINE["tol"], RAVINE["max_steps"])
     slow = student.steps_to_tolerance(*args, 0.0, RAVINE["tol"], RAVINE["max_steps"])
@@ -180,9 +186,10 @@ def test_momentum_beats_plain_gd(student):
            f"steps_to_tolerance returned {type(fast).__name__}, expected an int")
     expect(fast != slow, f"momentum took as many steps as plain GD ({fast})",
            mistake="velocity_not_carried")
-    reference = reference_steps(*args, 0.8, RAVINE["tol"], RAVINE["max_steps"])
-    expect(fast < slow, f"momentum took {fast} steps, plain GD {slow}; expected momentum to "
-           f"need fewer (the reference needs {reference})")
+    if fast >= slow:
+        reference = reference_steps(*args, 0.8, RAVINE["tol"], RAVINE["max_steps"])
+        expect(False, f"momentum took {fast} steps, plain GD {slow}; expected momentum to need "
+               f"fewer (the reference needs {reference})")
 
 
 @check(2, hidden=True, mistakes=["velocity_not_carried", "off_by_one_steps"])
@@ -192,8 +199,8 @@ def test_random_ravines(student, rng):
         kappa, degrees = float(rng.uniform(10, 60)), float(rng.uniform(0, 90))
         A, w0 = ravine(kappa, degrees), rng.normal(scale=3, size=2)
         lr, beta = float(rng.uniform(0.2, 1.5) / kappa), float(rng.uniform(0.5, 0.9))
-        expected, mistakes = steps_with_mistakes(A, w0, lr, beta, 1e-5, 3000)
+        expected, mistakes = steps_with_mistakes(A, w0, lr, beta, 1e-4, 2000)
         del mistakes["ema_velocity"]
-        got = student.steps_to_tolerance(A, w0, lr, beta, 1e-5, 3000)
+        got = student.steps_to_tolerance(A, w0, lr, beta, 1e-4, 2000)
         expect_close(got, expected, what=f"steps_to_tolerance(κ={kappa:.3g}, lr={lr:.3g}, "
                      f"beta={beta:.3g})", mistakes=mistakes, rtol=0, atol=0)

@@ -101,7 +101,8 @@ def test_loss_and_slope(student, rng):
     """parabola_loss and parabola_grad at the worked points and at random points."""
     points = [6.0, 3.6, 2.0, -1.5] + list(rng.uniform(-10, 10, size=4))
     for w in points:
-        expect_close(student.parabola_loss(w), datasets.parabola_loss(w), what=f"parabola_loss({w:g})")
+        expect_close(student.parabola_loss(w), datasets.parabola_loss(w),
+                     what=f"parabola_loss({w:g})")
         expect_close(
             student.parabola_grad(w),
             datasets.parabola_grad(w),
@@ -156,7 +157,8 @@ def test_too_large_learning_rate_diverges(student):
 def test_random_trajectories(student, rng):
     """trajectory from random starts, learning rates and step counts."""
     for _ in range(3):
-        w0, lr, steps = float(rng.uniform(-5, 9)), float(rng.uniform(0.05, 0.9)), int(rng.integers(1, 9))
+        w0, lr = float(rng.uniform(-5, 9)), float(rng.uniform(0.05, 0.9))
+        steps = int(rng.integers(1, 9))
         mistakes = mistaken_trajectories(w0, lr, steps)
         del mistakes["recorded_before_step"]
         expect_close(student.trajectory(w0, lr, steps), reference_trajectory(w0, lr, steps),

@@ -31,6 +31,7 @@ from gdref import (
     numerical_gradient,
     optim,
     schedules,
+    sigmoid,
     sign_perceptron_grads,
 )
 
@@ -346,3 +347,21 @@ def test_descend_rejects_non_finite_starting_params():
     """A NaN start is bad input, not a diverging run: say so before the first step."""
     with pytest.raises(ValueError, match=r"params must contain only finite values"):
         descend(datasets.parabola_objective, float("nan"), optim.sgd(0.1), max_steps=3)
+
+
+@pytest.mark.parametrize("lr", ["0.1", None, [0.1, 0.2]], ids=["a string", "None", "a list"])
+def test_a_non_numeric_learning_rate_is_a_value_error_naming_lr(lr):
+    with pytest.raises(ValueError, match=r"lr must be a finite number > 0"):
+        optim.sgd(lr)
+
+
+def test_get_schedule_with_missing_or_unknown_arguments_names_them():
+    with pytest.raises(ValueError, match=r"step_size"):
+        schedules.get_schedule("step", lr=0.1)
+    with pytest.raises(ValueError, match=r"'step'.*step_size"):
+        schedules.get_schedule("step", lr=0.1, step=3)  # misspelt step_size
+
+
+def test_a_non_numeric_z_names_the_type_that_was_passed():
+    with pytest.raises(ValueError, match=r"z must be numeric, got str"):
+        sigmoid("abc")

@@ -129,8 +129,9 @@ def test_the_two_forms_part_where_sigmoid_rounds_to_one():
 def test_bce_clips_certain_probabilities_to_minus_log_eps():
     with strict():
         assert bce(np.array([0.0]), np.array([1.0])) == pytest.approx(-np.log(BCE_EPS), rel=1e-12)
-        # 1 − (1 − 1e-12) is not exactly 1e-12 in float64; the cost is −log of that, ≈ 27.631
-        assert bce(np.array([1.0]), np.array([0.0])) == pytest.approx(-np.log(BCE_EPS), rel=1e-5)
+        # the mirror case must cost the same −log(eps): clipping p at the float nearest 1 − eps
+        # and then taking log1p(−p) would give −log(1 − fl(1 − 1e-12)) = 27.63104… instead
+        assert bce(np.array([1.0]), np.array([0.0])) == pytest.approx(-np.log(BCE_EPS), rel=1e-12)
         assert bce(np.array([0.0]), np.array([0.0])) == pytest.approx(0.0, abs=1e-11)
         assert bce(np.array([1.0]), np.array([1.0])) == pytest.approx(0.0, abs=1e-11)
         # a custom eps sets the cap: −log(0.01) per example

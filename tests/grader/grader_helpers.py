@@ -39,3 +39,6 @@ def grade_one(folder: Path, name: str, *, hidden: bool = True, isolation: str = 
         .exercises[0]
 
 
+
+# mutants are wrong, not hostile: a slow wrong loop should fail on its values, not on time
+MUTANT_LIMITS = Limits(wall=20.0, cpu=20.0)

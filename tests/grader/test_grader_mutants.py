@@ -4,11 +4,11 @@ points and is diagnosed as itself (and as nothing else)."""
 from __future__ import annotations
 
 import pytest
+from grader_helpers import MUTANT_LIMITS, grade_one
 
 from grader.exercises import load_exercises, solutions_dir
 from grader.framework import Mistake
 from grader.mutants import MutantError, apply_mutant
-from grader_helpers import FAST, grade_one
 
 CASES = [
     pytest.param(exercise, mistake, id=f"{exercise.name}-{mistake.id}")
@@ -21,7 +21,7 @@ CASES = [
 def test_mutant_is_caught_and_diagnosed(tmp_path, exercise, mistake):
     source = (solutions_dir() / exercise.file).read_text(encoding="utf-8")
     (tmp_path / exercise.file).write_text(apply_mutant(source, mistake, exercise.file))
-    result = grade_one(tmp_path, exercise.name, limits=FAST)
+    result = grade_one(tmp_path, exercise.name, limits=MUTANT_LIMITS)
     assert result.score < result.max_score, f"{mistake.id}: the mutant scored full marks"
     named = {c.diagnosis for c in result.checks if c.diagnosis}
     assert mistake.id in named, (

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from grader_helpers import FAST, ISOLATIONS
 
 from grader import _worker
 from grader.sandbox import Sandbox, SubmissionError, bubblewrap_available
-from grader_helpers import FAST, ISOLATIONS
 
 SOURCE = textwrap.dedent('''
     import os, sys, time

@@ -1,0 +1,106 @@
+"""How fast is `grade`? Wall time of grading the week's solutions against the floor
+`python -c "import numpy, pytest"` measured in the same run, and the sandbox's cost per call.
+
+    /work/venv/bin/python benchmarks/bench_grade.py [--runs 7]
+
+Prints a table. Target (issue 3): `grade solutions` within 2× the floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def wall(command: list[str], runs: int, cwd: Path = REPO) -> tuple[float, float]:
+    """Median and minimum wall time of a command (stdout discarded), after one warm-up run."""
+    subprocess.run(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), min(times)
+
+
+def per_call(isolation: str, calls: int) -> dict[str, float]:
+    import numpy as np
+
+    from grader.sandbox import Sandbox
+
+    source = "import numpy as np\ndef step(w, g, lr):\n    return w - lr * g\n"
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "01_parabola.py"
+        path.write_text(source)
+        start = time.perf_counter()
+        with Sandbox(Path(folder), isolation=isolation) as sandbox:
+            worker = sandbox.worker(path)
+            worker.call("step", 1.0, 1.0, 0.1)
+            first = time.perf_counter() - start
+            results = {"start (zygote + first call)": first}
+            for label, args in (
+                ("scalar call", (3.0, 2.5, 0.1)),
+                ("call with 2 arrays of 1000", (np.ones(1000), np.ones(1000), 0.1)),
+            ):
+                samples = []
+                for _ in range(5):
+                    t = time.perf_counter()
+                    for _ in range(calls):
+                        worker.call("step", *args)
+                    samples.append((time.perf_counter() - t) / calls)
+                results[label] = statistics.median(samples)
+            results["isolation"] = sandbox.isolation
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--calls", type=int, default=300)
+    args = parser.parse_args()
+    python = sys.executable
+    env_note = f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}"
+
+    floor = wall([python, "-c", "import numpy, pytest"], args.runs)
+    grade_public = wall([python, "-m", "grader.cli", "solutions"], args.runs)
+    grade_all = wall([python, "-m", "grader.cli", "solutions", "--hidden"], args.runs)
+    grade_one = wall([python, "-m", "grader.cli", "solutions", "-e", "parabola"], args.runs)
+
+    print(f"grade benchmark ({env_note}; median of {args.runs} runs, min in brackets)\n")
+    print(f"{'command':<52} {'median s':>9} {'min s':>7} {'× floor':>8}")
+    rows = [
+        ('python -c "import numpy, pytest"  (floor)', floor),
+        ("grade solutions  (public checks, whole week)", grade_public),
+        ("grade solutions --hidden  (all checks)", grade_all),
+        ("grade solutions -e parabola", grade_one),
+    ]
+    for label, (median, minimum) in rows:
+        print(f"{label:<52} {median:>9.3f} {minimum:>7.3f} {median / floor[0]:>8.2f}")
+    print()
+    from grader.sandbox import bubblewrap_available
+
+    isolations = ["bubblewrap", "rlimits"] if bubblewrap_available() else ["rlimits"]
+    print(f"{'sandbox (per call, median of 5 × ' + str(args.calls) + ')':<52} " + " ".join(
+        f"{i:>12}" for i in isolations))
+    measured = [per_call(i, args.calls) for i in isolations]
+    for key in ("start (zygote + first call)", "scalar call", "call with 2 arrays of 1000"):
+        cells = []
+        for result in measured:
+            value = result[key]
+            cells.append(f"{value * 1e3:>9.1f} ms" if value > 0.01 else f"{value * 1e6:>9.0f} µs")
+        print(f"{key:<52} " + " ".join(f"{c:>12}" for c in cells))
+    target = "met" if grade_public[0] <= 2 * floor[0] else "NOT met"
+    print(f"\ntarget `grade solutions` ≤ 2× floor: {target} "
+          f"({grade_public[0] / floor[0]:.2f}×)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,251 @@
+"""The `grade` command: paths, exit codes, formats (validated against their schemas), hints,
+solutions, colour, watch mode; and `gdkit exercises sync/check`."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import select
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import jsonschema
+import pytest
+import xmlschema
+from click.testing import CliRunner
+from grader_helpers import copy_solution
+
+from grader.cli import main
+from grader.exercises import exercises_dir, load_exercises, solutions_dir
+from grader.exercises_cli import exercises as exercises_group
+from grader.report import schema_path, use_colour
+
+REPO = Path(__file__).resolve().parents[2]
+GRADE = [sys.executable, "-m", "grader.cli"]
+
+
+def run(args, cwd=None, env=None):
+    runner = CliRunner()
+    old = os.getcwd()
+    try:
+        if cwd:
+            os.chdir(cwd)
+        return runner.invoke(main, args, env={"GDKIT_TIMEOUT": "5", **(env or {})})
+    finally:
+        os.chdir(old)
+
+
+@pytest.fixture
+def stub_folder(tmp_path):
+    folder = tmp_path / "exercises"
+    folder.mkdir()
+    shutil.copy(exercises_dir() / "01_parabola.py", folder)
+    copy_solution("bce_gradient", folder)
+    return folder
+
+
+def test_exit_codes(tmp_path, stub_folder):
+    assert run([str(solutions_dir()), "-e", "parabola"]).exit_code == 0
+    assert run([str(stub_folder)]).exit_code == 1
+    assert run([str(tmp_path / "nowhere")]).exit_code == 2
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert run([str(empty)]).exit_code == 2
+    assert run([str(stub_folder), "-e", "no_such_exercise"]).exit_code == 2
+    assert run([str(stub_folder), "-e", "momentum"]).exit_code == 2  # file not there
+    assert run([str(stub_folder), "--format", "yaml"]).exit_code == 2
+    assert run([str(stub_folder), "--timeout", "0"]).exit_code == 2
+    unreadable = tmp_path / "unreadable"
+    (unreadable / "01_parabola.py").mkdir(parents=True)  # a folder where a file should be
+    assert run([str(unreadable)]).exit_code == 2
+
+
+def test_text_report(stub_folder):
+    result = run([str(stub_folder)])
+    out = result.output
+    assert "parabola" in out and "not started" in out and "bce_gradient" in out
+    assert "missing" in out and f"Progress: 1/{len(load_exercises())} done" in out
+    assert "hidden check(s)" in out and "were not run" in out
+    assert "Next: start" in out and "grade --hint parabola" in out
+    assert "isolation: " in out
+    assert "\x1b[" not in out  # no colour when not on a terminal
+    assert "Traceback" not in out
+
+
+def test_first_failure_shows_diagnosis_and_hint(tmp_path):
+    source = (solutions_dir() / "01_parabola.py").read_text()
+    (tmp_path / "01_parabola.py").write_text(
+        source.replace("    return w - lr * grad\n", "    return w + lr * grad\n"))
+    out = run([str(tmp_path)]).output
+    assert "Likely mistake: You added the gradient step" in out
+    assert "Hint: Gradient descent walks downhill" in out
+    assert "Next: fix" in out
+
+
+def test_path_can_be_one_file(stub_folder):
+    result = run([str(stub_folder / "01_parabola.py"), "--format", "json"])
+    data = json.loads(result.output)
+    assert [e["name"] for e in data["exercises"]] == ["parabola"]
+
+
+def test_default_path_is_exercises_in_the_current_folder(tmp_path, stub_folder):
+    data = json.loads(run(["--format", "json"], cwd=tmp_path).output)
+    assert Path(data["submission"]) == stub_folder.resolve()
+
+
+def test_json_report_counts_hidden_checks(stub_folder):
+    public = json.loads(run([str(stub_folder), "--format", "json"]).output)
+    everything = json.loads(run([str(stub_folder), "--format", "json", "--hidden"]).output)
+    assert public["hidden_checks_not_run"] > 0 and everything["hidden_checks_not_run"] == 0
+    count = sum(len(e["checks"]) for e in public["exercises"]) + public["hidden_checks_not_run"]
+    assert count == sum(len(e["checks"]) for e in everything["exercises"])
+    assert {c["visibility"] for e in everything["exercises"] for c in e["checks"]} == {
+        "public", "hidden"}
+
+
+def test_gradescope_output_matches_its_schema(tmp_path, stub_folder):
+    out = tmp_path / "results.json"
+    result = run([str(stub_folder), "--format", "gradescope", "--hidden", "-o", str(out)])
+    assert result.exit_code == 1 and "wrote" in result.output
+    data = json.loads(out.read_text())
+    schema = json.loads(schema_path("gradescope-results.schema.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.validate(data, schema)
+    assert data["score"] == sum(t["score"] for t in data["tests"])
+    assert {t["visibility"] for t in data["tests"]} == {"visible", "after_due_date"}
+    with pytest.raises(jsonschema.ValidationError):  # the schema does reject bad output
+        jsonschema.validate({"score": 1, "tests": [{"status": "maybe"}]}, schema)
+
+
+def test_junit_output_matches_its_schema(stub_folder):
+    result = run([str(stub_folder), "--format", "junit", "--hidden"])
+    schema = xmlschema.XMLSchema(str(schema_path("junit-10.xsd")))
+    schema.validate(result.output)
+    parsed = schema.to_dict(result.output)
+    suites = {s["@name"]: s for s in parsed["testsuite"]}
+    assert int(suites["parabola"]["@failures"]) == int(suites["parabola"]["@tests"]) > 0
+    assert int(suites["bce_gradient"]["@failures"]) == 0
+    with pytest.raises(xmlschema.XMLSchemaValidationError):
+        schema.validate("<testsuites><testsuite/></testsuites>")
+
+
+def test_junit_survives_control_characters(tmp_path):
+    (tmp_path / "01_parabola.py").write_text(
+        "def parabola_loss(w):\n    print('\\x00\\x07 bell')\n    return 0.0\n")
+    result = run([str(tmp_path), "--format", "junit"])
+    xmlschema.XMLSchema(str(schema_path("junit-10.xsd"))).validate(result.output)
+
+
+def test_hint_and_list():
+    result = run(["--hint", "momentum"])
+    assert result.exit_code == 0 and "Hint 1:" in result.output
+    assert run(["--hint", "nope"]).exit_code == 2
+    listing = run(["--list"]).output
+    assert all(e.name in listing for e in load_exercises())
+
+
+def test_solution_only_after_passing(tmp_path, stub_folder):
+    locked = run([str(stub_folder), "--solution", "parabola"])
+    assert locked.exit_code == 1 and "### BEGIN SOLUTION" not in locked.output
+    assert "shown once" in locked.output
+    done = tmp_path / "done"
+    copy_solution("parabola", done)
+    shown = run([str(done), "--solution", "parabola"])
+    assert shown.exit_code == 0 and "def gd_step" in shown.output
+
+
+def test_colour_only_on_a_terminal(monkeypatch):
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    assert use_colour(True) and not use_colour(False)
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert not use_colour(True)
+
+
+def _run_on_pty(args, env):
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(GRADE + args, stdout=follower, stderr=follower, cwd=REPO,
+                               env=env)
+    os.close(follower)
+    chunks = []
+    while True:
+        ready, _, _ = select.select([leader], [], [], 60)
+        if not ready:
+            break
+        try:
+            data = os.read(leader, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    process.wait(timeout=60)
+    os.close(leader)
+    return b"".join(chunks).decode()
+
+
+def test_colour_on_a_pty_unless_no_color():
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    args = ["solutions", "-e", "parabola"]
+    assert "\x1b[" in _run_on_pty(args, env)
+    assert "\x1b[" not in _run_on_pty(args, {**env, "NO_COLOR": "1"})
+
+
+def test_watch_regrades_on_save(tmp_path):
+    target = tmp_path / "01_parabola.py"
+    shutil.copy(exercises_dir() / "01_parabola.py", target)
+    process = subprocess.Popen(
+        GRADE + [str(tmp_path), "-e", "parabola", "--watch", "--watch-runs", "2"], cwd=REPO,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    lines = []
+    for line in process.stdout:
+        lines.append(line)
+        if line.startswith("[watching"):
+            break
+    assert any("not started" in line for line in lines)
+    time.sleep(0.05)
+    shutil.copy(solutions_dir() / "01_parabola.py", target)
+    rest = process.stdout.read()
+    assert process.wait(timeout=60) == 0
+    assert "done" in rest and "Progress: 1/1 done" in rest
+
+
+def test_exercises_sync_and_check(tmp_path):
+    solutions, stubs = tmp_path / "solutions", tmp_path / "exercises"
+    solutions.mkdir()
+    shutil.copy(solutions_dir() / "01_parabola.py", solutions)
+    runner = CliRunner()
+    options = ["--solutions", str(solutions), "--exercises", str(stubs)]
+    assert runner.invoke(exercises_group, ["check", *options]).exit_code == 1
+    synced = runner.invoke(exercises_group, ["sync", *options])
+    assert synced.exit_code == 0 and "01_parabola.py" in synced.output
+    assert runner.invoke(exercises_group, ["check", *options]).exit_code == 0
+    assert (stubs / "01_parabola.py").read_text() == (
+        exercises_dir() / "01_parabola.py").read_text()
+    (stubs / "01_parabola.py").write_text("edited")
+    assert runner.invoke(exercises_group, ["check", *options]).exit_code == 1
+    (solutions / "09_broken.py").write_text("def f():\n    ### BEGIN SOLUTION\n    pass\n")
+    broken = runner.invoke(exercises_group, ["sync", *options])
+    assert broken.exit_code == 1 and "09_broken.py:2" in broken.output
+
+
+def test_two_grading_processes_agree_with_one():
+    """A fresh `grade` process splits the week over two processes; the result is the same."""
+    env = {**os.environ, "GDKIT_TIMEOUT": "10"}
+    args = GRADE + ["solutions", "--hidden", "--format", "json"]
+    split = subprocess.run(args, cwd=REPO, capture_output=True, text=True, env=env)
+    single = subprocess.run(args, cwd=REPO, capture_output=True, text=True,
+                            env={**env, "GDKIT_JOBS": "1"})
+    assert split.returncode == single.returncode == 0, split.stderr + single.stderr
+
+    def summary(output):
+        data = json.loads(output)
+        return [(e["name"], [(c["name"], c["status"], c["score"]) for c in e["checks"]])
+                for e in data["exercises"]]
+
+    assert summary(split.stdout) == summary(single.stdout)
+    assert len(summary(split.stdout)) == len(load_exercises())
