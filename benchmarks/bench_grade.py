@@ -61,6 +61,24 @@ def per_call(isolation: str, calls: int) -> dict[str, float]:
     return results
 
 
+def per_exercise(python: str) -> None:
+    """Where the time goes: each exercise's checks (grader + learner code), one process."""
+    import json
+
+    env = {**os.environ, "GDKIT_JOBS": "1"}
+    command = [python, "-m", "grader.cli", "solutions", "--format", "json"]
+    output = subprocess.run(command, cwd=REPO, capture_output=True, text=True, env=env).stdout
+    data = json.loads(output)
+    print(f"{'checks of one exercise (public, one process)':<52} {'ms':>9} {'checks':>7}")
+    total = 0.0
+    for exercise in data["exercises"]:
+        seconds = sum(c["duration"] for c in exercise["checks"])
+        total += seconds
+        print(f"  {exercise['name']:<50} {seconds * 1e3:>9.1f} {len(exercise['checks']):>7}")
+    print(f"  {'all checks':<50} {total * 1e3:>9.1f}")
+    print(f"  {'whole grade() call, one process':<50} {data['duration'] * 1e3:>9.1f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
@@ -85,9 +103,9 @@ def main() -> None:
     for label, (median, minimum) in rows:
         print(f"{label:<52} {median:>9.3f} {minimum:>7.3f} {median / floor[0]:>8.2f}")
     print()
-    from grader.sandbox import bubblewrap_available
+    from grader.sandbox import bubblewrap_works
 
-    isolations = ["bubblewrap", "rlimits"] if bubblewrap_available() else ["rlimits"]
+    isolations = ["bubblewrap", "rlimits"] if bubblewrap_works() else ["rlimits"]
     print(f"{'sandbox (per call, median of 5 × ' + str(args.calls) + ')':<52} " + " ".join(
         f"{i:>12}" for i in isolations))
     measured = [per_call(i, args.calls) for i in isolations]
@@ -97,6 +115,8 @@ def main() -> None:
             value = result[key]
             cells.append(f"{value * 1e3:>9.1f} ms" if value > 0.01 else f"{value * 1e6:>9.0f} µs")
         print(f"{key:<52} " + " ".join(f"{c:>12}" for c in cells))
+    print()
+    per_exercise(python)
     target = "met" if grade_public[0] <= 2 * floor[0] else "NOT met"
     print(f"\ntarget `grade solutions` ≤ 2× floor: {target} "
           f"({grade_public[0] / floor[0]:.2f}×)")

@@ -490,11 +490,23 @@ def zygote(ctrl_fd: int, config: dict) -> None:
     import signal
 
     sys.path[:0] = config["site"]
-    import numpy  # noqa: F401 - imported once here, inherited by every forked child
-    import numpy.linalg  # noqa: F401 - and the submodules exercises use most
+    # imported once here and inherited by every forked child: NumPy, the submodules exercises
+    # use most, and what the child itself needs
+    import importlib.util  # noqa: F401
+    import inspect  # noqa: F401
+    import linecache  # noqa: F401
+    import resource  # noqa: F401
+    import traceback  # noqa: F401
+    import warnings  # noqa: F401
+
+    import numpy
+    import numpy.linalg  # noqa: F401
     import numpy.random  # noqa: F401
 
     _die_with_parent()
+    import gc
+
+    gc.freeze()  # children share these objects: keep the collector from touching (copying) them
     ctrl = socket.socket(fileno=ctrl_fd)
     ctrl.send(json.dumps({"ready": True, "numpy": numpy.__version__}).encode())
     children: set[int] = set()

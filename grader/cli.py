@@ -12,11 +12,13 @@ Learners run the public checks (the default); instructors add ``--hidden`` to ru
 A public-only run says how many hidden checks it did not run.
 
 Exit status: 0 every graded check passed; 1 some check failed; 2 bad usage or an unreadable
-submission; 3 the grader itself failed (a broken check or sandbox: not the learner's fault).
+submission; 3 the grader itself failed (a check crashed, or the sandbox could not start: not the
+learner's fault).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -24,8 +26,9 @@ from pathlib import Path
 import click
 
 from grader.exercises import exercises_dir, load_exercises, solutions_dir
-from grader.report import FORMATS, render, use_colour
 from grader.stubs import EXERCISE_FILE
+
+FORMATS = ("text", "json", "gradescope", "junit")  # = grader.report.FORMATS (imported lazily)
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -98,7 +101,11 @@ def _start_sandbox(folder: Path, timeout: float | None, isolation: str):
     from grader.sandbox import Limits, Sandbox, SandboxError
 
     try:
-        sandbox = Sandbox(folder, Limits.from_env(wall=timeout, cpu=timeout), isolation)
+        limits = Limits.from_env(wall=timeout, cpu=timeout)
+    except ValueError as error:
+        _fail(str(error))
+    try:
+        sandbox = Sandbox(folder, limits, isolation)
         sandbox.start()
     except SandboxError as error:
         _fail(str(error), EXIT_INTERNAL)
@@ -106,17 +113,20 @@ def _start_sandbox(folder: Path, timeout: float | None, isolation: str):
 
 
 def _grade(folder: Path, names, hidden: bool, timeout: float | None, isolation: str,
-           sandbox=None):
+           sandboxes=None):
     from grader.runner import GraderError, grade
     from grader.sandbox import SandboxError
 
-    if sandbox is None:
-        sandbox = _start_sandbox(folder, timeout, isolation)
+    if sandboxes is None:
+        sandboxes = [_start_sandbox(folder, timeout, isolation)]
+    spare = sandboxes[1] if len(sandboxes) > 1 else None
     try:
-        return grade(folder, names, include_hidden=hidden, sandbox=sandbox)
+        return grade(folder, names, include_hidden=hidden, sandbox=sandboxes[0], spare=spare)
     except (GraderError, SandboxError) as error:
-        sandbox.close()
         _fail(str(error), EXIT_INTERNAL)
+    finally:
+        for sandbox in sandboxes:
+            sandbox.close()
 
 
 def _show_solution(folder: Path, name: str, timeout: float | None, isolation: str) -> int:
@@ -151,6 +161,8 @@ def _snapshot(folder: Path) -> dict[str, float]:
 
 def _watch(folder: Path, names, hidden, timeout, isolation, fmt, interval: float = 0.5,
            max_runs: int | None = None) -> int:
+    from grader.report import render, use_colour
+
     colour = use_colour(sys.stdout.isatty())
     runs = 0
     try:
@@ -163,7 +175,7 @@ def _watch(folder: Path, names, hidden, timeout, isolation, fmt, interval: float
             click.echo(f"[watching {folder} for changes; Ctrl-C to stop]")
             runs += 1
             if max_runs is not None and runs >= max_runs:
-                return EXIT_OK if report.all_passed else EXIT_FAILED
+                return _exit_code(report)
             while _snapshot(folder) == stamps:
                 time.sleep(interval)
     except KeyboardInterrupt:
@@ -183,7 +195,7 @@ def _watch(folder: Path, names, hidden, timeout, isolation, fmt, interval: float
 @click.option("--watch", is_flag=True, help="Re-grade whenever a file in the submission changes.")
 @click.option("--hint", "hint_name", metavar="NAME", help="Show the hints of an exercise.")
 @click.option("--solution", "solution_name", metavar="NAME",
-              help="Show the reference solution (only once your exercise passes).")
+              help="Show the reference solution (once your exercise passes all its checks).")
 @click.option("--list", "list_exercises", is_flag=True, help="List the exercises.")
 @click.option("--timeout", type=float, default=None,
               help="Seconds allowed per function call (default 10, or $GDKIT_TIMEOUT).")
@@ -199,13 +211,16 @@ def main(path, names, hidden, fmt, output, watch, hint_name, solution_name, list
     Exit status: 0 all graded checks pass, 1 some fail, 2 bad usage or unreadable submission,
     3 the grader itself failed.
     """
-    sandbox = None
+    sandboxes = None
     if not (list_exercises or hint_name or watch or solution_name) and (
         path is None or path.is_dir()
     ):
+        # start the sandbox(es) first: NumPy loads there while this process loads the checks
         folder, _ = resolve_submission(path)
         if timeout is None or timeout > 0:
-            sandbox = _start_sandbox(folder, timeout, isolation)
+            sandboxes = [_start_sandbox(folder, timeout, isolation)]
+            if len(names) != 1 and (os.cpu_count() or 1) > 1:
+                sandboxes.append(_start_sandbox(folder, timeout, isolation))  # for a 2nd process
     try:
         all_exercises = load_exercises()
     except ValueError as error:
@@ -233,7 +248,9 @@ def main(path, names, hidden, fmt, output, watch, hint_name, solution_name, list
         sys.exit(_show_solution(folder, solution_name, timeout, isolation))
     if watch:
         sys.exit(_watch(folder, selected, hidden, timeout, isolation, fmt, max_runs=watch_runs))
-    report = _grade(folder, selected, hidden, timeout, isolation, sandbox)
+    report = _grade(folder, selected, hidden, timeout, isolation, sandboxes)
+    from grader.report import render, use_colour
+
     if output is not None:
         try:
             output.write_text(render(report, fmt, colour=False), encoding="utf-8")
@@ -242,7 +259,13 @@ def main(path, names, hidden, fmt, output, watch, hint_name, solution_name, list
         click.echo(f"wrote {output} ({report.score}/{report.max_score} points)", err=True)
     else:
         click.echo(render(report, fmt, use_colour(sys.stdout.isatty())), nl=False)
-    sys.exit(EXIT_OK if report.all_passed else EXIT_FAILED)
+    sys.exit(_exit_code(report))
+
+
+def _exit_code(report) -> int:
+    if any(check.status == "error" for e in report.exercises for check in e.checks):
+        return EXIT_INTERNAL  # a check itself crashed: the score is not trustworthy
+    return EXIT_OK if report.all_passed else EXIT_FAILED
 
 
 if __name__ == "__main__":  # pragma: no cover

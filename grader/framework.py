@@ -158,6 +158,11 @@ def show(value: object) -> str:
     if isinstance(value, np.ndarray):
         if value.ndim == 0:
             return show(value.item())
+        if value.ndim == 1 and value.dtype.kind in "fiub":
+            items = [show(v) for v in value.tolist()]
+            if len(items) > 8:
+                items = items[:3] + ["…"] + items[-3:]
+            return "[" + ", ".join(items) + "]"
         text = np.array2string(
             value, precision=6, threshold=8, edgeitems=3, separator=", ", max_line_width=10_000
         )

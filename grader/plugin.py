@@ -18,7 +18,7 @@ import pytest
 from grader import framework
 from grader.framework import CheckBug, CheckFailed, Exercise
 from grader.results import ERROR, FAILED, MISSING, NOT_STARTED, PASSED, CheckResult
-from grader.sandbox import Sandbox, SubmissionError, Worker
+from grader.sandbox import Sandbox, SandboxError, SubmissionError, Worker
 
 OUTPUT_KEEP = 2000
 
@@ -116,6 +116,18 @@ class GradingPlugin:
         items[:] = keep
         if dropped:
             config.hook.pytest_deselected(items=dropped)
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """Start every exercise's child now: they load while the first checks run."""
+        for item in session.items:
+            exercise = _exercise_of(item)
+            if exercise.name not in self._workers:
+                worker = self.sandbox.worker(self.submission / exercise.file)
+                self._workers[exercise.name] = worker
+                try:
+                    worker.prestart()
+                except (OSError, SandboxError):
+                    pass  # the first call will try again and report what went wrong
 
     # -- running ------------------------------------------------------------------------------
     @pytest.hookimpl(wrapper=True)

@@ -15,7 +15,6 @@ import json
 import os
 import re
 import textwrap
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from grader.results import ERROR, MISSING, NOT_STARTED, PASSED, CheckResult, ExerciseResult, Report
@@ -245,6 +244,7 @@ def _xml_safe(text: str) -> str:
 
 
 def render_junit(report: Report) -> str:
+    import xml.etree.ElementTree as ET
     root = ET.Element("testsuites", name="gdkit grade", time=f"{report.duration:.3f}")
     totals = {"tests": 0, "failures": 0, "errors": 0}
     for result in report.exercises:

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
 
+from grader import timings
 from grader.exercises import checks_module_path, load_exercises
 from grader.results import CheckResult, ExerciseResult, Report
 from grader.sandbox import Limits, Sandbox
@@ -124,15 +125,19 @@ def grade(
     limits: Limits | None = None,
     isolation: str = "auto",
     sandbox: Sandbox | None = None,
+    spare: Sandbox | None = None,
 ) -> Report:
     """Grade the exercise files in ``submission`` (a folder). ``names`` selects exercises.
 
-    ``sandbox`` may be one started earlier for the same folder (to overlap its start-up with
-    other work); it is closed when grading ends. On a multi-core machine the exercises are
-    split between this process and a forked one, each with its own sandbox (see _jobs).
+    ``sandbox`` may be one the caller started earlier (to overlap its start-up with other work,
+    or to reuse it for many submissions below its root folder); the caller then closes it.
+    On a multi-core machine the exercises are split between this process and a forked one,
+    each with its own sandbox (see _jobs); ``spare``, if given, is a second sandbox for the same
+    folder, started early by the caller for that purpose (grade closes it).
     """
     started = time.perf_counter()
     submission = Path(submission).resolve()
+    owned = sandbox is None
     if sandbox is None:
         sandbox = Sandbox(submission, limits, isolation)
     sandbox.start()  # NumPy loads in the zygote while pytest starts and collects the checks
@@ -143,11 +148,14 @@ def grade(
     results: list[CheckResult] = []
     hidden_not_run: dict[str, list[int]] = {}
     problems: list[str] = []
-    second: Sandbox | None = None
+    second: Sandbox | None = spare
     try:
         if _jobs(len(exercises)) == 2:
-            mine, theirs = exercises[0::2], exercises[1::2]
-            second = Sandbox(submission, sandbox.limits, sandbox.requested)
+            first, other = timings.split_in_two([e.name for e in exercises], timings.load())
+            mine = [e for e in exercises if e.name in first]
+            theirs = [e for e in exercises if e.name in other]
+            if second is None:
+                second = Sandbox(submission, sandbox.limits, sandbox.requested)
             second.start()
             import pytest  # noqa: F401 - imported before the fork, once for both processes
 
@@ -159,7 +167,8 @@ def grade(
         else:
             parts = []
     finally:
-        sandbox.close()
+        if owned:
+            sandbox.close()
         if second is not None:
             second.close()
     for part_results, part_hidden, part_problems in parts:
@@ -168,6 +177,8 @@ def grade(
         problems += part_problems
     if problems:
         raise GraderError("the checks could not run:\n" + "\n".join(problems))
+    timings.save({e.name: sum(c.duration for c in results if c.exercise == e.name)
+                  for e in exercises})
     report_exercises = []
     for exercise in exercises:
         result = ExerciseResult(exercise, str(submission / exercise.file))

@@ -17,6 +17,7 @@ are decoded with ``allow_pickle=False`` and only numeric arrays are accepted.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
@@ -55,7 +56,14 @@ class Limits:
         timeout = os.environ.get("GDKIT_TIMEOUT")
         values: dict = {}
         if timeout:
-            values = {"wall": float(timeout), "cpu": float(timeout)}
+            try:
+                seconds = float(timeout)
+            except ValueError:
+                seconds = -1.0
+            if not seconds > 0:
+                raise ValueError(f"GDKIT_TIMEOUT must be a positive number of seconds, "
+                                 f"got {timeout!r}")
+            values = {"wall": seconds, "cpu": seconds}
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
@@ -90,7 +98,35 @@ def _numpy_site() -> list[str]:
 
 
 def bubblewrap_available() -> bool:
+    """Is the bwrap program installed? (See bubblewrap_works for whether it can run here.)"""
     return os.path.exists(BWRAP) and os.access(BWRAP, os.X_OK)
+
+
+def _namespace_args() -> list[str]:
+    if os.geteuid() == 0:
+        # as root: every namespace but the user one (so that the child can drop to an
+        # unprivileged uid, which makes RLIMIT_NPROC apply), and no capabilities but the ones
+        # the zygote needs to drop to that uid and to kill its children (the child loses them
+        # all when it changes uid)
+        return [
+            "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
+            "--unshare-cgroup-try", "--cap-drop", "ALL",
+            "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_KILL",
+        ]
+    return ["--unshare-all"]
+
+
+@functools.cache
+def bubblewrap_works() -> bool:
+    """Can bwrap create its namespaces on this machine (not, e.g., in some containers)?"""
+    if not bubblewrap_available():
+        return False
+    probe = [BWRAP, *_namespace_args(), "--die-with-parent", "--ro-bind", "/", "/", "true"]
+    try:
+        done = subprocess.run(probe, capture_output=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
 
 
 def _base_python() -> str:
@@ -112,6 +148,7 @@ class Sandbox:
         self._ctrl: socket.socket | None = None
         self._tmp: tempfile.TemporaryDirectory | None = None
         self._ready = False
+        self._generation = 0  # counts zygote launches: a child's pid is only valid in its own
         self._workers: list[Worker] = []
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -185,21 +222,10 @@ class Sandbox:
         self._ctrl = ctrl
         self._ready = False
         self._bubblewrap = bubblewrap
+        self._generation += 1
 
     def _bwrap_args(self, site: list[str]) -> list[str]:
-        if os.geteuid() == 0:
-            # as root: every namespace but the user one (so that the child can drop to an
-            # unprivileged uid, which makes RLIMIT_NPROC apply), and no capabilities but the
-            # ones the zygote needs to drop to that uid and to kill its children (the child
-            # loses them all when it changes uid)
-            args = [
-                "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
-                "--unshare-cgroup-try", "--cap-drop", "ALL",
-                "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_KILL",
-            ]
-        else:
-            args = ["--unshare-all"]
-        args += [
+        args = _namespace_args() + [
             "--die-with-parent", "--new-session",
             "--ro-bind", "/usr", "/usr",
             "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
@@ -281,9 +307,15 @@ class Sandbox:
             self._tmp = None
 
     # -- control requests ---------------------------------------------------------------------
-    def _control(self, request: dict, fds: list[int] = ()) -> dict | None:
-        """Send one request to the zygote; None if the zygote is gone."""
-        self._ensure_running()
+    def _control(self, request: dict, fds: list[int] = (), start: bool = True) -> dict | None:
+        """Send one request to the zygote; None if the zygote is gone.
+
+        With ``start=False`` a zygote that is not running is not started for this request.
+        """
+        if start:
+            self._ensure_running()
+        elif self._process is None or not self._ready:
+            return None
         assert self._ctrl is not None
         try:
             socket.send_fds(self._ctrl, [json.dumps(request).encode()], list(fds))
@@ -302,14 +334,14 @@ class Sandbox:
             self._launch(self._bubblewrap)
         self._wait_ready()
 
-    def _spawn(self, inner_file: str) -> tuple[int, socket.socket]:
+    def _spawn(self, file: Path) -> tuple[int, int, socket.socket]:
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         limits = self.limits
         for _attempt in range(2):
             self._ensure_running()  # a zygote that died is started again, with a new tmp
             request = {
                 "op": "spawn",
-                "file": inner_file,
+                "file": self.inner_path(file),  # after a fallback to rlimits, the host path
                 "limits": {
                     "cpu": limits.cpu,
                     "cpu_total": limits.cpu_total,
@@ -322,13 +354,17 @@ class Sandbox:
             reply = self._control(request, [theirs.fileno()])
             if reply is not None:
                 theirs.close()
-                return int(reply["pid"]), mine
+                return int(reply["pid"]), self._generation, mine
         theirs.close()
         mine.close()
         raise SandboxError(f"the sandbox could not start a worker: {self._read_log()[:300]}")
 
-    def _stop_child(self, pid: int, kill: bool) -> dict:
-        reply = self._control({"op": "kill" if kill else "reap", "pid": pid})
+    def _stop_child(self, pid: int, generation: int, kill: bool) -> dict:
+        """Kill (or just reap) a child of the *current* zygote; a restarted zygote's pids are
+        new, so a child of an earlier one is left alone (it died with its zygote)."""
+        if generation != self._generation:
+            return {"exit": None}
+        reply = self._control({"op": "kill" if kill else "reap", "pid": pid}, start=False)
         return reply or {"exit": None}
 
     def inner_path(self, file: Path) -> str:
@@ -340,6 +376,7 @@ class Sandbox:
 
     def worker(self, file: Path) -> Worker:
         """A worker for one exercise file (started lazily, restarted after a crash)."""
+        self._workers = [w for w in self._workers if w._sock is not None]
         worker = Worker(self, Path(file))
         self._workers.append(worker)
         return worker
@@ -367,8 +404,10 @@ class Worker:
         self.sandbox = sandbox
         self.file = file
         self._pid: int | None = None
+        self._generation = 0
         self._sock: socket.socket | None = None
         self._load_error: SubmissionError | None = None
+        self._load_pending = False
         self.load_output = ""
         self.last_output = ""
         self.last_warnings: list[str] = []  # warnings the last call raised (e.g. overflow)
@@ -381,10 +420,11 @@ class Worker:
                 "missing_file", f"{self.file.name} was not found in {self.file.parent}"
             )
             raise self._load_error
-        inner = self.sandbox.inner_path(self.file)
-        self._pid, self._sock = self.sandbox._spawn(inner)
+        if not self._load_pending:
+            self.prestart()
+        self._load_pending = False
         try:
-            header, _ = self._exchange({"op": "load"}, [], {})
+            header, _ = self._exchange(None, [], {})
         except SubmissionError as error:
             if error.kind == "timeout":
                 error.message = "loading the file " + error.message
@@ -393,17 +433,27 @@ class Worker:
             raise
         self.load_output = header.get("output", "")
 
+    def prestart(self) -> None:
+        """Fork the child and ask it to load the file, without waiting for the answer (so that
+        loading overlaps with other work); the first call collects the answer."""
+        if self._sock is not None or self._load_error is not None or not self.file.exists():
+            return
+        self._pid, self._generation, self._sock = self.sandbox._spawn(self.file)
+        send_message(self._sock, {"op": "load"})
+        self._load_pending = True
+
     def close(self) -> None:
+        self._load_pending = False
         if self._sock is not None:
             self._sock.close()
             self._sock = None
-            if self._pid is not None and self.sandbox._process is not None:
-                self.sandbox._stop_child(self._pid, kill=True)
+            if self._pid is not None:
+                self.sandbox._stop_child(self._pid, self._generation, kill=True)
         self._pid = None
 
     def _died(self, timed_out: bool) -> SubmissionError:
         pid = self._pid
-        status = self.sandbox._stop_child(pid, kill=True) if pid else {}
+        status = self.sandbox._stop_child(pid, self._generation, kill=True) if pid else {}
         if self._sock is not None:
             self._sock.close()
         self._sock, self._pid = None, None
@@ -428,12 +478,14 @@ class Worker:
         )
 
     def _exchange(
-        self, request: dict, blobs: list[bytes], callbacks: dict[int, Callable]
+        self, request: dict | None, blobs: list[bytes], callbacks: dict[int, Callable]
     ) -> tuple[dict, list[bytes]]:
+        """Send ``request`` (None: it was sent already) and wait for its answer."""
         assert self._sock is not None
         deadline = time.monotonic() + self.sandbox.limits.wall
         try:
-            send_message(self._sock, request, blobs)
+            if request is not None:
+                send_message(self._sock, request, blobs)
             while True:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
@@ -480,6 +532,8 @@ class Worker:
         Callables among the arguments stay in the grading process: the learner's code calls
         them back over the channel (plain data both ways).
         """
+        if self._load_pending:
+            self._start()  # collect the answer to the load request prestart() sent
         if self._sock is not None and _peer_closed(self._sock):
             self.close()  # the child died between calls (e.g. with its zygote): start anew
         if self._sock is None:

@@ -7,12 +7,12 @@ from pathlib import Path
 
 from grader.exercises import by_name, solutions_dir
 from grader.runner import grade
-from grader.sandbox import Limits, bubblewrap_available
+from grader.sandbox import Limits, bubblewrap_works
 
 # short limits keep the hostile-submission tests fast
 FAST = Limits(wall=1.5, cpu=1.0, cpu_total=20.0, memory_bytes=256 << 20)
 
-ISOLATIONS = ["bubblewrap", "rlimits"] if bubblewrap_available() else ["rlimits"]
+ISOLATIONS = ["bubblewrap", "rlimits"] if bubblewrap_works() else ["rlimits"]
 
 
 def write_submission(folder: Path, files: dict[str, str]) -> Path:

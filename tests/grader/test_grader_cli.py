@@ -59,6 +59,7 @@ def test_exit_codes(tmp_path, stub_folder):
     assert run([str(stub_folder), "-e", "momentum"]).exit_code == 2  # file not there
     assert run([str(stub_folder), "--format", "yaml"]).exit_code == 2
     assert run([str(stub_folder), "--timeout", "0"]).exit_code == 2
+    assert run([str(stub_folder)], env={"GDKIT_TIMEOUT": "soon"}).exit_code == 2
     unreadable = tmp_path / "unreadable"
     (unreadable / "01_parabola.py").mkdir(parents=True)  # a folder where a file should be
     assert run([str(unreadable)]).exit_code == 2
@@ -249,3 +250,34 @@ def test_two_grading_processes_agree_with_one():
 
     assert summary(split.stdout) == summary(single.stdout)
     assert len(summary(split.stdout)) == len(load_exercises())
+
+
+def test_a_crashing_check_is_not_the_learners_fault(monkeypatch, tmp_path):
+    import grader.checks.test_parabola as checks
+
+    def broken(w):
+        raise KeyError("reference table")
+
+    copy_solution("parabola", tmp_path)
+    monkeypatch.setattr(checks.datasets, "parabola_loss", broken)
+    result = run([str(tmp_path), "-e", "parabola", "--format", "json"])
+    assert result.exit_code == 3
+    data = json.loads(result.output)
+    statuses = {c["name"]: c for c in data["exercises"][0]["checks"]}
+    crashed = statuses["test_loss_and_slope"]
+    assert crashed["status"] == "error" and "not your fault" in crashed["message"]
+    assert statuses["test_one_step_flashcards"]["status"] == "passed"
+
+
+def test_cli_offers_every_report_format():
+    import grader.cli
+    import grader.report
+
+    assert grader.cli.FORMATS == grader.report.FORMATS
+
+
+def test_report_names_the_isolation_used():
+    out = run([str(solutions_dir()), "-e", "parabola", "--isolation", "rlimits"]).output
+    assert "isolation: rlimits only" in out
+    data = json.loads(run([str(solutions_dir()), "-e", "parabola", "--format", "json"]).output)
+    assert data["isolation"] in ("bubblewrap", "rlimits only")

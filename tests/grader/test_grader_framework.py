@@ -26,7 +26,7 @@ def test_wrong_value_is_shown_compactly():
     error = fails(3.25, 2.75)
     assert error.summary == "f(x) returned 3.25, expected 2.75" and error.diagnosis is None
     error = fails(np.arange(100.0), np.arange(100.0) + np.eye(1, 100, 37).ravel())
-    assert "..." in error.summary and len(error.summary) < 200
+    assert "…" in error.summary and len(error.summary) < 200
     assert "index (37,)" in error.details
 
 
@@ -77,4 +77,21 @@ def test_expect_and_show():
     with pytest.raises(CheckFailed) as info:
         expect(False, "momentum took as many steps", mistake="velocity_not_carried")
     assert info.value.diagnosis == "velocity_not_carried"
-    assert show((np.array([1.0, 2.0]), 0.5)) == "([1., 2.], 0.5)"
+    assert show((np.array([1.0, 2.0]), 0.5)) == "([1, 2], 0.5)"
+    assert show(np.array([0.767577123, -0.15362])) == "[0.767577, -0.15362]"
+    assert show(np.eye(2)) == "[[1., 0.], [0., 1.]]"
+
+
+def test_timings_split_evenly_and_keep_order(tmp_path, monkeypatch):
+    from grader import timings
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert timings.load() == {}
+    timings.save({"a": 0.5, "b": 0.1, "c": 0.1, "d": 0.3})
+    seconds = timings.load()
+    assert seconds["a"] == 0.5
+    first, second = timings.split_in_two(["a", "b", "c", "d", "e"], seconds)
+    assert sorted(first + second) == ["a", "b", "c", "d", "e"]
+    assert first == ["a", "e"] and second == ["b", "c", "d"]  # 0.55 against 0.5
+    (tmp_path / "gdkit" / "check-times.json").write_text("not json")
+    assert timings.load() == {}

@@ -12,7 +12,7 @@ from grader_helpers import FAST, ISOLATIONS, copy_solution, solution_text
 from grader.cli import main
 from grader.exercises import solutions_dir
 from grader.runner import grade
-from grader.sandbox import bubblewrap_available
+from grader.sandbox import bubblewrap_works
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -130,7 +130,7 @@ def test_messages_say_what_happened(tmp_path):
         assert any(words in c.message for c in result.checks), (kind, result.checks[0].message)
 
 
-@pytest.mark.skipif(not bubblewrap_available(), reason="needs bubblewrap")
+@pytest.mark.skipif(not bubblewrap_works(), reason="needs bubblewrap")
 def test_solution_files_cannot_be_read(tmp_path):
     steal = textwrap.dedent(f'''
         namespace = {{}}

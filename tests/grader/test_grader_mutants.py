@@ -4,11 +4,13 @@ points and is diagnosed as itself (and as nothing else)."""
 from __future__ import annotations
 
 import pytest
-from grader_helpers import MUTANT_LIMITS, grade_one
+from grader_helpers import MUTANT_LIMITS
 
 from grader.exercises import load_exercises, solutions_dir
 from grader.framework import Mistake
 from grader.mutants import MutantError, apply_mutant
+from grader.runner import grade
+from grader.sandbox import Sandbox
 
 CASES = [
     pytest.param(exercise, mistake, id=f"{exercise.name}-{mistake.id}")
@@ -17,11 +19,23 @@ CASES = [
 ]
 
 
+@pytest.fixture(scope="module")
+def mutants_root(tmp_path_factory):
+    """One sandbox for every mutant (each in its own sub-folder): one zygote start, not 70."""
+    root = tmp_path_factory.mktemp("mutants")
+    with Sandbox(root, MUTANT_LIMITS) as sandbox:
+        yield root, sandbox
+
+
 @pytest.mark.parametrize("exercise, mistake", CASES)
-def test_mutant_is_caught_and_diagnosed(tmp_path, exercise, mistake):
+def test_mutant_is_caught_and_diagnosed(mutants_root, exercise, mistake):
+    root, sandbox = mutants_root
+    folder = root / f"{exercise.name}-{mistake.id}"
+    folder.mkdir()
     source = (solutions_dir() / exercise.file).read_text(encoding="utf-8")
-    (tmp_path / exercise.file).write_text(apply_mutant(source, mistake, exercise.file))
-    result = grade_one(tmp_path, exercise.name, limits=MUTANT_LIMITS)
+    (folder / exercise.file).write_text(apply_mutant(source, mistake, exercise.file))
+    report = grade(folder, [exercise.name], include_hidden=True, sandbox=sandbox)
+    result = report.exercises[0]
     assert result.score < result.max_score, f"{mistake.id}: the mutant scored full marks"
     named = {c.diagnosis for c in result.checks if c.diagnosis}
     assert mistake.id in named, (

@@ -12,7 +12,7 @@ import pytest
 from grader_helpers import FAST, ISOLATIONS
 
 from grader import _worker
-from grader.sandbox import Sandbox, SubmissionError, bubblewrap_available
+from grader.sandbox import Sandbox, SubmissionError, _peer_closed, bubblewrap_works
 
 SOURCE = textwrap.dedent('''
     import os, sys, time
@@ -181,7 +181,7 @@ def test_isolation_is_reported(worker):
         assert worker.sandbox.isolation == "rlimits only"
 
 
-bwrap_only = pytest.mark.skipif(not bubblewrap_available(), reason="bubblewrap not installed")
+bwrap_only = pytest.mark.skipif(not bubblewrap_works(), reason="bubblewrap not installed")
 
 
 @pytest.fixture
@@ -229,6 +229,11 @@ def test_zygote_restarts_after_it_dies(tmp_path):
             and time.monotonic() < deadline
         ):
             time.sleep(0.01)
+        while (  # the child dies with its zygote (PR_SET_PDEATHSIG), a moment later
+            worker._sock is not None and not _peer_closed(worker._sock)
+            and time.monotonic() < deadline
+        ):
+            time.sleep(0.01)
         assert worker.call("add", 5, 5) == 10
 
 
@@ -267,3 +272,17 @@ def test_oversized_message_is_refused():
         _worker.send_message(a, {"x": 1}, [b"\x00" * 1000])
         with pytest.raises(_worker.WireError):
             _worker.recv_message(b, limit=500)
+
+
+def test_broken_bubblewrap_falls_back_and_says_so(tmp_path, monkeypatch):
+    import grader.sandbox as sandbox_module
+
+    monkeypatch.setattr(sandbox_module, "BWRAP", "/bin/false")  # "installed" but cannot run
+    (tmp_path / "01_parabola.py").write_text(SOURCE)
+    with Sandbox(tmp_path, FAST) as sandbox:
+        assert sandbox.worker(tmp_path / "01_parabola.py").call("add", 1, 2) == 3
+        assert sandbox.isolation == "rlimits only"
+        assert "bubblewrap failed to start" in sandbox.note
+    with pytest.raises(sandbox_module.SandboxError):
+        with Sandbox(tmp_path, FAST, isolation="bubblewrap") as sandbox:
+            sandbox.worker(tmp_path / "01_parabola.py").call("add", 1, 2)
