@@ -189,7 +189,7 @@ def expect_close(
     expected: object,
     *,
     what: str,
-    mistakes: Mapping[str, object] | None = None,
+    mistakes: Mapping[str, object] | Callable[[], Mapping[str, object]] | None = None,
     rtol: float = 1e-7,
     atol: float = 1e-9,
 ) -> None:
@@ -198,18 +198,18 @@ def expect_close(
     ``what`` says what was computed, e.g. ``"gd_step(3.0, 2.5, 0.1)"``. ``mistakes`` maps mistake
     ids to what that mistake would have returned here (computed with gdref), or to a function of
     no arguments computing it — called only when ``got`` is wrong, so an expensive mistake costs
-    nothing on a right answer. A mistake is named only when its value differs from the right one
-    and ``got`` matches it.
+    nothing on a right answer. ``mistakes`` may also be a function of no arguments returning the
+    whole mapping (when building the candidates shares one costly computation). A mistake is named
+    only when its value differs from the right one and ``got`` matches it.
     """
-    for mistake_id in mistakes or {}:
-        if _current_declared is not None and mistake_id not in _current_declared:
-            raise CheckBug(
-                f"expect_close names mistake {mistake_id!r}, which the check's @check(mistakes=…) "
-                "does not declare"
-            )
+    if not callable(mistakes):
+        _require_declared(mistakes or {})
     problem = mismatch(got, expected, rtol, atol)
     if problem is None:
         return
+    if callable(mistakes):
+        mistakes = mistakes()
+        _require_declared(mistakes)
     for mistake_id, wrong in (mistakes or {}).items():
         if callable(wrong):
             wrong = wrong()
@@ -223,6 +223,15 @@ def expect_close(
         summary = f"{what} returned {show(got)}, expected {show(expected)}"
         raise CheckFailed(summary, details=_where_differs(got, expected))
     raise CheckFailed(f"{what} {problem}", details=f"got {show(got)}, expected {show(expected)}")
+
+
+def _require_declared(mistakes: Mapping[str, object]) -> None:
+    for mistake_id in mistakes:
+        if _current_declared is not None and mistake_id not in _current_declared:
+            raise CheckBug(
+                f"expect_close names mistake {mistake_id!r}, which the check's @check(mistakes=…) "
+                "does not declare"
+            )
 
 
 def expect(condition: bool, summary: str, *, mistake: str | None = None) -> None:

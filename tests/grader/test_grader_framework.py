@@ -51,6 +51,19 @@ def test_lazy_mistakes_are_computed_only_for_wrong_answers():
     assert calls == [1]
 
 
+def test_a_whole_lazy_mapping_is_built_only_for_wrong_answers():
+    calls = []
+
+    def candidates():
+        calls.append(1)
+        return {"slow": 3.25, "other": 9.0}
+
+    expect_close(2.75, 2.75, what="f", mistakes=candidates)
+    assert calls == []
+    assert fails(3.25, 2.75, mistakes=candidates).diagnosis == "slow"
+    assert calls == [1]
+
+
 def test_shapes_types_and_nan():
     assert "expected shape (3,)" in fails(np.ones(2), np.ones(3)).summary
     assert "tuple of 2 values" in fails(1.0, (1.0, 2.0)).summary
@@ -66,6 +79,8 @@ def test_undeclared_mistakes_are_a_bug_in_the_check():
     try:
         with pytest.raises(CheckBug):
             expect_close(1.0, 1.0, what="f", mistakes={"other": 2.0})
+        with pytest.raises(CheckBug):
+            expect_close(1.0, 2.0, what="f", mistakes=lambda: {"other": 1.0})
         with pytest.raises(CheckBug):
             expect(True, "x", mistake="other")
         expect(True, "fine", mistake="sign_flipped")
