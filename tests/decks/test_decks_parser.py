@@ -124,11 +124,11 @@ def test_seed_style_file_parses_as_is():
 
 
 def test_the_learners_own_qa_file_gives_all_17_cards_in_6_sections():
-    seed = next(Path("/work/shared/seeds").glob("001_*.txt"), None) if Path(
-        "/work/shared/seeds"
-    ).is_dir() else None
+    # shared/ (the course material) sits beside the checkout, as in CI; it is not part of it
+    seeds = Path(__file__).resolve().parents[3] / "shared" / "seeds"
+    seed = next(seeds.glob("001_*.txt"), None) if seeds.is_dir() else None
     if seed is None:
-        pytest.skip("the seed folder is not on this machine")
+        pytest.skip(f"the course material is not beside this checkout ({seeds})")
     source = parse_file(seed)
     assert len(source.notes) == 17
     assert len({n.tags[-1] for n in source.notes}) == 6

@@ -14,10 +14,6 @@ from decks.computed import COMPUTED_DECK, UPDATE_STEPS, fmt, parabola_table, sgd
 from decks.parser import parse_file
 from decks.render import parser as markdown_parser
 
-pytestmark = pytest.mark.skipif(
-    not default_source().is_file(), reason="decks/week02.md has not been written yet"
-)
-
 # The 17 questions of the learner's Q&A (shared/seeds/001_aa4169f6f97e64ca.txt), as extracted
 # there: "|" marks where a formula was lost, so those parts are matched in order around it.
 SEED_QUESTIONS = [
