@@ -62,10 +62,12 @@ def describe_failure(check: CheckResult) -> str:
 
 
 def _display_path(path: str) -> str:
+    """The path relative to the current folder when it lies inside it, else as an absolute path."""
     try:
-        return os.path.relpath(path)
+        relative = os.path.relpath(path)
     except ValueError:
         return path
+    return os.path.abspath(path) if relative.startswith("..") else relative
 
 
 def render_text(report: Report, colour: bool = False) -> str:
