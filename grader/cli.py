@@ -149,13 +149,16 @@ def _show_solution(folder: Path, name: str, timeout: float | None, isolation: st
     return EXIT_OK
 
 
-def _snapshot(folder: Path) -> dict[str, float]:
+def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
+    """(modification time, size) of every exercise file: a save changes one or both, even on a
+    file system whose clock is coarse."""
     stamps = {}
     for path in folder.glob("*.py"):
         try:
-            stamps[str(path)] = path.stat().st_mtime_ns
+            status = path.stat()
         except OSError:
-            pass
+            continue
+        stamps[str(path)] = (status.st_mtime_ns, status.st_size)
     return stamps
 
 

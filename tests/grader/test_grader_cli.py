@@ -210,8 +210,12 @@ def test_watch_regrades_on_save(tmp_path):
     assert any("not started" in line for line in lines)
     time.sleep(0.05)
     shutil.copy(solutions_dir() / "01_parabola.py", target)
-    rest = process.stdout.read()
-    assert process.wait(timeout=60) == 0
+    try:
+        rest, _ = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise AssertionError("grade --watch did not re-grade within 60 s of the save") from None
+    assert process.returncode == 0
     assert "done" in rest and "Progress: 1/1 done" in rest
 
 
