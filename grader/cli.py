@@ -117,20 +117,18 @@ def _start_sandbox(folder: Path, timeout: float | None, isolation: str):
 
 
 def _grade(folder: Path, names, hidden: bool, timeout: float | None, isolation: str,
-           sandboxes=None):
+           sandbox=None):
     from grader.runner import GraderError, grade
     from grader.sandbox import SandboxError
 
-    if sandboxes is None:
-        sandboxes = [_start_sandbox(folder, timeout, isolation)]
-    spare = sandboxes[1] if len(sandboxes) > 1 else None
+    if sandbox is None:
+        sandbox = _start_sandbox(folder, timeout, isolation)
     try:
-        return grade(folder, names, include_hidden=hidden, sandbox=sandboxes[0], spare=spare)
+        return grade(folder, names, include_hidden=hidden, sandbox=sandbox)
     except (GraderError, SandboxError) as error:
         _fail(str(error), EXIT_INTERNAL)
     finally:
-        for sandbox in sandboxes:
-            sandbox.close()
+        sandbox.close()
 
 
 def _show_solution(folder: Path, name: str, timeout: float | None, isolation: str) -> int:
@@ -218,16 +216,14 @@ def main(path, names, hidden, fmt, output, watch, hint_name, solution_name, list
     Exit status: 0 all graded checks pass, 1 some fail, 2 bad usage or unreadable submission,
     3 the grader itself failed.
     """
-    sandboxes = None
+    sandbox = None
     if not (list_exercises or hint_name or watch or solution_name) and (
         path is None or path.is_dir()
     ):
-        # start the sandbox(es) first: NumPy loads there while this process loads the checks
+        # start the sandbox first: NumPy loads there while this process loads the checks
         folder, _ = resolve_submission(path)
         if timeout is None or timeout > 0:
-            sandboxes = [_start_sandbox(folder, timeout, isolation)]
-            if len(names) != 1 and (os.cpu_count() or 1) > 1:
-                sandboxes.append(_start_sandbox(folder, timeout, isolation))  # for a 2nd process
+            sandbox = _start_sandbox(folder, timeout, isolation)
     try:
         all_exercises = load_exercises()
     except ValueError as error:
@@ -255,7 +251,7 @@ def main(path, names, hidden, fmt, output, watch, hint_name, solution_name, list
         sys.exit(_show_solution(folder, solution_name, timeout, isolation))
     if watch:
         sys.exit(_watch(folder, selected, hidden, timeout, isolation, fmt, max_runs=watch_runs))
-    report = _grade(folder, selected, hidden, timeout, isolation, sandboxes)
+    report = _grade(folder, selected, hidden, timeout, isolation, sandbox)
     from grader.report import render, use_colour
 
     if output is not None:

@@ -125,15 +125,13 @@ def grade(
     limits: Limits | None = None,
     isolation: str = "auto",
     sandbox: Sandbox | None = None,
-    spare: Sandbox | None = None,
 ) -> Report:
     """Grade the exercise files in ``submission`` (a folder). ``names`` selects exercises.
 
     ``sandbox`` may be one the caller started earlier (to overlap its start-up with other work,
     or to reuse it for many submissions below its root folder); the caller then closes it.
-    On a multi-core machine the exercises are split between this process and a forked one,
-    each with its own sandbox (see _jobs); ``spare``, if given, is a second sandbox for the same
-    folder, started early by the caller for that purpose (grade closes it).
+    On a multi-core machine the exercises are split between this process and a forked one
+    (see _jobs); both use the same sandbox, whose zygote then forks children for both.
     """
     started = time.perf_counter()
     submission = Path(submission).resolve()
@@ -148,18 +146,15 @@ def grade(
     results: list[CheckResult] = []
     hidden_not_run: dict[str, list[int]] = {}
     problems: list[str] = []
-    second: Sandbox | None = spare
     try:
         if _jobs(len(exercises)) == 2:
             first, other = timings.split_in_two([e.name for e in exercises], timings.load())
             mine = [e for e in exercises if e.name in first]
             theirs = [e for e in exercises if e.name in other]
-            if second is None:
-                second = Sandbox(submission, sandbox.limits, sandbox.requested)
-            second.start()
             import pytest  # noqa: F401 - imported before the fork, once for both processes
 
-            pid, pipe = _run_checks_in_child(submission, second, theirs, include_hidden)
+            sandbox.wait_ready()  # before the fork: then the forked process shares the zygote
+            pid, pipe = _run_checks_in_child(submission, sandbox, theirs, include_hidden)
             parts = [_run_checks(submission, sandbox, mine, include_hidden),
                      _collect_child(pid, pipe)]
         elif exercises:
@@ -169,8 +164,6 @@ def grade(
     finally:
         if owned:
             sandbox.close()
-        if second is not None:
-            second.close()
     for part_results, part_hidden, part_problems in parts:
         results += part_results
         hidden_not_run.update(part_hidden)

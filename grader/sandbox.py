@@ -17,6 +17,8 @@ are decoded with ``allow_pickle=False`` and only numeric arrays are accepted.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import functools
 import json
 import os
@@ -150,6 +152,12 @@ class Sandbox:
         self._ready = False
         self._generation = 0  # counts zygote launches: a child's pid is only valid in its own
         self._workers: list[Worker] = []
+        # A process forked after wait_ready() shares the zygote: control exchanges take a lock
+        # file, and only the process that launched the zygote kills it or removes its folder.
+        self._owner = os.getpid()
+        self._inherited: list[tempfile.TemporaryDirectory] = []  # a launching process's folders
+        self._lock_key: tuple[int, str] | None = None
+        self._lock_fd: int | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------
     def __enter__(self) -> Sandbox:
@@ -170,11 +178,23 @@ class Sandbox:
             raise SandboxError(f"bubblewrap was requested but {BWRAP} is not available")
         self._launch(bubblewrap=want_bwrap)
 
+    def _owned(self) -> bool:
+        """Did this process launch the zygote (not a forked copy of the process that did)?"""
+        return self._owner == os.getpid()
+
+    def _drop_tmp(self) -> None:
+        if self._tmp is not None:
+            if self._owned():
+                self._tmp.cleanup()
+            else:  # the launching process still uses it and removes it; keep it referenced
+                self._inherited.append(self._tmp)
+            self._tmp = None
+
     def _launch(self, bubblewrap: bool) -> None:
         if getattr(self, "_errlog", None) is not None:
             self._errlog.close()
-        if self._tmp is not None:
-            self._tmp.cleanup()
+        self._drop_tmp()
+        self._owner = os.getpid()
         self._tmp = tempfile.TemporaryDirectory(prefix="gdkit-sandbox-")
         ctrl, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         python = _base_python()
@@ -252,6 +272,14 @@ class Sandbox:
         args += ["--ro-bind", str(self.root), SANDBOX_ROOT, "--chdir", "/tmp"]
         return args
 
+    def wait_ready(self) -> None:
+        """Block until the zygote has loaded NumPy (starting it if needed).
+
+        After this, a copy of this process made with ``os.fork()`` may use the sandbox too: the
+        two processes share the one zygote, each asking it for children of its own.
+        """
+        self._ensure_running()
+
     def _wait_ready(self) -> None:
         if self._ready:
             return
@@ -282,7 +310,7 @@ class Sandbox:
             return ""
 
     def _kill_process(self) -> None:
-        if self._process is not None:
+        if self._process is not None and self._owned():
             try:
                 os.killpg(self._process.pid, signal.SIGKILL)
             except OSError:
@@ -302,11 +330,31 @@ class Sandbox:
         if getattr(self, "_errlog", None) is not None:
             self._errlog.close()
             self._errlog = None
-        if self._tmp is not None:
-            self._tmp.cleanup()
-            self._tmp = None
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd, self._lock_key = None, None
+        self._drop_tmp()
 
     # -- control requests ---------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _control_lock(self):
+        """Hold the zygote's control lock: a forked grading process shares the control socket,
+        and each request must get its own reply. (flock belongs to an open file, so each
+        process opens the lock file itself.)"""
+        assert self._tmp is not None
+        key = (os.getpid(), self._tmp.name)
+        if self._lock_key != key:
+            if self._lock_fd is not None:
+                os.close(self._lock_fd)  # another process's or an earlier zygote's lock
+            self._lock_fd = os.open(os.path.join(self._tmp.name, "control.lock"),
+                                    os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            self._lock_key = key
+        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+
     def _control(self, request: dict, fds: list[int] = (), start: bool = True) -> dict | None:
         """Send one request to the zygote; None if the zygote is gone.
 
@@ -318,10 +366,11 @@ class Sandbox:
             return None
         assert self._ctrl is not None
         try:
-            socket.send_fds(self._ctrl, [json.dumps(request).encode()], list(fds))
-            self._ctrl.settimeout(30)
-            data = self._ctrl.recv(1 << 16)
-            self._ctrl.settimeout(None)
+            with self._control_lock():
+                socket.send_fds(self._ctrl, [json.dumps(request).encode()], list(fds))
+                self._ctrl.settimeout(30)
+                data = self._ctrl.recv(1 << 16)
+                self._ctrl.settimeout(None)
         except OSError:
             data = b""
         if not data:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import textwrap
 import time
@@ -235,6 +236,42 @@ def test_zygote_restarts_after_it_dies(tmp_path):
         ):
             time.sleep(0.01)
         assert worker.call("add", 5, 5) == 10
+
+
+@pytest.mark.parametrize("isolation", ISOLATIONS)
+def test_a_forked_process_shares_the_zygote(tmp_path, isolation):
+    """runner.grade forks a second grading process that uses the same zygote: both ask it for
+    children at the same time, and a child killed for its time limit is replaced in either."""
+    (tmp_path / "01_parabola.py").write_text(SOURCE)
+    with Sandbox(tmp_path, FAST, isolation=isolation) as sandbox:
+        sandbox.wait_ready()
+        zygote = sandbox._process.pid
+
+        def forked() -> bool:
+            workers = [sandbox.worker(tmp_path / "01_parabola.py") for _ in range(3)]
+            ok = all(w.call("add", i, 1) == i + 1 for _ in range(20) for i, w in enumerate(workers))
+            ok = ok and failure(workers[0], "loop").kind == "timeout"
+            ok = ok and workers[0].call("add", 1, 1) == 2
+            for worker in workers:
+                worker.close()
+            return ok
+
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                code = 0 if forked() else 1
+            finally:
+                os._exit(code)
+        mine = [sandbox.worker(tmp_path / "01_parabola.py") for _ in range(3)]
+        for _ in range(20):
+            for i, worker in enumerate(mine):
+                assert worker.call("scale", [1.0, 2.0], i).tolist() == [i, 2.0 * i]
+        assert failure(mine[1], "hard_exit").kind == "crashed"
+        assert mine[1].call("add", 2, 2) == 4
+        assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
+        assert sandbox._process.pid == zygote and sandbox._process.poll() is None
+        assert all(w.call("add", 3, 3) == 6 for w in mine)
 
 
 def test_missing_file_and_syntax_error(tmp_path):
