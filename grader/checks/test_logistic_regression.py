@@ -282,8 +282,8 @@ TRAIN_MISTAKES = ["tol_ignored", "absolute_tol", "gradient_sum_not_mean"]
 
 @check(2, mistakes=TRAIN_MISTAKES)
 def test_train_converges(student):
-    """train (lr 0.5, tol 1e-3, ≤ 300 steps) stops by convergence at the same step as gdref."""
-    check_fixed_train(student, 0.5, 300, 1e-3)
+    """train (lr 0.5, tol 5e-3, ≤ 300 steps) stops by convergence at the same step as gdref."""
+    check_fixed_train(student, 0.5, 300, 5e-3)  # converges after 45 steps
 
 
 @check(1, mistakes=TRAIN_MISTAKES)
@@ -337,12 +337,13 @@ def test_accuracy_target(student):
     predicted = np.asarray(student.predict(X_test_std, W, b), dtype=float).reshape(-1)
     expect(predicted.shape == y_test.shape,
            f"predict returned {predicted.size} labels for {y_test.size} test examples")
-    reference = fixed_run(0.5, 300, 1e-3)
-    X_test_reference = standardized()[1]
-    reference_accuracy = float(np.mean(
-        models.logistic_predict(X_test_reference, *reference.params) == y_test))
     got = float(np.mean(predicted == y_test))
-    expect(got >= ACCURACY_TARGET,
-           f"test accuracy {got:.3f} (standardize, then train with lr 0.5, max_steps 300, "
-           f"tol 1e-3, then predict) is below the target {ACCURACY_TARGET:.2f} "
-           f"(the reference reaches {reference_accuracy:.3f})")
+    if got < ACCURACY_TARGET:  # the reference's accuracy, for the message (only when it fails)
+        reference = fixed_run(0.5, 300, 1e-3)
+        X_test_reference = standardized()[1]
+        reference_accuracy = float(np.mean(
+            models.logistic_predict(X_test_reference, *reference.params) == y_test))
+        expect(False,
+               f"test accuracy {got:.3f} (standardize, then train with lr 0.5, max_steps 300, "
+               f"tol 1e-3, then predict) is below the target {ACCURACY_TARGET:.2f} "
+               f"(the reference reaches {reference_accuracy:.3f})")

@@ -209,7 +209,8 @@ def test_descend_oscillates_around_median(student):
     """descend(25.0, thermometers, 0.3, 40): late iterates hop back and forth over the median."""
     readings = datasets.thermometers()
     expected = trajectory(25.0, readings, 0.3, 40)
-    median = float(np.median(readings))
+    ordered = np.sort(readings)  # the median, without np.median (which imports numpy.ma)
+    median = float(ordered[(ordered.size - 1) // 2] + ordered[ordered.size // 2]) / 2
     tail = expected[-6:]
     # the point of the exercise, asserted on the reference itself: it never settles
     assert np.any(tail < median) and np.any(tail > median), "reference does not oscillate"
