@@ -70,10 +70,12 @@ def _run_checks(submission: Path, sandbox: Sandbox, exercises: list, include_hid
     from grader.plugin import GradingPlugin
 
     plugin = GradingPlugin(submission, sandbox, {e.name for e in exercises}, include_hidden)
+    folder = str(checks_module_path(exercises[0]).parent)
     args = [str(checks_module_path(e)) for e in exercises] + [
         *_DISABLED_PLUGINS,
         "--assert=plain", "--noconftest",
-        "-c", os.devnull, "--rootdir", str(checks_module_path(exercises[0]).parent),
+        # the checks' folder is the root, and collection does not walk (and list) its parents
+        "-c", os.devnull, "--rootdir", folder, "--confcutdir", folder,
         "-W", "ignore::pytest.PytestAssertRewriteWarning",
         "-o", "markers=check: a graded check",
     ]
