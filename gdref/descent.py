@@ -159,7 +159,7 @@ def descend(
         loss, grads = evaluate(params, rows)
         loss = float(loss)
         grad_norm = global_norm(as_float_tree(grads, "grads"))
-        if not np.isfinite(loss) or not all(np.all(np.isfinite(g)) for g in tree_leaves(grads)):
+        if not np.isfinite(loss) or not all(np.isfinite(g).all() for g in tree_leaves(grads)):
             return stop("diverged", f"loss or gradient became non-finite at step {trace.steps}")
         if first_loss is None:
             first_loss = loss

@@ -74,7 +74,7 @@ def as_float_tree(tree: Tree, name: str = "params") -> Tree:
 
 def global_norm(tree: Tree) -> float:
     """‖g‖ = sqrt(Σ over every component of every leaf of g²)."""
-    return float(np.sqrt(sum(float(np.sum(np.square(leaf))) for leaf in tree_leaves(tree))))
+    return float(np.sqrt(sum(float(np.square(leaf).sum()) for leaf in tree_leaves(tree))))
 
 
 def _describe(value: Any) -> str:
@@ -89,9 +89,10 @@ def require_matching(params: Tree, grads: Tree) -> None:
     """Raise ValueError unless ``grads`` has the structure of ``params`` and leaf shapes equal
     (NumPy would otherwise broadcast a length-1 gradient over a whole weight vector)."""
     tree_map(lambda p, g: None, params, grads)  # same structure, or a ValueError
-    pairs = zip(tree_paths(params), tree_leaves(params), tree_leaves(grads), strict=True)
-    for path, p, g in pairs:
+    pairs = zip(tree_leaves(params), tree_leaves(grads), strict=True)
+    for index, (p, g) in enumerate(pairs):
         if np.shape(p) != np.shape(g):
+            path = tree_paths(params)[index]  # named only when needed: it costs a walk
             where = "" if path == "params" else path
             raise ValueError(
                 f"grads{where} must have shape {np.shape(p)} to match params{where}; "
