@@ -288,8 +288,8 @@ def test_train_converges(student):
 
 @check(1, mistakes=TRAIN_MISTAKES)
 def test_train_budget(student):
-    """train with a small budget (lr 0.1, 40 steps, tol 1e-9): stops at max_steps."""
-    check_fixed_train(student, 0.1, 40, 1e-9)
+    """train with a small budget (lr 0.1, 20 steps, tol 1e-9): stops at max_steps."""
+    check_fixed_train(student, 0.1, 20, 1e-9)
 
 
 @check(1, hidden=True, mistakes=TRAIN_MISTAKES)
@@ -332,18 +332,18 @@ def test_accuracy_target(student):
     X_train, X_test, y_train, y_test = split()
     X_train_std, X_test_std = unpack(student.standardize(X_train, X_test), 2,
                                      "standardize(X_train, X_test)", "(X_train_std, X_test_std)")
-    W, b, _, _ = unpack(student.train(X_train_std, y_train, 0.5, 300, 1e-3), 4,
-                        "train(X_train_std, y_train, 0.5, 300, 1e-3)", "(W, b, losses, reason)")
+    W, b, _, _ = unpack(student.train(X_train_std, y_train, 0.5, 300, 5e-3), 4,
+                        "train(X_train_std, y_train, 0.5, 300, 5e-3)", "(W, b, losses, reason)")
     predicted = np.asarray(student.predict(X_test_std, W, b), dtype=float).reshape(-1)
     expect(predicted.shape == y_test.shape,
            f"predict returned {predicted.size} labels for {y_test.size} test examples")
     got = float(np.mean(predicted == y_test))
     if got < ACCURACY_TARGET:  # the reference's accuracy, for the message (only when it fails)
-        reference = fixed_run(0.5, 300, 1e-3)
+        reference = fixed_run(0.5, 300, 5e-3)
         X_test_reference = standardized()[1]
         reference_accuracy = float(np.mean(
             models.logistic_predict(X_test_reference, *reference.params) == y_test))
         expect(False,
                f"test accuracy {got:.3f} (standardize, then train with lr 0.5, max_steps 300, "
-               f"tol 1e-3, then predict) is below the target {ACCURACY_TARGET:.2f} "
+               f"tol 5e-3, then predict) is below the target {ACCURACY_TARGET:.2f} "
                f"(the reference reaches {reference_accuracy:.3f})")
