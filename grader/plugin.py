@@ -58,7 +58,8 @@ class Student:
 
 class GradingPlugin:
     def __init__(
-        self, submission: Path, sandbox: Sandbox, names: set[str], include_hidden: bool
+        self, submission: Path, sandbox: Sandbox, names: set[str], include_hidden: bool,
+        workers: dict[str, Worker] | None = None,
     ) -> None:
         self.submission = submission
         self.sandbox = sandbox
@@ -67,7 +68,7 @@ class GradingPlugin:
         self.results: list[CheckResult] = []
         self.hidden_not_run: dict[str, list[int]] = {}
         self.problems: list[str] = []  # collection errors and unmarked tests: grader bugs
-        self._workers: dict[str, Worker] = {}
+        self._workers: dict[str, Worker] = dict(workers or {})  # exercise name -> its child
         self._students: dict[str, Student] = {}
 
     # -- fixtures -----------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from pathlib import Path
 from grader import timings
 from grader.exercises import checks_module_path, load_exercises
 from grader.results import CheckResult, ExerciseResult, Report
-from grader.sandbox import Limits, Sandbox
+from grader.sandbox import Limits, Sandbox, SandboxError, Worker
 
 # pytest's built-in plugins that checks do not need (fewer imports: faster start)
 _UNUSED = (
@@ -63,13 +63,27 @@ def _jobs(count: int) -> int:
     return max(1, min(jobs, 2))
 
 
+def _start_workers(submission: Path, sandbox: Sandbox, exercises: list) -> dict[str, Worker]:
+    """Every exercise's child, started now: the files load while pytest starts and collects."""
+    workers = {}
+    for exercise in exercises:
+        worker = workers[exercise.name] = sandbox.worker(submission / exercise.file)
+        try:
+            worker.prestart()
+        except (OSError, SandboxError):
+            pass  # the first call will try again and report what went wrong
+    return workers
+
+
 def _run_checks(submission: Path, sandbox: Sandbox, exercises: list, include_hidden: bool):
     """Run the checks of ``exercises`` in this process: (results, hidden not run, problems)."""
     import pytest
 
     from grader.plugin import GradingPlugin
 
-    plugin = GradingPlugin(submission, sandbox, {e.name for e in exercises}, include_hidden)
+    workers = _start_workers(submission, sandbox, exercises)
+    plugin = GradingPlugin(submission, sandbox, {e.name for e in exercises}, include_hidden,
+                           workers)
     folder = str(checks_module_path(exercises[0]).parent)
     args = [str(checks_module_path(e)) for e in exercises] + [
         *_DISABLED_PLUGINS,
