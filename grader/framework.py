@@ -143,9 +143,19 @@ def mismatch(got: object, expected: object, rtol: float = 1e-7, atol: float = 1e
     got_array = got_array.reshape(expected_array.shape)
     if not np.all(np.isfinite(got_array)) and np.all(np.isfinite(expected_array)):
         return "the result contains nan or inf"
-    if np.allclose(got_array, expected_array, rtol=rtol, atol=atol, equal_nan=True):
+    if _allclose(got_array, expected_array, rtol, atol):
         return None
     return "wrong value"
+
+
+def _allclose(got: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> bool:
+    """np.allclose(got, expected, rtol, atol, equal_nan=True) (the same test, as NumPy writes
+    it in np.isclose) without its overhead: a third of the time on the small arrays of checks."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        close = (np.abs(got - expected) <= atol + rtol * np.abs(expected)) & np.isfinite(expected)
+    close |= got == expected
+    close |= np.isnan(got) & np.isnan(expected)
+    return bool(close.all())
 
 
 def show(value: object) -> str:
