@@ -231,11 +231,11 @@ def test_gradients_rows_are_examples(student, rng):
 
 @check(2, mistakes=FIT_MISTAKES)
 def test_fit_commute_times(student):
-    """fit on the commute data: W0 = [0], b0 = 0, lr = 0.005, 100 steps (W, b and the losses)."""
+    """fit on the commute data: W0 = [0], b0 = 0, lr = 0.005, 50 steps (W, b and the losses)."""
     X, y = datasets.commute_times()
-    args = (X, y, np.zeros(1), 0.0, 0.005, 100)
+    args = (X, y, np.zeros(1), 0.0, 0.005, 50)
     expect_close(student.fit(*args), reference_fit(*args),
-                        what="fit(commute X, y, [0], 0, 0.005, 100)",
+                        what="fit(commute X, y, [0], 0, 0.005, 50)",
                         mistakes=partial(fit_mistakes, *args))
 
 
