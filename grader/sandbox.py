@@ -38,6 +38,7 @@ from grader._worker import WireError, decode, encode, recv_message, send_message
 WORKER_SCRIPT = Path(_worker.__file__).resolve()
 BWRAP = "/usr/bin/bwrap"
 SANDBOX_ROOT = "/submission"
+CONTROL_LOCK_SECONDS = 30.0  # longest wait for the zygote's control lock (shared after a fork)
 
 
 @dataclass(frozen=True)
@@ -349,7 +350,19 @@ class Sandbox:
             self._lock_fd = os.open(os.path.join(self._tmp.name, "control.lock"),
                                     os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
             self._lock_key = key
-        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+        # Poll rather than block: without bubblewrap a submission's child can reach this file,
+        # and holding its lock must cost the submission the call, never hang the grader.
+        deadline = time.monotonic() + CONTROL_LOCK_SECONDS
+        while True:
+            try:
+                fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise SandboxError(
+                        f"the sandbox's control lock was held for {CONTROL_LOCK_SECONDS:g} s"
+                    ) from None
+                time.sleep(0.002)
         try:
             yield
         finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -13,7 +14,13 @@ import pytest
 from grader_helpers import FAST, ISOLATIONS
 
 from grader import _worker
-from grader.sandbox import Sandbox, SubmissionError, _peer_closed, bubblewrap_works
+from grader.sandbox import (
+    Sandbox,
+    SandboxError,
+    SubmissionError,
+    _peer_closed,
+    bubblewrap_works,
+)
 
 SOURCE = textwrap.dedent('''
     import os, sys, time
@@ -272,6 +279,41 @@ def test_a_forked_process_shares_the_zygote(tmp_path, isolation):
         assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
         assert sandbox._process.pid == zygote and sandbox._process.poll() is None
         assert all(w.call("add", 3, 3) == 6 for w in mine)
+
+
+def test_a_held_control_lock_is_an_error_not_a_hang(tmp_path, monkeypatch):
+    """Without bubblewrap a submission's child can reach the lock file; holding it must end in a
+    SandboxError after the deadline, never in a grader that waits forever."""
+    import fcntl
+
+    from grader import sandbox as sandbox_module
+
+    monkeypatch.setattr(sandbox_module, "CONTROL_LOCK_SECONDS", 0.2)
+    (tmp_path / "01_parabola.py").write_text(SOURCE)
+    with Sandbox(tmp_path, FAST, isolation="rlimits") as sandbox:
+        sandbox.wait_ready()
+        lock = os.open(os.path.join(sandbox._tmp.name, "control.lock"), os.O_RDWR | os.O_CREAT)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            outcome: list[BaseException] = []
+
+            def call() -> None:
+                try:
+                    sandbox.worker(tmp_path / "01_parabola.py").call("add", 1, 1)
+                except BaseException as error:  # noqa: BLE001 - inspected below
+                    outcome.append(error)
+
+            caller = threading.Thread(target=call, daemon=True)
+            caller.start()
+            caller.join(timeout=10)
+            hung = caller.is_alive()
+            fcntl.flock(lock, fcntl.LOCK_UN)  # lets a hung caller finish
+            assert not hung, "the sandbox waited on the held lock instead of giving up"
+            assert len(outcome) == 1 and isinstance(outcome[0], SandboxError)
+            assert "control lock was held" in str(outcome[0])
+            assert sandbox.worker(tmp_path / "01_parabola.py").call("add", 1, 1) == 2
+        finally:
+            os.close(lock)
 
 
 def test_missing_file_and_syntax_error(tmp_path):
