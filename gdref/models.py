@@ -78,8 +78,8 @@ def linear_loss_and_grads(
 ) -> tuple[float, tuple[np.ndarray, float]]:
     """(J, (dW, db)) of :func:`linear_loss` and :func:`linear_grads` from one z = XW + b."""
     X, y, W, b = check_design(X, y, W, b)
-    residual = _logits(X, W, b) - y
-    return mse(residual, np.zeros_like(residual)), _backprop_z(X, residual / X.shape[0])
+    y_hat = _logits(X, W, b)
+    return mse(y_hat, y), _backprop_z(X, (y_hat - y) / X.shape[0])
 
 
 def logistic_predict_proba(X: object, W: object, b: float) -> np.ndarray:
