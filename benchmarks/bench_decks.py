@@ -89,10 +89,18 @@ def main() -> None:
 
     rows = [
         ("floor: python -c 'import gdref'", floor, "1.00×", ""),
-        ("gdkit decks build (cold, figures)", cli_figures, f"{cli_figures / floor:.1f}×",
-         f"{notes_f} notes / {cards_f} cards"),
-        ("gdkit decks build --no-figures (cold)", cli_plain, f"{cli_plain / floor:.1f}×",
-         f"{notes_p} notes / {cards_p} cards"),
+        (
+            "gdkit decks build (cold, figures)",
+            cli_figures,
+            f"{cli_figures / floor:.1f}×",
+            f"{notes_f} notes / {cards_f} cards",
+        ),
+        (
+            "gdkit decks build --no-figures (cold)",
+            cli_plain,
+            f"{cli_plain / floor:.1f}×",
+            f"{notes_p} notes / {cards_p} cards",
+        ),
         ("build() in process, figures", warm_figures, "", ""),
         ("build() in process, no figures", warm_plain, "", ""),
     ]

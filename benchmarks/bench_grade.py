@@ -89,8 +89,10 @@ def byte_compile() -> str:
     folders = [REPO / name for name in ("grader", "gdref")]
     ok = all(compileall.compile_dir(folder, quiet=1) for folder in folders)
     flag = "set" if os.environ.get("PYTHONDONTWRITEBYTECODE") else "not set"
-    return f"bytecode of grader/ and gdref/ written{'' if ok else ' (with errors)'}; " \
-           f"PYTHONDONTWRITEBYTECODE {flag}"
+    return (
+        f"bytecode of grader/ and gdref/ written{'' if ok else ' (with errors)'}; "
+        f"PYTHONDONTWRITEBYTECODE {flag}"
+    )
 
 
 def main() -> None:
@@ -121,8 +123,10 @@ def main() -> None:
     from grader.sandbox import bubblewrap_works
 
     isolations = ["bubblewrap", "rlimits"] if bubblewrap_works() else ["rlimits"]
-    print(f"{'sandbox (per call, median of 5 × ' + str(args.calls) + ')':<52} " + " ".join(
-        f"{i:>12}" for i in isolations))
+    print(
+        f"{'sandbox (per call, median of 5 × ' + str(args.calls) + ')':<52} "
+        + " ".join(f"{i:>12}" for i in isolations)
+    )
     measured = [per_call(i, args.calls) for i in isolations]
     for key in ("start (zygote + first call)", "scalar call", "call with 2 arrays of 1000"):
         cells = []
@@ -133,8 +137,7 @@ def main() -> None:
     print()
     per_exercise(python)
     target = "met" if grade_public[0] <= 2 * floor[0] else "NOT met"
-    print(f"\ntarget `grade solutions` ≤ 2× floor: {target} "
-          f"({grade_public[0] / floor[0]:.2f}×)")
+    print(f"\ntarget `grade solutions` ≤ 2× floor: {target} ({grade_public[0] / floor[0]:.2f}×)")
 
 
 if __name__ == "__main__":

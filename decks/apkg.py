@@ -65,7 +65,10 @@ class _Note(genanki.Note):
 
     def __init__(self, model: _Model, note: PackagedNote) -> None:
         super().__init__(
-            model=model, fields=list(note.fields), tags=list(note.tags), guid=note.guid,
+            model=model,
+            fields=list(note.fields),
+            tags=list(note.tags),
+            guid=note.guid,
             due=note.due,
         )
         self.packaged = note
@@ -76,8 +79,17 @@ class _Note(genanki.Note):
         cursor.execute(
             "INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?);",
             (
-                note.note_id, self.guid, self.model.model_id, note.mod, -1, self._format_tags(),
-                self._format_fields(), self.sort_field, 0, 0, "",
+                note.note_id,
+                self.guid,
+                self.model.model_id,
+                note.mod,
+                -1,
+                self._format_tags(),
+                self._format_fields(),
+                self.sort_field,
+                0,
+                0,
+                "",
             ),
         )
         for card in self.cards:
@@ -86,8 +98,24 @@ class _Note(genanki.Note):
             cursor.execute(
                 "INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?);",
                 (
-                    note.note_id + card.ord, note.note_id, deck_id, card.ord, note.mod, -1,
-                    0, 0, note.due, 0, 0, 0, 0, 0, 0, 0, 0, "",
+                    note.note_id + card.ord,
+                    note.note_id,
+                    deck_id,
+                    card.ord,
+                    note.mod,
+                    -1,
+                    0,
+                    0,
+                    note.due,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    "",
                 ),
             )
 

@@ -80,9 +80,7 @@ class DeckBuild:
     def write(self) -> None:
         self.package_path.parent.mkdir(parents=True, exist_ok=True)
         tmp_package = self.package_path.with_name(f".{self.package_path.name}.{os.getpid()}.tmp")
-        tmp_manifest = self.manifest_path.with_name(
-            f".{self.manifest_path.name}.{os.getpid()}.tmp"
-        )
+        tmp_manifest = self.manifest_path.with_name(f".{self.manifest_path.name}.{os.getpid()}.tmp")
         try:
             write_apkg(
                 tmp_package,
@@ -192,7 +190,8 @@ def plan(
             if r.guid in seen:
                 what = "id" if note.key.startswith("id:") else "question"
                 raise DeckError(
-                    note.file, note.line,
+                    note.file,
+                    note.line,
                     f"duplicate {what} in deck {deck!r} (first at {seen[r.guid]})",
                 )
             seen[r.guid] = f"{note.file}:{note.line}"
@@ -215,9 +214,7 @@ def plan(
             for r in rendered
         ]
         records, diff = assign(candidates, previous, now)
-        models = model_mods(
-            {kind: nt.content_hash() for kind, nt in types.items()}, previous, now
-        )
+        models = model_mods({kind: nt.content_hash() for kind, nt in types.items()}, previous, now)
         notes = [
             PackagedNote(rec.note_id, r.guid, r.kind, r.fields, r.tags, rec.mod, position)
             for position, (rec, r) in enumerate(zip(records, rendered, strict=True))

@@ -25,9 +25,7 @@ def _report(builds: list, *, dry_run: bool, show_unchanged: bool, wrote: bool) -
     for b in builds:
         where = b.package_path
         click.echo(f"{b.deck}  →  {where}" + ("" if wrote else "  (not written)"))
-        click.echo(
-            f"  {b.note_count} notes, {b.card_count} cards, {len(b.media)} media files"
-        )
+        click.echo(f"  {b.note_count} notes, {b.card_count} cards, {len(b.media)} media files")
         d = b.diff
         if not d.previous_build:
             click.echo(f"  no previous build in {where.parent}: all {len(d.new)} notes are new")
@@ -53,7 +51,12 @@ def _report(builds: list, *, dry_run: bool, show_unchanged: bool, wrote: bool) -
 
 
 def _run(
-    sources: tuple[Path, ...], out: Path, *, figures: bool, write: bool, show_all: bool,
+    sources: tuple[Path, ...],
+    out: Path,
+    *,
+    figures: bool,
+    write: bool,
+    show_all: bool,
     announce_dry_run: bool,
 ) -> None:
     from decks.build import build
@@ -74,23 +77,42 @@ def decks() -> None:
 
 @decks.command()
 @click.argument("sources", nargs=-1, type=click.Path(path_type=Path, dir_okay=False))
-@click.option("-o", "--out", type=click.Path(path_type=Path, file_okay=False), default=Path("out"),
-              show_default=True, help=OUT_HELP)
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("out"),
+    show_default=True,
+    help=OUT_HELP,
+)
 @click.option("--no-figures", is_flag=True, help="Leave out the figure cards (no matplotlib).")
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
 def build(sources: tuple[Path, ...], out: Path, no_figures: bool, dry_run: bool) -> None:
     """Build one .apkg per deck from SOURCE files (default: the week-2 deck)."""
-    _run(sources, out, figures=not no_figures, write=not dry_run, show_all=False,
-         announce_dry_run=dry_run)
+    _run(
+        sources,
+        out,
+        figures=not no_figures,
+        write=not dry_run,
+        show_all=False,
+        announce_dry_run=dry_run,
+    )
 
 
 @decks.command()
 @click.argument("sources", nargs=-1, type=click.Path(path_type=Path, dir_okay=False))
-@click.option("-o", "--out", type=click.Path(path_type=Path, file_okay=False), default=Path("out"),
-              show_default=True, help=OUT_HELP)
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("out"),
+    show_default=True,
+    help=OUT_HELP,
+)
 @click.option("--no-figures", is_flag=True, help="Compare a build without figure cards.")
 @click.option("--all", "show_all", is_flag=True, help="List unchanged notes too.")
 def diff(sources: tuple[Path, ...], out: Path, no_figures: bool, show_all: bool) -> None:
     """List new / changed / unchanged / removed notes against the last build in OUT."""
-    _run(sources, out, figures=not no_figures, write=False, show_all=show_all,
-         announce_dry_run=False)
+    _run(
+        sources, out, figures=not no_figures, write=False, show_all=show_all, announce_dry_run=False
+    )

@@ -220,8 +220,8 @@ def figure_cards() -> list[SourceNote]:
         return f'<img src="{figs[role].name}" alt="{figs[role].alt}">'
 
     panels = "\n".join(
-        f"- **{'ABC'[i]}**: $\\alpha = {fmt(TRACE_RATES[v])}$ — {v}" for i, v in
-        enumerate(TRACE_PANEL_ORDER)
+        f"- **{'ABC'[i]}**: $\\alpha = {fmt(TRACE_RATES[v])}$ — {v}"
+        for i, v in enumerate(TRACE_PANEL_ORDER)
     )
     sigma_prime_0 = float(gdref.sigmoid_grad(np.array(0.0)))
     traces = _note(
@@ -261,5 +261,3 @@ def computed_notes(*, figures: bool = True) -> list[SourceNote]:
     if figures:
         notes += figure_cards()
     return notes
-
-

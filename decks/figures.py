@@ -131,8 +131,13 @@ def parabola_trajectories() -> Figure:
             if last_labelled is not None and abs(w - last_labelled) < 0.6:
                 continue  # too close to the previous label to be readable
             last_labelled = w
-            ax.annotate(f"w{k}", (w, float(datasets.parabola_loss(w))), fontsize=8,
-                        textcoords="offset points", xytext=(4, 4))
+            ax.annotate(
+                f"w{k}",
+                (w, float(datasets.parabola_loss(w))),
+                fontsize=8,
+                textcoords="offset points",
+                xytext=(4, 4),
+            )
         ax.set_title(f"α = {lr:g}, w0 = 6")
         ax.set_xlabel("w")
         ax.grid(alpha=0.3)

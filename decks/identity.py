@@ -162,12 +162,14 @@ def assign(
             diff.new.append(record)
         elif before.hash != cand.hash:
             mod = max(now, before.mod + 1)
-            record = NoteRecord(cand.guid, cand.hash, before.note_id, mod, cand.question,
-                                cand.origin)
+            record = NoteRecord(
+                cand.guid, cand.hash, before.note_id, mod, cand.question, cand.origin
+            )
             diff.changed.append(record)
         else:
-            record = NoteRecord(cand.guid, cand.hash, before.note_id, before.mod, cand.question,
-                                cand.origin)
+            record = NoteRecord(
+                cand.guid, cand.hash, before.note_id, before.mod, cand.question, cand.origin
+            )
             diff.unchanged.append(record)
         records.append(record)
     current = {c.guid for c in candidates}

@@ -89,8 +89,10 @@ def _environment() -> jinja2.Environment:
 
 
 def _side(prompt: str, answer: str = "", extra: str = "", kind: str = "basic") -> str:
-    return _environment().get_template("card.html.j2").render(
-        prompt=prompt, answer=answer, extra=extra, kind=kind
+    return (
+        _environment()
+        .get_template("card.html.j2")
+        .render(prompt=prompt, answer=answer, extra=extra, kind=kind)
     )
 
 
@@ -119,15 +121,30 @@ def note_types() -> dict[str, NoteType]:
     }
     return {
         "basic": NoteType(
-            "basic", BASIC_MODEL_ID, "gdkit Basic", ("Front", "Back", "Section"),
-            (basic_card,), style, False,
+            "basic",
+            BASIC_MODEL_ID,
+            "gdkit Basic",
+            ("Front", "Back", "Section"),
+            (basic_card,),
+            style,
+            False,
         ),
         "reversed": NoteType(
-            "reversed", REVERSED_MODEL_ID, "gdkit Basic (and reversed card)",
-            ("Front", "Back", "Section"), (basic_card, reverse_card), style, False,
+            "reversed",
+            REVERSED_MODEL_ID,
+            "gdkit Basic (and reversed card)",
+            ("Front", "Back", "Section"),
+            (basic_card, reverse_card),
+            style,
+            False,
         ),
         "cloze": NoteType(
-            "cloze", CLOZE_MODEL_ID, "gdkit Cloze", ("Text", "Extra", "Section"),
-            (cloze_card,), style, True,
+            "cloze",
+            CLOZE_MODEL_ID,
+            "gdkit Cloze",
+            ("Text", "Extra", "Section"),
+            (cloze_card,),
+            style,
+            True,
         ),
     }

@@ -421,9 +421,7 @@ class _Parser:
                 i = after
                 continue
             starts_paragraph = i == 0 or not visible[i - 1].strip() or (i - 1) in heading_ends
-            if i == forced_question or (
-                self._is_question(i) and (seed_style or starts_paragraph)
-            ):
+            if i == forced_question or (self._is_question(i) and (seed_style or starts_paragraph)):
                 close(i)
                 question = i
                 question_id, answer_start = next_id(i + 1)

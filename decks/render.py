@@ -65,9 +65,7 @@ class Rendered:
 def _is_local(src: str) -> bool:
     lowered = src.lower()
     return not (
-        "://" in lowered
-        or lowered.startswith(("data:", "/", "#", "mailto:"))
-        or src.strip() == ""
+        "://" in lowered or lowered.startswith(("data:", "/", "#", "mailto:")) or src.strip() == ""
     )
 
 

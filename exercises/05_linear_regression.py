@@ -68,9 +68,7 @@ def mse_loss(X: np.ndarray, y: np.ndarray, W: np.ndarray, b: float) -> float:
     raise NotImplementedError("mse_loss is not written yet")
 
 
-def gradients(
-    X: np.ndarray, y: np.ndarray, W: np.ndarray, b: float
-) -> tuple[np.ndarray, float]:
+def gradients(X: np.ndarray, y: np.ndarray, W: np.ndarray, b: float) -> tuple[np.ndarray, float]:
     """(∂J/∂W, ∂J/∂b) = (Xᵀ(ŷ − y)/m, Σ(ŷ − y)/m)."""
     raise NotImplementedError("gradients is not written yet")
 

@@ -64,9 +64,7 @@ def loss(X: np.ndarray, y: np.ndarray, W: np.ndarray, b: float) -> float:
     raise NotImplementedError("loss is not written yet")
 
 
-def gradients(
-    X: np.ndarray, y: np.ndarray, W: np.ndarray, b: float
-) -> tuple[np.ndarray, float]:
+def gradients(X: np.ndarray, y: np.ndarray, W: np.ndarray, b: float) -> tuple[np.ndarray, float]:
     """Chain rule: dJ/dz = (ŷ − y)/m ⊙ sign'(z); dW = Xᵀ dJ/dz; db = Σ dJ/dz."""
     raise NotImplementedError("gradients is not written yet")
 

@@ -69,8 +69,10 @@ def encode(value: object, blobs: list[bytes], callbacks: dict | None = None) -> 
             f"{_describe(value)} (a subclass of numpy.ndarray); return a plain array, "
             "for example np.asarray(result)"
         )
-    if isinstance(value, np.generic) and type(value).__module__ == "numpy" and (
-        value.dtype.kind in NUMERIC_KINDS
+    if (
+        isinstance(value, np.generic)
+        and type(value).__module__ == "numpy"
+        and (value.dtype.kind in NUMERIC_KINDS)
     ):
         if value.dtype.kind == "c":
             return encode(np.asarray(value), blobs, callbacks)
@@ -98,7 +100,7 @@ def decode(data: object, blobs: list[bytes], make_callback=None) -> object:
     if type(data) is list:
         return [decode(v, blobs, make_callback) for v in data]
     if type(data) is dict and len(data) == 1:
-        (tag, inner), = data.items()
+        ((tag, inner),) = data.items()
         if tag == "__tuple__" and type(inner) is list:
             return tuple(decode(v, blobs, make_callback) for v in inner)
         if tag == "__dict__" and type(inner) is dict:
@@ -350,9 +352,7 @@ class _Child:
         except SystemExit as exc:
             return self.error("exit", f"the file calls sys.exit({exc.code!r}) when it is loaded")
         except BaseException as exc:  # noqa: BLE001 - learner code may raise anything
-            return self.error(
-                "import", f"loading the file raised {type(exc).__name__}: {exc}", exc
-            )
+            return self.error("import", f"loading the file raised {type(exc).__name__}: {exc}", exc)
         self.module = module
         output, _ = self.take_output()
         return {"ok": True, "output": output}
@@ -362,8 +362,9 @@ class _Child:
 
         def call_grader(*args):
             blobs: list[bytes] = []
-            send_message(chan, {"op": "callback", "id": key, "args": encode(list(args), blobs)},
-                         blobs)
+            send_message(
+                chan, {"op": "callback", "id": key, "args": encode(list(args), blobs)}, blobs
+            )
             header, reply_blobs = recv_message(chan)
             if not header.get("ok"):
                 raise ValueError(header.get("message", "the callback failed"))
@@ -452,8 +453,15 @@ class _Child:
                 send_message(self.chan, self.load())
             elif request.get("op") == "call":
                 if self.module is None:
-                    send_message(self.chan, {"ok": False, "kind": "internal",
-                                             "message": "call before load", "output": ""})
+                    send_message(
+                        self.chan,
+                        {
+                            "ok": False,
+                            "kind": "internal",
+                            "message": "call before load",
+                            "output": "",
+                        },
+                    )
                     continue
                 reply, out_blobs = self.call(request, blobs)
                 send_message(self.chan, reply, out_blobs)

@@ -53,8 +53,10 @@ def resolve_submission(path: Path | None) -> tuple[Path, list[str] | None]:
         for candidate in candidates:
             if candidate.is_dir() and any(EXERCISE_FILE.match(p.name) for p in candidate.iterdir()):
                 return candidate, None
-        _fail("no exercises found: run `grade PATH` with the folder that holds your exercise "
-              "files (01_parabola.py, …)")
+        _fail(
+            "no exercises found: run `grade PATH` with the folder that holds your exercise "
+            "files (01_parabola.py, …)"
+        )
     if not path.exists():
         _fail(f"{path}: no such file or folder")
     if path.is_file():
@@ -116,8 +118,7 @@ def _start_sandbox(folder: Path, timeout: float | None, isolation: str):
     return sandbox
 
 
-def _grade(folder: Path, names, hidden: bool, timeout: float | None, isolation: str,
-           sandbox=None):
+def _grade(folder: Path, names, hidden: bool, timeout: float | None, isolation: str, sandbox=None):
     from grader.runner import GraderError, grade
     from grader.sandbox import SandboxError
 
@@ -164,8 +165,16 @@ def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
     return stamps
 
 
-def _watch(folder: Path, names, hidden, timeout, isolation, fmt, interval: float = 0.5,
-           max_runs: int | None = None) -> int:
+def _watch(
+    folder: Path,
+    names,
+    hidden,
+    timeout,
+    isolation,
+    fmt,
+    interval: float = 0.5,
+    max_runs: int | None = None,
+) -> int:
     from grader.report import render, use_colour
 
     colour = use_colour(sys.stdout.isatty())
@@ -189,26 +198,70 @@ def _watch(folder: Path, names, hidden, timeout, isolation, fmt, interval: float
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("path", required=False, type=click.Path(path_type=Path))
-@click.option("-e", "--exercise", "names", multiple=True, metavar="NAME",
-              help="Grade only this exercise (repeatable).")
-@click.option("--hidden/--public-only", default=False,
-              help="Also run the hidden checks (instructors). Default: public checks only.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
-              help="Output format.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the report to this file instead of the terminal.")
+@click.option(
+    "-e",
+    "--exercise",
+    "names",
+    multiple=True,
+    metavar="NAME",
+    help="Grade only this exercise (repeatable).",
+)
+@click.option(
+    "--hidden/--public-only",
+    default=False,
+    help="Also run the hidden checks (instructors). Default: public checks only.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report to this file instead of the terminal.",
+)
 @click.option("--watch", is_flag=True, help="Re-grade whenever a file in the submission changes.")
 @click.option("--hint", "hint_name", metavar="NAME", help="Show the hints of an exercise.")
-@click.option("--solution", "solution_name", metavar="NAME",
-              help="Show the reference solution (once your exercise passes all its checks).")
+@click.option(
+    "--solution",
+    "solution_name",
+    metavar="NAME",
+    help="Show the reference solution (once your exercise passes all its checks).",
+)
 @click.option("--list", "list_exercises", is_flag=True, help="List the exercises.")
-@click.option("--timeout", type=float, default=None,
-              help="Seconds allowed per function call (default 10, or $GDKIT_TIMEOUT).")
-@click.option("--isolation", type=click.Choice(["auto", "bubblewrap", "rlimits"]), default="auto",
-              show_default=True, help="Sandbox: bubblewrap when available, else rlimits only.")
+@click.option(
+    "--timeout",
+    type=float,
+    default=None,
+    help="Seconds allowed per function call (default 10, or $GDKIT_TIMEOUT).",
+)
+@click.option(
+    "--isolation",
+    type=click.Choice(["auto", "bubblewrap", "rlimits"]),
+    default="auto",
+    show_default=True,
+    help="Sandbox: bubblewrap when available, else rlimits only.",
+)
 @click.option("--watch-runs", type=int, default=None, hidden=True)
-def main(path, names, hidden, fmt, output, watch, hint_name, solution_name, list_exercises,
-         timeout, isolation, watch_runs) -> None:
+def main(
+    path,
+    names,
+    hidden,
+    fmt,
+    output,
+    watch,
+    hint_name,
+    solution_name,
+    list_exercises,
+    timeout,
+    isolation,
+    watch_runs,
+) -> None:
     """Grade your gradient-descent exercises and say which mistake you made.
 
     PATH is a folder of exercise files (default: ./exercises) or one exercise file.

@@ -14,12 +14,17 @@ from grader.exercises import exercises_dir, solutions_dir
 from grader.stubs import StubError, out_of_date, write_stubs
 
 _SOLUTIONS = click.option(
-    "--solutions", type=click.Path(file_okay=False, path_type=Path), default=None,
+    "--solutions",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
     help="Folder of solution files (default: the repository's solutions/).",
 )
 _EXERCISES = click.option(
-    "--exercises", "exercises_path", type=click.Path(file_okay=False, path_type=Path),
-    default=None, help="Folder of learner stubs (default: the repository's exercises/).",
+    "--exercises",
+    "exercises_path",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of learner stubs (default: the repository's exercises/).",
 )
 
 
@@ -81,9 +86,16 @@ def mutants(names: tuple[str, ...]) -> None:
         wrong = sorted({d for d in o.diagnoses if d != o.mistake})
         ok = o.caught and o.diagnosed and not wrong
         bad += not ok
-        verdict = "caught and diagnosed" if ok else (
-            "NOT CAUGHT" if not o.caught else
-            "NOT DIAGNOSED" if not o.diagnosed else f"ALSO DIAGNOSED AS {', '.join(wrong)}"
+        verdict = (
+            "caught and diagnosed"
+            if ok
+            else (
+                "NOT CAUGHT"
+                if not o.caught
+                else "NOT DIAGNOSED"
+                if not o.diagnosed
+                else f"ALSO DIAGNOSED AS {', '.join(wrong)}"
+            )
         )
         click.echo(f"{o.exercise:<20} {o.mistake:<28} {o.score:>3}/{o.max_score:<3}  {verdict}")
     if bad:

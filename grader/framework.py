@@ -92,9 +92,7 @@ def _set_declared(mistakes: Sequence[str] | None) -> None:
 
 
 def _is_number(value: object) -> bool:
-    return type(value) in (int, float, bool) or (
-        isinstance(value, np.ndarray) and value.ndim == 0
-    )
+    return type(value) in (int, float, bool) or (isinstance(value, np.ndarray) and value.ndim == 0)
 
 
 def _kind(value: object) -> str:

@@ -54,7 +54,10 @@ class MutantOutcome:
 
 def outcome(exercise: Exercise, mistake: Mistake, result: ExerciseResult) -> MutantOutcome:
     return MutantOutcome(
-        exercise.name, mistake.id, result.score, result.max_score,
+        exercise.name,
+        mistake.id,
+        result.score,
+        result.max_score,
         [c.diagnosis for c in result.checks if c.diagnosis],
     )
 

@@ -58,7 +58,11 @@ class Student:
 
 class GradingPlugin:
     def __init__(
-        self, submission: Path, sandbox: Sandbox, names: set[str], include_hidden: bool,
+        self,
+        submission: Path,
+        sandbox: Sandbox,
+        names: set[str],
+        include_hidden: bool,
         workers: dict[str, Worker] | None = None,
     ) -> None:
         self.submission = submission
@@ -155,8 +159,16 @@ class GradingPlugin:
         else:
             outcome, longrepr = "failed", f"{call.excinfo.typename}: {call.excinfo.value}"[:500]
         return pytest.TestReport(
-            item.nodeid, item.location, {}, outcome, longrepr, call.when, (),
-            call.duration, call.start, call.stop,
+            item.nodeid,
+            item.location,
+            {},
+            outcome,
+            longrepr,
+            call.when,
+            (),
+            call.duration,
+            call.start,
+            call.stop,
         )
 
     def _result(self, item: pytest.Item, call: pytest.CallInfo) -> CheckResult:
@@ -208,4 +220,3 @@ class GradingPlugin:
 
 def _exercise_of(node: pytest.Item) -> Exercise:
     return node.module.EXERCISE
-

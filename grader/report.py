@@ -129,16 +129,22 @@ def _next_step(report: Report, current: ExerciseResult | None) -> str:
     if current is None:
         if not report.exercises:
             return "Nothing was graded."
-        return ("Next: all done — well done! `grade --solution NAME` shows a reference solution"
-                " to compare with yours.")
+        return (
+            "Next: all done — well done! `grade --solution NAME` shows a reference solution"
+            " to compare with yours."
+        )
     name, path = current.exercise.name, _display_path(current.file)
     if current.status == "not started":
-        return (f"Next: start {path}, then run `grade -e {name}` (or `grade --watch`); "
-                f"`grade --hint {name}` if you get stuck.")
+        return (
+            f"Next: start {path}, then run `grade -e {name}` (or `grade --watch`); "
+            f"`grade --hint {name}` if you get stuck."
+        )
     if current.status == "missing":
         return f"Next: put {current.exercise.file} into {_display_path(report.submission)}."
-    return (f"Next: fix {path} and run `grade -e {name}` again (`grade --watch` re-grades on "
-            f"every save; `grade --hint {name}` for hints).")
+    return (
+        f"Next: fix {path} and run `grade -e {name}` again (`grade --watch` re-grades on "
+        f"every save; `grade --hint {name}` for hints)."
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -208,16 +214,18 @@ def to_gradescope(report: Report) -> dict:
     tests = []
     for result in report.exercises:
         for index, check in enumerate(result.checks, start=1):
-            tests.append({
-                "name": f"{result.exercise.name}: {check.description}",
-                "number": f"{result.exercise.order}.{index}",
-                "score": check.score,
-                "max_score": check.points,
-                "status": "passed" if check.passed else "failed",
-                "output": _check_text(check),
-                "visibility": "visible" if check.visibility == "public" else "after_due_date",
-                "tags": [result.exercise.name] + ([check.diagnosis] if check.diagnosis else []),
-            })
+            tests.append(
+                {
+                    "name": f"{result.exercise.name}: {check.description}",
+                    "number": f"{result.exercise.order}.{index}",
+                    "score": check.score,
+                    "max_score": check.points,
+                    "status": "passed" if check.passed else "failed",
+                    "output": _check_text(check),
+                    "visibility": "visible" if check.visibility == "public" else "after_due_date",
+                    "tags": [result.exercise.name] + ([check.diagnosis] if check.diagnosis else []),
+                }
+            )
     summary = (
         f"{report.done}/{len(report.exercises)} exercises done (isolation: {report.isolation})."
     )
@@ -247,32 +255,51 @@ def _xml_safe(text: str) -> str:
 
 def render_junit(report: Report) -> str:
     import xml.etree.ElementTree as ET
+
     root = ET.Element("testsuites", name="gdkit grade", time=f"{report.duration:.3f}")
     totals = {"tests": 0, "failures": 0, "errors": 0}
     for result in report.exercises:
         failures = sum(c.status not in (PASSED, ERROR) for c in result.checks)
         errors = sum(c.status == ERROR for c in result.checks)
         suite = ET.SubElement(
-            root, "testsuite", name=result.exercise.name, tests=str(len(result.checks)),
-            failures=str(failures), errors=str(errors), skipped=str(result.hidden_not_run),
-            time=f"{sum(c.duration for c in result.checks):.3f}", file=result.file,
+            root,
+            "testsuite",
+            name=result.exercise.name,
+            tests=str(len(result.checks)),
+            failures=str(failures),
+            errors=str(errors),
+            skipped=str(result.hidden_not_run),
+            time=f"{sum(c.duration for c in result.checks):.3f}",
+            file=result.file,
         )
         properties = ET.SubElement(suite, "properties")
-        for key, value in (("score", result.score), ("max_score", result.max_score),
-                           ("status", result.status), ("isolation", report.isolation)):
+        for key, value in (
+            ("score", result.score),
+            ("max_score", result.max_score),
+            ("status", result.status),
+            ("isolation", report.isolation),
+        ):
             ET.SubElement(properties, "property", name=key, value=str(value))
         for check in result.checks:
             case = ET.SubElement(
-                suite, "testcase", name=check.name, classname=f"gdkit.{result.exercise.name}",
+                suite,
+                "testcase",
+                name=check.name,
+                classname=f"gdkit.{result.exercise.name}",
                 time=f"{check.duration:.4f}",
             )
             if check.status == ERROR:
-                element = ET.SubElement(case, "error", message=_xml_safe(check.message),
-                                        type="CheckError")
+                element = ET.SubElement(
+                    case, "error", message=_xml_safe(check.message), type="CheckError"
+                )
                 element.text = _xml_safe(check.details)
             elif not check.passed:
-                element = ET.SubElement(case, "failure", message=_xml_safe(check.message),
-                                        type=check.diagnosis or check.status)
+                element = ET.SubElement(
+                    case,
+                    "failure",
+                    message=_xml_safe(check.message),
+                    type=check.diagnosis or check.status,
+                )
                 element.text = _xml_safe(_check_text(check))
             if check.output:
                 ET.SubElement(case, "system-out").text = _xml_safe(check.output)

@@ -24,9 +24,26 @@ from grader.sandbox import Limits, Sandbox, SandboxError, Worker
 
 # pytest's built-in plugins that checks do not need (fewer imports: faster start)
 _UNUSED = (
-    "cacheprovider", "terminal", "faulthandler", "warnings", "logging", "stepwise", "doctest",
-    "debugging", "unittest", "legacypath", "tmpdir", "pastebin", "junitxml", "setuponly",
-    "setupplan", "unraisableexception", "threadexception", "recwarn", "subtests", "capture",
+    "cacheprovider",
+    "terminal",
+    "faulthandler",
+    "warnings",
+    "logging",
+    "stepwise",
+    "doctest",
+    "debugging",
+    "unittest",
+    "legacypath",
+    "tmpdir",
+    "pastebin",
+    "junitxml",
+    "setuponly",
+    "setupplan",
+    "unraisableexception",
+    "threadexception",
+    "recwarn",
+    "subtests",
+    "capture",
 )
 _DISABLED_PLUGINS = [arg for name in _UNUSED for arg in ("-p", f"no:{name}")]
 
@@ -82,16 +99,25 @@ def _run_checks(submission: Path, sandbox: Sandbox, exercises: list, include_hid
     from grader.plugin import GradingPlugin
 
     workers = _start_workers(submission, sandbox, exercises)
-    plugin = GradingPlugin(submission, sandbox, {e.name for e in exercises}, include_hidden,
-                           workers)
+    plugin = GradingPlugin(
+        submission, sandbox, {e.name for e in exercises}, include_hidden, workers
+    )
     folder = str(checks_module_path(exercises[0]).parent)
     args = [str(checks_module_path(e)) for e in exercises] + [
         *_DISABLED_PLUGINS,
-        "--assert=plain", "--noconftest",
+        "--assert=plain",
+        "--noconftest",
         # the checks' folder is the root, and collection does not walk (and list) its parents
-        "-c", os.devnull, "--rootdir", folder, "--confcutdir", folder,
-        "-W", "ignore::pytest.PytestAssertRewriteWarning",
-        "-o", "markers=check: a graded check",
+        "-c",
+        os.devnull,
+        "--rootdir",
+        folder,
+        "--confcutdir",
+        folder,
+        "-W",
+        "ignore::pytest.PytestAssertRewriteWarning",
+        "-o",
+        "markers=check: a graded check",
     ]
     with _quiet_pytest_env(), contextlib.redirect_stdout(io.StringIO()):
         code = pytest.main(args, plugins=[plugin])
@@ -109,8 +135,11 @@ def _run_checks_in_child(submission, sandbox, exercises, include_hidden) -> tupl
         os.close(read_end)
         try:
             results, hidden, problems = _run_checks(submission, sandbox, exercises, include_hidden)
-            payload = {"results": [asdict(r) for r in results], "hidden": hidden,
-                       "problems": problems}
+            payload = {
+                "results": [asdict(r) for r in results],
+                "hidden": hidden,
+                "problems": problems,
+            }
         except BaseException as error:  # noqa: BLE001 - reported by the parent
             payload = {"results": [], "hidden": {}, "problems": [f"grading process: {error!r}"]}
         data = json.dumps(payload).encode()
@@ -171,8 +200,10 @@ def grade(
 
             sandbox.wait_ready()  # before the fork: then the forked process shares the zygote
             pid, pipe = _run_checks_in_child(submission, sandbox, theirs, include_hidden)
-            parts = [_run_checks(submission, sandbox, mine, include_hidden),
-                     _collect_child(pid, pipe)]
+            parts = [
+                _run_checks(submission, sandbox, mine, include_hidden),
+                _collect_child(pid, pipe),
+            ]
         elif exercises:
             parts = [_run_checks(submission, sandbox, exercises, include_hidden)]
         else:
@@ -186,8 +217,9 @@ def grade(
         problems += part_problems
     if problems:
         raise GraderError("the checks could not run:\n" + "\n".join(problems))
-    timings.save({e.name: sum(c.duration for c in results if c.exercise == e.name)
-                  for e in exercises})
+    timings.save(
+        {e.name: sum(c.duration for c in results if c.exercise == e.name) for e in exercises}
+    )
     report_exercises = []
     for exercise in exercises:
         result = ExerciseResult(exercise, str(submission / exercise.file))

@@ -64,8 +64,9 @@ class Limits:
             except ValueError:
                 seconds = -1.0
             if not seconds > 0:
-                raise ValueError(f"GDKIT_TIMEOUT must be a positive number of seconds, "
-                                 f"got {timeout!r}")
+                raise ValueError(
+                    f"GDKIT_TIMEOUT must be a positive number of seconds, got {timeout!r}"
+                )
             values = {"wall": seconds, "cpu": seconds}
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
@@ -112,9 +113,19 @@ def _namespace_args() -> list[str]:
         # the zygote needs to drop to that uid and to kill its children (the child loses them
         # all when it changes uid)
         return [
-            "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
-            "--unshare-cgroup-try", "--cap-drop", "ALL",
-            "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_KILL",
+            "--unshare-ipc",
+            "--unshare-pid",
+            "--unshare-net",
+            "--unshare-uts",
+            "--unshare-cgroup-try",
+            "--cap-drop",
+            "ALL",
+            "--cap-add",
+            "CAP_SETUID",
+            "--cap-add",
+            "CAP_SETGID",
+            "--cap-add",
+            "CAP_KILL",
         ]
     return ["--unshare-all"]
 
@@ -247,9 +258,17 @@ class Sandbox:
 
     def _bwrap_args(self, site: list[str]) -> list[str]:
         args = _namespace_args() + [
-            "--die-with-parent", "--new-session",
-            "--ro-bind", "/usr", "/usr",
-            "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+            "--die-with-parent",
+            "--new-session",
+            "--ro-bind",
+            "/usr",
+            "/usr",
+            "--proc",
+            "/proc",
+            "--dev",
+            "/dev",
+            "--tmpfs",
+            "/tmp",
         ]
         for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
             if os.path.islink(top):
@@ -347,8 +366,11 @@ class Sandbox:
         if self._lock_key != key:
             if self._lock_fd is not None:
                 os.close(self._lock_fd)  # another process's or an earlier zygote's lock
-            self._lock_fd = os.open(os.path.join(self._tmp.name, "control.lock"),
-                                    os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            self._lock_fd = os.open(
+                os.path.join(self._tmp.name, "control.lock"),
+                os.O_RDWR | os.O_CREAT | os.O_CLOEXEC,
+                0o600,
+            )
             self._lock_key = key
         # Poll rather than block: without bubblewrap a submission's child can reach this file,
         # and holding its lock must cost the submission the call, never hang the grader.
@@ -616,4 +638,3 @@ class Worker:
             return decode(header["result"], reply_blobs)
         except (WireError, ValueError, KeyError, TypeError, RecursionError) as exc:
             raise SubmissionError("bad_return", f"{function} returned {exc}") from None
-

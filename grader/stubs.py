@@ -34,8 +34,10 @@ def make_stub(source: str, filename: str = "<solution>") -> str:
         indent = line[: len(line) - len(line.lstrip())]
         if stripped == BEGIN:
             if inside is not None:
-                raise StubError(f"{filename}:{number}: {BEGIN} inside another solution block "
-                                f"(opened at line {inside[0]})")
+                raise StubError(
+                    f"{filename}:{number}: {BEGIN} inside another solution block "
+                    f"(opened at line {inside[0]})"
+                )
             inside = (number, indent)
             function = _enclosing_function(lines, number - 1, indent)
             if function is None:
@@ -48,8 +50,10 @@ def make_stub(source: str, filename: str = "<solution>") -> str:
             if inside is None:
                 raise StubError(f"{filename}:{number}: {END} without a matching {BEGIN}")
             if indent != inside[1]:
-                raise StubError(f"{filename}:{number}: {END} is indented differently from its "
-                                f"{BEGIN} at line {inside[0]}")
+                raise StubError(
+                    f"{filename}:{number}: {END} is indented differently from its "
+                    f"{BEGIN} at line {inside[0]}"
+                )
             inside = None
         elif BEGIN in stripped or END in stripped:
             raise StubError(f"{filename}:{number}: a solution marker must be alone on its line")

@@ -73,9 +73,7 @@ def mse_loss(X: np.ndarray, y: np.ndarray, W: np.ndarray, b: float) -> float:
     ### END SOLUTION
 
 
-def gradients(
-    X: np.ndarray, y: np.ndarray, W: np.ndarray, b: float
-) -> tuple[np.ndarray, float]:
+def gradients(X: np.ndarray, y: np.ndarray, W: np.ndarray, b: float) -> tuple[np.ndarray, float]:
     """(∂J/∂W, ∂J/∂b) = (Xᵀ(ŷ − y)/m, Σ(ŷ − y)/m)."""
     ### BEGIN SOLUTION
     X = np.asarray(X, dtype=float)

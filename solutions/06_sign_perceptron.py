@@ -71,9 +71,7 @@ def loss(X: np.ndarray, y: np.ndarray, W: np.ndarray, b: float) -> float:
     ### END SOLUTION
 
 
-def gradients(
-    X: np.ndarray, y: np.ndarray, W: np.ndarray, b: float
-) -> tuple[np.ndarray, float]:
+def gradients(X: np.ndarray, y: np.ndarray, W: np.ndarray, b: float) -> tuple[np.ndarray, float]:
     """Chain rule: dJ/dz = (ŷ − y)/m ⊙ sign'(z); dW = Xᵀ dJ/dz; db = Σ dJ/dz."""
     ### BEGIN SOLUTION
     X = np.asarray(X, dtype=float)

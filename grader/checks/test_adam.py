@@ -90,8 +90,11 @@ EXERCISE = Exercise(
 def gdref_step(params, grads, m, v, t, lr, b1, b2, eps):
     """One step by gdref.optim.adam from the state (m, v, t): (params, (m, v, t))."""
     opt = optim.adam(lr, b1, b2, eps)
-    new, state = opt.step(np.asarray(params, float), np.asarray(grads, float),
-                          AdamState(count=t, m=np.asarray(m, float), v=np.asarray(v, float)))
+    new, state = opt.step(
+        np.asarray(params, float),
+        np.asarray(grads, float),
+        AdamState(count=t, m=np.asarray(m, float), v=np.asarray(v, float)),
+    )
     return np.asarray(new), (np.asarray(state.m), np.asarray(state.v), int(state.count))
 
 
@@ -119,19 +122,26 @@ def step_mistakes(params, grads, m, v, t, lr, b1, b2, eps) -> dict[str, tuple]:
 
 
 def state_as_tuple(got: object, what: str) -> tuple:
-    expect(type(got) is dict and {"m", "v", "t"} <= set(got),
-           f"{what} should return a dict with keys 'm', 'v' and 't'; it returned "
-           + (f"keys {sorted(got)}" if type(got) is dict else type(got).__name__))
+    expect(
+        type(got) is dict and {"m", "v", "t"} <= set(got),
+        f"{what} should return a dict with keys 'm', 'v' and 't'; it returned "
+        + (f"keys {sorted(got)}" if type(got) is dict else type(got).__name__),
+    )
     return got["m"], got["v"], got["t"]
 
 
 def check_step(student, params, grads, m, v, t, lr, b1, b2, eps, what) -> None:
     got = student.adam_step(params, grads, {"m": m, "v": v, "t": t}, lr, b1, b2, eps)
-    expect(type(got) in (tuple, list) and len(got) == 2,
-           f"{what} should return (new_params, new_state)")
-    expect_close((got[0], state_as_tuple(got[1], what)),
-                 gdref_step(params, grads, m, v, t, lr, b1, b2, eps), what=what,
-                 mistakes=step_mistakes(params, grads, m, v, t, lr, b1, b2, eps))
+    expect(
+        type(got) in (tuple, list) and len(got) == 2,
+        f"{what} should return (new_params, new_state)",
+    )
+    expect_close(
+        (got[0], state_as_tuple(got[1], what)),
+        gdref_step(params, grads, m, v, t, lr, b1, b2, eps),
+        what=what,
+        mistakes=step_mistakes(params, grads, m, v, t, lr, b1, b2, eps),
+    )
 
 
 def quadratic(A, c):
@@ -142,8 +152,13 @@ def quadratic(A, c):
 
 
 def reference_path(A, c, w0, lr, steps, b1=0.9, b2=0.999, eps=1e-8) -> np.ndarray:
-    trace = descend(quadratic(A, c), np.asarray(w0, float), optim.adam(lr, b1, b2, eps),
-                    max_steps=steps, divergence_factor=1e300)
+    trace = descend(
+        quadratic(A, c),
+        np.asarray(w0, float),
+        optim.adam(lr, b1, b2, eps),
+        max_steps=steps,
+        divergence_factor=1e300,
+    )
     assert trace.steps == steps, trace.message
     return np.array(trace.params_history)
 
@@ -184,8 +199,11 @@ def test_init(student, rng):
     for params in (np.array([1.0, -2.0]), rng.normal(size=(2, 3))):
         state = optim.adam().init(params)
         got = student.adam_init(params)
-        expect_close(state_as_tuple(got, "adam_init"), (state.m, state.v, state.count),
-                     what=f"adam_init(<array of shape {params.shape}>) as (m, v, t)")
+        expect_close(
+            state_as_tuple(got, "adam_init"),
+            (state.m, state.v, state.count),
+            what=f"adam_init(<array of shape {params.shape}>) as (m, v, t)",
+        )
 
 
 @check(2, mistakes=STEP_MISTAKES)
@@ -193,8 +211,19 @@ def test_first_step(student):
     """adam_step from a fresh state: g = [2, −0.5], α = 0.1 moves θ by ≈ ∓α per component."""
     params, grads = np.zeros(2), np.array([2.0, -0.5])
     zeros = np.zeros(2)
-    check_step(student, params, grads, zeros, zeros, 0, 0.1, 0.9, 0.999, 1e-8,
-               "adam_step([0, 0], [2, -0.5], fresh state, lr=0.1)")
+    check_step(
+        student,
+        params,
+        grads,
+        zeros,
+        zeros,
+        0,
+        0.1,
+        0.9,
+        0.999,
+        1e-8,
+        "adam_step([0, 0], [2, -0.5], fresh state, lr=0.1)",
+    )
 
 
 @check(2, mistakes=STEP_MISTAKES)
@@ -203,8 +232,19 @@ def test_step_from_state(student, rng):
     for t, shape in ((3, (4,)), (20, (2, 3))):
         params, grads = rng.normal(size=shape), rng.normal(size=shape)
         m, v = 0.3 * rng.normal(size=shape), 0.2 * rng.random(size=shape)
-        check_step(student, params, grads, m, v, t, 0.01, 0.9, 0.999, 1e-8,
-                   f"adam_step(<{shape} arrays>, state with t={t}, lr=0.01)")
+        check_step(
+            student,
+            params,
+            grads,
+            m,
+            v,
+            t,
+            0.01,
+            0.9,
+            0.999,
+            1e-8,
+            f"adam_step(<{shape} arrays>, state with t={t}, lr=0.01)",
+        )
 
 
 @check(1, mistakes=STEP_MISTAKES)
@@ -212,8 +252,19 @@ def test_epsilon_placement(student, rng):
     """adam_step with a large ε = 0.1 and small gradients: ε is added after √v̂."""
     params, grads = rng.normal(size=5), 0.05 * rng.normal(size=5)
     m, v = 0.01 * rng.normal(size=5), 0.001 * rng.random(size=5)
-    check_step(student, params, grads, m, v, 2, 0.05, 0.8, 0.99, 0.1,
-               "adam_step(<5 params>, small grads, t=2, lr=0.05, b1=0.8, b2=0.99, eps=0.1)")
+    check_step(
+        student,
+        params,
+        grads,
+        m,
+        v,
+        2,
+        0.05,
+        0.8,
+        0.99,
+        0.1,
+        "adam_step(<5 params>, small grads, t=2, lr=0.05, b1=0.8, b2=0.99, eps=0.1)",
+    )
 
 
 @check(2, mistakes=PATH_MISTAKES)
@@ -221,10 +272,12 @@ def test_minimize_quadratic(student):
     """adam_minimize_quadratic on a 2-D ravine (eigenvalues 1 and 50), lr 0.1, 60 steps."""
     A = np.array([[25.5, 24.5], [24.5, 25.5]])  # eigenvalues 1 and 50
     c, w0 = np.array([1.0, -1.0]), np.array([-2.0, 3.0])
-    expect_close(student.adam_minimize_quadratic(A, c, w0, 0.1, 60),
-                 reference_path(A, c, w0, 0.1, 60),
-                 what="adam_minimize_quadratic(A (2×2), c, w0, lr=0.1, steps=60)",
-                 mistakes=partial(path_mistakes, A, c, w0, 0.1, 60))
+    expect_close(
+        student.adam_minimize_quadratic(A, c, w0, 0.1, 60),
+        reference_path(A, c, w0, 0.1, 60),
+        what="adam_minimize_quadratic(A (2×2), c, w0, lr=0.1, steps=60)",
+        mistakes=partial(path_mistakes, A, c, w0, 0.1, 60),
+    )
 
 
 @check(1, hidden=True, mistakes=PATH_MISTAKES)
@@ -235,8 +288,10 @@ def test_minimize_random(student, rng):
         w0 = rng.normal(size=n) * 3
         lr, steps = float(rng.uniform(0.01, 0.2)), int(rng.integers(5, 40))
         b1, b2, eps = float(rng.uniform(0.5, 0.95)), float(rng.uniform(0.9, 0.9999)), 1e-3
-        expect_close(student.adam_minimize_quadratic(A, c, w0, lr, steps, b1, b2, eps),
-                     reference_path(A, c, w0, lr, steps, b1, b2, eps),
-                     what=f"adam_minimize_quadratic(<{n}-D ravine>, lr={lr:.3g}, steps={steps}, "
-                     f"b1={b1:.3g}, b2={b2:.4g}, eps={eps:g})",
-                     mistakes=partial(path_mistakes, A, c, w0, lr, steps, b1, b2, eps))
+        expect_close(
+            student.adam_minimize_quadratic(A, c, w0, lr, steps, b1, b2, eps),
+            reference_path(A, c, w0, lr, steps, b1, b2, eps),
+            what=f"adam_minimize_quadratic(<{n}-D ravine>, lr={lr:.3g}, steps={steps}, "
+            f"b1={b1:.3g}, b2={b2:.4g}, eps={eps:g})",
+            mistakes=partial(path_mistakes, A, c, w0, lr, steps, b1, b2, eps),
+        )

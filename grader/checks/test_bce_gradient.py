@@ -29,11 +29,13 @@ EXERCISE = Exercise(
             message="Your sigmoid computes np.exp(-z) directly, which overflows (a RuntimeWarning) "
             "for large negative z.",
             hint="Use e = np.exp(-np.abs(z)) and choose 1/(1+e) or e/(1+e) by the sign of z.",
-            mutant=[(
-                "    e = np.exp(-np.abs(z))\n"
-                "    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))\n",
-                "    return 1.0 / (1.0 + np.exp(-z))\n",
-            )],
+            mutant=[
+                (
+                    "    e = np.exp(-np.abs(z))\n"
+                    "    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))\n",
+                    "    return 1.0 / (1.0 + np.exp(-z))\n",
+                )
+            ],
         ),
         Mistake(
             id="missing_1_over_m",
@@ -108,10 +110,14 @@ def random_problem(rng, m: int, n: int):
 @check(2)
 def test_sigmoid_values(student, rng):
     """sigmoid at 0, ±1, ±5 and at random points, element-wise on arrays."""
-    for z in (np.array([0.0, 1.0, -1.0, 5.0, -5.0]), rng.normal(scale=4, size=12),
-              rng.normal(size=(3, 4))):
-        expect_close(student.sigmoid(z), gdref.sigmoid(z),
-                     what=f"sigmoid(array of shape {z.shape})")
+    for z in (
+        np.array([0.0, 1.0, -1.0, 5.0, -5.0]),
+        rng.normal(scale=4, size=12),
+        rng.normal(size=(3, 4)),
+    ):
+        expect_close(
+            student.sigmoid(z), gdref.sigmoid(z), what=f"sigmoid(array of shape {z.shape})"
+        )
 
 
 @check(2, mistakes=["sigmoid_overflow"])
@@ -120,8 +126,11 @@ def test_sigmoid_is_stable(student):
     z = np.array([-1e4, -1000.0, -745.0, -100.0, -30.0, 0.0, 30.0, 100.0, 745.0, 1000.0, 1e4])
     got = student.sigmoid(z)
     overflow = [w for w in student.warnings if "overflow" in w]
-    expect(not overflow, f"sigmoid(z) for z in ±1e4 warned: {'; '.join(student.warnings)}",
-           mistake="sigmoid_overflow")
+    expect(
+        not overflow,
+        f"sigmoid(z) for z in ±1e4 warned: {'; '.join(student.warnings)}",
+        mistake="sigmoid_overflow",
+    )
     expect_close(got, gdref.sigmoid(z), what="sigmoid([-1e4, …, 1e4])", atol=1e-300)
 
 
@@ -133,8 +142,12 @@ def test_bce_worked_example(student, rng):
     cases.append((p, (rng.random(9) < 0.5).astype(float)))
     for y_hat, y in cases:
         expected = gdref.bce(y_hat, y)
-        expect_close(student.bce(y_hat, y), expected, what=f"bce(ŷ, y) with m = {len(y)}",
-                     mistakes={"bce_sum_not_mean": expected * len(y)})
+        expect_close(
+            student.bce(y_hat, y),
+            expected,
+            what=f"bce(ŷ, y) with m = {len(y)}",
+            mistakes={"bce_sum_not_mean": expected * len(y)},
+        )
 
 
 @check(1, mistakes=["bce_unclipped"])
@@ -143,9 +156,13 @@ def test_bce_at_certainty(student):
     y_hat, y = np.array([0.0, 1.0, 1.0, 0.5]), np.array([0.0, 1.0, 0.0, 1.0])
     # rtol 1e-4: how exactly log(1 − p) is taken at p = 1 − 1e-12 is not the point here
     # (gdref clips 1 − p itself, a plain np.clip(p) is off by 1e-5 relative): finiteness is
-    expect_close(student.bce(y_hat, y), gdref.bce(y_hat, y),
-                 what="bce([0, 1, 1, 0.5], [0, 1, 0, 1])",
-                 mistakes={"bce_unclipped": unclipped_bce(y_hat, y)}, rtol=1e-4)
+    expect_close(
+        student.bce(y_hat, y),
+        gdref.bce(y_hat, y),
+        what="bce([0, 1, 1, 0.5], [0, 1, 0, 1])",
+        mistakes={"bce_unclipped": unclipped_bce(y_hat, y)},
+        rtol=1e-4,
+    )
 
 
 @check(2, mistakes=GRADIENT_MISTAKES)
@@ -155,8 +172,12 @@ def test_dloss_dz(student, rng):
         z = rng.normal(scale=2, size=m)
         y = (rng.random(m) < 0.5).astype(float)
         expected, mistakes = dz_with_mistakes(z, y)
-        expect_close(student.dloss_dz(gdref.sigmoid(z), y), expected,
-                     what=f"dloss_dz(ŷ, y) with m = {m}", mistakes=mistakes)
+        expect_close(
+            student.dloss_dz(gdref.sigmoid(z), y),
+            expected,
+            what=f"dloss_dz(ŷ, y) with m = {m}",
+            mistakes=mistakes,
+        )
 
 
 @check(3, mistakes=GRADIENT_MISTAKES)
@@ -166,8 +187,12 @@ def test_logistic_grads_small(student):
     y = np.array([1.0, 0.0, 0.0, 1.0])
     W, b = np.array([0.5, -0.25]), 0.1
     expected, mistakes = grads_with_mistakes(X, y, W, b)
-    expect_close(student.logistic_grads(X, y, W, b), expected,
-                 what="logistic_grads(X 4×2, y, W, b)", mistakes=mistakes)
+    expect_close(
+        student.logistic_grads(X, y, W, b),
+        expected,
+        what="logistic_grads(X 4×2, y, W, b)",
+        mistakes=mistakes,
+    )
 
 
 @check(2, hidden=True, mistakes=GRADIENT_MISTAKES)
@@ -176,5 +201,9 @@ def test_logistic_grads_random(student, rng):
     for m, n in ((1, 1), (7, 3), (3, 7), (60, 5)):
         X, y, W, b = random_problem(rng, m, n)
         expected, mistakes = grads_with_mistakes(X, y, W, b)
-        expect_close(student.logistic_grads(X, y, W, b), expected,
-                     what=f"logistic_grads(X {m}×{n}, y, W, b)", mistakes=mistakes)
+        expect_close(
+            student.logistic_grads(X, y, W, b),
+            expected,
+            what=f"logistic_grads(X {m}×{n}, y, W, b)",
+            mistakes=mistakes,
+        )

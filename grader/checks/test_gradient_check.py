@@ -113,6 +113,7 @@ EXERCISE = Exercise(
 
 # ---- functions the learner's numerical_gradient is called with (they run here, as callbacks) --
 
+
 def cubic(w: np.ndarray) -> float:
     """f(w) = Σ wᵢ³ + Σ wᵢ wᵢ₊₁: curved, so forward differences are visibly off."""
     w = np.asarray(w, dtype=float).reshape(-1)
@@ -160,8 +161,9 @@ def gradient_mistakes(f, w, eps) -> dict[str, np.ndarray]:
 
 def elementwise(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """gdref's relative error of each component on its own."""
-    return np.array([gradcheck.rel_error(x, y) for x, y in zip(a.reshape(-1), b.reshape(-1),
-                                                                 strict=True)]).reshape(a.shape)
+    return np.array(
+        [gradcheck.rel_error(x, y) for x, y in zip(a.reshape(-1), b.reshape(-1), strict=True)]
+    ).reshape(a.shape)
 
 
 def relative_mistakes(a: np.ndarray, b: np.ndarray) -> dict[str, float]:
@@ -187,22 +189,31 @@ RELATIVE_MISTAKES = ["no_floor", "max_denominator", "mean_not_max"]
 @check(2, mistakes=GRADIENT_MISTAKES)
 def test_numerical_gradient_vector(student, rng):
     """numerical_gradient of f(w) = Σ wᵢ³ + Σ wᵢwᵢ₊₁ at the worked point and random points."""
-    for w, eps in [(np.array([1.0, 2.0]), 1e-3), (rng.normal(size=5), 1e-3),
-                   (rng.normal(size=4), 1e-5)]:
-        expect_close(student.numerical_gradient(cubic, w, eps),
-                     gradcheck.numerical_gradient(cubic, w, eps),
-                     what=f"numerical_gradient(f, {np.array2string(w, precision=3)}, eps={eps:g})",
-                     mistakes=partial(gradient_mistakes, cubic, w, eps), rtol=1e-6)
+    for w, eps in [
+        (np.array([1.0, 2.0]), 1e-3),
+        (rng.normal(size=5), 1e-3),
+        (rng.normal(size=4), 1e-5),
+    ]:
+        expect_close(
+            student.numerical_gradient(cubic, w, eps),
+            gradcheck.numerical_gradient(cubic, w, eps),
+            what=f"numerical_gradient(f, {np.array2string(w, precision=3)}, eps={eps:g})",
+            mistakes=partial(gradient_mistakes, cubic, w, eps),
+            rtol=1e-6,
+        )
 
 
 @check(1, mistakes=GRADIENT_MISTAKES)
 def test_numerical_gradient_matrix(student, rng):
     """numerical_gradient for matrix-shaped parameters (every index of a 3×2 array)."""
     W = rng.normal(size=(3, 2))
-    expect_close(student.numerical_gradient(wavy, W, 1e-4),
-                 gradcheck.numerical_gradient(wavy, W, 1e-4),
-                 what="numerical_gradient(f, <3×2 array>, eps=1e-4)",
-                 mistakes=partial(gradient_mistakes, wavy, W, 1e-4), rtol=1e-6)
+    expect_close(
+        student.numerical_gradient(wavy, W, 1e-4),
+        gradcheck.numerical_gradient(wavy, W, 1e-4),
+        what="numerical_gradient(f, <3×2 array>, eps=1e-4)",
+        mistakes=partial(gradient_mistakes, wavy, W, 1e-4),
+        rtol=1e-6,
+    )
 
 
 @check(2, mistakes=RELATIVE_MISTAKES)
@@ -216,10 +227,13 @@ def test_relative_error(student, rng):
         (rng.normal(size=(2, 3)), rng.normal(size=(2, 3))),
     ]
     for a, b in cases:
-        expect_close(student.relative_error(a, b), gradcheck.rel_error(a, b),
-                     what=f"relative_error({np.array2string(a, precision=4)}, "
-                     f"{np.array2string(b, precision=4)})",
-                     mistakes=relative_mistakes(a, b))
+        expect_close(
+            student.relative_error(a, b),
+            gradcheck.rel_error(a, b),
+            what=f"relative_error({np.array2string(a, precision=4)}, "
+            f"{np.array2string(b, precision=4)})",
+            mistakes=relative_mistakes(a, b),
+        )
 
 
 @check(1, mistakes=["worst_by_absolute_error"])
@@ -233,9 +247,12 @@ def test_worst_component(student, rng):
     for a, b in cases:
         with np.errstate(all="ignore"):
             by_absolute = np.unravel_index(int(np.argmax(np.abs(a - b))), a.shape)
-        expect_close(student.worst_component(a, b), worst_index(a, b),
-                     what=f"worst_component(<{a.shape} array>, <{b.shape} array>)",
-                     mistakes={"worst_by_absolute_error": tuple(int(i) for i in by_absolute)})
+        expect_close(
+            student.worst_component(a, b),
+            worst_index(a, b),
+            what=f"worst_component(<{a.shape} array>, <{b.shape} array>)",
+            mistakes={"worst_by_absolute_error": tuple(int(i) for i in by_absolute)},
+        )
 
 
 def logistic_f(X, y):
@@ -255,18 +272,24 @@ def test_check_logistic_gradient(student, rng):
     dW, db = models.logistic_grads(X, y, theta[:-1], float(theta[-1]))
     right = np.append(dW, db)
     got = student.check_logistic_gradient(X, y, theta, right, 1e-6)
-    expect(type(got) in (tuple, list) and len(got) == 2,
-           "check_logistic_gradient should return (relative error, worst index)")
+    expect(
+        type(got) in (tuple, list) and len(got) == 2,
+        "check_logistic_gradient should return (relative error, worst index)",
+    )
     result = gradcheck.check_gradient(logistic_f(X, y), lambda t: right, theta)
     error = got[0]
-    expect(type(error) in (int, float) and np.isfinite(error) and error <= 1e-6,
-           f"check_logistic_gradient with the right gradient returned a relative error of "
-           f"{error!r}; a correct gradient should agree to about 1e-8 (gdref: "
-           f"{result.max_rel_error:.2e})")
+    expect(
+        type(error) in (int, float) and np.isfinite(error) and error <= 1e-6,
+        f"check_logistic_gradient with the right gradient returned a relative error of "
+        f"{error!r}; a correct gradient should agree to about 1e-8 (gdref: "
+        f"{result.max_rel_error:.2e})",
+    )
     buggy = right.copy()
     buggy[2] = -buggy[2]  # the kind of bug a gradient check exists to catch
     numeric = gradcheck.numerical_gradient(logistic_f(X, y), theta, 1e-6)
-    expect_close(student.check_logistic_gradient(X, y, theta, buggy, 1e-6),
-                 (gradcheck.rel_error(buggy, numeric), worst_index(buggy, numeric)),
-                 what="check_logistic_gradient with component 2 of the gradient negated",
-                 rtol=1e-5)
+    expect_close(
+        student.check_logistic_gradient(X, y, theta, buggy, 1e-6),
+        (gradcheck.rel_error(buggy, numeric), worst_index(buggy, numeric)),
+        what="check_logistic_gradient with component 2 of the gradient negated",
+        rtol=1e-5,
+    )

@@ -35,8 +35,7 @@ EXERCISE = Exercise(
         ),
         Mistake(
             id="step_no_floor",
-            message="Your step decay decays smoothly (γ^(k/s)); it should drop in steps, "
-            "γ^⌊k/s⌋.",
+            message="Your step decay decays smoothly (γ^(k/s)); it should drop in steps, γ^⌊k/s⌋.",
             hint="Use integer division k // step_size in the exponent.",
             mutant=[("k // step_size", "k / step_size")],
         ),
@@ -107,6 +106,7 @@ def step_mistakes(lr0, step_size, gamma, k) -> dict[str, np.ndarray]:
 
 # ---- loss traces, made by gdref runs (the label is how each run was set up) ------------------
 
+
 def parabola_losses(lr: float, steps: int) -> np.ndarray:
     trace = descend(datasets.parabola_objective, 6.0, optim.sgd(lr), max_steps=steps)
     return np.array(trace.losses)
@@ -114,8 +114,15 @@ def parabola_losses(lr: float, steps: int) -> np.ndarray:
 
 def commute_losses(lr: float, steps: int) -> np.ndarray:
     X, y = datasets.commute_times()
-    trace = descend(linear_objective, (np.zeros(1), 0.0), optim.sgd(lr), X=X, y=y,
-                    max_steps=steps, divergence_factor=1e300)
+    trace = descend(
+        linear_objective,
+        (np.zeros(1), 0.0),
+        optim.sgd(lr),
+        X=X,
+        y=y,
+        max_steps=steps,
+        divergence_factor=1e300,
+    )
     return np.array(trace.losses)
 
 
@@ -152,10 +159,12 @@ def mistaken_labels(losses: np.ndarray) -> dict[str, str]:
     slow = bool(J[-1] > 0.5 * J[0])
     return {
         "nonfinite_not_checked": TOO_LARGE if rises else (TOO_SMALL if slow else ABOUT_RIGHT),
-        "flat_counts_as_rise": TOO_LARGE if (not finite or flat_or_rises) else (
-            TOO_SMALL if slow else ABOUT_RIGHT),
-        "progress_test_reversed": TOO_LARGE if (not finite or rises) else (
-            TOO_SMALL if J[-1] <= 0.5 * J[0] else ABOUT_RIGHT),
+        "flat_counts_as_rise": TOO_LARGE
+        if (not finite or flat_or_rises)
+        else (TOO_SMALL if slow else ABOUT_RIGHT),
+        "progress_test_reversed": TOO_LARGE
+        if (not finite or rises)
+        else (TOO_SMALL if J[-1] <= 0.5 * J[0] else ABOUT_RIGHT),
     }
 
 
@@ -163,11 +172,17 @@ def check_label(student, description: str, losses: np.ndarray, label: str) -> No
     got = student.classify_trace(losses)
     if type(got) is str and got == label:
         return
-    named = [key for key, wrong in mistaken_labels(losses).items()
-             if type(got) is str and wrong == got != label]
+    named = [
+        key
+        for key, wrong in mistaken_labels(losses).items()
+        if type(got) is str and wrong == got != label
+    ]
     shown = np.array2string(losses, precision=3, threshold=6)
-    expect(False, f"classify_trace(<{description}: {shown}>) returned {got!r}, expected {label!r}",
-           mistake=named[0] if named else None)
+    expect(
+        False,
+        f"classify_trace(<{description}: {shown}>) returned {got!r}, expected {label!r}",
+        mistake=named[0] if named else None,
+    )
 
 
 CLASSIFY_MISTAKES = ["nonfinite_not_checked", "flat_counts_as_rise", "progress_test_reversed"]
@@ -178,10 +193,12 @@ def test_step_decay(student):
     """step_decay: α₀·γ^⌊k/s⌋, the same values as PyTorch's StepLR."""
     for lr0, step_size, gamma, count in [(0.1, 3, 0.5, 7), (0.05, 10, 0.1, 35)]:
         k = np.arange(count)
-        expect_close(student.step_decay(lr0, step_size, gamma, k),
-                     values(schedules.step_decay(lr0, step_size, gamma), k),
-                     what=f"step_decay({lr0}, {step_size}, {gamma}, k = 0…{count - 1})",
-                     mistakes=step_mistakes(lr0, step_size, gamma, k))
+        expect_close(
+            student.step_decay(lr0, step_size, gamma, k),
+            values(schedules.step_decay(lr0, step_size, gamma), k),
+            what=f"step_decay({lr0}, {step_size}, {gamma}, k = 0…{count - 1})",
+            mistakes=step_mistakes(lr0, step_size, gamma, k),
+        )
 
 
 @check(1, mistakes=["exponential_off_by_one"])
@@ -189,11 +206,14 @@ def test_exponential_decay(student):
     """exponential_decay: α₀·γ^k, the same values as PyTorch's ExponentialLR."""
     for lr0, gamma in [(0.1, 0.9), (1.0, 0.5)]:
         k = np.arange(12)
-        expect_close(student.exponential_decay(lr0, gamma, k),
-                     values(schedules.exponential_decay(lr0, gamma), k),
-                     what=f"exponential_decay({lr0}, {gamma}, k = 0…11)",
-                     mistakes={"exponential_off_by_one":
-                               values(schedules.exponential_decay(lr0, gamma), k + 1)})
+        expect_close(
+            student.exponential_decay(lr0, gamma, k),
+            values(schedules.exponential_decay(lr0, gamma), k),
+            what=f"exponential_decay({lr0}, {gamma}, k = 0…11)",
+            mistakes={
+                "exponential_off_by_one": values(schedules.exponential_decay(lr0, gamma), k + 1)
+            },
+        )
 
 
 @check(1, mistakes=["decay_steps_ignored"])
@@ -201,36 +221,46 @@ def test_inverse_time_decay(student):
     """inverse_time_decay: α₀/(1 + d·k/s) with s = 1 and s = 5."""
     for lr0, rate, steps in [(1.0, 0.5, 1), (0.1, 0.5, 5), (0.2, 2.0, 10)]:
         k = np.arange(15)
-        expect_close(student.inverse_time_decay(lr0, rate, steps, k),
-                     values(schedules.inverse_time_decay(lr0, rate, steps), k),
-                     what=f"inverse_time_decay({lr0}, {rate}, {steps}, k = 0…14)",
-                     mistakes={"decay_steps_ignored":
-                               values(schedules.inverse_time_decay(lr0, rate, 1), k)})
+        expect_close(
+            student.inverse_time_decay(lr0, rate, steps, k),
+            values(schedules.inverse_time_decay(lr0, rate, steps), k),
+            what=f"inverse_time_decay({lr0}, {rate}, {steps}, k = 0…14)",
+            mistakes={"decay_steps_ignored": values(schedules.inverse_time_decay(lr0, rate, 1), k)},
+        )
 
 
-@check(1, hidden=True, mistakes=["step_off_by_one", "step_no_floor", "exponential_off_by_one",
-                                 "decay_steps_ignored"])
+@check(
+    1,
+    hidden=True,
+    mistakes=["step_off_by_one", "step_no_floor", "exponential_off_by_one", "decay_steps_ignored"],
+)
 def test_schedules_random(student, rng):
     """all three schedules at random (unsorted) step indices and random settings."""
     k = rng.integers(0, 200, size=10)
     lr0, gamma = float(rng.uniform(0.001, 1.0)), float(rng.uniform(0.5, 0.99))
-    step_size, rate, decay_steps = int(rng.integers(2, 30)), float(rng.uniform(0.1, 3)), int(
-        rng.integers(2, 50)
+    step_size, rate, decay_steps = (
+        int(rng.integers(2, 30)),
+        float(rng.uniform(0.1, 3)),
+        int(rng.integers(2, 50)),
     )
-    expect_close(student.step_decay(lr0, step_size, gamma, k),
-                 values(schedules.step_decay(lr0, step_size, gamma), k),
-                 what=f"step_decay({lr0:.3g}, {step_size}, {gamma:.3g}, k={k.tolist()})",
-                 mistakes=step_mistakes(lr0, step_size, gamma, k))
-    expect_close(student.exponential_decay(lr0, gamma, k),
-                 values(schedules.exponential_decay(lr0, gamma), k),
-                 what=f"exponential_decay({lr0:.3g}, {gamma:.3g}, k={k.tolist()})",
-                 mistakes={"exponential_off_by_one":
-                           values(schedules.exponential_decay(lr0, gamma), k + 1)})
-    expect_close(student.inverse_time_decay(lr0, rate, decay_steps, k),
-                 values(schedules.inverse_time_decay(lr0, rate, decay_steps), k),
-                 what=f"inverse_time_decay({lr0:.3g}, {rate:.3g}, {decay_steps}, k={k.tolist()})",
-                 mistakes={"decay_steps_ignored":
-                           values(schedules.inverse_time_decay(lr0, rate, 1), k)})
+    expect_close(
+        student.step_decay(lr0, step_size, gamma, k),
+        values(schedules.step_decay(lr0, step_size, gamma), k),
+        what=f"step_decay({lr0:.3g}, {step_size}, {gamma:.3g}, k={k.tolist()})",
+        mistakes=step_mistakes(lr0, step_size, gamma, k),
+    )
+    expect_close(
+        student.exponential_decay(lr0, gamma, k),
+        values(schedules.exponential_decay(lr0, gamma), k),
+        what=f"exponential_decay({lr0:.3g}, {gamma:.3g}, k={k.tolist()})",
+        mistakes={"exponential_off_by_one": values(schedules.exponential_decay(lr0, gamma), k + 1)},
+    )
+    expect_close(
+        student.inverse_time_decay(lr0, rate, decay_steps, k),
+        values(schedules.inverse_time_decay(lr0, rate, decay_steps), k),
+        what=f"inverse_time_decay({lr0:.3g}, {rate:.3g}, {decay_steps}, k={k.tolist()})",
+        mistakes={"decay_steps_ignored": values(schedules.inverse_time_decay(lr0, rate, 1), k)},
+    )
 
 
 @check(2, mistakes=CLASSIFY_MISTAKES)

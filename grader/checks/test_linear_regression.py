@@ -86,7 +86,8 @@ EXERCISE = Exercise(
                 (
                     "        losses.append(mse_loss(X, y, W, b))\n"
                     "        dW, db = gradients(X, y, W, b)\n" + _UPDATE,
-                    "        dW, db = gradients(X, y, W, b)\n" + _UPDATE
+                    "        dW, db = gradients(X, y, W, b)\n"
+                    + _UPDATE
                     + "        losses.append(mse_loss(X, y, W, b))\n",
                 )
             ],
@@ -119,8 +120,14 @@ def gradient_mistakes(X, y, W, b) -> dict[str, object]:
 
 def reference_fit(X, y, W0, b0, lr, steps):
     """(W, b, losses) of full-batch GD, run by gdref.descend."""
-    trace = descend(linear_objective, (np.asarray(W0, float), float(b0)), optim.sgd(lr),
-                    X=X, y=y, max_steps=steps)
+    trace = descend(
+        linear_objective,
+        (np.asarray(W0, float), float(b0)),
+        optim.sgd(lr),
+        X=X,
+        y=y,
+        max_steps=steps,
+    )
     assert trace.steps == steps, trace.message  # the check's own inputs must not diverge
     W, b = trace.params
     return np.asarray(W), float(b), np.array(trace.losses)
@@ -159,8 +166,14 @@ def fit_mistakes(X, y, W0, b0, lr, steps) -> dict[str, object]:
     return {key: value for key, value in variants.items() if value is not None}
 
 
-FIT_MISTAKES = ["lr_ignored", "bias_not_updated", "losses_after_update", "missing_half",
-                "sum_not_mean", "residual_sign"]
+FIT_MISTAKES = [
+    "lr_ignored",
+    "bias_not_updated",
+    "losses_after_update",
+    "missing_half",
+    "sum_not_mean",
+    "residual_sign",
+]
 GRADIENT_MISTAKES = ["sum_not_mean", "residual_sign", "x_transposed"]
 
 
@@ -172,8 +185,11 @@ def test_predict(student, rng):
         X, _, W, b = random_problem(rng, m, n)
         cases.append((X, W, b))
     for X, W, b in cases:
-        expect_close(student.predict(X, W, b), models.linear_predict(X, W, b),
-                     what=f"predict(X of shape {X.shape}, W, {b:.3g})")
+        expect_close(
+            student.predict(X, W, b),
+            models.linear_predict(X, W, b),
+            what=f"predict(X of shape {X.shape}, W, {b:.3g})",
+        )
 
 
 @check(1, mistakes=["missing_half"])
@@ -183,9 +199,12 @@ def test_loss_worked_example(student):
     cases = [(WORKED_X, WORKED_Y, np.zeros(1), 0.0), (X, y, np.array([2.0]), 5.0)]
     for X, y, W, b in cases:
         expected = models.linear_loss(X, y, W, b)
-        expect_close(student.mse_loss(X, y, W, b), expected,
-                     what=f"mse_loss(X of shape {X.shape}, y, W={W.tolist()}, b={b:g})",
-                     mistakes={"missing_half": 2.0 * expected})
+        expect_close(
+            student.mse_loss(X, y, W, b),
+            expected,
+            what=f"mse_loss(X of shape {X.shape}, y, W={W.tolist()}, b={b:g})",
+            mistakes={"missing_half": 2.0 * expected},
+        )
 
 
 @check(1, hidden=True, mistakes=["missing_half"])
@@ -194,9 +213,12 @@ def test_loss_random(student, rng):
     for m, n in ((6, 2), (11, 5), (3, 1)):
         X, y, W, b = random_problem(rng, m, n)
         expected = models.linear_loss(X, y, W, b)
-        expect_close(student.mse_loss(X, y, W, b), expected,
-                     what=f"mse_loss(X of shape {X.shape}, y, W, b)",
-                     mistakes={"missing_half": 2.0 * expected})
+        expect_close(
+            student.mse_loss(X, y, W, b),
+            expected,
+            what=f"mse_loss(X of shape {X.shape}, y, W, b)",
+            mistakes={"missing_half": 2.0 * expected},
+        )
 
 
 @check(2, mistakes=GRADIENT_MISTAKES)
@@ -204,9 +226,12 @@ def test_gradients_worked_example(student):
     """gradients on the worked example and on the commute data: dW = Xᵀ(ŷ − y)/m, db."""
     Xc, yc = datasets.commute_times()
     for X, y, W, b in [(WORKED_X, WORKED_Y, np.zeros(1), 0.0), (Xc, yc, np.array([2.0]), 5.0)]:
-        expect_close(student.gradients(X, y, W, b), models.linear_grads(X, y, W, b),
-                     what=f"gradients(X of shape {X.shape}, y, W={W.tolist()}, b={b:g})",
-                     mistakes=gradient_mistakes(X, y, W, b))
+        expect_close(
+            student.gradients(X, y, W, b),
+            models.linear_grads(X, y, W, b),
+            what=f"gradients(X of shape {X.shape}, y, W={W.tolist()}, b={b:g})",
+            mistakes=gradient_mistakes(X, y, W, b),
+        )
 
 
 @check(1, hidden=True, mistakes=GRADIENT_MISTAKES)
@@ -214,9 +239,12 @@ def test_gradients_random(student, rng):
     """gradients on random problems with several features."""
     for m, n in ((8, 3), (20, 6), (2, 5)):
         X, y, W, b = random_problem(rng, m, n)
-        expect_close(student.gradients(X, y, W, b), models.linear_grads(X, y, W, b),
-                     what=f"gradients(X of shape {X.shape}, y, W, b)",
-                     mistakes=gradient_mistakes(X, y, W, b))
+        expect_close(
+            student.gradients(X, y, W, b),
+            models.linear_grads(X, y, W, b),
+            what=f"gradients(X of shape {X.shape}, y, W, b)",
+            mistakes=gradient_mistakes(X, y, W, b),
+        )
 
 
 @check(1, mistakes=GRADIENT_MISTAKES)
@@ -224,9 +252,12 @@ def test_gradients_rows_are_examples(student, rng):
     """gradients when m = n: X is (m, n) with one example per row, so dW uses Xᵀ."""
     for size in (3, 4):
         X, y, W, b = random_problem(rng, size, size)
-        expect_close(student.gradients(X, y, W, b), models.linear_grads(X, y, W, b),
-                     what=f"gradients(X of shape {X.shape}, y, W, b)",
-                     mistakes=gradient_mistakes(X, y, W, b))
+        expect_close(
+            student.gradients(X, y, W, b),
+            models.linear_grads(X, y, W, b),
+            what=f"gradients(X of shape {X.shape}, y, W, b)",
+            mistakes=gradient_mistakes(X, y, W, b),
+        )
 
 
 @check(2, mistakes=FIT_MISTAKES)
@@ -234,9 +265,12 @@ def test_fit_commute_times(student):
     """fit on the commute data: W0 = [0], b0 = 0, lr = 0.005, 50 steps (W, b and the losses)."""
     X, y = datasets.commute_times()
     args = (X, y, np.zeros(1), 0.0, 0.005, 50)
-    expect_close(student.fit(*args), reference_fit(*args),
-                        what="fit(commute X, y, [0], 0, 0.005, 50)",
-                        mistakes=partial(fit_mistakes, *args))
+    expect_close(
+        student.fit(*args),
+        reference_fit(*args),
+        what="fit(commute X, y, [0], 0, 0.005, 50)",
+        mistakes=partial(fit_mistakes, *args),
+    )
 
 
 @check(1, hidden=True, mistakes=FIT_MISTAKES)
@@ -246,6 +280,9 @@ def test_fit_random(student, rng):
         X, y, W0, b0 = random_problem(rng, m, n)
         lr, steps = float(rng.uniform(0.05, 0.3)), int(rng.integers(3, 12))
         args = (X, y, W0, b0, lr, steps)
-        expect_close(student.fit(*args), reference_fit(*args),
-                     what=f"fit(X of shape {X.shape}, y, W0, b0, {lr:.3g}, {steps})",
-                     mistakes=partial(fit_mistakes, *args))
+        expect_close(
+            student.fit(*args),
+            reference_fit(*args),
+            what=f"fit(X of shape {X.shape}, y, W0, b0, {lr:.3g}, {steps})",
+            mistakes=partial(fit_mistakes, *args),
+        )

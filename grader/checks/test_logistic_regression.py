@@ -158,8 +158,15 @@ def loss_mistakes(X, y, W, b) -> dict[str, tuple]:
 
 def run(X, y, lr, max_steps, tol=None):
     """gdref.descend from zeros: (W, b, losses, stop reason) in the exercise's terms."""
-    trace = descend(logistic_objective(), (np.zeros(X.shape[1]), 0.0), optim.sgd(lr), X=X, y=y,
-                    max_steps=max_steps, tol=tol)
+    trace = descend(
+        logistic_objective(),
+        (np.zeros(X.shape[1]), 0.0),
+        optim.sgd(lr),
+        X=X,
+        y=y,
+        max_steps=max_steps,
+        tol=tol,
+    )
     return trace
 
 
@@ -204,8 +211,10 @@ def check_train(student, X, y, lr, max_steps, tol, *, trace=None, mistakes=None)
     if mismatch(got[:3], expected) is not None:
         wrong = mistakes() if mistakes else train_mistakes(X, y, lr, max_steps, tol)
         expect_close(got[:3], expected, what=f"{what} → (W, b, losses)", mistakes=wrong)
-    expect(type(got[3]) is str and got[3] == trace.stop_reason,
-           f"{what} stopped with reason {got[3]!r}, expected {trace.stop_reason!r}")
+    expect(
+        type(got[3]) is str and got[3] == trace.stop_reason,
+        f"{what} stopped with reason {got[3]!r}, expected {trace.stop_reason!r}",
+    )
 
 
 @lru_cache(maxsize=8)
@@ -223,16 +232,27 @@ def fixed_train_mistakes(lr: float, max_steps: int, tol: float) -> dict[str, tup
 
 def check_fixed_train(student, lr: float, max_steps: int, tol: float) -> None:
     X_train, _, y_train, _ = standardized()
-    check_train(student, X_train, y_train, lr, max_steps, tol, trace=fixed_run(lr, max_steps, tol),
-                mistakes=partial(fixed_train_mistakes, lr, max_steps, tol))
+    check_train(
+        student,
+        X_train,
+        y_train,
+        lr,
+        max_steps,
+        tol,
+        trace=fixed_run(lr, max_steps, tol),
+        mistakes=partial(fixed_train_mistakes, lr, max_steps, tol),
+    )
 
 
 @check(1)
 def test_sigmoid(student, rng):
     """sigmoid: σ(z) element-wise, finite and exact for |z| up to 1000."""
     for z in (np.array([-1000.0, -40.0, -1.0, 0.0, 1.0, 40.0, 1000.0]), rng.normal(0, 5, size=9)):
-        expect_close(student.sigmoid(z), activations.sigmoid(z),
-                     what=f"sigmoid({np.array2string(z, precision=3, threshold=8)})")
+        expect_close(
+            student.sigmoid(z),
+            activations.sigmoid(z),
+            what=f"sigmoid({np.array2string(z, precision=3, threshold=8)})",
+        )
 
 
 @check(2, mistakes=["test_own_statistics", "pooled_statistics"])
@@ -245,7 +265,8 @@ def test_standardize(student):
     both = np.vstack([X_train, X_test])
     pooled_mean, pooled_std = both.mean(axis=0), both.std(axis=0)
     expect_close(
-        student.standardize(X_train, X_test), (expected_train, expected_test),
+        student.standardize(X_train, X_test),
+        (expected_train, expected_test),
         what="standardize(X_train, X_test) on the breast-cancer split",
         mistakes={
             "test_own_statistics": (expected_train, own),
@@ -262,9 +283,12 @@ def test_loss_and_gradients(student, rng):
     """loss_and_gradients: mean BCE and (Xᵀ(σ(z) − y)/m, Σ(σ(z) − y)/m) on random problems."""
     for m, n in ((10, 3), (40, 6)):
         X, y, W, b = random_binary_problem(rng, m, n)
-        expect_close(student.loss_and_gradients(X, y, W, b), loss_and_grads(X, y, W, b),
-                     what=f"loss_and_gradients(X of shape {X.shape}, y, W, b)",
-                     mistakes=loss_mistakes(X, y, W, b))
+        expect_close(
+            student.loss_and_gradients(X, y, W, b),
+            loss_and_grads(X, y, W, b),
+            what=f"loss_and_gradients(X of shape {X.shape}, y, W, b)",
+            mistakes=loss_mistakes(X, y, W, b),
+        )
 
 
 @check(1, mistakes=["log_of_zero", "gradient_sum_not_mean"])
@@ -272,9 +296,12 @@ def test_loss_confident_predictions(student, rng):
     """loss_and_gradients stays finite when σ(z) rounds to 0 or 1 (|z| in the hundreds)."""
     X, y, W, b = random_binary_problem(rng, 12, 3, scale=200.0)
     y[:2] = 1.0 - (X[:2] @ W + b > 0)  # two confidently *wrong* examples: a finite, large loss
-    expect_close(student.loss_and_gradients(X, y, W, b), loss_and_grads(X, y, W, b),
-                 what="loss_and_gradients with |z| up to several hundred",
-                 mistakes=loss_mistakes(X, y, W, b))
+    expect_close(
+        student.loss_and_gradients(X, y, W, b),
+        loss_and_grads(X, y, W, b),
+        what="loss_and_gradients with |z| up to several hundred",
+        mistakes=loss_mistakes(X, y, W, b),
+    )
 
 
 TRAIN_MISTAKES = ["tol_ignored", "absolute_tol", "gradient_sum_not_mean"]
@@ -305,9 +332,12 @@ def test_predict(student, rng):
     X, _, W, b = random_binary_problem(rng, 15, 3)
     X[0] = 0.0
     for bias in (b, 0.0):
-        expect_close(student.predict(X, W, bias), models.logistic_predict(X, W, bias),
-                     what=f"predict(X of shape {X.shape}, W, {bias:.3g})",
-                     mistakes={"predict_probabilities": models.logistic_predict_proba(X, W, bias)})
+        expect_close(
+            student.predict(X, W, bias),
+            models.logistic_predict(X, W, bias),
+            what=f"predict(X of shape {X.shape}, W, {bias:.3g})",
+            mistakes={"predict_probabilities": models.logistic_predict_proba(X, W, bias)},
+        )
 
 
 @check(1, mistakes=["accuracy_count"])
@@ -318,32 +348,51 @@ def test_accuracy(student, rng):
         y_pred = np.where(rng.random(m) < 0.3, 1 - y_true, y_true)
         ones = models.logistic_predict(np.zeros((m, 1)), np.zeros(1), 0.0)  # σ(0) ≥ 0.5: all 1
         fraction = float(np.mean(y_true == y_pred))
-        expect_close(student.accuracy(y_true, y_pred), fraction,
-                     what=f"accuracy(<{m} labels>, <{m} predictions>)",
-                     mistakes={"accuracy_count": float(np.sum(y_true == y_pred))})
-        expect_close(student.accuracy(y_true, ones), float(np.mean(y_true == ones)),
-                     what=f"accuracy(<{m} labels>, all ones)",
-                     mistakes={"accuracy_count": float(np.sum(y_true == ones))})
+        expect_close(
+            student.accuracy(y_true, y_pred),
+            fraction,
+            what=f"accuracy(<{m} labels>, <{m} predictions>)",
+            mistakes={"accuracy_count": float(np.sum(y_true == y_pred))},
+        )
+        expect_close(
+            student.accuracy(y_true, ones),
+            float(np.mean(y_true == ones)),
+            what=f"accuracy(<{m} labels>, all ones)",
+            mistakes={"accuracy_count": float(np.sum(y_true == ones))},
+        )
 
 
 @check(2)
 def test_accuracy_target(student):
     """end to end: your standardize, train and predict reach ≥ 95 % accuracy on the test set."""
     X_train, X_test, y_train, y_test = split()
-    X_train_std, X_test_std = unpack(student.standardize(X_train, X_test), 2,
-                                     "standardize(X_train, X_test)", "(X_train_std, X_test_std)")
-    W, b, _, _ = unpack(student.train(X_train_std, y_train, 0.5, 300, 5e-3), 4,
-                        "train(X_train_std, y_train, 0.5, 300, 5e-3)", "(W, b, losses, reason)")
+    X_train_std, X_test_std = unpack(
+        student.standardize(X_train, X_test),
+        2,
+        "standardize(X_train, X_test)",
+        "(X_train_std, X_test_std)",
+    )
+    W, b, _, _ = unpack(
+        student.train(X_train_std, y_train, 0.5, 300, 5e-3),
+        4,
+        "train(X_train_std, y_train, 0.5, 300, 5e-3)",
+        "(W, b, losses, reason)",
+    )
     predicted = np.asarray(student.predict(X_test_std, W, b), dtype=float).reshape(-1)
-    expect(predicted.shape == y_test.shape,
-           f"predict returned {predicted.size} labels for {y_test.size} test examples")
+    expect(
+        predicted.shape == y_test.shape,
+        f"predict returned {predicted.size} labels for {y_test.size} test examples",
+    )
     got = float(np.mean(predicted == y_test))
     if got < ACCURACY_TARGET:  # the reference's accuracy, for the message (only when it fails)
         reference = fixed_run(0.5, 300, 5e-3)
         X_test_reference = standardized()[1]
-        reference_accuracy = float(np.mean(
-            models.logistic_predict(X_test_reference, *reference.params) == y_test))
-        expect(False,
-               f"test accuracy {got:.3f} (standardize, then train with lr 0.5, max_steps 300, "
-               f"tol 5e-3, then predict) is below the target {ACCURACY_TARGET:.2f} "
-               f"(the reference reaches {reference_accuracy:.3f})")
+        reference_accuracy = float(
+            np.mean(models.logistic_predict(X_test_reference, *reference.params) == y_test)
+        )
+        expect(
+            False,
+            f"test accuracy {got:.3f} (standardize, then train with lr 0.5, max_steps 300, "
+            f"tol 5e-3, then predict) is below the target {ACCURACY_TARGET:.2f} "
+            f"(the reference reaches {reference_accuracy:.3f})",
+        )

@@ -107,8 +107,17 @@ def gdref_batches(m: int, batch_size: int, epochs: int, seed: int) -> tuple[np.n
         return 0.0, np.zeros_like(w)
 
     rows = np.arange(m, dtype=float).reshape(m, 1)
-    descend(objective, np.zeros(1), optim.sgd(1.0), X=rows, y=np.zeros(m), batch_size=batch_size,
-            epochs=epochs, max_steps=None, seed=seed)
+    descend(
+        objective,
+        np.zeros(1),
+        optim.sgd(1.0),
+        X=rows,
+        y=np.zeros(m),
+        batch_size=batch_size,
+        epochs=epochs,
+        max_steps=None,
+        seed=seed,
+    )
     per_epoch = len(seen) // epochs
     full_data_calls = seen[per_epoch - 1 :: per_epoch]
     # guard: the dropped calls must be the epoch-end evaluations on all rows, in order
@@ -148,8 +157,17 @@ def run_batches(X, y, W0, b0, lr, batches, *, divide_by_m=False):
 
 
 def reference_descent(X, y, W0, b0, lr, batch_size, epochs, seed):
-    trace = descend(linear_objective, (np.asarray(W0, float), float(b0)), optim.sgd(lr), X=X, y=y,
-                    batch_size=batch_size, epochs=epochs, max_steps=None, seed=seed)
+    trace = descend(
+        linear_objective,
+        (np.asarray(W0, float), float(b0)),
+        optim.sgd(lr),
+        X=X,
+        y=y,
+        batch_size=batch_size,
+        epochs=epochs,
+        max_steps=None,
+        seed=seed,
+    )
     W, b = trace.params
     return np.asarray(W), float(b), np.array(trace.losses)
 
@@ -174,9 +192,12 @@ def test_num_batches(student):
     """num_batches: ⌈m / B⌉ updates per epoch, counted from the batches gdref.descend uses."""
     for m, batch_size in [(5, 2), (10, 5), (50, 7), (50, 50), (50, 1), (9, 8)]:
         expected = len(gdref_batches(m, batch_size, 1, 0))
-        expect_close(student.num_batches(m, batch_size), expected,
-                     what=f"num_batches({m}, {batch_size})",
-                     mistakes={"floor_batches": m // batch_size})
+        expect_close(
+            student.num_batches(m, batch_size),
+            expected,
+            what=f"num_batches({m}, {batch_size})",
+            mistakes={"floor_batches": m // batch_size},
+        )
 
 
 @check(2, mistakes=["drop_partial_batch"])
@@ -188,19 +209,24 @@ def test_split_batches(student):
         mistakes = {}
         if m % batch_size:
             mistakes["drop_partial_batch"] = expected[:-1]
-        expect_close(student.split_batches(order, batch_size), expected,
-                     what=f"split_batches({np.array2string(order, threshold=8)}, {batch_size})",
-                     mistakes=mistakes)
+        expect_close(
+            student.split_batches(order, batch_size),
+            expected,
+            what=f"split_batches({np.array2string(order, threshold=8)}, {batch_size})",
+            mistakes=mistakes,
+        )
 
 
 @check(2, mistakes=SCHEDULE_MISTAKES)
 def test_batch_schedule(student):
     """batch_schedule(10, 4, 3, 0): one generator, a new permutation each epoch, as gdref."""
     for m, batch_size, epochs, seed in [(10, 4, 3, 0), (6, 6, 2, 5)]:
-        expect_close(student.batch_schedule(m, batch_size, epochs, seed),
-                     list(gdref_batches(m, batch_size, epochs, seed)),
-                     what=f"batch_schedule({m}, {batch_size}, {epochs}, {seed})",
-                     mistakes=partial(schedule_mistakes, m, batch_size, epochs, seed))
+        expect_close(
+            student.batch_schedule(m, batch_size, epochs, seed),
+            list(gdref_batches(m, batch_size, epochs, seed)),
+            what=f"batch_schedule({m}, {batch_size}, {epochs}, {seed})",
+            mistakes=partial(schedule_mistakes, m, batch_size, epochs, seed),
+        )
 
 
 @check(1, hidden=True, mistakes=SCHEDULE_MISTAKES)
@@ -208,19 +234,24 @@ def test_batch_schedule_random(student, rng):
     """batch_schedule with random sizes, batch sizes, epoch counts and seeds."""
     for _ in range(3):
         m = int(rng.integers(2, 40))
-        batch_size, epochs, seed = int(rng.integers(1, m + 1)), int(rng.integers(1, 4)), int(
-            rng.integers(0, 10_000)
+        batch_size, epochs, seed = (
+            int(rng.integers(1, m + 1)),
+            int(rng.integers(1, 4)),
+            int(rng.integers(0, 10_000)),
         )
-        expect_close(student.batch_schedule(m, batch_size, epochs, seed),
-                     list(gdref_batches(m, batch_size, epochs, seed)),
-                     what=f"batch_schedule({m}, {batch_size}, {epochs}, {seed})",
-                     mistakes=partial(schedule_mistakes, m, batch_size, epochs, seed))
+        expect_close(
+            student.batch_schedule(m, batch_size, epochs, seed),
+            list(gdref_batches(m, batch_size, epochs, seed)),
+            what=f"batch_schedule({m}, {batch_size}, {epochs}, {seed})",
+            mistakes=partial(schedule_mistakes, m, batch_size, epochs, seed),
+        )
 
 
 def check_descent(student, X, y, W0, b0, lr, batch_size, epochs, seed, label):
     args = (X, y, W0, b0, lr, batch_size, epochs, seed)
     expect_close(
-        student.minibatch_descent(*args), reference_descent(*args),
+        student.minibatch_descent(*args),
+        reference_descent(*args),
         what=f"minibatch_descent({label}, lr={lr:g}, batch_size={batch_size}, epochs={epochs}, "
         f"seed={seed})",
         mistakes=partial(descent_mistakes, *args),
@@ -256,5 +287,15 @@ def test_descent_random(student, rng):
         X = rng.normal(size=(m, n))
         y = X @ rng.normal(size=n) + rng.normal(size=m)
         batch_size, seed = int(rng.integers(1, m + 1)), int(rng.integers(0, 10_000))
-        check_descent(student, X, y, rng.normal(size=n), float(rng.normal()), 0.05, batch_size,
-                      2, seed, f"random X of shape {X.shape}")
+        check_descent(
+            student,
+            X,
+            y,
+            rng.normal(size=n),
+            float(rng.normal()),
+            0.05,
+            batch_size,
+            2,
+            seed,
+            f"random X of shape {X.shape}",
+        )

@@ -46,10 +46,12 @@ EXERCISE = Exercise(
             message="You averaged the gradient (v ← βv + (1 − β)g, as in Adam's first moment); "
             "momentum adds the full gradient: v ← βv + g.",
             hint="Drop the (1 - beta) factor on the gradient.",
-            mutant=[(
-                "    v_new = beta * v + grad\n",
-                "    v_new = beta * v + (1.0 - beta) * grad\n",
-            )],
+            mutant=[
+                (
+                    "    v_new = beta * v + grad\n",
+                    "    v_new = beta * v + (1.0 - beta) * grad\n",
+                )
+            ],
         ),
         Mistake(
             id="velocity_not_carried",
@@ -125,8 +127,12 @@ def test_one_step(student):
     """momentum_step on a worked example with a non-zero velocity."""
     w, g, v = np.array([1.0, -2.0]), np.array([0.5, 1.0]), np.array([0.2, -0.1])
     expected, mistakes = step_with_mistakes(w, g, v, 0.1, 0.9)
-    expect_close(student.momentum_step(w, g, v, 0.1, 0.9), expected,
-                 what="momentum_step(w, g, v, lr=0.1, beta=0.9)", mistakes=mistakes)
+    expect_close(
+        student.momentum_step(w, g, v, 0.1, 0.9),
+        expected,
+        what="momentum_step(w, g, v, lr=0.1, beta=0.9)",
+        mistakes=mistakes,
+    )
 
 
 @check(1, mistakes=STEP_MISTAKES)
@@ -134,8 +140,12 @@ def test_first_step_is_plain_gd(student):
     """From v = 0 the first update is w − ηg, and the new velocity is g."""
     w, g, v = np.array([3.0, 1.0, -1.0]), np.array([2.5, -1.0, 0.5]), np.zeros(3)
     expected, mistakes = step_with_mistakes(w, g, v, 0.1, 0.9)
-    expect_close(student.momentum_step(w, g, v, 0.1, 0.9), expected,
-                 what="momentum_step(w, g, 0, lr=0.1, beta=0.9)", mistakes=mistakes)
+    expect_close(
+        student.momentum_step(w, g, v, 0.1, 0.9),
+        expected,
+        what="momentum_step(w, g, 0, lr=0.1, beta=0.9)",
+        mistakes=mistakes,
+    )
 
 
 @check(2, mistakes=STEP_MISTAKES)
@@ -161,16 +171,27 @@ def test_random_steps(student, rng):
         w, g, v = rng.normal(size=n), rng.normal(size=n), rng.normal(size=n)
         lr, beta = float(rng.uniform(0.001, 0.5)), float(rng.uniform(0.1, 0.99))
         expected, mistakes = step_with_mistakes(w, g, v, lr, beta)
-        expect_close(student.momentum_step(w, g, v, lr, beta), expected,
-                     what=f"momentum_step(n={n}, lr={lr:.3g}, beta={beta:.3g})", mistakes=mistakes)
+        expect_close(
+            student.momentum_step(w, g, v, lr, beta),
+            expected,
+            what=f"momentum_step(n={n}, lr={lr:.3g}, beta={beta:.3g})",
+            mistakes=mistakes,
+        )
 
 
 def check_ravine_steps(student, beta: float) -> None:
     expected, mistakes = steps_with_mistakes(beta=beta, **RAVINE)
-    got = student.steps_to_tolerance(RAVINE["A"], RAVINE["w0"], RAVINE["lr"], beta,
-                                     RAVINE["tol"], RAVINE["max_steps"])
-    expect_close(got, expected, what=f"steps_to_tolerance(ravine, lr=0.02, beta={beta})",
-                 mistakes=mistakes, rtol=0, atol=0)
+    got = student.steps_to_tolerance(
+        RAVINE["A"], RAVINE["w0"], RAVINE["lr"], beta, RAVINE["tol"], RAVINE["max_steps"]
+    )
+    expect_close(
+        got,
+        expected,
+        what=f"steps_to_tolerance(ravine, lr=0.02, beta={beta})",
+        mistakes=mistakes,
+        rtol=0,
+        atol=0,
+    )
 
 
 @check(3, mistakes=["velocity_not_carried", "off_by_one_steps", "ema_velocity"])
@@ -191,14 +212,22 @@ def test_momentum_beats_plain_gd(student):
     args = (RAVINE["A"], RAVINE["w0"], RAVINE["lr"])
     fast = student.steps_to_tolerance(*args, 0.8, RAVINE["tol"], RAVINE["max_steps"])
     slow = student.steps_to_tolerance(*args, 0.0, RAVINE["tol"], RAVINE["max_steps"])
-    expect(type(fast) is int and type(slow) is int,
-           f"steps_to_tolerance returned {type(fast).__name__}, expected an int")
-    expect(fast != slow, f"momentum took as many steps as plain GD ({fast})",
-           mistake="velocity_not_carried")
+    expect(
+        type(fast) is int and type(slow) is int,
+        f"steps_to_tolerance returned {type(fast).__name__}, expected an int",
+    )
+    expect(
+        fast != slow,
+        f"momentum took as many steps as plain GD ({fast})",
+        mistake="velocity_not_carried",
+    )
     if fast >= slow:
         reference = reference_steps(*args, 0.8, RAVINE["tol"], RAVINE["max_steps"])
-        expect(False, f"momentum took {fast} steps, plain GD {slow}; expected momentum to need "
-               f"fewer (the reference needs {reference})")
+        expect(
+            False,
+            f"momentum took {fast} steps, plain GD {slow}; expected momentum to need "
+            f"fewer (the reference needs {reference})",
+        )
 
 
 @check(2, hidden=True, mistakes=["velocity_not_carried", "off_by_one_steps"])
@@ -211,5 +240,11 @@ def test_random_ravines(student, rng):
         expected, mistakes = steps_with_mistakes(A, w0, lr, beta, 1e-4, 2000)
         del mistakes["ema_velocity"]
         got = student.steps_to_tolerance(A, w0, lr, beta, 1e-4, 2000)
-        expect_close(got, expected, what=f"steps_to_tolerance(κ={kappa:.3g}, lr={lr:.3g}, "
-                     f"beta={beta:.3g})", mistakes=mistakes, rtol=0, atol=0)
+        expect_close(
+            got,
+            expected,
+            what=f"steps_to_tolerance(κ={kappa:.3g}, lr={lr:.3g}, beta={beta:.3g})",
+            mistakes=mistakes,
+            rtol=0,
+            atol=0,
+        )

@@ -101,8 +101,9 @@ def test_loss_and_slope(student, rng):
     """parabola_loss and parabola_grad at the worked points and at random points."""
     points = [6.0, 3.6, 2.0, -1.5] + list(rng.uniform(-10, 10, size=4))
     for w in points:
-        expect_close(student.parabola_loss(w), datasets.parabola_loss(w),
-                     what=f"parabola_loss({w:g})")
+        expect_close(
+            student.parabola_loss(w), datasets.parabola_loss(w), what=f"parabola_loss({w:g})"
+        )
         expect_close(
             student.parabola_grad(w),
             datasets.parabola_grad(w),
@@ -141,16 +142,21 @@ def test_five_steps_from_six(student):
     """trajectory(6.0, 0.3, 5): w = 3.6, 2.64, 2.256, … and the loss after each step."""
     expected = reference_trajectory(6.0, 0.3, 5)
     got = student.trajectory(6.0, 0.3, 5)
-    expect_close(got, expected, what="trajectory(6.0, 0.3, 5)",
-                 mistakes=mistaken_trajectories(6.0, 0.3, 5))
+    expect_close(
+        got, expected, what="trajectory(6.0, 0.3, 5)", mistakes=mistaken_trajectories(6.0, 0.3, 5)
+    )
 
 
 @check(2, mistakes=["sign_flipped", "lr_ignored", "grad_missing_factor_2", "recorded_before_step"])
 def test_too_large_learning_rate_diverges(student):
     """trajectory(6.0, 1.2, 5): w overshoots, lands further away each step, the loss grows."""
     expected = reference_trajectory(6.0, 1.2, 5)
-    expect_close(student.trajectory(6.0, 1.2, 5), expected, what="trajectory(6.0, 1.2, 5)",
-                 mistakes=mistaken_trajectories(6.0, 1.2, 5))
+    expect_close(
+        student.trajectory(6.0, 1.2, 5),
+        expected,
+        what="trajectory(6.0, 1.2, 5)",
+        mistakes=mistaken_trajectories(6.0, 1.2, 5),
+    )
 
 
 @check(1, hidden=True, mistakes=["sign_flipped", "lr_ignored", "grad_missing_factor_2"])
@@ -161,8 +167,12 @@ def test_random_trajectories(student, rng):
         steps = int(rng.integers(1, 9))
         mistakes = mistaken_trajectories(w0, lr, steps)
         del mistakes["recorded_before_step"]
-        expect_close(student.trajectory(w0, lr, steps), reference_trajectory(w0, lr, steps),
-                     what=f"trajectory({w0:.4g}, {lr:.3g}, {steps})", mistakes=mistakes)
+        expect_close(
+            student.trajectory(w0, lr, steps),
+            reference_trajectory(w0, lr, steps),
+            what=f"trajectory({w0:.4g}, {lr:.3g}, {steps})",
+            mistakes=mistakes,
+        )
 
 
 @check(2, mistakes=["ratio_missing_two"])
@@ -174,5 +184,9 @@ def test_error_ratio(student, rng):
         ratio = (step(w, datasets.parabola_grad(w), lr) - datasets.PARABOLA_MIN) / (
             w - datasets.PARABOLA_MIN
         )
-        expect_close(student.error_ratio(lr), ratio, what=f"error_ratio({lr:.3g})",
-                     mistakes={"ratio_missing_two": 1.0 - lr})
+        expect_close(
+            student.error_ratio(lr),
+            ratio,
+            what=f"error_ratio({lr:.3g})",
+            mistakes={"ratio_missing_two": 1.0 - lr},
+        )

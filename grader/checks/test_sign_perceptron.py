@@ -152,8 +152,14 @@ def perceptron_objective(params, X, y):
 
 def reference_train(X, y, W0, b0, lr, steps):
     """The right answer: gdref.descend with the chain-rule gradient (identically zero)."""
-    trace = descend(perceptron_objective, (np.asarray(W0, float), float(b0)), optim.sgd(lr),
-                    X=X, y=y, max_steps=steps)
+    trace = descend(
+        perceptron_objective,
+        (np.asarray(W0, float), float(b0)),
+        optim.sgd(lr),
+        X=X,
+        y=y,
+        max_steps=steps,
+    )
     assert trace.steps == steps, trace.message
     W, b = trace.params
     return np.asarray(W), float(b), np.array(trace.losses)
@@ -170,8 +176,13 @@ def train_mistakes(X, y, W0, b0, lr, steps) -> dict[str, tuple]:
     return mistakes
 
 
-TRAIN_MISTAKES = ["sign_derivative_as_one", "smooth_derivative", "zero_one_predictions",
-                  "sign_of_zero", "loss_missing_mean"]
+TRAIN_MISTAKES = [
+    "sign_derivative_as_one",
+    "smooth_derivative",
+    "zero_one_predictions",
+    "sign_of_zero",
+    "loss_missing_mean",
+]
 
 
 @check(1, mistakes=["zero_one_predictions", "sign_of_zero"])
@@ -179,19 +190,27 @@ def test_predict(student, rng):
     """predict: sign(XW + b) with values −1, 0, +1 (a row with z = 0 included)."""
     cases = [WORKED, random_problem(rng, 6, 3), random_problem(rng, 5, 2, with_zero=True)]
     for X, _, W, b in cases:
-        expect_close(student.predict(X, W, b), models.sign_perceptron_predict(X, W, b),
-                     what=f"predict(X of shape {X.shape}, W, {b:.3g})",
-                     mistakes=predict_mistakes(X, W, b))
+        expect_close(
+            student.predict(X, W, b),
+            models.sign_perceptron_predict(X, W, b),
+            what=f"predict(X of shape {X.shape}, W, {b:.3g})",
+            mistakes=predict_mistakes(X, W, b),
+        )
 
 
 @check(1, mistakes=["sign_derivative_as_one", "smooth_derivative"])
 def test_sign_derivative(student, rng):
     """sign_derivative: 0 for every z, including z = 0 (sign is flat on both sides)."""
     for z in (np.array([-2.0, -0.1, 0.0, 0.1, 3.0]), rng.normal(size=(3, 4))):
-        expect_close(student.sign_derivative(z), activations.sign_grad(z),
-                     what=f"sign_derivative(<array of shape {z.shape}>)",
-                     mistakes={"sign_derivative_as_one": np.ones_like(z),
-                               "smooth_derivative": activations.sigmoid_grad(z)})
+        expect_close(
+            student.sign_derivative(z),
+            activations.sign_grad(z),
+            what=f"sign_derivative(<array of shape {z.shape}>)",
+            mistakes={
+                "sign_derivative_as_one": np.ones_like(z),
+                "smooth_derivative": activations.sigmoid_grad(z),
+            },
+        )
 
 
 @check(1, mistakes=["loss_missing_mean", "zero_one_predictions", "sign_of_zero"])
@@ -199,9 +218,12 @@ def test_loss(student, rng):
     """loss: 1/(2m) Σ (sign(XW + b) − y)² on the worked example and random problems."""
     cases = [WORKED, random_problem(rng, 8, 3), random_problem(rng, 5, 2, with_zero=True)]
     for X, y, W, b in cases:
-        expect_close(student.loss(X, y, W, b), models.sign_perceptron_loss(X, y, W, b),
-                     what=f"loss(X of shape {X.shape}, y, W, {b:.3g})",
-                     mistakes=loss_mistakes(X, y, W, b))
+        expect_close(
+            student.loss(X, y, W, b),
+            models.sign_perceptron_loss(X, y, W, b),
+            what=f"loss(X of shape {X.shape}, y, W, {b:.3g})",
+            mistakes=loss_mistakes(X, y, W, b),
+        )
 
 
 @check(2, mistakes=["sign_derivative_as_one", "smooth_derivative"])
@@ -209,10 +231,13 @@ def test_gradients_vanish(student, rng):
     """gradients: the chain rule through sign'(z) = 0 gives dW = 0 and db = 0, even when wrong."""
     cases = [WORKED, random_problem(rng, 10, 3), random_problem(rng, 4, 5, with_zero=True)]
     for X, y, W, b in cases:
-        expect_close(student.gradients(X, y, W, b), models.sign_perceptron_grads(X, y, W, b),
-                     what=f"gradients(X of shape {X.shape}, y, W, {b:.3g}) (misclassifies "
-                     f"{int(np.sum(models.sign_perceptron_predict(X, W, b) != y))} of {y.size})",
-                     mistakes=gradient_mistakes(X, y, W, b))
+        expect_close(
+            student.gradients(X, y, W, b),
+            models.sign_perceptron_grads(X, y, W, b),
+            what=f"gradients(X of shape {X.shape}, y, W, {b:.3g}) (misclassifies "
+            f"{int(np.sum(models.sign_perceptron_predict(X, W, b) != y))} of {y.size})",
+            mistakes=gradient_mistakes(X, y, W, b),
+        )
 
 
 @check(2, mistakes=TRAIN_MISTAKES)
@@ -222,9 +247,12 @@ def test_train_never_moves(student, rng):
     expected = reference_train(X, y, W0, b0, 0.5, 25)
     # the point of the exercise, asserted on gdref's own run: nothing moves
     assert np.array_equal(expected[0], W0) and expected[1] == b0, "reference moved"
-    expect_close(student.train(X, y, W0, b0, 0.5, 25), expected,
-                 what="train(X, y, W0, b0, 0.5, 25) (W and b should never move)",
-                 mistakes=partial(train_mistakes, X, y, W0, b0, 0.5, 25))
+    expect_close(
+        student.train(X, y, W0, b0, 0.5, 25),
+        expected,
+        what="train(X, y, W0, b0, 0.5, 25) (W and b should never move)",
+        mistakes=partial(train_mistakes, X, y, W0, b0, 0.5, 25),
+    )
 
 
 @check(1, hidden=True, mistakes=TRAIN_MISTAKES)
@@ -233,7 +261,9 @@ def test_train_random(student, rng):
     for m, n in ((7, 2), (15, 4)):
         X, y, W0, b0 = random_problem(rng, m, n)
         lr, steps = float(rng.uniform(0.01, 2.0)), int(rng.integers(1, 30))
-        expect_close(student.train(X, y, W0, b0, lr, steps),
-                     reference_train(X, y, W0, b0, lr, steps),
-                     what=f"train(X of shape {X.shape}, y, W0, b0, {lr:.3g}, {steps})",
-                     mistakes=partial(train_mistakes, X, y, W0, b0, lr, steps))
+        expect_close(
+            student.train(X, y, W0, b0, lr, steps),
+            reference_train(X, y, W0, b0, lr, steps),
+            what=f"train(X of shape {X.shape}, y, W0, b0, {lr:.3g}, {steps})",
+            mistakes=partial(train_mistakes, X, y, W0, b0, lr, steps),
+        )

@@ -156,8 +156,12 @@ def test_loss_random(student, rng):
         )
 
 
-SUBGRADIENT_MISTAKES = ["sign_flipped", "squared_error_gradient", "sum_not_mean",
-                        "tie_counts_as_one"]
+SUBGRADIENT_MISTAKES = [
+    "sign_flipped",
+    "squared_error_gradient",
+    "sum_not_mean",
+    "tie_counts_as_one",
+]
 
 
 @check(2, mistakes=SUBGRADIENT_MISTAKES)
@@ -188,8 +192,13 @@ def test_subgradient_at_a_reading(student):
             )
 
 
-DESCEND_MISTAKES = ["sign_flipped", "squared_error_gradient", "lr_ignored", "missing_start",
-                    "one_step_short"]
+DESCEND_MISTAKES = [
+    "sign_flipped",
+    "squared_error_gradient",
+    "lr_ignored",
+    "missing_start",
+    "one_step_short",
+]
 
 
 @check(2, mistakes=DESCEND_MISTAKES)
@@ -228,8 +237,10 @@ def test_descend_random(student, rng):
     """descend with random readings, starts, learning rates and step counts."""
     for _ in range(3):
         readings = rng.normal(20.0, 2.0, size=int(rng.integers(3, 8)))
-        w0, lr, steps = float(rng.uniform(10, 30)), float(rng.uniform(0.05, 2.0)), int(
-            rng.integers(2, 25)
+        w0, lr, steps = (
+            float(rng.uniform(10, 30)),
+            float(rng.uniform(0.05, 2.0)),
+            int(rng.integers(2, 25)),
         )
         expect_close(
             student.descend(w0, readings, lr, steps),

@@ -40,9 +40,16 @@ def test_fixture_deck_in_anki(tmp_path):
         # 7 basic + 1 reversed (2 cards) + 3 clozes with 2 deletions each
         assert len(card_ids) == result.card_count == 6 + 2 + 6
         tags = set(col.tags.all())
-        assert {"fixture", "course::week02", "fixture::basics", "fixture::tables_and_code",
-                "fixture::clozes", "fixture::note_blocks", "fixture::pictures",
-                "extra-tag"} <= tags
+        assert {
+            "fixture",
+            "course::week02",
+            "fixture::basics",
+            "fixture::tables_and_code",
+            "fixture::clozes",
+            "fixture::note_blocks",
+            "fixture::pictures",
+            "extra-tag",
+        } <= tags
         for cid in card_ids:
             card = col.get_card(cid)
             question, answer = card.question(), card.answer()
@@ -64,12 +71,16 @@ def test_fixture_deck_in_anki(tmp_path):
         braces = next(c for c in cloze_cards if "sqrt" in c.answer() and c.ord == 0)
         assert "\\(\\frac{1}{\\sqrt{x} }\\)" in braces.answer()
         # reversed note: two cards, the second asks with the back
-        reversed_cards = [col.get_card(c) for c in col.find_cards("tag:fixture::note_blocks")
-                          if col.get_card(c).note().note_type()["name"].endswith("reversed card)")]
+        reversed_cards = [
+            col.get_card(c)
+            for c in col.find_cards("tag:fixture::note_blocks")
+            if col.get_card(c).note().note_type()["name"].endswith("reversed card)")
+        ]
         assert sorted(c.ord for c in reversed_cards) == [0, 1]
-        assert "the vector of partial derivatives" in next(
-            c for c in reversed_cards if c.ord == 1
-        ).question()
+        assert (
+            "the vector of partial derivatives"
+            in next(c for c in reversed_cards if c.ord == 1).question()
+        )
         # the picture travels as media
         picture = col.get_card(col.find_cards("tag:fixture::pictures")[0])
         assert '<img src="dot.png"' in picture.answer()
@@ -81,8 +92,7 @@ def test_fixture_deck_in_anki(tmp_path):
 def test_edited_answer_updates_the_note_in_place(tmp_path):
     source = tmp_path / "notes.md"
     text = (
-        "TARGET DECK: Test::Update\n\n## S\n\n"
-        "What is the rate?\nIt is $\\eta$.\n\nOther?\nSame.\n"
+        "TARGET DECK: Test::Update\n\n## S\n\nWhat is the rate?\nIt is $\\eta$.\n\nOther?\nSame.\n"
     )
     source.write_text(text, encoding="utf-8")
     out = tmp_path / "out"
@@ -91,8 +101,9 @@ def test_edited_answer_updates_the_note_in_place(tmp_path):
         # two builds within the same second: the changed note must still be newer
         (first,) = build([source], out, figures=False, now=FIXED_TIME)
         assert len(import_apkg(col, first.package_path).new) == 2
-        source.write_text(text.replace("It is $\\eta$.", "It is $\\eta$, the step size."),
-                          encoding="utf-8")
+        source.write_text(
+            text.replace("It is $\\eta$.", "It is $\\eta$, the step size."), encoding="utf-8"
+        )
         (second,) = build([source], out, figures=False, now=FIXED_TIME)
         assert [r.question for r in second.diff.changed] == ["What is the rate?"]
         assert len(second.diff.unchanged) == 1

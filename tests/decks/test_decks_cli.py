@@ -51,8 +51,9 @@ def test_one_package_per_deck(tmp_path):
     b = _write(tmp_path / "b.md", "TARGET DECK: Two::Sub\n\nQ?\nA.\n")
     c = _write(tmp_path / "c.md", "TARGET DECK: One\n\nR?\nB.\n")
     out = tmp_path / "out"
-    result = CliRunner().invoke(decks, ["build", str(a), str(b), str(c), "-o", str(out),
-                                        "--no-figures"])
+    result = CliRunner().invoke(
+        decks, ["build", str(a), str(b), str(c), "-o", str(out), "--no-figures"]
+    )
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.glob("*.apkg")) == ["One.apkg", "Two-Sub.apkg"]
     assert "One  →" in result.output and "2 notes" in result.output

@@ -51,7 +51,7 @@ def test_no_figures_build_does_not_import_matplotlib(tmp_path):
         import sys
         from pathlib import Path
         from decks.build import build
-        (result,) = build([Path({str(source)!r})], Path({str(tmp_path / 'out')!r}), figures=False)
+        (result,) = build([Path({str(source)!r})], Path({str(tmp_path / "out")!r}), figures=False)
         assert result.note_count > 1, result.note_count  # the computed cards are there
         assert "matplotlib" not in sys.modules, "matplotlib was imported"
     """)

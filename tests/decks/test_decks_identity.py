@@ -53,11 +53,13 @@ def _manifest(records: list[NoteRecord]) -> Manifest:
 
 
 def test_assign_new_changed_unchanged_removed():
-    old = _manifest([
-        NoteRecord("g1", "h1", 1_000_000, 500, "one?", "a.md:1"),
-        NoteRecord("g2", "h2", 1_000_100, 500, "two?", "a.md:3"),
-        NoteRecord("g3", "h3", 1_000_200, 2_000, "three?", "a.md:5"),
-    ])
+    old = _manifest(
+        [
+            NoteRecord("g1", "h1", 1_000_000, 500, "one?", "a.md:1"),
+            NoteRecord("g2", "h2", 1_000_100, 500, "two?", "a.md:3"),
+            NoteRecord("g3", "h3", 1_000_200, 2_000, "three?", "a.md:5"),
+        ]
+    )
     candidates = [
         Candidate("g1", "h1", "one?", "a.md:1"),
         Candidate("g3", "h3-edited", "three?", "a.md:3"),
@@ -77,8 +79,9 @@ def test_assign_new_changed_unchanged_removed():
 
 def test_new_ids_never_collide_with_previous_ones():
     old = _manifest([NoteRecord("g1", "h", 9_999_999_999_999, 5, "q", "a:1")])
-    records, _ = assign([Candidate("g2", "h", "r", "a:2"), Candidate("g3", "h", "s", "a:3")],
-                        old, now=1)
+    records, _ = assign(
+        [Candidate("g2", "h", "r", "a:2"), Candidate("g3", "h", "s", "a:3")], old, now=1
+    )
     assert [r.note_id for r in records] == [9_999_999_999_999 + 100, 9_999_999_999_999 + 200]
 
 

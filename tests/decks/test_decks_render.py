@@ -32,8 +32,14 @@ def test_tables_lists_code_and_emphasis_are_rendered():
         "**bold** and `code`\n\n- one\n- two\n\n| a | b |\n|---|---|\n| $1$ | 2 |\n\n"
         "```python\nx < 1\n```\n"
     ).html
-    for fragment in ("<strong>bold</strong>", "<code>code</code>", "<li>one</li>", "<table>",
-                     "<td>\\(1\\)</td>", "x &lt; 1"):
+    for fragment in (
+        "<strong>bold</strong>",
+        "<code>code</code>",
+        "<li>one</li>",
+        "<table>",
+        "<td>\\(1\\)</td>",
+        "x &lt; 1",
+    ):
         assert fragment in html
 
 

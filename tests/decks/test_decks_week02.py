@@ -126,8 +126,11 @@ def _prose_lines(text: str) -> list[tuple[int, str]]:
     for block in markdown_parser().parse(text):
         if block.type != "inline" or block.map is None:
             continue
-        prose = "".join(c.content if c.type in ("text", "text_special") else "X"
-                        for c in block.children or [] if c.type not in ("softbreak",))
+        prose = "".join(
+            c.content if c.type in ("text", "text_special") else "X"
+            for c in block.children or []
+            if c.type not in ("softbreak",)
+        )
         out.append((block.map[0] + 1, prose))
     return out
 
@@ -173,8 +176,10 @@ def test_parabola_tables_match_gdref(week02):
 
 def test_momentum_and_adam_cards(week02):
     _, col, _ = week02
-    backs = {col.get_note(n)["Front"][:40]: col.get_note(n)["Back"]
-             for n in col.find_notes("tag:week02::worked_examples")}
+    backs = {
+        col.get_note(n)["Front"][:40]: col.get_note(n)["Back"]
+        for n in col.find_notes("tag:week02::worked_examples")
+    }
     momentum = next(b for f, b in backs.items() if f.startswith("<p>Momentum"))
     opt = gdref.optim.momentum(0.1, beta=0.9)
     w, state = 6.0, opt.init(6.0)
@@ -232,8 +237,12 @@ def test_fixing_a_typo_in_week02_updates_one_note_and_duplicates_nothing(tmp_pat
         # change one word in the first answer only
         first_answer = next(n for n in parse_file(copy).notes if n.kind == "basic").fields[1]
         lines = text.split("\n")
-        index = first_answer.line - 1 + first_answer.text.split("\n").index(
-            next(line for line in first_answer.text.split("\n") if " the " in line)
+        index = (
+            first_answer.line
+            - 1
+            + first_answer.text.split("\n").index(
+                next(line for line in first_answer.text.split("\n") if " the " in line)
+            )
         )
         lines[index] = lines[index].replace(" the ", " the zqxedit ", 1)
         copy.write_text("\n".join(lines), encoding="utf-8")

@@ -33,11 +33,12 @@ def copy_solution(name: str, folder: Path) -> Path:
     return folder / exercise.file
 
 
-def grade_one(folder: Path, name: str, *, hidden: bool = True, isolation: str = "auto",
-              limits: Limits = FAST):
-    return grade(folder, [name], include_hidden=hidden, limits=limits, isolation=isolation)\
-        .exercises[0]
-
+def grade_one(
+    folder: Path, name: str, *, hidden: bool = True, isolation: str = "auto", limits: Limits = FAST
+):
+    return grade(
+        folder, [name], include_hidden=hidden, limits=limits, isolation=isolation
+    ).exercises[0]
 
 
 # mutants are wrong, not hostile: a slow wrong loop should fail on its values, not on time

@@ -80,7 +80,8 @@ def test_text_report(stub_folder):
 def test_first_failure_shows_diagnosis_and_hint(tmp_path):
     source = (solutions_dir() / "01_parabola.py").read_text()
     (tmp_path / "01_parabola.py").write_text(
-        source.replace("    return w - lr * grad\n", "    return w + lr * grad\n"))
+        source.replace("    return w - lr * grad\n", "    return w + lr * grad\n")
+    )
     out = run([str(tmp_path)]).output
     assert "Likely mistake: You added the gradient step" in out
     assert "Hint: Gradient descent walks downhill" in out
@@ -105,7 +106,9 @@ def test_json_report_counts_hidden_checks(stub_folder):
     count = sum(len(e["checks"]) for e in public["exercises"]) + public["hidden_checks_not_run"]
     assert count == sum(len(e["checks"]) for e in everything["exercises"])
     assert {c["visibility"] for e in everything["exercises"] for c in e["checks"]} == {
-        "public", "hidden"}
+        "public",
+        "hidden",
+    }
 
 
 def test_gradescope_output_matches_its_schema(tmp_path, stub_folder):
@@ -136,7 +139,8 @@ def test_junit_output_matches_its_schema(stub_folder):
 
 def test_junit_survives_control_characters(tmp_path):
     (tmp_path / "01_parabola.py").write_text(
-        "def parabola_loss(w):\n    print('\\x00\\x07 bell')\n    return 0.0\n")
+        "def parabola_loss(w):\n    print('\\x00\\x07 bell')\n    return 0.0\n"
+    )
     result = run([str(tmp_path), "--format", "junit"])
     xmlschema.XMLSchema(str(schema_path("junit-10.xsd"))).validate(result.output)
 
@@ -168,8 +172,7 @@ def test_colour_only_on_a_terminal(monkeypatch):
 
 def _run_on_pty(args, env):
     leader, follower = pty.openpty()
-    process = subprocess.Popen(GRADE + args, stdout=follower, stderr=follower, cwd=REPO,
-                               env=env)
+    process = subprocess.Popen(GRADE + args, stdout=follower, stderr=follower, cwd=REPO, env=env)
     os.close(follower)
     chunks = []
     while True:
@@ -199,8 +202,11 @@ def test_watch_regrades_on_save(tmp_path):
     target = tmp_path / "01_parabola.py"
     shutil.copy(exercises_dir() / "01_parabola.py", target)
     process = subprocess.Popen(
-        GRADE + [str(tmp_path), "-e", "parabola", "--watch", "--watch-runs", "2"], cwd=REPO,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        GRADE + [str(tmp_path), "-e", "parabola", "--watch", "--watch-runs", "2"],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     lines = []
     for line in process.stdout:
@@ -230,7 +236,8 @@ def test_exercises_sync_and_check(tmp_path):
     assert synced.exit_code == 0 and "01_parabola.py" in synced.output
     assert runner.invoke(exercises_group, ["check", *options]).exit_code == 0
     assert (stubs / "01_parabola.py").read_text() == (
-        exercises_dir() / "01_parabola.py").read_text()
+        exercises_dir() / "01_parabola.py"
+    ).read_text()
     (stubs / "01_parabola.py").write_text("edited")
     assert runner.invoke(exercises_group, ["check", *options]).exit_code == 1
     (solutions / "09_broken.py").write_text("def f():\n    ### BEGIN SOLUTION\n    pass\n")
@@ -243,14 +250,17 @@ def test_two_grading_processes_agree_with_one():
     env = {**os.environ, "GDKIT_TIMEOUT": "10"}
     args = GRADE + ["solutions", "--hidden", "--format", "json"]
     split = subprocess.run(args, cwd=REPO, capture_output=True, text=True, env=env)
-    single = subprocess.run(args, cwd=REPO, capture_output=True, text=True,
-                            env={**env, "GDKIT_JOBS": "1"})
+    single = subprocess.run(
+        args, cwd=REPO, capture_output=True, text=True, env={**env, "GDKIT_JOBS": "1"}
+    )
     assert split.returncode == single.returncode == 0, split.stderr + single.stderr
 
     def summary(output):
         data = json.loads(output)
-        return [(e["name"], [(c["name"], c["status"], c["score"]) for c in e["checks"]])
-                for e in data["exercises"]]
+        return [
+            (e["name"], [(c["name"], c["status"], c["score"]) for c in e["checks"]])
+            for e in data["exercises"]
+        ]
 
     assert summary(split.stdout) == summary(single.stdout)
     assert len(summary(split.stdout)) == len(load_exercises())

@@ -17,8 +17,18 @@ from grader.stubs import out_of_date
 
 EXERCISES = load_exercises()
 NAMES = [e.name for e in EXERCISES]
-ALLOWED_IMPORTS = {"numpy", "math", "itertools", "functools", "collections", "dataclasses",
-                   "typing", "random", "statistics", "__future__"}
+ALLOWED_IMPORTS = {
+    "numpy",
+    "math",
+    "itertools",
+    "functools",
+    "collections",
+    "dataclasses",
+    "typing",
+    "random",
+    "statistics",
+    "__future__",
+}
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +47,9 @@ def stubs_report(tmp_path_factory):
 @pytest.mark.parametrize("name", NAMES)
 def test_solution_scores_full_marks(solutions_report, name):
     result = next(e for e in solutions_report.exercises if e.exercise.name == name)
-    failed = [f"{c.name}: {c.status}: {c.message} {c.details}" for c in result.checks
-              if not c.passed]
+    failed = [
+        f"{c.name}: {c.status}: {c.message} {c.details}" for c in result.checks if not c.passed
+    ]
     assert not failed
     assert result.status == "done" and result.score == result.max_score > 0
 

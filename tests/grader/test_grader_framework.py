@@ -119,12 +119,30 @@ def test_allclose_is_numpys_allclose_with_equal_nan():
 
     from grader.framework import _allclose
 
-    values = [0.0, 1.0, -1.0, 1e-10, 1e-9, 2e-9, 1 + 1e-7, 1 + 2e-7, 5.0, 5.0000004, 1e300,
-              -1e300, 1e-300, np.inf, -np.inf, np.nan]
+    values = [
+        0.0,
+        1.0,
+        -1.0,
+        1e-10,
+        1e-9,
+        2e-9,
+        1 + 1e-7,
+        1 + 2e-7,
+        5.0,
+        5.0000004,
+        1e300,
+        -1e300,
+        1e-300,
+        np.inf,
+        -np.inf,
+        np.nan,
+    ]
     for got, expected in itertools.product(values, repeat=2):
         for dtype in (float, complex):
             g, e = np.array([got, 1.0], dtype=dtype), np.array([expected, 1.0])
-            assert _allclose(g, e, 1e-7, 1e-9) == np.allclose(g, e, rtol=1e-7, atol=1e-9,
-                                                                equal_nan=True), (got, expected)
+            assert _allclose(g, e, 1e-7, 1e-9) == np.allclose(
+                g, e, rtol=1e-7, atol=1e-9, equal_nan=True
+            ), (got, expected)
             assert _allclose(np.array(got), np.array(expected), 1e-5, 1e-8) == np.allclose(
-                got, expected, equal_nan=True), (got, expected)
+                got, expected, equal_nan=True
+            ), (got, expected)

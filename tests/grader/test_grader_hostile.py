@@ -17,7 +17,7 @@ from grader.sandbox import bubblewrap_works
 REPO = Path(__file__).resolve().parents[2]
 
 # answers that are wrong unless the tampering worked
-WRONG_BODIES = textwrap.dedent('''
+WRONG_BODIES = textwrap.dedent("""
     def parabola_loss(w):
         return 0.0
     def parabola_grad(w):
@@ -28,7 +28,7 @@ WRONG_BODIES = textwrap.dedent('''
         return [0.0], [0.0]
     def error_ratio(lr):
         return 0.0
-''')
+""")
 
 HOSTILE = {
     "patch_numpy": "import numpy as np\n"
@@ -39,7 +39,7 @@ HOSTILE = {
     "    pytest.fail = lambda *a, **k: None\nexcept ImportError:\n    pass\n" + WRONG_BODIES,
     "patch_grader": "try:\n    import grader.framework as f\n"
     "    f.expect_close = lambda *a, **k: None\nexcept ImportError:\n    pass\n" + WRONG_BODIES,
-    "import_gdref": textwrap.dedent('''
+    "import_gdref": textwrap.dedent("""
         from gdref import datasets, optim
         def parabola_loss(w):
             return datasets.parabola_loss(w)
@@ -51,10 +51,12 @@ HOSTILE = {
             return [], []
         def error_ratio(lr):
             return 1 - 2 * lr
-    '''),
+    """),
     "always_equal": "class Yes(float):\n    def __eq__(self, other):\n        return True\n"
-    "    __hash__ = float.__hash__\n" + WRONG_BODIES.replace("return 0.0", "return Yes(0.0)")
-    .replace("return [0.0], [0.0]", "return Yes(0.0)"),
+    "    __hash__ = float.__hash__\n"
+    + WRONG_BODIES.replace("return 0.0", "return Yes(0.0)").replace(
+        "return [0.0], [0.0]", "return Yes(0.0)"
+    ),
     "ndarray_subclass": "import numpy as np\nclass Liar(np.ndarray):\n"
     "    def __eq__(self, other):\n        return True\n"
     + WRONG_BODIES.replace("return 0.0", "return np.zeros(1).view(Liar)"),
@@ -66,12 +68,13 @@ HOSTILE = {
 
 BROKEN = {
     "loop_at_import": "while True:\n    pass\n",
-    "sleep_in_function": WRONG_BODIES.replace("    return 0.0\n",
-                                              "    import time\n    time.sleep(30)\n", 1),
+    "sleep_in_function": WRONG_BODIES.replace(
+        "    return 0.0\n", "    import time\n    time.sleep(30)\n", 1
+    ),
     "exit_at_import": "import sys\nsys.exit(0)\n",
     "os_exit": "import os\n" + WRONG_BODIES.replace("return 0.0", "os._exit(0)"),
-    "allocate": "import numpy as np\n" + WRONG_BODIES.replace("return 0.0",
-                                                             "return np.ones(10**11)"),
+    "allocate": "import numpy as np\n"
+    + WRONG_BODIES.replace("return 0.0", "return np.ones(10**11)"),
     "print_flood": WRONG_BODIES.replace("return 0.0", "print('x' * 10**7)"),
     "syntax_error": "def parabola_loss(w)\n    return (w - 2) ** 2\n",
     "raise_at_import": "raise RuntimeError('boom')\n",
@@ -81,8 +84,9 @@ BROKEN = {
 
 
 def grade_folder(folder, isolation="auto"):
-    report = grade(folder, ["parabola", "bce_gradient"], include_hidden=True, limits=FAST,
-                   isolation=isolation)
+    report = grade(
+        folder, ["parabola", "bce_gradient"], include_hidden=True, limits=FAST, isolation=isolation
+    )
     return {e.exercise.name: e for e in report.exercises}
 
 
@@ -132,7 +136,7 @@ def test_messages_say_what_happened(tmp_path):
 
 @pytest.mark.skipif(not bubblewrap_works(), reason="needs bubblewrap")
 def test_solution_files_cannot_be_read(tmp_path):
-    steal = textwrap.dedent(f'''
+    steal = textwrap.dedent(f"""
         namespace = {{}}
         try:
             exec(open({str(solutions_dir() / "01_parabola.py")!r}).read(), namespace)
@@ -143,10 +147,11 @@ def test_solution_files_cannot_be_read(tmp_path):
         gd_step = namespace.get("gd_step")
         trajectory = namespace.get("trajectory")
         error_ratio = namespace.get("error_ratio")
-    ''')
+    """)
     (tmp_path / "01_parabola.py").write_text(steal)
-    result = grade(tmp_path, ["parabola"], include_hidden=True, limits=FAST,
-                   isolation="bubblewrap").exercises[0]
+    result = grade(
+        tmp_path, ["parabola"], include_hidden=True, limits=FAST, isolation="bubblewrap"
+    ).exercises[0]
     assert result.score == 0
 
 

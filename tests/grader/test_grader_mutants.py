@@ -38,9 +38,8 @@ def test_mutant_is_caught_and_diagnosed(mutants_root, exercise, mistake):
     result = report.exercises[0]
     assert result.score < result.max_score, f"{mistake.id}: the mutant scored full marks"
     named = {c.diagnosis for c in result.checks if c.diagnosis}
-    assert mistake.id in named, (
-        f"{mistake.id} was not diagnosed; failures: "
-        + "; ".join(f"{c.name}: {c.message}" for c in result.checks if not c.passed)
+    assert mistake.id in named, f"{mistake.id} was not diagnosed; failures: " + "; ".join(
+        f"{c.name}: {c.message}" for c in result.checks if not c.passed
     )
     assert named == {mistake.id}, f"{mistake.id} was also diagnosed as {named - {mistake.id}}"
     diagnosed = next(c for c in result.checks if c.diagnosis == mistake.id)

@@ -22,7 +22,7 @@ from grader.sandbox import (
     bubblewrap_works,
 )
 
-SOURCE = textwrap.dedent('''
+SOURCE = textwrap.dedent("""
     import os, sys, time
     import numpy as np
     print("module loaded")
@@ -92,7 +92,7 @@ SOURCE = textwrap.dedent('''
         import socket
         socket.create_connection(("192.0.2.1", 80), timeout=1)
     not_a_function = 3
-''')
+""")
 
 
 @pytest.fixture(params=ISOLATIONS)
@@ -204,8 +204,11 @@ def boxed(tmp_path):
 @bwrap_only
 def test_bubblewrap_hides_the_project(boxed):
     repo = Path(__file__).resolve().parents[2]
-    for path in (repo / "solutions" / "01_parabola.py", repo / "gdref" / "__init__.py",
-                 repo / "grader" / "checks" / "test_parabola.py"):
+    for path in (
+        repo / "solutions" / "01_parabola.py",
+        repo / "gdref" / "__init__.py",
+        repo / "grader" / "checks" / "test_parabola.py",
+    ):
         assert path.exists()
         error = failure(boxed, "read", str(path))
         assert "FileNotFoundError" in error.message or "PermissionError" in error.message
@@ -233,12 +236,14 @@ def test_zygote_restarts_after_it_dies(tmp_path):
             pass  # the child may die with its parent before it answers
         deadline = time.monotonic() + 5
         while (
-            sandbox._process is not None and sandbox._process.poll() is None
+            sandbox._process is not None
+            and sandbox._process.poll() is None
             and time.monotonic() < deadline
         ):
             time.sleep(0.01)
         while (  # the child dies with its zygote (PR_SET_PDEATHSIG), a moment later
-            worker._sock is not None and not _peer_closed(worker._sock)
+            worker._sock is not None
+            and not _peer_closed(worker._sock)
             and time.monotonic() < deadline
         ):
             time.sleep(0.01)

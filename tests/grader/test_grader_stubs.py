@@ -41,14 +41,20 @@ def test_blocks_become_not_implemented_at_their_indentation():
 @pytest.mark.parametrize(
     "source, message",
     [
-        ("def f():\n    ### BEGIN SOLUTION\n    pass\n",
-         "f.py:2: ### BEGIN SOLUTION is never closed"),
+        (
+            "def f():\n    ### BEGIN SOLUTION\n    pass\n",
+            "f.py:2: ### BEGIN SOLUTION is never closed",
+        ),
         ("def f():\n    ### END SOLUTION\n", "f.py:2: ### END SOLUTION without"),
-        ("def f():\n    ### BEGIN SOLUTION\n  ### END SOLUTION\n",
-         "f.py:3: ### END SOLUTION is indented"),
+        (
+            "def f():\n    ### BEGIN SOLUTION\n  ### END SOLUTION\n",
+            "f.py:3: ### END SOLUTION is indented",
+        ),
         ("### BEGIN SOLUTION\n### END SOLUTION\n", "f.py:1: ### BEGIN SOLUTION outside a function"),
-        ("def f():\n    ### BEGIN SOLUTION\n    ### BEGIN SOLUTION\n",
-         "f.py:3: ### BEGIN SOLUTION inside"),
+        (
+            "def f():\n    ### BEGIN SOLUTION\n    ### BEGIN SOLUTION\n",
+            "f.py:3: ### BEGIN SOLUTION inside",
+        ),
         ("def f():\n    pass\n", "no ### BEGIN SOLUTION blocks"),
         ("def f():\n    x = 1  ### BEGIN SOLUTION\n", "f.py:2: a solution marker must be alone"),
     ],
