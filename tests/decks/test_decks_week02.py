@@ -14,8 +14,9 @@ from decks.computed import COMPUTED_DECK, UPDATE_STEPS, fmt, parabola_table, sgd
 from decks.parser import parse_file
 from decks.render import parser as markdown_parser
 
-# The 17 questions of the learner's Q&A (the course material's 001_aa4169f6f97e64ca.txt, kept outside the repository), as extracted
-# there: "|" marks where a formula was lost, so those parts are matched in order around it.
+# The 17 questions of the learner's Q&A (001_aa4169f6f97e64ca.txt of the course material, kept
+# outside the repository), as extracted there: "|" marks where a formula was lost, so those
+# parts are matched in order around it.
 SEED_QUESTIONS = [
     "What is the gradient descent update rule?",
     "Why do we step in the direction of|instead of|?",
