@@ -30,7 +30,9 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import click  # noqa: E402
 
 from grader.exercises import exercises_dir, load_exercises, solutions_dir  # noqa: E402
+from grader.sanitize import clean_name  # noqa: E402
 from grader.stubs import EXERCISE_FILE  # noqa: E402
+from grader.submission import SubmissionFileError, read_source  # noqa: E402
 
 FORMATS = ("text", "json", "gradescope", "junit")  # = grader.report.FORMATS (imported lazily)
 
@@ -57,33 +59,40 @@ def resolve_submission(path: Path | None) -> tuple[Path, list[str] | None]:
             "no exercises found: run `grade PATH` with the folder that holds your exercise "
             "files (01_parabola.py, …)"
         )
-    if not path.exists():
-        _fail(f"{path}: no such file or folder")
-    if path.is_file():
-        name = _known_files().get(path.name)
-        if name is None:
-            _fail(f"{path}: not an exercise file (expected one of {', '.join(_known_files())})")
-        return path.parent, [name]
-    if not path.is_dir():
-        _fail(f"{path}: not a file or folder")
-    return path, None
+    shown = clean_name(str(path))
+    if not os.path.lexists(path):
+        _fail(f"{shown}: no such file or folder")
+    if path.is_dir():
+        return path, None
+    name = _known_files().get(path.name)
+    if name is None:
+        _fail(f"{shown}: not an exercise file (expected one of {', '.join(_known_files())})")
+    return path.parent, [name]
 
 
-def _check_readable(folder: Path, names: list[str] | None) -> None:
+def _check_present(folder: Path, names: list[str] | None) -> None:
+    """Usage errors: none of the exercise files is in ``folder``, or one named with -e is not.
+
+    A file that is there but cannot be graded (a link out of the folder, a FIFO, too large,
+    not UTF-8, …) is not a usage error: grading it fails that exercise with the sentence
+    grader.submission gives, and the other exercises are graded as usual.
+    """
     exercises = [e for e in load_exercises() if names is None or e.name in names]
-    present = [e for e in exercises if (folder / e.file).exists()]
+    present = [e for e in exercises if not _is_missing(folder, e.file)]
     if not present:
         wanted = ", ".join(e.file for e in exercises)
-        _fail(f"{folder}: none of the exercise files ({wanted}) is there")
+        _fail(f"{clean_name(str(folder))}: none of the exercise files ({wanted}) is there")
     if names is not None and len(present) < len(exercises):
         missing = ", ".join(e.file for e in exercises if e not in present)
-        _fail(f"{folder}: {missing} not found")
-    for exercise in present:
-        try:
-            with open(folder / exercise.file, "rb") as handle:
-                handle.read(1)
-        except OSError as error:
-            _fail(f"{folder / exercise.file}: cannot be read ({error.strerror})")
+        _fail(f"{clean_name(str(folder))}: {missing} not found")
+
+
+def _is_missing(folder: Path, filename: str) -> bool:
+    try:
+        read_source(folder, filename)
+    except SubmissionFileError as error:
+        return error.missing
+    return False
 
 
 def _show_hint(name: str) -> None:
@@ -299,7 +308,7 @@ def main(
             _exercise_or_fail(name)
         if implied and names and set(names) - set(implied):
             _fail("-e names an exercise that is not the file given as PATH")
-    _check_readable(folder, selected)
+    _check_present(folder, selected)
     if solution_name:
         sys.exit(_show_solution(folder, solution_name, timeout, isolation))
     if watch:

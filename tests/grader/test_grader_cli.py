@@ -62,7 +62,28 @@ def test_exit_codes(tmp_path, stub_folder):
     assert run([str(stub_folder)], env={"GDKIT_TIMEOUT": "soon"}).exit_code == 2
     unreadable = tmp_path / "unreadable"
     (unreadable / "01_parabola.py").mkdir(parents=True)  # a folder where a file should be
-    assert run([str(unreadable)]).exit_code == 2
+    assert run([str(unreadable)]).exit_code == 1  # that exercise's failure, not bad usage
+
+
+@pytest.mark.parametrize("kind", ["folder", "fifo", "sparse"])
+def test_a_file_that_cannot_be_graded_fails_only_its_exercise(tmp_path, kind):
+    """Not a crash, not a hang, not exit 2: that exercise scores 0, the others are graded."""
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    copy_solution("bce_gradient", folder)
+    target = folder / "01_parabola.py"
+    if kind == "folder":
+        target.mkdir()
+    elif kind == "fifo":
+        os.mkfifo(target)
+    else:
+        with open(target, "wb") as handle:
+            handle.truncate(10**10)
+    result = run([str(folder), "--format", "json"], env={"GDKIT_TIMEOUT": "2"})
+    assert result.exit_code == 1, result.output
+    data = {e["name"]: e for e in json.loads(result.output)["exercises"]}
+    assert data["parabola"]["score"] == 0 and data["parabola"]["status"] != "done"
+    assert data["bce_gradient"]["status"] == "done"
 
 
 def test_text_report(stub_folder):
