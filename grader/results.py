@@ -1,29 +1,78 @@
-"""What a grading run found: per check, per exercise, per submission."""
+"""What a grading run found: per check, per exercise, per submission.
+
+Learner-produced text (what the code printed, exception messages, values quoted in a failure,
+file and folder names) is made safe where it enters this model: every text field is passed
+through :mod:`grader.sanitize` whenever it is set, and bounded in length. Renderers can
+therefore show any field as it is and add only their own format's escaping.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from enum import Enum
+from typing import TYPE_CHECKING, ClassVar
+
+from grader.sanitize import clean_name, clean_text
 
 if TYPE_CHECKING:
     from grader.framework import Exercise
 
-# check statuses
-PASSED = "passed"
-FAILED = "failed"
-NOT_STARTED = "not_started"  # the function still raises NotImplementedError
-MISSING = "missing"  # the exercise file is not in the submission
-ERROR = "error"  # the check itself broke: an instructor's bug, not the learner's
+
+class CheckStatus(str, Enum):
+    """How one check ended. The values are what JSON reports carry."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    NOT_STARTED = "not_started"  # the function still raises NotImplementedError
+    MISSING = "missing"  # the exercise file is not in the submission
+    ERROR = "error"  # the check itself broke: an instructor's bug, not the learner's
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class ExerciseStatus(str, Enum):
+    """Where a learner stands with one exercise, from its checks' statuses."""
+
+    DONE = "done"
+    FAILING = "failing"
+    NOT_STARTED = "not started"
+    MISSING = "missing"
+    ERROR = "error"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+PASSED, FAILED, NOT_STARTED, MISSING, ERROR = CheckStatus
+
+TEXT_LIMIT = 2_000  # characters of a message, a description, a hint
+LONG_TEXT_LIMIT = 8_000  # characters of details and of printed output
+
+
+class _SafeText:
+    """Cleans the text fields a subclass lists, each time one is set."""
+
+    _TEXT: ClassVar[dict[str, int]] = {}  # field -> length limit
+    _NAMES: ClassVar[tuple[str, ...]] = ()  # fields that hold a file or folder name
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if isinstance(value, str):
+            if name in self._NAMES:
+                value = clean_name(value)
+            elif name in self._TEXT:
+                value = clean_text(value, self._TEXT[name])
+        super().__setattr__(name, value)
 
 
 @dataclass
-class CheckResult:
+class CheckResult(_SafeText):
     exercise: str
     name: str  # the test function's name
     description: str  # first line of its docstring
     points: int
     visibility: str  # public | hidden
-    status: str
+    status: CheckStatus
     message: str = ""  # one or two lines for the learner
     diagnosis: str | None = None  # mistake id
     diagnosis_message: str = ""
@@ -31,6 +80,17 @@ class CheckResult:
     details: str = ""  # where it went wrong (traceback lines of the learner's file, index, …)
     output: str = ""  # what the learner's code printed
     duration: float = 0.0
+
+    _TEXT: ClassVar[dict[str, int]] = {
+        **dict.fromkeys(("exercise", "name", "description", "visibility", "message"), TEXT_LIMIT),
+        **dict.fromkeys(("diagnosis", "diagnosis_message", "hint"), TEXT_LIMIT),
+        **dict.fromkeys(("details", "output"), LONG_TEXT_LIMIT),
+    }
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name == "status" and not isinstance(value, CheckStatus):
+            value = CheckStatus(value)  # a plain string read back from JSON
+        super().__setattr__(name, value)
 
     @property
     def score(self) -> int:
@@ -40,14 +100,22 @@ class CheckResult:
     def passed(self) -> bool:
         return self.status == PASSED
 
+    @property
+    def summary(self) -> str:
+        """The first line of the message (or the description): a one-line reason."""
+        first = (self.message or self.description).strip().splitlines()
+        return first[0] if first else ""
+
 
 @dataclass
-class ExerciseResult:
+class ExerciseResult(_SafeText):
     exercise: Exercise
     file: str  # path of the graded file
     checks: list[CheckResult] = field(default_factory=list)
     hidden_not_run: int = 0
     hidden_points_not_run: int = 0
+
+    _NAMES: ClassVar[tuple[str, ...]] = ("file",)
 
     @property
     def score(self) -> int:
@@ -58,36 +126,41 @@ class ExerciseResult:
         return sum(c.points for c in self.checks)
 
     @property
-    def status(self) -> str:
-        """done | failing | not started | missing | error."""
+    def status(self) -> ExerciseStatus:
         if any(c.status == ERROR for c in self.checks):
-            return "error"
+            return ExerciseStatus.ERROR
         if self.checks and all(c.status == MISSING for c in self.checks):
-            return "missing"
+            return ExerciseStatus.MISSING
         if self.checks and all(c.passed for c in self.checks):
-            return "done"
-        if all(c.status == NOT_STARTED for c in self.checks if not c.passed) and not any(
-            c.passed for c in self.checks
+            return ExerciseStatus.DONE
+        if not any(c.passed for c in self.checks) and all(
+            c.status == NOT_STARTED for c in self.checks
         ):
-            return "not started"
-        return "failing"
+            return ExerciseStatus.NOT_STARTED
+        return ExerciseStatus.FAILING
+
+    @property
+    def failures(self) -> list[CheckResult]:
+        """The checks that did not pass, in the order they ran."""
+        return [check for check in self.checks if not check.passed]
 
     @property
     def first_failure(self) -> CheckResult | None:
-        for check in self.checks:
-            if not check.passed:
-                return check
-        return None
+        failures = self.failures
+        return failures[0] if failures else None
 
 
 @dataclass
-class Report:
+class Report(_SafeText):
     submission: str
     isolation: str
     include_hidden: bool
     exercises: list[ExerciseResult]
     duration: float = 0.0
-    note: str = ""  # e.g. why the sandbox fell back to rlimits only
+    note: str = ""  # e.g. why the sandbox fell back to a weaker isolation
+
+    _NAMES: ClassVar[tuple[str, ...]] = ("submission",)
+    _TEXT: ClassVar[dict[str, int]] = {"isolation": TEXT_LIMIT, "note": TEXT_LIMIT}
 
     @property
     def score(self) -> int:
@@ -99,7 +172,7 @@ class Report:
 
     @property
     def done(self) -> int:
-        return sum(e.status == "done" for e in self.exercises)
+        return sum(e.status == ExerciseStatus.DONE for e in self.exercises)
 
     @property
     def hidden_not_run(self) -> int:
@@ -117,6 +190,6 @@ class Report:
     def current(self) -> ExerciseResult | None:
         """The exercise to work on next: the first one, in course order, that is not done."""
         for exercise in self.exercises:
-            if exercise.status != "done":
+            if exercise.status != ExerciseStatus.DONE:
                 return exercise
         return None
