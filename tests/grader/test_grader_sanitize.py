@@ -34,6 +34,7 @@ HOSTILE = {
     "NUL and other C0 controls": "a\x00b\x01\x07\x0b\x0c\x1b\x7f",
     "lone surrogates": "x\ud800y\udfffz\udc80",
     "bidi overrides (Trojan Source)": "if admin\u202e } \u2066x\u2069 {",
+    "XML non-characters": "\ufffe\uffff",
     "line separators": "a\u2028b\u2029c",
     "huge": "é" * 300_000,
 }
@@ -168,6 +169,14 @@ def assert_every_format_is_valid(report: Report) -> dict[str, str]:
 def test_every_format_can_be_written_whatever_the_text(kind):
     outputs = assert_every_format_is_valid(hostile_report(HOSTILE[kind]))
     assert len(outputs["text"]) < 60_000  # huge text is bounded where it enters the model
+
+
+def test_the_junit_renderer_escapes_what_xml_cannot_hold_itself():
+    """A check name is the instructor's, not cleaned by the model as learner text is: XML
+    escaping still keeps the file well formed."""
+    report = hostile_report("plain")
+    object.__setattr__(report.exercises[0].checks[0], "message", "\x00\ufffe\ud800 raw")
+    JUNIT.validate(render(report, "junit"))
 
 
 # -- end to end: a submission that prints and raises hostile text ------------------------------

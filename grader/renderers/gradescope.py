@@ -1,0 +1,60 @@
+"""Gradescope's results.json (grader/schemas/gradescope-results.schema.json): one test per
+check; hidden checks get the visibility "after_due_date"."""
+
+from __future__ import annotations
+
+import json
+
+from grader.renderers import renderer
+from grader.renderers.text import describe_failure
+from grader.results import CheckResult, CheckStatus, ExerciseResult, Report
+
+
+def check_text(check: CheckResult) -> str:
+    """What a check's outcome says, in plain text (Gradescope's and JUnit's body)."""
+    if check.passed:
+        return "passed"
+    if check.status == CheckStatus.NOT_STARTED:
+        return f"not started: {check.message}"
+    if check.status == CheckStatus.MISSING:
+        return check.message
+    return describe_failure(check)
+
+
+def _test(result: ExerciseResult, index: int, check: CheckResult) -> dict:
+    return {
+        "name": f"{result.exercise.name}: {check.description}",
+        "number": f"{result.exercise.order}.{index}",
+        "score": check.score,
+        "max_score": check.points,
+        "status": "passed" if check.passed else "failed",
+        "output": check_text(check),
+        "visibility": "visible" if check.visibility == "public" else "after_due_date",
+        "tags": [result.exercise.name] + ([check.diagnosis] if check.diagnosis else []),
+    }
+
+
+def to_gradescope(report: Report) -> dict:
+    tests = [
+        _test(result, index, check)
+        for result in report.exercises
+        for index, check in enumerate(result.checks, start=1)
+    ]
+    summary = (
+        f"{report.done}/{len(report.exercises)} exercises done (isolation: {report.isolation})."
+    )
+    if not report.include_hidden and report.hidden_not_run:
+        summary += f" {report.hidden_not_run} hidden check(s) were not run."
+    return {
+        "score": report.score,
+        "execution_time": round(report.duration, 3),
+        "output": summary,
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": tests,
+    }
+
+
+@renderer("gradescope", "Gradescope's results.json")
+def render_gradescope(report: Report, colour: bool = False) -> str:
+    return json.dumps(to_gradescope(report), indent=2) + "\n"

@@ -1,0 +1,153 @@
+"""The terminal report: an overview line per exercise, the first failing check of the current
+exercise, progress, and the next step."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import textwrap
+
+from grader.renderers import renderer
+from grader.results import CheckResult, CheckStatus, ExerciseResult, ExerciseStatus, Report
+
+OUTPUT_SHOWN = 1000  # characters of printed output shown per check
+
+_STATUS_COLOUR = {
+    ExerciseStatus.DONE: "green",
+    ExerciseStatus.FAILING: "red",
+    ExerciseStatus.NOT_STARTED: "yellow",
+    ExerciseStatus.MISSING: "yellow",
+    ExerciseStatus.ERROR: "magenta",
+}
+
+
+def _style(text: str, colour: str | None, enabled: bool, bold: bool = False) -> str:
+    if not enabled or (colour is None and not bold):
+        return text
+    import click
+
+    return click.style(text, fg=colour, bold=bold)
+
+
+def _indent(text: str, prefix: str = "    ") -> str:
+    return textwrap.indent(text.rstrip("\n"), prefix)
+
+
+def _shorten(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: max(width - 1, 0)].rstrip() + "…"
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' if count != 1 else ''}"
+
+
+def display_path(path: str) -> str:
+    """The path relative to the current folder when it lies inside it, else as an absolute path."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:
+        return path
+    return os.path.abspath(path) if relative.startswith("..") else relative
+
+
+def describe_failure(check: CheckResult, show_hint: bool = True) -> str:
+    """The learner-facing explanation of one failed check (no colour)."""
+    lines = [check.message] if check.message else []
+    if check.details:
+        lines.append(check.details)
+    if check.diagnosis_message:
+        lines.append(f"Likely mistake: {check.diagnosis_message}")
+    if check.hint and show_hint:
+        lines.append(f"Hint: {check.hint}")
+    if check.output.strip():
+        lines.append("Your code printed:\n" + _indent(check.output.strip()[:OUTPUT_SHOWN]))
+    return "\n".join(lines)
+
+
+@renderer("text", "for a person at a terminal (the default)")
+def render_text(report: Report, colour: bool = False) -> str:
+    width = min(max(shutil.get_terminal_size((100, 24)).columns, 60), 160)
+    out = _header(report, colour)
+    out += _overview(report, colour, width)
+    current = report.current
+    if current is not None:
+        out += _current_section(current, colour)
+    out.append(
+        _style(f"Progress: {report.done}/{len(report.exercises)} done", None, colour, bold=True)
+        + f"  ·  {report.score}/{report.max_score} points"
+    )
+    out.append(_next_step(report, current))
+    return "\n".join(out) + "\n"
+
+
+def _header(report: Report, colour: bool) -> list[str]:
+    scope = "all checks" if report.include_hidden else "public checks"
+    header = (
+        f"grade {display_path(report.submission)}  ·  {scope}  ·  isolation: {report.isolation}"
+    )
+    lines = [_style(header, None, colour, bold=True)]
+    if report.note:
+        lines.append(f"note: {report.note}")
+    if not report.include_hidden and report.hidden_not_run:
+        lines.append(
+            f"{report.hidden_not_run} hidden check(s) worth {report.hidden_points_not_run} "
+            "point(s) were not run (the instructor's grading runs them; `grade --hidden` too)."
+        )
+    return [*lines, ""]
+
+
+def _overview(report: Report, colour: bool, width: int) -> list[str]:
+    """One line per exercise."""
+    name_width = max((len(e.exercise.name) for e in report.exercises), default=10)
+    lines = []
+    for result in report.exercises:
+        status = result.status
+        line = (
+            f"  {result.exercise.order:>2}  {result.exercise.name:<{name_width}}  "
+            f"{result.score:>3}/{result.max_score:<3}  "
+        )
+        lines.append(line + _style(status, _STATUS_COLOUR.get(status), colour))
+    return [*lines, ""]
+
+
+def _current_section(current: ExerciseResult, colour: bool) -> list[str]:
+    exercise, path, status = current.exercise, display_path(current.file), current.status
+    if status == ExerciseStatus.NOT_STARTED:
+        return [
+            f"{exercise.name}: not started — {exercise.title}.",
+            f"  Open {path}, read the instructions at the top, and replace each "
+            "`raise NotImplementedError(...)` with your code.",
+            "",
+        ]
+    if status == ExerciseStatus.MISSING:
+        return [f"{exercise.name}: {path} is missing from this folder.", ""]
+    check = current.first_failure
+    assert check is not None
+    title = (
+        f"{exercise.name}: {'failed' if check.status != CheckStatus.ERROR else 'could not run'}: "
+    )
+    title += f"{check.description} ({_plural(check.points, 'point')})"
+    return [_style(title, "red", colour, bold=True), _indent(describe_failure(check)), ""]
+
+
+def _next_step(report: Report, current: ExerciseResult | None) -> str:
+    if current is None:
+        if not report.exercises:
+            return "Nothing was graded."
+        return (
+            "Next: all done — well done! `grade --solution NAME` shows a reference solution"
+            " to compare with yours."
+        )
+    name, path = current.exercise.name, display_path(current.file)
+    if current.status == ExerciseStatus.NOT_STARTED:
+        return (
+            f"Next: start {path}, then run `grade -e {name}` (or `grade --watch`); "
+            f"`grade --hint {name}` if you get stuck."
+        )
+    if current.status == ExerciseStatus.MISSING:
+        return f"Next: put {current.exercise.file} into {display_path(report.submission)}."
+    return (
+        f"Next: fix {path} and run `grade -e {name}` again (`grade --watch` re-grades on "
+        f"every save; `grade --hint {name}` for hints)."
+    )
