@@ -188,8 +188,14 @@ class Report(_SafeText):
 
     @property
     def current(self) -> ExerciseResult | None:
-        """The exercise to work on next: the first one, in course order, that is not done."""
-        for exercise in self.exercises:
-            if exercise.status != ExerciseStatus.DONE:
+        """The exercise to work on next: in course order, the first one the learner has
+        written code for that does not pass yet (failing, or a check that could not run);
+        else the first one not done (not started, then missing)."""
+        pending = [e for e in self.exercises if e.status != ExerciseStatus.DONE]
+        for exercise in pending:
+            if exercise.status in (ExerciseStatus.FAILING, ExerciseStatus.ERROR):
                 return exercise
-        return None
+        for exercise in pending:
+            if exercise.status != ExerciseStatus.MISSING:
+                return exercise
+        return pending[0] if pending else None

@@ -1,5 +1,6 @@
-"""The terminal report: an overview line per exercise, the first failing check of the current
-exercise, progress, and the next step."""
+"""The terminal report: an overview line per exercise (with a one-line reason for each failing
+one), every failing check of the current exercise (the first few in full), progress, and the
+next step — which names the exercise whose details are shown."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import textwrap
 from grader.renderers import renderer
 from grader.results import CheckResult, CheckStatus, ExerciseResult, ExerciseStatus, Report
 
+SHOWN_IN_FULL = 3  # failing checks of the current exercise shown with their details
 OUTPUT_SHOWN = 1000  # characters of printed output shown per check
 
 _STATUS_COLOUR = {
@@ -98,7 +100,7 @@ def _header(report: Report, colour: bool) -> list[str]:
 
 
 def _overview(report: Report, colour: bool, width: int) -> list[str]:
-    """One line per exercise."""
+    """One line per exercise; a failing one adds its first failing check's summary."""
     name_width = max((len(e.exercise.name) for e in report.exercises), default=10)
     lines = []
     for result in report.exercises:
@@ -107,8 +109,20 @@ def _overview(report: Report, colour: bool, width: int) -> list[str]:
             f"  {result.exercise.order:>2}  {result.exercise.name:<{name_width}}  "
             f"{result.score:>3}/{result.max_score:<3}  "
         )
-        lines.append(line + _style(status, _STATUS_COLOUR.get(status), colour))
+        reason = _reason(result)
+        if reason:
+            room = width - len(line) - len(status) - 3
+            reason = f" — {_shorten(reason, room)}" if room >= 20 else ""
+        lines.append(line + _style(status, _STATUS_COLOUR.get(status), colour) + reason)
     return [*lines, ""]
+
+
+def _reason(result: ExerciseResult) -> str:
+    """Why a failing exercise fails: its first failing check's summary."""
+    if result.status not in (ExerciseStatus.FAILING, ExerciseStatus.ERROR):
+        return ""
+    first = result.first_failure
+    return first.summary if first is not None else ""
 
 
 def _current_section(current: ExerciseResult, colour: bool) -> list[str]:
@@ -122,13 +136,27 @@ def _current_section(current: ExerciseResult, colour: bool) -> list[str]:
         ]
     if status == ExerciseStatus.MISSING:
         return [f"{exercise.name}: {path} is missing from this folder.", ""]
-    check = current.first_failure
-    assert check is not None
-    title = (
-        f"{exercise.name}: {'failed' if check.status != CheckStatus.ERROR else 'could not run'}: "
-    )
-    title += f"{check.description} ({_plural(check.points, 'point')})"
-    return [_style(title, "red", colour, bold=True), _indent(describe_failure(check)), ""]
+    failures = current.failures
+    lines = [
+        _style(
+            f"{exercise.name}: {len(failures)} of {_plural(len(current.checks), 'check')} "
+            "did not pass",
+            "red",
+            colour,
+            bold=True,
+        )
+    ]
+    hints_shown: set[str] = set()
+    for check in failures[:SHOWN_IN_FULL]:
+        verb = "could not run" if check.status == CheckStatus.ERROR else "failed"
+        title = f"  ✗ {verb}: {check.description} ({_plural(check.points, 'point')})"
+        lines.append(_style(title, "red", colour))
+        lines.append(_indent(describe_failure(check, check.hint not in hints_shown), "      "))
+        hints_shown.add(check.hint)
+    hidden = len(failures) - SHOWN_IN_FULL
+    if hidden > 0:
+        lines.append(f"  … and {_plural(hidden, 'more failing check')}.")
+    return [*lines, ""]
 
 
 def _next_step(report: Report, current: ExerciseResult | None) -> str:

@@ -1,5 +1,7 @@
 """The report model and its renderers, on reports built directly (no sandbox): the status
-enums and the renderer registry."""
+enums, the renderer registry, and the text report's layout — every failing check of the
+current exercise (collapsed after a few), a one-line reason per failing exercise in the
+overview, and a "Next:" that names the exercise whose details are shown."""
 
 from __future__ import annotations
 
@@ -9,8 +11,9 @@ import pytest
 
 from grader import renderers
 from grader import report as report_module
-from grader.exercises import by_name
+from grader.exercises import by_name, load_exercises
 from grader.renderers import RENDERERS, renderer
+from grader.renderers.text import SHOWN_IN_FULL
 from grader.results import (
     ERROR,
     FAILED,
@@ -37,6 +40,10 @@ def exercise(name: str, *checks: CheckResult) -> ExerciseResult:
 
 def make_report(*exercises: ExerciseResult) -> Report:
     return Report("/tmp/sub", "rlimits only", False, list(exercises))
+
+
+def failing(count: int, **fields) -> list[CheckResult]:
+    return [check(FAILED, n, f"reason {n}: got 3, expected 4", **fields) for n in range(count)]
 
 
 # -- statuses ---------------------------------------------------------------------------------
@@ -110,3 +117,103 @@ def test_a_format_is_one_registered_function(monkeypatch):
     assert report_module.render(make_report(exercise("parabola")), "count") == "1\n"
     with pytest.raises(ValueError, match="two renderers"):
         renderer("count", "again")(count)
+
+
+# -- the text report's layout -----------------------------------------------------------------
+
+
+def test_every_failing_check_of_the_current_exercise_is_shown():
+    text = report_module.render_text(
+        make_report(exercise("bce_gradient", check(PASSED, 9), *failing(SHOWN_IN_FULL)))
+    )
+    assert "bce_gradient: 3 of 4 checks did not pass" in text
+    for n in range(SHOWN_IN_FULL):
+        assert f"✗ failed: check number {n} (2 points)" in text
+        assert f"reason {n}: got 3, expected 4" in text
+    assert "more failing check" not in text
+
+
+def test_failing_checks_are_collapsed_after_a_few():
+    text = report_module.render_text(make_report(exercise("bce_gradient", *failing(7))))
+    shown = [n for n in range(7) if f"reason {n}:" in text.split("\n\n")[2]]
+    assert shown == list(range(SHOWN_IN_FULL))
+    assert f"… and {7 - SHOWN_IN_FULL} more failing checks." in text
+    one_more = report_module.render_text(
+        make_report(exercise("bce_gradient", *failing(SHOWN_IN_FULL + 1)))
+    )
+    assert "… and 1 more failing check." in one_more
+
+
+def test_a_hint_shared_by_several_failures_is_shown_once():
+    checks = failing(3, hint="Divide by m.", diagnosis_message="You summed.")
+    text = report_module.render_text(make_report(exercise("bce_gradient", *checks)))
+    assert text.count("Hint: Divide by m.") == 1 and text.count("Likely mistake:") == 3
+
+
+def test_a_check_that_could_not_run_says_so():
+    crashed = check(ERROR, 1, "the check crashed (not your fault): KeyError", details="tb")
+    text = report_module.render_text(make_report(exercise("parabola", crashed)))
+    assert "✗ could not run: check number 1" in text and "tb" in text
+
+
+def test_the_overview_gives_each_failing_exercise_a_one_line_reason(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "100")
+    long_reason = "momentum_step(w, g, v) returned " + "[1.0, 2.0, 3.0] " * 20 + "\nsecond line"
+    text = report_module.render_text(
+        make_report(
+            exercise("parabola", check(PASSED)),
+            exercise("bce_gradient", check(PASSED), *failing(2)),
+            exercise("momentum", check(FAILED, 1, long_reason)),
+            exercise("thermometers", check(NOT_STARTED)),
+        )
+    )
+    lines = {line.split()[1]: line for line in text.splitlines()[2:6]}
+    assert lines["parabola"].endswith("done")
+    assert lines["bce_gradient"].endswith("failing — reason 0: got 3, expected 4")
+    assert "failing — momentum_step(w, g, v) returned [1.0, 2.0" in lines["momentum"]
+    assert lines["momentum"].endswith("…") and len(lines["momentum"]) <= 100
+    assert "second line" not in lines["momentum"]
+    assert lines["thermometers"].endswith("not started")
+
+
+def test_next_points_at_the_exercise_whose_details_are_shown():
+    """A learner who skipped exercise 2 and works on 3 gets 3's failures and 3 as Next."""
+    text = report_module.render_text(
+        make_report(
+            exercise("parabola", check(PASSED)),
+            exercise("bce_gradient", check(NOT_STARTED)),
+            exercise("momentum", *failing(2)),
+        )
+    )
+    assert "momentum: 2 of 2 checks did not pass" in text
+    assert "Next: fix /tmp/sub/03_momentum.py and run `grade -e momentum` again" in text
+    assert "bce_gradient: not started" not in text
+
+
+@pytest.mark.parametrize(
+    ("statuses", "current"),
+    [
+        ({"parabola": PASSED, "bce_gradient": NOT_STARTED, "momentum": FAILED}, "momentum"),
+        ({"parabola": MISSING, "bce_gradient": NOT_STARTED, "momentum": PASSED}, "bce_gradient"),
+        ({"parabola": MISSING, "bce_gradient": PASSED, "momentum": MISSING}, "parabola"),
+        ({"parabola": ERROR, "bce_gradient": FAILED, "momentum": PASSED}, "parabola"),
+        ({"parabola": PASSED, "bce_gradient": PASSED, "momentum": PASSED}, None),
+    ],
+)
+def test_the_current_exercise(statuses, current):
+    report = make_report(*(exercise(name, check(s)) for name, s in statuses.items()))
+    assert (report.current.exercise.name if report.current else None) == current
+
+
+def test_not_started_and_missing_sections_are_unchanged():
+    text = report_module.render_text(make_report(exercise("parabola", check(NOT_STARTED))))
+    assert "parabola: not started — " in text and "Next: start /tmp/sub/01_parabola.py" in text
+    text = report_module.render_text(make_report(exercise("parabola", check(MISSING))))
+    assert "01_parabola.py is missing from this folder" in text
+    assert "Next: put 01_parabola.py into /tmp/sub." in text
+
+
+def test_all_done():
+    results = [exercise(e.name, check(PASSED)) for e in load_exercises()]
+    text = report_module.render_text(make_report(*results))
+    assert f"Progress: {len(results)}/{len(results)} done" in text and "Next: all done" in text
