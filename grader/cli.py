@@ -144,8 +144,8 @@ def _grade(folder: Path, names, hidden: bool, timeout: float | None, isolation: 
 def _show_solution(folder: Path, name: str, timeout: float | None, isolation: str) -> int:
     exercise = _exercise_or_fail(name)
     source = solutions_dir() / exercise.file
-    if not (folder / exercise.file).exists():
-        _fail(f"{folder / exercise.file} not found")
+    if not os.path.lexists(folder / exercise.file):
+        _fail(f"{clean_name(str(folder / exercise.file))} not found")
     report = _grade(folder, [name], True, timeout, isolation)
     result = report.exercises[0]
     if result.status != "done":
@@ -320,8 +320,9 @@ def main(
         try:
             output.write_text(render(report, fmt, colour=False), encoding="utf-8")
         except OSError as error:
-            _fail(f"cannot write {output}: {error.strerror}")
-        click.echo(f"wrote {output} ({report.score}/{report.max_score} points)", err=True)
+            _fail(f"cannot write {clean_name(str(output))}: {error.strerror}")
+        shown = clean_name(str(output))
+        click.echo(f"wrote {shown} ({report.score}/{report.max_score} points)", err=True)
     else:
         click.echo(render(report, fmt, use_colour(sys.stdout.isatty())), nl=False)
     _leave(_exit_code(report))

@@ -316,3 +316,11 @@ def test_report_names_the_isolation_used():
     assert "isolation: rlimits only" in out
     data = json.loads(run([str(solutions_dir()), "-e", "parabola", "--format", "json"]).output)
     assert data["isolation"] in ("bubblewrap", "rlimits only")
+
+
+def test_odd_paths_are_shown_safely(tmp_path):
+    odd = os.fsdecode(bytes(tmp_path) + b"/caf\xe9\n\x1b]0;title\x07")
+    result = run([odd])
+    assert result.exit_code == 2
+    assert "caf\\xe9\\n\\x1b]0;title\\x07: no such file or folder" in result.output
+    assert "\x1b" not in result.output
