@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from grader.cli import main
 from grader.exercises import by_name
-from grader.report import FORMATS, render, schema_path
+from grader.report import FORMATS, render, schema_path, to_gradescope, to_json
 from grader.results import FAILED, PASSED, CheckResult, ExerciseResult, Report
 from grader.sanitize import clean_name, clean_text
 
@@ -159,6 +159,8 @@ def assert_every_format_is_valid(report: Report) -> dict[str, str]:
     for text in outputs.values():
         assert_safe(text)
     json.loads(outputs["json"])
+    for document in (to_json(report), to_gradescope(report)):  # tools that keep non-ASCII
+        json.loads(json.dumps(document, ensure_ascii=False).encode("utf-8"))
     jsonschema.validate(json.loads(outputs["gradescope"]), GRADESCOPE)
     JUNIT.validate(outputs["junit"])
     assert_safe(render(report, "text", colour=True).replace("\x1b[", ""))
