@@ -53,14 +53,16 @@ def display_path(path: str) -> str:
     return os.path.abspath(path) if relative.startswith("..") else relative
 
 
-def describe_failure(check: CheckResult, show_hint: bool = True) -> str:
-    """The learner-facing explanation of one failed check (no colour)."""
+def describe_failure(check: CheckResult, repeated: bool = False) -> str:
+    """The learner-facing explanation of one failed check (no colour). ``repeated``: the same
+    mistake was named just above, so it is referred to rather than told again."""
     lines = [check.message] if check.message else []
     if check.details:
         lines.append(check.details)
     if check.diagnosis_message:
-        lines.append(f"Likely mistake: {check.diagnosis_message}")
-    if check.hint and show_hint:
+        told = "the same as above." if repeated else check.diagnosis_message
+        lines.append(f"Likely mistake: {told}")
+    if check.hint and not repeated:
         lines.append(f"Hint: {check.hint}")
     if check.output.strip():
         lines.append("Your code printed:\n" + _indent(check.output.strip()[:OUTPUT_SHOWN]))
@@ -146,13 +148,15 @@ def _current_section(current: ExerciseResult, colour: bool) -> list[str]:
             bold=True,
         )
     ]
-    hints_shown: set[str] = set()
+    told: set[tuple[str, str]] = set()  # (mistake, hint) pairs already shown
     for check in failures[:SHOWN_IN_FULL]:
         verb = "could not run" if check.status == CheckStatus.ERROR else "failed"
         title = f"  ✗ {verb}: {check.description} ({_plural(check.points, 'point')})"
+        mistake = (check.diagnosis_message, check.hint)
         lines.append(_style(title, "red", colour))
-        lines.append(_indent(describe_failure(check, check.hint not in hints_shown), "      "))
-        hints_shown.add(check.hint)
+        lines.append(_indent(describe_failure(check, mistake in told), "      "))
+        if any(mistake):
+            told.add(mistake)
     hidden = len(failures) - SHOWN_IN_FULL
     if hidden > 0:
         lines.append(f"  … and {_plural(hidden, 'more failing check')}.")

@@ -144,10 +144,13 @@ def test_failing_checks_are_collapsed_after_a_few():
     assert "… and 1 more failing check." in one_more
 
 
-def test_a_hint_shared_by_several_failures_is_shown_once():
+def test_a_mistake_named_by_several_failures_is_told_once():
     checks = failing(3, hint="Divide by m.", diagnosis_message="You summed.")
+    checks[2].diagnosis_message, checks[2].hint = "You forgot the minus.", "Subtract."
     text = report_module.render_text(make_report(exercise("bce_gradient", *checks)))
-    assert text.count("Hint: Divide by m.") == 1 and text.count("Likely mistake:") == 3
+    assert text.count("Likely mistake: You summed.") == 1 and text.count("Hint: Divide") == 1
+    assert text.count("Likely mistake: the same as above.") == 1
+    assert "Likely mistake: You forgot the minus." in text and "Hint: Subtract." in text
 
 
 def test_a_check_that_could_not_run_says_so():
