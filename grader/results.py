@@ -114,8 +114,14 @@ class ExerciseResult(_SafeText):
     checks: list[CheckResult] = field(default_factory=list)
     hidden_not_run: int = 0
     hidden_points_not_run: int = 0
+    notes: tuple[str, ...] = ()  # what reading the file noted, e.g. "2 cells left out"
 
     _NAMES: ClassVar[tuple[str, ...]] = ("file",)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name == "notes":  # a tuple: set as a whole, so each note is cleaned here
+            value = tuple(clean_text(str(note), TEXT_LIMIT) for note in value)
+        super().__setattr__(name, value)
 
     @property
     def score(self) -> int:

@@ -36,6 +36,7 @@ def _exercise(result: ExerciseResult) -> dict:
         "score": result.score,
         "max_score": result.max_score,
         "hidden_checks_not_run": result.hidden_not_run,
+        "notes": list(result.notes),
         "checks": [_check(c) for c in result.checks],
     }
 

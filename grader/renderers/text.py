@@ -116,6 +116,7 @@ def _overview(report: Report, colour: bool, width: int) -> list[str]:
             room = width - len(line) - len(status) - 3
             reason = f" — {_shorten(reason, room)}" if room >= 20 else ""
         lines.append(line + _style(status, _STATUS_COLOUR.get(status), colour) + reason)
+        lines += [f"        note: {note}" for note in result.notes]
     return [*lines, ""]
 
 

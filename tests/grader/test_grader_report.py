@@ -220,3 +220,20 @@ def test_all_done():
     results = [exercise(e.name, check(PASSED)) for e in load_exercises()]
     text = report_module.render_text(make_report(*results))
     assert f"Progress: {len(results)}/{len(results)} done" in text and "Next: all done" in text
+
+
+def test_notes_from_reading_the_file_are_shown_under_their_exercise():
+    result = exercise("parabola", check(PASSED))
+    result.notes = ["01_parabola.py is a link to versions/b.py", "2 cells \x1b[2J left out"]
+    assert result.notes[1] == "2 cells \\x1b[2J left out"  # cleaned like any learner text
+    report = make_report(result, exercise("bce_gradient", check(NOT_STARTED)))
+    lines = report_module.render_text(report).splitlines()
+    at = next(i for i, line in enumerate(lines) if " parabola " in line)
+    assert lines[at + 1 : at + 3] == [
+        "        note: 01_parabola.py is a link to versions/b.py",
+        "        note: 2 cells \\x1b[2J left out",
+    ]
+    assert json.loads(report_module.render(report, "json"))["exercises"][0]["notes"] == [
+        "01_parabola.py is a link to versions/b.py",
+        "2 cells \\x1b[2J left out",
+    ]

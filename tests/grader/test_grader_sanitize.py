@@ -130,6 +130,7 @@ def hostile_report(text: str) -> Report:
     ]
     checks[0].message = "set later: " + text  # the plugin fills fields after construction
     result = ExerciseResult(exercise, f"/tmp/{text[:50]}/01_parabola.py", checks)
+    result.notes = [text]
     return Report(f"/tmp/{text[:50]}", f"rlimits {text[:30]}", False, [result], note=text)
 
 
