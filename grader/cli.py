@@ -30,7 +30,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import click  # noqa: E402
 
 from grader.exercises import exercises_dir, load_exercises, solutions_dir  # noqa: E402
-from grader.sanitize import clean_name  # noqa: E402
+from grader.sanitize import clean_name, clean_text  # noqa: E402
 from grader.stubs import EXERCISE_FILE  # noqa: E402
 from grader.submission import SubmissionFileError, read_source  # noqa: E402
 
@@ -40,7 +40,8 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> None:
-    click.echo(f"grade: {message}", err=True)
+    """Say what went wrong (made safe to show: it may quote a path or the sandbox's log)."""
+    click.echo(f"grade: {clean_text(message)}", err=True)
     sys.exit(code)
 
 
