@@ -18,8 +18,10 @@ learner's fault).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -319,7 +321,7 @@ def main(
 
     if output is not None:
         try:
-            output.write_text(render(report, fmt, colour=False), encoding="utf-8")
+            _write_whole(output, render(report, fmt, colour=False))
         except OSError as error:
             _fail(f"cannot write {clean_name(str(output))}: {error.strerror}")
         shown = clean_name(str(output))
@@ -327,6 +329,22 @@ def main(
     else:
         click.echo(render(report, fmt, use_colour(sys.stdout.isatty())), nl=False)
     _leave(_exit_code(report))
+
+
+def _write_whole(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` in one step: a failure (a full disk, an interrupt) leaves the
+    previous file as it was, and no reader ever sees half a report."""
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        mode = os.stat(path).st_mode & 0o777 if path.is_file() else 0o644
+        os.chmod(temporary, mode)  # mkstemp's 0o600 would hide the report from other users
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
 
 
 def _leave(code: int) -> None:

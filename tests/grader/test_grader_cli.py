@@ -324,3 +324,21 @@ def test_odd_paths_are_shown_safely(tmp_path):
     assert result.exit_code == 2
     assert "caf\\xe9\\n\\x1b]0;title\\x07: no such file or folder" in result.output
     assert "\x1b" not in result.output
+
+
+def test_a_report_file_is_written_whole_or_not_at_all(tmp_path, monkeypatch):
+    out = tmp_path / "results.json"
+    out.write_text("the previous report")
+    out.chmod(0o640)
+
+    def full_disk(source, target):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", full_disk)
+    result = run([str(solutions_dir()), "-e", "parabola", "--format", "json", "-o", str(out)])
+    assert result.exit_code == 2 and "No space left on device" in result.output
+    assert out.read_text() == "the previous report" and os.listdir(tmp_path) == ["results.json"]
+    monkeypatch.undo()
+    assert run([str(solutions_dir()), "-e", "parabola", "-o", str(out)]).exit_code == 0
+    assert "Progress: 1/1 done" in out.read_text() and out.stat().st_mode & 0o777 == 0o640
+    assert os.listdir(tmp_path) == ["results.json"]
