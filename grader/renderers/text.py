@@ -140,28 +140,39 @@ def _current_section(current: ExerciseResult, colour: bool) -> list[str]:
     if status == ExerciseStatus.MISSING:
         return [f"{exercise.name}: {path} is missing from this folder.", ""]
     failures = current.failures
-    lines = [
-        _style(
-            f"{exercise.name}: {len(failures)} of {_plural(len(current.checks), 'check')} "
-            "did not pass",
-            "red",
-            colour,
-            bold=True,
-        )
-    ]
+    heading = f"{exercise.name}: {len(failures)} of {_plural(len(current.checks), 'check')}"
+    lines = [_style(heading + " did not pass", "red", colour, bold=True)]
+    groups = _same_failures(failures)
     told: set[tuple[str, str]] = set()  # (mistake, hint) pairs already shown
-    for check in failures[:SHOWN_IN_FULL]:
-        verb = "could not run" if check.status == CheckStatus.ERROR else "failed"
-        title = f"  ✗ {verb}: {check.description} ({_plural(check.points, 'point')})"
+    for group in groups[:SHOWN_IN_FULL]:
+        check = group[0]
+        lines.append(_style(_failure_title(group), "red", colour))
         mistake = (check.diagnosis_message, check.hint)
-        lines.append(_style(title, "red", colour))
         lines.append(_indent(describe_failure(check, mistake in told), "      "))
         if any(mistake):
             told.add(mistake)
-    hidden = len(failures) - SHOWN_IN_FULL
+    hidden = sum(len(group) for group in groups[SHOWN_IN_FULL:])
     if hidden > 0:
         lines.append(f"  … and {_plural(hidden, 'more failing check')}.")
     return [*lines, ""]
+
+
+def _same_failures(failures: list[CheckResult]) -> list[list[CheckResult]]:
+    """Failures grouped when they say the same thing (a file that does not load fails every
+    check with one message: it is shown once), in the order they first occur."""
+    groups: dict[tuple, list[CheckResult]] = {}
+    for check in failures:
+        groups.setdefault((check.status, check.message, check.details), []).append(check)
+    return list(groups.values())
+
+
+def _failure_title(group: list[CheckResult]) -> str:
+    check = group[0]
+    verb = "could not run" if check.status == CheckStatus.ERROR else "failed"
+    title = f"  ✗ {verb}: {check.description} ({_plural(check.points, 'point')})"
+    if len(group) > 1:
+        title += f", and {_plural(len(group) - 1, 'more check')} for the same reason"
+    return title
 
 
 def _next_step(report: Report, current: ExerciseResult | None) -> str:

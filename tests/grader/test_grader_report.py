@@ -237,3 +237,16 @@ def test_notes_from_reading_the_file_are_shown_under_their_exercise():
         "01_parabola.py is a link to versions/b.py",
         "2 cells \\x1b[2J left out",
     ]
+
+
+def test_failures_that_say_the_same_thing_are_shown_once():
+    """A file that does not load fails every check with one message."""
+    syntax = [
+        check(FAILED, n, "01_parabola.py line 3: SyntaxError: invalid syntax") for n in range(6)
+    ]
+    text = report_module.render_text(
+        make_report(exercise("parabola", *syntax, *failing(1), check(FAILED, 7, syntax[0].message)))
+    )
+    assert text.count("SyntaxError") == 1 + 1  # the block, and the overview's reason
+    assert "✗ failed: check number 0 (2 points), and 6 more checks for the same reason" in text
+    assert "reason 0: got 3, expected 4" in text and "more failing check" not in text
