@@ -146,7 +146,7 @@ def _current_section(current: ExerciseResult, colour: bool) -> list[str]:
     told: set[tuple[str, str]] = set()  # (mistake, hint) pairs already shown
     for group in groups[:SHOWN_IN_FULL]:
         check = group[0]
-        lines.append(_style(_failure_title(group), "red", colour))
+        lines.append(_style(_failure_title(group, len(current.checks)), "red", colour))
         mistake = (check.diagnosis_message, check.hint)
         lines.append(_indent(describe_failure(check, mistake in told), "      "))
         if any(mistake):
@@ -166,13 +166,16 @@ def _same_failures(failures: list[CheckResult]) -> list[list[CheckResult]]:
     return list(groups.values())
 
 
-def _failure_title(group: list[CheckResult]) -> str:
-    check = group[0]
-    verb = "could not run" if check.status == CheckStatus.ERROR else "failed"
-    title = f"  ✗ {verb}: {check.description} ({_plural(check.points, 'point')})"
-    if len(group) > 1:
-        title += f", and {_plural(len(group) - 1, 'more check')} for the same reason"
-    return title
+def _failure_title(group: list[CheckResult], checks: int) -> str:
+    """ "✗ failed: what the check tests (2 points)", or what a group of checks shares."""
+    verb = "could not run" if group[0].status == CheckStatus.ERROR else "failed"
+    points = _plural(sum(c.points for c in group), "point")
+    if len(group) == 1:
+        return f"  ✗ {verb}: {group[0].description} ({points})"
+    if len(group) == checks:
+        return f"  ✗ {verb}: all {checks} checks, for the same reason ({points})"
+    more = _plural(len(group) - 1, "more check")
+    return f"  ✗ {verb}: {group[0].description}, and {more} for the same reason ({points})"
 
 
 def _next_step(report: Report, current: ExerciseResult | None) -> str:

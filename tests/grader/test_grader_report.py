@@ -248,5 +248,7 @@ def test_failures_that_say_the_same_thing_are_shown_once():
         make_report(exercise("parabola", *syntax, *failing(1), check(FAILED, 7, syntax[0].message)))
     )
     assert text.count("SyntaxError") == 1 + 1  # the block, and the overview's reason
-    assert "✗ failed: check number 0 (2 points), and 6 more checks for the same reason" in text
+    assert "✗ failed: check number 0, and 6 more checks for the same reason (14 points)" in text
     assert "reason 0: got 3, expected 4" in text and "more failing check" not in text
+    alone = report_module.render_text(make_report(exercise("parabola", *syntax)))
+    assert "✗ failed: all 6 checks, for the same reason (12 points)" in alone
