@@ -86,6 +86,32 @@ def test_a_file_that_cannot_be_graded_fails_only_its_exercise(tmp_path, kind):
     assert data["bce_gradient"]["status"] == "done"
 
 
+def test_odd_paths_are_shown_safely(tmp_path):
+    odd = os.fsdecode(bytes(tmp_path) + b"/caf\xe9\n\x1b]0;title\x07")
+    result = run([odd])
+    assert result.exit_code == 2
+    assert "caf\\xe9\\n\\x1b]0;title\\x07: no such file or folder" in result.output
+    assert "\x1b" not in result.output
+
+
+def test_a_report_file_is_written_whole_or_not_at_all(tmp_path, monkeypatch):
+    out = tmp_path / "results.json"
+    out.write_text("the previous report")
+    out.chmod(0o640)
+
+    def full_disk(source, target):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", full_disk)
+    result = run([str(solutions_dir()), "-e", "parabola", "--format", "json", "-o", str(out)])
+    assert result.exit_code == 2 and "No space left on device" in result.output
+    assert out.read_text() == "the previous report" and os.listdir(tmp_path) == ["results.json"]
+    monkeypatch.undo()
+    assert run([str(solutions_dir()), "-e", "parabola", "-o", str(out)]).exit_code == 0
+    assert "Progress: 1/1 done" in out.read_text() and out.stat().st_mode & 0o777 == 0o640
+    assert os.listdir(tmp_path) == ["results.json"]
+
+
 def test_text_report(stub_folder):
     result = run([str(stub_folder)])
     out = result.output
@@ -316,29 +342,3 @@ def test_report_names_the_isolation_used():
     assert "isolation: rlimits only" in out
     data = json.loads(run([str(solutions_dir()), "-e", "parabola", "--format", "json"]).output)
     assert data["isolation"] in ("bubblewrap", "rlimits only")
-
-
-def test_odd_paths_are_shown_safely(tmp_path):
-    odd = os.fsdecode(bytes(tmp_path) + b"/caf\xe9\n\x1b]0;title\x07")
-    result = run([odd])
-    assert result.exit_code == 2
-    assert "caf\\xe9\\n\\x1b]0;title\\x07: no such file or folder" in result.output
-    assert "\x1b" not in result.output
-
-
-def test_a_report_file_is_written_whole_or_not_at_all(tmp_path, monkeypatch):
-    out = tmp_path / "results.json"
-    out.write_text("the previous report")
-    out.chmod(0o640)
-
-    def full_disk(source, target):
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(os, "replace", full_disk)
-    result = run([str(solutions_dir()), "-e", "parabola", "--format", "json", "-o", str(out)])
-    assert result.exit_code == 2 and "No space left on device" in result.output
-    assert out.read_text() == "the previous report" and os.listdir(tmp_path) == ["results.json"]
-    monkeypatch.undo()
-    assert run([str(solutions_dir()), "-e", "parabola", "-o", str(out)]).exit_code == 0
-    assert "Progress: 1/1 done" in out.read_text() and out.stat().st_mode & 0o777 == 0o640
-    assert os.listdir(tmp_path) == ["results.json"]
