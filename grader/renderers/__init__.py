@@ -1,12 +1,13 @@
-"""The report formats: one small module per format, each registering one renderer.
+"""The report formats: one small module per format, each with one ``render_*`` function, and
+the registry that names them.
 
     from grader.renderers import RENDERERS
-    text = RENDERERS["json"].render(report, colour=False)
+    text = RENDERERS["json"].render(report, False)
 
 A renderer receives a :class:`grader.results.Report` whose text is already safe to show
 (grader.results sanitises learner text where it enters the model); it adds only its own
-format's escaping. A new format is one module here with one ``@renderer(...)`` function,
-imported at the bottom of this file; ``grade --format`` offers it from then on.
+format's escaping. A new format is one module here and one line in ``RENDERERS``;
+``grade --format`` offers it from then on.
 """
 
 from __future__ import annotations
@@ -14,32 +15,27 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from grader.renderers.gradescope import render_gradescope
+from grader.renderers.json_report import render_json
+from grader.renderers.junit import render_junit
+from grader.renderers.text import render_text
 from grader.results import Report
-
-RenderFunction = Callable[[Report, bool], str]
 
 
 @dataclass(frozen=True)
 class Renderer:
     name: str  # what `grade --format` takes
     description: str  # one line, for the documentation
-    render: RenderFunction  # (report, colour) -> the whole document
+    render: Callable[[Report, bool], str]  # (report, colour) -> the whole document
 
 
-RENDERERS: dict[str, Renderer] = {}
-
-
-def renderer(name: str, description: str) -> Callable[[RenderFunction], RenderFunction]:
-    """Register the decorated ``(report, colour) -> str`` function as the format ``name``."""
-
-    def register(function: RenderFunction) -> RenderFunction:
-        if name in RENDERERS:
-            raise ValueError(f"two renderers for the format {name!r}")
-        RENDERERS[name] = Renderer(name, description, function)
-        return function
-
-    return register
-
-
-# the formats, in the order `grade --help` lists them
-from grader.renderers import text, json_report, gradescope, junit  # noqa: E402, F401, I001
+# in the order `grade --help` lists them
+RENDERERS: dict[str, Renderer] = {
+    renderer.name: renderer
+    for renderer in (
+        Renderer("text", "for a person at a terminal (the default)", render_text),
+        Renderer("json", "everything, for tools", render_json),
+        Renderer("gradescope", "Gradescope's results.json", render_gradescope),
+        Renderer("junit", "JUnit XML, for CI systems", render_junit),
+    )
+}

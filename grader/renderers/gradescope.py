@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 
-from grader.renderers import renderer
 from grader.renderers.text import describe_failure
 from grader.results import CheckResult, CheckStatus, ExerciseResult, Report
 
@@ -55,6 +54,5 @@ def to_gradescope(report: Report) -> dict:
     }
 
 
-@renderer("gradescope", "Gradescope's results.json")
 def render_gradescope(report: Report, colour: bool = False) -> str:
     return json.dumps(to_gradescope(report), indent=2) + "\n"

@@ -1,10 +1,9 @@
-"""The JSON report: everything, for tools. Its shape is documented in grader/README.md."""
+"""The JSON report: everything, for tools (the keys are those of :func:`to_json`)."""
 
 from __future__ import annotations
 
 import json
 
-from grader.renderers import renderer
 from grader.results import CheckResult, ExerciseResult, Report
 
 
@@ -57,6 +56,5 @@ def to_json(report: Report) -> dict:
     }
 
 
-@renderer("json", "everything, for tools")
 def render_json(report: Report, colour: bool = False) -> str:
     return json.dumps(to_json(report), indent=2) + "\n"

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from grader.renderers import renderer
 from grader.renderers.gradescope import check_text
 from grader.results import CheckResult, CheckStatus, ExerciseResult, Report
 
@@ -70,7 +69,6 @@ def _testsuite(root: ET.Element, result: ExerciseResult, isolation: str) -> tupl
     return failures, errors
 
 
-@renderer("junit", "JUnit XML, for CI systems")
 def render_junit(report: Report, colour: bool = False) -> str:
     root = ET.Element("testsuites", name="gdkit grade", time=f"{report.duration:.3f}")
     failures = errors = 0

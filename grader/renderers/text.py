@@ -8,7 +8,6 @@ import os
 import shutil
 import textwrap
 
-from grader.renderers import renderer
 from grader.results import CheckResult, CheckStatus, ExerciseResult, ExerciseStatus, Report
 
 SHOWN_IN_FULL = 3  # failing checks of the current exercise shown with their details
@@ -69,7 +68,6 @@ def describe_failure(check: CheckResult, repeated: bool = False) -> str:
     return "\n".join(lines)
 
 
-@renderer("text", "for a person at a terminal (the default)")
 def render_text(report: Report, colour: bool = False) -> str:
     width = min(max(shutil.get_terminal_size((100, 24)).columns, 60), 160)
     out = _header(report, colour)
