@@ -217,7 +217,7 @@ def figure_cards() -> list[SourceNote]:
     figs = all_figures()
 
     def img(role: str) -> str:
-        return f'<img src="{figs[role].name}" alt="{figs[role].alt}">'
+        return figs[role].html()
 
     panels = "\n".join(
         f"- **{'ABC'[i]}**: $\\alpha = {fmt(TRACE_RATES[v])}$ — {v}"

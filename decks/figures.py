@@ -20,9 +20,22 @@ import numpy as np
 import gdref
 from gdref import datasets, optim
 
-DPI = 100
-SIZE_WIDE = (9.0, 3.0)
-SIZE_SQUARE = (6.0, 3.6)
+# Phone first: every figure is drawn WIDTH_IN inches wide, the width of a card on a phone, with
+# its panels stacked vertically, so a 380 px screen (about 340 px for the picture) shows it at
+# about half its pixel size and the smallest text (MIN_FONT_PT, the tick labels) still measures
+# MIN_FONT_PT / 72 * DPI * 340 / (WIDTH_IN * DPI) ≈ 11.8 CSS px. The stylesheet caps its width on
+# a desktop (decks/notetypes.py, figure_max_width). DPI 200 keeps it sharp on 2x and 3x screens.
+DPI = 200
+WIDTH_IN = 3.6
+MIN_FONT_PT = 9.0
+FONT_SIZES = {
+    "font.size": 10.0,
+    "axes.titlesize": 10.5,
+    "xtick.labelsize": MIN_FONT_PT,
+    "ytick.labelsize": MIN_FONT_PT,
+    "legend.fontsize": MIN_FONT_PT,
+}
+PANEL_HEIGHT_IN = 2.1  # one panel of a stacked figure, title and x label included
 
 # Learning rates for the trace plots, on L(w) = (w − 2)² from w0 = 6. The distance to the
 # minimum is multiplied by |1 − 2α| per step: 0.96 (crawls), 0.4 (fast), 1.1 (grows).
@@ -40,6 +53,10 @@ class Figure:
     name: str
     data: bytes
     alt: str
+
+    def html(self) -> str:
+        """The ``<img>`` tag of a card (class ``gd-figure``: full width on a phone)."""
+        return f'<img src="{self.name}" class="gd-figure" alt="{self.alt}">'
 
 
 def parabola_trace(lr: float, steps: int, w0: float = TRACE_W0) -> gdref.Trace:
@@ -64,28 +81,37 @@ def _png(fig: object, stem: str, alt: str) -> Figure:
     return Figure(f"gdkit-{stem}-{digest}.png", data, alt)
 
 
-# Fixed margins (fractions of the figure) instead of a layout engine: cheaper, and the same
-# picture whatever the fonts measure.
-MARGINS = {"left": 0.08, "right": 0.98, "bottom": 0.16, "top": 0.9, "wspace": 0.28}
+# Margins and the gap between stacked panels, in inches (room for tick labels, axis labels and
+# the next panel's title).
+MARGIN_IN = {"left": 0.78, "right": 0.14, "bottom": 0.48, "top": 0.3}
+PANEL_GAP_IN = 0.78
 
 
-def _new_figure(size: tuple[float, float]):
+def _new_figure(panels: int, height_in: float | None = None):
+    """A WIDTH_IN-wide figure for ``panels`` panels stacked vertically, with fixed margins
+    (not a layout engine: cheaper, and the same picture whatever the fonts measure)."""
     import matplotlib
 
-    matplotlib.rcParams.update(
-        {"font.family": "DejaVu Sans", "font.size": 10, "axes.titlesize": 11}
-    )
+    matplotlib.rcParams.update({"font.family": "DejaVu Sans", **FONT_SIZES})
     from matplotlib.figure import Figure as MplFigure
 
-    fig = MplFigure(figsize=size)
-    fig.subplots_adjust(**MARGINS)
+    height = height_in if height_in is not None else PANEL_HEIGHT_IN * panels
+    fig = MplFigure(figsize=(WIDTH_IN, height))
+    axes_height = height - MARGIN_IN["bottom"] - MARGIN_IN["top"] - PANEL_GAP_IN * (panels - 1)
+    fig.subplots_adjust(
+        left=MARGIN_IN["left"] / WIDTH_IN,
+        right=1 - MARGIN_IN["right"] / WIDTH_IN,
+        bottom=MARGIN_IN["bottom"] / height,
+        top=1 - MARGIN_IN["top"] / height,
+        hspace=PANEL_GAP_IN / (axes_height / panels),
+    )
     return fig
 
 
 def learning_rate_traces(labelled: bool) -> Figure:
     """Loss per step for a learning rate that is too small, about right and too large."""
-    fig = _new_figure(SIZE_WIDE)
-    axes = fig.subplots(1, 3)
+    fig = _new_figure(3)
+    axes = fig.subplots(3, 1)
     for index, (ax, verdict) in enumerate(zip(axes, TRACE_PANEL_ORDER, strict=True)):
         lr = TRACE_RATES[verdict]
         losses = parabola_trace(lr, TRACE_STEPS).losses
@@ -93,9 +119,9 @@ def learning_rate_traces(labelled: bool) -> Figure:
         panel = "ABC"[index]
         ax.set_title(f"{panel}: α = {lr:g} ({verdict})" if labelled else panel)
         ax.set_xlabel("step k")
+        ax.set_ylabel("loss L(w_k)")
         ax.set_ylim(bottom=0)
         ax.grid(alpha=0.3)
-    axes[0].set_ylabel("loss L(w_k)")
     kind = "labelled" if labelled else "unlabelled"
     alt = "Loss traces of gradient descent on L(w) = (w-2)^2 for three learning rates"
     return _png(fig, f"lr-traces-{kind}", alt)
@@ -104,22 +130,22 @@ def learning_rate_traces(labelled: bool) -> Figure:
 def sigmoid_and_derivative() -> Figure:
     """σ(z) and σ'(z) = σ(z)(1 − σ(z)) on one plot."""
     z = np.linspace(-8.0, 8.0, 401)
-    fig = _new_figure(SIZE_SQUARE)
-    fig.subplots_adjust(left=0.1, bottom=0.14)
+    fig = _new_figure(1, height_in=2.8)
     ax = fig.subplots()
     ax.plot(z, gdref.sigmoid(z), label="σ(z)", color="#1f77b4")
     ax.plot(z, gdref.sigmoid_grad(z), label="σ'(z) = σ(z)(1 − σ(z))", color="#d62728")
     ax.axhline(float(gdref.sigmoid_grad(np.array(0.0))), color="grey", lw=0.8, ls="--")
     ax.set_xlabel("z")
-    ax.legend(loc="center left")
+    ax.set_ylim(-0.05, 1.3)
+    ax.legend(loc="upper left")
     ax.grid(alpha=0.3)
     return _png(fig, "sigmoid", "The sigmoid function and its derivative")
 
 
 def parabola_trajectories() -> Figure:
     """The iterates of α = 0.3 (converging) and α = 1.2 (diverging) drawn on L(w) = (w − 2)²."""
-    fig = _new_figure(SIZE_WIDE)
-    axes = fig.subplots(1, 2)
+    fig = _new_figure(2)
+    axes = fig.subplots(2, 1)
     for ax, lr, span in zip(axes, (0.3, 1.2), ((-1.0, 7.0), (-22.0, 20.0)), strict=True):
         trace = parabola_trace(lr, 5)
         ws = np.array([float(w) for w in trace.params_history])
@@ -134,14 +160,14 @@ def parabola_trajectories() -> Figure:
             ax.annotate(
                 f"w{k}",
                 (w, float(datasets.parabola_loss(w))),
-                fontsize=8,
+                fontsize=MIN_FONT_PT,
                 textcoords="offset points",
                 xytext=(4, 4),
             )
         ax.set_title(f"α = {lr:g}, w0 = 6")
         ax.set_xlabel("w")
+        ax.set_ylabel("L(w) = (w − 2)²")
         ax.grid(alpha=0.3)
-    axes[0].set_ylabel("L(w) = (w − 2)²")
     return _png(fig, "parabola-trajectories", "Gradient-descent iterates on the parabola")
 
 

@@ -27,6 +27,7 @@ PALETTE = {
     "font_size": 20,
     "font_size_phone": 18,
     "max_width": 40,
+    "figure_max_width": 24,  # figures are drawn 3.6 in wide; 24em ≈ 480 px on a desktop
     "light": {
         "text": "#1d1d1f",
         "background": "#ffffff",
@@ -34,6 +35,7 @@ PALETTE = {
         "rule": "#d2d2d7",
         "header": "#f2f2f5",
         "accent": "#0057b8",
+        "shadow": "rgba(0, 0, 0, 0.28)",
     },
     "dark": {
         "text": "#e8e8ed",
@@ -42,6 +44,7 @@ PALETTE = {
         "rule": "#48484a",
         "header": "#2c2c2e",
         "accent": "#6cb4ff",
+        "shadow": "rgba(255, 255, 255, 0.35)",
     },
 }
 

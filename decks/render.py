@@ -8,6 +8,11 @@
   they are written ``} }`` and ``: :``, which TeX renders identically (spaces are ignored in
   math mode).
 - A ``$`` the parser could not pair (left in plain text) is an error: write ``\\$`` for a dollar.
+- Every display formula is wrapped in a scrolling element of class ``math-display`` wherever it
+  was written: a ``<div>`` for ``$$`` on lines of its own, a ``<span>`` (styled as a block) for
+  ``$$`` inside a paragraph, a list item or a table cell, e.g. on the line right after a
+  sentence. A wide formula then scrolls inside the card instead of widening the page on a
+  phone. Tables are wrapped in ``<div class="gd-scroll">`` for the same reason.
 - Local images ``![alt](file.png)`` are looked up relative to the note's folder, added to the
   package's media and referenced by their file name.
 """
@@ -121,7 +126,17 @@ def _math_display(self, tokens: list[Token], idx: int, options, env: dict) -> st
     tex = escape_math(tokens[idx].content.strip(), cloze=env["cloze"])
     if tokens[idx].block:
         return '<div class="math-display">\\[' + tex + "\\]</div>\n"
-    return "\\[" + tex + "\\]"
+    # ``$$`` inside a paragraph, list item or table cell: a span keeps the HTML valid there,
+    # and the stylesheet makes it a scrolling block like the div.
+    return '<span class="math-display">\\[' + tex + "\\]</span>"
+
+
+def _table_open(self, tokens: list[Token], idx: int, options, env: dict) -> str:
+    return '<div class="gd-scroll">\n' + self.renderToken(tokens, idx, options, env)
+
+
+def _table_close(self, tokens: list[Token], idx: int, options, env: dict) -> str:
+    return self.renderToken(tokens, idx, options, env) + "</div>\n"
 
 
 def _text_special(self, tokens: list[Token], idx: int, options, env: dict) -> str:
@@ -134,6 +149,8 @@ for _name, _rule in {
     "math_block": _math_display,
     "math_block_label": _math_display,
     "text_special": _text_special,
+    "table_open": _table_open,
+    "table_close": _table_close,
 }.items():
     _MD.add_render_rule(_name, _rule)
 

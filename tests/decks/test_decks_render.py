@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from deck_helpers import balanced_math
 
@@ -18,9 +20,33 @@ def test_inline_and_display_math_become_mathjax_delimiters():
     assert balanced_math(html)
 
 
-def test_inline_double_dollar_is_display_math():
+def test_inline_double_dollar_is_display_math_in_its_scrolling_wrapper():
     html = render_markdown("so $$x^2$$ here").html
-    assert html == "<p>so \\[x^2\\] here</p>"
+    assert html == '<p>so <span class="math-display">\\[x^2\\]</span> here</p>'
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "The chain rule:\n$$\n\\frac{dz}{dx} = 1\n$$\nthat is all.",  # right after text
+        "$$\n\\frac{dz}{dx} = 1\n$$",  # on lines of its own
+        "- a list item\n  $$\\frac{dz}{dx} = 1$$",
+        "| a |\n|---|\n| $$\\frac{dz}{dx} = 1$$ |",
+        "text $$\\frac{dz}{dx} = 1$$ text",
+    ],
+)
+def test_every_display_formula_sits_in_a_scrolling_wrapper(source):
+    html = render_markdown(source).html
+    assert html.count("\\[") == 1
+    before = html.split("\\[")[0]
+    assert re.search(r'<(div|span) class="math-display">$', before), html
+    assert "\\]</" in html and html.split("\\]")[1].startswith(("</div>", "</span>"))
+
+
+def test_tables_are_wrapped_in_a_scroll_container():
+    html = render_markdown("| a | b |\n|---|---|\n| 1 | 2 |\n").html
+    assert html.startswith('<div class="gd-scroll">\n<table>')
+    assert html.endswith("</table>\n</div>")
 
 
 def test_greater_than_is_escaped_inside_math():
