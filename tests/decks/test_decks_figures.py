@@ -34,6 +34,25 @@ def test_figures_are_byte_identical_and_carry_no_version_or_time():
     assert zlib.crc32(first.data)  # a real PNG with content
 
 
+def _png_size(data: bytes) -> tuple[int, int]:
+    assert data[12:16] == b"IHDR"
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def test_every_figure_is_drawn_for_a_phone_and_reproducible():
+    first, second = figures.all_figures(), figures.all_figures()
+    assert {k: f.data for k, f in first.items()} == {k: f.data for k, f in second.items()}
+    for role, figure in first.items():
+        width, height = _png_size(figure.data)
+        assert width == round(figures.WIDTH_IN * figures.DPI), role
+        # shown 340 px wide on a phone, the smallest text stays legible
+        assert figures.MIN_FONT_PT / 72 * figures.DPI * 340 / width >= 11, role
+        assert 'class="gd-figure"' in figure.html() and figure.name in figure.html()
+    for role in ("lr_unlabelled", "lr_labelled", "parabola"):  # panels stacked, not side by side
+        width, height = _png_size(first[role].data)
+        assert height > width, role
+
+
 def test_trace_verdicts_match_gdref_traces():
     small = figures.parabola_trace(figures.TRACE_RATES["too small"], figures.TRACE_STEPS).losses
     right = figures.parabola_trace(figures.TRACE_RATES["about right"], figures.TRACE_STEPS).losses

@@ -1,0 +1,339 @@
+"""Every card of the week-2 deck in a real headless Chromium, as Anki's reviewer shows it.
+
+The deck is built, imported into a real Anki collection, and each card's question and answer
+(``card.question()`` / ``card.answer()``: the real templates and CSS) are put into a page built
+like Anki's reviewer: Anki's own webview.css and reviewer.css, Anki's MathJax 3 configuration and
+bundle (from the ``aqt`` wheel, see anki_web.py), the card in ``<div id="qa">`` and typeset the
+way the reviewer does it (``MathJax.typesetClear(); MathJax.typesetPromise([qa])``), media served
+from the same local server. Each side is measured at 380 px (a phone, mobile emulation) and
+900 px, in day and night mode (Anki's body classes ``nightMode night_mode``).
+
+Legibility of a figure is judged by its smallest text: figures are drawn ``WIDTH_IN`` inches
+wide at ``DPI`` with tick labels of ``MIN_FONT_PT`` points, so on screen that text measures
+``MIN_FONT_PT / 72 * DPI * shown_width / natural_width`` CSS px; it must be at least
+``MIN_TEXT_PX``.
+
+A few screenshots are kept for a person to look at, in the folder printed at the end of the run
+(``$GDKIT_TEST_ARTEFACTS`` if set, else pytest's temporary folder).
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import http.server
+import json
+import os
+import shutil
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from anki_web import assets_dir, is_complete
+from browser import Browser, chromium_path
+from deck_helpers import FIXED_TIME, import_apkg, new_collection
+
+from decks import figures
+from decks.build import build
+from decks.computed import COMPUTED_DECK
+from decks.identity import note_guid
+
+pytestmark = pytest.mark.slow
+
+MIN_TEXT_PX = 11.0
+VIEWS = (
+    ("phone-day", 380, False),
+    ("phone-night", 380, True),
+    ("desktop-day", 900, False),
+    ("desktop-night", 900, True),
+)
+# (note id in week02.md or decks/computed.py, side, view) for the screenshots
+SCREENSHOTS = (
+    ("figure-learning-rate-traces", "answer", "phone-day"),
+    ("figure-learning-rate-traces", "answer", "phone-night"),
+    ("week02-summary-table", "answer", "phone-day"),
+    ("chain-rule-table-part-a", "answer", "phone-night"),
+    ("sign-perceptron-zero-gradient", "answer", "phone-day"),
+    ("adam-combines", "answer", "desktop-night"),
+)
+
+REVIEWER_PAGE = """<!doctype html>
+<html dir="ltr">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="/_anki/css/webview.css">
+<link rel="stylesheet" href="/_anki/css/reviewer.css">
+<script src="/_anki/js/mathjax.js"></script>
+<script src="/_anki/js/vendor/mathjax/tex-chtml-full.js"></script>
+</head>
+<body class="card card1">
+<div id="qa" dir="auto"></div>
+</body>
+</html>
+"""
+
+# Show one card side the way Anki's reviewer does, then report what MathJax made of it.
+SHOW_CARD_JS = """
+(async (html) => {
+  const qa = document.getElementById("qa");
+  qa.innerHTML = html;
+  await MathJax.startup.promise;
+  MathJax.typesetClear();
+  await MathJax.typesetPromise([qa]);
+  await Promise.all([...qa.querySelectorAll("img")].map((i) => i.decode().catch(() => null)));
+  await document.fonts.ready;
+  const errors = [];
+  for (const item of MathJax.startup.document.math) {
+    const mml = MathJax.startup.toMML(item.root);
+    if (/<merror|mathcolor="red"/.test(mml)) errors.push(item.math);
+  }
+  const leftover = [];
+  const walker = document.createTreeWalker(qa, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (node.parentElement.closest("mjx-container, style, code, pre")) continue;
+    if (/\\\\[\\(\\)\\[\\]]|\\$\\$/.test(node.textContent)) leftover.push(node.textContent.trim());
+  }
+  return {errors, leftover, typeset: Array.from(MathJax.startup.document.math).length};
+})
+"""
+
+SET_MODE_JS = """
+((night) => {
+  document.documentElement.className = night ? "night-mode" : "";
+  document.body.className = "card card1" + (night ? " nightMode night_mode" : "");
+  void document.body.offsetWidth;
+  return true;
+})
+"""
+
+MEASURE_JS = """
+(() => {
+  const qa = document.getElementById("qa");
+  const images = [...qa.querySelectorAll("img")].map((img) => ({
+    src: img.getAttribute("src"),
+    loaded: img.complete && img.naturalWidth > 0,
+    natural: img.naturalWidth,
+    shown: img.getBoundingClientRect().width,
+    figure: img.classList.contains("gd-figure"),
+  }));
+  const scrollers = [...qa.querySelectorAll(".gd-scroll, .math-display")]
+    .filter((el) => el.scrollWidth > el.clientWidth + 1)
+    .map((el) => ({kind: el.className, cue: getComputedStyle(el).backgroundImage}));
+  return {
+    page: document.documentElement.scrollWidth,
+    viewport: window.innerWidth,
+    images,
+    scrollers,
+  };
+})()
+"""
+
+
+@dataclass(frozen=True)
+class Side:
+    name: str  # "<note key> card <ord> question|answer"
+    guid: str
+    side: str
+    html: str
+
+
+@pytest.fixture(scope="module")
+def week02_sides(tmp_path_factory) -> tuple[list[Side], Path]:
+    """Every card side of the built and imported week-2 deck, and the collection's media."""
+    folder = tmp_path_factory.mktemp("browser-deck")
+    (result,) = build([], folder / "out", now=FIXED_TIME)
+    col = new_collection(folder / "anki")
+    try:
+        import_apkg(col, result.package_path)
+        sides = []
+        for card_id in sorted(col.find_cards("")):
+            card = col.get_card(card_id)
+            note = card.note()
+            name = f"{note.fields[0][:50]!r} card {card.ord + 1}"
+            sides.append(Side(f"{name} question", note.guid, "question", card.question()))
+            sides.append(Side(f"{name} answer", note.guid, "answer", card.answer()))
+        media = folder / "media"
+        shutil.copytree(col.media.dir(), media)
+    finally:
+        col.close()
+    assert len(sides) >= 2 * result.card_count
+    return sides, media
+
+
+def _server(root: Path) -> http.server.ThreadingHTTPServer:
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+
+    handler = functools.partial(Quiet, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@pytest.fixture(scope="module")
+def reviewer(week02_sides, tmp_path_factory):
+    """A browser on a page built like Anki's reviewer, served with the deck's media."""
+    executable = chromium_path()
+    assets = assets_dir()
+    missing = None
+    if executable is None:
+        missing = "no chromium on PATH"
+    elif not is_complete(assets):
+        missing = (
+            f"Anki's reviewer assets are missing: run `python tests/decks/anki_web.py` ({assets})"
+        )
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail(missing)
+        pytest.skip(missing)
+    _, media = week02_sides
+    root = tmp_path_factory.mktemp("reviewer")
+    shutil.copytree(media, root, dirs_exist_ok=True)
+    shutil.copytree(assets, root / "_anki")
+    (root / "reviewer.html").write_text(REVIEWER_PAGE, encoding="utf-8")
+    server = _server(root)
+    browser = Browser(executable)
+    try:
+        browser.set_viewport(380)
+        browser.navigate(f"http://127.0.0.1:{server.server_address[1]}/reviewer.html")
+        yield browser
+    finally:
+        browser.close()
+        server.shutdown()
+        server.server_close()
+
+
+def show(browser: Browser, html_text: str) -> dict:
+    return browser.evaluate(f"{SHOW_CARD_JS}({json.dumps(html_text)})")
+
+
+def measure(browser: Browser, width: int, night: bool) -> dict:
+    """Measurements at a screen ``width``. On a phone the browser widens its layout viewport to
+    fit what overflows (``innerWidth`` grows with the page), so the page is compared with the
+    screen's width, not with ``innerWidth``."""
+    browser.set_viewport(width)
+    browser.evaluate(f"{SET_MODE_JS}({json.dumps(night)})")
+    return {**browser.evaluate(MEASURE_JS), "screen": width}
+
+
+def artefacts_dir(tmp_path_factory) -> Path:
+    chosen = os.environ.get("GDKIT_TEST_ARTEFACTS")
+    folder = Path(chosen) if chosen else tmp_path_factory.getbasetemp() / "artefacts"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def rendered(reviewer, week02_sides, tmp_path_factory, request):
+    """Typeset every side once, measure it in every view; take the screenshots."""
+    sides, _ = week02_sides
+    shots = {
+        (note_guid(COMPUTED_DECK, f"id:{key}"), side, view): f"{key}-{side}-{view}.png"
+        for key, side, view in SCREENSHOTS
+    }
+    out = artefacts_dir(tmp_path_factory)
+    records = []
+    seen: dict[str, dict] = {}
+    for side in sides:
+        if side.html in seen:  # e.g. a reversed card's answer is the other's question
+            records.append((side, seen[side.html]))
+            continue
+        typeset = show(reviewer, side.html)
+        views = {}
+        for view, width, night in VIEWS:
+            views[view] = measure(reviewer, width, night)
+            shot = shots.pop((side.guid, side.side, view), None)
+            if shot:
+                reviewer.screenshot(out / shot)
+        seen[side.html] = {"typeset": typeset, "views": views}
+        records.append((side, seen[side.html]))
+    assert not shots, f"screenshot cards not found: {sorted(shots.values())}"
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(f"\ncard screenshots: {out}")
+    return records
+
+
+def test_every_card_is_typeset_without_a_mathjax_error(rendered):
+    problems = [
+        f"{side.name}: {result['typeset']['errors'] or result['typeset']['leftover']}"
+        for side, result in rendered
+        if result["typeset"]["errors"] or result["typeset"]["leftover"]
+    ]
+    assert not problems, "\n".join(problems)
+    assert sum(r["typeset"]["typeset"] for _, r in rendered) > 100  # MathJax really ran
+
+
+@pytest.mark.parametrize("view", [v[0] for v in VIEWS])
+def test_no_card_is_wider_than_the_screen(rendered, view):
+    problems = [
+        f"{side.name}: page {m['page']} px > screen {m['screen']} px"
+        for side, result in rendered
+        for m in [result["views"][view]]
+        if max(m["page"], m["viewport"]) > m["screen"]
+    ]
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("view", [v[0] for v in VIEWS])
+def test_every_image_loads_and_its_text_is_legible(rendered, view):
+    problems = []
+    figures_seen = 0
+    for side, result in rendered:
+        for image in result["views"][view]["images"]:
+            if not image["loaded"]:
+                problems.append(f"{side.name}: {image['src']} did not load")
+                continue
+            if not image["figure"]:
+                problems.append(f"{side.name}: {image['src']} is not a gd-figure")
+                continue
+            figures_seen += 1
+            if image["natural"] != round(figures.WIDTH_IN * figures.DPI):
+                problems.append(f"{side.name}: {image['src']} is {image['natural']} px wide")
+            text_px = figures.MIN_FONT_PT / 72 * figures.DPI * image["shown"] / image["natural"]
+            if text_px < MIN_TEXT_PX:
+                problems.append(
+                    f"{side.name}: {image['src']} shown {image['shown']:.0f} px wide, its "
+                    f"smallest text {text_px:.1f} px < {MIN_TEXT_PX} px"
+                )
+    assert not problems, "\n".join(problems)
+    assert figures_seen >= 4  # the three figure cards (the traces twice on the answer)
+
+
+@pytest.mark.parametrize("view", ["phone-day", "phone-night"])
+def test_what_scrolls_on_a_phone_shows_that_it_scrolls(rendered, view):
+    scrolling = [(side, s) for side, result in rendered for s in result["views"][view]["scrollers"]]
+    assert scrolling, "nothing scrolls at 380 px: the check would be empty"
+    problems = [f"{side.name}: {s['kind']}" for side, s in scrolling if "gradient" not in s["cue"]]
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize(
+    ("field", "what"),
+    [
+        ("\\(\\frac{1}{\\)", "a TeX error"),
+        ("\\(\\undefinedmacro x\\)", "an undefined macro"),
+        ("\\[x", "an unclosed display formula"),
+    ],
+)
+def test_the_checks_see_a_broken_formula(reviewer, field, what):
+    result = show(reviewer, f"<p>{html.escape(field, quote=False)}</p>")
+    assert result["errors"] or result["leftover"], what
+
+
+def test_the_checks_see_a_page_that_overflows(reviewer):
+    show(reviewer, '<div style="width: 600px">wide</div>')
+    measured = measure(reviewer, 380, False)
+    assert max(measured["page"], measured["viewport"]) > measured["screen"]
+
+
+def test_the_checks_see_a_figure_shown_too_small(reviewer, week02_sides):
+    _, media = week02_sides
+    name = next(p.name for p in media.iterdir() if p.name.startswith("gdkit-lr-traces"))
+    show(reviewer, f'<img src="{name}" class="gd-figure" style="width: 200px">')
+    (image,) = measure(reviewer, 380, False)["images"]
+    assert image["loaded"]
+    assert figures.MIN_FONT_PT / 72 * figures.DPI * image["shown"] / image["natural"] < MIN_TEXT_PX
