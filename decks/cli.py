@@ -2,11 +2,16 @@
 
     gdkit decks build [SOURCE…] -o DIR [--no-figures] [--dry-run]
     gdkit decks diff  [SOURCE…] -o DIR [--no-figures] [--all]
+    gdkit decks mistakes REPORT.json -o DIR [--no-figures] [--dry-run]
 
 Without SOURCE, the week-2 deck shipped with gdkit (decks/week02.md) is built. Each deck becomes
 ``DIR/<Deck-Name>.apkg`` with ``DIR/<Deck-Name>.manifest.json`` beside it; the manifest is what
 the next ``diff`` / ``build`` compares against. Exit status: 0 on success, 1 when a source is
 bad (nothing is written then), 2 on bad usage.
+
+``mistakes`` reads the JSON report of ``grade --format json`` and builds a personal deck of the
+cards about each mistake it diagnosed (decks/mistakes.py); exit status 1 when the report cannot
+be read.
 """
 
 from __future__ import annotations
@@ -116,3 +121,41 @@ def diff(sources: tuple[Path, ...], out: Path, no_figures: bool, show_all: bool)
     _run(
         sources, out, figures=not no_figures, write=False, show_all=show_all, announce_dry_run=False
     )
+
+
+@decks.command()
+@click.argument("report", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("out"),
+    show_default=True,
+    help=OUT_HELP,
+)
+@click.option("--no-figures", is_flag=True, help="Leave out the figure cards (no matplotlib).")
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+def mistakes(report: Path, out: Path, no_figures: bool, dry_run: bool) -> None:
+    """Build a deck of the cards about each mistake a grade report diagnosed.
+
+    REPORT is the file `grade --format json > REPORT.json` wrote. Build again after more
+    grading, into the same folder: the notes are updated in place.
+    """
+    from decks.mistakes import plan_mistakes
+    from decks.report_input import ReportError
+
+    try:
+        planned = plan_mistakes(report, out, figures=not no_figures)
+    except (ReportError, DeckError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        click.echo("nothing was written.", err=True)
+        sys.exit(1)
+    for key in planned.unknown:
+        click.echo(f"note: no cards for the mistake {key} (not in decks/mistakes.json)", err=True)
+    if planned.build is None:
+        click.echo(f"{report}: no diagnosed mistake to review; nothing was written.")
+        return
+    click.echo(f"{len(planned.mistakes)} diagnosed mistakes: {', '.join(planned.mistakes)}")
+    if not dry_run:
+        planned.build.write()
+    _report([planned.build], dry_run=dry_run, show_unchanged=False, wrote=not dry_run)

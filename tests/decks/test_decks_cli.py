@@ -60,7 +60,7 @@ def test_one_package_per_deck(tmp_path):
 
 
 def test_group_has_build_and_diff():
-    assert set(decks.commands) == {"build", "diff"}
+    assert set(decks.commands) >= {"build", "diff", "mistakes"}
     help_text = CliRunner().invoke(decks, ["build", "--help"]).output
     for option in ("--out", "--no-figures", "--dry-run"):
         assert option in help_text

@@ -1,0 +1,254 @@
+"""``gdkit decks mistakes``: from a grade report to a personal deck, checked in a real Anki.
+
+The test may import the grader (the decks may not): to list every catalogued mistake, and to
+write a report with the grader's own JSON renderer.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from deck_helpers import FIXED_TIME, import_apkg, new_collection
+
+from decks import report_input
+from decks.build import build
+from decks.cli import decks
+from decks.computed import fmt
+from decks.mistake_examples import EXAMPLES
+from decks.mistakes import MISTAKES_DECK, mapping, plan_mistakes, week02_notes
+from decks.report_input import ReportError, diagnosed_mistakes
+from grader.exercises import load_exercises
+from grader.report import render_json
+from grader.results import FAILED, PASSED, CheckResult, ExerciseResult, Report
+
+# the grader's check modules carry its own marker, registered only for the grader's tests
+pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnknownMarkWarning")
+
+
+def catalogued() -> set[str]:
+    return {f"{e.name}/{m.id}" for e in load_exercises() for m in e.mistakes}
+
+
+def test_every_catalogued_mistake_maps_to_cards_of_the_week2_deck():
+    cards = week02_notes(figures=True)
+    assert set(mapping()) == catalogued(), "decks/mistakes.json and the grader's catalogue differ"
+    for key, note_ids in mapping().items():
+        assert note_ids, f"{key} maps to no card"
+        missing = [n for n in note_ids if n not in cards]
+        assert not missing, f"{key}: no week-2 note with id {missing}"
+
+
+def test_every_worked_example_is_a_catalogued_mistake_whose_result_differs():
+    assert set(EXAMPLES) <= catalogued()
+    for key, example in EXAMPLES.items():
+        right, wrong = example.values()
+        assert math.isfinite(right) and math.isfinite(wrong), key
+        assert fmt(right) != fmt(wrong), f"{key}: the card would show the same number twice"
+
+
+def test_worked_values_are_what_the_formulas_give():
+    right, wrong = EXAMPLES["parabola/sign_flipped"].values()
+    assert (right, wrong) == pytest.approx((6 - 0.3 * 8, 6 + 0.3 * 8))
+    right, wrong = EXAMPLES["gradient_check/forward_difference"].values()
+    assert right == pytest.approx(12 + 1e-6, abs=1e-9)  # central: error h² = 1e-6
+    assert wrong == pytest.approx(12.006001, abs=1e-9)  # forward: error 3h·2 + h²
+
+
+def _grader_report(diagnoses: dict[str, list[str | None]]) -> str:
+    """A report written by the grader's own JSON renderer."""
+    by_name = {e.name: e for e in load_exercises()}
+    results = []
+    for name, found in diagnoses.items():
+        checks = [
+            CheckResult(
+                exercise=name,
+                name=f"test_{i}",
+                description="a check",
+                points=1,
+                visibility="public",
+                status=PASSED if d is None else FAILED,
+                diagnosis=d,
+                diagnosis_message="" if d is None else by_name[name].mistake(d).message,
+            )
+            for i, d in enumerate(found)
+        ]
+        results.append(ExerciseResult(by_name[name], f"{name}.py", checks))
+    return render_json(Report("submission", "process", False, results))
+
+
+def _write_report(tmp_path, name, diagnoses) -> object:
+    path = tmp_path / name
+    path.write_text(_grader_report(diagnoses), encoding="utf-8")
+    return path
+
+
+def test_reads_the_diagnoses_of_a_grader_report_in_order_once(tmp_path):
+    path = _write_report(
+        tmp_path,
+        "r.json",
+        {
+            "parabola": [None, "sign_flipped", "sign_flipped", "grad_missing_factor_2"],
+            "momentum": ["ema_velocity", None],
+        },
+    )
+    assert diagnosed_mistakes(path) == [
+        "parabola/sign_flipped",
+        "parabola/grad_missing_factor_2",
+        "momentum/ema_velocity",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"\xff\xfe{}", "not UTF-8 text"),
+        (b'{"exercises": [}', "r.json:1:16: not valid JSON"),
+        (b"[" * 200_000 + b"]" * 200_000, "nested too deeply"),
+        (b"[]", "the report: expected an object"),
+        (b'{"score": 3}', "no 'exercises' list"),
+        (b'{"exercises": {}}', "exercises: expected a list"),
+        (b'{"exercises": [3]}', "exercises[0]: expected an object"),
+        (b'{"exercises": [{"name": "\\u001b[31mred"}]}', "exercises[0].name: expected a name"),
+        (b'{"exercises": [{"name": "a", "checks": [[]]}]}', "exercises[0].checks[0]: expected"),
+        (
+            b'{"exercises": [{"name": "a", "checks": [{"diagnosis": 5}]}]}',
+            "exercises[0].checks[0].diagnosis: expected a name of lower-case letters",
+        ),
+        (
+            b'{"exercises": [{"name": "a", "checks": [{"diagnosis": "x/../y"}]}]}',
+            "got 'x/../y'",
+        ),
+    ],
+)
+def test_a_bad_report_is_refused_with_where_and_what(tmp_path, content, message):
+    path = tmp_path / "r.json"
+    path.write_bytes(content)
+    with pytest.raises(ReportError) as info:
+        diagnosed_mistakes(path)
+    assert message in str(info.value)
+    assert str(info.value).startswith(str(path))
+
+
+def test_report_size_and_counts_are_bounded(tmp_path, monkeypatch):
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps({"exercises": [{"name": "a"}] * 5}), encoding="utf-8")
+    monkeypatch.setattr(report_input, "MAX_EXERCISES", 4)
+    with pytest.raises(ReportError, match="exercises: more than 4 entries"):
+        diagnosed_mistakes(path)
+    monkeypatch.setattr(report_input, "MAX_REPORT_BYTES", 20)
+    with pytest.raises(ReportError, match="larger than"):
+        diagnosed_mistakes(path)
+
+
+def test_a_folder_is_not_a_report(tmp_path):
+    with pytest.raises(ReportError, match="not a file"):
+        diagnosed_mistakes(tmp_path)
+
+
+def test_cli_refuses_a_bad_report_and_writes_nothing(tmp_path):
+    bad = tmp_path / "r.json"
+    bad.write_text('{"exercises": 1}', encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(decks, ["mistakes", str(bad), "-o", str(out)])
+    assert result.exit_code == 1
+    assert "exercises: expected a list" in result.output and "nothing was written" in result.output
+    assert not out.exists()
+
+
+def test_cli_with_nothing_to_review_writes_nothing(tmp_path):
+    path = _write_report(tmp_path, "r.json", {"parabola": [None, None]})
+    out = tmp_path / "out"
+    result = CliRunner().invoke(decks, ["mistakes", str(path), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "no diagnosed mistake to review" in result.output
+    assert not out.exists()
+
+
+def test_cli_names_a_mistake_it_has_no_cards_for(tmp_path):
+    path = tmp_path / "r.json"
+    report = {"exercises": [{"name": "parabola", "checks": [{"diagnosis": "sign_flipped"}]}]}
+    report["exercises"].append({"name": "future_exercise", "checks": [{"diagnosis": "new_one"}]})
+    path.write_text(json.dumps(report), encoding="utf-8")
+    result = CliRunner().invoke(decks, ["mistakes", str(path), "-o", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    assert "no cards for the mistake future_exercise/new_one" in result.output
+    assert "1 diagnosed mistakes: parabola/sign_flipped" in result.output
+
+
+def _notes(col):
+    return {
+        col.get_note(n).guid: col.get_note(n) for n in col.find_notes(f'"deck:{MISTAKES_DECK}"')
+    }
+
+
+def test_rebuilding_after_more_grading_updates_the_same_notes_in_anki(tmp_path):
+    out = tmp_path / "out"
+    first_report = _write_report(tmp_path, "1.json", {"parabola": ["sign_flipped"]})
+    second_report = _write_report(
+        tmp_path,
+        "2.json",
+        {"parabola": ["sign_flipped", "lr_ignored"], "learning_rate": ["flat_counts_as_rise"]},
+    )
+    (week02,) = build([], tmp_path / "week02", now=FIXED_TIME)
+    col = new_collection(tmp_path / "anki")
+    try:
+        import_apkg(col, week02.package_path)
+        week02_count = col.note_count()
+
+        first = plan_mistakes(first_report, out, now=FIXED_TIME)
+        first.build.write()
+        import_apkg(col, first.build.package_path)
+        before = _notes(col)
+        # the worked card and the three concept cards of parabola/sign_flipped
+        assert len(before) == 1 + len(mapping()["parabola/sign_flipped"])
+        assert col.note_count() == week02_count + len(before)
+
+        second = plan_mistakes(second_report, out, now=FIXED_TIME + 100)
+        second.build.write()
+        log = import_apkg(col, second.build.package_path)
+        after = _notes(col)
+        assert set(before) <= set(after)  # same GUIDs: no duplicate of the first run's notes
+        assert col.note_count() == week02_count + len(after)
+        assert {n.id for g, n in before.items()} == {after[g].id for g in before}
+        expected = {
+            "parabola/sign_flipped",
+            "parabola/lr_ignored",
+            "learning_rate/flat_counts_as_rise",
+        }
+        worked = 1 + 1  # learning_rate/flat_counts_as_rise has no worked example
+        concept = {n for key in expected for n in mapping()[key]}
+        assert len(after) == worked + len(concept)
+        # a card shared by two mistakes carries both tags (and was updated, not duplicated)
+        shared = [n for n in after.values() if "mistakes::parabola::lr_ignored" in n.tags]
+        assert any("mistakes::parabola::sign_flipped" in n.tags for n in shared)
+        assert len(log.updated) >= 1
+        # the learning-rate figure card came along, with its pictures
+        sources = re.findall(r'<img src="([^"]+)"', "".join(n["Back"] for n in after.values()))
+        assert sources
+        assert all((Path(col.media.dir()) / name).is_file() for name in sources)
+    finally:
+        col.close()
+
+
+def test_worked_card_shows_both_results_in_anki(tmp_path):
+    path = _write_report(tmp_path, "r.json", {"adam": ["no_bias_correction"]})
+    planned = plan_mistakes(path, tmp_path / "out", now=FIXED_TIME)
+    planned.build.write()
+    col = new_collection(tmp_path / "anki")
+    try:
+        import_apkg(col, planned.build.package_path)
+        right, wrong = EXAMPLES["adam/no_bias_correction"].values()
+        tagged = [col.get_note(n) for n in col.find_notes("tag:mistakes::adam::no_bias_correction")]
+        worked = [n for n in tagged if "Worked example" in n["Front"]]
+        assert len(tagged) == 1 + len(mapping()["adam/no_bias_correction"])
+        assert len(worked) == 1
+        back = worked[0]["Back"]
+        assert f"\\({fmt(right)}\\)" in back and f"\\({fmt(wrong)}\\)" in back
+        assert "mistakes::adam::no_bias_correction" in worked[0].tags
+    finally:
+        col.close()
