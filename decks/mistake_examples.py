@@ -159,7 +159,7 @@ EXAMPLES: dict[str, Comparison] = {
         "1 - 2\\alpha",
         "1 - \\alpha",
         _parabola_ratio,
-        "$w_1 - 2 = (w_0 - 2) - \\alpha \\cdot 2(w_0 - 2) = (1 - 2\\alpha)(w_0 - 2)$.",
+        "$$w_1 - 2 = (w_0 - 2) - \\alpha \\cdot 2(w_0 - 2) = (1 - 2\\alpha)(w_0 - 2)$$",
     ),
     "thermometers/sum_not_mean": Comparison(
         "sums the absolute errors instead of averaging them",

@@ -1,5 +1,7 @@
 """Every card of the week-2 deck in a real headless Chromium, as Anki's reviewer shows it.
 
+(And the worked cards of the personal mistakes deck, ``gdkit decks mistakes``.)
+
 The deck is built, imported into a real Anki collection, and each card's question and answer
 (``card.question()`` / ``card.answer()``: the real templates and CSS) are put into a page built
 like Anki's reviewer: Anki's own webview.css and reviewer.css, Anki's MathJax 3 configuration and
@@ -38,6 +40,8 @@ from decks import figures
 from decks.build import build
 from decks.computed import COMPUTED_DECK
 from decks.identity import note_guid
+from decks.mistake_examples import EXAMPLES
+from decks.mistakes import plan_mistakes
 
 pytestmark = pytest.mark.slow
 
@@ -144,9 +148,19 @@ def week02_sides(tmp_path_factory) -> tuple[list[Side], Path]:
     """Every card side of the built and imported week-2 deck, and the collection's media."""
     folder = tmp_path_factory.mktemp("browser-deck")
     (result,) = build([], folder / "out", now=FIXED_TIME)
+    # and the worked cards of a personal mistakes deck: a report naming every worked example
+    report = {
+        "exercises": [
+            {"name": k.split("/")[0], "checks": [{"diagnosis": k.split("/")[1]}]} for k in EXAMPLES
+        ]
+    }
+    (folder / "report.json").write_text(json.dumps(report), encoding="utf-8")
+    personal = plan_mistakes(folder / "report.json", folder / "out", now=FIXED_TIME).build
+    personal.write()
     col = new_collection(folder / "anki")
     try:
         import_apkg(col, result.package_path)
+        import_apkg(col, personal.package_path)
         sides = []
         for card_id in sorted(col.find_cards("")):
             card = col.get_card(card_id)
@@ -158,7 +172,7 @@ def week02_sides(tmp_path_factory) -> tuple[list[Side], Path]:
         shutil.copytree(col.media.dir(), media)
     finally:
         col.close()
-    assert len(sides) >= 2 * result.card_count
+    assert len(sides) >= 2 * (result.card_count + personal.card_count)
     return sides, media
 
 
@@ -238,7 +252,9 @@ def rendered(reviewer, week02_sides, tmp_path_factory, request):
     records = []
     seen: dict[str, dict] = {}
     for side in sides:
-        if side.html in seen:  # e.g. a reversed card's answer is the other's question
+        wanted = {(guid, which) for guid, which, _ in shots}
+        # seen already (a reversed card's answer is the other's question; a mistakes-deck copy)
+        if side.html in seen and (side.guid, side.side) not in wanted:
             records.append((side, seen[side.html]))
             continue
         typeset = show(reviewer, side.html)
