@@ -31,7 +31,6 @@ CHROMIUM_FLAGS = (
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
-    "--hide-scrollbars=false",
     "--remote-debugging-port=0",
 )
 STARTUP_SECONDS = 30.0
