@@ -16,7 +16,7 @@ wide at ``DPI`` with tick labels of ``MIN_FONT_PT`` points, so on screen that te
 ``MIN_TEXT_PX``.
 
 A few screenshots are kept for a person to look at, in the folder printed at the end of the run
-(``$GDKIT_TEST_ARTEFACTS`` if set, else pytest's temporary folder).
+(``$GDKIT_TEST_ARTEFACTS`` if set, else tmp/artefacts/cards at the top of the checkout).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from anki_web import assets_dir, is_complete
+from anki_web import ROOT, assets_dir, is_complete
 from browser import Browser, chromium_path
 from deck_helpers import FIXED_TIME, import_apkg, new_collection
 
@@ -233,22 +233,26 @@ def measure(browser: Browser, width: int, night: bool) -> dict:
     return {**browser.evaluate(MEASURE_JS), "screen": width}
 
 
-def artefacts_dir(tmp_path_factory) -> Path:
+def artefacts_dir() -> Path:
+    """``$GDKIT_TEST_ARTEFACTS``, else tmp/artefacts/cards at the top of the checkout (ignored by
+    git; replaced at each run)."""
     chosen = os.environ.get("GDKIT_TEST_ARTEFACTS")
-    folder = Path(chosen) if chosen else tmp_path_factory.getbasetemp() / "artefacts"
+    folder = Path(chosen) if chosen else ROOT / "tmp" / "artefacts" / "cards"
     folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.png"):
+        old.unlink()
     return folder
 
 
 @pytest.fixture(scope="module")
-def rendered(reviewer, week02_sides, tmp_path_factory, request):
+def rendered(reviewer, week02_sides, request):
     """Typeset every side once, measure it in every view; take the screenshots."""
     sides, _ = week02_sides
     shots = {
         (note_guid(COMPUTED_DECK, f"id:{key}"), side, view): f"{key}-{side}-{view}.png"
         for key, side, view in SCREENSHOTS
     }
-    out = artefacts_dir(tmp_path_factory)
+    out = artefacts_dir()
     records = []
     seen: dict[str, dict] = {}
     for side in sides:
