@@ -138,7 +138,7 @@ def diff(sources: tuple[Path, ...], out: Path, no_figures: bool, show_all: bool)
 def mistakes(report: Path, out: Path, no_figures: bool, dry_run: bool) -> None:
     """Build a deck of the cards about each mistake a grade report diagnosed.
 
-    REPORT is the file `grade --format json > REPORT.json` wrote. Build again after more
+    REPORT is the file `grade --format json -o REPORT.json` wrote. Build again after more
     grading, into the same folder: the notes are updated in place.
     """
     from decks.mistakes import plan_mistakes

@@ -252,3 +252,19 @@ def test_worked_card_shows_both_results_in_anki(tmp_path):
         assert "mistakes::adam::no_bias_correction" in worked[0].tags
     finally:
         col.close()
+
+
+def test_dry_run_writes_nothing_and_a_rebuild_is_byte_identical(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(FIXED_TIME))
+    path = _write_report(tmp_path, "r.json", {"thermometers": ["sum_not_mean"]})
+    out = tmp_path / "out"
+    runner = CliRunner()
+    dry = runner.invoke(decks, ["mistakes", str(path), "-o", str(out), "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "dry run: nothing was written" in dry.output and not out.exists()
+    assert runner.invoke(decks, ["mistakes", str(path), "-o", str(out)]).exit_code == 0
+    package = out / "NeuralComputation-Week-02-Mistakes.apkg"
+    first = package.read_bytes()
+    again = runner.invoke(decks, ["mistakes", str(path), "-o", str(out)])
+    assert again.exit_code == 0 and "0 new, 0 changed" in again.output
+    assert package.read_bytes() == first
