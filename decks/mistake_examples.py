@@ -113,6 +113,69 @@ def _adam_w2(carried: bool) -> float:
     return float(w)
 
 
+G_TINY = 1e-8  # a parameter whose gradient is almost zero: where ε matters
+
+
+def _adam_tiny() -> float:
+    """w_1 − w_0 of one gdref Adam step for the gradient G_TINY (ε after √v̂)."""
+    opt = optim.adam(0.1)
+    new_w, _ = opt.step(np.array(0.0), np.array(G_TINY), opt.init(np.array(0.0)))
+    return float(new_w)
+
+
+def _adam_tiny_moments() -> tuple[float, float]:
+    """m̂_1, v̂_1 for the gradient G_TINY (bias-corrected, t = 1): g and g²."""
+    opt = optim.adam(0.1)
+    _, state = opt.step(np.array(0.0), np.array(G_TINY), opt.init(np.array(0.0)))
+    return float(state.m) / (1 - 0.9), float(state.v) / (1 - 0.999)
+
+
+def _adam_tiny_eps_inside() -> float:
+    m_hat, v_hat = _adam_tiny_moments()
+    return -0.1 * m_hat / np.sqrt(v_hat + 1e-8)
+
+
+def _adam_tiny_keras() -> float:
+    opt = optim.adam(0.1)
+    _, state = opt.step(np.array(0.0), np.array(G_TINY), opt.init(np.array(0.0)))
+    lr_t = 0.1 * np.sqrt(1 - 0.999) / (1 - 0.9)
+    return float(-lr_t * float(state.m) / (np.sqrt(float(state.v)) + 1e-8))
+
+
+X_LOG = np.array([[1.0], [-2.0], [3.0], [0.5]])
+Y_LOG = np.array([1, 0, 0, 1])
+W_LOG = np.array([1.0])
+LOGISTIC = "$X = (1, -2, 3, 0.5)^\\top$, $y = (1, 0, 0, 1)$, $W = 1$, $b = 0$ ($m = 4$)"
+
+
+def _accuracy() -> tuple[float, float]:
+    correct = models.logistic_predict(X_LOG, W_LOG, 0.0) == Y_LOG
+    return float(np.mean(correct)), float(np.sum(correct))
+
+
+def _logistic_grad_w() -> float:
+    dW, _ = models.logistic_grads(X_LOG, Y_LOG, W_LOG, 0.0)
+    return float(dW[0])
+
+
+X_SIGN = np.array([[1.0], [-1.0], [2.0]])
+Y_SIGN = np.array([1.0, 1.0, -1.0])
+SIGN = "$X = (1, -1, 2)^\\top$, $y = (1, 1, -1)$, $W = 1$, $b = 0$ ($m = 3$)"
+
+
+def _thermo_step(sign: float, lr: float) -> float:
+    grad = float(np.sum(losses.absolute_error_grad(np.full(3, W_THERMO), READINGS)))
+    return W_THERMO - sign * lr * grad
+
+
+BATCH = slice(0, 2)  # the first mini-batch (B = 2) of the three linear-regression examples
+
+
+def _batch_grad() -> tuple[float, float]:
+    dW, _ = models.linear_grads(X_LIN[BATCH], Y_LIN[BATCH], np.zeros(1), 0.0)
+    return float(dW[0]), float(dW[0]) * len(Y_LIN[BATCH]) / len(Y_LIN)
+
+
 def _cube(w: np.ndarray) -> float:
     return float(np.sum(np.asarray(w) ** 3))
 
@@ -340,5 +403,92 @@ EXAMPLES: dict[str, Comparison] = {
         "\\frac{f(w + h) - f(w - h)}{h}",
         lambda: (_central(), 2 * _central()),
         "The two points are $2h$ apart.",
+    ),
+    "adam/eps_inside_sqrt": Comparison(
+        "puts ε inside the square root",
+        "One Adam step ($\\eta = 0.1$, defaults) for a parameter whose gradient is $g = 10^{-8}$.",
+        "w_1 - w_0",
+        "-\\eta \\frac{\\hat m_1}{\\sqrt{\\hat v_1} + \\epsilon}",
+        "-\\eta \\frac{\\hat m_1}{\\sqrt{\\hat v_1 + \\epsilon}}",
+        lambda: (_adam_tiny(), _adam_tiny_eps_inside()),
+        "With a tiny gradient $\\sqrt{\\hat v}$ is as small as $\\epsilon$, "
+        "and where $\\epsilon$ goes decides the step.",
+    ),
+    "adam/keras_epsilon": Comparison(
+        "adds ε before the bias correction (the Keras form)",
+        "One Adam step ($\\eta = 0.1$, defaults) for a parameter whose gradient is $g = 10^{-8}$.",
+        "w_1 - w_0",
+        "-\\eta \\frac{\\hat m_1}{\\sqrt{\\hat v_1} + \\epsilon}",
+        "-\\eta \\frac{\\sqrt{1 - \\beta_2}}{1 - \\beta_1} \\frac{m_1}{\\sqrt{v_1} + \\epsilon}",
+        lambda: (_adam_tiny(), _adam_tiny_keras()),
+        "Correct $m$ and $v$ first, then add $\\epsilon$ to $\\sqrt{\\hat v}$ "
+        "(Kingma and Ba, PyTorch).",
+    ),
+    "logistic_regression/accuracy_count": Comparison(
+        "counts the correct predictions",
+        f"The accuracy of logistic regression on {LOGISTIC}.",
+        "\\text{accuracy}",
+        "\\frac{1}{m} \\sum_i [\\hat{c}_i = y_i]",
+        "\\sum_i [\\hat{c}_i = y_i]",
+        _accuracy,
+        "Accuracy is a fraction between 0 and 1.",
+    ),
+    "logistic_regression/gradient_sum_not_mean": Comparison(
+        "leaves out the 1/m of the gradient",
+        f"The gradient $\\frac{{\\partial J}}{{\\partial W}}$ of the mean BCE for {LOGISTIC}.",
+        "\\frac{\\partial J}{\\partial W}",
+        "\\frac{1}{m} X^\\top (\\sigma(z) - y)",
+        "X^\\top (\\sigma(z) - y)",
+        lambda: (_logistic_grad_w(), len(Y_LOG) * _logistic_grad_w()),
+        "$J$ is a mean, so "
+        "$\\frac{\\partial J}{\\partial z_i} = \\frac{1}{m}(\\sigma(z_i) - y_i)$.",
+    ),
+    "sign_perceptron/loss_missing_mean": Comparison(
+        "leaves out the 1/m of the loss",
+        f"The squared-error loss of the sign perceptron for {SIGN}.",
+        "J",
+        "\\frac{1}{2m} \\sum_i (\\operatorname{sign}(z_i) - y_i)^2",
+        "\\frac{1}{2} \\sum_i (\\operatorname{sign}(z_i) - y_i)^2",
+        lambda: (
+            models.sign_perceptron_loss(X_SIGN, Y_SIGN, np.array([1.0]), 0.0),
+            len(Y_SIGN) * models.sign_perceptron_loss(X_SIGN, Y_SIGN, np.array([1.0]), 0.0),
+        ),
+        "The loss is a mean over the $m$ examples.",
+    ),
+    "thermometers/sign_flipped": Comparison(
+        "steps along the subgradient instead of against it",
+        f"One subgradient step with $\\alpha = 0.5$ on the absolute error of {THERMO}.",
+        "w_1",
+        "w - \\alpha \\frac{1}{m} \\sum_i \\operatorname{sign}(w - t_i)",
+        "w + \\alpha \\frac{1}{m} \\sum_i \\operatorname{sign}(w - t_i)",
+        lambda: (_thermo_step(1.0, 0.5), _thermo_step(-1.0, 0.5)),
+        "Below every reading the slope is negative, so downhill is towards the readings.",
+    ),
+    "thermometers/lr_ignored": Comparison(
+        "leaves out the learning rate",
+        f"One subgradient step with $\\alpha = 0.5$ on the absolute error of {THERMO}.",
+        "w_1",
+        "w - \\alpha g",
+        "w - g",
+        lambda: (_thermo_step(1.0, 0.5), _thermo_step(1.0, 1.0)),
+        "The subgradient only gives a direction; $\\alpha$ sets the step length.",
+    ),
+    "linear_regression/lr_ignored": Comparison(
+        "leaves out the learning rate",
+        f"One gradient-descent step with $\\alpha = 0.1$ for {LINEAR}.",
+        "W_1",
+        "W_0 - \\alpha \\frac{\\partial J}{\\partial W}",
+        "W_0 - \\frac{\\partial J}{\\partial W}",
+        lambda: (_sgd(0.0, _linear_grad_w(), 0.1), -_linear_grad_w()),
+        "Without $\\alpha$ the step is the whole gradient, far too long here.",
+    ),
+    "minibatch/mean_over_m": Comparison(
+        "divides the batch gradient by m",
+        f"The gradient of the first mini-batch (the first $B = 2$ examples) for {LINEAR}.",
+        "\\frac{\\partial J_{\\mathcal{B}}}{\\partial W}",
+        "\\frac{1}{B} \\sum_{i \\in \\mathcal{B}} (\\hat{y}_i - y_i) x_i",
+        "\\frac{1}{m} \\sum_{i \\in \\mathcal{B}} (\\hat{y}_i - y_i) x_i",
+        _batch_grad,
+        "The batch loss is the mean over the batch: divide by $B$.",
     ),
 }

@@ -268,3 +268,8 @@ def test_dry_run_writes_nothing_and_a_rebuild_is_byte_identical(tmp_path, monkey
     again = runner.invoke(decks, ["mistakes", str(path), "-o", str(out)])
     assert again.exit_code == 0 and "0 new, 0 changed" in again.output
     assert package.read_bytes() == first
+
+
+def test_the_readme_counts_the_worked_examples():
+    readme = (Path(__file__).resolve().parents[2] / "decks" / "README.md").read_text("utf-8")
+    assert f"for the {len(EXAMPLES)} mistakes whose wrong formula" in readme
