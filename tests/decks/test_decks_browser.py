@@ -41,7 +41,7 @@ from decks.build import build
 from decks.computed import COMPUTED_DECK
 from decks.identity import note_guid
 from decks.mistake_examples import EXAMPLES
-from decks.mistakes import plan_mistakes
+from decks.mistakes import MISTAKES_DECK, plan_mistakes
 
 pytestmark = pytest.mark.slow
 
@@ -52,14 +52,15 @@ VIEWS = (
     ("desktop-day", 900, False),
     ("desktop-night", 900, True),
 )
-# (note id in week02.md or decks/computed.py, side, view) for the screenshots
+# (deck, note id, side, view) for the screenshots
 SCREENSHOTS = (
-    ("figure-learning-rate-traces", "answer", "phone-day"),
-    ("figure-learning-rate-traces", "answer", "phone-night"),
-    ("week02-summary-table", "answer", "phone-day"),
-    ("chain-rule-table-part-a", "answer", "phone-night"),
-    ("sign-perceptron-zero-gradient", "answer", "phone-day"),
-    ("adam-combines", "answer", "desktop-night"),
+    (COMPUTED_DECK, "figure-learning-rate-traces", "answer", "phone-day"),
+    (COMPUTED_DECK, "figure-learning-rate-traces", "answer", "phone-night"),
+    (COMPUTED_DECK, "week02-summary-table", "answer", "phone-day"),
+    (COMPUTED_DECK, "chain-rule-table-part-a", "answer", "phone-night"),
+    (COMPUTED_DECK, "sign-perceptron-zero-gradient", "answer", "phone-day"),
+    (COMPUTED_DECK, "adam-combines", "answer", "desktop-night"),
+    (MISTAKES_DECK, "worked-mistake-adam-eps_inside_sqrt", "answer", "phone-day"),
 )
 
 REVIEWER_PAGE = """<!doctype html>
@@ -249,8 +250,8 @@ def rendered(reviewer, week02_sides, request):
     """Typeset every side once, measure it in every view; take the screenshots."""
     sides, _ = week02_sides
     shots = {
-        (note_guid(COMPUTED_DECK, f"id:{key}"), side, view): f"{key}-{side}-{view}.png"
-        for key, side, view in SCREENSHOTS
+        (note_guid(deck, f"id:{key}"), side, view): f"{key}-{side}-{view}.png"
+        for deck, key, side, view in SCREENSHOTS
     }
     out = artefacts_dir()
     records = []
