@@ -64,9 +64,9 @@ def worked_note(key: str, example: Comparison) -> SourceNote:
         f"What is ${example.quantity}$, and what would the mistake give?"
     )
     back = (
-        "| | formula | value |\n|---|---|---:|\n"
-        f"| right | ${example.right_tex}$ | ${fmt(right)}$ |\n"
-        f"| mistaken | ${example.wrong_tex}$ | ${fmt(wrong)}$ |\n\n"
+        f"| | ${example.quantity}$ |\n|---|---|\n"
+        f"| right | $\\displaystyle {example.right_tex} = {fmt(right)}$ |\n"
+        f"| mistaken | $\\displaystyle {example.wrong_tex} = {fmt(wrong)}$ |\n\n"
         f"{example.lesson}"
     )
     return SourceNote(

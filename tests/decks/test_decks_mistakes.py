@@ -248,7 +248,7 @@ def test_worked_card_shows_both_results_in_anki(tmp_path):
         assert len(tagged) == 1 + len(mapping()["adam/no_bias_correction"])
         assert len(worked) == 1
         back = worked[0]["Back"]
-        assert f"\\({fmt(right)}\\)" in back and f"\\({fmt(wrong)}\\)" in back
+        assert f"= {fmt(right)}\\)" in back and f"= {fmt(wrong)}\\)" in back
         assert "mistakes::adam::no_bias_correction" in worked[0].tags
     finally:
         col.close()
