@@ -23,7 +23,7 @@ from decks.mistake_examples import EXAMPLES
 from decks.mistakes import MISTAKES_DECK, mapping, plan_mistakes, week02_notes
 from decks.report_input import ReportError, diagnosed_mistakes
 from grader.exercises import load_exercises
-from grader.report import render_json
+from grader.report import render
 from grader.results import FAILED, PASSED, CheckResult, ExerciseResult, Report
 
 # the grader's check modules carry its own marker, registered only for the grader's tests
@@ -78,7 +78,7 @@ def _grader_report(diagnoses: dict[str, list[str | None]]) -> str:
             for i, d in enumerate(found)
         ]
         results.append(ExerciseResult(by_name[name], f"{name}.py", checks))
-    return render_json(Report("submission", "process", False, results))
+    return render(Report("submission", "process", False, results), "json")
 
 
 def _write_report(tmp_path, name, diagnoses) -> object:
