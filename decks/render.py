@@ -7,12 +7,11 @@
 - In a cloze note, ``}}`` and ``::`` inside math would end the cloze or start its hint early;
   they are written ``} }`` and ``: :``, which TeX renders identically (spaces are ignored in
   math mode).
-- A ``$`` the parser could not pair (left in plain text) is an error: write ``\\$`` for a dollar.
-- Every display formula is wrapped in a scrolling element of class ``math-display`` wherever it
-  was written: a ``<div>`` for ``$$`` on lines of its own, a ``<span>`` (styled as a block) for
-  ``$$`` inside a paragraph, a list item or a table cell, e.g. on the line right after a
-  sentence. A wide formula then scrolls inside the card instead of widening the page on a
-  phone. Tables are wrapped in ``<div class="gd-scroll">`` for the same reason.
+- ``$`` opens inline math only by Pandoc's rule: a non-space right after the opening ``$``, a
+  non-space right before the closing one and no digit right after it, so "costs $5 and $10"
+  stays prose. A ``$`` left unpaired is a literal dollar when a digit follows it (``$5``) or
+  space / the end of the text does; any other unpaired ``$`` (``the rate $\\eta is``) is an
+  error: close the formula, or write ``\\$`` for a dollar.
 - Local images ``![alt](file.png)`` are looked up relative to the note's folder, added to the
   package's media and referenced by their file name.
 """
@@ -37,7 +36,8 @@ def _make_parser() -> MarkdownIt:
     # Keep escaped characters (``\\$``) as their own tokens so that a stray ``$`` can be told
     # apart from an escaped one.
     md.disable("text_join")
-    md.use(dollarmath_plugin, allow_space=True, allow_digits=True, double_inline=True)
+    # Pandoc's rule for inline ``$``: no space inside the delimiters, no digit after the closing.
+    md.use(dollarmath_plugin, allow_space=False, allow_digits=False, double_inline=True)
     return md
 
 
@@ -74,6 +74,29 @@ def _is_local(src: str) -> bool:
     )
 
 
+def _has_stray_dollar(text: str) -> bool:
+    """A ``$`` in plain text that is neither currency (``$5``) nor alone (``5 $``): a formula
+    that was opened and never closed."""
+    for index, char in enumerate(text):
+        if char != "$":
+            continue
+        after = text[index + 1 : index + 2]
+        if not (after == "" or after.isspace() or after.isdigit()):
+            return True
+    return False
+
+
+def _raise_stray_dollar(lines: list[str], block: Token, file: str, first_line: int) -> None:
+    start, end = block.map or (0, 1)
+    line = next((i for i in range(start, end) if "$" in lines[i]), start)
+    raise DeckError(
+        file,
+        first_line + line,
+        "unbalanced $: a math span is opened and never closed "
+        "(close it with $, or write \\$ for a literal dollar sign)",
+    )
+
+
 def _check_and_collect(
     tokens: list[Token], text: str, file: str, first_line: int, base_dir: Path | None
 ) -> dict[str, Path]:
@@ -84,19 +107,13 @@ def _check_and_collect(
         if block.type != "inline" or block.children is None:
             continue
         start = block.map[0] if block.map else 0
+        plain = "".join(
+            c.content if c.type == "text" else "\x00" if c.type == "text_special" else " "
+            for c in block.children
+        )
+        if _has_stray_dollar(plain):
+            _raise_stray_dollar(lines, block, file, first_line)
         for child in block.children:
-            if child.type == "text" and "$" in child.content:
-                line = start
-                for offset, source_line in enumerate(lines[start : (block.map or [0, 1])[1]]):
-                    if "$" in source_line:
-                        line = start + offset
-                        break
-                raise DeckError(
-                    file,
-                    first_line + line,
-                    "unbalanced $: a math span is opened and never closed "
-                    "(write \\$ for a literal dollar sign)",
-                )
             if child.type == "image":
                 src = str(child.attrs.get("src", ""))
                 if not _is_local(src):

@@ -88,7 +88,7 @@ def test_a_bad_file_keeps_the_previous_package_untouched(tmp_path):
     out = tmp_path / "out"
     build([good], out, figures=False)
     before = {p.name: p.read_bytes() for p in out.iterdir()}
-    good.write_text("TARGET DECK: Keep\n\nQ?\nA $ broken.\n", encoding="utf-8")
+    good.write_text("TARGET DECK: Keep\n\nQ?\nA $\\eta broken.\n", encoding="utf-8")
     with pytest.raises(DeckError):
         build([good], out, figures=False)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before

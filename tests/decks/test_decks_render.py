@@ -103,3 +103,23 @@ def test_unbalanced_dollar_reports_its_line():
 
 def test_plain_text_keeps_tex_and_drops_markup():
     assert plain_text("What is **$\\sigma(z)$**?") == "What is \\sigma(z)?"
+
+
+@pytest.mark.parametrize(
+    ("text", "html"),
+    [
+        ("costs $5 and $10", "<p>costs $5 and $10</p>"),
+        ("from $5 to $x$", "<p>from $5 to \\(x\\)</p>"),
+        ("a price of 5 $ only", "<p>a price of 5 $ only</p>"),
+        ("$ x $ is not math", "<p>$ x $ is not math</p>"),
+        ("the rate $\\eta$, then $1$", "<p>the rate \\(\\eta\\), then \\(1\\)</p>"),
+    ],
+)
+def test_dollar_opens_math_only_by_pandocs_rule(text, html):
+    assert render_markdown(text).html == html
+
+
+@pytest.mark.parametrize("text", ["the rate $\\eta is open", "a $x$2 here"])
+def test_an_unclosed_formula_is_still_an_error(text):
+    with pytest.raises(DeckError, match="unbalanced"):
+        render_markdown(text)
