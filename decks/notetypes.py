@@ -1,4 +1,4 @@
-"""The three Anki note types of gdkit decks, with card templates and CSS from jinja2 templates.
+"""The four Anki note types of gdkit decks, with card templates and CSS from jinja2 templates.
 
 Model ids are fixed constants: Anki recognises a note type by its id, so changing one would make
 every re-import create a second copy of the note type. Each note type has a ``Section`` field
@@ -17,6 +17,7 @@ import jinja2
 BASIC_MODEL_ID = 1718203401
 REVERSED_MODEL_ID = 1718203402
 CLOZE_MODEL_ID = 1718203403
+TYPEIN_MODEL_ID = 1718203404
 
 # deck_id("NeuralComputation::Week-02"), pinned so that a change of the derivation is noticed.
 WEEK02_DECK_ID = 2023076030
@@ -117,6 +118,11 @@ def note_types() -> dict[str, NoteType]:
         "qfmt": _side("{{Back}}"),
         "afmt": _side("{{Back}}", "{{Front}}"),
     }
+    typein_card = {
+        "name": "Card 1",
+        "qfmt": _side("{{Front}}\n\n{{type:Back}}"),
+        "afmt": _side("{{Front}}", "{{type:Back}}"),
+    }
     cloze_card = {
         "name": "Cloze",
         "qfmt": _side("{{cloze:Text}}", kind="cloze"),
@@ -138,6 +144,15 @@ def note_types() -> dict[str, NoteType]:
             "gdkit Basic (and reversed card)",
             ("Front", "Back", "Section"),
             (basic_card, reverse_card),
+            style,
+            False,
+        ),
+        "typein": NoteType(
+            "typein",
+            TYPEIN_MODEL_ID,
+            "gdkit Basic (type in the answer)",
+            ("Front", "Back", "Section"),
+            (typein_card,),
             style,
             False,
         ),

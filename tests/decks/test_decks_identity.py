@@ -16,8 +16,14 @@ def test_week02_deck_id_is_the_pinned_constant():
 def test_model_ids_are_fixed_and_distinct():
     types = notetypes.note_types()
     ids = {t.model_id for t in types.values()}
-    assert ids == {notetypes.BASIC_MODEL_ID, notetypes.REVERSED_MODEL_ID, notetypes.CLOZE_MODEL_ID}
-    assert len(ids) == 3
+    assert ids == {
+        notetypes.BASIC_MODEL_ID,
+        notetypes.REVERSED_MODEL_ID,
+        notetypes.TYPEIN_MODEL_ID,
+        notetypes.CLOZE_MODEL_ID,
+    }
+    assert len(ids) == 4
+    assert "{{type:Back}}" in types["typein"].templates[0]["qfmt"]
     assert types["cloze"].is_cloze and not types["basic"].is_cloze
     assert [t["name"] for t in types["reversed"].templates] == ["Card 1", "Card 2"]
 

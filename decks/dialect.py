@@ -1,0 +1,135 @@
+"""Peer syntax inside a note's text: Obsidian markup and Obsidian_to_Anki's short clozes.
+
+Each function takes one field's Markdown and returns Markdown that the renderer understands.
+Code (fenced blocks and inline code spans) and math (``$…$``, ``$$…$$``) are never touched, as
+Obsidian_to_Anki leaves them alone too.
+
+==========================  ==================================================================
+Obsidian / O2A              becomes
+==========================  ==================================================================
+``![[figure.png]]``         ``![figure.png](<figure.png>)``: the picture travels as media
+``![[figure.png|a plot]]``  the same, with "a plot" as its alt text (a size such as 300 is dropped)
+``[[Note]]``, ``[[a|b]]``   their text: ``Note``, ``b`` (``[[a#h]]`` → ``a > h``)
+``==highlight==``           ``<mark>highlight</mark>``
+``> [!note] Title``         a quote whose first line is **Title** (or the callout kind)
+``{x}``, ``{2:x}``          ``{{c1::x}}``, ``{{c2::x}}`` in Cloze notes without ``{{c…::}}``
+``==x==`` in such notes     ``{{c1::x}}`` when they hold no curly cloze either
+==========================  ==================================================================
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from decks.errors import DeckError
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".bmp", ".tiff")
+
+# Pieces of text no conversion may touch: fenced code, inline code, display and inline math.
+_UNTOUCHABLE = re.compile(
+    r"(?P<fence>^[ ]{0,3}(?P<mark>`{3,}|~{3,})[^\n]*\n(?:.*?\n)??[ ]{0,3}(?P=mark)[^\n]*$)"
+    r"|(?P<code>(?P<ticks>`+).+?(?P=ticks))"
+    r"|(?P<display>\$\$.+?\$\$)"
+    r"|(?P<inline>(?<![\\$])\$(?=\S)[^$\n]*?(?<=\S)\$(?!\d))",
+    re.DOTALL | re.MULTILINE,
+)
+_EMBED = re.compile(r"!\[\[([^\[\]|\n]+?)(?:\|([^\[\]\n]*))?\]\]")
+_WIKILINK = re.compile(r"(?<!!)\[\[([^\[\]|\n]+?)(?:\|([^\[\]\n]*))?\]\]")
+_HIGHLIGHT = re.compile(r"==(?=\S)(.+?)(?<=\S)==")
+_CALLOUT = re.compile(r"^(?P<quote>(?:>[ ]?)+)\[!(?P<kind>[A-Za-z-]+)\][+-]?[ ]*(?P<title>.*)$")
+# O2A's curly cloze: {text}, {2:text}, {c2:text}, {2|text} (not {{…}}).
+_CURLY = re.compile(r"(?<!\{)\{(?:c?(\d+)[:|])?(?!\{)([^{}\n]+?)\}(?!\})")
+ANKI_CLOZE = re.compile(r"\{\{c\d+::")
+
+
+def outside_code_and_math(text: str, convert: Callable[[str], str]) -> str:
+    """Apply ``convert`` to every stretch of ``text`` that is neither code nor math."""
+    out, last = [], 0
+    for match in _UNTOUCHABLE.finditer(text):
+        out.append(convert(text[last : match.start()]))
+        out.append(match.group(0))
+        last = match.end()
+    out.append(convert(text[last:]))
+    return "".join(out)
+
+
+def _check_embeds(text: str, file: str, line: int) -> None:
+    for match in _EMBED.finditer(text):
+        target = match.group(1).strip()
+        if not target.split("#", 1)[0].lower().endswith(IMAGE_SUFFIXES):
+            raise DeckError(
+                file,
+                line + text[: match.start()].count("\n"),
+                f"![[{target}]] embeds a note, which a card cannot show: copy the text you need "
+                f"into the card, or link it as [[{target}]]",
+            )
+
+
+def _embed(match: re.Match[str]) -> str:
+    target, label = match.group(1).strip(), (match.group(2) or "").strip()
+    name = target.split("#", 1)[0]
+    # a size ("300", "300x200") is dropped: the cards size pictures for the screen
+    alt = name if not label or label.replace("x", "").isdigit() else label
+    return f"![{alt}](<{name}>)"
+
+
+def _link_text(match: re.Match[str]) -> str:
+    target, label = match.group(1).strip(), match.group(2)
+    if label and label.strip():
+        return label.strip()
+    page, _, heading = target.partition("#")
+    return f"{page} > {heading}" if page and heading else page or heading
+
+
+def _callouts(text: str) -> str:
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        match = _CALLOUT.match(line)
+        if match:
+            title = match.group("title").strip() or match.group("kind").capitalize()
+            lines[i] = f"{match.group('quote')}**{title}**"
+            if i + 1 < len(lines) and lines[i + 1].startswith(">"):
+                lines[i] += "  "  # a hard break: the title stands on its own line
+    return "\n".join(lines)
+
+
+def obsidian_markup(text: str, *, file: str = "<string>", line: int = 1) -> str:
+    """Embeds → images, wikilinks → their text, ``==x==`` → ``<mark>``, callouts → quotes."""
+    if "[[" not in text and "==" not in text and "[!" not in text:
+        return text
+    _check_embeds(text, file, line)
+
+    def convert(part: str) -> str:
+        part = _EMBED.sub(_embed, part)
+        part = _WIKILINK.sub(_link_text, part)
+        part = _HIGHLIGHT.sub(r"<mark>\1</mark>", part)
+        return _callouts(part)
+
+    return outside_code_and_math(text, convert)
+
+
+def short_clozes(text: str) -> str:
+    """A Cloze note's ``{x}`` / ``{2:x}`` (or, failing those, ``==x==``) as Anki clozes.
+
+    Only when the text holds no ``{{c1::…}}`` of its own, as with O2A's CurlyCloze setting; an
+    unnumbered deletion takes the next number after the last one used (c1, c2, …).
+    """
+    if ANKI_CLOZE.search(text):
+        return text
+    counter = [0]
+
+    def number(match: re.Match[str]) -> str:
+        explicit = match.group(1)
+        counter[0] = int(explicit) if explicit else counter[0] + 1
+        return f"{{{{c{counter[0]}::{match.group(2)}}}}}"
+
+    curly = outside_code_and_math(text, lambda part: _CURLY.sub(number, part))
+    if ANKI_CLOZE.search(curly):
+        return curly
+
+    def highlight(match: re.Match[str]) -> str:
+        counter[0] += 1
+        return f"{{{{c{counter[0]}::{match.group(1)}}}}}"
+
+    return outside_code_and_math(text, lambda part: _HIGHLIGHT.sub(highlight, part))
