@@ -162,7 +162,7 @@ class _Layout:
     headings: dict[int, tuple[int, str]] = field(default_factory=dict)  # line → (end, title)
     protected: dict[int, int] = field(default_factory=dict)  # code / math blocks
     clozes: dict[int, int] = field(default_factory=dict)  # cloze paragraphs
-    comments: dict[int, int] = field(default_factory=dict)  # HTML comment blocks
+    comments: dict[int, int] = field(default_factory=dict)  # HTML comments, --- rules
 
 
 class _Parser:
@@ -355,12 +355,12 @@ class _Parser:
 
     def _typed_note(self, kind, fields, found, tags, start: int, section: str) -> SourceNote:
         """The note a block or inline note of ``kind`` makes, after checking its fields."""
+        frozen = self.frozen.get(kind, ("", ""))
         if kind == "optional":
             kind = "reversed" if fields[2][0].strip() else "basic"
         first_name = "Text" if kind == "cloze" else "Front"
         if not fields[0][0]:
             raise self.error(start, f"note without a {first_name} field")
-        frozen = self.frozen.get(kind, ("", ""))
         texts = tuple(
             (t + "\n\n" + extra).strip() if extra else t
             for (t, _), extra in zip(fields[:2], frozen, strict=True)
@@ -451,6 +451,8 @@ class _Parser:
                 layout.protected[start] = end
             elif token.type == "html_block" and token.content.lstrip().startswith("<!--"):
                 layout.comments[start] = end
+            elif token.type == "hr":
+                layout.comments[start] = end  # a --- between notes separates, as in Obsidian
             elif token.type == "paragraph_open":
                 if CLOZE_MARKER.search(tokens[k + 1].content) and not any(
                     self._is_question(i) for i in range(start, end)

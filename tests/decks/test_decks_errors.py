@@ -35,6 +35,22 @@ BAD_SOURCES = [
     ("block without back", HEAD + "START\nBasic\nFront: a\nEND\n", 5, "no answer"),
     ("cloze without deletion", HEAD + "START\nCloze\nText: nothing hidden\nEND\n", 5, "{{c1::"),
     ("image not found", HEAD + "Q?\n![plot](missing.png)\n", 6, "not found"),
+    # peers' syntax that cannot make a card says what to write instead
+    ("embedded note", HEAD + "Q?\nSee:\n![[Other note]]\n", 7, "copy the text"),
+    ("embedded image missing", HEAD + "Q?\n![[plot.png]]\n", 6, "not found"),
+    ("id line as note type", HEAD + "START\n<!--ID: 12-->\nBasic\nEND\n", 6, "comes first"),
+    ("bad front matter", "---\ndeck: [oops\n---\nQ?\nA.\n", 2, "front matter"),
+    ("front matter not a mapping", "---\n- a\n---\nQ?\nA.\n", 2, "key: value"),
+    (
+        "inline note inside text",
+        HEAD + "Some text STARTI [Basic] a Back: b ENDI\n",
+        5,
+        "line of its own",
+    ),
+    ("inline note unknown type", HEAD + "STARTI [Fancy] a Back: b ENDI\n", 5, "unknown note type"),
+    ("frozen unknown type", HEAD + "FROZEN - Fancy:\nBack: x\n", 5, "unknown note type"),
+    ("cloze without any deletion", HEAD + "START\nCloze\nText: plain\nEND\n", 5, "{hidden}"),
+    ("lone id line", HEAD + "ID: 1566052191670\n", 5, "id line without a question"),
 ]
 
 

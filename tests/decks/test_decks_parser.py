@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from deck_helpers import FIXTURES
 
+from decks.errors import DeckError
 from decks.parser import parse_file, parse_text, slugify
 
 
@@ -186,3 +187,148 @@ def test_question_right_after_a_note_block(tmp_path):
     text = "TARGET DECK: D\n\nSTART\nBasic\nFront: a\nBack: b\nEND\nWhat follows?\nThis.\n"
     notes = parse(tmp_path, text).notes
     assert [n.fields[0].text for n in notes] == ["a", "What follows?"]
+
+
+# -- peers' syntax: Obsidian and Obsidian_to_Anki (fixtures/obsidian_vault.md) -----------------
+
+
+def _vault():
+    return parse_file(FIXTURES / "obsidian_vault.md")
+
+
+def test_vault_front_matter_gives_deck_and_tags_and_other_keys_are_skipped():
+    source = _vault()
+    assert source.deck == "Peers::Obsidian"
+    # front matter tags first, then FILE TAGS written with commas
+    assert source.file_tags == ("fixture", "obsidian::vault", "peers", "o2a")
+
+
+def test_vault_notes_are_the_ones_obsidian_to_anki_would_make():
+    notes = _vault().notes
+    assert [n.kind for n in notes] == [
+        "basic",
+        "basic",
+        "basic",
+        "basic",
+        "reversed",
+        "basic",
+        "typein",
+        "cloze",
+        "cloze",
+        "basic",
+        "cloze",
+    ]
+
+
+def test_o2a_id_lines_give_the_note_its_anki_id_and_leave_the_answer():
+    first, _, _, block = _vault().notes[:4]
+    assert first.anki_id == 1566052191670 and first.key == "id:1566052191670"
+    assert "ID:" not in first.fields[1].text
+    assert block.anki_id == 1566052191671 and "ID" not in block.fields[1].text
+    assert {"sign", "direction"} <= set(block.tags)  # "Tags: sign, direction"
+
+
+def test_delete_markers_and_empty_blocks_are_deletions_not_text():
+    source = _vault()
+    assert source.deleted == (1566052191600, 1566052191601)
+    assert not any("DELETE" in f.text for n in source.notes for f in n.fields)
+
+
+def test_obsidian_markup_becomes_markdown():
+    first, qa, figure = _vault().notes[:3]
+    answer = first.fields[1].text
+    assert "see the GD note and Momentum." in answer and "[[" not in answer
+    assert "costs $5 and a book $10" in answer  # prose, kept as it is
+    assert qa.fields[0].text == "Name the step size in the update rule"  # Q: dropped
+    assert qa.fields[1].text.startswith("The learning rate $\\eta$")  # A: dropped
+    assert "<mark>key knob</mark>" in qa.fields[1].text
+    assert "Gradient descent > Update rule" in qa.fields[1].text
+    assert figure.fields[1].text.startswith("![figure.png](<figure.png>)")
+    assert (
+        "> **Reading the plot**" in figure.fields[1].text and "[!note]" not in figure.fields[1].text
+    )
+
+
+def test_obsidian_comments_vanish_but_line_numbers_stay():
+    first = _vault().notes[0]
+    assert first.line == 15  # as in the file, though a two-line %%comment%% sits above it
+
+
+def test_optional_reversed_follows_add_reverse_and_frozen_fields_are_appended():
+    notes = _vault().notes
+    with_reverse, without = notes[4], notes[5]
+    assert with_reverse.kind == "reversed" and with_reverse.fields[1].text == (
+        "vector of partial derivatives"
+    )
+    assert without.kind == "basic"
+    # FROZEN - Basic: appended to every Basic block and inline note (not to the optional type)
+    assert notes[3].fields[1].text.endswith("*From the week-2 notes.*")
+    assert notes[9].fields[1].text == "Counting passes over the data.\n\n*From the week-2 notes.*"
+    assert "From the week-2" not in without.fields[1].text
+
+
+def test_curly_and_highlight_clozes_in_cloze_notes():
+    notes = _vault().notes
+    assert notes[7].fields[0].text == (
+        "Momentum keeps a {{c1::running mean}} of the {{c2::gradients}}."
+    )
+    assert notes[8].fields[0].text == (
+        "Adam divides by the {{c1::root mean square}} of recent gradients."
+    )
+    assert notes[8].fields[1].text == "See Adam."
+
+
+def test_inline_note_and_cloze_heading():
+    notes = _vault().notes
+    assert notes[9].fields[0].text == "What is an epoch for?"
+    heading = notes[10]
+    assert heading.fields[0].text == "The sigmoid derivative is {{c1::$\\sigma(1-\\sigma)$}}"
+    assert heading.fields[1].text == "Its maximum is $\\frac{1}{4}$, at $z = 0$."
+    assert heading.tags[-1] == "fixture::note_blocks"  # the heading is a note, not a section
+
+
+def test_cloze_headings_only_file_is_not_empty(tmp_path):
+    text = "TARGET DECK: D\n\n## The rate is {{c1::$\\eta$}}\n\n## Adam uses {{c1::two}} moments\n"
+    notes = parse(tmp_path, text).notes
+    assert [n.kind for n in notes] == ["cloze", "cloze"]
+
+
+def test_id_line_glued_to_a_cloze_paragraph(tmp_path):
+    text = "TARGET DECK: D\n\nThe rate is {{c1::small}}.\nID: 42\n"
+    (note,) = parse(tmp_path, text).notes
+    assert note.fields[0].text == "The rate is {{c1::small}}." and note.anki_id == 42
+
+
+def test_front_matter_and_target_deck_must_agree(tmp_path):
+    same = "---\ndeck: D\n---\nTARGET DECK: D\n\nQ?\nA.\n"
+    assert parse(tmp_path, same).deck == "D"
+    with pytest.raises(DeckError, match="second TARGET DECK"):
+        parse(tmp_path, "---\ndeck: D\n---\nTARGET DECK: E\n\nQ?\nA.\n")
+
+
+def test_a_thematic_break_at_the_top_is_not_front_matter(tmp_path):
+    text = "---\nTARGET DECK: D\n\nQ?\nA.\n"
+    assert parse(tmp_path, text).deck == "D"
+
+
+@pytest.mark.parametrize(
+    ("markup", "expected"),
+    [
+        ("`==code==` and ==mark==", "`==code==` and <mark>mark</mark>"),
+        ("$a == b$ stays", "$a == b$ stays"),
+        ("```\n[[not a link]]\n```", "```\n[[not a link]]\n```"),
+        ("[[#Heading]]", "Heading"),
+    ],
+)
+def test_obsidian_markup_leaves_code_and_math_alone(markup, expected):
+    from decks.dialect import obsidian_markup
+
+    assert obsidian_markup(markup) == expected
+
+
+def test_short_clozes_only_without_anki_clozes():
+    from decks.dialect import short_clozes
+
+    assert short_clozes("{{c1::a}} and {b}") == "{{c1::a}} and {b}"
+    assert short_clozes("{a}, {3:b}, {c}") == "{{c1::a}}, {{c3::b}}, {{c4::c}}"
+    assert short_clozes("$\\frac{1}{2}$ is {half}") == "$\\frac{1}{2}$ is {{c1::half}}"
