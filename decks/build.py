@@ -9,11 +9,12 @@ behind — not even a partial one.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
 from decks.apkg import PackagedNote, write_apkg
+from decks.collection import read_guids
 from decks.computed import COMPUTED_DECK, computed_notes
 from decks.errors import DeckError
 from decks.identity import (
@@ -22,6 +23,7 @@ from decks.identity import (
     Manifest,
     assign,
     build_time,
+    clock_warnings,
     content_hash,
     model_mods,
     note_guid,
@@ -29,7 +31,10 @@ from decks.identity import (
 from decks.notetypes import deck_id, note_types
 from decks.parser import CLOZE_MARKER, SourceFile, SourceNote, parse_file, section_tag
 from decks.render import plain_text, render_markdown
+from decks.write_ids import planned_ids
+from decks.write_ids import write_ids as write_source_ids
 
+SIMILARITY_TEXT = 2000  # characters of a note's plain text kept for similarity matching
 DESCRIPTION = "Built by gdkit from Markdown notes; worked examples computed by gdref."
 
 
@@ -56,6 +61,8 @@ class RenderedNote:
     question: str
     origin: str
     cards: int
+    text: str = ""  # plain text of the note, for similarity matching
+    anki_id: int | None = None
 
 
 @dataclass
@@ -72,10 +79,13 @@ class DeckBuild:
     media: dict[str, bytes]
     model_mods: dict[str, int]
     card_count: int
+    warnings: list[str] = field(default_factory=list)
+    ids_written: int = 0  # id lines --write-ids wrote (or would write) into the sources
 
     @property
     def note_count(self) -> int:
-        return len(self.notes)
+        """Notes in the source (removed notes kept in the package are not counted)."""
+        return len(self.notes) - len(self.diff.removed) - len(self.diff.still_removed)
 
     def write(self) -> None:
         self.package_path.parent.mkdir(parents=True, exist_ok=True)
@@ -144,6 +154,8 @@ def render_note(note: SourceNote, deck: str) -> RenderedNote:
         cards = 2 if note.kind == "reversed" else 1
     return RenderedNote(
         guid=note_guid(deck, note.key),
+        text=" ".join(plain_text(f.text) for f in note.fields if f.text)[:SIMILARITY_TEXT],
+        anki_id=note.anki_id,
         kind=note.kind,
         fields=fields,
         tags=note.tags,
@@ -165,8 +177,95 @@ def _computed_for(source: SourceFile, figures: bool) -> list[SourceNote]:
     ]
 
 
+def _render_deck(deck: str, source_notes: list[SourceNote]):
+    """Render every note of a deck; refuse duplicate GUIDs and clashing media names."""
+    seen: dict[str, str] = {}
+    rendered: list[RenderedNote] = []
+    media: dict[str, bytes] = {}
+    for note in source_notes:
+        r = render_note(note, deck)
+        if r.guid in seen:
+            what = "id" if note.key.startswith("id:") else "question"
+            raise DeckError(
+                note.file,
+                note.line,
+                f"duplicate {what} in deck {deck!r} (first at {seen[r.guid]})",
+            )
+        seen[r.guid] = f"{note.file}:{note.line}"
+        for name, data in r.media.items():
+            if name in media and media[name] != data:
+                raise DeckError(
+                    note.file, note.line, f"two different media files are named {name!r}"
+                )
+            media[name] = data
+        rendered.append(r)
+    return rendered, media
+
+
+def _candidate(r: RenderedNote, collection_guids: dict[int, str]) -> Candidate:
+    guid = collection_guids.get(r.anki_id, r.guid) if r.anki_id is not None else r.guid
+    return Candidate(
+        guid,
+        content_hash(r.kind, r.fields, r.tags, r.media),
+        r.question,
+        r.origin,
+        kind=r.kind,
+        fields=r.fields,
+        tags=r.tags,
+        text=r.text,
+        anki_id=r.anki_id,
+    )
+
+
+def _deleted_warnings(files: list[SourceFile], records: list, diff: Diff) -> list[str]:
+    """O2A DELETE markers: the note is removed (tagged) if gdkit built it, else say how."""
+    in_source = {n.anki_id: n for f in files for n in f.notes if n.anki_id is not None}
+    removed_ids = {r.note_id for r in diff.removed + diff.still_removed}
+    out = []
+    for f in files:
+        for nid in f.deleted:
+            if nid in in_source:
+                note = in_source[nid]
+                raise DeckError(
+                    f.path,
+                    note.line,
+                    f"note {nid} is marked DELETE but is still in the file: remove the note "
+                    "or the DELETE marker",
+                )
+            if nid not in removed_ids:
+                out.append(
+                    f"{f.path}: DELETE {nid}: gdkit cannot delete notes from your collection; "
+                    f"in Anki's browser search nid:{nid} and delete the note"
+                )
+    return out
+
+
+def _o2a_warning(
+    rendered: list[RenderedNote], collection_guids: dict[int, str] | None
+) -> list[str]:
+    ids = [r.anki_id for r in rendered if r.anki_id is not None]
+    if not ids or collection_guids is not None:
+        missing = [i for i in ids if collection_guids is not None and i not in collection_guids]
+        if missing:
+            return [
+                f"{len(missing)} Obsidian_to_Anki ids are not in the collection "
+                f"(first: {missing[0]}): they are built as new notes"
+            ]
+        return []
+    return [
+        f"{len(ids)} notes carry Obsidian_to_Anki ids: to update those notes in your "
+        "collection instead of adding copies, build with --anki-collection "
+        "PATH/TO/collection.anki2 (read only)"
+    ]
+
+
 def plan(
-    sources: list[Path], out_dir: Path, *, figures: bool = True, now: int | None = None
+    sources: list[Path],
+    out_dir: Path,
+    *,
+    figures: bool = True,
+    now: int | None = None,
+    collection: Path | None = None,
 ) -> list[DeckBuild]:
     """Parse, render and identify every deck; nothing is written. Raises DeckError."""
     if not sources:
@@ -176,13 +275,62 @@ def plan(
     for source in parsed:
         by_deck.setdefault(source.deck, []).append(source)
     now = build_time() if now is None else now
-    builds = []
-    for deck, files in by_deck.items():
-        source_notes = [n for f in files for n in f.notes]
-        if deck == COMPUTED_DECK:
-            source_notes += _computed_for(files[0], figures)
-        builds.append(plan_deck(deck, source_notes, out_dir, now=now))
-    return builds
+    anki_ids = [n.anki_id for f in parsed for n in f.notes if n.anki_id is not None]
+    collection_guids = read_guids(collection, anki_ids) if collection is not None else None
+    return [
+        _plan_deck(deck, files, out_dir, figures, now, collection_guids)
+        for deck, files in by_deck.items()
+    ]
+
+
+def _plan_deck(
+    deck: str,
+    files: list[SourceFile],
+    out_dir: Path,
+    figures: bool,
+    now: int,
+    collection_guids: dict[int, str] | None,
+) -> DeckBuild:
+    source_notes = [n for f in files for n in f.notes]
+    if deck == COMPUTED_DECK:
+        source_notes += _computed_for(files[0], figures)
+    rendered, media = _render_deck(deck, source_notes)
+    stem = package_stem(deck)
+    package_path = out_dir / f"{stem}.apkg"
+    manifest_path = out_dir / f"{stem}.manifest.json"
+    previous = Manifest.load(manifest_path)
+    if previous is not None and previous.deck != deck:
+        previous = None
+    candidates = [_candidate(r, collection_guids or {}) for r in rendered]
+    records, diff = assign(candidates, previous, now)
+    models = model_mods(
+        {kind: nt.content_hash() for kind, nt in note_types().items()}, previous, now
+    )
+    notes = [
+        PackagedNote(rec.note_id, rec.guid, rec.kind, rec.fields, rec.tags, rec.mod, position)
+        for position, rec in enumerate(records)
+    ]
+    warnings = clock_warnings(now, previous) + diff.ambiguous
+    warnings += _deleted_warnings(files, records, diff) + _o2a_warning(rendered, collection_guids)
+    return DeckBuild(
+        deck=deck,
+        deck_id=deck_id(deck),
+        package_path=package_path,
+        manifest_path=manifest_path,
+        notes=notes,
+        manifest=Manifest(
+            deck,
+            deck_id(deck),
+            package_path.name,
+            {rec.guid: rec for rec in records},
+            models,
+        ),
+        diff=diff,
+        media=media,
+        model_mods={kind: int(m["mod"]) for kind, m in models.items()},
+        card_count=sum(r.cards for r in rendered),
+        warnings=warnings,
+    )
 
 
 def plan_deck(deck: str, source_notes: list[SourceNote], out_dir: Path, *, now: int) -> DeckBuild:
@@ -249,9 +397,25 @@ def build(
     figures: bool = True,
     dry_run: bool = False,
     now: int | None = None,
+    write_ids: bool = False,
+    collection: Path | None = None,
 ) -> list[DeckBuild]:
-    """Plan every deck, then (unless ``dry_run``) write each package and its manifest."""
-    builds = plan(sources, out_dir, figures=figures, now=now)
+    """Plan every deck, then (unless ``dry_run``) write each package and its manifest.
+
+    With ``write_ids``, every deck is planned first (a bad source changes nothing), then the id
+    lines are written into the sources and the decks planned again from them.
+    """
+    builds = plan(sources, out_dir, figures=figures, now=now, collection=collection)
+    if write_ids:
+        inserts = planned_ids([parse_file(path) for path in sources])
+        for build_ in builds:
+            build_.ids_written = sum(len(v) for v in inserts.values())
+        if inserts and not dry_run:
+            for path, lines in inserts.items():
+                write_source_ids(Path(path), lines)
+            builds = plan(sources, out_dir, figures=figures, now=now, collection=collection)
+            for build_ in builds:
+                build_.ids_written = sum(len(v) for v in inserts.values())
     if not dry_run:
         for deck_build in builds:
             deck_build.write()

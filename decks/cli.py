@@ -1,17 +1,13 @@
 """``gdkit decks build`` and ``gdkit decks diff`` (the click group ``decks``).
 
-    gdkit decks build [SOURCE…] -o DIR [--no-figures] [--dry-run]
-    gdkit decks diff  [SOURCE…] -o DIR [--no-figures] [--all]
-    gdkit decks mistakes REPORT.json -o DIR [--no-figures] [--dry-run]
+    gdkit decks build [SOURCE…] -o DIR [--no-figures] [--dry-run] [--write-ids]
+                      [--anki-collection FILE]
+    gdkit decks diff  [SOURCE…] -o DIR [--no-figures] [--all] [--anki-collection FILE]
 
 Without SOURCE, the week-2 deck shipped with gdkit (decks/week02.md) is built. Each deck becomes
 ``DIR/<Deck-Name>.apkg`` with ``DIR/<Deck-Name>.manifest.json`` beside it; the manifest is what
 the next ``diff`` / ``build`` compares against. Exit status: 0 on success, 1 when a source is
-bad (nothing is written then), 2 on bad usage.
-
-``mistakes`` reads the JSON report of ``grade --format json`` and builds a personal deck of the
-cards about each mistake it diagnosed (decks/mistakes.py); exit status 1 when the report cannot
-be read.
+bad or the deck dependencies are not installed (nothing is written then), 2 on bad usage.
 """
 
 from __future__ import annotations
@@ -21,17 +17,41 @@ from pathlib import Path
 
 import click
 
-from decks.errors import DeckError
+from decks.errors import DeckError, missing_extra_message
 
 OUT_HELP = "Folder for the .apkg files and their manifests (default: ./out)."
+COLLECTION_HELP = (
+    "Your Anki collection.anki2, read only: notes with Obsidian_to_Anki ids update the notes "
+    "O2A made instead of adding copies."
+)
+
+
+def _record_lines(d, show_unchanged: bool) -> list[str]:
+    """One line per note that the import will add, change or find removed."""
+    lines = []
+    groups = [("new", "+", d.new if d.previous_build else []), ("changed", "~", d.changed)]
+    if show_unchanged:
+        groups.append(("unchanged", "=", d.unchanged))
+    groups.append(("removed", "-", d.removed))
+    for label, mark, records in groups:
+        for r in records:
+            why = label
+            if r.guid in d.matched and label != "removed":
+                why = f"{label} (matched by similarity {d.matched[r.guid]:.2f})"
+            lines.append(f"  {mark} {why:<9} {r.origin:<24} {r.question[:90]}")
+    return lines
 
 
 def _report(builds: list, *, dry_run: bool, show_unchanged: bool, wrote: bool) -> None:
     for b in builds:
         where = b.package_path
-        click.echo(f"{b.deck}  →  {where}" + ("" if wrote else "  (not written)"))
-        click.echo(f"  {b.note_count} notes, {b.card_count} cards, {len(b.media)} media files")
         d = b.diff
+        click.echo(f"{b.deck}  →  {where}" + ("" if wrote else "  (not written)"))
+        kept = len(d.removed) + len(d.still_removed)
+        extra = f" (+ {kept} removed notes kept, tagged gdkit::removed)" if kept else ""
+        click.echo(
+            f"  {b.note_count} notes, {b.card_count} cards, {len(b.media)} media files{extra}"
+        )
         if not d.previous_build:
             click.echo(f"  no previous build in {where.parent}: all {len(d.new)} notes are new")
         else:
@@ -39,18 +59,19 @@ def _report(builds: list, *, dry_run: bool, show_unchanged: bool, wrote: bool) -
                 f"  against the previous build: {len(d.new)} new, {len(d.changed)} changed, "
                 f"{len(d.unchanged)} unchanged, {len(d.removed)} removed"
             )
-        groups = [("new", "+", d.new if d.previous_build else []), ("changed", "~", d.changed)]
-        if show_unchanged:
-            groups.append(("unchanged", "=", d.unchanged))
-        groups.append(("removed", "-", d.removed))
-        for label, mark, records in groups:
-            for r in records:
-                click.echo(f"  {mark} {label:<9} {r.origin:<24} {r.question[:90]}")
-        if d.removed:
+        for line in _record_lines(d, show_unchanged):
+            click.echo(line)
+        if d.removed or d.still_removed:
             click.echo(
-                "  note: Anki keeps removed notes on import; delete them in Anki's browser "
-                "if you no longer want them."
+                "  removed notes stay in the package, tagged gdkit::removed (Anki never deletes "
+                "on import): in Anki's browser search tag:gdkit::removed to suspend or delete "
+                "them in one step."
             )
+        if b.ids_written:
+            verb = "would write" if dry_run else "wrote"
+            click.echo(f"  --write-ids: {verb} {b.ids_written} id lines into the sources")
+        for warning in b.warnings:
+            click.echo(f"warning: {warning}", err=True)
     if dry_run:
         click.echo("dry run: nothing was written")
 
@@ -63,11 +84,23 @@ def _run(
     write: bool,
     show_all: bool,
     announce_dry_run: bool,
+    write_ids: bool = False,
+    collection: Path | None = None,
 ) -> None:
-    from decks.build import build
-
     try:
-        builds = build(list(sources), out, figures=figures, dry_run=not write)
+        from decks.build import build
+
+        builds = build(
+            list(sources),
+            out,
+            figures=figures,
+            dry_run=not write,
+            write_ids=write_ids,
+            collection=collection,
+        )
+    except ModuleNotFoundError as exc:
+        click.echo(f"error: {missing_extra_message(exc, figures=figures)}", err=True)
+        sys.exit(1)
     except DeckError as exc:
         click.echo(f"error: {exc}", err=True)
         click.echo("nothing was written.", err=True)
@@ -92,7 +125,25 @@ def decks() -> None:
 )
 @click.option("--no-figures", is_flag=True, help="Leave out the figure cards (no matplotlib).")
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
-def build(sources: tuple[Path, ...], out: Path, no_figures: bool, dry_run: bool) -> None:
+@click.option(
+    "--write-ids",
+    is_flag=True,
+    help="Write an <!-- id: … --> line into the sources for every note without one.",
+)
+@click.option(
+    "--anki-collection",
+    "collection",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help=COLLECTION_HELP,
+)
+def build(
+    sources: tuple[Path, ...],
+    out: Path,
+    no_figures: bool,
+    dry_run: bool,
+    write_ids: bool,
+    collection: Path | None,
+) -> None:
     """Build one .apkg per deck from SOURCE files (default: the week-2 deck)."""
     _run(
         sources,
@@ -101,6 +152,8 @@ def build(sources: tuple[Path, ...], out: Path, no_figures: bool, dry_run: bool)
         write=not dry_run,
         show_all=False,
         announce_dry_run=dry_run,
+        write_ids=write_ids,
+        collection=collection,
     )
 
 
@@ -116,10 +169,24 @@ def build(sources: tuple[Path, ...], out: Path, no_figures: bool, dry_run: bool)
 )
 @click.option("--no-figures", is_flag=True, help="Compare a build without figure cards.")
 @click.option("--all", "show_all", is_flag=True, help="List unchanged notes too.")
-def diff(sources: tuple[Path, ...], out: Path, no_figures: bool, show_all: bool) -> None:
+@click.option(
+    "--anki-collection",
+    "collection",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help=COLLECTION_HELP,
+)
+def diff(
+    sources: tuple[Path, ...], out: Path, no_figures: bool, show_all: bool, collection: Path | None
+) -> None:
     """List new / changed / unchanged / removed notes against the last build in OUT."""
     _run(
-        sources, out, figures=not no_figures, write=False, show_all=show_all, announce_dry_run=False
+        sources,
+        out,
+        figures=not no_figures,
+        write=False,
+        show_all=show_all,
+        announce_dry_run=False,
+        collection=collection,
     )
 
 

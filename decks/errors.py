@@ -14,3 +14,31 @@ class DeckError(Exception):
         self.line = line
         self.message = message
         super().__init__(f"{file}:{line}: {message}")
+
+
+# Modules of the ``decks`` extra → the distribution that provides each.
+DECK_DISTRIBUTIONS = {
+    "genanki": "genanki",
+    "jinja2": "jinja2",
+    "markdown_it": "markdown-it-py",
+    "mdit_py_plugins": "mdit-py-plugins",
+    "yaml": "pyyaml",
+    "rapidfuzz": "rapidfuzz",
+    "matplotlib": "matplotlib",
+    "numpy": "numpy",
+}
+
+
+def missing_extra_message(exc: ModuleNotFoundError, *, figures: bool = True) -> str:
+    """What to install when a deck dependency cannot be imported (re-raises anything else)."""
+    top = (exc.name or "").split(".")[0]
+    if top not in DECK_DISTRIBUTIONS:
+        raise exc
+    message = (
+        f"gdkit decks needs {DECK_DISTRIBUTIONS[top]}, which is not installed: it comes with "
+        "the 'decks' extra. Install it with  pip install -e '.[decks]'  in a clone of gdkit, "
+        "or  pip install 'gdkit[decks]'"
+    )
+    if top == "matplotlib" and figures:
+        message += ", or build without the figure cards: --no-figures"
+    return message

@@ -2,23 +2,31 @@
 
 - A note's GUID is derived from its deck and its question (or cloze text), or from its explicit
   ``<!-- id: … -->``; editing an answer keeps the GUID, so Anki updates the note in place.
+- A note whose question (or cloze text) was edited gets a new derived GUID. When such a new note
+  and a note that left the source are close (:mod:`decks.similarity`), the new one keeps the old
+  GUID and note id, and the manifest remembers the pairing (``source_guid``), so the note stays
+  the same in Anki, with its review history.
 - The manifest (``<package>.manifest.json``, beside the .apkg) records, for every note, its GUID,
-  a hash of its content (fields, tags, note type), its Anki note id and modification time, and
-  where it came from. The next build reads it to decide, note by note:
+  a hash of its content (fields, tags, note type), its Anki note id and modification time, its
+  fields (so a removed note can be packaged again) and where it came from. The next build reads
+  it to decide, note by note:
 
   ======== =========================== ==========================================
   status   modification time           note id
   ======== =========================== ==========================================
-  new      build time                  fresh, after every id used so far
+  new      build time                  O2A's id if given, else fresh (after all)
   changed  max(build time, old + 1)    kept
   same     kept                        kept
-  removed  (reported only: Anki never deletes notes on import)
+  removed  max(build time, old + 1)    kept: packaged again with ``gdkit::removed``
+           once, then kept
   ======== =========================== ==========================================
 
   Anki updates a note on import only if the package's modification time is newer than the
-  collection's, hence "old + 1" for a note changed twice within one second. Keeping the times of
-  unchanged notes makes a rebuild of the same source byte-identical.
-- The build time is ``SOURCE_DATE_EPOCH`` when set (reproducible builds), else the clock.
+  collection's, hence "old + 1" for a note changed twice within one second or after a build
+  whose clock was ahead. Keeping the times of unchanged notes makes a rebuild of the same source
+  byte-identical.
+- The build time is ``SOURCE_DATE_EPOCH`` when set (reproducible builds), else the clock. A build
+  time in the future, or older than the previous build's, is reported (:func:`clock_warnings`).
 """
 
 from __future__ import annotations
@@ -27,15 +35,19 @@ import hashlib
 import json
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import genanki
 
 from decks.apkg import CARD_ID_STRIDE
+from decks.similarity import THRESHOLD, Match, match_notes
 
-MANIFEST_FORMAT = 1
+MANIFEST_FORMAT = 2
+READABLE_FORMATS = (1, 2)  # format 1 had no fields: its removed notes cannot be packaged again
 ID_STRIDE = CARD_ID_STRIDE  # note ids are this far apart: card id = note id + ordinal
+REMOVED_TAG = "gdkit::removed"
+FUTURE_SLACK = 24 * 3600  # a build time more than a day ahead of the clock is "in the future"
 
 
 def note_guid(deck: str, key: str) -> str:
@@ -75,6 +87,52 @@ class NoteRecord:
     mod: int
     question: str
     origin: str
+    source_guid: str = ""  # the GUID its current key derives (differs after a similarity match)
+    kind: str = ""
+    fields: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    text: str = ""  # plain text, for similarity matching in the next build
+    removed: bool = False  # left the source; packaged again with the gdkit::removed tag
+
+    def __post_init__(self) -> None:
+        self.source_guid = self.source_guid or self.guid
+        self.fields, self.tags = tuple(self.fields), tuple(self.tags)
+
+    def to_json(self) -> dict:
+        data = {
+            "guid": self.guid,
+            "hash": self.hash,
+            "id": self.note_id,
+            "mod": self.mod,
+            "question": self.question,
+            "origin": self.origin,
+            "kind": self.kind,
+            "fields": list(self.fields),
+            "tags": list(self.tags),
+            "text": self.text,
+        }
+        if self.source_guid != self.guid:
+            data["source_guid"] = self.source_guid
+        if self.removed:
+            data["removed"] = True
+        return data
+
+    @classmethod
+    def from_json(cls, n: dict) -> NoteRecord:
+        return cls(
+            n["guid"],
+            n["hash"],
+            int(n["id"]),
+            int(n["mod"]),
+            n["question"],
+            n["origin"],
+            source_guid=n.get("source_guid", ""),
+            kind=n.get("kind", ""),
+            fields=tuple(n.get("fields", ())),
+            tags=tuple(n.get("tags", ())),
+            text=n.get("text", ""),
+            removed=bool(n.get("removed", False)),
+        )
 
 
 @dataclass
@@ -92,19 +150,15 @@ class Manifest:
             "deck_id": self.deck_id,
             "package": self.package,
             "models": {kind: self.models[kind] for kind in sorted(self.models)},
-            "notes": [
-                {
-                    "guid": r.guid,
-                    "hash": r.hash,
-                    "id": r.note_id,
-                    "mod": r.mod,
-                    "question": r.question,
-                    "origin": r.origin,
-                }
-                for r in self.notes.values()
-            ],
+            "notes": [r.to_json() for r in self.notes.values()],
         }
         return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
+
+    @property
+    def latest_mod(self) -> int:
+        mods = [r.mod for r in self.notes.values()]
+        mods += [int(m["mod"]) for m in self.models.values()]
+        return max(mods, default=0)
 
     @classmethod
     def load(cls, path: Path) -> Manifest | None:
@@ -112,16 +166,17 @@ class Manifest:
         start only costs a re-import that updates every note)."""
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            if data.get("format") != MANIFEST_FORMAT:
+            if data.get("format") not in READABLE_FORMATS:
                 return None
-            notes = {
-                n["guid"]: NoteRecord(
-                    n["guid"], n["hash"], int(n["id"]), int(n["mod"]), n["question"], n["origin"]
-                )
-                for n in data["notes"]
-            }
-            return cls(data["deck"], int(data["deck_id"]), data["package"], notes, data["models"])
-        except (OSError, ValueError, KeyError, TypeError):
+            records = [NoteRecord.from_json(n) for n in data["notes"]]
+            return cls(
+                data["deck"],
+                int(data["deck_id"]),
+                data["package"],
+                {r.guid: r for r in records},
+                data["models"],
+            )
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
 
 
@@ -132,7 +187,10 @@ class Diff:
     new: list[NoteRecord] = field(default_factory=list)
     changed: list[NoteRecord] = field(default_factory=list)
     unchanged: list[NoteRecord] = field(default_factory=list)
-    removed: list[NoteRecord] = field(default_factory=list)
+    removed: list[NoteRecord] = field(default_factory=list)  # left the source in this build
+    still_removed: list[NoteRecord] = field(default_factory=list)  # left in an earlier build
+    matched: dict[str, float] = field(default_factory=dict)  # GUID → similarity it was kept by
+    ambiguous: list[str] = field(default_factory=list)  # messages: pairs that were not guessed
     previous_build: bool = False
 
 
@@ -140,41 +198,161 @@ class Diff:
 class Candidate:
     """A note of the new build before ids and times are assigned."""
 
-    guid: str
+    guid: str  # the GUID its key derives (or the collection's GUID for an O2A id)
     hash: str
     question: str
     origin: str
+    kind: str = "basic"
+    fields: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    text: str = ""
+    anki_id: int | None = None  # Obsidian_to_Anki's note id, kept as the note id when new
+
+
+class _Ids:
+    """Hands out fresh note ids after every id used so far (and never one already taken)."""
+
+    def __init__(self, now: int, old: dict[str, NoteRecord]) -> None:
+        self.taken = {r.note_id for r in old.values()}
+        self.next = max([now * 1000] + [i + ID_STRIDE for i in self.taken])
+
+    def fresh(self, wanted: int | None = None) -> int:
+        if wanted is not None and wanted not in self.taken:
+            self.taken.add(wanted)
+            return wanted
+        while self.next in self.taken:
+            self.next += ID_STRIDE
+        self.taken.add(self.next)
+        self.next += ID_STRIDE
+        return self.next - ID_STRIDE
+
+
+def _record(cand: Candidate, guid: str, note_id: int, mod: int) -> NoteRecord:
+    return NoteRecord(
+        guid,
+        cand.hash,
+        note_id,
+        mod,
+        cand.question,
+        cand.origin,
+        source_guid=cand.guid,
+        kind=cand.kind,
+        fields=cand.fields,
+        tags=cand.tags,
+        text=cand.text,
+    )
+
+
+def _similar_pairs(
+    candidates: list[Candidate], old: dict[str, NoteRecord], known: set[str], diff: Diff
+) -> dict[str, NoteRecord]:
+    """New candidate GUID → the left-over old record it continues (similarity match)."""
+    unknown = [c for c in candidates if c.guid not in known]
+    current = {c.guid for c in candidates} | {old_by_source(old)[g].guid for g in known}
+    left = [r for r in old.values() if r.guid not in current and r.text]
+    matches: list[Match] = match_notes(
+        [(c.kind, c.text) for c in unknown], [(r.kind, r.text) for r in left]
+    )
+    pairs: dict[str, NoteRecord] = {}
+    for m in matches:
+        if m.ambiguous:
+            names = ", ".join(f"{left[j].origin} ({s:.2f})" for j, s in m.ambiguous)
+            diff.ambiguous.append(
+                f"{unknown[m.new].origin} is as close to {names}: kept as a new note; give the "
+                "note an id (<!-- id: … -->) to say which it continues"
+            )
+        else:
+            pairs[unknown[m.new].guid] = left[m.old]
+            diff.matched[left[m.old].guid] = m.score
+    return pairs
+
+
+def old_by_source(old: dict[str, NoteRecord]) -> dict[str, NoteRecord]:
+    """Records by the GUID their key derived last time (their own GUID, unless matched)."""
+    out = {r.guid: r for r in old.values()}
+    out.update({r.source_guid: r for r in old.values()})
+    return out
+
+
+def _removed(record: NoteRecord, now: int, diff: Diff) -> NoteRecord | None:
+    """The record of a note that is not in the source: packaged again with the removed tag."""
+    if not record.fields:
+        diff.removed.append(record)  # from a format-1 manifest: reported only
+        return None
+    if record.removed:
+        diff.still_removed.append(record)
+        return record
+    tags = tuple(t for t in record.tags if t != REMOVED_TAG) + (REMOVED_TAG,)
+    gone = replace(
+        record,
+        tags=tags,
+        removed=True,
+        mod=max(now, record.mod + 1),
+        hash=content_hash(record.kind, record.fields, tags, {}),
+    )
+    diff.removed.append(gone)
+    return gone
 
 
 def assign(
     candidates: list[Candidate], previous: Manifest | None, now: int
 ) -> tuple[list[NoteRecord], Diff]:
-    """Give every note its id and modification time; say which notes are new/changed/removed."""
+    """Give every note its id and modification time; say which notes are new/changed/removed.
+
+    Returns the records of the source's notes, in order, then those of removed notes.
+    """
     old = previous.notes if previous else {}
+    by_source = old_by_source(old)
     diff = Diff(previous_build=previous is not None)
-    next_id = max([now * 1000] + [r.note_id + ID_STRIDE for r in old.values()])
-    records = []
+    ids = _Ids(now, old)
+    known = {c.guid for c in candidates if c.guid in by_source}
+    similar = _similar_pairs(candidates, old, known, diff) if old else {}
+    records, used = [], set()
     for cand in candidates:
-        before = old.get(cand.guid)
+        before = by_source.get(cand.guid) or similar.get(cand.guid)
+        if before is not None and before.guid in used:
+            before = None  # two notes claim one old note: the second is new
         if before is None:
-            record = NoteRecord(cand.guid, cand.hash, next_id, now, cand.question, cand.origin)
-            next_id += ID_STRIDE
+            record = _record(cand, cand.guid, ids.fresh(cand.anki_id), now)
             diff.new.append(record)
-        elif before.hash != cand.hash:
-            mod = max(now, before.mod + 1)
-            record = NoteRecord(
-                cand.guid, cand.hash, before.note_id, mod, cand.question, cand.origin
-            )
+        elif before.hash != cand.hash or before.removed:
+            record = _record(cand, before.guid, before.note_id, max(now, before.mod + 1))
             diff.changed.append(record)
         else:
-            record = NoteRecord(
-                cand.guid, cand.hash, before.note_id, before.mod, cand.question, cand.origin
-            )
+            record = _record(cand, before.guid, before.note_id, before.mod)
             diff.unchanged.append(record)
+        used.add(record.guid)
         records.append(record)
-    current = {c.guid for c in candidates}
-    diff.removed = [r for guid, r in old.items() if guid not in current]
+    for record in old.values():
+        if record.guid not in used:
+            kept = _removed(record, now, diff)
+            if kept is not None:
+                records.append(kept)
     return records, diff
+
+
+def clock_warnings(now: int, previous: Manifest | None, clock: int | None = None) -> list[str]:
+    """Warnings about a build time Anki could take as older than what it already holds."""
+    clock = int(time.time()) if clock is None else clock
+    out = []
+    if now > clock + FUTURE_SLACK:
+        out.append(
+            f"the build time {_date(now)} is in the future (the clock says {_date(clock)}; "
+            "is SOURCE_DATE_EPOCH pinned ahead?). Notes get that time; later builds into this "
+            "folder continue from it, so their edits still import"
+        )
+    if previous is not None and previous.latest_mod > now:
+        out.append(
+            f"the build time {_date(now)} is older than the previous build's "
+            f"({_date(previous.latest_mod)}; a clock that differs between machines, or a "
+            "pinned SOURCE_DATE_EPOCH): changed notes get a later time than the previous one, "
+            "so Anki still takes the edits"
+        )
+    return out
+
+
+def _date(seconds: int) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(seconds))
 
 
 def model_mods(
@@ -192,3 +370,6 @@ def model_mods(
         else:
             out[kind] = {"hash": digest, "mod": now}
     return out
+
+
+__all__ = ["THRESHOLD", "REMOVED_TAG", "assign", "clock_warnings", "content_hash", "note_guid"]

@@ -84,6 +84,7 @@ class SourceNote:
     media: tuple[tuple[str, bytes], ...] = ()  # files the fields reference as <img src="name">
     anki_id: int | None = None
     has_id: bool = False  # the source names the note's id (so --write-ids leaves it alone)
+    id_slot: int = -1  # 0-based line an id line would be inserted before (-1: nowhere)
 
 
 @dataclass(frozen=True)
@@ -399,7 +400,8 @@ class _Parser:
                 type_index, f"unknown note type {type_name!r} (known: {blocks.KNOWN_TYPES}){hint}"
             )
         fields, found, tags = self._fields(body, kind[1], start)
-        return self._typed_note(kind[0], fields, found, tags, start, section)
+        note = self._typed_note(kind[0], fields, found, tags, start, section)
+        return replace(note, id_slot=end)
 
     def parse_inline(self, index: int, section: str) -> SourceNote:
         inline = self.inline[index]
@@ -507,6 +509,7 @@ class _Walk:
         self.question_kind = "basic"
         self.question_text = ""
         self.question_id: NoteId | None = None
+        self.id_slot = -1
         self.answer_start = 0
         self.forced_question = -1  # seed style: the prompt line right after a section title
 
@@ -544,6 +547,7 @@ class _Walk:
                 tags=(),
                 line=self.question + 1,
                 note_id=self.question_id,
+                id_slot=self.id_slot,
             )
         )
         self.question = None
@@ -551,6 +555,7 @@ class _Walk:
     def open_question(self, index: int, text: str, kind: str, after: int) -> int:
         self.close(index)
         self.question, self.question_text, self.question_kind = index, text, kind
+        self.id_slot = after
         self.question_id, self.answer_start = self.next_id(after)
         return self.answer_start
 
@@ -559,6 +564,7 @@ class _Walk:
         end = self.layout.clozes[i]
         text_lines = self.lines[i:end]
         found = note_id(text_lines[-1]) if len(text_lines) > 1 else None
+        slot = end
         if found:
             text_lines = text_lines[:-1]  # an O2A id line glued to the paragraph
         else:
@@ -572,6 +578,7 @@ class _Walk:
                 tags=(),
                 line=i + 1,
                 note_id=found,
+                id_slot=slot,
             )
         )
         return end

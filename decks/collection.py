@@ -1,0 +1,43 @@
+"""Read-only look-ups in a learner's Anki collection (``collection.anki2``, an SQLite file).
+
+Used for one thing: notes that Obsidian_to_Anki created carry their Anki note id in the source
+(``ID: 1566052191670``). Anki matches an imported note by GUID, not by id, so gdkit reads the
+GUID of each such id from the collection and gives the packaged note that GUID: the import then
+reaches the very note O2A made instead of adding a copy. The file is opened read-only (SQLite's
+``mode=ro``), so an open Anki is not disturbed and nothing is ever written to it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from decks.errors import DeckError
+
+BATCH = 500  # ids per query (SQLite's parameter limit is 999 on old builds)
+
+
+def read_guids(path: Path, note_ids: list[int]) -> dict[int, str]:
+    """GUID of each of ``note_ids`` that the collection holds."""
+    if not Path(path).is_file():
+        raise DeckError(
+            str(path),
+            1,
+            "no Anki collection here (look for collection.anki2 in "
+            "your Anki profile folder: Tools → Preferences shows it)",
+        )
+    found: dict[int, str] = {}
+    try:
+        conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            ids = sorted(set(note_ids))
+            for start in range(0, len(ids), BATCH):
+                chunk = ids[start : start + BATCH]
+                marks = ",".join("?" * len(chunk))
+                rows = conn.execute(f"SELECT id, guid FROM notes WHERE id IN ({marks})", chunk)
+                found.update((int(nid), str(guid)) for nid, guid in rows)
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise DeckError(str(path), 1, f"cannot read the Anki collection: {exc}") from None
+    return found

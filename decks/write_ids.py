@@ -1,0 +1,59 @@
+"""``gdkit decks build --write-ids``: write an ``<!-- id: … -->`` line into the source for every
+note that has none, so later rewording never changes the note's identity.
+
+An id is made from the note's question (``what-does-the-learning-rate-scale``), made unique in
+its deck. Each file is rewritten whole: the new text goes to a temporary file beside it that then
+replaces the original (``os.replace``), so a file is either untouched or complete. Line endings
+and a byte-order mark are kept. Inline STARTI notes and computed cards are left alone.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from decks.parser import SourceFile, SourceNote, slugify
+from decks.render import plain_text
+
+MAX_WORDS = 6
+MAX_LENGTH = 48
+
+
+def _slug(note: SourceNote) -> str:
+    words = slugify(plain_text(note.fields[0].text)).split("_")
+    return "-".join(w for w in words[:MAX_WORDS] if w)[:MAX_LENGTH].strip("-") or "note"
+
+
+def planned_ids(files: list[SourceFile]) -> dict[str, list[tuple[int, str]]]:
+    """File path → (line index to insert before, id) for every note without an id."""
+    taken = {n.key.removeprefix("id:") for f in files for n in f.notes if n.has_id}
+    out: dict[str, list[tuple[int, str]]] = {}
+    for source in files:
+        for note in source.notes:
+            if note.has_id or note.id_slot < 0:
+                continue
+            base = _slug(note)
+            value, n = base, 2
+            while value in taken:
+                value, n = f"{base}-{n}", n + 1
+            taken.add(value)
+            out.setdefault(source.path, []).append((note.id_slot, value))
+    return out
+
+
+def write_ids(path: Path, inserts: list[tuple[int, str]]) -> None:
+    """Insert the id lines into the file at ``path``, atomically."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        text = handle.read()
+    newline = "\r\n" if "\r\n" in text else "\n"
+    lines = text.split(newline)
+    for index, value in sorted(inserts, reverse=True):
+        lines.insert(min(index, len(lines)), f"<!-- id: {value} -->")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="") as handle:
+            handle.write(newline.join(lines))
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
