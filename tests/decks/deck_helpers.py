@@ -79,3 +79,20 @@ def tiny_png(width: int = 2, height: int = 2) -> bytes:
         + chunk(b"IDAT", zlib.compress(raw))
         + chunk(b"IEND", b"")
     )
+
+
+def review_all(col: Collection, deck: str) -> dict[int, tuple[int, int]]:
+    """Answer every card of ``deck`` once with "Easy": card id → (interval, revlog entries)."""
+    for cid in col.find_cards(f'"deck:{deck}"'):
+        card = col.get_card(cid)
+        card.start_timer()
+        col.sched.answerCard(card, 4)
+    return review_state(col, deck)
+
+
+def review_state(col: Collection, deck: str) -> dict[int, tuple[int, int]]:
+    """Card id → (interval, revlog entries) for every card of ``deck``."""
+    return {
+        cid: (col.get_card(cid).ivl, col.db.scalar("select count() from revlog where cid = ?", cid))
+        for cid in col.find_cards(f'"deck:{deck}"')
+    }
