@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 import genanki
+import pytest
 
 from decks import notetypes
-from decks.identity import Candidate, Manifest, NoteRecord, assign, content_hash, note_guid
+from decks.identity import (
+    REMOVED_TAG,
+    Candidate,
+    Manifest,
+    NoteRecord,
+    assign,
+    clock_warnings,
+    content_hash,
+    note_guid,
+)
+from decks.similarity import THRESHOLD, match_notes
 
 
 def test_week02_deck_id_is_the_pinned_constant():
@@ -105,3 +116,125 @@ def test_unreadable_manifest_means_a_fresh_start(tmp_path):
     path.write_text("{not json", encoding="utf-8")
     assert Manifest.load(path) is None
     assert Manifest.load(tmp_path / "missing.json") is None
+
+
+# -- similarity matching ------------------------------------------------------------------------
+
+
+ANSWER = " It scales each step along the negative gradient of the loss."
+
+
+def _old(guid: str, text: str, note_id: int, kind: str = "basic") -> NoteRecord:
+    return NoteRecord(
+        guid,
+        "h-" + guid,
+        note_id,
+        500,
+        text[:20],
+        f"a.md:{note_id}",
+        kind=kind,
+        fields=(text, "", ""),
+        tags=("t",),
+        text=text,
+    )
+
+
+def _cand(guid: str, text: str, kind: str = "basic") -> Candidate:
+    return Candidate(
+        guid,
+        "h-new-" + guid,
+        text[:20],
+        "a.md:1",
+        kind=kind,
+        text=text,
+        fields=(text, "", ""),
+        tags=("t",),
+    )
+
+
+def test_a_reworded_note_keeps_the_old_guid_and_id():
+    old = _manifest([_old("g-old", "What does the lerning rate scale?" + ANSWER, 7_000)])
+    new = [_cand("g-new", "What does the learning rate scale?" + ANSWER)]
+    records, diff = assign(new, old, now=1_000)
+    assert [(r.guid, r.note_id, r.source_guid) for r in records] == [("g-old", 7_000, "g-new")]
+    assert diff.changed == records[:1] and diff.new == [] and diff.removed == []
+    assert diff.matched["g-old"] > 0.95
+    # the next build finds it by the GUID its text derives now, without matching again
+    again, diff2 = assign(new, _manifest(records), now=2_000)
+    assert again[0].guid == "g-old" and diff2.unchanged and not diff2.matched
+
+
+@pytest.mark.parametrize(
+    ("edited", "kept"),
+    [
+        ("What does the learning rate scale?" + ANSWER, True),  # one letter: ~0.99
+        ("How far does one step go?" + ANSWER, True),  # new question, same answer: ~0.8
+        ("What does momentum do? It keeps a running mean of past gradients.", False),
+    ],
+)
+def test_threshold(edited, kept):
+    original = "What does the lerning rate scale?" + ANSWER
+    (match,) = match_notes([("basic", original)], [("basic", original)])
+    assert match.score == 1.0
+    found = match_notes([("basic", edited)], [("basic", original)])
+    assert bool(found) == kept
+    if found:
+        assert found[0].score >= THRESHOLD
+
+
+def test_notes_of_another_kind_are_never_matched():
+    assert match_notes([("cloze", "same text" + ANSWER)], [("basic", "same text" + ANSWER)]) == []
+
+
+def test_ambiguous_matches_are_reported_not_guessed():
+    old = _manifest(
+        [
+            _old("g1", "What is the rate in run 1?" + ANSWER, 1_000),
+            _old("g2", "What is the rate in run 2?" + ANSWER, 1_100),
+        ]
+    )
+    records, diff = assign([_cand("g3", "What is the rate in run 3?" + ANSWER)], old, now=5)
+    assert [r.guid for r in diff.new] == ["g3"]
+    assert {r.guid for r in diff.removed} == {"g1", "g2"}
+    (message,) = diff.ambiguous
+    assert "a.md:1000" in message and "a.md:1100" in message and "id" in message
+
+
+def test_removed_notes_are_packaged_again_with_the_removed_tag():
+    old = _manifest([_old("g1", "Kept?" + ANSWER, 1_000), _old("g2", "Gone?" + ANSWER, 1_100)])
+    records, diff = assign([_cand("g1", "Kept?" + ANSWER)], old, now=2_000)
+    gone = records[-1]
+    assert gone.guid == "g2" and gone.removed and gone.note_id == 1_100
+    assert gone.tags == ("t", REMOVED_TAG) and gone.fields == ("Gone?" + ANSWER, "", "")
+    assert gone.mod == 2_000 and diff.removed == [gone]
+    # still removed in the next build: same record, same time (reproducible)
+    records2, diff2 = assign([_cand("g1", "Kept?" + ANSWER)], _manifest(records), now=3_000)
+    assert records2[-1] == gone and diff2.still_removed == [gone] and diff2.removed == []
+
+
+def test_obsidian_to_anki_id_becomes_the_note_id():
+    cand = Candidate("g", "h", "q", "a:1", anki_id=1566052191670)
+    (record,), _ = assign([cand], None, now=1_700_000_000)
+    assert record.note_id == 1566052191670
+
+
+def test_clock_warnings():
+    previous = _manifest([NoteRecord("g", "h", 1, 5_000, "q", "a:1")])
+    assert clock_warnings(4_000, previous, clock=4_000)[0].startswith("the build time")
+    assert "older than the previous build" in clock_warnings(4_000, previous, clock=4_000)[0]
+    assert "in the future" in clock_warnings(10**9, None, clock=1_000)[0]
+    assert clock_warnings(6_000, previous, clock=6_000) == []
+
+
+def test_a_format_1_manifest_is_still_read(tmp_path):
+    path = tmp_path / "m.json"
+    path.write_text(
+        '{"format": 1, "deck": "D", "deck_id": 1, "package": "D.apkg", "models": {},'
+        ' "notes": [{"guid": "g", "hash": "h", "id": 5, "mod": 6, "question": "q",'
+        ' "origin": "a:1"}]}',
+        encoding="utf-8",
+    )
+    loaded = Manifest.load(path)
+    assert loaded is not None and loaded.notes["g"].note_id == 5
+    _, diff = assign([], loaded, now=10)
+    assert [r.guid for r in diff.removed] == ["g"]  # reported; no fields to package again
