@@ -10,6 +10,7 @@ and a byte-order mark are kept. Inline STARTI notes and computed cards are left 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from decks.parser import SourceFile, SourceNote, slugify
@@ -19,8 +20,12 @@ MAX_WORDS = 6
 MAX_LENGTH = 48
 
 
+_CLOZE = re.compile(r"\{\{c\d+::(.*?)(?:::[^}]*)?\}\}")
+
+
 def _slug(note: SourceNote) -> str:
-    words = slugify(plain_text(note.fields[0].text)).split("_")
+    text = _CLOZE.sub(r"\1", note.fields[0].text)
+    words = slugify(plain_text(text)).split("_")
     return "-".join(w for w in words[:MAX_WORDS] if w)[:MAX_LENGTH].strip("-") or "note"
 
 

@@ -1,0 +1,129 @@
+"""``gdkit decks build`` / ``diff``: similarity matches, removed notes, --write-ids, warnings,
+and the message when the decks extra is not installed."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from decks.cli import decks
+from decks.parser import parse_file
+
+SOURCE = "TARGET DECK: Cli::Ids\n\n## S\n\nWhat does the lerning rate scale?\nEach step.\n\n"
+SOURCE += "Which optimiser keeps a running mean?\nMomentum.\n\nThe rate is {{c1::small}}.\n"
+
+
+def _run(*args: str):
+    result = CliRunner().invoke(decks, [*args, "--no-figures"])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_diff_says_a_reworded_note_is_matched_by_similarity(tmp_path):
+    source = tmp_path / "n.md"
+    source.write_text(SOURCE, encoding="utf-8")
+    out = str(tmp_path / "out")
+    _run("build", str(source), "-o", out)
+    source.write_text(SOURCE.replace("lerning", "learning"), encoding="utf-8")
+    output = _run("diff", str(source), "-o", out)
+    assert "0 new, 1 changed, 2 unchanged, 0 removed" in output
+    assert "~ changed (matched by similarity 0.99)" in output
+
+
+def test_removed_notes_are_explained(tmp_path):
+    source = tmp_path / "n.md"
+    source.write_text(SOURCE, encoding="utf-8")
+    out = str(tmp_path / "out")
+    _run("build", str(source), "-o", out)
+    source.write_text(SOURCE.split("Which optimiser")[0], encoding="utf-8")
+    output = _run("build", str(source), "-o", out)
+    assert "1 notes, 1 cards, 0 media files (+ 2 removed notes kept, tagged gdkit::removed)" in (
+        output
+    )
+    assert "tag:gdkit::removed" in output
+
+
+def test_write_ids_adds_an_id_to_every_note_and_keeps_each_identity(tmp_path):
+    source = tmp_path / "n.md"
+    source.write_bytes(SOURCE.replace("\n", "\r\n").encode())
+    out = str(tmp_path / "out")
+    _run("build", str(source), "-o", out)
+    dry = _run("build", str(source), "-o", out, "--write-ids", "--dry-run")
+    assert "would write 3 id lines" in dry and b"<!-- id:" not in source.read_bytes()
+    output = _run("build", str(source), "-o", out, "--write-ids")
+    assert "wrote 3 id lines" in output
+    assert "0 new, 0 changed, 3 unchanged, 0 removed" in output
+    data = source.read_bytes()
+    assert b"\r\n<!-- id: what-does-the-lerning-rate-scale -->\r\n" in data
+    assert b"\n" not in data.replace(b"\r\n", b"")  # line endings kept
+    notes = parse_file(source).notes
+    assert [n.key for n in notes] == [
+        "id:what-does-the-lerning-rate-scale",
+        "id:which-optimiser-keeps-a-running-mean",
+        "id:the-rate-is-small",
+    ]
+    # the ids hold: rewording the question is now an edit of the same note
+    source.write_bytes(data.replace(b"the lerning rate scale?", b"the learning rate scale?"))
+    output = _run("diff", str(source), "-o", out)
+    assert "0 new, 1 changed, 2 unchanged, 0 removed" in output
+    assert "similarity" not in output
+    assert sorted(os.listdir(tmp_path)) == ["n.md", "out"]  # no temporary file left
+
+
+def test_write_ids_never_touches_a_bad_source(tmp_path):
+    good, bad = tmp_path / "good.md", tmp_path / "bad.md"
+    good.write_text("TARGET DECK: G\n\nQ?\nA.\n", encoding="utf-8")
+    bad.write_text("TARGET DECK: B\n\nQ?\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        decks,
+        ["build", str(good), str(bad), "--write-ids", "-o", str(tmp_path / "out"), "--no-figures"],
+    )
+    assert result.exit_code == 1
+    assert good.read_text(encoding="utf-8") == "TARGET DECK: G\n\nQ?\nA.\n"
+
+
+def test_o2a_ids_without_a_collection_are_warned_about(tmp_path):
+    source = tmp_path / "n.md"
+    source.write_text("TARGET DECK: O\n\nQ?\nA.\nID: 1566052191670\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        decks, ["build", str(source), "-o", str(tmp_path / "o"), "--no-figures"]
+    )
+    assert result.exit_code == 0
+    assert "--anki-collection" in result.output
+
+
+@pytest.mark.parametrize(
+    ("module", "figures", "words"),
+    [
+        ("genanki", False, "needs genanki"),
+        ("markdown_it", False, "needs markdown-it-py"),
+        ("rapidfuzz", False, "needs rapidfuzz"),
+        ("matplotlib", True, "--no-figures"),
+    ],
+)
+def test_missing_decks_extra_names_the_extra(tmp_path, module, figures, words):
+    """The module is hidden in a fresh interpreter (sys.modules[name] = None), as if the extra
+    had never been installed."""
+    source = tmp_path / "n.md"
+    source.write_text("TARGET DECK: NeuralComputation::Week-02\n\nQ?\nA.\n", encoding="utf-8")
+    code = f"import sys; sys.modules[{module!r}] = None\nfrom gdkit.cli import main\nmain()\n"
+    args = ["decks", "build", str(source), "-o", str(tmp_path / "out")]
+    if not figures:
+        args.append("--no-figures")
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert done.returncode == 1, done.stderr
+    assert words in done.stderr
+    assert "pip install -e '.[decks]'" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "out").exists()
