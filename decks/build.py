@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 
 from decks.apkg import PackagedNote, write_apkg
-from decks.collection import read_guids
+from decks.collection import CollectionNote, read_guids
 from decks.computed import COMPUTED_DECK, computed_notes
 from decks.errors import DeckError
 from decks.identity import (
@@ -202,8 +202,9 @@ def _render_deck(deck: str, source_notes: list[SourceNote]):
     return rendered, media
 
 
-def _candidate(r: RenderedNote, collection_guids: dict[int, str]) -> Candidate:
-    guid = collection_guids.get(r.anki_id, r.guid) if r.anki_id is not None else r.guid
+def _candidate(r: RenderedNote, in_collection: dict[int, CollectionNote]) -> Candidate:
+    found = in_collection.get(r.anki_id) if r.anki_id is not None else None
+    guid = found.guid if found else r.guid
     return Candidate(
         guid,
         content_hash(r.kind, r.fields, r.tags, r.media),
@@ -240,23 +241,36 @@ def _deleted_warnings(files: list[SourceFile], records: list, diff: Diff) -> lis
     return out
 
 
-def _o2a_warning(
-    rendered: list[RenderedNote], collection_guids: dict[int, str] | None
+def _o2a_warnings(
+    rendered: list[RenderedNote], in_collection: dict[int, CollectionNote] | None
 ) -> list[str]:
+    """What to tell a learner migrating from Obsidian_to_Anki about its note ids."""
     ids = [r.anki_id for r in rendered if r.anki_id is not None]
-    if not ids or collection_guids is not None:
-        missing = [i for i in ids if collection_guids is not None and i not in collection_guids]
-        if missing:
-            return [
-                f"{len(missing)} Obsidian_to_Anki ids are not in the collection "
-                f"(first: {missing[0]}): they are built as new notes"
-            ]
+    if not ids:
         return []
-    return [
-        f"{len(ids)} notes carry Obsidian_to_Anki ids: to update those notes in your "
-        "collection instead of adding copies, build with --anki-collection "
-        "PATH/TO/collection.anki2 (read only)"
-    ]
+    if in_collection is None:
+        return [
+            f"{len(ids)} notes carry Obsidian_to_Anki ids: to update those notes in your "
+            "collection instead of adding copies, build with --anki-collection "
+            "PATH/TO/collection.anki2 (read only)"
+        ]
+    out = []
+    missing = [i for i in ids if i not in in_collection]
+    if missing:
+        out.append(
+            f"{len(missing)} Obsidian_to_Anki ids are not in the collection "
+            f"(first: {missing[0]}): they are built as new notes"
+        )
+    ours = {nt.model_id for nt in note_types().values()}
+    foreign = [i for i in ids if i in in_collection and in_collection[i].model_id not in ours]
+    if foreign:
+        out.append(
+            f"{len(foreign)} notes made by Obsidian_to_Anki (first: nid:{foreign[0]}) have a note "
+            "type of their own: Anki keeps them as they are (no copy is added) and reports a "
+            "note-type conflict. To let gdkit update them, in Anki's browser select them and "
+            "use Notes → Change Note Type… → the gdkit type once; reviews are kept"
+        )
+    return out
 
 
 def plan(
@@ -289,7 +303,7 @@ def _plan_deck(
     out_dir: Path,
     figures: bool,
     now: int,
-    collection_guids: dict[int, str] | None,
+    collection_guids: dict[int, CollectionNote] | None,
 ) -> DeckBuild:
     source_notes = [n for f in files for n in f.notes]
     if deck == COMPUTED_DECK:
@@ -311,7 +325,7 @@ def _plan_deck(
         for position, rec in enumerate(records)
     ]
     warnings = clock_warnings(now, previous) + diff.ambiguous
-    warnings += _deleted_warnings(files, records, diff) + _o2a_warning(rendered, collection_guids)
+    warnings += _deleted_warnings(files, records, diff) + _o2a_warnings(rendered, collection_guids)
     return DeckBuild(
         deck=deck,
         deck_id=deck_id(deck),

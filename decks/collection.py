@@ -3,13 +3,16 @@
 Used for one thing: notes that Obsidian_to_Anki created carry their Anki note id in the source
 (``ID: 1566052191670``). Anki matches an imported note by GUID, not by id, so gdkit reads the
 GUID of each such id from the collection and gives the packaged note that GUID: the import then
-reaches the very note O2A made instead of adding a copy. The file is opened read-only (SQLite's
-``mode=ro``), so an open Anki is not disturbed and nothing is ever written to it.
+reaches the very note O2A made instead of adding a copy. (Anki then reports the note as a
+note-type conflict and leaves it as it is, until its note type is changed to gdkit's once.)
+The file is opened read-only (SQLite's ``mode=ro``), so an open Anki is not disturbed and
+nothing is ever written to it.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 
 from decks.errors import DeckError
@@ -17,8 +20,14 @@ from decks.errors import DeckError
 BATCH = 500  # ids per query (SQLite's parameter limit is 999 on old builds)
 
 
-def read_guids(path: Path, note_ids: list[int]) -> dict[int, str]:
-    """GUID of each of ``note_ids`` that the collection holds."""
+@dataclass(frozen=True)
+class CollectionNote:
+    guid: str
+    model_id: int  # the note type it has in the collection
+
+
+def read_guids(path: Path, note_ids: list[int]) -> dict[int, CollectionNote]:
+    """GUID and note type of each of ``note_ids`` that the collection holds."""
     if not Path(path).is_file():
         raise DeckError(
             str(path),
@@ -26,7 +35,7 @@ def read_guids(path: Path, note_ids: list[int]) -> dict[int, str]:
             "no Anki collection here (look for collection.anki2 in "
             "your Anki profile folder: Tools → Preferences shows it)",
         )
-    found: dict[int, str] = {}
+    found: dict[int, CollectionNote] = {}
     try:
         conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
         try:
@@ -34,8 +43,9 @@ def read_guids(path: Path, note_ids: list[int]) -> dict[int, str]:
             for start in range(0, len(ids), BATCH):
                 chunk = ids[start : start + BATCH]
                 marks = ",".join("?" * len(chunk))
-                rows = conn.execute(f"SELECT id, guid FROM notes WHERE id IN ({marks})", chunk)
-                found.update((int(nid), str(guid)) for nid, guid in rows)
+                query = f"SELECT id, guid, mid FROM notes WHERE id IN ({marks})"
+                for nid, guid, mid in conn.execute(query, chunk):
+                    found[int(nid)] = CollectionNote(str(guid), int(mid))
         finally:
             conn.close()
     except sqlite3.Error as exc:

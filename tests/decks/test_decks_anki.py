@@ -228,3 +228,96 @@ def test_seed_style_notes_import_as_is(tmp_path):
         assert '<div class="gd-section">GD variants</div>' in card.question()
     finally:
         col.close()
+
+
+def _vault_copy(tmp_path: Path) -> Path:
+    folder = tmp_path / "vault"
+    folder.mkdir()
+    (folder / "figure.png").write_bytes(tiny_png(3, 3))
+    source = folder / "obsidian_vault.md"
+    source.write_text((FIXTURES / "obsidian_vault.md").read_text(encoding="utf-8"), "utf-8")
+    return source
+
+
+def test_obsidian_vault_notes_in_anki(tmp_path):
+    (result,) = build([_vault_copy(tmp_path)], tmp_path / "out", figures=False)
+    col = new_collection(tmp_path / "anki")
+    try:
+        log = import_apkg(col, result.package_path)
+        assert len(log.new) == result.note_count == 11
+        notes = {nid: col.get_note(nid) for nid in col.find_notes('"deck:Peers::Obsidian"')}
+        assert 1566052191670 in notes and 1566052191671 in notes  # O2A ids are the note ids
+        by_front = {n.fields[0]: n for n in notes.values()}
+        first = notes[1566052191670]
+        assert "ID:" not in first["Back"] and "costs $5 and a book $10" in first["Back"]
+        assert "\\(" in first["Back"]  # the real formula is still math
+        figure = by_front["<p>What does the trace figure show?</p>"]
+        assert '<img src="figure.png"' in figure["Back"]
+        assert (Path(col.media.dir()) / "figure.png").read_bytes() == tiny_png(3, 3)
+        assert (
+            "<blockquote>" in figure["Back"]
+            and "<strong>Reading the plot</strong>" in (figure["Back"])
+        )
+        typein = next(n for n in notes.values() if n.note_type()["name"].endswith("answer)"))
+        card = col.get_card(typein.card_ids()[0])
+        assert "[[type:Back]]" in card.question()  # where Anki's reviewer puts its answer box
+        clozes = [n for n in notes.values() if n.note_type()["type"] == 1]
+        assert sorted(len(n.card_ids()) for n in clozes) == [1, 1, 2]
+        reversed_notes = [n for n in notes.values() if len(n.card_ids()) == 2 and n not in clozes]
+        assert [n["Front"] for n in reversed_notes] == ["<p>gradient</p>"]
+        tags = set(col.tags.all())
+        assert {"fixture", "obsidian::vault", "peers", "o2a", "sign", "direction"} <= tags
+        assert not any(t.endswith(",") for t in tags)
+        for cid in col.find_cards('"deck:Peers::Obsidian"'):
+            c = col.get_card(cid)
+            for side in (c.question(), c.answer()):
+                assert balanced_math(side)
+                side = side.replace("[[type:Back]]", "")  # Anki's own answer-box marker
+                for literal in ("[[", "]]", "==", "%%", "[!note]", "STARTI", "DELETE", "Q:"):
+                    assert literal not in side, (literal, side)
+    finally:
+        col.close()
+
+
+def test_migrating_from_obsidian_to_anki_reaches_the_notes_o2a_made(tmp_path):
+    """O2A added its notes through AnkiConnect: Anki gave them random GUIDs. Reading those GUIDs
+    from the collection (--anki-collection), the package reaches the same notes: no copies."""
+    col = new_collection(tmp_path / "anki")
+    try:
+        basic = col.models.by_name("Basic")
+        made = col.new_note(basic)
+        made["Front"], made["Back"] = "What does the learning rate scale?", "The step."
+        col.add_note(made, col.decks.id("Peers::O2A"))
+        card = col.get_card(made.card_ids()[0])
+        card.start_timer()
+        col.sched.answerCard(card, 4)
+        source = tmp_path / "o2a.md"
+        source.write_text(
+            "TARGET DECK: Peers::O2A\n\nSTART\nBasic\nFront: What does the learning rate scale?"
+            f"\nBack: The step, along the negative gradient.\nID: {made.id}\nEND\n",
+            encoding="utf-8",
+        )
+        collection_file = Path(col.path)
+        col.close()
+        (result,) = build([source], tmp_path / "out", figures=False, collection=collection_file)
+        (warning,) = result.warnings
+        assert f"nid:{made.id}" in warning and "Change Note Type" in warning
+        (packaged,) = result.notes
+        assert (packaged.note_id, packaged.guid) == (made.id, made.guid)
+        col = new_collection(tmp_path / "anki")
+        log = import_apkg(col, result.package_path)
+        assert len(log.new) == 0 and len(log.conflicting) == 1  # as the warning says
+        assert col.find_notes("") == [made.id]  # the O2A note, not a copy beside it
+        assert col.db.scalar("select count() from revlog where cid = ?", card.id) == 1
+    finally:
+        col.close()
+
+
+def test_an_o2a_id_that_the_collection_lacks_is_reported(tmp_path):
+    col = new_collection(tmp_path / "anki")
+    collection_file = Path(col.path)
+    col.close()
+    source = tmp_path / "o2a.md"
+    source.write_text("TARGET DECK: P\n\nQ?\nA.\nID: 1566052191670\n", encoding="utf-8")
+    (result,) = build([source], tmp_path / "out", figures=False, collection=collection_file)
+    assert any("not in the collection" in w for w in result.warnings)
