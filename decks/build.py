@@ -218,6 +218,15 @@ def _candidate(r: RenderedNote, in_collection: dict[int, CollectionNote]) -> Can
     )
 
 
+def _newer_than_collection(record, in_collection: dict[int, CollectionNote]):
+    """A note the collection changed later than this build (e.g. its note type was changed in
+    Anki) gets a later time, or Anki would skip it on import."""
+    found = in_collection.get(record.note_id)
+    if found is not None and found.guid == record.guid and found.mod > record.mod:
+        return replace(record, mod=found.mod + 1)
+    return record
+
+
 def _deleted_warnings(files: list[SourceFile], records: list, diff: Diff) -> list[str]:
     """O2A DELETE markers: the note is removed (tagged) if gdkit built it, else say how."""
     in_source = {n.anki_id: n for f in files for n in f.notes if n.anki_id is not None}
@@ -317,6 +326,7 @@ def _plan_deck(
         previous = None
     candidates = [_candidate(r, collection_guids or {}) for r in rendered]
     records, diff = assign(candidates, previous, now)
+    records = [_newer_than_collection(rec, collection_guids or {}) for rec in records]
     models = model_mods(
         {kind: nt.content_hash() for kind, nt in note_types().items()}, previous, now
     )

@@ -2,7 +2,8 @@
 
 Used for one thing: notes that Obsidian_to_Anki created carry their Anki note id in the source
 (``ID: 1566052191670``). Anki matches an imported note by GUID, not by id, so gdkit reads the
-GUID of each such id from the collection and gives the packaged note that GUID: the import then
+GUID of each such id from the collection and gives the packaged note that GUID (and a time
+newer than the collection's copy, which Anki requires to update it): the import then
 reaches the very note O2A made instead of adding a copy. (Anki then reports the note as a
 note-type conflict and leaves it as it is, until its note type is changed to gdkit's once.)
 The file is opened read-only (SQLite's ``mode=ro``), so an open Anki is not disturbed and
@@ -24,6 +25,7 @@ BATCH = 500  # ids per query (SQLite's parameter limit is 999 on old builds)
 class CollectionNote:
     guid: str
     model_id: int  # the note type it has in the collection
+    mod: int  # its modification time there
 
 
 def read_guids(path: Path, note_ids: list[int]) -> dict[int, CollectionNote]:
@@ -43,9 +45,9 @@ def read_guids(path: Path, note_ids: list[int]) -> dict[int, CollectionNote]:
             for start in range(0, len(ids), BATCH):
                 chunk = ids[start : start + BATCH]
                 marks = ",".join("?" * len(chunk))
-                query = f"SELECT id, guid, mid FROM notes WHERE id IN ({marks})"
-                for nid, guid, mid in conn.execute(query, chunk):
-                    found[int(nid)] = CollectionNote(str(guid), int(mid))
+                query = f"SELECT id, guid, mid, mod FROM notes WHERE id IN ({marks})"
+                for nid, guid, mid, mod in conn.execute(query, chunk):
+                    found[int(nid)] = CollectionNote(str(guid), int(mid), int(mod))
         finally:
             conn.close()
     except sqlite3.Error as exc:

@@ -12,6 +12,7 @@ from deck_helpers import FIXED_TIME, FIXTURES, balanced_math, import_apkg, new_c
 from decks.apkg import ZIP_DATE
 from decks.build import build
 from decks.identity import build_time
+from decks.notetypes import BASIC_MODEL_ID
 
 
 def _fixture_copy(tmp_path: Path) -> Path:
@@ -308,6 +309,19 @@ def test_migrating_from_obsidian_to_anki_reaches_the_notes_o2a_made(tmp_path):
         log = import_apkg(col, result.package_path)
         assert len(log.new) == 0 and len(log.conflicting) == 1  # as the warning says
         assert col.find_notes("") == [made.id]  # the O2A note, not a copy beside it
+        # the one step the warning asks for: Change Note Type → gdkit Basic, in Anki
+        request = col.models.change_notetype_info(
+            old_notetype_id=basic["id"], new_notetype_id=BASIC_MODEL_ID
+        ).input
+        request.note_ids.extend([made.id])
+        col.models.change_notetype_of_notes(request)
+        col.close()
+        (again,) = build([source], tmp_path / "out", figures=False, collection=collection_file)
+        assert again.warnings == []
+        col = new_collection(tmp_path / "anki")
+        log = import_apkg(col, again.package_path)
+        assert (len(log.new), len(log.updated), len(log.conflicting)) == (0, 1, 0)
+        assert "negative gradient" in col.get_note(made.id)["Back"]
         assert col.db.scalar("select count() from revlog where cid = ?", card.id) == 1
     finally:
         col.close()
