@@ -219,10 +219,15 @@ def _candidate(r: RenderedNote, in_collection: dict[int, CollectionNote]) -> Can
 
 
 def _newer_than_collection(record, in_collection: dict[int, CollectionNote]):
-    """A note the collection changed later than this build (e.g. its note type was changed in
-    Anki) gets a later time, or Anki would skip it on import."""
+    """A note whose copy in the collection differs and is not older (e.g. its note type was
+    changed in Anki) gets a later time, or Anki would skip it on import."""
     found = in_collection.get(record.note_id)
-    if found is not None and found.guid == record.guid and found.mod > record.mod:
+    if (
+        found is not None
+        and found.guid == record.guid
+        and found.mod >= record.mod
+        and found.fields != tuple(record.fields)
+    ):
         return replace(record, mod=found.mod + 1)
     return record
 

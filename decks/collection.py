@@ -26,6 +26,7 @@ class CollectionNote:
     guid: str
     model_id: int  # the note type it has in the collection
     mod: int  # its modification time there
+    fields: tuple[str, ...] = ()  # its fields there
 
 
 def read_guids(path: Path, note_ids: list[int]) -> dict[int, CollectionNote]:
@@ -45,9 +46,10 @@ def read_guids(path: Path, note_ids: list[int]) -> dict[int, CollectionNote]:
             for start in range(0, len(ids), BATCH):
                 chunk = ids[start : start + BATCH]
                 marks = ",".join("?" * len(chunk))
-                query = f"SELECT id, guid, mid, mod FROM notes WHERE id IN ({marks})"
-                for nid, guid, mid, mod in conn.execute(query, chunk):
-                    found[int(nid)] = CollectionNote(str(guid), int(mid), int(mod))
+                query = f"SELECT id, guid, mid, mod, flds FROM notes WHERE id IN ({marks})"
+                for nid, guid, mid, mod, flds in conn.execute(query, chunk):
+                    fields = tuple(str(flds).split("\x1f"))
+                    found[int(nid)] = CollectionNote(str(guid), int(mid), int(mod), fields)
         finally:
             conn.close()
     except sqlite3.Error as exc:

@@ -48,6 +48,7 @@ READABLE_FORMATS = (1, 2)  # format 1 had no fields: its removed notes cannot be
 ID_STRIDE = CARD_ID_STRIDE  # note ids are this far apart: card id = note id + ordinal
 REMOVED_TAG = "gdkit::removed"
 FUTURE_SLACK = 24 * 3600  # a build time more than a day ahead of the clock is "in the future"
+BEHIND_SLACK = 60  # quick rebuilds step times by +1 s; a minute behind is a clock problem
 
 
 def note_guid(deck: str, key: str) -> str:
@@ -341,7 +342,7 @@ def clock_warnings(now: int, previous: Manifest | None, clock: int | None = None
             "is SOURCE_DATE_EPOCH pinned ahead?). Notes get that time; later builds into this "
             "folder continue from it, so their edits still import"
         )
-    if previous is not None and previous.latest_mod > now:
+    if previous is not None and previous.latest_mod > now + BEHIND_SLACK:
         out.append(
             f"the build time {_date(now)} is older than the previous build's "
             f"({_date(previous.latest_mod)}; a clock that differs between machines, or a "

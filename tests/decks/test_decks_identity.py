@@ -222,7 +222,9 @@ def test_clock_warnings():
     previous = _manifest([NoteRecord("g", "h", 1, 5_000, "q", "a:1")])
     assert clock_warnings(4_000, previous, clock=4_000)[0].startswith("the build time")
     assert "older than the previous build" in clock_warnings(4_000, previous, clock=4_000)[0]
+    assert clock_warnings(4_990, previous, clock=4_990) == []  # +1 s steps of quick rebuilds
     assert "in the future" in clock_warnings(10**9, None, clock=1_000)[0]
+    assert clock_warnings(10**9, None, clock=10**9 - 3600) == []
     assert clock_warnings(6_000, previous, clock=6_000) == []
 
 
