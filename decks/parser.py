@@ -19,6 +19,8 @@ The format (see decks/README.md for the full dialect table, with Obsidian_to_Ank
 - A top-level paragraph containing ``{{c1::…}}`` is a cloze note (an id line may follow it).
 - Obsidian_to_Anki blocks: ``START``/``END``, ``STARTI [Type] … ENDI``, ``FROZEN - Type:``,
   ``DELETE`` markers and empty START/ID/END deletion blocks, see :mod:`decks.blocks`.
+- inka's ``---`` sections (``Deck:``, ``Tags:``, ``1. question`` / ``> answer``), see
+  :mod:`decks.inka`.
 - Obsidian markup inside notes (embeds, wikilinks, highlights, callouts) and ``%%comments%%``
   (anywhere), see :mod:`decks.dialect`.
 - Seed style (a file without any heading): a short title-like line (no final punctuation, no
@@ -37,7 +39,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
-from decks import blocks
+from decks import blocks, inka
 from decks.blocks import NoteId, note_id
 from decks.dialect import obsidian_markup, outside_code_and_math, short_clozes
 from decks.errors import DeckError
@@ -651,6 +653,7 @@ def parse_text(text: str, *, path: Path, display: str | None = None) -> SourceFi
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     display = display or str(path)
     lines = text.split("\n")
+    inka.rewrite(lines, display)
     front = read_front_matter(lines, display)
     parser = _Parser(path, strip_obsidian_comments("\n".join(lines)), display)
     parser.file_tags.extend(normalise_tags(front.tags))

@@ -335,3 +335,16 @@ def test_an_o2a_id_that_the_collection_lacks_is_reported(tmp_path):
     source.write_text("TARGET DECK: P\n\nQ?\nA.\nID: 1566052191670\n", encoding="utf-8")
     (result,) = build([source], tmp_path / "out", figures=False, collection=collection_file)
     assert any("not in the collection" in w for w in result.warnings)
+
+
+def test_inka_cards_in_anki(tmp_path):
+    (result,) = build([FIXTURES / "inka_cards.md"], tmp_path / "out", figures=False)
+    col = new_collection(tmp_path / "anki")
+    try:
+        assert len(import_apkg(col, result.package_path).new) == 3
+        assert len(col.find_cards('"deck:Peers::Inka"')) == 1 + 2 + 2
+        note = col.get_note(1566052191700)  # inka's id is the note id
+        assert note["Back"].startswith("<p>Each step along the negative gradient.")
+        assert "<blockquote>" not in note["Back"] and "&gt;" not in note["Back"]  # not a quote
+    finally:
+        col.close()

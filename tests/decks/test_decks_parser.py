@@ -332,3 +332,30 @@ def test_short_clozes_only_without_anki_clozes():
     assert short_clozes("{{c1::a}} and {b}") == "{{c1::a}} and {b}"
     assert short_clozes("{a}, {3:b}, {c}") == "{{c1::a}}, {{c3::b}}, {{c4::c}}"
     assert short_clozes("$\\frac{1}{2}$ is {half}") == "$\\frac{1}{2}$ is {{c1::half}}"
+
+
+# -- inka's card sections (fixtures/inka_cards.md) ---------------------------------------------
+
+
+def test_inka_sections_are_read_as_inka_reads_them():
+    source = parse_file(FIXTURES / "inka_cards.md")
+    assert source.deck == "Peers::Inka" and source.file_tags == ("fixture", "inka")
+    basic, curly, anki = source.notes
+    assert basic.kind == "basic" and basic.anki_id == 1566052191700
+    assert basic.fields[0].text == "What does the learning rate scale?"
+    assert basic.fields[1].text == (
+        "Each step along the negative gradient.\nIt is usually between $10^{-4}$ and $10^{-1}$."
+    )
+    assert curly.fields[0].text == "Momentum keeps a {{c1::running mean}} of the {{c2::gradients}}."
+    assert anki.fields[0].text == "Adam's defaults are {{c1::0.9}} and {{c2::0.999}}."
+
+
+def test_inka_sections_with_two_decks_are_refused(tmp_path):
+    text = "---\nDeck: A\n1. Q?\n> a\n---\n\n---\nDeck: B\n1. R?\n> b\n---\n"
+    with pytest.raises(DeckError, match=r"notes.md:8: a second deck 'B'.*file of its own"):
+        parse(tmp_path, text)
+
+
+def test_front_matter_is_not_taken_for_an_inka_section(tmp_path):
+    text = "---\nDeck: D\naliases: [x]\n---\n\nQ?\nA.\n"
+    assert parse(tmp_path, text).deck == "D"
