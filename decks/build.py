@@ -63,6 +63,7 @@ class RenderedNote:
     cards: int
     text: str = ""  # plain text of the note, for similarity matching
     anki_id: int | None = None
+    explicit: bool = False  # its key is an id written in the source
 
 
 @dataclass
@@ -156,6 +157,7 @@ def render_note(note: SourceNote, deck: str) -> RenderedNote:
         guid=note_guid(deck, note.key),
         text=" ".join(plain_text(f.text) for f in note.fields if f.text)[:SIMILARITY_TEXT],
         anki_id=note.anki_id,
+        explicit=note.key.startswith("id:"),
         kind=note.kind,
         fields=fields,
         tags=note.tags,
@@ -215,6 +217,7 @@ def _candidate(r: RenderedNote, in_collection: dict[int, CollectionNote]) -> Can
         tags=r.tags,
         text=r.text,
         anki_id=r.anki_id,
+        explicit=r.explicit,
     )
 
 

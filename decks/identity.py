@@ -94,6 +94,7 @@ class NoteRecord:
     tags: tuple[str, ...] = ()
     text: str = ""  # plain text, for similarity matching in the next build
     removed: bool = False  # left the source; packaged again with the gdkit::removed tag
+    explicit: bool = False  # its identity is an id written in the source (never matched)
 
     def __post_init__(self) -> None:
         self.source_guid = self.source_guid or self.guid
@@ -116,6 +117,8 @@ class NoteRecord:
             data["source_guid"] = self.source_guid
         if self.removed:
             data["removed"] = True
+        if self.explicit:
+            data["explicit"] = True
         return data
 
     @classmethod
@@ -133,6 +136,7 @@ class NoteRecord:
             tags=tuple(n.get("tags", ())),
             text=n.get("text", ""),
             removed=bool(n.get("removed", False)),
+            explicit=bool(n.get("explicit", False)),
         )
 
 
@@ -208,6 +212,7 @@ class Candidate:
     tags: tuple[str, ...] = ()
     text: str = ""
     anki_id: int | None = None  # Obsidian_to_Anki's note id, kept as the note id when new
+    explicit: bool = False  # the source names the note's id
 
 
 class _Ids:
@@ -241,6 +246,7 @@ def _record(cand: Candidate, guid: str, note_id: int, mod: int) -> NoteRecord:
         fields=cand.fields,
         tags=cand.tags,
         text=cand.text,
+        explicit=cand.explicit,
     )
 
 
@@ -250,7 +256,8 @@ def _similar_pairs(
     """New candidate GUID → the left-over old record it continues (similarity match)."""
     unknown = [c for c in candidates if c.guid not in known]
     current = {c.guid for c in candidates} | {old_by_source(old)[g].guid for g in known}
-    left = [r for r in old.values() if r.guid not in current and r.text]
+    # a note that had an id of its own left on purpose: only text-keyed notes are continued
+    left = [r for r in old.values() if r.guid not in current and r.text and not r.explicit]
     matches: list[Match] = match_notes(
         [(c.kind, c.text) for c in unknown], [(r.kind, r.text) for r in left]
     )

@@ -240,3 +240,25 @@ def test_a_format_1_manifest_is_still_read(tmp_path):
     assert loaded is not None and loaded.notes["g"].note_id == 5
     _, diff = assign([], loaded, now=10)
     assert [r.guid for r in diff.removed] == ["g"]  # reported; no fields to package again
+
+
+def test_a_note_that_had_its_own_id_is_never_continued_by_similarity():
+    gone = _old("g-old", "What does the lerning rate scale?" + ANSWER, 7_000)
+    gone.explicit = True
+    records, diff = assign(
+        [_cand("g-new", "What does the learning rate scale?" + ANSWER)], _manifest([gone]), now=9
+    )
+    assert [r.guid for r in diff.new] == ["g-new"] and not diff.matched
+
+
+def test_no_two_notes_of_the_week2_source_are_close_enough_to_be_confused():
+    """The threshold against real notes: distinct notes of the shipped deck stay below it."""
+    from decks.build import default_source
+    from decks.parser import parse_file
+    from decks.render import plain_text
+
+    notes = parse_file(default_source()).notes
+    texts = [(n.kind, " ".join(plain_text(f.text) for f in n.fields if f.text)) for n in notes]
+    for i, (kind, text) in enumerate(texts):
+        others = texts[:i] + texts[i + 1 :]
+        assert match_notes([(kind, text)], others) == [], notes[i].fields[0].text
