@@ -1,11 +1,18 @@
-"""Benchmark: how long building the week-2 Anki deck takes, with and without figures.
+"""Benchmark: how long building Anki decks takes, against the cost of importing the libraries.
 
-    python benchmarks/bench_decks.py [--runs N]
+    python benchmarks/bench_decks.py [--runs N] [--notes 2000]
 
-Measured in one run, median of N:
+Measured in one run, median of N, every ratio against the floor measured in the same run:
+- the floor: `python -c "import genanki, markdown_it"` (a fresh interpreter importing the two
+  libraries every build needs; nothing is built);
 - cold CLI builds (`gdkit decks build -o TMP [--no-figures]` in a fresh interpreter, as a learner
-  runs it), against the floor `python -c "import gdref"` measured the same way;
-- warm in-process builds (imports already paid), split into figures / no figures;
+  runs it) of the week-2 deck, with and without figures;
+- a generated 2,000-note deck (Q&A with math, lists and tables, and clozes): a cold first build
+  (parse + render + package), and a cold rebuild after one note in 20 had its question edited
+  (each such note is matched to its old self by similarity);
+- the similarity matching alone (in process), for those 100 edited notes and for the worst case
+  of every question edited (a 2,000 × 2,000 comparison), to show it is not quadratic-slow;
+- warm in-process builds of the week-2 deck (imports already paid), figures / no figures;
 - import hygiene of the learner's `grade` path: `import gdref, grader.cli` must not load
   matplotlib or genanki (reported; the test suite enforces it in tests/decks).
 """
@@ -13,6 +20,8 @@ Measured in one run, median of N:
 from __future__ import annotations
 
 import argparse
+import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -62,6 +71,125 @@ def warm_build(figures: bool, runs: int) -> tuple[float, int, int]:
     return _median(once, runs), *counts
 
 
+BASE_WORDS = (
+    "gradient step loss rate momentum batch epoch sigmoid logistic convex minimum saddle "
+    "curvature parameter weight bias update schedule decay noise variance mean estimate "
+    "descent ascent slope plateau basin overshoot oscillation convergence tolerance budget"
+).split()
+
+
+def _vocabulary(size: int = 3000) -> list[str]:
+    """Course words plus made-up terms, so that notes differ as much as real notes do."""
+    rng = random.Random(1)
+    syllables = "ka lo mi nu re sa ti vo xe zu pra dre gli sto".split()
+    made_up = {"".join(rng.choices(syllables, k=3)) for _ in range(size)}
+    return BASE_WORDS + sorted(made_up)
+
+
+def generated_source(notes: int, edited_every: int = 0) -> str:
+    """A deck of ``notes`` distinct notes in the week-2 style (Q&A with math and lists, a table
+    now and then, clozes); with ``edited_every``, every such note has a typo fixed in its
+    question (so its GUID changes and similarity has to find it)."""
+    rng = random.Random(2)
+    words = _vocabulary()
+    parts = ["TARGET DECK: Bench::Generated", "FILE TAGS: bench", ""]
+    for i in range(notes):
+        if i % 50 == 0:
+            parts += [f"## Section {i // 50}", ""]
+        topic = " ".join(rng.sample(words, 4))
+        detail = " ".join(rng.sample(words, 9))
+        typo = "lerning" if not (edited_every and i % edited_every == 0) else "learning"
+        if i % 10 == 9:
+            parts += [
+                f"In {topic}, the {typo} rate {{{{c1::$\\eta_{{{i}}}$}}}} scales "
+                f"{{{{c2::{detail}}}}}.",
+                "",
+            ]
+            continue
+        parts += [
+            f"How does the {typo} rate affect {topic}?",
+            f"It scales the step $\\theta_{{{i + 1}}} = \\theta_{{{i}}} - \\eta g$: {detail}.",
+            "",
+            f"- too small: {' '.join(rng.sample(words, 3))}",
+            "- too large: it oscillates, as $|1 - \\eta \\lambda| > 1$",
+            "",
+        ]
+        if i % 25 == 0:
+            parts += ["| η | outcome |", "|---|---|", f"| 0.{i % 9 + 1} | {topic} |", ""]
+    return "\n".join(parts) + "\n"
+
+
+def big_deck(notes: int, runs: int) -> tuple[float, float, int]:
+    """Cold first build and cold rebuild (1 note in 20 edited) of a generated deck."""
+    folder = Path(tempfile.mkdtemp(prefix="gdkit-bench-"))
+    try:
+        source = folder / "generated.md"
+        cmd = [PYTHON, "-c", "from decks.cli import decks; decks()", "build", str(source)]
+
+        def first() -> float:
+            shutil.rmtree(folder / "out", ignore_errors=True)
+            source.write_text(generated_source(notes), encoding="utf-8")
+            return _wall([*cmd, "-o", str(folder / "out")])
+
+        def rebuild() -> float:
+            first()
+            source.write_text(generated_source(notes, edited_every=20), encoding="utf-8")
+            return _wall([*cmd, "-o", str(folder / "out")])
+
+        cold_first = _median(first, runs)
+        cold_rebuild = _median(rebuild, runs)
+        from decks.identity import Manifest
+
+        manifest = Manifest.load(folder / "out" / "Bench-Generated.manifest.json")
+        kept = len(manifest.notes) if manifest else 0
+        return cold_first, cold_rebuild, kept
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def matching_alone(notes: int, runs: int) -> tuple[float, float, int]:
+    """In-process time of the similarity matching: 1 in 20 edited, and all edited."""
+    from decks.build import plan
+    from decks.identity import Candidate, Manifest, assign
+
+    folder = Path(tempfile.mkdtemp(prefix="gdkit-bench-"))
+    try:
+        source = folder / "generated.md"
+        source.write_text(generated_source(notes), encoding="utf-8")
+        (old,) = plan([source], folder, figures=False)
+        previous = Manifest(old.deck, old.deck_id, "x.apkg", old.manifest.notes, {})
+        timings, matched = [], 0
+        for every in (20, 1):
+            source.write_text(generated_source(notes, edited_every=every), encoding="utf-8")
+            (new,) = plan([source], folder / "none", figures=False)  # no manifest: no matching
+            candidates = [
+                Candidate(
+                    r.source_guid,
+                    r.hash,
+                    r.question,
+                    r.origin,
+                    kind=r.kind,
+                    fields=r.fields,
+                    tags=r.tags,
+                    text=r.text,
+                )
+                for r in new.manifest.notes.values()
+            ]
+
+            def once(candidates: list = candidates) -> float:
+                start = time.perf_counter()
+                assign(candidates, previous, 2_000_000_000)
+                return time.perf_counter() - start
+
+            timings.append(_median(once, runs))
+            if every == 20:
+                _, diff = assign(candidates, previous, 2_000_000_000)
+                matched = len(diff.matched)
+        return timings[0], timings[1], matched
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def grade_path_modules() -> str:
     code = (
         "import importlib.util, sys\n"
@@ -78,37 +206,53 @@ def grade_path_modules() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="runs per measurement (median)")
+    parser.add_argument("--notes", type=int, default=2000, help="notes in the generated deck")
     args = parser.parse_args()
     runs = max(1, args.runs)
 
-    floor = _median(lambda: _wall([PYTHON, "-c", "import gdref"]), runs)
+    floor = _median(lambda: _wall([PYTHON, "-c", "import genanki, markdown_it"]), runs)
     cli_figures = cold_cli(True, runs)
     cli_plain = cold_cli(False, runs)
+    big_first, big_rebuild, big_notes = big_deck(args.notes, runs)
+    match_some, match_all, matched = matching_alone(args.notes, runs)
     warm_figures, notes_f, cards_f = warm_build(True, runs)
     warm_plain, notes_p, cards_p = warm_build(False, runs)
 
+    def ratio(seconds: float) -> str:
+        return f"{seconds / floor:.1f}×"
+
     rows = [
-        ("floor: python -c 'import gdref'", floor, "1.00×", ""),
+        ("floor: python -c 'import genanki, markdown_it'", floor, "1.00×", ""),
         (
-            "gdkit decks build (cold, figures)",
+            "week-2 build (cold, figures)",
             cli_figures,
-            f"{cli_figures / floor:.1f}×",
+            ratio(cli_figures),
             f"{notes_f} notes / {cards_f} cards",
         ),
         (
-            "gdkit decks build --no-figures (cold)",
+            "week-2 build --no-figures (cold)",
             cli_plain,
-            f"{cli_plain / floor:.1f}×",
+            ratio(cli_plain),
             f"{notes_p} notes / {cards_p} cards",
         ),
-        ("build() in process, figures", warm_figures, "", ""),
-        ("build() in process, no figures", warm_plain, "", ""),
+        ("generated deck, first build (cold)", big_first, ratio(big_first), f"{big_notes} notes"),
+        (
+            "generated deck, rebuild, 1 in 20 edited",
+            big_rebuild,
+            ratio(big_rebuild),
+            f"{matched} matched by similarity",
+        ),
+        ("similarity: assign(), 1 in 20 edited", match_some, "", "in process"),
+        ("similarity: assign(), every note edited", match_all, "", "worst case, in process"),
+        ("week-2 build() in process, figures", warm_figures, "", ""),
+        ("week-2 build() in process, no figures", warm_plain, "", ""),
     ]
-    print(f"week-2 deck build, median of {runs} runs")
-    print(f"{'measurement':<42} {'seconds':>8} {'vs floor':>9}  notes")
-    for name, seconds, ratio, extra in rows:
-        print(f"{name:<42} {seconds:>8.3f} {ratio:>9}  {extra}")
+    print(f"deck builds, median of {runs} runs")
+    print(f"{'measurement':<48} {'seconds':>8} {'vs floor':>9}  notes")
+    for name, seconds, ratio_text, extra in rows:
+        print(f"{name:<48} {seconds:>8.3f} {ratio_text:>9}  {extra}")
     print(f"figures cost (warm): {warm_figures - warm_plain:.3f} s")
+    print(f"rebuild / first build of the generated deck: {big_rebuild / big_first:.2f}")
     print(f"grade path (import gdref, grader.cli): {grade_path_modules()}")
 
 

@@ -255,7 +255,8 @@ def _similar_pairs(
 ) -> dict[str, NoteRecord]:
     """New candidate GUID → the left-over old record it continues (similarity match)."""
     unknown = [c for c in candidates if c.guid not in known]
-    current = {c.guid for c in candidates} | {old_by_source(old)[g].guid for g in known}
+    by_source = old_by_source(old)
+    current = {c.guid for c in candidates} | {by_source[g].guid for g in known}
     # a note that had an id of its own left on purpose: only text-keyed notes are continued
     left = [r for r in old.values() if r.guid not in current and r.text and not r.explicit]
     matches: list[Match] = match_notes(

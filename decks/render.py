@@ -204,4 +204,6 @@ def plain_text(markdown_text: str) -> str:
                 parts.append(" ")
         if block.type == "math_block":
             parts.append(block.content)
+        if block.type in ("inline", "math_block"):
+            parts.append(" ")  # blocks are separate words: "list item" + "next" ≠ "itemnext"
     return " ".join("".join(parts).split())

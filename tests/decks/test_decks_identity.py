@@ -262,3 +262,18 @@ def test_no_two_notes_of_the_week2_source_are_close_enough_to_be_confused():
     for i, (kind, text) in enumerate(texts):
         others = texts[:i] + texts[i + 1 :]
         assert match_notes([(kind, text)], others) == [], notes[i].fields[0].text
+
+
+def test_blocked_scoring_finds_the_same_matches(monkeypatch):
+    """Past EXACT_PAIRS pairs, only pairs sharing a rare word are scored: same answer here."""
+    from decks import similarity
+
+    old = [
+        ("basic", f"What does term{i} mean for run {i}? It means step{i} of{i}.") for i in range(60)
+    ]
+    new = [("basic", t.replace("What does", "What do")) for _, t in old[::3]]
+    exact = similarity.match_notes(new, old)
+    monkeypatch.setattr(similarity, "EXACT_PAIRS", 10)
+    blocked = similarity.match_notes(new, old)
+    assert [(m.new, m.old) for m in blocked] == [(m.new, m.old) for m in exact]
+    assert [(m.new, m.old) for m in exact] == [(k, 3 * k) for k in range(20)]
