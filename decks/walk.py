@@ -1,0 +1,252 @@
+"""The parser's second pass: questions, answers, sections, cloze paragraphs and headings.
+
+The Markdown parser's top-level tokens say where headings, code and math blocks, HTML comments
+and cloze paragraphs are (:class:`Layout`); :class:`Walk` then reads the lines once, opening a
+note at each question (or cloze heading) and closing it at the next note or section.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from decks.blocks import NoteId, note_id
+from decks.render import parser as markdown_parser
+from decks.source import CLOZE_MARKER
+
+# Seed style only: a section title may be followed by an imperative prompt instead of a question.
+PROMPT_VERBS = frozenset(
+    "summarise summarize explain describe define list compare contrast derive state name give "
+    "outline sketch compute calculate show prove".split()
+)
+_TERMINAL_PUNCTUATION = tuple(".,;:!?)]…\"'`*")
+
+
+@lru_cache(maxsize=4096)
+def _is_paragraph_line(line: str) -> bool:
+    """True when the line, on its own, is a plain Markdown paragraph at the left margin."""
+    if not line.strip() or line[:1].isspace():
+        return False
+    tokens = markdown_parser().parse(line)
+    return bool(tokens) and tokens[0].type == "paragraph_open"
+
+
+def _strip_answer_prefix(lines: list[str], first: int) -> None:
+    if lines[first].startswith("A:"):
+        lines[first] = lines[first][2:].lstrip()
+
+
+def is_question(lines: list[str], index: int) -> bool:
+    """A question line: ends in "?" (or starts with "Q:") and is a plain paragraph line."""
+    line = lines[index]
+    return (line.rstrip().endswith("?") or line.startswith("Q:")) and _is_paragraph_line(line)
+
+
+def is_prompt(lines: list[str], index: int) -> bool:
+    """An imperative prompt ("Summarise …."): a question right after a seed-style title."""
+    words = lines[index].strip().split()
+    return (
+        bool(words)
+        and words[0].lower().strip(",:") in PROMPT_VERBS
+        and _is_paragraph_line(lines[index])
+    )
+
+
+def is_seed_section(lines: list[str], index: int) -> bool:
+    """Seed style: a short title-like line right above a question or prompt."""
+    line = lines[index].strip()
+    return (
+        index + 1 < len(lines)
+        and (is_question(lines, index + 1) or is_prompt(lines, index + 1))
+        and not line.endswith(_TERMINAL_PUNCTUATION)
+        and "$" not in line
+        and not line.startswith("|")
+        and len(line.split()) <= 12
+        and _is_paragraph_line(lines[index])
+    )
+
+
+@dataclass
+class Layout:
+    """Where the Markdown parser found headings, code, clozes and comments (top level only)."""
+
+    headings: dict[int, tuple[int, str]] = field(default_factory=dict)  # line → (end, title)
+    protected: dict[int, int] = field(default_factory=dict)  # code / math blocks
+    clozes: dict[int, int] = field(default_factory=dict)  # cloze paragraphs
+    comments: dict[int, int] = field(default_factory=dict)  # HTML comments, --- rules
+
+
+def layout(lines: list[str], visible: list[str]) -> Layout:
+    """Where the top-level blocks of ``visible`` (the lines without note blocks) are."""
+    found = Layout()
+    tokens = markdown_parser().parse("\n".join(visible))
+    for k, token in enumerate(tokens):
+        if token.level != 0 or not token.map:
+            continue
+        start, end = token.map
+        if token.type == "heading_open":
+            found.headings[start] = (end, tokens[k + 1].content)
+        elif token.type in ("fence", "code_block", "math_block"):
+            found.protected[start] = end
+        elif token.type == "html_block" and token.content.lstrip().startswith("<!--"):
+            found.comments[start] = end
+        elif token.type == "hr":
+            found.comments[start] = end  # a --- between notes separates, as in Obsidian
+        elif token.type == "paragraph_open":
+            if CLOZE_MARKER.search(tokens[k + 1].content) and not any(
+                is_question(lines, i) for i in range(start, end)
+            ):
+                found.clozes[start] = end
+    return found
+
+
+class Walk:
+    """The second pass: walk the lines once, opening and closing notes."""
+
+    def __init__(self, parser, visible: list[str]) -> None:
+        self.p = parser
+        self.lines = parser.lines
+        self.visible = visible
+        self.layout = layout(parser.lines, visible)
+        self.seed_style = not self.layout.headings
+        self.heading_ends = {end - 1 for end, _ in self.layout.headings.values()}
+        self.section = ""
+        self.question: int | None = None  # index of the open question line (or cloze heading)
+        self.question_kind = "basic"
+        self.question_text = ""
+        self.question_id: NoteId | None = None
+        self.id_slot = -1
+        self.answer_start = 0
+        self.forced_question = -1  # seed style: the prompt line right after a section title
+
+    def next_id(self, index: int) -> tuple[NoteId | None, int]:
+        """An id line at ``index``: (id, index after it)."""
+        if index < len(self.lines):
+            found = note_id(self.lines[index])
+            if found:
+                return found, index + 1
+        return None, index
+
+    def close(self, end: int) -> None:
+        if self.question is None:
+            return
+        first = self.answer_start
+        while first < end and not self.lines[first].strip():
+            first += 1
+        last = end
+        while last > first and not self.lines[last - 1].strip():
+            last -= 1
+        if last > first and note_id(self.lines[last - 1]) and self.question_id is None:
+            self.question_id = note_id(self.lines[last - 1])  # O2A writes the id after the note
+            last -= 1
+        if first < last:
+            _strip_answer_prefix(self.lines, first)
+        answer = "\n".join(self.lines[first:last]).rstrip()
+        if not answer and self.question_kind != "cloze":
+            raise self.p.error(self.question, "question with no answer")
+        self.p.notes.append(
+            self.p.maker.note(
+                self.question_kind,
+                (self.question_text, answer),
+                (self.question, first),
+                section=self.section,
+                tags=(),
+                line=self.question + 1,
+                note_id=self.question_id,
+                id_slot=self.id_slot,
+            )
+        )
+        self.question = None
+
+    def open_question(self, index: int, text: str, kind: str, after: int) -> int:
+        self.close(index)
+        self.question, self.question_text, self.question_kind = index, text, kind
+        self.id_slot = after
+        self.question_id, self.answer_start = self.next_id(after)
+        return self.answer_start
+
+    def cloze_paragraph(self, i: int) -> int:
+        self.close(i)
+        end = self.layout.clozes[i]
+        text_lines = self.lines[i:end]
+        found = note_id(text_lines[-1]) if len(text_lines) > 1 else None
+        slot = end
+        if found:
+            text_lines = text_lines[:-1]  # an O2A id line glued to the paragraph
+        else:
+            found, end = self.next_id(end)
+        self.p.notes.append(
+            self.p.maker.note(
+                "cloze",
+                ("\n".join(text_lines).strip(), ""),
+                (i, end),
+                section=self.section,
+                tags=(),
+                line=i + 1,
+                note_id=found,
+                id_slot=slot,
+            )
+        )
+        return end
+
+    def heading(self, i: int) -> int:
+        end, title = self.layout.headings[i]
+        if CLOZE_MARKER.search(title):
+            return self.open_question(i, title.strip(), "cloze", end)
+        self.close(i)
+        self.section = title.strip()
+        return end
+
+    def step(self, i: int) -> int:
+        """Handle line ``i``; return the next line to look at."""
+        p, line = self.p, self.lines[i]
+        if i in p.blocks:
+            self.close(i)
+            p.notes.append(p.maker.block_note(i, p.blocks[i], self.section))
+            return p.blocks[i] + 1
+        if i in p.inline:
+            self.close(i)
+            p.notes.append(p.maker.inline_note(i, p.inline[i], self.section))
+            return i + 1
+        if i in self.layout.headings:
+            return self.heading(i)
+        if i in self.layout.protected:
+            if self.question is None:
+                raise p.error(i, "code or math block outside a card (it needs a question above)")
+            return self.layout.protected[i]
+        if not line.strip():
+            return i + 1
+        if i in self.layout.clozes:
+            return self.cloze_paragraph(i)
+        starts_paragraph = i == 0 or not self.visible[i - 1].strip() or (i - 1) in self.heading_ends
+        if i == self.forced_question or (
+            is_question(self.lines, i) and (self.seed_style or starts_paragraph)
+        ):
+            text = line.strip()
+            text = text[2:].lstrip() if text.startswith("Q:") else text
+            return self.open_question(i, text, "basic", i + 1)
+        if self.seed_style and is_seed_section(self.lines, i):
+            self.close(i)
+            self.section = line.strip()
+            self.forced_question = i + 1
+            return i + 1
+        return self.outside_text(i)
+
+    def outside_text(self, i: int) -> int:
+        if self.question is not None:
+            return i + 1
+        if note_id(self.lines[i]):
+            raise self.p.error(i, "id line without a question or cloze right above it")
+        if i in self.layout.comments:
+            return self.layout.comments[i]
+        raise self.p.error(
+            i,
+            "text outside a card: a question line must end with '?' (or start with 'Q:'), "
+            "and a section title needs a '## ' heading",
+        )
+
+    def run(self) -> None:
+        i = 0
+        while i < len(self.lines):
+            i = self.step(i)
+        self.close(len(self.lines))
