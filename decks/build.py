@@ -8,7 +8,9 @@ behind — not even a partial one.
 
 from __future__ import annotations
 
+import html
 import os
+import re
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
@@ -119,6 +121,15 @@ def _section_html(section: str, note: SourceNote) -> str:
     return html.removeprefix("<p>").removesuffix("</p>")
 
 
+_TAG = re.compile(r"<[^>]*>")
+
+
+def similarity_text(fields: tuple[str, ...]) -> str:
+    """The words of a note's HTML fields, for similarity matching (tags dropped, math kept)."""
+    words = " ".join(html.unescape(_TAG.sub(" ", f)) for f in fields).split()
+    return " ".join(words)[:SIMILARITY_TEXT]
+
+
 def render_note(note: SourceNote, deck: str) -> RenderedNote:
     """Render a source note's fields to HTML and collect its media."""
     cloze = note.kind == "cloze"
@@ -155,7 +166,7 @@ def render_note(note: SourceNote, deck: str) -> RenderedNote:
         cards = 2 if note.kind == "reversed" else 1
     return RenderedNote(
         guid=note_guid(deck, note.key),
-        text=" ".join(plain_text(f.text) for f in note.fields if f.text)[:SIMILARITY_TEXT],
+        text=similarity_text(fields[:2]),
         anki_id=note.anki_id,
         explicit=note.key.startswith("id:"),
         kind=note.kind,
