@@ -127,3 +127,38 @@ def test_missing_decks_extra_names_the_extra(tmp_path, module, figures, words):
     assert "pip install -e '.[decks]'" in done.stderr
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_o2a_delete_markers(tmp_path):
+    source = tmp_path / "n.md"
+    note = "START\nBasic\nFront: Old?\nBack: Yes.\nID: 1566052191670\nEND\n"
+    source.write_text(f"TARGET DECK: Del\n\nKeep?\nYes.\n\n{note}", encoding="utf-8")
+    out = str(tmp_path / "out")
+    _run("build", str(source), "-o", out)
+    # O2A's way to delete: the block emptied down to its id line
+    source.write_text(
+        "TARGET DECK: Del\n\nKeep?\nYes.\n\nSTART\nID: 1566052191670\nEND\n\n"
+        "DELETE\nID: 1566052191999\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(decks, ["build", str(source), "-o", out, "--no-figures"])
+    assert result.exit_code == 0, result.output
+    assert "1 removed" in result.output and "tagged gdkit::removed" in result.output
+    # the note gdkit never built cannot be deleted by an import: say how to do it in Anki
+    assert "DELETE 1566052191999" in result.output and "nid:1566052191999" in result.output
+    assert "nid:1566052191670" not in result.output
+
+
+def test_delete_marker_for_a_note_still_in_the_file(tmp_path):
+    source = tmp_path / "n.md"
+    source.write_text(
+        "TARGET DECK: Del\n\nQ?\nA.\nID: 1566052191670\n\nDELETE ID: 1566052191670\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(
+        decks, ["build", str(source), "-o", str(tmp_path / "o"), "--no-figures"]
+    )
+    assert result.exit_code == 1
+    assert f"{source}:3: note 1566052191670 is marked DELETE but is still in the file" in (
+        result.output
+    )
