@@ -9,7 +9,9 @@ The format (see decks/README.md for the full dialect table, with Obsidian_to_Ank
 - ``## Section`` headings (any level, ATX or setext) open a section; its notes get the tag
   ``<prefix>::<section_slug>``, where the prefix is the first file tag (or, without file tags,
   the last part of the deck name with punctuation removed: ``Week-02`` → ``week02``). A heading
-  that holds a ``{{c1::…}}`` deletion is a cloze note instead (the text below it is its Extra).
+  that holds a ``{{c1::…}}`` deletion is a cloze note instead (the text below it is its Extra),
+  and a heading ending in ``?`` a question (the text below it is its answer), as in
+  markdown-anki-decks.
 - A question is a line at the left margin ending in ``?`` (or starting with ``Q:``) that is a
   plain paragraph line and starts a paragraph (blank line or heading above it; in seed style,
   any line may). Its answer (an ``A:`` prefix is dropped) is everything up to the next question,

@@ -193,6 +193,8 @@ class Walk:
         end, title = self.layout.headings[i]
         if CLOZE_MARKER.search(title):
             return self.open_question(i, title.strip(), "cloze", end)
+        if title.rstrip().endswith("?"):  # markdown-anki-decks / md2apkg: the heading asks
+            return self.open_question(i, title.strip(), "basic", end)
         self.close(i)
         self.section = title.strip()
         return end

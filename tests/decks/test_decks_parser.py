@@ -359,3 +359,15 @@ def test_inka_sections_with_two_decks_are_refused(tmp_path):
 def test_front_matter_is_not_taken_for_an_inka_section(tmp_path):
     text = "---\nDeck: D\naliases: [x]\n---\n\nQ?\nA.\n"
     assert parse(tmp_path, text).deck == "D"
+
+
+def test_headings_that_ask_are_questions_as_in_markdown_anki_decks():
+    source = parse_file(FIXTURES / "heading_cards.md")
+    assert source.deck == "Peers::Headings" and source.file_tags == ("fixture", "headings")
+    assert [(n.kind, n.fields[0].text) for n in source.notes] == [
+        ("basic", "What does the learning rate scale?"),
+        ("basic", "Why can a large rate diverge?"),
+        ("cloze", "The sigmoid's slope peaks at {{c1::$\\frac{1}{4}$}}"),
+    ]
+    assert source.notes[1].fields[1].text.endswith("$|1 - \\eta \\lambda| > 1$.")
+    assert {n.tags[-1] for n in source.notes} == {"fixture::gradient_descent"}
