@@ -16,6 +16,7 @@ import yaml
 from decks.errors import DeckError
 
 MAX_LINES = 500  # front matter longer than this is not front matter but a mistake
+MAX_CHARS = 64 * 1024
 DECK_KEYS = ("deck", "target deck", "target_deck")
 
 
@@ -26,14 +27,19 @@ class FrontMatter:
     tags: list[str] = field(default_factory=list)
 
 
+SCALARS = (str, int, float, bool)
+
+
 def split_tags(value: object) -> list[str]:
-    """``"a, b c"`` or ``["a", "b"]`` → ``["a", "b", "c"]`` (comma- and space-separated)."""
+    """``"a, b c"`` or ``["a", "b"]`` → ``["a", "b", "c"]`` (comma- and space-separated).
+
+    Only words count: a nested list or mapping is ignored (never expanded, so YAML aliases
+    that would multiply into a huge structure cost nothing)."""
     items = value if isinstance(value, list) else [value]
     tags: list[str] = []
     for item in items:
-        if item is None:
-            continue
-        tags.extend(t for t in str(item).replace(",", " ").split() if t)
+        if isinstance(item, SCALARS):
+            tags.extend(t for t in str(item).replace(",", " ").split() if t)
     return tags
 
 
@@ -52,6 +58,8 @@ def read_front_matter(lines: list[str], display: str) -> FrontMatter:
     if end is None:
         return FrontMatter()  # a thematic break, not front matter
     text = "\n".join(lines[1:end])
+    if len(text) > MAX_CHARS:
+        raise DeckError(display, 1, f"front matter longer than {MAX_CHARS} characters")
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -65,9 +73,11 @@ def read_front_matter(lines: list[str], display: str) -> FrontMatter:
         ) from None
     if data is not None and not isinstance(data, dict):
         raise DeckError(display, 2, "front matter must be 'key: value' lines")
-    data = {str(k).lower(): v for k, v in (data or {}).items()}
+    data = {str(k).lower(): v for k, v in (data or {}).items() if isinstance(k, SCALARS)}
     front = FrontMatter(tags=split_tags(data.get("tags")))
     for key in DECK_KEYS:
+        if data.get(key) is not None and not isinstance(data[key], SCALARS):
+            raise DeckError(display, 2, f"front matter: {key!r} must be a deck name")
         if data.get(key) is not None:
             front.deck = str(data[key]).strip()
             front.line = 1 + next(

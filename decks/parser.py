@@ -75,6 +75,7 @@ __all__ = [
 ]
 ID_COMMENT = blocks.ID_COMMENT
 _OBSIDIAN_COMMENT = re.compile(r"%%.*?%%", re.DOTALL)
+MAX_SOURCE_BYTES = 8 * 2**20  # a deck source is notes, not a data file
 
 
 def _directive_value(line: str, keyword: str) -> str | None:
@@ -284,6 +285,15 @@ def parse_file(path: str | Path) -> SourceFile:
     """Parse one deck source file; raises :class:`DeckError` with ``file:line`` on bad input."""
     path = Path(path)
     try:
+        if path.exists() and not path.is_file():
+            raise DeckError(str(path), 1, "cannot read the file: not a regular file")
+        if path.stat().st_size > MAX_SOURCE_BYTES:
+            raise DeckError(
+                str(path),
+                1,
+                f"the file is larger than {MAX_SOURCE_BYTES // 2**20} MiB: split it into "
+                "several files with the same TARGET DECK",
+            )
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)

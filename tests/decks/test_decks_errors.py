@@ -127,3 +127,34 @@ def test_cli_prints_the_error_and_exits_1(tmp_path):
     assert result.exit_code == 1
     assert f"{source}:6: unknown note type 'Fancy'" in result.output
     _assert_nothing_written(out)
+
+
+def test_front_matter_aliases_cannot_blow_up(tmp_path):
+    """A "billion laughs" front matter: aliases nest lists 9 deep; nothing expands them."""
+    lines = ["---", "a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    lines += ["tags: [real, *a8]", "deck: D", "---", "", "Q?", "A."]
+    source = tmp_path / "laughs.md"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (result,) = build([source], tmp_path / "out", figures=False, dry_run=True)
+    assert result.notes[0].tags == ("real",)
+
+
+@pytest.mark.parametrize(
+    ("front", "words"),
+    [("deck: [a, b]", "must be a deck name"), ("deck: D\nnote: " + "x" * 70_000, "longer than")],
+)
+def test_front_matter_bounds(tmp_path, front, words):
+    source = tmp_path / "f.md"
+    source.write_text(f"---\n{front}\n---\n\nQ?\nA.\n", encoding="utf-8")
+    with pytest.raises(DeckError, match=words):
+        build([source], tmp_path / "out", figures=False)
+
+
+def test_a_huge_or_odd_source_is_refused(tmp_path):
+    big = tmp_path / "big.md"
+    big.write_bytes(b"TARGET DECK: D\n\nQ?\n" + b"a" * (9 * 2**20))
+    with pytest.raises(DeckError, match=r"larger than 8 MiB: split it"):
+        build([big], tmp_path / "out", figures=False)
+    with pytest.raises(DeckError, match="not a regular file"):
+        build([tmp_path], tmp_path / "out", figures=False)
