@@ -353,7 +353,7 @@ def _plan_deck(
         PackagedNote(rec.note_id, rec.guid, rec.kind, rec.fields, rec.tags, rec.mod, position)
         for position, rec in enumerate(records)
     ]
-    warnings = clock_warnings(now, previous) + diff.ambiguous
+    warnings = clock_warnings(now, previous) + diff.ambiguous + diff.retyped
     warnings += _deleted_warnings(files, records, diff) + _o2a_warnings(rendered, collection_guids)
     return DeckBuild(
         deck=deck,

@@ -53,5 +53,7 @@ def read_guids(path: Path, note_ids: list[int]) -> dict[int, CollectionNote]:
         finally:
             conn.close()
     except sqlite3.Error as exc:
-        raise DeckError(str(path), 1, f"cannot read the Anki collection: {exc}") from None
+        hint = " (Anki locks its collection while it runs: close Anki first)"
+        hint = hint if "locked" in str(exc) else ""
+        raise DeckError(str(path), 1, f"cannot read the Anki collection: {exc}{hint}") from None
     return found

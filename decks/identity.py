@@ -196,6 +196,7 @@ class Diff:
     still_removed: list[NoteRecord] = field(default_factory=list)  # left in an earlier build
     matched: dict[str, float] = field(default_factory=dict)  # GUID → similarity it was kept by
     ambiguous: list[str] = field(default_factory=list)  # messages: pairs that were not guessed
+    retyped: list[str] = field(default_factory=list)  # messages: notes whose note type changed
     previous_build: bool = False
 
 
@@ -327,6 +328,13 @@ def assign(
         elif before.hash != cand.hash or before.removed:
             record = _record(cand, before.guid, before.note_id, max(now, before.mod + 1))
             diff.changed.append(record)
+            if before.kind and before.kind != cand.kind:
+                diff.retyped.append(
+                    f"{cand.origin}: the note type changed ({before.kind} → {cand.kind}); Anki "
+                    "never changes a note's type on import and keeps the old note as it is. "
+                    "Change it in Anki (Notes → Change Note Type…), or give the note a new id "
+                    "to make it a new note"
+                )
         else:
             record = _record(cand, before.guid, before.note_id, before.mod)
             diff.unchanged.append(record)

@@ -348,3 +348,23 @@ def test_inka_cards_in_anki(tmp_path):
         assert "<blockquote>" not in note["Back"] and "&gt;" not in note["Back"]  # not a quote
     finally:
         col.close()
+
+
+def test_a_changed_note_type_is_reported_as_anki_will_not_apply_it(tmp_path):
+    source = tmp_path / "n.md"
+    block = "START\n{kind}\nFront: gradient\nBack: the vector of partial derivatives\nEND\n"
+    source.write_text("TARGET DECK: Retype\n\n" + block.format(kind="Basic"), encoding="utf-8")
+    out = tmp_path / "out"
+    col = new_collection(tmp_path / "anki")
+    try:
+        import_apkg(col, build([source], out, figures=False, now=FIXED_TIME)[0].package_path)
+        source.write_text(
+            "TARGET DECK: Retype\n\n" + block.format(kind="Basic (and reversed card)"), "utf-8"
+        )
+        (second,) = build([source], out, figures=False, now=FIXED_TIME)
+        (warning,) = second.warnings
+        assert "note type changed (basic → reversed)" in warning
+        log = import_apkg(col, second.package_path)
+        assert len(log.conflicting) == 1 and len(col.find_notes("")) == 1  # as the warning says
+    finally:
+        col.close()
