@@ -371,3 +371,17 @@ def test_headings_that_ask_are_questions_as_in_markdown_anki_decks():
     ]
     assert source.notes[1].fields[1].text.endswith("$|1 - \\eta \\lambda| > 1$.")
     assert {n.tags[-1] for n in source.notes} == {"fixture::gradient_descent"}
+
+
+def test_a_delete_marker_glued_to_an_answer_is_not_part_of_it(tmp_path):
+    text = "TARGET DECK: D\n\nQ?\nThe answer.\nDELETE\nID: 1566052191600\n"
+    source = parse(tmp_path, text)
+    assert source.notes[0].fields[1].text == "The answer."
+    assert source.deleted == (1566052191600,)
+
+
+def test_peer_markers_inside_code_are_left_alone(tmp_path):
+    text = "TARGET DECK: D\n\nHow is a deletion written?\n\n```\nDELETE\nID: 15\n%%x%%\n```\n"
+    (note,) = parse(tmp_path, text).notes
+    assert "DELETE\nID: 15\n%%x%%" in note.fields[1].text
+    assert parse(tmp_path, text).deleted == ()
