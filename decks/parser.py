@@ -73,7 +73,6 @@ __all__ = [
     "section_tag",
     "slugify",
 ]
-ID_COMMENT = blocks.ID_COMMENT
 _OBSIDIAN_COMMENT = re.compile(r"%%.*?%%", re.DOTALL)
 MAX_SOURCE_BYTES = 8 * 2**20  # a deck source is notes, not a data file
 
