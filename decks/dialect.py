@@ -57,6 +57,12 @@ def outside_code_and_math(text: str, convert: Callable[[str], str]) -> str:
 def _check_embeds(text: str, file: str, line: int) -> None:
     for match in _EMBED.finditer(text):
         target = match.group(1).strip()
+        if any(char in target for char in "<>"):
+            raise DeckError(
+                file,
+                line + text[: match.start()].count("\n"),
+                f"![[{target}]]: a picture's file name cannot hold < or >; rename the file",
+            )
         if not target.split("#", 1)[0].lower().endswith(IMAGE_SUFFIXES):
             raise DeckError(
                 file,
