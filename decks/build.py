@@ -269,6 +269,10 @@ def _deleted_warnings(files: list[SourceFile], records: list, diff: Diff) -> lis
     return out
 
 
+def _notes(count: int) -> str:
+    return f"{count} note" if count == 1 else f"{count} notes"
+
+
 def _o2a_warnings(
     rendered: list[RenderedNote], in_collection: dict[int, CollectionNote] | None
 ) -> list[str]:
@@ -278,7 +282,7 @@ def _o2a_warnings(
         return []
     if in_collection is None:
         return [
-            f"{len(ids)} notes carry Obsidian_to_Anki ids: to update those notes in your "
+            f"{_notes(len(ids))} carry Obsidian_to_Anki ids: to update them in your "
             "collection instead of adding copies, build with --anki-collection "
             "PATH/TO/collection.anki2 (read only)"
         ]
@@ -286,15 +290,15 @@ def _o2a_warnings(
     missing = [i for i in ids if i not in in_collection]
     if missing:
         out.append(
-            f"{len(missing)} Obsidian_to_Anki ids are not in the collection "
+            f"{len(missing)} Obsidian_to_Anki id(s) not in the collection "
             f"(first: {missing[0]}): they are built as new notes"
         )
     ours = {nt.model_id for nt in note_types().values()}
     foreign = [i for i in ids if i in in_collection and in_collection[i].model_id not in ours]
     if foreign:
         out.append(
-            f"{len(foreign)} notes made by Obsidian_to_Anki (first: nid:{foreign[0]}) have a note "
-            "type of their own: Anki keeps them as they are (no copy is added) and reports a "
+            f"{_notes(len(foreign))} made by Obsidian_to_Anki (first: nid:{foreign[0]}) have a "
+            "note type of their own: Anki keeps them as they are (no copy is added) and reports a "
             "note-type conflict. To let gdkit update them, in Anki's browser select them and "
             "use Notes → Change Note Type… → the gdkit type once; reviews are kept"
         )

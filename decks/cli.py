@@ -48,7 +48,8 @@ def _report(builds: list, *, dry_run: bool, show_unchanged: bool, wrote: bool) -
         d = b.diff
         click.echo(f"{b.deck}  →  {where}" + ("" if wrote else "  (not written)"))
         kept = len(d.removed) + len(d.still_removed)
-        extra = f" (+ {kept} removed notes kept, tagged gdkit::removed)" if kept else ""
+        plural = "s" if kept != 1 else ""
+        extra = f" (+ {kept} removed note{plural} kept, tagged gdkit::removed)" if kept else ""
         click.echo(
             f"  {b.note_count} notes, {b.card_count} cards, {len(b.media)} media files{extra}"
         )
