@@ -25,6 +25,7 @@ from collections.abc import Callable
 from decks.errors import DeckError
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".bmp", ".tiff")
+SOUND_SUFFIXES = (".mp3", ".wav", ".m4a", ".flac", ".ogg", ".aac", ".wma", ".webm")
 
 # Pieces of text no conversion may touch: fenced code, inline code, display and inline math.
 _UNTOUCHABLE = re.compile(
@@ -62,6 +63,13 @@ def _check_embeds(text: str, file: str, line: int) -> None:
                 file,
                 line + text[: match.start()].count("\n"),
                 f"![[{target}]]: a picture's file name cannot hold < or >; rename the file",
+            )
+        if target.lower().endswith(SOUND_SUFFIXES):
+            raise DeckError(
+                file,
+                line + text[: match.start()].count("\n"),
+                f"![[{target}]]: gdkit packages pictures, not sound files; leave the sound out "
+                "of the card (or add it in Anki)",
             )
         if not target.split("#", 1)[0].lower().endswith(IMAGE_SUFFIXES):
             raise DeckError(

@@ -39,6 +39,7 @@ BAD_SOURCES = [
     ("embedded note", HEAD + "Q?\nSee:\n![[Other note]]\n", 7, "copy the text"),
     ("embedded image missing", HEAD + "Q?\n![[plot.png]]\n", 6, "not found"),
     ("embedded odd name", HEAD + "Q?\nA.\n![[a<b>.png]]\n", 7, "cannot hold < or >"),
+    ("embedded sound", HEAD + "Q?\nA.\n![[hello.mp3]]\n", 7, "not sound files"),
     ("id line as note type", HEAD + "START\n<!--ID: 12-->\nBasic\nEND\n", 6, "comes first"),
     ("bad front matter", "---\ndeck: [oops\n---\nQ?\nA.\n", 2, "front matter"),
     ("front matter not a mapping", "---\n- a\n---\nQ?\nA.\n", 2, "key: value"),
