@@ -323,23 +323,34 @@ def plan(
     now = build_time() if now is None else now
     anki_ids = [n.anki_id for f in parsed for n in f.notes if n.anki_id is not None]
     collection_guids = read_guids(collection, anki_ids) if collection is not None else None
-    return [
-        _plan_deck(deck, files, out_dir, figures, now, collection_guids)
-        for deck, files in by_deck.items()
-    ]
+    builds = []
+    for deck, files in by_deck.items():
+        source_notes = [n for f in files for n in f.notes]
+        if deck == COMPUTED_DECK:
+            source_notes += _computed_for(files[0], figures)
+        builds.append(
+            plan_deck(
+                deck, source_notes, out_dir, now=now, files=files, collection=collection_guids
+            )
+        )
+    return builds
 
 
-def _plan_deck(
+def plan_deck(
     deck: str,
-    files: list[SourceFile],
+    source_notes: list[SourceNote],
     out_dir: Path,
-    figures: bool,
+    *,
     now: int,
-    collection_guids: dict[int, CollectionNote] | None,
+    files: list[SourceFile] | tuple = (),
+    collection: dict[int, CollectionNote] | None = None,
 ) -> DeckBuild:
-    source_notes = [n for f in files for n in f.notes]
-    if deck == COMPUTED_DECK:
-        source_notes += _computed_for(files[0], figures)
+    """Render and identify one deck's notes against its previous manifest in ``out_dir``.
+
+    ``files`` are the sources the notes came from (for their DELETE markers); ``collection``
+    the notes an Anki collection holds for the Obsidian_to_Anki ids (``--anki-collection``).
+    """
+    collection_guids = collection
     rendered, media = _render_deck(deck, source_notes)
     stem = package_stem(deck)
     package_path = out_dir / f"{stem}.apkg"
@@ -377,63 +388,6 @@ def _plan_deck(
         model_mods={kind: int(m["mod"]) for kind, m in models.items()},
         card_count=sum(r.cards for r in rendered),
         warnings=warnings,
-    )
-
-
-def plan_deck(deck: str, source_notes: list[SourceNote], out_dir: Path, *, now: int) -> DeckBuild:
-    """Render and identify one deck's notes against its previous manifest in ``out_dir``."""
-    types = note_types()
-    seen: dict[str, str] = {}
-    rendered: list[RenderedNote] = []
-    media: dict[str, bytes] = {}
-    for note in source_notes:
-        r = render_note(note, deck)
-        if r.guid in seen:
-            what = "id" if note.key.startswith("id:") else "question"
-            raise DeckError(
-                note.file,
-                note.line,
-                f"duplicate {what} in deck {deck!r} (first at {seen[r.guid]})",
-            )
-        seen[r.guid] = f"{note.file}:{note.line}"
-        for name, data in r.media.items():
-            if name in media and media[name] != data:
-                raise DeckError(
-                    note.file, note.line, f"two different media files are named {name!r}"
-                )
-            media[name] = data
-        rendered.append(r)
-
-    stem = package_stem(deck)
-    package_path = out_dir / f"{stem}.apkg"
-    manifest_path = out_dir / f"{stem}.manifest.json"
-    previous = Manifest.load(manifest_path)
-    if previous is not None and previous.deck != deck:
-        previous = None
-    candidates = [
-        Candidate(r.guid, content_hash(r.kind, r.fields, r.tags, r.media), r.question, r.origin)
-        for r in rendered
-    ]
-    records, diff = assign(candidates, previous, now)
-    models = model_mods({kind: nt.content_hash() for kind, nt in types.items()}, previous, now)
-    notes = [
-        PackagedNote(rec.note_id, r.guid, r.kind, r.fields, r.tags, rec.mod, position)
-        for position, (rec, r) in enumerate(zip(records, rendered, strict=True))
-    ]
-    manifest = Manifest(
-        deck, deck_id(deck), package_path.name, {rec.guid: rec for rec in records}, models
-    )
-    return DeckBuild(
-        deck=deck,
-        deck_id=deck_id(deck),
-        package_path=package_path,
-        manifest_path=manifest_path,
-        notes=notes,
-        manifest=manifest,
-        diff=diff,
-        media=media,
-        model_mods={kind: int(m["mod"]) for kind, m in models.items()},
-        card_count=sum(r.cards for r in rendered),
     )
 
 

@@ -1,13 +1,18 @@
-"""``gdkit decks build`` and ``gdkit decks diff`` (the click group ``decks``).
+"""``gdkit decks build``, ``diff`` and ``mistakes`` (the click group ``decks``).
 
     gdkit decks build [SOURCE…] -o DIR [--no-figures] [--dry-run] [--write-ids]
                       [--anki-collection FILE]
     gdkit decks diff  [SOURCE…] -o DIR [--no-figures] [--all] [--anki-collection FILE]
+    gdkit decks mistakes REPORT.json -o DIR [--no-figures] [--dry-run]
 
 Without SOURCE, the week-2 deck shipped with gdkit (decks/week02.md) is built. Each deck becomes
 ``DIR/<Deck-Name>.apkg`` with ``DIR/<Deck-Name>.manifest.json`` beside it; the manifest is what
 the next ``diff`` / ``build`` compares against. Exit status: 0 on success, 1 when a source is
 bad or the deck dependencies are not installed (nothing is written then), 2 on bad usage.
+
+``mistakes`` reads the JSON report of ``grade --format json`` and builds a personal deck of the
+cards about each mistake it diagnosed (decks/mistakes.py); exit status 1 when the report cannot
+be read.
 """
 
 from __future__ import annotations

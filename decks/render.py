@@ -12,6 +12,11 @@
   stays prose. A ``$`` left unpaired is a literal dollar when a digit follows it (``$5``) or
   space / the end of the text does; any other unpaired ``$`` (``the rate $\\eta is``) is an
   error: close the formula, or write ``\\$`` for a dollar.
+- Every display formula is wrapped in a scrolling element of class ``math-display`` wherever it
+  was written: a ``<div>`` for ``$$`` on lines of its own, a ``<span>`` (styled as a block) for
+  ``$$`` inside a paragraph, a list item or a table cell, e.g. on the line right after a
+  sentence. A wide formula then scrolls inside the card instead of widening the page on a
+  phone. Tables are wrapped in ``<div class="gd-scroll">`` for the same reason.
 - Local images ``![alt](file.png)`` are looked up relative to the note's folder, added to the
   package's media and referenced by their file name.
 """
