@@ -1,4 +1,4 @@
-"""The exercise registry: every ``grader/checks/test_<name>.py`` module and its ``EXERCISE``."""
+"""The exercise registry: every ``grader/checks/check_<name>.py`` module and its ``EXERCISE``."""
 
 from __future__ import annotations
 
@@ -23,16 +23,16 @@ def load_exercises() -> tuple[Exercise, ...]:
 
     found: list[Exercise] = []
     for info in pkgutil.iter_modules(package.__path__):
-        if not info.name.startswith("test_"):
+        if not info.name.startswith("check_"):
             continue
         module = importlib.import_module(f"grader.checks.{info.name}")
         exercise = getattr(module, "EXERCISE", None)
         if not isinstance(exercise, Exercise):
             raise ValueError(f"grader/checks/{info.name}.py defines no EXERCISE = Exercise(...)")
-        if info.name != f"test_{exercise.name}":
+        if info.name != f"check_{exercise.name}":
             raise ValueError(
                 f"grader/checks/{info.name}.py holds exercise {exercise.name!r}; "
-                f"name the module test_{exercise.name}.py"
+                f"name the module check_{exercise.name}.py"
             )
         found.append(exercise)
     found.sort(key=lambda e: e.order)
@@ -57,7 +57,7 @@ def by_name(name: str) -> Exercise:
 
 
 def checks_module_path(exercise: Exercise) -> Path:
-    return CHECKS_DIR / f"test_{exercise.name}.py"
+    return CHECKS_DIR / f"check_{exercise.name}.py"
 
 
 def solutions_dir() -> Path:

@@ -1,7 +1,7 @@
 """What a checks module is made of: exercise metadata, mistakes, the ``check`` marker and the
 comparison helpers that name a mistake when the learner's answer matches it.
 
-A checks module (``grader/checks/test_<name>.py``) defines one ``EXERCISE = Exercise(...)`` and a
+A checks module (``grader/checks/check_<name>.py``) defines one ``EXERCISE = Exercise(...)`` and a
 few ``@check(...)``-decorated pytest tests. See ``grader/CHECKS.md``.
 """
 

@@ -314,7 +314,7 @@ def test_two_grading_processes_agree_with_one():
 
 
 def test_a_crashing_check_is_not_the_learners_fault(monkeypatch, tmp_path):
-    import grader.checks.test_parabola as checks
+    import grader.checks.check_parabola as checks
 
     def broken(w):
         raise KeyError("reference table")

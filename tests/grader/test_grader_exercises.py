@@ -94,7 +94,7 @@ def test_metadata_is_complete(name):
 def test_every_mistake_is_diagnosed_by_some_check(name):
     import importlib
 
-    module = importlib.import_module(f"grader.checks.test_{name}")
+    module = importlib.import_module(f"grader.checks.check_{name}")
     declared = set()
     for value in vars(module).values():
         for mark in getattr(value, "pytestmark", []):

@@ -207,7 +207,7 @@ def test_bubblewrap_hides_the_project(boxed):
     for path in (
         repo / "solutions" / "01_parabola.py",
         repo / "gdref" / "__init__.py",
-        repo / "grader" / "checks" / "test_parabola.py",
+        repo / "grader" / "checks" / "check_parabola.py",
     ):
         assert path.exists()
         error = failure(boxed, "read", str(path))
