@@ -7,11 +7,23 @@ few ``@check(...)``-decorated pytest tests. See ``grader/CHECKS.md``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pytest
+
+from grader.compare import (
+    LARGE,
+    close,
+    difference,
+    locate,
+    observe,
+    show,
+    show_pair,
+    tolerance_text,
+)
 
 VISIBILITIES = ("public", "hidden")
 
@@ -27,9 +39,15 @@ class Mistake:
     """
 
     id: str
-    message: str  # one plain sentence, e.g. "You added the gradient instead of subtracting it."
+    message: str  # the likely cause, e.g. "You added the gradient instead of subtracting it."
     hint: str  # what to do about it
     mutant: Sequence[tuple[str, str]] = ()
+    # the learner functions whose results show this mistake (where it is, and those that call
+    # it); a check may declare it only if it calls one of them. Empty: any function.
+    functions: Sequence[str] = ()
+    # what a value with this mistake shows, when the framework's own words would not say it
+    # (e.g. "your trajectory starts one step early"); shown before the likely cause
+    shows: str = ""
 
 
 @dataclass(frozen=True)
@@ -67,11 +85,14 @@ def check(points: int, *, hidden: bool = False, mistakes: Sequence[str] = ()) ->
 class CheckFailed(AssertionError):
     """A check's verdict: the answer is wrong. ``diagnosis`` names a catalogued mistake, if any."""
 
-    def __init__(self, summary: str, diagnosis: str | None = None, details: str = "") -> None:
+    def __init__(
+        self, summary: str, diagnosis: str | None = None, details: str = "", observation: str = ""
+    ) -> None:
         super().__init__(summary)
         self.summary = summary
         self.diagnosis = diagnosis
         self.details = details
+        self.observation = observation  # what the value shows, e.g. "db is 4 times too large"
 
 
 class CheckBug(Exception):
@@ -88,108 +109,90 @@ def _set_declared(mistakes: Sequence[str] | None) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# comparing results
+# comparing results and naming mistakes
+
+STRICT_ENV = "GDKIT_STRICT_CHECKS"
 
 
-def _is_number(value: object) -> bool:
-    return type(value) in (int, float, bool) or (isinstance(value, np.ndarray) and value.ndim == 0)
+def strict() -> bool:
+    """The self-test's mode: every mistake value is computed, even for right answers, and a
+    check whose inputs cannot tell two of its mistakes apart is a :class:`CheckBug`."""
+    return os.environ.get(STRICT_ENV) == "1"
 
 
-def _kind(value: object) -> str:
-    if isinstance(value, np.ndarray):
-        return f"an array of shape {value.shape}"
-    if type(value) in (list, tuple):
-        return f"a {type(value).__name__} of length {len(value)}"
-    if value is None:
-        return "None"
-    return f"a {type(value).__name__}"
+class Forms(tuple):
+    """Several values one mistake can take (e.g. both tie conventions of a sign function)."""
+
+
+def any_of(*values: object) -> Forms:
+    """A mistake's value in all its common forms: the learner's value may match any of them."""
+    return Forms(values)
 
 
 def mismatch(got: object, expected: object, rtol: float = 1e-7, atol: float = 1e-9) -> str | None:
-    """None when ``got`` equals ``expected`` to the tolerances, else why not (one phrase).
-
-    ``expected`` is a number, an array, or a tuple/list of those (for functions returning
-    several values). ``got`` is whatever came back from the sandbox: plain data only.
-    """
-    if isinstance(expected, tuple | list):
-        if type(got) not in (tuple, list):
-            return f"returned {_kind(got)}, expected a tuple of {len(expected)} values"
-        if len(got) != len(expected):
-            return f"returned {len(got)} values, expected {len(expected)}"
-        for index, (g, e) in enumerate(zip(got, expected, strict=True)):
-            problem = mismatch(g, e, rtol, atol)
-            if problem:
-                return f"value {index}: {problem}"
+    """None when ``got`` equals ``expected`` to the tolerances, else why not (one phrase)."""
+    found = difference(got, expected, rtol, atol)
+    if found is None:
         return None
-    if isinstance(expected, bool | np.bool_):
-        if type(got) is not bool and not (isinstance(got, np.ndarray) and got.dtype == bool):
-            return f"returned {_kind(got)}, expected True or False"
-        return None if bool(got) == bool(expected) else "wrong truth value"
-    if type(got) in (list, tuple):
-        try:
-            got = np.asarray(got, dtype=float)
-        except (TypeError, ValueError):
-            return f"returned {_kind(got)} that is not a list of numbers"
-    if not (_is_number(got) or isinstance(got, np.ndarray)):
-        return f"returned {_kind(got)}, expected a number or an array"
-    got_array = np.asarray(got, dtype=complex if np.iscomplexobj(got) else float)
-    expected_array = np.asarray(expected, dtype=float)
-    if expected_array.ndim == 0 and got_array.ndim > 0 and got_array.size != 1:
-        return f"returned {_kind(got)}, expected a single number"
-    if expected_array.ndim > 0 and got_array.shape != expected_array.shape:
-        return f"returned {_kind(got)}, expected shape {expected_array.shape}"
-    got_array = got_array.reshape(expected_array.shape)
-    if not np.all(np.isfinite(got_array)) and np.all(np.isfinite(expected_array)):
-        return "the result contains nan or inf"
-    if _allclose(got_array, expected_array, rtol, atol):
-        return None
-    return "wrong value"
+    return f"{found.where}: {found.text}" if found.where else found.text
 
 
 def _allclose(got: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> bool:
-    """np.allclose(got, expected, rtol, atol, equal_nan=True) (the same test, as NumPy writes
-    it in np.isclose) without its overhead: a third of the time on the small arrays of checks."""
-    with np.errstate(invalid="ignore", over="ignore"):
-        close = (np.abs(got - expected) <= atol + rtol * np.abs(expected)) & np.isfinite(expected)
-    close |= got == expected
-    close |= np.isnan(got) & np.isnan(expected)
-    return bool(close.all())
+    return bool(close(got, expected, rtol, atol).all())
 
 
-def show(value: object) -> str:
-    """A compact one-line rendering of a number, array or tuple of them."""
-    if type(value) in (tuple, list):
-        inner = ", ".join(show(v) for v in value)
-        return f"({inner})" if type(value) is tuple else f"[{inner}]"
-    if isinstance(value, float | np.floating):
-        return f"{float(value):.6g}"
-    if isinstance(value, np.ndarray):
-        if value.ndim == 0:
-            return show(value.item())
-        if value.ndim == 1 and value.dtype.kind in "fiub":
-            items = [show(v) for v in value.tolist()]
-            if len(items) > 8:
-                items = items[:3] + ["…"] + items[-3:]
-            return "[" + ", ".join(items) + "]"
-        text = np.array2string(
-            value, precision=6, threshold=8, edgeitems=3, separator=", ", max_line_width=10_000
-        )
-        return " ".join(text.split())
-    return repr(value)
+def _forms(value: object) -> tuple:
+    if callable(value):
+        value = value()
+    return tuple(value) if isinstance(value, Forms) else (value,)
 
 
-def _where_differs(got: object, expected: object) -> str:
-    try:
-        g = np.asarray(got, dtype=float)
-        e = np.asarray(expected, dtype=float)
-    except (TypeError, ValueError):
-        return ""
-    if g.shape != e.shape or g.ndim == 0 or g.size <= 1:
-        return ""
-    difference = np.abs(g - e)
-    index = np.unravel_index(int(np.nanargmax(difference)), g.shape)
-    where = tuple(int(i) for i in index)
-    return f"largest difference at index {where}: got {show(g[index])}, expected {show(e[index])}"
+def _resolve(mistakes, expected, rtol, atol) -> dict[str, tuple]:
+    """Each declared mistake's forms on these inputs, without those that equal the right answer
+    (a mistake that makes no difference here cannot be told apart from a right answer)."""
+    if callable(mistakes):
+        mistakes = mistakes()
+    _require_declared(mistakes or {})
+    resolved = {}
+    for mistake_id, value in (mistakes or {}).items():
+        forms = tuple(f for f in _forms(value) if difference(f, expected, rtol, atol) is not None)
+        if forms:
+            resolved[mistake_id] = forms
+    return resolved
+
+
+def _matches(got: object, forms: tuple, rtol: float, atol: float) -> bool:
+    return any(difference(got, form, rtol, atol) is None for form in forms)
+
+
+def _require_distinguishable(candidates: dict[str, tuple], what: str, rtol, atol) -> None:
+    ids = list(candidates)
+    for index, first in enumerate(ids):
+        for second in ids[index + 1 :]:
+            if any(_matches(form, candidates[second], rtol, atol) for form in candidates[first]):
+                raise CheckBug(
+                    f"{what}: the mistakes {first!r} and {second!r} give the same value on these "
+                    "inputs, so a learner's value cannot tell them apart; choose inputs that "
+                    "separate them (m ≠ 2, n ≠ 1, asymmetric signs, …)"
+                )
+
+
+def diagnose(
+    got: object, expected: object, mistakes, *, what: str, rtol: float = 1e-7, atol: float = 1e-9
+) -> str | None:
+    """The one declared mistake whose value ``got`` matches, or None.
+
+    A mistake is named only when ``got`` matches one of its forms, and no other declared mistake
+    and not the right answer gives that value on these inputs. In strict mode (the self-test)
+    inputs that leave two declared mistakes indistinguishable are a :class:`CheckBug`.
+    """
+    candidates = _resolve(mistakes, expected, rtol, atol)
+    if strict():
+        _require_distinguishable(candidates, what, rtol, atol)
+    if difference(got, expected, rtol, atol) is None:
+        return None
+    named = [key for key, forms in candidates.items() if _matches(got, forms, rtol, atol)]
+    return named[0] if len(named) == 1 else None
 
 
 def expect_close(
@@ -200,37 +203,49 @@ def expect_close(
     mistakes: Mapping[str, object] | Callable[[], Mapping[str, object]] | None = None,
     rtol: float = 1e-7,
     atol: float = 1e-9,
+    names: Sequence[str] | None = None,
 ) -> None:
     """Pass when ``got`` ≈ ``expected``; otherwise fail, naming a mistake if ``got`` matches one.
 
-    ``what`` says what was computed, e.g. ``"gd_step(3.0, 2.5, 0.1)"``. ``mistakes`` maps mistake
-    ids to what that mistake would have returned here (computed with gdref), or to a function of
-    no arguments computing it — called only when ``got`` is wrong, so an expensive mistake costs
-    nothing on a right answer. ``mistakes`` may also be a function of no arguments returning the
-    whole mapping (when building the candidates shares one costly computation). A mistake is named
-    only when its value differs from the right one and ``got`` matches it.
+    ``what`` says what was computed, e.g. ``"gd_step(3.0, 2.5, 0.1)"``. ``names`` names the
+    members of a tuple result as the instructions do (``("dW", "db")``); dict keys name
+    themselves. ``mistakes`` maps mistake ids to what that mistake would have returned here
+    (computed with gdref; :func:`any_of` for a mistake with several forms), or to a function of
+    no arguments computing it — called only when ``got`` is wrong (and in the self-test), so an
+    expensive mistake costs nothing on a right answer. ``mistakes`` may also be a function of no
+    arguments returning the whole mapping. See :func:`diagnose` for when a mistake is named.
     """
     if not callable(mistakes):
         _require_declared(mistakes or {})
-    problem = mismatch(got, expected, rtol, atol)
-    if problem is None:
+    found = difference(got, expected, rtol, atol, names)
+    if found is None and not (strict() and mistakes):
         return
-    if callable(mistakes):
-        mistakes = mistakes()
-        _require_declared(mistakes)
-    for mistake_id, wrong in (mistakes or {}).items():
-        if callable(wrong):
-            wrong = wrong()
-        if mismatch(wrong, expected, rtol, atol) is None:
-            continue  # this mistake makes no difference on this input: cannot be told apart
-        if mismatch(got, wrong, rtol, atol) is None:
-            raise CheckFailed(
-                f"{what} returned {show(got)}, expected {show(expected)}", diagnosis=mistake_id
-            )
-    if problem == "wrong value":
-        summary = f"{what} returned {show(got)}, expected {show(expected)}"
-        raise CheckFailed(summary, details=_where_differs(got, expected))
-    raise CheckFailed(f"{what} {problem}", details=f"got {show(got)}, expected {show(expected)}")
+    diagnosis = diagnose(got, expected, mistakes, what=what, rtol=rtol, atol=atol)
+    if found is None:
+        return
+    raise _failure(got, expected, found, what, diagnosis, rtol, atol, names)
+
+
+def _failure(got, expected, found, what, diagnosis, rtol, atol, names) -> CheckFailed:
+    if not found.is_value:
+        subject = f"{what}: {found.where}" if found.where else what
+        details = f"got {show(got)}, expected {show(expected)}"
+        return CheckFailed(f"{subject} {found.text}", diagnosis=diagnosis, details=details)
+    shown_got, shown_expected = show_pair(found.got, found.expected)
+    if isinstance(found.got, np.ndarray) and found.got.size > LARGE:
+        shown_got = f"an array of shape {found.got.shape} with wrong entries"
+        shown_expected = "other values (see below)"
+    if found.where:
+        summary = f"{what}: {found.where} is {shown_got}, expected {shown_expected}"
+    else:
+        summary = f"{what} returned {shown_got}, expected {shown_expected}"
+    seen = observe(got, expected, names)
+    details = ""
+    if isinstance(found.got, np.ndarray):
+        details = locate(found.got, found.expected, rtol, atol)
+    elif not isinstance(found.expected, bool | np.bool_):
+        details = f"({tolerance_text(rtol, atol)})"
+    return CheckFailed(summary, diagnosis=diagnosis, details=details, observation=seen)
 
 
 def _require_declared(mistakes: Mapping[str, object]) -> None:
@@ -251,8 +266,7 @@ def expect(condition: bool, summary: str, *, mistake: str | None = None) -> None
 
 
 def first_match(got: object, candidates: Mapping[str, object], rtol: float = 1e-7) -> str | None:
-    """The id of the first candidate value that ``got`` matches (for hand-written diagnoses)."""
-    for key, value in candidates.items():
-        if mismatch(got, value, rtol) is None:
-            return key
-    return None
+    """The id of the one candidate value that ``got`` matches, or None when it matches none or
+    several (for hand-written diagnoses; the same rule as :func:`diagnose`)."""
+    named = [key for key, value in candidates.items() if _matches(got, _forms(value), rtol, 1e-9)]
+    return named[0] if len(named) == 1 else None

@@ -7,12 +7,13 @@ must occur exactly once (so a mutant can never silently drift from the solution 
 
 from __future__ import annotations
 
+import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from grader.exercises import load_exercises, solutions_dir
-from grader.framework import Exercise, Mistake
+from grader.framework import STRICT_ENV, Exercise, Mistake
 from grader.results import ExerciseResult
 
 
@@ -68,6 +69,7 @@ def run_mutants(
     """Grade every mutant (all checks, hidden included) and report what each one scored."""
     from grader.runner import grade
 
+    os.environ[STRICT_ENV] = "1"  # inputs that cannot tell two mistakes apart are an error here
     solutions = solutions or solutions_dir()
     outcomes = []
     for exercise in load_exercises():

@@ -30,8 +30,10 @@ class Student:
         self._worker = worker
         self._output: list[str] = []
         self.warnings: list[str] = []  # warnings raised by the last call, e.g. "RuntimeWarning: …"
+        self.called: set[str] = set()  # the learner functions this check called
 
     def call(self, function: str, *args: object, **kwargs: object) -> object:
+        self.called.add(function)
         try:
             result = self._worker.call(function, *args, **kwargs)
         except SubmissionError as error:
@@ -186,18 +188,16 @@ class GradingPlugin:
             duration=call.duration,
             output=student.output if student else "",
         )
+        unrelated = _unrelated_mistakes(exercise, marker.kwargs["mistakes"], student)
+        if unrelated and call.excinfo is None:
+            result.status = ERROR
+            result.message = f"the check is wrong (not your fault): {unrelated}"
+            return result
         if call.excinfo is None:
             return result
         error = call.excinfo.value
         if isinstance(error, CheckFailed):
-            result.status = FAILED
-            result.message = error.summary
-            result.details = error.details
-            if error.diagnosis:
-                mistake = exercise.mistake(error.diagnosis)
-                result.diagnosis = mistake.id
-                result.diagnosis_message = mistake.message
-                result.hint = mistake.hint
+            _describe_failure(result, exercise, error)
         elif isinstance(error, SubmissionError):
             result.status = {"not_implemented": NOT_STARTED, "missing_file": MISSING}.get(
                 error.kind, FAILED
@@ -216,6 +216,37 @@ class GradingPlugin:
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         for worker in self._workers.values():
             worker.close()
+
+
+def _describe_failure(result: CheckResult, exercise: Exercise, error: CheckFailed) -> None:
+    """What the value shows first, then (if a mistake is named) its likely cause and the fix."""
+    result.status = FAILED
+    result.message = error.summary
+    result.details = error.details
+    shows = error.observation
+    if error.diagnosis:
+        mistake = exercise.mistake(error.diagnosis)
+        shows = mistake.shows or shows
+        result.diagnosis = mistake.id
+        result.diagnosis_message = mistake.message
+        result.hint = mistake.hint
+    if shows:
+        result.message += f": {shows}"
+
+
+def _unrelated_mistakes(exercise: Exercise, declared, student: Student | None) -> str:
+    """In the self-test: a declared mistake about functions this check never calls (its message
+    would talk about code the check does not look at)."""
+    if not framework.strict() or student is None:
+        return ""
+    for mistake_id in declared:
+        functions = set(exercise.mistake(mistake_id).functions)
+        if functions and not functions & student.called:
+            return (
+                f"it declares mistake {mistake_id!r}, which is about {sorted(functions)}, but "
+                f"calls only {sorted(student.called)}"
+            )
+    return ""
 
 
 def _exercise_of(node: pytest.Item) -> Exercise:

@@ -11,6 +11,20 @@ def pytest_configure(config):
 
 
 @pytest.fixture(autouse=True, scope="session")
+def _strict_checks():
+    """The self-test's strict mode: every grading run in these tests computes each declared
+    mistake's value on every input, and a check whose inputs cannot tell two of its mistakes
+    apart (or that declares a mistake about a function it never calls) is an error."""
+    saved = os.environ.get("GDKIT_STRICT_CHECKS")
+    os.environ["GDKIT_STRICT_CHECKS"] = "1"
+    yield
+    if saved is None:
+        os.environ.pop("GDKIT_STRICT_CHECKS", None)
+    else:
+        os.environ["GDKIT_STRICT_CHECKS"] = saved
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _private_cache(tmp_path_factory):
     """grade remembers check times in $XDG_CACHE_HOME: keep the tests' own out of ~/.cache."""
     saved = os.environ.get("XDG_CACHE_HOME")
