@@ -260,18 +260,24 @@ def _window(got: np.ndarray, expected: np.ndarray, index: tuple[int, ...]) -> st
 # what a wrong value shows
 
 
-def observe(got: object, expected: object, names: Sequence[str] | None = None) -> str:
+def observe(
+    got: object,
+    expected: object,
+    names: Sequence[str] | None = None,
+    rtol: float = 1e-7,
+    atol: float = 1e-9,
+) -> str:
     """One clause saying how a wrong value relates to the right one ("your value is 3 times too
     large", "dW is right; db has the opposite sign"), or "" when nothing simple relates them."""
     if isinstance(expected, dict) and isinstance(got, dict):
         pairs = [(str(k), got.get(k), v) for k, v in expected.items()]
-        return _observe_members(pairs)
+        return _observe_members(pairs, rtol, atol)
     if isinstance(expected, PLAIN_SEQUENCES) and type(got) in PLAIN_SEQUENCES:
         if len(got) != len(expected) or not _all_numeric(expected):
             return ""
         labels = member_names(expected, names)
-        return _observe_members(list(zip(labels, got, expected, strict=True)))
-    seen = _observe_numbers(got, expected)
+        return _observe_members(list(zip(labels, got, expected, strict=True)), rtol, atol)
+    seen = _observe_numbers(got, expected, rtol, atol)
     return f"your value {seen}" if seen else ""
 
 
@@ -279,13 +285,13 @@ def _all_numeric(values) -> bool:
     return all(not isinstance(v, dict | bool | str) for v in values)
 
 
-def _observe_members(pairs: list[tuple[str, object, object]]) -> str:
+def _observe_members(pairs: list[tuple[str, object, object]], rtol: float, atol: float) -> str:
     right, wrong = [], []
     for label, g, e in pairs:
-        if difference(g, e) is None:
+        if difference(g, e, rtol, atol) is None:
             right.append(label)
         else:
-            seen = _observe_numbers(g, e)
+            seen = _observe_numbers(g, e, rtol, atol)
             wrong.append(f"{label} {seen}" if seen else f"{label} is wrong")
     if not wrong:
         return ""
@@ -295,7 +301,7 @@ def _observe_members(pairs: list[tuple[str, object, object]]) -> str:
     return text
 
 
-def _observe_numbers(got: object, expected: object) -> str:
+def _observe_numbers(got: object, expected: object, rtol: float, atol: float) -> str:
     try:
         g = np.asarray(got, dtype=float)
         e = np.asarray(expected, dtype=float)
@@ -312,7 +318,7 @@ def _observe_numbers(got: object, expected: object) -> str:
         if text:
             return phrase.format(text)
     if g.ndim == 1 and g.size > 2:
-        count = int((~close(g, e, 1e-7, 1e-9)).sum())
+        count = int((~close(g, e, rtol, atol)).sum())
         return f"is wrong in {count} of its {g.size} entries"
     return ""
 

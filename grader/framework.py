@@ -239,7 +239,7 @@ def _failure(got, expected, found, what, diagnosis, rtol, atol, names) -> CheckF
         summary = f"{what}: {found.where} is {shown_got}, expected {shown_expected}"
     else:
         summary = f"{what} returned {shown_got}, expected {shown_expected}"
-    seen = observe(got, expected, names)
+    seen = observe(got, expected, names, rtol, atol)
     details = ""
     if isinstance(found.got, np.ndarray):
         details = locate(found.got, found.expected, rtol, atol)

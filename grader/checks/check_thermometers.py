@@ -8,7 +8,7 @@ import numpy as np
 
 from gdref import datasets, losses, optim
 from gdref.descent import descend as gd_descend
-from grader.framework import Exercise, Mistake, check, expect_close
+from grader.framework import Exercise, Mistake, any_of, check, expect_close
 
 EXERCISE = Exercise(
     name="thermometers",
@@ -28,12 +28,29 @@ EXERCISE = Exercise(
             id="sum_not_mean",
             message="You summed the absolute errors instead of averaging them (missing 1/m).",
             hint="Divide by the number of readings m: use np.mean, not np.sum.",
+            functions=("loss",),
             mutant=[
                 (
                     "    return float(np.mean(np.abs(w - t)))\n",
                     "    return float(np.sum(np.abs(w - t)))\n",
                 )
             ],
+        ),
+        Mistake(
+            id="subgradient_sum_not_mean",
+            message="Your subgradient sums the signs instead of averaging them (missing 1/m), "
+            "so every step is m times too long.",
+            hint="g(w) is the mean of sign(w − tᵢ): use np.mean, not np.sum.",
+            mutant=[("np.mean(np.sign(w - t))", "np.sum(np.sign(w - t))")],
+            functions=("subgradient", "descend"),
+        ),
+        Mistake(
+            id="sign_of_mean",
+            message="Your subgradient is the sign of the mean difference, sign(mean(w − t)); it "
+            "should be the mean of the signs, mean(sign(w − tᵢ)).",
+            hint="Take np.sign of each difference first, then average: np.mean(np.sign(w - t)).",
+            mutant=[("np.mean(np.sign(w - t))", "np.sign(np.mean(w - t))")],
+            functions=("subgradient", "descend"),
         ),
         Mistake(
             id="sign_flipped",
@@ -51,8 +68,8 @@ EXERCISE = Exercise(
         ),
         Mistake(
             id="tie_counts_as_one",
-            message="At a reading equal to w you count +1 (or −1); the subgradient there should "
-            "use sign(0) = 0.",
+            message="At a reading equal to w you count +1 or −1 (a ≥ or ≤ test); the subgradient "
+            "there should use sign(0) = 0.",
             hint="Use np.sign, which gives 0 for a difference of exactly 0.",
             mutant=[("np.mean(np.sign(w - t))", "np.mean(np.where(w - t >= 0, 1.0, -1.0))")],
         ),
@@ -123,16 +140,33 @@ def subgradient_mistakes(w: float, readings: np.ndarray) -> dict[str, float]:
     return {
         "sign_flipped": -subgradient_of(w, readings),
         "squared_error_gradient": float(np.sum(losses.mse_grad(np.full(m, float(w)), readings))),
-        "sum_not_mean": m * subgradient_of(w, readings),
-        "tie_counts_as_one": float(np.mean(np.where(w - readings >= 0, 1.0, -1.0))),
+        "subgradient_sum_not_mean": m * subgradient_of(w, readings),
+        "sign_of_mean": float(np.sign(np.mean(w - readings))),
+        # both tie conventions: a reading at w counted as +1 (w − t ≥ 0) or as −1 (w − t > 0)
+        "tie_counts_as_one": any_of(
+            float(np.mean(np.where(w - readings >= 0, 1.0, -1.0))),
+            float(np.mean(np.where(w - readings > 0, 1.0, -1.0))),
+        ),
     }
+
+
+# Readings that tell the subgradient's mistakes apart (three readings cannot: there m·g = ±1
+# is also the sign of the mean difference, and at the outer readings so is a tie counted ±1).
+# Between readings, four of them make m·g even; at an inner one of five readings, the four
+# other signs make m·g even and a tie counted ±1 gives an odd fifth, never ±1.
+FOUR_READINGS = np.array([19.4, 20.1, 20.6, 21.3])
+FIVE_READINGS = np.array([19.4, 20.1, 20.6, 21.3, 22.0])
+TIE_READINGS = np.array([1.0, 2.5, 4.0])  # readings 1, 2, 4 make a tie at 2 look like mean(w − t)
 
 
 @check(1, mistakes=["sum_not_mean"])
 def test_loss_worked_example(student):
     """loss at the worked example (readings 1, 2, 4) and at the thermometer readings."""
-    cases = [(0.0, WORKED_READINGS), (2.5, WORKED_READINGS)]
+    # the worked example w = 0 comes last: there Σ|w − t| = 7 equals the mean squared error
+    # (1 + 4 + 16)/3, a bug the catalogue does not hold; the other points tell them apart
+    cases = [(2.5, WORKED_READINGS)]
     cases += [(w, datasets.thermometers()) for w in (18.0, 20.6, 22.75)]
+    cases += [(0.0, WORKED_READINGS)]
     for w, readings in cases:
         expect_close(
             student.loss(w, readings),
@@ -159,37 +193,49 @@ def test_loss_random(student, rng):
 SUBGRADIENT_MISTAKES = [
     "sign_flipped",
     "squared_error_gradient",
-    "sum_not_mean",
+    "subgradient_sum_not_mean",
+    "sign_of_mean",
     "tie_counts_as_one",
 ]
+
+
+def three_reading_mistakes(w: float, readings: np.ndarray) -> dict[str, object]:
+    """With three readings m·g = ±1 is also the sign of the mean difference: neither is named
+    here (the four- and five-reading cases, checked first, name them)."""
+    mistakes = subgradient_mistakes(w, readings)
+    del mistakes["subgradient_sum_not_mean"], mistakes["sign_of_mean"]
+    return mistakes
 
 
 @check(2, mistakes=SUBGRADIENT_MISTAKES)
 def test_subgradient_between_readings(student, rng):
     """subgradient away from the readings: the mean of the directions, ±1/m steps."""
+    cases = [(w, FOUR_READINGS, subgradient_mistakes) for w in (0.0, 19.9, 20.3, 21.0)]
     readings = datasets.thermometers()
     points = [0.0, 20.3, 20.9, 30.0] + list(rng.uniform(15.0, 25.0, size=3))
-    for w in points:
+    cases += [(w, readings, three_reading_mistakes) for w in points]
+    for w, readings, mistakes in cases:
         expect_close(
             student.subgradient(w, readings),
             subgradient_of(w, readings),
             what=f"subgradient({w:.4g}, {readings.tolist()})",
-            mistakes=subgradient_mistakes(w, readings),
+            mistakes=mistakes(w, readings),
         )
 
 
 @check(1, mistakes=SUBGRADIENT_MISTAKES)
 def test_subgradient_at_a_reading(student):
     """subgradient exactly at a reading: that reading contributes sign(0) = 0."""
-    for readings in (datasets.thermometers(), WORKED_READINGS):
-        for w in readings:
-            w = float(w)
-            expect_close(
-                student.subgradient(w, readings),
-                subgradient_of(w, readings),
-                what=f"subgradient({w:g}, {readings.tolist()})",
-                mistakes=subgradient_mistakes(w, readings),
-            )
+    cases = [(float(w), FIVE_READINGS, subgradient_mistakes) for w in FIVE_READINGS[1:-1]]
+    for readings in (datasets.thermometers(), TIE_READINGS):
+        cases += [(float(w), readings, three_reading_mistakes) for w in readings]
+    for w, readings, mistakes in cases:
+        expect_close(
+            student.subgradient(w, readings),
+            subgradient_of(w, readings),
+            what=f"subgradient({w:g}, {readings.tolist()})",
+            mistakes=mistakes(w, readings),
+        )
 
 
 DESCEND_MISTAKES = [

@@ -1,0 +1,33 @@
+"""correct: trajectory returns a typing.NamedTuple (a tuple subclass)"""
+
+from typing import NamedTuple
+
+
+class Trajectory(NamedTuple):
+    ws: list
+    losses: list
+
+
+def parabola_loss(w):
+    return (w - 2.0) ** 2
+
+
+def parabola_grad(w):
+    return 2.0 * (w - 2.0)
+
+
+def gd_step(w, grad, lr):
+    return w - lr * grad
+
+
+def trajectory(w0, lr, steps):
+    ws, losses, w = [], [], w0
+    for _ in range(steps):
+        w = gd_step(w, parabola_grad(w), lr)
+        ws.append(w)
+        losses.append(parabola_loss(w))
+    return Trajectory(ws, losses)
+
+
+def error_ratio(lr):
+    return 1.0 - 2.0 * lr
