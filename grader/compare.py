@@ -76,6 +76,12 @@ def difference(
         return _dict_difference(got, expected, rtol, atol)
     if isinstance(expected, PLAIN_SEQUENCES):
         return _tuple_difference(got, expected, rtol, atol, names)
+    if isinstance(expected, str):
+        if not isinstance(got, str):
+            return Difference("", f"returned {kind(got)}, expected a str", got, expected, False)
+        if got == expected:
+            return None
+        return Difference("", "wrong text", got, expected, True)
     if isinstance(expected, bool | np.bool_):
         if type(got) is not bool and not (isinstance(got, np.ndarray) and got.dtype == bool):
             return Difference(

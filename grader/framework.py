@@ -243,7 +243,7 @@ def _failure(got, expected, found, what, diagnosis, rtol, atol, names) -> CheckF
     details = ""
     if isinstance(found.got, np.ndarray):
         details = locate(found.got, found.expected, rtol, atol)
-    elif not isinstance(found.expected, bool | np.bool_):
+    elif not isinstance(found.expected, bool | np.bool_ | str):
         details = f"({tolerance_text(rtol, atol)})"
     return CheckFailed(summary, diagnosis=diagnosis, details=details, observation=seen)
 

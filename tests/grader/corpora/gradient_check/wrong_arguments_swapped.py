@@ -38,7 +38,5 @@ def worst_component(a, b):
 
 
 def check_logistic_gradient(X, y, theta, analytic, eps=1e-6):
-    numeric = numerical_gradient(lambda t: logistic_loss(t, X, y), np.asarray(theta)[::-1], eps)[
-        ::-1
-    ]
+    numeric = numerical_gradient(lambda t: logistic_loss(t, X, y), np.asarray(theta)[::-1], eps)[::-1]
     return relative_error(analytic, numeric), worst_component(analytic, numeric)

@@ -10,10 +10,7 @@ def num_batches(m, batch_size):
 
 def split_batches(order, batch_size):
     order = list(np.asarray(order).tolist())
-    return [
-        np.array(order[k * batch_size : (k + 1) * batch_size])
-        for k in range(num_batches(len(order), batch_size))
-    ]
+    return [np.array(order[k * batch_size : (k + 1) * batch_size]) for k in range(num_batches(len(order), batch_size))]
 
 
 def batch_schedule(m, batch_size, epochs, seed):

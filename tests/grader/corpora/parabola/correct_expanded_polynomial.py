@@ -1,6 +1,5 @@
 """correct: the loss expanded as w² − 4w + 4, recursion for the trajectory"""
 
-
 def parabola_loss(w):
     return w * w - 4.0 * w + 4.0
 

@@ -1,6 +1,5 @@
 """correct: plain Python floats, a while loop, the ratio measured from one step"""
 
-
 def parabola_loss(w):
     d = w - 2
     return d * d
