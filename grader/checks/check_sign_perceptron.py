@@ -8,7 +8,7 @@ import numpy as np
 
 from gdref import activations, losses, models, optim
 from gdref.descent import descend
-from grader.framework import Exercise, Mistake, check, expect_close
+from grader.framework import Exercise, Forms, Mistake, any_of, check, expect_close
 
 EXERCISE = Exercise(
     name="sign_perceptron",
@@ -28,7 +28,8 @@ EXERCISE = Exercise(
             id="sign_derivative_as_one",
             message="You treated the derivative of sign as 1 (a 'straight-through' gradient); "
             "sign is flat, so its derivative is 0 and so is the whole gradient.",
-            hint="d sign(z)/dz = 0 for every z ≠ 0 (and we use 0 at z = 0): np.zeros_like(z).",
+            hint="d sign(z)/dz = 0 for every z ≠ 0 (and we use 0 at z = 0): np.zeros_like(z); "
+            "gradients must multiply by it, not skip it.",
             mutant=[
                 (
                     "    return np.zeros_like(np.asarray(z, dtype=float))\n",
@@ -83,6 +84,15 @@ EXERCISE = Exercise(
             hint="J = 1/(2m) Σ (ŷ − y)²: divide by 2m.",
             mutant=[("    return float(r @ r / (2 * r.size))\n", "    return float(r @ r / 2)\n")],
         ),
+        Mistake(
+            id="loss_missing_half",
+            message="Your loss is missing the ½: you computed 1/m Σ (ŷ − y)² (the mean squared "
+            "error, as PyTorch's MSELoss) instead of 1/(2m) Σ (ŷ − y)².",
+            hint="J = 1/(2m) Σ (ŷ − y)²: divide the sum by 2m, not by m.",
+            mutant=[
+                ("    return float(r @ r / (2 * r.size))\n", "    return float(r @ r / r.size)\n")
+            ],
+        ),
     ),
 )
 
@@ -105,20 +115,38 @@ def z_of(X, W, b):
     return X @ W + b  # inputs only; every expected value below comes from gdref
 
 
-def predict_mistakes(X, W, b) -> dict[str, np.ndarray]:
+def predict_mistakes(X, W, b) -> dict[str, object]:
     z = z_of(X, W, b)
+    sign = activations.sign(z)
     return {
-        "zero_one_predictions": (activations.sign(z) > 0).astype(float),
-        "sign_of_zero": np.where(activations.sign(z) >= 0, 1.0, -1.0),
+        "zero_one_predictions": (sign > 0).astype(float),
+        # both conventions: z = 0 taken as +1 (z ≥ 0) or as −1 (z > 0, else −1)
+        "sign_of_zero": any_of(np.where(sign >= 0, 1.0, -1.0), np.where(sign > 0, 1.0, -1.0)),
     }
 
 
-def loss_mistakes(X, y, W, b) -> dict[str, float]:
+def loss_mistakes(X, y, W, b) -> dict[str, object]:
     m = y.size
+    z = z_of(X, W, b)
+    sign = activations.sign(z)
+    right = models.sign_perceptron_loss(X, y, W, b)
     return {
-        "loss_missing_mean": m * models.sign_perceptron_loss(X, y, W, b),
-        **{key: losses.mse(pred, y) for key, pred in predict_mistakes(X, W, b).items()},
+        "loss_missing_mean": m * right,
+        "loss_missing_half": 2 * right,
+        "zero_one_predictions": losses.mse((sign > 0).astype(float), y),
+        "sign_of_zero": any_of(
+            losses.mse(np.where(sign >= 0, 1.0, -1.0), y),
+            losses.mse(np.where(sign > 0, 1.0, -1.0), y),
+        ),
     }
+
+
+def worked_loss_mistakes(X, y, W, b) -> dict[str, object]:
+    """On the worked example m = 2, so ½·Σ and 1/m·Σ (no ½) are the same: neither is named
+    there (the random problems, checked first, have m ≠ 2)."""
+    mistakes = loss_mistakes(X, y, W, b)
+    del mistakes["loss_missing_mean"], mistakes["loss_missing_half"]
+    return mistakes
 
 
 def chain_rule(X, y, W, b, derivative):
@@ -172,7 +200,10 @@ def train_mistakes(X, y, W0, b0, lr, steps) -> dict[str, tuple]:
         "smooth_derivative": variant_train(X, y, W0, b0, lr, steps, activations.sigmoid_grad),
     }
     for key, value in loss_mistakes(X, y, W0, b0).items():
-        mistakes[key] = (right[0], right[1], np.full(steps, value))
+        if isinstance(value, Forms):
+            mistakes[key] = any_of(*((right[0], right[1], np.full(steps, v)) for v in value))
+        else:
+            mistakes[key] = (right[0], right[1], np.full(steps, value))
     return mistakes
 
 
@@ -182,6 +213,7 @@ TRAIN_MISTAKES = [
     "zero_one_predictions",
     "sign_of_zero",
     "loss_missing_mean",
+    "loss_missing_half",
 ]
 
 
@@ -213,16 +245,22 @@ def test_sign_derivative(student, rng):
         )
 
 
-@check(1, mistakes=["loss_missing_mean", "zero_one_predictions", "sign_of_zero"])
+@check(
+    1, mistakes=["loss_missing_mean", "loss_missing_half", "zero_one_predictions", "sign_of_zero"]
+)
 def test_loss(student, rng):
-    """loss: 1/(2m) Σ (sign(XW + b) − y)² on the worked example and random problems."""
-    cases = [WORKED, random_problem(rng, 8, 3), random_problem(rng, 5, 2, with_zero=True)]
-    for X, y, W, b in cases:
+    """loss: 1/(2m) Σ (sign(XW + b) − y)² on random problems and the worked example."""
+    cases = [
+        (*random_problem(rng, 8, 3), loss_mistakes),
+        (*random_problem(rng, 5, 2, with_zero=True), loss_mistakes),
+        (*WORKED, worked_loss_mistakes),
+    ]
+    for X, y, W, b, mistakes in cases:
         expect_close(
             student.loss(X, y, W, b),
             models.sign_perceptron_loss(X, y, W, b),
             what=f"loss(X of shape {X.shape}, y, W, {b:.3g})",
-            mistakes=loss_mistakes(X, y, W, b),
+            mistakes=mistakes(X, y, W, b),
         )
 
 
@@ -237,6 +275,7 @@ def test_gradients_vanish(student, rng):
             what=f"gradients(X of shape {X.shape}, y, W, {b:.3g}) (misclassifies "
             f"{int(np.sum(models.sign_perceptron_predict(X, W, b) != y))} of {y.size})",
             mistakes=gradient_mistakes(X, y, W, b),
+            names=("dW", "db"),
         )
 
 
@@ -252,6 +291,7 @@ def test_train_never_moves(student, rng):
         expected,
         what="train(X, y, W0, b0, 0.5, 25) (W and b should never move)",
         mistakes=partial(train_mistakes, X, y, W0, b0, 0.5, 25),
+        names=("W", "b", "losses"),
     )
 
 
@@ -266,4 +306,5 @@ def test_train_random(student, rng):
             reference_train(X, y, W0, b0, lr, steps),
             what=f"train(X of shape {X.shape}, y, W0, b0, {lr:.3g}, {steps})",
             mistakes=partial(train_mistakes, X, y, W0, b0, lr, steps),
+            names=("W", "b", "losses"),
         )
