@@ -32,9 +32,18 @@ EXERCISE = Exercise(
             message="Your loss is missing the ½: you computed 1/m Σ (ŷ − y)², twice the MSE "
             "used here.",
             hint="J = 1/(2m) Σ (ŷ − y)²: divide by 2m, not m.",
+            functions=("mse_loss", "fit"),
             mutant=[
                 ("    return float(r @ r / (2 * r.size))\n", "    return float(r @ r / r.size)\n")
             ],
+        ),
+        Mistake(
+            id="loss_sum_not_mean",
+            message="Your loss is missing the 1/m: you computed ½ Σ (ŷ − y)² instead of "
+            "1/(2m) Σ (ŷ − y)².",
+            hint="J = 1/(2m) Σ (ŷ − y)²: divide the sum by 2m.",
+            mutant=[("    return float(r @ r / (2 * r.size))\n", "    return float(r @ r / 2)\n")],
+            functions=("mse_loss", "fit"),
         ),
         Mistake(
             id="sum_not_mean",
@@ -159,6 +168,7 @@ def fit_mistakes(X, y, W0, b0, lr, steps) -> dict[str, object]:
         "bias_not_updated": variant_fit(X, y, W0, b0, lr, steps, update_b=False),
         "losses_after_update": variant_fit(X, y, W0, b0, lr, steps, record_after=True),
         "missing_half": variant_fit(X, y, W0, b0, lr, steps, loss_scale=2.0),
+        "loss_sum_not_mean": variant_fit(X, y, W0, b0, lr, steps, loss_scale=X.shape[0]),
         # gradient mistakes carried into fit: an m-times larger step, or steps uphill
         "sum_not_mean": variant_fit(X, y, W0, b0, lr * X.shape[0], steps),
         "residual_sign": variant_fit(X, y, W0, b0, -lr, steps),
@@ -171,9 +181,20 @@ FIT_MISTAKES = [
     "bias_not_updated",
     "losses_after_update",
     "missing_half",
+    "loss_sum_not_mean",
     "sum_not_mean",
     "residual_sign",
 ]
+LOSS_MISTAKES = ["missing_half", "loss_sum_not_mean"]
+
+
+def loss_mistakes(X, y, W, b) -> dict[str, float]:
+    expected = models.linear_loss(X, y, W, b)
+    if X.shape[0] == 2:  # with m = 2, ½·Σ and 1/m·Σ are the same number: neither is named
+        return {}
+    return {"missing_half": 2.0 * expected, "loss_sum_not_mean": X.shape[0] * expected}
+
+
 GRADIENT_MISTAKES = ["sum_not_mean", "residual_sign", "x_transposed"]
 
 
@@ -192,22 +213,22 @@ def test_predict(student, rng):
         )
 
 
-@check(1, mistakes=["missing_half"])
+@check(1, mistakes=LOSS_MISTAKES)
 def test_loss_worked_example(student):
-    """mse_loss on the worked example and on the commute data, with the 1/(2m) factor."""
+    """mse_loss on the commute data and on the worked example, with the 1/(2m) factor."""
     X, y = datasets.commute_times()
-    cases = [(WORKED_X, WORKED_Y, np.zeros(1), 0.0), (X, y, np.array([2.0]), 5.0)]
+    # the commute data (m = 50) first: on the worked example (m = 2) the two loss mistakes agree
+    cases = [(X, y, np.array([2.0]), 5.0), (WORKED_X, WORKED_Y, np.zeros(1), 0.0)]
     for X, y, W, b in cases:
-        expected = models.linear_loss(X, y, W, b)
         expect_close(
             student.mse_loss(X, y, W, b),
-            expected,
+            models.linear_loss(X, y, W, b),
             what=f"mse_loss(X of shape {X.shape}, y, W={W.tolist()}, b={b:g})",
-            mistakes={"missing_half": 2.0 * expected},
+            mistakes=loss_mistakes(X, y, W, b),
         )
 
 
-@check(1, hidden=True, mistakes=["missing_half"])
+@check(1, hidden=True, mistakes=LOSS_MISTAKES)
 def test_loss_random(student, rng):
     """mse_loss on random problems."""
     for m, n in ((6, 2), (11, 5), (3, 1)):
@@ -217,7 +238,7 @@ def test_loss_random(student, rng):
             student.mse_loss(X, y, W, b),
             expected,
             what=f"mse_loss(X of shape {X.shape}, y, W, b)",
-            mistakes={"missing_half": 2.0 * expected},
+            mistakes=loss_mistakes(X, y, W, b),
         )
 
 
@@ -231,6 +252,7 @@ def test_gradients_worked_example(student):
             models.linear_grads(X, y, W, b),
             what=f"gradients(X of shape {X.shape}, y, W={W.tolist()}, b={b:g})",
             mistakes=gradient_mistakes(X, y, W, b),
+            names=("dW", "db"),
         )
 
 
@@ -244,6 +266,7 @@ def test_gradients_random(student, rng):
             models.linear_grads(X, y, W, b),
             what=f"gradients(X of shape {X.shape}, y, W, b)",
             mistakes=gradient_mistakes(X, y, W, b),
+            names=("dW", "db"),
         )
 
 
@@ -257,6 +280,7 @@ def test_gradients_rows_are_examples(student, rng):
             models.linear_grads(X, y, W, b),
             what=f"gradients(X of shape {X.shape}, y, W, b)",
             mistakes=gradient_mistakes(X, y, W, b),
+            names=("dW", "db"),
         )
 
 
@@ -270,6 +294,7 @@ def test_fit_commute_times(student):
         reference_fit(*args),
         what="fit(commute X, y, [0], 0, 0.005, 50)",
         mistakes=partial(fit_mistakes, *args),
+        names=("W", "b", "losses"),
     )
 
 
@@ -285,4 +310,5 @@ def test_fit_random(student, rng):
             reference_fit(*args),
             what=f"fit(X of shape {X.shape}, y, W0, b0, {lr:.3g}, {steps})",
             mistakes=partial(fit_mistakes, *args),
+            names=("W", "b", "losses"),
         )
