@@ -32,6 +32,20 @@ EXERCISE = Exercise(
     ),
     mistakes=(
         Mistake(
+            id="sigmoid_overflow",
+            message="Your sigmoid computes np.exp(-z) for every z, which overflows (a "
+            "RuntimeWarning) for large negative z.",
+            hint="Use e = np.exp(-np.abs(z)) and choose 1/(1+e) or e/(1+e) by the sign of z.",
+            mutant=[
+                (
+                    "    e = np.exp(-np.abs(z))\n"
+                    "    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))\n",
+                    "    return 1.0 / (1.0 + np.exp(-z))\n",
+                )
+            ],
+            functions=("sigmoid",),
+        ),
+        Mistake(
             id="test_own_statistics",
             message="You standardised the test set with its own mean and standard deviation; "
             "it must use the training set's μ and s.",
@@ -201,6 +215,9 @@ def unpack(got: object, count: int, what: str, names: str) -> tuple:
     return tuple(got)
 
 
+TRAIN_NAMES = ("W", "b", "losses")
+
+
 def check_train(student, X, y, lr, max_steps, tol, *, trace=None, mistakes=None) -> None:
     """Compare the learner's train with gdref's run; ``mistakes`` (a callable) is only called,
     to build the mistakes' runs, when the result is wrong."""
@@ -210,7 +227,9 @@ def check_train(student, X, y, lr, max_steps, tol, *, trace=None, mistakes=None)
     expected = as_result(trace)
     if mismatch(got[:3], expected) is not None:
         wrong = mistakes() if mistakes else train_mistakes(X, y, lr, max_steps, tol)
-        expect_close(got[:3], expected, what=f"{what} → (W, b, losses)", mistakes=wrong)
+        expect_close(
+            got[:3], expected, what=f"{what} → (W, b, losses)", mistakes=wrong, names=TRAIN_NAMES
+        )
     expect(
         type(got[3]) is str and got[3] == trace.stop_reason,
         f"{what} stopped with reason {got[3]!r}, expected {trace.stop_reason!r}",
@@ -255,6 +274,43 @@ def test_sigmoid(student, rng):
         )
 
 
+def expect_no_warnings(student, what: str, *, mistake: str | None = None) -> None:
+    """The instructions forbid warnings: fail on any the last call raised."""
+    expect(
+        not student.warnings,
+        f"{what} raised warnings, which the instructions rule out: {'; '.join(student.warnings)}",
+        mistake=mistake if any("overflow" in w for w in student.warnings) else None,
+    )
+
+
+@check(1, mistakes=["sigmoid_overflow"])
+def test_sigmoid_no_warnings(student):
+    """sigmoid for z from −1e4 to 1e4: no overflow warnings (the instructions forbid them)."""
+    z = np.array([-1e4, -1000.0, -710.0, -100.0, 0.0, 100.0, 710.0, 1000.0, 1e4])
+    student.sigmoid(z)
+    expect_no_warnings(student, "sigmoid([-1e4, …, 1e4])", mistake="sigmoid_overflow")
+
+
+@check(1)
+def test_standardize_constant_column(student, rng):
+    """standardize: a column that is constant in the training set is only centred (s = 0 → 1)."""
+    X_train, X_test = rng.normal(5.0, 2.0, size=(8, 3)), rng.normal(5.0, 2.0, size=(4, 3))
+    X_train[:, 1] = 3.0
+    X_test[:, 1] = np.array([3.0, 2.5, 3.0, 4.0])
+    mean, std = X_train.mean(axis=0), X_train.std(axis=0)
+    std[std == 0] = 1.0  # the instructions' rule, applied to gdref's standardisation
+    expected = (
+        datasets.standardize(X_train, mean, std)[0],
+        datasets.standardize(X_test, mean, std)[0],
+    )
+    expect_close(
+        student.standardize(X_train, X_test),
+        expected,
+        what="standardize(X_train, X_test) with column 1 constant (3.0) in X_train",
+        names=("X_train_std", "X_test_std"),
+    )
+
+
 @check(2, mistakes=["test_own_statistics", "pooled_statistics"])
 def test_standardize(student):
     """standardize: both sets scaled with the training set's column means and std (ddof = 0)."""
@@ -268,6 +324,7 @@ def test_standardize(student):
         student.standardize(X_train, X_test),
         (expected_train, expected_test),
         what="standardize(X_train, X_test) on the breast-cancer split",
+        names=("X_train_std", "X_test_std"),
         mistakes={
             "test_own_statistics": (expected_train, own),
             "pooled_statistics": (
@@ -288,6 +345,7 @@ def test_loss_and_gradients(student, rng):
             loss_and_grads(X, y, W, b),
             what=f"loss_and_gradients(X of shape {X.shape}, y, W, b)",
             mistakes=loss_mistakes(X, y, W, b),
+            names=("J", "dW", "db"),
         )
 
 
@@ -301,7 +359,9 @@ def test_loss_confident_predictions(student, rng):
         loss_and_grads(X, y, W, b),
         what="loss_and_gradients with |z| up to several hundred",
         mistakes=loss_mistakes(X, y, W, b),
+        names=("J", "dW", "db"),
     )
+    expect_no_warnings(student, "loss_and_gradients with |z| up to several hundred")
 
 
 TRAIN_MISTAKES = ["tol_ignored", "absolute_tol", "gradient_sum_not_mean"]
