@@ -9,7 +9,7 @@ import numpy as np
 from gdref import optim
 from gdref.descent import descend
 from gdref.optim import AdamState
-from grader.framework import Exercise, Mistake, check, expect, expect_close
+from grader.framework import Exercise, Mistake, check, expect_close
 
 EXERCISE = Exercise(
     name="adam",
@@ -121,26 +121,22 @@ def step_mistakes(params, grads, m, v, t, lr, b1, b2, eps) -> dict[str, tuple]:
     return {k: variant_step(k, params, grads, m, v, t, lr, b1, b2, eps) for k in STEP_MISTAKES}
 
 
-def state_as_tuple(got: object, what: str) -> tuple:
-    expect(
-        type(got) is dict and {"m", "v", "t"} <= set(got),
-        f"{what} should return a dict with keys 'm', 'v' and 't'; it returned "
-        + (f"keys {sorted(got)}" if type(got) is dict else type(got).__name__),
-    )
-    return got["m"], got["v"], got["t"]
+def as_state(result: tuple) -> tuple:
+    """(params, (m, v, t)) as adam_step returns it: (new_params, {"m": …, "v": …, "t": …})."""
+    params, (m, v, t) = result
+    return params, {"m": m, "v": v, "t": t}
 
 
 def check_step(student, params, grads, m, v, t, lr, b1, b2, eps, what) -> None:
-    got = student.adam_step(params, grads, {"m": m, "v": v, "t": t}, lr, b1, b2, eps)
-    expect(
-        type(got) in (tuple, list) and len(got) == 2,
-        f"{what} should return (new_params, new_state)",
-    )
     expect_close(
-        (got[0], state_as_tuple(got[1], what)),
-        gdref_step(params, grads, m, v, t, lr, b1, b2, eps),
+        student.adam_step(params, grads, {"m": m, "v": v, "t": t}, lr, b1, b2, eps),
+        as_state(gdref_step(params, grads, m, v, t, lr, b1, b2, eps)),
         what=what,
-        mistakes=step_mistakes(params, grads, m, v, t, lr, b1, b2, eps),
+        mistakes={
+            key: as_state(value)
+            for key, value in step_mistakes(params, grads, m, v, t, lr, b1, b2, eps).items()
+        },
+        names=("new_params", "new_state"),
     )
 
 
@@ -198,11 +194,10 @@ def test_init(student, rng):
     """adam_init: zero moments shaped like the parameters, t = 0."""
     for params in (np.array([1.0, -2.0]), rng.normal(size=(2, 3))):
         state = optim.adam().init(params)
-        got = student.adam_init(params)
         expect_close(
-            state_as_tuple(got, "adam_init"),
-            (state.m, state.v, state.count),
-            what=f"adam_init(<array of shape {params.shape}>) as (m, v, t)",
+            student.adam_init(params),
+            {"m": state.m, "v": state.v, "t": state.count},
+            what=f"adam_init(<array of shape {params.shape}>)",
         )
 
 

@@ -194,6 +194,7 @@ def test_logistic_grads_small(student):
         expected,
         what="logistic_grads(X 4×2, y, W, b)",
         mistakes=mistakes,
+        names=("dW", "db"),
     )
 
 
@@ -208,4 +209,5 @@ def test_logistic_grads_random(student, rng):
             expected,
             what=f"logistic_grads(X {m}×{n}, y, W, b)",
             mistakes=mistakes,
+            names=("dW", "db"),
         )

@@ -292,4 +292,5 @@ def test_check_logistic_gradient(student, rng):
         (gradcheck.rel_error(buggy, numeric), worst_index(buggy, numeric)),
         what="check_logistic_gradient with component 2 of the gradient negated",
         rtol=1e-5,
+        names=("relative error", "worst component"),
     )

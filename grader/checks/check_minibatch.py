@@ -255,6 +255,7 @@ def check_descent(student, X, y, W0, b0, lr, batch_size, epochs, seed, label):
         what=f"minibatch_descent({label}, lr={lr:g}, batch_size={batch_size}, epochs={epochs}, "
         f"seed={seed})",
         mistakes=partial(descent_mistakes, *args),
+        names=("W", "b", "losses"),
     )
 
 

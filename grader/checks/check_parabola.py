@@ -143,7 +143,11 @@ def test_five_steps_from_six(student):
     expected = reference_trajectory(6.0, 0.3, 5)
     got = student.trajectory(6.0, 0.3, 5)
     expect_close(
-        got, expected, what="trajectory(6.0, 0.3, 5)", mistakes=mistaken_trajectories(6.0, 0.3, 5)
+        got,
+        expected,
+        what="trajectory(6.0, 0.3, 5)",
+        mistakes=mistaken_trajectories(6.0, 0.3, 5),
+        names=("ws", "losses"),
     )
 
 
@@ -156,6 +160,7 @@ def test_too_large_learning_rate_diverges(student):
         expected,
         what="trajectory(6.0, 1.2, 5)",
         mistakes=mistaken_trajectories(6.0, 1.2, 5),
+        names=("ws", "losses"),
     )
 
 
@@ -172,6 +177,7 @@ def test_random_trajectories(student, rng):
             reference_trajectory(w0, lr, steps),
             what=f"trajectory({w0:.4g}, {lr:.3g}, {steps})",
             mistakes=mistakes,
+            names=("ws", "losses"),
         )
 
 
