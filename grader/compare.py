@@ -31,6 +31,8 @@ class Difference:
 
 
 def tolerance_text(rtol: float, atol: float) -> str:
+    if rtol == 0 and atol == 0:
+        return "compared exactly"
     return f"tolerance |got − expected| ≤ {atol:g} + {rtol:g}·|expected|"
 
 

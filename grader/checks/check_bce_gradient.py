@@ -29,6 +29,7 @@ EXERCISE = Exercise(
             message="Your sigmoid computes np.exp(-z) directly, which overflows (a RuntimeWarning) "
             "for large negative z.",
             hint="Use e = np.exp(-np.abs(z)) and choose 1/(1+e) or e/(1+e) by the sign of z.",
+            functions=("sigmoid",),
             mutant=[
                 (
                     "    e = np.exp(-np.abs(z))\n"
@@ -42,6 +43,7 @@ EXERCISE = Exercise(
             message="Your gradient is m times too large: the 1/m of the mean is missing "
             "(ŷ − y instead of (ŷ − y)/m).",
             hint="J is a mean over m examples, so every derivative of J carries the factor 1/m.",
+            functions=("dloss_dz", "logistic_grads"),
             mutant=[(SOLUTION_DZ, "    return y_hat - y\n")],
         ),
         Mistake(
@@ -49,6 +51,7 @@ EXERCISE = Exercise(
             message="Your gradient has the wrong sign: you computed (y − ŷ)/m instead of "
             "(ŷ − y)/m.",
             hint="If ŷ is above y the loss falls when z falls, so ∂J/∂z must be positive: ŷ − y.",
+            functions=("dloss_dz", "logistic_grads"),
             mutant=[(SOLUTION_DZ, "    return (y - y_hat) / len(y)\n")],
         ),
         Mistake(
@@ -56,18 +59,21 @@ EXERCISE = Exercise(
             message="You multiplied by σ'(z) = ŷ(1 − ŷ) on top of (ŷ − y)/m; that factor already "
             "cancelled in the derivation.",
             hint="∂J/∂ŷ · dŷ/dz simplifies to (ŷ − y)/m exactly; use that result alone.",
+            functions=("dloss_dz", "logistic_grads"),
             mutant=[(SOLUTION_DZ, "    return (y_hat - y) * y_hat * (1.0 - y_hat) / len(y)\n")],
         ),
         Mistake(
             id="bce_sum_not_mean",
             message="Your BCE is a sum over the examples; it should be the mean (divide by m).",
             hint="Use np.mean(...) (or divide the sum by len(y)).",
+            functions=("bce",),
             mutant=[("    return float(-np.mean(", "    return float(-np.sum(")],
         ),
         Mistake(
             id="bce_unclipped",
             message="Your BCE takes log(0) when ŷ is exactly 0 or 1 (nan or inf); clip ŷ first.",
             hint="p = np.clip(y_hat, 1e-12, 1 - 1e-12) before the logs.",
+            functions=("bce",),
             mutant=[("    p = np.clip(y_hat, EPS, 1.0 - EPS)\n", "    p = y_hat\n")],
         ),
     ),

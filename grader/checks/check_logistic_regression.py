@@ -379,6 +379,14 @@ def test_train_budget(student):
     check_fixed_train(student, 0.1, 20, 1e-9)
 
 
+@check(1, mistakes=TRAIN_MISTAKES)
+def test_train_converges_at_once(student):
+    """train with a loose tolerance (lr 0.1, tol 0.5): the first test, at k = 1, already
+    stops it — one update, two losses, reason "converged"."""
+    assert fixed_run(0.1, 50, 0.5).steps == 1, "the reference no longer converges at k = 1"
+    check_fixed_train(student, 0.1, 50, 0.5)
+
+
 @check(1, hidden=True, mistakes=TRAIN_MISTAKES)
 def test_train_random(student, rng):
     """train on a random problem with a random learning rate and tolerance."""
