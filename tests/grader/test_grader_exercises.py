@@ -121,3 +121,32 @@ def test_exercise_file_is_self_contained(name):
             continue
         assert set(modules) <= ALLOWED_IMPORTS, f"{exercise.file} imports {modules}"
     assert "### BEGIN SOLUTION" in source
+
+
+def test_pytest_does_not_collect_the_check_modules():
+    """`pytest grader` from the repository finds no tests: the check modules are named
+    check_<name>.py, so only the grader (which passes their paths) runs them."""
+    import subprocess
+    import sys
+
+    from grader.exercises import REPO_ROOT
+
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--collect-only",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "grader",
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 5, done.stdout + done.stderr  # 5: no tests collected
+    assert "error" not in done.stdout.lower(), done.stdout
+    assert all(p.name.startswith("check_") for p in (REPO_ROOT / "grader/checks").glob("c*.py"))

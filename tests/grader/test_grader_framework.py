@@ -216,3 +216,25 @@ def test_allclose_is_numpys_allclose_with_equal_nan():
             assert _allclose(np.array(got), np.array(expected), 1e-5, 1e-8) == np.allclose(
                 got, expected, equal_nan=True
             ), (got, expected)
+
+
+def test_a_mistake_about_another_function_is_a_bug_in_the_check(monkeypatch):
+    """In the self-test, a check that declares a mistake about functions it never calls is
+    broken: its message would talk about code the check does not look at."""
+    from types import SimpleNamespace
+
+    from grader.framework import Exercise, Mistake
+    from grader.plugin import _unrelated_mistakes
+
+    exercise = Exercise(
+        "e", 1, "e.py", "t", "s", ("h",), (Mistake("loss_sum", "m.", "h.", functions=("loss",)),)
+    )
+    student = SimpleNamespace(called={"gradients"})
+    monkeypatch.setenv(framework.STRICT_ENV, "1")
+    assert "'loss_sum', which is about ['loss']" in _unrelated_mistakes(
+        exercise, ["loss_sum"], student
+    )
+    student.called.add("loss")
+    assert _unrelated_mistakes(exercise, ["loss_sum"], student) == ""
+    monkeypatch.delenv(framework.STRICT_ENV)
+    assert _unrelated_mistakes(exercise, ["loss_sum"], SimpleNamespace(called=set())) == ""
