@@ -43,7 +43,8 @@ class Mistake:
     hint: str  # what to do about it
     mutant: Sequence[tuple[str, str]] = ()
     # the learner functions whose results show this mistake (where it is, and those that call
-    # it); a check may declare it only if it calls one of them. Empty: any function.
+    # it); a check may declare it only if it calls one of them. Empty: derived from the mutant
+    # (the functions it edits in the solution, and their callers).
     functions: Sequence[str] = ()
     # what a value with this mistake shows, when the framework's own words would not say it
     # (e.g. "your trajectory starts one step early"); shown before the likely cause

@@ -7,6 +7,7 @@ must occur exactly once (so a mutant can never silently drift from the solution 
 
 from __future__ import annotations
 
+import ast
 import os
 import tempfile
 from dataclasses import dataclass
@@ -83,3 +84,38 @@ def run_mutants(
                 report = grade(Path(folder), [exercise.name], include_hidden=True)
             outcomes.append(outcome(exercise, mistake, report.exercises[0]))
     return outcomes
+
+
+def affected_functions(source: str, mistake: Mistake) -> set[str]:
+    """The top-level functions of ``source`` whose results a mistake's mutant changes: those
+    its substitutions touch, and every function that calls one of them (directly or not)."""
+    tree = ast.parse(source)
+    functions = [node for node in tree.body if isinstance(node, ast.FunctionDef)]
+    lines = source.splitlines(keepends=True)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+    touched: set[str] = set()
+    for old, _ in mistake.mutant:
+        offset = source.find(old)
+        if offset < 0:
+            continue
+        first = next(i for i, start in enumerate(starts) if start > offset)  # 1-based line
+        last = next(i for i, start in enumerate(starts) if start >= offset + len(old))
+        for node in functions:
+            if node.lineno <= last and first <= (node.end_lineno or node.lineno):
+                touched.add(node.name)
+    calls = {
+        node.name: {
+            call.func.id
+            for call in ast.walk(node)
+            if isinstance(call, ast.Call) and isinstance(call.func, ast.Name)
+        }
+        for node in functions
+    }
+    changed = True
+    while changed:
+        callers = {name for name, called in calls.items() if called & touched} - touched
+        changed = bool(callers)
+        touched |= callers
+    return touched

@@ -240,13 +240,36 @@ def _unrelated_mistakes(exercise: Exercise, declared, student: Student | None) -
     if not framework.strict() or student is None:
         return ""
     for mistake_id in declared:
-        functions = set(exercise.mistake(mistake_id).functions)
+        functions = mistake_functions(exercise, mistake_id)
         if functions and not functions & student.called:
             return (
                 f"it declares mistake {mistake_id!r}, which is about {sorted(functions)}, but "
                 f"calls only {sorted(student.called)}"
             )
     return ""
+
+
+_FUNCTIONS: dict[tuple[str, str], frozenset[str]] = {}
+
+
+def mistake_functions(exercise: Exercise, mistake_id: str) -> frozenset[str]:
+    """The learner functions a mistake is about: its ``functions``, or else those its mutant
+    changes in the reference solution (the function it edits and every caller)."""
+    from grader.exercises import solutions_dir
+    from grader.mutants import affected_functions
+
+    key = (exercise.name, mistake_id)
+    if key not in _FUNCTIONS:
+        mistake = exercise.mistake(mistake_id)
+        solution = solutions_dir() / exercise.file
+        if mistake.functions:
+            _FUNCTIONS[key] = frozenset(mistake.functions)
+        elif mistake.mutant and solution.is_file():  # a student release has no solutions
+            source = solution.read_text(encoding="utf-8")
+            _FUNCTIONS[key] = frozenset(affected_functions(source, mistake))
+        else:
+            _FUNCTIONS[key] = frozenset()
+    return _FUNCTIONS[key]
 
 
 def _exercise_of(node: pytest.Item) -> Exercise:

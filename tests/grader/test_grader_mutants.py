@@ -53,3 +53,18 @@ def test_a_mutant_that_does_not_apply_is_an_error():
     twice = Mistake("x", "m.", "h", mutant=[("a", "b")])
     with pytest.raises(MutantError, match="occurs 2 times"):
         apply_mutant("a = a\n", twice)
+
+
+def test_a_mistake_is_about_the_function_it_edits_and_its_callers():
+    from grader.mutants import affected_functions
+
+    source = (
+        "def loss(r):\n    return r @ r / 2\n\n\n"
+        "def grads(r):\n    return r\n\n\n"
+        "def fit(r):\n    return loss(r), grads(r)\n\n\n"
+        "def report(r):\n    return fit(r)\n"
+    )
+    mistake = Mistake("x", "m.", "h", mutant=[("    return r @ r / 2\n", "    return r @ r\n")])
+    assert affected_functions(source, mistake) == {"loss", "fit", "report"}
+    mistake = Mistake("y", "m.", "h", mutant=[("    return r\n", "    return -r\n")])
+    assert affected_functions(source, mistake) == {"grads", "fit", "report"}
