@@ -277,20 +277,33 @@ def observe(
 ) -> str:
     """One clause saying how a wrong value relates to the right one ("your value is 3 times too
     large", "dW is right; db has the opposite sign"), or "" when nothing simple relates them."""
-    if isinstance(expected, dict) and isinstance(got, dict):
-        pairs = [(str(k), got.get(k), v) for k, v in expected.items()]
+    pairs = _members(got, expected, names)
+    if pairs is not None:
         return _observe_members(pairs, rtol, atol)
-    if isinstance(expected, PLAIN_SEQUENCES) and type(got) in PLAIN_SEQUENCES:
-        if len(got) != len(expected) or not _all_numeric(expected):
-            return ""
-        labels = member_names(expected, names)
-        return _observe_members(list(zip(labels, got, expected, strict=True)), rtol, atol)
     seen = _observe_numbers(got, expected, rtol, atol)
     return f"your value {seen}" if seen else ""
 
 
+def _members(got, expected, names=None, prefix: str = "") -> list | None:
+    """(label, got, expected) for each member of a tuple or dict result, dicts inside tuples
+    opened too (Adam's new_state.m); None for a single value or a mismatched structure."""
+    if isinstance(expected, dict) and isinstance(got, dict):
+        pairs = [(str(k), got.get(k), v) for k, v in expected.items()]
+    elif isinstance(expected, PLAIN_SEQUENCES) and type(got) in PLAIN_SEQUENCES:
+        if len(got) != len(expected) or not _all_numeric(expected):
+            return None
+        pairs = list(zip(member_names(expected, names), got, expected, strict=True))
+    else:
+        return None
+    flat = []
+    for label, g, e in pairs:
+        inner = _members(g, e, prefix=f"{prefix}{label}.") if isinstance(e, dict) else None
+        flat.extend(inner if inner is not None else [(f"{prefix}{label}", g, e)])
+    return flat
+
+
 def _all_numeric(values) -> bool:
-    return all(not isinstance(v, dict | bool | str) for v in values)
+    return all(not isinstance(v, bool | str) for v in values)
 
 
 def _observe_members(pairs: list[tuple[str, object, object]], rtol: float, atol: float) -> str:

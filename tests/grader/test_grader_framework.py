@@ -64,6 +64,17 @@ def test_members_are_named_as_the_instructions_name_them():
     assert error.summary.startswith("f(x): t is 1, expected 2")
     assert "without the key 'v'" in fails({"m": 1.0}, {"m": 1.0, "v": 2.0}).summary
     assert "(dW, db)" in fails(1.0, (1.0, 2.0), names=("dW", "db")).summary
+    # a dict inside a tuple is opened: Adam's (new_params, new_state)
+    state = {"m": np.array([0.2]), "t": 1}
+    error = fails(
+        (np.ones(1), {"m": np.array([2.0]), "t": 1}),
+        (np.ones(1), state),
+        names=("new_params", "new_state"),
+    )
+    assert error.summary.startswith("f(x): new_state.m is [2], expected [0.2]")
+    assert error.observation == (
+        "new_params and new_state.t are right; new_state.m is 10 times too large"
+    )
 
 
 def test_what_a_wrong_value_shows():
