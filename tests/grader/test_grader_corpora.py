@@ -86,12 +86,14 @@ def test_every_exercise_has_its_corpus():
             assert mistake is None or exercise.mistake(mistake), entry
 
 
+@pytest.mark.slow  # grading every corpus file takes ~12 s, shared by the tests below
 @pytest.mark.parametrize("exercise, entry", _cases("correct"))
 def test_correct_variant_scores_full_marks(graded, exercise, entry):
     result = graded[(exercise, entry["file"])]
     assert result.score == result.max_score, _failures(result)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("exercise, entry", _cases("wrong"))
 def test_wrong_variant_loses_points_and_is_not_misnamed(graded, exercise, entry):
     result = graded[(exercise, entry["file"])]
