@@ -39,17 +39,23 @@ def tolerance_text(rtol: float, atol: float) -> str:
 def kind(value: object) -> str:
     if isinstance(value, np.ndarray):
         return f"an array of shape {value.shape}"
-    if type(value) in PLAIN_SEQUENCES:
-        return f"a {type(value).__name__} of length {len(value)}"
+    if isinstance(value, PLAIN_SEQUENCES):
+        plain = "tuple" if isinstance(value, tuple) else "list"
+        return f"a {plain} of length {len(value)}"
     if isinstance(value, dict):
         return "a dict with keys " + ", ".join(repr(k) for k in list(value)[:6])
     if value is None:
         return "None"
+    for plain, name in ((bool, "a bool"), (int, "an int"), (float, "a float"), (str, "a str")):
+        if isinstance(value, plain):
+            return name  # subclasses (numpy.str_, NamedTuple, …) by the type they extend
     return f"a {type(value).__name__}"
 
 
 def _is_number(value: object) -> bool:
-    return type(value) in (int, float, bool) or (isinstance(value, np.ndarray) and value.ndim == 0)
+    return isinstance(value, int | float | np.number | np.bool_) or (
+        isinstance(value, np.ndarray) and value.ndim == 0
+    )
 
 
 def member_names(expected: object, names: Sequence[str] | None) -> list[str]:
@@ -85,7 +91,9 @@ def difference(
             return None
         return Difference("", "wrong text", got, expected, True)
     if isinstance(expected, bool | np.bool_):
-        if type(got) is not bool and not (isinstance(got, np.ndarray) and got.dtype == bool):
+        if not isinstance(got, bool | np.bool_) and not (
+            isinstance(got, np.ndarray) and got.dtype == bool
+        ):
             return Difference(
                 "", f"returned {kind(got)}, expected True or False", got, expected, False
             )
@@ -98,7 +106,7 @@ def difference(
 def _tuple_difference(got, expected, rtol, atol, names) -> Difference | None:
     labels = member_names(expected, names)
     listing = f" ({', '.join(labels)})" if names is not None else ""
-    if type(got) not in PLAIN_SEQUENCES:
+    if not isinstance(got, PLAIN_SEQUENCES):
         text = f"returned {kind(got)}, expected a tuple of {len(expected)} values{listing}"
         return Difference("", text, got, expected, False)
     if len(got) != len(expected):
@@ -130,7 +138,7 @@ def _dict_difference(got, expected, rtol, atol) -> Difference | None:
 
 def _numeric_difference(got, expected, rtol, atol) -> Difference | None:
     original = got
-    if type(got) in PLAIN_SEQUENCES:
+    if isinstance(got, PLAIN_SEQUENCES):
         try:
             got = np.asarray(got, dtype=float)
         except (TypeError, ValueError, OverflowError):
@@ -189,13 +197,15 @@ def number(value: float, other: float | None = None) -> str:
 
 def show(value: object) -> str:
     """A compact one-line rendering of a number, array, tuple or dict of them."""
-    if type(value) in PLAIN_SEQUENCES:
+    if isinstance(value, PLAIN_SEQUENCES):
         inner = ", ".join(show(v) for v in value)
-        return f"({inner})" if type(value) is tuple else f"[{inner}]"
+        return f"({inner})" if isinstance(value, tuple) else f"[{inner}]"
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k!r}: {show(v)}" for k, v in value.items()) + "}"
     if isinstance(value, float | np.floating):
         return number(value)
+    if isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_):
+        return str(int(value))
     if isinstance(value, np.ndarray):
         if value.ndim == 0:
             return show(value.item())
@@ -289,7 +299,7 @@ def _members(got, expected, names=None, prefix: str = "") -> list | None:
     opened too (Adam's new_state.m); None for a single value or a mismatched structure."""
     if isinstance(expected, dict) and isinstance(got, dict):
         pairs = [(str(k), got.get(k), v) for k, v in expected.items()]
-    elif isinstance(expected, PLAIN_SEQUENCES) and type(got) in PLAIN_SEQUENCES:
+    elif isinstance(expected, PLAIN_SEQUENCES) and isinstance(got, PLAIN_SEQUENCES):
         if len(got) != len(expected) or not _all_numeric(expected):
             return None
         pairs = list(zip(member_names(expected, names), got, expected, strict=True))

@@ -249,3 +249,22 @@ def test_a_mistake_about_another_function_is_a_bug_in_the_check(monkeypatch):
     assert _unrelated_mistakes(exercise, ["loss_sum"], student) == ""
     monkeypatch.delenv(framework.STRICT_ENV)
     assert _unrelated_mistakes(exercise, ["loss_sum"], SimpleNamespace(called=set())) == ""
+
+
+def test_subclasses_of_the_plain_types_compare_as_those_types():
+    """Whatever the wire hands over, a NamedTuple is a tuple, numpy.str_ a str, NumPy scalars
+    numbers; their kinds are named by the plain type, never by an internal module name."""
+    from typing import NamedTuple
+
+    class Pair(NamedTuple):
+        ws: list
+        losses: list
+
+    expect_close(Pair([1.0], [2.0]), ([1.0], [2.0]), what="f")
+    expect_close(np.str_("too large"), "too large", what="f")
+    expect_close(np.float64(2.5), 2.5, what="f")
+    expect_close(np.int64(3), 3, what="f", rtol=0, atol=0)
+    assert "returned a str, expected a number" in fails(np.str_("x"), 1.0).summary
+    assert "returned 'too small', expected 'too large'" in fails("too small", "too large").summary
+    assert show(np.int64(5)) == "5"
+    assert "compared exactly" in fails(4, 5, rtol=0, atol=0).details
