@@ -66,7 +66,8 @@ EXERCISE = Exercise(
         Mistake(
             id="nonfinite_not_checked",
             message="A trace containing nan or inf did not come out as 'too large': comparisons "
-            "with nan are always False, so your tests let it through.",
+            "with nan are always False, so your tests let it through (test every loss, not "
+            "only the last one).",
             hint="Check np.all(np.isfinite(losses)) first.",
             mutant=[
                 (

@@ -27,8 +27,8 @@ EXERCISE = Exercise(
     mistakes=(
         Mistake(
             id="floor_batches",
-            message="You counted m // B batches per epoch; the last, partial batch counts too "
-            "(⌈m / B⌉).",
+            message="You rounded m / B down (m // B, or to the nearest integer, which rounds "
+            "down here): the last, partial batch counts too (⌈m / B⌉).",
             hint="Round up: -(-m // batch_size), or math.ceil(m / batch_size).",
             mutant=[("    return -(-m // batch_size)\n", "    return m // batch_size\n")],
         ),
