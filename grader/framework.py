@@ -148,12 +148,13 @@ def _forms(value: object) -> tuple:
     return tuple(value) if isinstance(value, Forms) else (value,)
 
 
-def _resolve(mistakes, expected, rtol, atol) -> dict[str, tuple]:
+def _resolve(mistakes, expected, rtol, atol, declared: bool = True) -> dict[str, tuple]:
     """Each declared mistake's forms on these inputs, without those that equal the right answer
     (a mistake that makes no difference here cannot be told apart from a right answer)."""
     if callable(mistakes):
         mistakes = mistakes()
-    _require_declared(mistakes or {})
+    if declared:
+        _require_declared(mistakes or {})
     resolved = {}
     for mistake_id, value in (mistakes or {}).items():
         forms = tuple(f for f in _forms(value) if difference(f, expected, rtol, atol) is not None)
@@ -187,13 +188,41 @@ def diagnose(
     and not the right answer gives that value on these inputs. In strict mode (the self-test)
     inputs that leave two declared mistakes indistinguishable are a :class:`CheckBug`.
     """
-    candidates = _resolve(mistakes, expected, rtol, atol)
+    return _verdict(got, expected, _resolve(mistakes, expected, rtol, atol), what, rtol, atol)
+
+
+def shown_by(
+    got: object, expected: object, mistakes, *, what: str, rtol: float = 1e-7, atol: float = 1e-9
+) -> str | None:
+    """:func:`diagnose` for a value that is not the check's verdict but evidence for it (the
+    learner's gradient, asked to confirm a gradient mistake on a check of fit): the mistakes
+    need not be the check's declared ones, and nothing is named to the learner from it."""
+    candidates = _resolve(mistakes, expected, rtol, atol, declared=False)
+    return _verdict(got, expected, candidates, what, rtol, atol)
+
+
+def _verdict(got, expected, candidates: dict[str, tuple], what, rtol, atol) -> str | None:
     if strict():
         _require_distinguishable(candidates, what, rtol, atol)
     if difference(got, expected, rtol, atol) is None:
         return None
     named = [key for key, forms in candidates.items() if _matches(got, forms, rtol, atol)]
     return named[0] if len(named) == 1 else None
+
+
+def keep_confirmed(
+    mistakes: Mapping[str, object],
+    about: Sequence[str],
+    shown: str | None,
+) -> dict[str, object]:
+    """``mistakes`` without those of ``about`` that the function they live in did not show.
+
+    On a check of a caller (fit, descend, train), a mistake in the function it calls (the
+    gradient) gives the same value as other bugs in the caller itself (adding the step instead
+    of subtracting it): name it there only when the learner's own function shows it, i.e.
+    ``shown`` is :func:`shown_by`'s verdict on that function at the same inputs.
+    """
+    return {key: value for key, value in mistakes.items() if key not in about or key == shown}
 
 
 def expect_close(

@@ -8,7 +8,7 @@ import numpy as np
 
 from gdref import datasets, models, optim
 from gdref.descent import descend, linear_objective
-from grader.framework import Exercise, Mistake, check, expect_close
+from grader.framework import Exercise, Mistake, check, expect_close, keep_confirmed, shown_by
 
 _UPDATE = "        W = W - lr * dW\n        b = b - lr * db\n"
 
@@ -162,6 +162,18 @@ def variant_fit(X, y, W0, b0, lr, steps, *, update_b=True, loss_scale=1.0, recor
     return W, b, np.array(losses)
 
 
+def confirmed_fit_mistakes(student, X, y, W0, b0, lr, steps) -> dict[str, object]:
+    """fit's mistakes; a gradient mistake only if the learner's gradients shows it at (W0, b0)
+    (fit adding the step instead of subtracting it looks like residual_sign, but is not)."""
+    shown = shown_by(
+        student.gradients(X, y, W0, b0),
+        models.linear_grads(X, y, W0, b0),
+        gradient_mistakes(X, y, W0, b0),
+        what="gradients at (W0, b0)",
+    )
+    return keep_confirmed(fit_mistakes(X, y, W0, b0, lr, steps), GRADIENT_MISTAKES, shown)
+
+
 def fit_mistakes(X, y, W0, b0, lr, steps) -> dict[str, object]:
     variants = {
         "lr_ignored": variant_fit(X, y, W0, b0, 1.0, steps),
@@ -293,7 +305,7 @@ def test_fit_commute_times(student):
         student.fit(*args),
         reference_fit(*args),
         what="fit(commute X, y, [0], 0, 0.005, 50)",
-        mistakes=partial(fit_mistakes, *args),
+        mistakes=partial(confirmed_fit_mistakes, student, *args),
         names=("W", "b", "losses"),
     )
 
@@ -309,6 +321,6 @@ def test_fit_random(student, rng):
             student.fit(*args),
             reference_fit(*args),
             what=f"fit(X of shape {X.shape}, y, W0, b0, {lr:.3g}, {steps})",
-            mistakes=partial(fit_mistakes, *args),
+            mistakes=partial(confirmed_fit_mistakes, student, *args),
             names=("W", "b", "losses"),
         )

@@ -268,3 +268,19 @@ def test_subclasses_of_the_plain_types_compare_as_those_types():
     assert "returned 'too small', expected 'too large'" in fails("too small", "too large").summary
     assert show(np.int64(5)) == "5"
     assert "compared exactly" in fails(4, 5, rtol=0, atol=0).details
+
+
+def test_a_mistake_in_a_called_function_is_named_only_when_that_function_shows_it():
+    """fit adding the step looks like a flipped gradient on fit's result; the gradient mistake
+    is kept for fit's check only if the learner's own gradient is flipped."""
+    from grader.framework import keep_confirmed, shown_by
+
+    framework._set_declared(["lr_ignored"])  # shown_by needs no declaration
+    try:
+        right_gradient = shown_by(2.0, 2.0, {"residual_sign": -2.0}, what="gradients")
+        flipped_gradient = shown_by(-2.0, 2.0, {"residual_sign": -2.0}, what="gradients")
+    finally:
+        framework._set_declared(None)
+    fit = {"residual_sign": 5.0, "lr_ignored": 7.0}
+    assert keep_confirmed(fit, ["residual_sign"], right_gradient) == {"lr_ignored": 7.0}
+    assert keep_confirmed(fit, ["residual_sign"], flipped_gradient) == fit

@@ -1,0 +1,32 @@
+"""wrong: records the loss on all the data instead of the batch"""
+
+import numpy as np
+
+
+def num_batches(m, batch_size):
+    return -(-m // batch_size)
+
+
+def split_batches(order, batch_size):
+    order = np.asarray(order)
+    return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+
+
+def batch_schedule(m, batch_size, epochs, seed):
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(epochs):
+        out.extend(split_batches(rng.permutation(m), batch_size))
+    return out
+
+
+def minibatch_descent(X, y, W0, b0, lr, batch_size, epochs, seed):
+    X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
+    W, b = np.array(W0, dtype=float), float(b0)
+    losses = []
+    for idx in batch_schedule(len(y), batch_size, epochs, seed):
+        losses.append(float(np.mean((X @ W + b - y) ** 2) / 2))
+        r = X[idx] @ W + b - y[idx]
+        W = W - lr * X[idx].T @ r / len(idx)
+        b = b - lr * float(np.mean(r))
+    return W, b, np.array(losses)
