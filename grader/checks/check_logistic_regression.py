@@ -17,6 +17,7 @@ from grader.framework import (
     keep_confirmed,
     mismatch,
     shown_by,
+    strict,
 )
 
 ACCURACY_TARGET = 0.95
@@ -234,7 +235,7 @@ def check_train(student, X, y, lr, max_steps, tol, *, trace=None, mistakes=None)
     got = unpack(student.train(X, y, lr, max_steps, tol), 4, what, "(W, b, losses, reason)")
     trace = trace or run(X, y, lr, max_steps, tol)
     expected = as_result(trace)
-    if mismatch(got[:3], expected) is not None:
+    if mismatch(got[:3], expected) is not None or strict():  # the self-test checks them all
         wrong = mistakes() if mistakes else train_mistakes(X, y, lr, max_steps, tol)
         # a gradient m times too large is named only if the learner's own gradient is
         # (a train with a wrong update rule can give the same run)
