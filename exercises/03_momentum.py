@@ -32,6 +32,9 @@ What to write:
 Then compare: with the same η, β = 0.9 reaches the tolerance in far fewer steps than β = 0
 (plain gradient descent) on the ravine.
 
+Numbers are compared within 1e-7 relative and 1e-9 absolute error (a check that compares
+otherwise, e.g. step counts exactly, says so when it fails).
+
 Check your work:  grade -e momentum        (or `grade --watch`)
 Stuck?            grade --hint momentum
 """

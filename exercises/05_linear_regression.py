@@ -46,6 +46,9 @@ What to write
 Worked example (check yourself): X = [[1], [2]], y = [1, 3], W = [0], b = 0 → ŷ = [0, 0],
 J = (1 + 9) / 4 = 2.5, dW = [(−1·1 − 3·2) / 2] = [−3.5], db = (−1 − 3) / 2 = −2.
 
+Numbers are compared within 1e-7 relative and 1e-9 absolute error (a check that compares
+otherwise, e.g. step counts exactly, says so when it fails).
+
 Use only NumPy and the standard library. Check your work with
 
     grade -e linear_regression

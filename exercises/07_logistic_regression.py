@@ -54,6 +54,9 @@ What to write
 The grader trains your model on the standardised training data and expects at least 95 %
 accuracy on the test data.
 
+Numbers are compared within 1e-7 relative and 1e-9 absolute error (a check that compares
+otherwise, e.g. step counts exactly, says so when it fails).
+
 Use only NumPy and the standard library. Check your work with
 
     grade -e logistic_regression

@@ -45,6 +45,9 @@ What to write (X: (m, n), y: (m,), W: (n,), b: float)
 Worked example (check yourself): m = 5, B = 2 → 3 updates per epoch;
 split_batches([3, 0, 4, 1, 2], 2) = [[3, 0], [4, 1], [2]].
 
+Numbers are compared within 1e-7 relative and 1e-9 absolute error (a check that compares
+otherwise, e.g. step counts exactly, says so when it fails).
+
 Use only NumPy and the standard library. Check your work with
 
     grade -e minibatch

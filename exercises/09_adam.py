@@ -39,6 +39,9 @@ Worked example (check yourself): the first step of Adam moves every parameter by
 α against the sign of its gradient — with g = [2, −0.5] and α = 0.1, θ = [0, 0] becomes
 [−0.1, 0.1] (to about 1e-8), because m̂ = g and v̂ = g² at t = 1.
 
+Numbers are compared within 1e-7 relative and 1e-9 absolute error (a check that compares
+otherwise, e.g. step counts exactly, says so when it fails).
+
 Use only NumPy and the standard library. Check your work with
 
     grade -e adam

@@ -33,6 +33,9 @@ Try it: with w0 = 6 and α = 0.3 the first update is 6 − 0.3 × 2(6 − 2) = 3
 2.64 and 2.256. With α = 1.2 each step overshoots: w jumps to the other side of the minimum and
 lands further away than it started, so the loss grows instead of shrinking.
 
+Numbers are compared within 1e-7 relative and 1e-9 absolute error (a check that compares
+otherwise, e.g. step counts exactly, says so when it fails).
+
 Check your work:  grade -e parabola        (or `grade --watch` to re-check on every save)
 Stuck?            grade --hint parabola
 """

@@ -28,6 +28,9 @@ What to write (arrays are NumPy arrays of floats):
     logistic_grads(X, y, W, b)   -> (dW, db)        dW an array (n,), db a float; use your
                                                     sigmoid and dloss_dz
 
+Numbers are compared within 1e-7 relative and 1e-9 absolute error (a check that compares
+otherwise, e.g. step counts exactly, says so when it fails).
+
 Check your work:  grade -e bce_gradient        (or `grade --watch`)
 Stuck?            grade --hint bce_gradient
 """

@@ -43,6 +43,9 @@ All inputs are plain Python floats / ints or NumPy arrays; ``readings`` has shap
 Worked example (check yourself): readings [1, 2, 4], w = 0 → L = 7/3, g = −1; with lr = 1.5
 the first update gives w₁ = 1.5.
 
+Numbers are compared within 1e-7 relative and 1e-9 absolute error (a check that compares
+otherwise, e.g. step counts exactly, says so when it fails).
+
 Use only NumPy and the standard library. Check your work with
 
     grade -e thermometers

@@ -37,6 +37,9 @@ What to write (X: (m, n), y: (m,) with values ±1, W: (n,), b: float)
 Worked example (check yourself): X = [[1, 0], [0, 1]], y = [1, 1], W = [1, −1], b = 0 →
 z = [1, −1], ŷ = [1, −1], J = (0 + 4) / 4 = 1.0, and both gradients are 0.
 
+Numbers are compared within 1e-7 relative and 1e-9 absolute error (a check that compares
+otherwise, e.g. step counts exactly, says so when it fails).
+
 Use only NumPy and the standard library. Check your work with
 
     grade -e sign_perceptron

@@ -42,6 +42,9 @@ Worked example (check yourself): step_decay(0.1, 3, 0.5, [0, 1, 2, 3, 4, 5, 6]) 
 [0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.025]; inverse_time_decay(1.0, 0.5, 1, [0, 1, 2]) =
 [1, 2/3, 1/2].
 
+Numbers are compared within 1e-7 relative and 1e-9 absolute error (a check that compares
+otherwise, e.g. step counts exactly, says so when it fails).
+
 Use only NumPy and the standard library. Check your work with
 
     grade -e learning_rate

@@ -40,6 +40,9 @@ Worked example (check yourself): for f(w) = Σ wᵢ³ at w = [1, 2] the gradient
 central difference with h = 1e-3 gives [3.000001, 12.000001] (error h² = 1e-6); the forward
 difference gives about [3.003, 12.006].
 
+Numbers are compared within 1e-7 relative and 1e-9 absolute error (a check that compares
+otherwise, e.g. step counts exactly, says so when it fails).
+
 Use only NumPy and the standard library. Check your work with
 
     grade -e gradient_check
