@@ -44,6 +44,13 @@ EXERCISE = Exercise(
             mutant=[("(np.sqrt(v_hat) + eps)", "np.sqrt(v_hat + eps)")],
         ),
         Mistake(
+            id="no_epsilon",
+            message="You left ε out: m̂ / √v̂ divides by (almost) zero when a gradient is tiny; "
+            "Adam adds ε after the square root: m̂ / (√v̂ + ε).",
+            hint="new θ = θ − α · m̂ / (np.sqrt(v_hat) + eps).",
+            mutant=[("(np.sqrt(v_hat) + eps)", "np.sqrt(v_hat)")],
+        ),
+        Mistake(
             id="keras_epsilon",
             message="You used the Keras/TensorFlow form α·√(1 − β₂ᵗ)/(1 − β₁ᵗ) · m/(√v + ε), "
             "which adds ε before the bias correction; here ε goes after √v̂.",
@@ -106,6 +113,9 @@ def variant_step(kind, params, grads, m, v, t, lr, b1, b2, eps):
     if kind == "eps_inside_sqrt":
         m_hat, v_hat = m1 / (1 - b1**t1), v1 / (1 - b2**t1)
         return params - lr * m_hat / np.sqrt(v_hat + eps), (m1, v1, t1)
+    if kind == "no_epsilon":
+        m_hat, v_hat = m1 / (1 - b1**t1), v1 / (1 - b2**t1)
+        return params - lr * m_hat / np.sqrt(v_hat), (m1, v1, t1)
     if kind == "keras_epsilon":
         lr_t = lr * np.sqrt(1 - b2**t1) / (1 - b1**t1)
         return params - lr_t * m1 / (np.sqrt(v1) + eps), (m1, v1, t1)
@@ -114,7 +124,13 @@ def variant_step(kind, params, grads, m, v, t, lr, b1, b2, eps):
     raise KeyError(kind)
 
 
-STEP_MISTAKES = ["no_bias_correction", "eps_inside_sqrt", "keras_epsilon", "t_not_advanced"]
+STEP_MISTAKES = [
+    "no_bias_correction",
+    "eps_inside_sqrt",
+    "no_epsilon",
+    "keras_epsilon",
+    "t_not_advanced",
+]
 
 
 def step_mistakes(params, grads, m, v, t, lr, b1, b2, eps) -> dict[str, tuple]:
@@ -176,10 +192,16 @@ def variant_path(kind, A, c, w0, lr, steps, b1=0.9, b2=0.999, eps=1e-8) -> np.nd
 
 
 PATH_MISTAKES = STEP_MISTAKES + ["state_not_carried"]
+# with ε = 1e-8 on a whole path, ε inside the root and no ε at all give the same iterates (to
+# the tolerance): the step checks, with a large ε, tell them apart; the paths leave them out
+EPSILON_MISTAKES = ("eps_inside_sqrt", "no_epsilon")
+DEFAULT_EPS_PATH_MISTAKES = [k for k in PATH_MISTAKES if k not in EPSILON_MISTAKES]
 
 
-def path_mistakes(A, c, w0, lr, steps, b1=0.9, b2=0.999, eps=1e-8) -> dict[str, np.ndarray]:
-    return {k: variant_path(k, A, c, w0, lr, steps, b1, b2, eps) for k in PATH_MISTAKES}
+def path_mistakes(
+    A, c, w0, lr, steps, b1=0.9, b2=0.999, eps=1e-8, kinds=PATH_MISTAKES
+) -> dict[str, np.ndarray]:
+    return {k: variant_path(k, A, c, w0, lr, steps, b1, b2, eps) for k in kinds}
 
 
 def ravine(rng: np.random.Generator, n: int, condition: float):
@@ -262,7 +284,7 @@ def test_epsilon_placement(student, rng):
     )
 
 
-@check(2, mistakes=PATH_MISTAKES)
+@check(2, mistakes=DEFAULT_EPS_PATH_MISTAKES)
 def test_minimize_quadratic(student):
     """adam_minimize_quadratic on a 2-D ravine (eigenvalues 1 and 50), lr 0.1, 60 steps."""
     A = np.array([[25.5, 24.5], [24.5, 25.5]])  # eigenvalues 1 and 50
@@ -277,7 +299,7 @@ def test_minimize_quadratic(student):
         student.adam_minimize_quadratic(A, c, w0, 0.1, 60),
         reference_path(A, c, w0, 0.1, 60),
         what="adam_minimize_quadratic(A (2×2), c, w0, lr=0.1, steps=60)",
-        mistakes=partial(path_mistakes, A, c, w0, 0.1, 60),
+        mistakes=partial(path_mistakes, A, c, w0, 0.1, 60, kinds=DEFAULT_EPS_PATH_MISTAKES),
     )
 
 

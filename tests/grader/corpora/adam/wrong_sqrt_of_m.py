@@ -1,0 +1,29 @@
+"""wrong: leaves ε out (divides by √(v̂ + 1e-30))"""
+
+import numpy as np
+
+
+def adam_init(params):
+    params = np.asarray(params, dtype=float)
+    return {"m": np.zeros_like(params), "v": np.zeros_like(params), "t": 0}
+
+
+def adam_step(params, grads, state, lr=1e-3, b1=0.9, b2=0.999, eps=1e-8):
+    g = np.asarray(grads, dtype=float)
+    t = state["t"] + 1
+    m = b1 * state["m"] + (1 - b1) * g
+    v = b2 * state["v"] + (1 - b2) * g**2
+    m_hat = m / (1 - b1**t)
+    v_hat = v / (1 - b2**t)
+    return params - lr * m_hat / np.sqrt(v_hat + 1e-30), {"m": m, "v": v, "t": t}
+
+
+def adam_minimize_quadratic(A, c, w0, lr, steps, b1=0.9, b2=0.999, eps=1e-8):
+    A, c = np.asarray(A, dtype=float), np.asarray(c, dtype=float)
+    w = np.array(w0, dtype=float)
+    state = adam_init(w)
+    path = [w]
+    for _ in range(steps):
+        w, state = adam_step(w, A @ (w - c), state, lr, b1, b2, eps)
+        path.append(w)
+    return np.array(path)
