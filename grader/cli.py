@@ -39,6 +39,7 @@ from grader.submission import SubmissionFileError, read_source  # noqa: E402
 FORMATS = ("text", "json", "gradescope", "junit")  # = grader.report.FORMATS (imported lazily)
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+ISOLATION_ALIASES = {"rlimits": "process"}  # the name before the backends had their own
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> None:
@@ -114,8 +115,9 @@ def _exercise_or_fail(name: str):
     _fail(f"no exercise named {name!r} (known: {known})")
 
 
-def _start_sandbox(folder: Path, timeout: float | None, isolation: str):
-    """Start the sandbox early: NumPy loads there while this process loads pytest and checks."""
+def _start_sandbox(timeout: float | None, isolation: str):
+    """Start the sandbox early: workers import NumPy while this process loads pytest and checks.
+    No backend can start: exit 3 with what is missing and what to do."""
     from grader.sandbox import Limits, Sandbox, SandboxError
 
     try:
@@ -123,10 +125,10 @@ def _start_sandbox(folder: Path, timeout: float | None, isolation: str):
     except ValueError as error:
         _fail(str(error))
     try:
-        sandbox = Sandbox(folder, limits, isolation)
+        sandbox = Sandbox(limits, ISOLATION_ALIASES.get(isolation, isolation))
         sandbox.start()
     except SandboxError as error:
-        _fail(str(error), EXIT_INTERNAL)
+        _fail(f"{error}.", EXIT_INTERNAL)
     return sandbox
 
 
@@ -135,7 +137,7 @@ def _grade(folder: Path, names, hidden: bool, timeout: float | None, isolation: 
     from grader.sandbox import SandboxError
 
     if sandbox is None:
-        sandbox = _start_sandbox(folder, timeout, isolation)
+        sandbox = _start_sandbox(timeout, isolation)
     try:
         return grade(folder, names, include_hidden=hidden, sandbox=sandbox)
     except (GraderError, SandboxError) as error:
@@ -254,10 +256,11 @@ def _watch(
 )
 @click.option(
     "--isolation",
-    type=click.Choice(["auto", "bubblewrap", "rlimits"]),
+    type=click.Choice(["auto", "bubblewrap", "process", "rlimits"]),
     default="auto",
     show_default=True,
-    help="Sandbox: bubblewrap when available, else rlimits only.",
+    help="Sandbox backend: auto picks bubblewrap where it works, else process "
+    "(rlimits: the old name of process).",
 )
 @click.option("--watch-runs", type=int, default=None, hidden=True)
 def main(
@@ -288,7 +291,7 @@ def main(
         # start the sandbox first: NumPy loads there while this process loads the checks
         folder, _ = resolve_submission(path)
         if timeout is None or timeout > 0:
-            sandbox = _start_sandbox(folder, timeout, isolation)
+            sandbox = _start_sandbox(timeout, isolation)
     try:
         all_exercises = load_exercises()
     except ValueError as error:

@@ -10,7 +10,6 @@ Fixtures available to every check:
 from __future__ import annotations
 
 import zlib
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,15 +17,18 @@ import pytest
 from grader import framework
 from grader.framework import CheckBug, CheckFailed, Exercise
 from grader.results import ERROR, FAILED, MISSING, NOT_STARTED, PASSED, CheckResult
-from grader.sandbox import Sandbox, SandboxError, SubmissionError, Worker
+from grader.sandbox import SubmissionError, Worker
 
 OUTPUT_KEEP = 2000
 
 
 class Student:
-    """A handle on one submission file: attribute access calls the function in the sandbox."""
+    """A handle on one submission file: attribute access calls the function in the sandbox.
 
-    def __init__(self, worker: Worker) -> None:
+    ``worker`` is the file's :class:`Worker`, or the SubmissionError every call raises (a
+    file that could not be read)."""
+
+    def __init__(self, worker: Worker | SubmissionError) -> None:
         self._worker = worker
         self._output: list[str] = []
         self.warnings: list[str] = []  # warnings raised by the last call, e.g. "RuntimeWarning: …"
@@ -34,6 +36,8 @@ class Student:
 
     def call(self, function: str, *args: object, **kwargs: object) -> object:
         self.called.add(function)
+        if isinstance(self._worker, SubmissionError):
+            raise self._worker
         try:
             result = self._worker.call(function, *args, **kwargs)
         except SubmissionError as error:
@@ -51,7 +55,7 @@ class Student:
     @property
     def output(self) -> str:
         text = "".join(self._output)
-        if self._worker.load_output:
+        if isinstance(self._worker, Worker) and self._worker.load_output:
             text = self._worker.load_output + text
         if len(text) > OUTPUT_KEEP:
             text = text[:OUTPUT_KEEP] + f"\n… ({len(text) - OUTPUT_KEEP} more characters)"
@@ -60,32 +64,20 @@ class Student:
 
 class GradingPlugin:
     def __init__(
-        self,
-        submission: Path,
-        sandbox: Sandbox,
-        names: set[str],
-        include_hidden: bool,
-        workers: dict[str, Worker] | None = None,
+        self, workers: dict[str, Worker | SubmissionError], names: set[str], include_hidden: bool
     ) -> None:
-        self.submission = submission
-        self.sandbox = sandbox
         self.names = names
         self.include_hidden = include_hidden
         self.results: list[CheckResult] = []
         self.hidden_not_run: dict[str, list[int]] = {}
         self.problems: list[str] = []  # collection errors and unmarked tests: grader bugs
-        self._workers: dict[str, Worker] = dict(workers or {})  # exercise name -> its child
+        self._workers = workers  # exercise name -> its worker (loading already)
         self._students: dict[str, Student] = {}
 
     # -- fixtures -----------------------------------------------------------------------------
     @pytest.fixture
     def student(self, request: pytest.FixtureRequest) -> Student:
-        exercise = _exercise_of(request.node)
-        worker = self._workers.get(exercise.name)
-        if worker is None:
-            worker = self.sandbox.worker(self.submission / exercise.file)
-            self._workers[exercise.name] = worker
-        handle = Student(worker)
+        handle = Student(self._workers[_exercise_of(request.node).name])
         self._students[request.node.nodeid] = handle
         return handle
 
@@ -123,18 +115,6 @@ class GradingPlugin:
         items[:] = keep
         if dropped:
             config.hook.pytest_deselected(items=dropped)
-
-    def pytest_collection_finish(self, session: pytest.Session) -> None:
-        """Start every exercise's child now: they load while the first checks run."""
-        for item in session.items:
-            exercise = _exercise_of(item)
-            if exercise.name not in self._workers:
-                worker = self.sandbox.worker(self.submission / exercise.file)
-                self._workers[exercise.name] = worker
-                try:
-                    worker.prestart()
-                except (OSError, SandboxError):
-                    pass  # the first call will try again and report what went wrong
 
     # -- running ------------------------------------------------------------------------------
     @pytest.hookimpl(wrapper=True)
@@ -212,10 +192,6 @@ class GradingPlugin:
             result.message = f"{kind} (not your fault): {type(error).__name__}: {error}"
             result.details = call.excinfo.getrepr(style="short").__str__()[-2000:]
         return result
-
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        for worker in self._workers.values():
-            worker.close()
 
 
 def _describe_failure(result: CheckResult, exercise: Exercise, error: CheckFailed) -> None:

@@ -9,18 +9,15 @@ from __future__ import annotations
 
 import contextlib
 import io
-import json
 import os
-import threading
 import time
 from collections.abc import Iterable
-from dataclasses import asdict
 from pathlib import Path
 
-from grader import timings
 from grader.exercises import checks_module_path, load_exercises
 from grader.results import CheckResult, ExerciseResult, Report
-from grader.sandbox import Limits, Sandbox, SandboxError, Worker
+from grader.sandbox import Limits, Sandbox, SubmissionError, Worker
+from grader.submission import SubmissionFileError, read_source
 
 # pytest's built-in plugins that checks do not need (fewer imports: faster start)
 _UNUSED = (
@@ -67,41 +64,28 @@ def _quiet_pytest_env():
                 os.environ[key] = value
 
 
-def _jobs(count: int) -> int:
-    """How many grading processes to use: 2 on a multi-core machine with enough exercises.
-
-    The second process is forked, which is only safe while this process has a single thread
-    (not, for example, inside a pytest-xdist worker); GDKIT_JOBS=1 turns it off.
-    """
-    wanted = os.environ.get("GDKIT_JOBS")
-    jobs = int(wanted) if wanted and wanted.isdigit() else min(2, os.cpu_count() or 1)
-    if count < 4 or threading.active_count() > 1 or not hasattr(os, "fork"):
-        return 1
-    return max(1, min(jobs, 2))
-
-
-def _start_workers(submission: Path, sandbox: Sandbox, exercises: list) -> dict[str, Worker]:
-    """Every exercise's child, started now: the files load while pytest starts and collects."""
-    workers = {}
+def load_workers(submission: Path, sandbox: Sandbox, exercises: list) -> dict:
+    """Each exercise's file, read here and sent to a worker of its own, which starts loading
+    it at once (while pytest starts and collects). An unreadable file is a SubmissionError."""
+    workers: dict[str, Worker | SubmissionError] = {}
     for exercise in exercises:
-        worker = workers[exercise.name] = sandbox.worker(submission / exercise.file)
         try:
-            worker.prestart()
-        except (OSError, SandboxError):
-            pass  # the first call will try again and report what went wrong
+            source = read_source(submission, exercise.file)
+        except SubmissionFileError as error:
+            kind = "missing_file" if getattr(error, "missing", False) else "unreadable"
+            workers[exercise.name] = SubmissionError(kind, str(error))
+            continue
+        workers[exercise.name] = sandbox.load(source.text, exercise.file)
     return workers
 
 
-def _run_checks(submission: Path, sandbox: Sandbox, exercises: list, include_hidden: bool):
+def _run_checks(workers: dict, exercises: list, include_hidden: bool):
     """Run the checks of ``exercises`` in this process: (results, hidden not run, problems)."""
     import pytest
 
     from grader.plugin import GradingPlugin
 
-    workers = _start_workers(submission, sandbox, exercises)
-    plugin = GradingPlugin(
-        submission, sandbox, {e.name for e in exercises}, include_hidden, workers
-    )
+    plugin = GradingPlugin(workers, {e.name for e in exercises}, include_hidden)
     folder = str(checks_module_path(exercises[0]).parent)
     args = [str(checks_module_path(e)) for e in exercises] + [
         *_DISABLED_PLUGINS,
@@ -127,41 +111,6 @@ def _run_checks(submission: Path, sandbox: Sandbox, exercises: list, include_hid
     return plugin.results, plugin.hidden_not_run, problems
 
 
-def _run_checks_in_child(submission, sandbox, exercises, include_hidden) -> tuple[int, int]:
-    """Fork; the child runs the checks of ``exercises`` and writes them as JSON to a pipe."""
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: never returns
-        os.close(read_end)
-        try:
-            results, hidden, problems = _run_checks(submission, sandbox, exercises, include_hidden)
-            payload = {
-                "results": [asdict(r) for r in results],
-                "hidden": hidden,
-                "problems": problems,
-            }
-        except BaseException as error:  # noqa: BLE001 - reported by the parent
-            payload = {"results": [], "hidden": {}, "problems": [f"grading process: {error!r}"]}
-        data = json.dumps(payload).encode()
-        with os.fdopen(write_end, "wb") as pipe:
-            pipe.write(data)
-        os._exit(0)
-    os.close(write_end)
-    return pid, read_end
-
-
-def _collect_child(pid: int, read_end: int):
-    with os.fdopen(read_end, "rb") as pipe:
-        data = pipe.read()
-    os.waitpid(pid, 0)
-    try:
-        payload = json.loads(data)
-    except ValueError:
-        return [], {}, ["the second grading process died without a result"]
-    results = [CheckResult(**r) for r in payload["results"]]
-    return results, payload["hidden"], payload["problems"]
-
-
 def grade(
     submission: Path,
     names: Iterable[str] | None = None,
@@ -173,17 +122,15 @@ def grade(
 ) -> Report:
     """Grade the exercise files in ``submission`` (a folder). ``names`` selects exercises.
 
-    ``sandbox`` may be one the caller started earlier (to overlap its start-up with other work,
-    or to reuse it for many submissions below its root folder); the caller then closes it.
-    On a multi-core machine the exercises are split between this process and a forked one
-    (see _jobs); both use the same sandbox, whose zygote then forks children for both.
+    ``sandbox`` may be one the caller opened earlier and keeps open across calls and folders
+    (watch mode, batch grading); the caller then closes it. Otherwise one is opened (with
+    ``limits`` and ``isolation``) and closed here: no worker outlives the call.
     """
     started = time.perf_counter()
     submission = Path(submission).resolve()
     owned = sandbox is None
     if sandbox is None:
-        sandbox = Sandbox(submission, limits, isolation)
-    sandbox.start()  # NumPy loads in the zygote while pytest starts and collects the checks
+        sandbox = Sandbox(limits, isolation)
     exercises = list(load_exercises())
     if names is not None:
         wanted = set(names)
@@ -191,35 +138,20 @@ def grade(
     results: list[CheckResult] = []
     hidden_not_run: dict[str, list[int]] = {}
     problems: list[str] = []
+    workers: dict = {}
     try:
-        if _jobs(len(exercises)) == 2:
-            first, other = timings.split_in_two([e.name for e in exercises], timings.load())
-            mine = [e for e in exercises if e.name in first]
-            theirs = [e for e in exercises if e.name in other]
-            import pytest  # noqa: F401 - imported before the fork, once for both processes
-
-            sandbox.wait_ready()  # before the fork: then the forked process shares the zygote
-            pid, pipe = _run_checks_in_child(submission, sandbox, theirs, include_hidden)
-            parts = [
-                _run_checks(submission, sandbox, mine, include_hidden),
-                _collect_child(pid, pipe),
-            ]
-        elif exercises:
-            parts = [_run_checks(submission, sandbox, exercises, include_hidden)]
-        else:
-            parts = []
+        sandbox.start()
+        workers = load_workers(submission, sandbox, exercises)
+        if exercises:
+            results, hidden_not_run, problems = _run_checks(workers, exercises, include_hidden)
     finally:
+        for worker in workers.values():
+            if isinstance(worker, Worker):
+                worker.stop()
         if owned:
             sandbox.close()
-    for part_results, part_hidden, part_problems in parts:
-        results += part_results
-        hidden_not_run.update(part_hidden)
-        problems += part_problems
     if problems:
         raise GraderError("the checks could not run:\n" + "\n".join(problems))
-    timings.save(
-        {e.name: sum(c.duration for c in results if c.exercise == e.name) for e in exercises}
-    )
     report_exercises = []
     for exercise in exercises:
         result = ExerciseResult(exercise, str(submission / exercise.file))
@@ -229,9 +161,15 @@ def grade(
         report_exercises.append(result)
     return Report(
         submission=str(submission),
-        isolation=sandbox.isolation,
+        isolation=sandbox.isolation.name,
         include_hidden=include_hidden,
         exercises=report_exercises,
         duration=time.perf_counter() - started,
-        note=sandbox.note,
+        note=_isolation_note(sandbox),
     )
+
+
+def _isolation_note(sandbox: Sandbox) -> str:
+    """What the isolation does not protect against, and why no stronger one was used."""
+    note = f"{sandbox.isolation.name}: {sandbox.isolation.description}"
+    return f"{note} (not stronger: {sandbox.note})" if sandbox.note else note

@@ -1,0 +1,190 @@
+"""The sandbox's backends: how one worker process (``grader/worker.py``) is started.
+
+A backend is small on purpose. It has an :class:`Isolation` (a name and a one-line, honest
+description of what it does *not* protect against here), says why it cannot run on this
+machine (:meth:`unavailable`), and builds the command that starts one worker. Everything
+else — loading source, calls, time limits, killing, the wire format — is the same for every
+backend and lives in :mod:`grader.sandbox`.
+
+``bubblewrap``  Linux: namespaces (no network, own PID namespace whose init takes every process
+                with it, read-only view of the Python runtime and NumPy only), plus all of
+                ``process``.
+``process``     every platform: a plain child over pipes, the platform's resource limits, a
+                clean environment, an unprivileged user when run as root.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+GRADER = Path(__file__).resolve().parent
+WORKER_FILES = ("worker.py", "wire.py")
+CLEAN_ENV = {
+    "PATH": os.defpath,
+    "LANG": "C.UTF-8",
+    "PYTHONDONTWRITEBYTECODE": "1",
+    "PYTHONHASHSEED": "0",
+    "OPENBLAS_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+}
+
+
+@dataclass(frozen=True)
+class Isolation:
+    name: str
+    description: str  # one line: what this backend does not protect against, here
+
+
+def base_python() -> str:
+    """The real interpreter behind this one (a venv's ``python`` is a link or a copy, and on
+    Python 3.10 ``sys._base_executable`` may point into the venv)."""
+    prefix = Path(sys.base_prefix).resolve()
+    for candidate in (getattr(sys, "_base_executable", ""), sys.executable):
+        real = Path(os.path.realpath(candidate)) if candidate else None
+        if real and real.is_file() and prefix in real.parents:
+            return str(real)
+    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    for name in (f"bin/python{version}", "bin/python3", "python.exe"):
+        if (prefix / name).is_file():
+            return str((prefix / name).resolve())
+    return os.path.realpath(sys.executable)
+
+
+def numpy_folder() -> Path:
+    """The site folder holding numpy (found without importing numpy, which is slow)."""
+    spec = importlib.util.find_spec("numpy")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("numpy is not installed")
+    return Path(spec.origin).resolve().parent.parent
+
+
+def unprivileged_uid() -> int | None:
+    """The uid learner code runs as when the grader runs as root ("nobody"); else None."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return None
+    try:
+        import pwd
+
+        return pwd.getpwnam("nobody").pw_uid
+    except (ImportError, KeyError):
+        return 65534
+
+
+def _missing_limits() -> list[str]:
+    try:
+        import resource
+    except ImportError:
+        return ["CPU time", "memory", "output size", "new processes"]
+    wanted = {"RLIMIT_AS": "memory", "RLIMIT_NPROC": "new processes"}
+    return [what for name, what in wanted.items() if not hasattr(resource, name)]
+
+
+class ProcessBackend:
+    """A plain child process over pipes (Linux, macOS, Windows)."""
+
+    name = "process"
+
+    @property
+    def isolation(self) -> Isolation:
+        missing = _missing_limits()
+        limits = f"no limit on {', '.join(missing)}; " if missing else ""
+        return Isolation(
+            self.name,
+            f"no filesystem or network isolation: learner code can read what this user can "
+            f"read and open connections; {limits}time limited per call",
+        )
+
+    def unavailable(self) -> str | None:
+        return None
+
+    def command(self, python: str, config: str) -> list[str]:
+        return [python, "-I", "-S", str(GRADER / "worker.py"), config]
+
+    def site(self) -> list[str]:
+        return [str(numpy_folder())]
+
+
+class BubblewrapBackend(ProcessBackend):
+    """The process backend inside ``bwrap`` namespaces (Linux)."""
+
+    name = "bubblewrap"
+    isolation = Isolation(
+        "bubblewrap",
+        "sees only the Python runtime and NumPy, read-only, with no network; not a defence "
+        "against kernel exploits",
+    )
+
+    def unavailable(self) -> str | None:
+        if sys.platform != "linux":
+            return "bubblewrap: Linux only"
+        if self.program() is None:
+            return "bubblewrap: not installed"
+        return _probe(self.program(), tuple(self.namespace_args()))
+
+    @staticmethod
+    def program() -> str | None:
+        return shutil.which("bwrap", path="/usr/bin:/bin:/usr/local/bin")
+
+    @staticmethod
+    def namespace_args() -> list[str]:
+        if os.geteuid() != 0:
+            return ["--unshare-all", "--die-with-parent", "--new-session"]
+        # as root: every namespace but the user one, so that the worker can drop to "nobody"
+        # (where RLIMIT_NPROC applies); of root's capabilities it keeps only setuid/setgid
+        caps = ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+        spaces = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts"]
+        return [*spaces, "--unshare-cgroup-try", *caps, "--die-with-parent", "--new-session"]
+
+    def site(self) -> list[str]:
+        return ["/sandbox/site"]
+
+    def command(self, python: str, config: str) -> list[str]:
+        args = [self.program(), *self.namespace_args(), "--proc", "/proc", "--dev", "/dev"]
+        args += ["--tmpfs", "/tmp", "--ro-bind", "/usr", "/usr"]
+        for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
+            if os.path.islink(top):
+                args += ["--symlink", os.readlink(top), top]
+            elif os.path.isdir(top):
+                args += ["--ro-bind", top, top]
+        prefix = str(Path(sys.base_prefix).resolve())
+        if not prefix.startswith("/usr/"):
+            for parent in reversed(Path(prefix).parents[:-1]):
+                args += ["--perms", "0755", "--dir", str(parent)]  # not root-only (0700)
+            args += ["--ro-bind", prefix, prefix]
+        for folder in ("/sandbox", "/sandbox/site"):
+            args += ["--perms", "0755", "--dir", folder]
+        for name in ("numpy", "numpy.libs"):
+            if (numpy_folder() / name).exists():
+                args += ["--ro-bind", str(numpy_folder() / name), f"/sandbox/site/{name}"]
+        for name in WORKER_FILES:
+            args += ["--ro-bind", str(GRADER / name), f"/sandbox/{name}"]
+        return [*args, "--chdir", "/tmp", python, "-I", "-S", "/sandbox/worker.py", config]
+
+
+@functools.cache
+def _probe(program: str, namespaces: tuple[str, ...]) -> str | None:
+    """Can bwrap create its namespaces here (not, e.g., in some containers)?"""
+    probe = [program, *namespaces, "--ro-bind", "/", "/", "true"]
+    try:
+        done = subprocess.run(probe, capture_output=True, timeout=20, env=CLEAN_ENV)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return f"bubblewrap: cannot run ({error})"
+    if done.returncode == 0:
+        return None
+    text = done.stderr.decode("utf-8", "replace").strip().splitlines()
+    reason = text[-1] if text else f"exit status {done.returncode}"
+    if "namespace" in reason.lower() or "permission" in reason.lower():
+        return f"bubblewrap: user namespaces disabled ({reason[:120]})"
+    return f"bubblewrap: does not work here ({reason[:120]})"
+
+
+BACKENDS = {"bubblewrap": BubblewrapBackend, "process": ProcessBackend}
+STRONGEST_FIRST = ("bubblewrap", "process")

@@ -1,0 +1,351 @@
+"""The sandbox worker: the only process that runs learner code. One worker runs one file.
+
+Started by a backend as ``python -I -S worker.py CONFIG`` (never imported by the grader); it
+imports only the standard library, NumPy and :mod:`wire` (next to this file). In order:
+
+1. keep stdin/stdout as the channel to the grading process (frames, see ``wire.py``) and point
+   file descriptors 0, 1 and 2 elsewhere: what learner code prints goes to a private temporary
+   file, read back after each call and bounded;
+2. import NumPy, set the resource limits the platform has (``resource``: CPU, memory, file
+   size, no new processes), and drop to an unprivileged user if started as root;
+3. say ``ready``; receive the file's source text (``load``), run it as a module, and answer
+   ``call`` requests until stdin closes. Callables among the arguments live in the grading
+   process (``callback`` frames both ways).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import wire  # noqa: E402 - found next to this file
+
+del sys.path[0]
+
+REFUSED_MODULES = ("gdref", "grader", "solutions", "wire", "worker")
+# imported before privileges are dropped: the runtime may be unreadable to the unprivileged user
+PRELOAD = (
+    "numpy numpy.linalg numpy.random numpy.fft math cmath random statistics functools "
+    "itertools collections collections.abc typing dataclasses copy numbers fractions decimal "
+    "operator warnings inspect traceback linecache importlib.util time enum"
+).split()
+
+
+class RefuseImports:
+    """Meta path finder that refuses the grader's own packages."""
+
+    def find_spec(self, name, path=None, target=None):  # noqa: ARG002
+        top = name.partition(".")[0]
+        if top in REFUSED_MODULES:
+            raise ImportError(
+                f"importing {top!r} is not allowed in an exercise: write the code yourself "
+                "(exercises may import only numpy and the standard library)",
+                name=name,
+            )
+        return None
+
+
+def take_channel() -> tuple[io.BufferedReader, io.BufferedWriter, int]:
+    """The channel (copies of stdin/stdout), and the file that now receives fds 1 and 2."""
+    channel_in = os.fdopen(os.dup(0), "rb")
+    channel_out = os.fdopen(os.dup(1), "wb")
+    output = tempfile.TemporaryFile()
+    os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+    os.dup2(output.fileno(), 1)
+    os.dup2(output.fileno(), 2)
+    sys.stdout = io.TextIOWrapper(os.fdopen(1, "wb", closefd=False), "utf-8", "replace")
+    sys.stderr = io.TextIOWrapper(os.fdopen(2, "wb", closefd=False), "utf-8", "replace")
+    sys._gdkit_output = output  # keep the file open (the name is not one learner code uses)
+    return channel_in, channel_out, output.fileno()
+
+
+def set_limits(limits: dict) -> None:
+    """Resource limits where the platform has them (not on Windows)."""
+    try:
+        import resource
+        import signal
+    except ImportError:
+        return
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an over-long print is an OSError instead
+    cpu = int(resource.getrusage(resource.RUSAGE_SELF).ru_utime + limits["cpu_total"]) + 1
+    wanted = {
+        "RLIMIT_CPU": cpu,
+        "RLIMIT_FSIZE": int(limits["output_bytes"]),
+        "RLIMIT_CORE": 0,
+        "RLIMIT_NPROC": 0,  # no new processes (applies to every user but root)
+        "RLIMIT_AS": address_space() + int(limits["memory_bytes"]),
+    }
+    for name, value in wanted.items():
+        if hasattr(resource, name) and value > 0:
+            try:
+                resource.setrlimit(getattr(resource, name), (value, value))
+            except (ValueError, OSError):
+                pass
+
+
+def address_space() -> int:
+    """Bytes of address space in use now (Linux), else 0 (no memory limit is set)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, AttributeError):
+        return 0
+
+
+def drop_privileges(uid: int | None) -> None:
+    if uid is None:
+        return
+    os.setgroups([])
+    os.setgid(uid)
+    os.setuid(uid)
+    if os.getuid() == 0 or os.geteuid() == 0:
+        raise OSError("could not drop root privileges")
+
+
+def set_cpu_budget(seconds: float) -> None:
+    """Allow ``seconds`` more CPU time from now (the soft limit; SIGXCPU when it runs out)."""
+    try:
+        import resource
+    except ImportError:
+        return
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    soft = int(used.ru_utime + used.ru_stime + seconds) + 1
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    try:
+        resource.setrlimit(resource.RLIMIT_CPU, (min(soft, hard), hard))
+    except (ValueError, OSError):
+        pass
+
+
+class Session:
+    """Loads one file's source and answers calls on the channel."""
+
+    def __init__(self, channel_in, channel_out, output_fd: int, limits: dict) -> None:
+        self.channel_in, self.channel_out = channel_in, channel_out
+        self.output_fd = output_fd
+        self.limits = limits
+        self.module = None
+        self.filename = "submission.py"
+        self.seq = None
+
+    def send(self, header: dict, blobs: list[bytes] = ()) -> None:
+        wire.write_frame(self.channel_out, dict(header, seq=self.seq), blobs)
+
+    def serve(self) -> None:
+        while True:
+            try:
+                request, blobs = wire.read_frame(self.channel_in, 1 << 34)
+            except EOFError:
+                return
+            self.seq = request.get("seq")
+            if request.get("op") == "load" and self.module is None:
+                self.send(self.load(request["source"], request["filename"]))
+            elif request.get("op") == "call" and self.module is not None:
+                self.send(*self.call(request, blobs))
+            else:
+                self.send(self.error("internal", f"unexpected request {request.get('op')!r}"))
+
+    def take_output(self) -> tuple[str, bool]:
+        """What learner code printed since the last call (bounded), and whether it overflowed."""
+        overflow = False
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                overflow = True
+        size = os.lseek(self.output_fd, 0, os.SEEK_END)
+        os.lseek(self.output_fd, 0, os.SEEK_SET)
+        keep = int(self.limits["output_keep"])
+        text = os.read(self.output_fd, keep).decode("utf-8", "replace") if size else ""
+        os.ftruncate(self.output_fd, 0)
+        os.lseek(self.output_fd, 0, os.SEEK_SET)
+        if size > keep:
+            text += f"\n… ({size - keep} more bytes of output not shown)"
+        return text, overflow or size >= int(self.limits["output_bytes"])
+
+    def error(self, kind: str, message: str, exc: BaseException | None = None) -> dict:
+        output, overflow = self.take_output()
+        if overflow and kind in ("exception", "import"):
+            kind, message = "output_limit", (
+                f"printed more than {self.limits['output_bytes']} bytes (the output limit); "
+                "remove prints inside loops"
+            )
+        where = short_traceback(exc, self.filename) if exc is not None else ""
+        return {"ok": False, "kind": kind, "message": message, "where": where, "output": output}
+
+    def load(self, source: str, filename: str) -> dict:
+        import importlib.util
+        import linecache
+
+        self.filename = filename
+        name = "submission_" + filename.rpartition(".")[0].replace("-", "_")
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        try:
+            code = compile(source, filename, "exec", dont_inherit=True)
+            spec = importlib.util.spec_from_loader(name, loader=None, origin=filename)
+            module = importlib.util.module_from_spec(spec)
+            module.__file__ = filename
+            sys.modules[name] = module
+            sys.argv = [filename]
+            exec(code, module.__dict__)
+        except SyntaxError as exc:
+            where = f"line {exc.lineno}" if exc.lineno else "somewhere"
+            return self.error("syntax", f"{type(exc).__name__} in {filename}, {where}: {exc.msg}")
+        except SystemExit as exc:
+            return self.error("exit", f"the file calls sys.exit({exc.code!r}) when it is loaded")
+        except BaseException as exc:  # noqa: BLE001 - learner code may raise anything
+            return self.error("import", f"loading the file raised {type(exc).__name__}: {exc}", exc)
+        self.module = module
+        return {"ok": True, "output": self.take_output()[0]}
+
+    def callback(self, key: int):
+        def call_grader(*args):
+            blobs: list[bytes] = []
+            self.send({"op": "callback", "id": key, "args": wire.encode(list(args), blobs)}, blobs)
+            header, reply_blobs = wire.read_frame(self.channel_in, 1 << 34)
+            if not header.get("ok"):
+                raise ValueError(header.get("message", "the grader's function failed"))
+            return wire.decode(header["result"], reply_blobs)
+
+        return call_grader
+
+    def call(self, request: dict, blobs: list[bytes]) -> tuple[dict, list[bytes]]:
+        name = request["function"]
+        function = getattr(self.module, name, None)
+        if function is None:
+            return self.error("missing", f"the file has no function named {name}()"), []
+        if not callable(function):
+            return self.error("missing", f"{name} is {wire.describe(function)}, not a function"), []
+        args = wire.decode(request["args"], blobs, self.callback)
+        kwargs = wire.decode(request["kwargs"], blobs, self.callback)
+        bound = bind(function, name, args, kwargs)
+        if isinstance(bound, str):
+            return self.error("signature", bound), []
+        before = {key: snapshot(value) for key, value in bound.items()}
+        set_cpu_budget(self.limits["cpu"])
+        try:
+            result, warned = run(function, args, kwargs)
+        except BaseException as exc:  # noqa: BLE001 - learner code may raise anything
+            return self.error(*failure(name, exc, self.limits), exc), []
+        out_blobs: list[bytes] = []
+        try:
+            encoded = wire.encode(result, out_blobs)
+        except (wire.WireError, RecursionError) as exc:
+            message = f"{name} returned {exc}; expected {wire.ACCEPTED}"
+            return self.error("bad_return", message), []
+        output, overflow = self.take_output()
+        if overflow:
+            return self.error("output_limit", f"{name} printed more than the output limit"), []
+        changed = [key for key, value in bound.items() if not same(before[key], value)]
+        reply = {"ok": True, "result": encoded, "output": output, "warnings": warned}
+        return dict(reply, changed=changed), out_blobs
+
+
+def bind(function, name: str, args: list, kwargs: dict) -> dict | str:
+    """Arguments by parameter name, or why the call does not fit the signature."""
+    import inspect
+
+    try:
+        signature = inspect.signature(function)
+    except (TypeError, ValueError):
+        return {f"argument {i + 1}": value for i, value in enumerate(args)}
+    try:
+        return dict(signature.bind(*args, **kwargs).arguments)
+    except TypeError as exc:
+        return (
+            f"{name}{signature} cannot be called as the exercise describes ({exc}); "
+            "keep the signature given in the exercise"
+        )
+
+
+def run(function, args: list, kwargs: dict) -> tuple[object, list[str]]:
+    """Call learner code; return its result and the warnings it raised (at most 20)."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = function(*args, **kwargs)
+    seen: list[str] = []
+    for warning in caught[:20]:
+        text = f"{getattr(warning.category, '__name__', 'Warning')}: {warning.message}"[:300]
+        if text not in seen:
+            seen.append(text)
+    return result, seen
+
+
+def failure(name: str, exc: BaseException, limits: dict) -> tuple[str, str]:
+    """(kind, message) for an exception raised by learner code."""
+    if isinstance(exc, NotImplementedError):
+        return "not_implemented", str(exc) or f"{name} is not written yet"
+    if isinstance(exc, SystemExit):
+        return "exit", f"{name} called sys.exit({exc.code!r})"
+    if isinstance(exc, MemoryError):
+        return "memory", f"{name} ran out of memory (limit {limits['memory_bytes'] >> 20} MB)"
+    if isinstance(exc, RecursionError):
+        return "exception", f"{name} recursed too deeply (RecursionError)"
+    return "exception", f"{name} raised {type(exc).__name__}: {exc}"
+
+
+def snapshot(value: object) -> object:
+    """A copy to compare the argument with after the call (callables are not compared)."""
+    import numpy as np
+
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if type(value) in (list, tuple):
+        return type(value)(snapshot(v) for v in value)
+    if type(value) is dict:
+        return {k: snapshot(v) for k, v in value.items()}
+    return value
+
+
+def same(before: object, after: object) -> bool:
+    """Is ``after`` unchanged from its snapshot ``before`` (NaN equal to NaN)?"""
+    import numpy as np
+
+    if isinstance(before, np.ndarray):
+        return (
+            isinstance(after, np.ndarray)
+            and before.shape == after.shape
+            and bool(np.array_equal(before, after, equal_nan=before.dtype.kind in "fc"))
+        )
+    if type(before) in (list, tuple, dict):
+        if type(after) is not type(before) or len(after) != len(before):
+            return False
+        if type(before) is dict:
+            return before.keys() == after.keys() and all(same(before[k], after[k]) for k in before)
+        return all(same(b, a) for b, a in zip(before, after, strict=True))
+    return True  # numbers, strings, callables: immutable or not ours to compare
+
+
+def short_traceback(exc: BaseException, filename: str) -> str:
+    import traceback
+
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == filename]
+    lines = []
+    for frame in frames[-3:]:
+        code = (frame.line or "").strip()
+        lines.append(f"  {filename}, line {frame.lineno}, in {frame.name}: {code}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    config = json.loads(sys.argv[1])
+    channel_in, channel_out, output_fd = take_channel()
+    sys.path[:0] = config["site"]
+    for name in PRELOAD:
+        __import__(name)
+    set_limits(config["limits"])
+    drop_privileges(config.get("drop_to"))
+    sys.meta_path.insert(0, RefuseImports())
+    session = Session(channel_in, channel_out, output_fd, config["limits"])
+    session.send({"op": "ready"})
+    session.serve()
+
+
+if __name__ == "__main__":
+    main()
