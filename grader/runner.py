@@ -65,8 +65,8 @@ def _quiet_pytest_env():
 
 
 def load_workers(submission: Path, sandbox: Sandbox, exercises: list) -> dict:
-    """Each exercise's file, read here and sent to a worker of its own, which starts loading
-    it at once (while pytest starts and collects). An unreadable file is a SubmissionError."""
+    """Each exercise's file, read here; its source goes to the submission's worker process on
+    the first call. An unreadable file is a SubmissionError for every check."""
     workers: dict[str, Worker | SubmissionError] = {}
     for exercise in exercises:
         try:
@@ -75,7 +75,7 @@ def load_workers(submission: Path, sandbox: Sandbox, exercises: list) -> dict:
             kind = "missing_file" if getattr(error, "missing", False) else "unreadable"
             workers[exercise.name] = SubmissionError(kind, str(error))
             continue
-        workers[exercise.name] = sandbox.load(source.text, exercise.file)
+        workers[exercise.name] = sandbox.load(source.text, exercise.file, str(submission))
     return workers
 
 
@@ -145,11 +145,11 @@ def grade(
         if exercises:
             results, hidden_not_run, problems = _run_checks(workers, exercises, include_hidden)
     finally:
-        for worker in workers.values():
-            if isinstance(worker, Worker):
-                worker.stop()
         if owned:
             sandbox.close()
+        else:  # no process of this submission outlives the call; the next call starts warm
+            sandbox.release(str(submission))
+            sandbox.start()
     if problems:
         raise GraderError("the checks could not run:\n" + "\n".join(problems))
     report_exercises = []

@@ -35,9 +35,6 @@ from grader.backends import (
     unprivileged_uid,
 )
 
-SPARES = 2  # workers kept started ahead of time
-
-
 @dataclass(frozen=True)
 class Limits:
     """Resource limits for learner code. Times in seconds, sizes in bytes."""
@@ -110,14 +107,19 @@ def choose_backend(requested: str):
 
 
 class Sandbox:
-    """Starts workers with one backend; hands out a :class:`Worker` per loaded file."""
+    """Starts worker processes with one backend and hands out a :class:`Worker` per file.
+
+    The files of one *group* (a submission folder) share a worker process, one request at a
+    time; different groups never share one. A worker that crashes, overruns or sends anything
+    malformed is killed, and the group's next call starts a fresh one (files load again).
+    """
 
     def __init__(self, limits: Limits | None = None, isolation: str = "auto") -> None:
         self.limits = limits or Limits.from_env()
         self.requested = isolation
         self.backend, self.note = choose_backend(isolation)
         self._spares: list[_Process] = []
-        self._workers: list[Worker] = []
+        self._groups: dict[str, _Process] = {}
         self._python = base_python()
         self._tmp: tempfile.TemporaryDirectory | None = None
 
@@ -133,30 +135,39 @@ class Sandbox:
         self.close()
 
     def start(self) -> None:
-        """Start a few workers now (they import NumPy while the caller does other work)."""
+        """Have a worker started ahead of time (it imports NumPy while the caller works)."""
         if self._tmp is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="gdkit-sandbox-")
-        while len(self._spares) < SPARES:
+        if not self._spares:
             self._spares.append(self._launch())
 
     def close(self) -> None:
         """Kill every worker this sandbox started. The sandbox can be started again."""
-        for worker in self._workers:
-            worker.stop()
-        for process in self._spares:
+        for process in [*self._groups.values(), *self._spares]:
             process.kill()
-        self._workers.clear()
+        self._groups.clear()
         self._spares.clear()
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None
 
-    def load(self, source: str, filename: str) -> Worker:
-        """A worker for one file's source text; it starts loading now, answers on first call."""
-        worker = Worker(self, source, filename)
-        self._workers = [w for w in self._workers if w.running] + [worker]
-        worker.prestart()
-        return worker
+    def load(self, source: str, filename: str, group: str = "") -> Worker:
+        """A worker for one file's source text (loaded on its first call)."""
+        return Worker(self, source, filename, group)
+
+    def release(self, group: str) -> None:
+        """Kill the group's worker process (its files load again if called again)."""
+        process = self._groups.pop(group, None)
+        if process is not None:
+            process.kill()
+
+    def _process_for(self, group: str) -> _Process:
+        """The group's running worker process; a spare (or a new one) if it has none."""
+        process = self._groups.get(group)
+        if process is None or process.dead:
+            self.start()
+            process = self._groups[group] = self._spares.pop()
+        return process
 
     def _fall_back(self, reason: str) -> None:
         """A worker could not start: under ``auto``, use the next weaker backend and say why."""
@@ -164,26 +175,20 @@ class Sandbox:
         weaker = STRONGEST_FIRST[STRONGEST_FIRST.index(name) + 1 :]
         if self.requested != "auto" or not weaker:
             raise SandboxError(f"the {name} sandbox could not start a worker: {reason}")
-        for process in self._spares:
+        for process in [*self._groups.values(), *self._spares]:
             process.kill()
+        self._groups.clear()
         self._spares.clear()
         self.backend = BACKENDS[weaker[0]]()
         failed = f"{name}: failed to start ({reason})"
         self.note = f"{self.note}; {failed}" if self.note else failed
 
-    def _process(self) -> _Process:
-        """A started worker process: a spare if there is one (and a new spare behind it)."""
-        self.start()
-        process = self._spares.pop(0)
-        self._spares.append(self._launch())
-        return process
-
     def _launch(self) -> _Process:
-        limits = {k: v for k, v in asdict(self.limits).items()}
+        limits = dict(asdict(self.limits))
         config = {"site": self.backend.site(), "limits": limits, "drop_to": unprivileged_uid()}
         command = self.backend.command(self._python, json.dumps(config))
         try:
-            return _Process(command, self._tmp.name, self.limits.message_bytes)
+            return _Process(command, self._tmp.name, self.limits)
         except OSError as error:
             raise SandboxError(f"cannot start {command[0]}: {error.strerror}") from None
 
@@ -193,9 +198,14 @@ class _StartFailed(Exception):
 
 
 class _Process:
-    """One worker process and the thread that reads its frames (portable: pipes only)."""
+    """One worker process: requests and replies over its pipes, one request at a time.
 
-    def __init__(self, command: list[str], cwd: str, limit: int) -> None:
+    A thread reads the replies (portable: no select on pipes, no signals); the caller waits
+    for them with a deadline. Any failure kills the process and marks it dead.
+    """
+
+    def __init__(self, command: list[str], cwd: str, limits: Limits) -> None:
+        self.limits = limits
         self.errors = tempfile.TemporaryFile()
         options: dict = {"start_new_session": True} if os.name == "posix" else {}
         if os.name == "nt":
@@ -210,37 +220,117 @@ class _Process:
             **options,
         )
         self.frames: queue.Queue = queue.Queue()
-        self.ready = False
-        reader = threading.Thread(target=self._read, args=(limit,), daemon=True)
-        reader.start()
+        self.ready = self.dead = False
+        self.loaded: dict[str, Worker] = {}  # file name -> the worker whose source it runs
+        self.seq = 0
+        self.exit_code: int | None = None
+        threading.Thread(target=self._read, daemon=True).start()
 
-    def _read(self, limit: int) -> None:
+    def _read(self) -> None:
         try:
             while True:
-                self.frames.put(wire.read_frame(self.popen.stdout, limit))
+                self.frames.put(wire.read_frame(self.popen.stdout, self.limits.message_bytes))
         except BaseException as error:  # noqa: BLE001 - every problem ends the channel
             self.frames.put(error)
 
-    def send(self, header: dict, blobs: list[bytes] = ()) -> None:
-        wire.write_frame(self.popen.stdin, header, blobs)
+    def _send(self, header: dict, blobs: list[bytes] = ()) -> None:
+        try:
+            wire.write_frame(self.popen.stdin, dict(header, seq=self.seq), blobs)
+        except (OSError, ValueError):
+            pass  # the worker is gone: the reply says how it ended
 
-    def receive(self, deadline: float) -> tuple[dict, list[bytes]]:
-        """The next frame; TimeoutError after ``deadline``; EOFError or WireError if broken."""
+    def _receive(self, deadline: float) -> tuple[dict, list[bytes]]:
         try:
             item = self.frames.get(timeout=max(0.0, deadline - time.monotonic()))
         except queue.Empty:
             raise TimeoutError from None
+        if isinstance(item, wire.WireError | EOFError):
+            raise item
         if isinstance(item, BaseException):
-            self.frames.put(item)  # stays broken
-            raise item if isinstance(item, EOFError | wire.WireError) else EOFError(str(item))
+            raise EOFError(str(item))
         return item
 
+    def exchange(
+        self, request: dict, blobs: list[bytes], callbacks: dict, what: str = ""
+    ) -> tuple[dict, list[bytes]]:
+        """Send ``request``, answer learner code's callbacks, return the reply (or raise
+        SubmissionError: the learner's failure; _StartFailed: the backend's)."""
+        self.seq += 1
+        self._send(request, blobs)
+        deadline = time.monotonic() + self.limits.wall
+        try:
+            if not self.ready:
+                header, _ = self._receive(time.monotonic() + self.limits.start)
+                if header.get("op") != "ready":
+                    raise wire.WireError("a first message that is not ready")
+                self.ready = True
+                deadline = time.monotonic() + self.limits.wall
+            while True:
+                header, reply_blobs = self._receive(deadline)
+                if header.get("seq") != self.seq:
+                    raise wire.WireError("a reply to a request that was not made")
+                if header.get("op") != "callback":
+                    break
+                self._callback(header, reply_blobs, callbacks)
+        except TimeoutError:
+            self.kill()
+            raise SubmissionError(
+                "timeout",
+                f"{what}took longer than {self.limits.wall:g} s (the time limit per call); "
+                "look for a loop that never ends or a very slow step",
+            ) from None
+        except wire.WireError as error:
+            self.kill()
+            raise SubmissionError("bad_return", f"the worker sent {error}") from None
+        except EOFError:
+            raise self._ended(what) from None
+        if header.get("ok") is not True:
+            fields = (_text(header.get(k)) for k in ("kind", "message", "where", "output"))
+            raise SubmissionError(*fields)
+        return header, reply_blobs
+
+    def _callback(self, header: dict, blobs: list[bytes], callbacks: dict) -> None:
+        """Run a grader function learner code called; any error goes back to learner code."""
+        out: list[bytes] = []
+        try:
+            function = callbacks[header.get("id")]
+            result = function(*wire.decode(header.get("args"), blobs))
+            reply = {"ok": True, "result": wire.encode(result, out)}
+        except Exception as error:  # noqa: BLE001 - learner-chosen arguments may break it
+            reply, out = {"ok": False, "message": f"{type(error).__name__}: {error}"[:500]}, []
+        self._send(reply, out)
+
+    def _ended(self, what: str) -> Exception:
+        """The worker closed the channel: why (a _StartFailed if it never got ready)."""
+        ready = self.ready
+        log = self.startup_log() if not ready else ""
+        code = self.kill()
+        if not ready:
+            return _StartFailed(log.splitlines()[-1][:300] if log else f"exit status {code}")
+        if os.name == "posix" and code == -signal.SIGXCPU:
+            limit = self.limits.cpu
+            return SubmissionError("timeout", f"used more than {limit:g} s of CPU time per call")
+        if code is not None and code < 0:
+            name = signal.Signals(-code).name if -code in signal.valid_signals() else -code
+            return SubmissionError("crashed", f"the process running your code was killed ({name})")
+        return SubmissionError(
+            "crashed",
+            f"the process running your code ended {what or 'during the call '}(exit status "
+            f"{code}); do not call os._exit() or exit the interpreter",
+        )
+
     def startup_log(self) -> str:
-        self.errors.seek(0)
-        return self.errors.read(2000).decode("utf-8", "replace").strip()
+        try:
+            self.errors.seek(0)
+            return self.errors.read(2000).decode("utf-8", "replace").strip()
+        except (OSError, ValueError):
+            return ""
 
     def kill(self) -> int | None:
-        """Kill the worker (its whole process group on POSIX) and reap it: its exit status."""
+        """Kill the worker (its whole process group on POSIX), reap it, return its status."""
+        if self.dead:
+            return self.exit_code
+        self.dead = True
         if self.popen.poll() is None:
             try:
                 if os.name == "posix":
@@ -254,40 +344,21 @@ class _Process:
                 stream.close()
             except OSError:
                 pass
-        code = self.popen.wait()
+        self.exit_code = self.popen.wait()
         self.errors.close()
-        return code
+        return self.exit_code
 
 
 class Worker:
-    """Calls functions of one loaded file; restarts its process after a crash or timeout."""
+    """Calls functions of one loaded file, in its group's worker process."""
 
-    def __init__(self, sandbox: Sandbox, source: str, filename: str) -> None:
+    def __init__(self, sandbox: Sandbox, source: str, filename: str, group: str) -> None:
         self.sandbox = sandbox
-        self.source, self.filename = source, filename
-        self._process: _Process | None = None
+        self.source, self.filename, self.group = source, filename, group
         self._load_error: SubmissionError | None = None
-        self._loading = False
-        self._seq = 0
         self.load_output = ""
         self.last_output = ""
         self.last_warnings: list[str] = []
-
-    @property
-    def running(self) -> bool:
-        return self._process is not None
-
-    def prestart(self) -> None:
-        """Start a process and send it the source, without waiting for the answer."""
-        if self._process is None and self._load_error is None:
-            self._process = self.sandbox._process()
-            self._send({"op": "load", "source": self.source, "filename": self.filename})
-            self._loading = True
-
-    def stop(self) -> None:
-        if self._process is not None:
-            self._process.kill()
-        self._process, self._loading = None, False
 
     def call(self, function: str, *args: object, **kwargs: object) -> object:
         """Call ``function(*args, **kwargs)`` in the worker; return plain data.
@@ -295,24 +366,24 @@ class Worker:
         Callables among the arguments stay in the grading process: learner code calls them
         back over the channel (plain data both ways).
         """
-        self._ensure_loaded()
+        process = self._loaded()
         callbacks: dict[int, Callable] = {}
         blobs: list[bytes] = []
         request = {
             "op": "call",
+            "filename": self.filename,
             "function": function,
             "args": wire.encode(list(args), blobs, callbacks),
             "kwargs": wire.encode(dict(kwargs), blobs, callbacks),
         }
-        self._send(request, blobs)
-        header, reply_blobs = self._answer(callbacks)
+        header, reply_blobs = process.exchange(request, blobs, callbacks)
         self.last_output = _text(header.get("output"))
         warnings = header.get("warnings")
         self.last_warnings = [_text(w) for w in warnings] if type(warnings) is list else []
         try:
             result = wire.decode(header.get("result"), reply_blobs)
         except (wire.WireError, RecursionError) as error:
-            self.stop()
+            process.kill()
             raise SubmissionError("bad_return", f"{function} returned {error}") from None
         changed = header.get("changed")
         if type(changed) is list and changed:
@@ -326,104 +397,29 @@ class Worker:
             )
         return result
 
-    def _ensure_loaded(self) -> None:
+    def _loaded(self) -> _Process:
+        """The group's process, with this file's source loaded in it."""
         if self._load_error is not None:
             raise self._load_error  # loading failed once: it would fail again
-        if self._process is None:
-            self.prestart()
-        if not self._loading:
-            return
-        self._loading = False
+        process = self.sandbox._process_for(self.group)
+        if process.loaded.get(self.filename) is self:
+            return process
+        request = {"op": "load", "filename": self.filename, "source": self.source}
         try:
             try:
-                header, _ = self._answer({}, what="loading the file ")
+                header, _ = process.exchange(request, [], {}, what="loading the file ")
             except _StartFailed as failed:
                 self.sandbox._fall_back(str(failed))  # or SandboxError: not the learner's fault
-                self.prestart()
-                self._loading = False
-                header, _ = self._answer({}, what="loading the file ")
+                process = self.sandbox._process_for(self.group)
+                header, _ = process.exchange(request, [], {}, what="loading the file ")
+        except _StartFailed as failed:
+            raise SandboxError(f"a sandbox worker could not start: {failed}") from None
         except SubmissionError as error:
             self._load_error = error
             raise
+        process.loaded[self.filename] = self
         self.load_output = _text(header.get("output"))
-
-    def _send(self, header: dict, blobs: list[bytes] = ()) -> None:
-        self._seq += 1
-        try:
-            self._process.send(dict(header, seq=self._seq), blobs)
-        except OSError:
-            pass  # the worker is gone: receiving says how it ended
-
-    def _answer(self, callbacks: dict, what: str = "") -> tuple[dict, list[bytes]]:
-        """Wait for the reply to the last request, answering callbacks meanwhile."""
-        process = self._process
-        limits = self.sandbox.limits
-        deadline = time.monotonic() + limits.wall
-        try:
-            if not process.ready:
-                header, _ = process.receive(time.monotonic() + limits.start)
-                if header.get("op") != "ready":
-                    raise wire.WireError("a worker that did not start properly")
-                process.ready = True
-            while True:
-                header, blobs = process.receive(deadline)
-                if header.get("seq") != self._seq:
-                    raise wire.WireError("a reply to a request that was not made")
-                if header.get("op") != "callback":
-                    break
-                self._callback(header, blobs, callbacks)
-        except TimeoutError:
-            self.stop()
-            raise SubmissionError(
-                "timeout",
-                f"{what}took longer than {limits.wall:g} s (the time limit per call); look for "
-                "a loop that never ends or a very slow step",
-            ) from None
-        except wire.WireError as error:
-            self.stop()
-            raise SubmissionError("bad_return", f"the worker sent {error}") from None
-        except EOFError:
-            raise self._died(what) from None
-        if header.get("ok") is not True:
-            raise SubmissionError(*(_text(header.get(k)) for k in ("kind", "message", "where", "output")))
-        return header, blobs
-
-    def _callback(self, header: dict, blobs: list[bytes], callbacks: dict) -> None:
-        """Run a grader function learner code called; any error goes back to learner code."""
-        out: list[bytes] = []
-        try:
-            function = callbacks[header.get("id")]
-            result = function(*wire.decode(header.get("args"), blobs))
-            reply = {"ok": True, "result": wire.encode(result, out)}
-        except Exception as error:  # noqa: BLE001 - learner-chosen arguments may break it
-            reply, out = {"ok": False, "message": f"{type(error).__name__}: {error}"[:500]}, []
-        self._send_raw(reply, out)
-
-    def _send_raw(self, header: dict, blobs: list[bytes]) -> None:
-        try:
-            self._process.send(dict(header, seq=self._seq), blobs)
-        except OSError:
-            pass
-
-    def _died(self, what: str) -> SubmissionError:
-        process = self._process
-        ready = process.ready
-        log = process.startup_log() if not ready else ""
-        code = process.kill()
-        self._process, self._loading = None, False
-        if not ready:
-            raise _StartFailed(f"{log.splitlines()[-1][:300] if log else f'exit status {code}'}")
-        if os.name == "posix" and code == -signal.SIGXCPU:
-            limit = self.sandbox.limits.cpu
-            return SubmissionError("timeout", f"used more than {limit:g} s of CPU time per call")
-        if code is not None and code < 0:
-            name = signal.Signals(-code).name if -code in signal.valid_signals() else -code
-            return SubmissionError("crashed", f"the process running your code was killed ({name})")
-        return SubmissionError(
-            "crashed",
-            f"the process running your code ended {what or 'during the call '}(exit status "
-            f"{code}); do not call os._exit() or exit the interpreter",
-        )
+        return process
 
 
 def _text(value: object) -> str:

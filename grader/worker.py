@@ -1,4 +1,4 @@
-"""The sandbox worker: the only process that runs learner code. One worker runs one file.
+"""The sandbox worker: the only process that runs learner code (the files of one submission).
 
 Started by a backend as ``python -I -S worker.py CONFIG`` (never imported by the grader); it
 imports only the standard library, NumPy and :mod:`wire` (next to this file). In order:
@@ -8,8 +8,8 @@ imports only the standard library, NumPy and :mod:`wire` (next to this file). In
    file, read back after each call and bounded;
 2. import NumPy, set the resource limits the platform has (``resource``: CPU, memory, file
    size, no new processes), and drop to an unprivileged user if started as root;
-3. say ``ready``; receive the file's source text (``load``), run it as a module, and answer
-   ``call`` requests until stdin closes. Callables among the arguments live in the grading
+3. say ``ready``; receive files' source text (``load``), run each as a module of its own, and
+   answer ``call`` requests (a file name, a function, arguments) until stdin closes. Callables among the arguments live in the grading
    process (``callback`` frames both ways).
 """
 
@@ -122,13 +122,13 @@ def set_cpu_budget(seconds: float) -> None:
 
 
 class Session:
-    """Loads one file's source and answers calls on the channel."""
+    """Loads files' source (each as a module of its own) and answers calls on the channel."""
 
     def __init__(self, channel_in, channel_out, output_fd: int, limits: dict) -> None:
         self.channel_in, self.channel_out = channel_in, channel_out
         self.output_fd = output_fd
         self.limits = limits
-        self.module = None
+        self.modules: dict[str, object] = {}  # file name -> its module
         self.filename = "submission.py"
         self.seq = None
 
@@ -142,10 +142,11 @@ class Session:
             except EOFError:
                 return
             self.seq = request.get("seq")
-            if request.get("op") == "load" and self.module is None:
-                self.send(self.load(request["source"], request["filename"]))
-            elif request.get("op") == "call" and self.module is not None:
-                self.send(*self.call(request, blobs))
+            self.filename = request.get("filename", "")
+            if request.get("op") == "load":
+                self.send(self.load(request["source"], self.filename))
+            elif request.get("op") == "call" and self.filename in self.modules:
+                self.send(*self.call(self.modules[self.filename], request, blobs))
             else:
                 self.send(self.error("internal", f"unexpected request {request.get('op')!r}"))
 
@@ -181,7 +182,7 @@ class Session:
         import importlib.util
         import linecache
 
-        self.filename = filename
+        self.modules.pop(filename, None)
         name = "submission_" + filename.rpartition(".")[0].replace("-", "_")
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
         try:
@@ -199,7 +200,7 @@ class Session:
             return self.error("exit", f"the file calls sys.exit({exc.code!r}) when it is loaded")
         except BaseException as exc:  # noqa: BLE001 - learner code may raise anything
             return self.error("import", f"loading the file raised {type(exc).__name__}: {exc}", exc)
-        self.module = module
+        self.modules[filename] = module
         return {"ok": True, "output": self.take_output()[0]}
 
     def callback(self, key: int):
@@ -213,9 +214,9 @@ class Session:
 
         return call_grader
 
-    def call(self, request: dict, blobs: list[bytes]) -> tuple[dict, list[bytes]]:
+    def call(self, module, request: dict, blobs: list[bytes]) -> tuple[dict, list[bytes]]:
         name = request["function"]
-        function = getattr(self.module, name, None)
+        function = getattr(module, name, None)
         if function is None:
             return self.error("missing", f"the file has no function named {name}()"), []
         if not callable(function):
