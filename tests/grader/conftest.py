@@ -22,15 +22,3 @@ def _strict_checks():
         os.environ.pop("GDKIT_STRICT_CHECKS", None)
     else:
         os.environ["GDKIT_STRICT_CHECKS"] = saved
-
-
-@pytest.fixture(autouse=True, scope="session")
-def _private_cache(tmp_path_factory):
-    """grade remembers check times in $XDG_CACHE_HOME: keep the tests' own out of ~/.cache."""
-    saved = os.environ.get("XDG_CACHE_HOME")
-    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
-    yield
-    if saved is None:
-        os.environ.pop("XDG_CACHE_HOME", None)
-    else:
-        os.environ["XDG_CACHE_HOME"] = saved

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import time
 from pathlib import Path
 
+from grader.backends import BACKENDS, STRONGEST_FIRST
 from grader.exercises import by_name, solutions_dir
 from grader.runner import grade
-from grader.sandbox import Limits, bubblewrap_works
+from grader.sandbox import Limits
 
 # short limits keep the hostile-submission tests fast
 FAST = Limits(wall=1.5, cpu=1.0, cpu_total=20.0, memory_bytes=256 << 20)
 
-ISOLATIONS = ["bubblewrap", "rlimits"] if bubblewrap_works() else ["rlimits"]
+# every backend that can run on this machine, strongest first (tests run under each)
+ISOLATIONS = [name for name in STRONGEST_FIRST if BACKENDS[name]().unavailable() is None]
+BUBBLEWRAP = "bubblewrap" in ISOLATIONS
 
 
 def write_submission(folder: Path, files: dict[str, str]) -> Path:
@@ -43,3 +48,31 @@ def grade_one(
 
 # mutants are wrong, not hostile: a slow wrong loop should fail on its values, not on time
 MUTANT_LIMITS = Limits(wall=20.0, cpu=20.0)
+
+
+def process_table() -> dict[int, str]:
+    """Every process on the machine: pid -> its command line (read from /proc)."""
+    table = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                    table[int(entry)] = handle.read().replace(b"\0", b" ").decode("utf-8", "replace")
+            except OSError:
+                pass
+    return table
+
+
+def leftover_workers(before: dict[int, str], marker: str = "worker.py") -> list[str]:
+    """Sandbox processes (or ones whose command line holds ``marker``) that were not running
+    in ``before`` and still run now; waits up to 2 s for the kernel to reap them."""
+    deadline = time.monotonic() + 2.0
+    while True:
+        new = [
+            command
+            for pid, command in process_table().items()
+            if pid not in before and (marker in command or "bwrap" in command)
+        ]
+        if not new or time.monotonic() > deadline:
+            return new
+        time.sleep(0.05)

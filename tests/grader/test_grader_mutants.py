@@ -4,7 +4,7 @@ points and is diagnosed as itself (and as nothing else)."""
 from __future__ import annotations
 
 import pytest
-from grader_helpers import MUTANT_LIMITS
+from grader_helpers import ISOLATIONS, MUTANT_LIMITS
 
 from grader.exercises import load_exercises, solutions_dir
 from grader.framework import Mistake
@@ -19,11 +19,12 @@ CASES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def mutants_root(tmp_path_factory):
-    """One sandbox for every mutant (each in its own sub-folder): one zygote start, not 70."""
-    root = tmp_path_factory.mktemp("mutants")
-    with Sandbox(root, MUTANT_LIMITS) as sandbox:
+@pytest.fixture(scope="module", params=ISOLATIONS)
+def mutants_root(tmp_path_factory, request):
+    """One sandbox per backend for every mutant (each in its own sub-folder): the next
+    mutant's worker is started while one is graded."""
+    root = tmp_path_factory.mktemp(f"mutants-{request.param}")
+    with Sandbox(MUTANT_LIMITS, request.param) as sandbox:
         yield root, sandbox
 
 
