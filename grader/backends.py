@@ -91,6 +91,7 @@ class ProcessBackend:
     """A plain child process over pipes (Linux, macOS, Windows)."""
 
     name = "process"
+    signal_exit_offset = 0  # a worker killed by signal N ends with status -N
 
     @property
     def isolation(self) -> Isolation:
@@ -116,6 +117,7 @@ class BubblewrapBackend(ProcessBackend):
     """The process backend inside ``bwrap`` namespaces (Linux)."""
 
     name = "bubblewrap"
+    signal_exit_offset = 128  # bwrap ends with status 128 + N when the worker got signal N
     isolation = Isolation(
         "bubblewrap",
         "sees only the Python runtime and NumPy, read-only, with no network; not a defence "

@@ -188,7 +188,7 @@ class Sandbox:
         config = {"site": self.backend.site(), "limits": limits, "drop_to": unprivileged_uid()}
         command = self.backend.command(self._python, json.dumps(config))
         try:
-            return _Process(command, self._tmp.name, self.limits)
+            return _Process(command, self._tmp.name, self.limits, self.backend.signal_exit_offset)
         except OSError as error:
             raise SandboxError(f"cannot start {command[0]}: {error.strerror}") from None
 
@@ -204,8 +204,9 @@ class _Process:
     for them with a deadline. Any failure kills the process and marks it dead.
     """
 
-    def __init__(self, command: list[str], cwd: str, limits: Limits) -> None:
+    def __init__(self, command: list[str], cwd: str, limits: Limits, offset: int = 0) -> None:
         self.limits = limits
+        self.signal_offset = offset
         self.errors = tempfile.TemporaryFile()
         options: dict = {"start_new_session": True} if os.name == "posix" else {}
         if os.name == "nt":
@@ -305,6 +306,8 @@ class _Process:
         ready = self.ready
         log = self.startup_log() if not ready else ""
         code = self.kill()
+        if self.signal_offset and code is not None and code > self.signal_offset:
+            code = self.signal_offset - code  # the signal that ended the wrapped worker
         if not ready:
             return _StartFailed(log.splitlines()[-1][:300] if log else f"exit status {code}")
         if os.name == "posix" and code == -signal.SIGXCPU:

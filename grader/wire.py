@@ -12,7 +12,7 @@ plain ``int``/``float``/``bool``/``str``/``None``, ``list``/``tuple``/``dict`` o
 fresh ``numpy.ndarray`` of a numeric dtype.
 
 The grading process trusts nothing it reads: :func:`read_frame` refuses a frame over its size
-limit before reading it, and a header nested deeper than :data:`MAX_DEPTH` or holding an
+limits (:data:`MAX_HEADER` of JSON, ``limit`` in all) before reading it, and a header nested deeper than :data:`MAX_DEPTH` or holding an
 integer of more than :data:`MAX_INT_DIGITS` digits before parsing it, so decoding costs time
 linear in the frame's size. Every problem is a :class:`WireError`.
 
@@ -29,6 +29,7 @@ from collections.abc import Callable
 from typing import BinaryIO
 
 NUMERIC_KINDS = "biufc"  # bool, signed, unsigned, float, complex
+MAX_HEADER = 16 << 20  # bytes of JSON in one frame (arrays travel as blobs, outside it)
 MAX_DEPTH = 64  # brackets of JSON nesting in one header (a tuple of arrays uses 4)
 MAX_INT_DIGITS = 400  # longer integers are not numbers a check compares (|n| < 2**1024 is 309)
 ACCEPTED = (
@@ -160,8 +161,8 @@ def _read_exact(stream: BinaryIO, size: int) -> bytes:
 def read_frame(stream: BinaryIO, limit: int) -> tuple[dict, list[bytes]]:
     """Read one frame of at most ``limit`` bytes; check it before parsing (see module doc)."""
     (size,) = struct.unpack(">I", _read_exact(stream, 4))
-    if size > limit:
-        raise WireError(f"a message of {size} bytes (the limit is {limit})")
+    if size > min(limit, MAX_HEADER):
+        raise WireError(f"a message header of {size} bytes (the limit is {MAX_HEADER})")
     body = _read_exact(stream, size)
     header = parse_header(body)
     count = header.get("blobs")

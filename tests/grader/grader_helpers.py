@@ -50,28 +50,35 @@ def grade_one(
 MUTANT_LIMITS = Limits(wall=20.0, cpu=20.0)
 
 
-def process_table() -> dict[int, str]:
-    """Every process on the machine: pid -> its command line (read from /proc)."""
+def process_table() -> dict[int, tuple[int, str]]:
+    """Every process on the machine: pid -> (parent pid, command line), read from /proc."""
     table = {}
     for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/cmdline", "rb") as handle:
-                    table[int(entry)] = handle.read().replace(b"\0", b" ").decode("utf-8", "replace")
-            except OSError:
-                pass
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                parent = int(handle.read().rpartition(b")")[2].split()[1])
+            with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                command = handle.read().replace(b"\0", b" ").decode("utf-8", "replace")
+        except (OSError, ValueError, IndexError):
+            continue
+        table[int(entry)] = (parent, command)
     return table
 
 
-def leftover_workers(before: dict[int, str], marker: str = "worker.py") -> list[str]:
-    """Sandbox processes (or ones whose command line holds ``marker``) that were not running
-    in ``before`` and still run now; waits up to 2 s for the kernel to reap them."""
+def leftovers(before: dict, token: str = "") -> list[str]:
+    """Processes started since ``before`` that still run: children of this process (the
+    sandbox's workers) or any process whose command line holds ``token``. Waits up to 2 s for
+    the kernel to finish killing them."""
     deadline = time.monotonic() + 2.0
     while True:
         new = [
             command
-            for pid, command in process_table().items()
-            if pid not in before and (marker in command or "bwrap" in command)
+            for pid, (parent, command) in process_table().items()
+            if pid not in before
+            and (parent == os.getpid() or (token and token in command))
+            and pid != os.getpid()
         ]
         if not new or time.monotonic() > deadline:
             return new

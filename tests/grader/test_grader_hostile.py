@@ -1,20 +1,34 @@
-"""End to end: broken and hostile submissions lose their own points and nothing else."""
+"""End to end, under every backend: hostile and broken submissions lose their own points and
+nothing else. Each test checks that grading finishes, the neighbour exercise keeps every point,
+every report format can be written, the learner scores nothing unearned, and no process of the
+run is left in the process table."""
 
 from __future__ import annotations
 
 import json
+import os
 import textwrap
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from grader_helpers import FAST, ISOLATIONS, copy_solution, solution_text
+from grader_helpers import (
+    BUBBLEWRAP,
+    FAST,
+    ISOLATIONS,
+    copy_solution,
+    leftovers,
+    process_table,
+    solution_text,
+)
 
 from grader.cli import main
 from grader.exercises import solutions_dir
+from grader.report import FORMATS, render
 from grader.runner import grade
-from grader.sandbox import bubblewrap_works
 
 REPO = Path(__file__).resolve().parents[2]
+TOKEN = "gdkit-escape-7d1c"  # in the command line of any process a hostile submission starts
 
 # answers that are wrong unless the tampering worked
 WRONG_BODIES = textwrap.dedent("""
@@ -29,6 +43,23 @@ WRONG_BODIES = textwrap.dedent("""
     def error_ratio(lr):
         return 0.0
 """)
+
+
+def wrong(returning: str, prelude: str = "") -> str:
+    """WRONG_BODIES with every ``return 0.0`` replaced, after ``prelude``."""
+    return textwrap.dedent(prelude) + WRONG_BODIES.replace("return 0.0", f"return {returning}")
+
+
+# writes ``payload`` (bytes) to every file descriptor the worker may hold, the channel included
+TO_EVERY_FD = """
+import os
+def _forge(payload):
+    for fd in range(3, 64):
+        try:
+            os.write(fd, payload)
+        except OSError:
+            pass
+"""
 
 HOSTILE = {
     "patch_numpy": "import numpy as np\n"
@@ -64,6 +95,83 @@ HOSTILE = {
     "for path in ('results.json', '/tmp/results.json', os.path.join(os.path.dirname(__file__), "
     "'results.json')):\n    try:\n        open(path, 'w').write(json.dumps({'score': 100}))\n"
     "    except OSError:\n        pass\n" + WRONG_BODIES,
+    # the channel: forged replies, enormous, deeply nested or malformed headers
+    "forged_reply": wrong(
+        "_forge(_frame) or 0.0",
+        TO_EVERY_FD
+        + """
+        import json, struct
+        _body = json.dumps({"ok": True, "seq": 2, "result": 2.75, "blobs": 0}).encode()
+        _frame = struct.pack(">I", len(_body)) + _body
+        _forge(_frame * 50)
+        """,
+    ),
+    "huge_header": wrong("_forge(b'\\xff\\xff\\xff\\xf0' + b'{' * 4096) or 0.0", TO_EVERY_FD),
+    "nested_header": wrong(
+        "_forge(_frame) or 0.0",
+        TO_EVERY_FD
+        + """
+        import struct
+        _body = b'{"ok": true, "result": ' + b"[" * 200000 + b"]" * 200000 + b"}"
+        _frame = struct.pack(">I", len(_body)) + _body
+        """,
+    ),
+    "long_integer_header": wrong(
+        "_forge(_frame) or 0.0",
+        TO_EVERY_FD
+        + """
+        import struct
+        _body = b'{"ok": true, "seq": 2, "blobs": 0, "result": ' + b"7" * 1000000 + b"}"
+        _frame = struct.pack(">I", len(_body)) + _body
+        """,
+    ),
+    "garbage_on_channel": wrong("_forge(os.urandom(5000)) or 0.0", TO_EVERY_FD),
+    "blob_flood": wrong(
+        "_forge(_frame) or 0.0",
+        TO_EVERY_FD
+        + """
+        import struct
+        _body = b'{"ok": true, "blobs": 3}'
+        _frame = struct.pack(">I", len(_body)) + _body + struct.pack(">Q", 1 << 60)
+        """,
+    ),
+    # values that break the grader's own helpers
+    "int_too_large_for_float": wrong("10**400"),
+    "enormous_int": wrong("10**20000"),
+    "deeply_nested_value": wrong("_nest()", "def _nest():\n    x = []\n    for _ in range(10**5):\n        x = [x]\n    return x\n"),
+    "self_containing_list": wrong("_loop()", "def _loop():\n    x = []\n    x.append(x)\n    return x\n"),
+    "non_string_keys": wrong("{1: 2.0}"),
+    # processes: escape attempts, a detached survivor rewriting the results, signals
+    "detached_process": wrong(
+        "_spawn() or 0.0",
+        f"""
+        import os, subprocess
+        def _spawn():
+            for start in (
+                lambda: subprocess.Popen(["sleep", "30", "{TOKEN}"], start_new_session=True),
+                lambda: os.system("sleep 30 {TOKEN} &"),
+                lambda: os.fork() or os._exit(0),
+            ):
+                try:
+                    start()
+                except BaseException:
+                    pass
+        _spawn()
+        """,
+    ),
+    "signal_the_grader": wrong(
+        "_stop() or 0.0",
+        """
+        import os, signal
+        def _stop():
+            for pid in (os.getppid(), 1):
+                for sig in (signal.SIGSTOP, signal.SIGTERM):
+                    try:
+                        os.kill(pid, sig)
+                    except OSError:
+                        pass
+        """,
+    ),
 }
 
 BROKEN = {
@@ -80,42 +188,71 @@ BROKEN = {
     "raise_at_import": "raise RuntimeError('boom')\n",
     "nothing_defined": "x = 1\n",
     "wrong_signature": WRONG_BODIES.replace("def gd_step(w, grad, lr)", "def gd_step(w)"),
+    "kill_own_worker": "import os, signal\n"
+    + WRONG_BODIES.replace("return 0.0", "os.kill(os.getpid(), signal.SIGKILL)"),
+    "escape_sequences": "print('\\x1b]52;c;ZXZpbA==\\x07\\x1b[2J\\x00\\ud800')\n"
+    + WRONG_BODIES.replace("return 0.0", "print('\\x1b[31m\\x1b]0;title\\x07') or 0.0"),
 }
 
 
-def grade_folder(folder, isolation="auto"):
+@pytest.fixture
+def clean_process_table():
+    """The test's processes: none of the sandbox's (nor any a submission started) may remain."""
+    before = process_table()
+    yield
+    assert leftovers(before, TOKEN) == []
+
+
+def grade_folder(folder: Path, isolation: str) -> dict:
     report = grade(
         folder, ["parabola", "bce_gradient"], include_hidden=True, limits=FAST, isolation=isolation
     )
+    assert report.duration < 120  # a hang guard, not a speed test
+    for fmt in FORMATS:  # every report can be written
+        text = render(report, fmt)
+        if fmt in ("json", "gradescope"):
+            json.loads(text)
+        elif fmt == "junit":
+            ET.fromstring(text)
     return {e.exercise.name: e for e in report.exercises}
+
+
+def assert_neighbour_intact(results: dict) -> None:
+    other = results["bce_gradient"]
+    assert other.score == other.max_score, [(c.name, c.message) for c in other.checks]
 
 
 @pytest.mark.parametrize("isolation", ISOLATIONS)
 @pytest.mark.parametrize("kind", sorted(HOSTILE))
-def test_hostile_submission_gets_nothing(tmp_path, kind, isolation):
+def test_hostile_submission_gets_nothing(tmp_path, kind, isolation, clean_process_table):
     (tmp_path / "01_parabola.py").write_text(HOSTILE[kind])
     copy_solution("bce_gradient", tmp_path)
     results = grade_folder(tmp_path, isolation)
-    assert results["parabola"].score == 0, [
-        (c.name, c.status, c.message) for c in results["parabola"].checks if c.passed
-    ]
-    other = results["bce_gradient"]
-    assert other.score == other.max_score  # the neighbour keeps every point
+    parabola = results["parabola"]
+    assert parabola.score == 0, [(c.name, c.status, c.message) for c in parabola.checks if c.passed]
+    assert not any(c.status == "error" for c in parabola.checks), [
+        c.message for c in parabola.checks
+    ]  # the learner's failure, never "the check crashed"
+    assert_neighbour_intact(results)
+    assert not (tmp_path / "results.json").exists() or isolation == "process"
 
 
+@pytest.mark.parametrize("isolation", ISOLATIONS)
 @pytest.mark.parametrize("kind", sorted(BROKEN))
-def test_broken_submission_costs_only_its_checks(tmp_path, kind):
+def test_broken_submission_costs_only_its_checks(tmp_path, kind, isolation, clean_process_table):
     (tmp_path / "01_parabola.py").write_text(BROKEN[kind])
     copy_solution("bce_gradient", tmp_path)
-    results = grade_folder(tmp_path)
+    results = grade_folder(tmp_path, isolation)
     parabola = results["parabola"]
     assert parabola.score == 0 and parabola.status == "failing"
     for check in parabola.checks:
         assert check.message and "Traceback (most recent call last)" not in check.message
-    assert results["bce_gradient"].score == results["bce_gradient"].max_score
+        assert check.status != "error"
+    assert_neighbour_intact(results)
 
 
-def test_messages_say_what_happened(tmp_path):
+@pytest.mark.parametrize("isolation", ISOLATIONS)
+def test_messages_say_what_happened(tmp_path, isolation):
     expectations = {
         "loop_at_import": "loading the file took longer than",
         "exit_at_import": "sys.exit(0)",
@@ -125,16 +262,68 @@ def test_messages_say_what_happened(tmp_path):
         "wrong_signature": "keep the signature",
         "print_flood": "output limit",
         "os_exit": "os._exit()",
+        "kill_own_worker": "was killed (SIGKILL)",
     }
     for kind, words in expectations.items():
         folder = tmp_path / kind
         folder.mkdir()
         (folder / "01_parabola.py").write_text(BROKEN[kind])
-        result = grade(folder, ["parabola"], include_hidden=True, limits=FAST).exercises[0]
+        result = grade(
+            folder, ["parabola"], include_hidden=True, limits=FAST, isolation=isolation
+        ).exercises[0]
         assert any(words in c.message for c in result.checks), (kind, result.checks[0].message)
 
 
-@pytest.mark.skipif(not bubblewrap_works(), reason="needs bubblewrap")
+@pytest.mark.parametrize("isolation", ISOLATIONS)
+def test_values_that_break_helpers_are_named(tmp_path, isolation):
+    """Returned values the grader cannot compare are the learner's failure, said plainly."""
+    expectations = {
+        "int_too_large_for_float": "too large for a float",
+        "deeply_nested_value": "nested more than",
+        "non_string_keys": "keys are not all strings",
+    }
+    for kind, words in expectations.items():
+        folder = tmp_path / kind
+        folder.mkdir()
+        (folder / "01_parabola.py").write_text(HOSTILE[kind])
+        result = grade(
+            folder, ["parabola"], include_hidden=True, limits=FAST, isolation=isolation
+        ).exercises[0]
+        messages = [c.message for c in result.checks]
+        assert any(words in m for m in messages), (kind, messages[:3])
+        assert not any("numpy." in m or "builtins" in m for m in messages)
+
+
+@pytest.mark.parametrize("isolation", ISOLATIONS)
+def test_callbacks_called_with_nonsense_are_the_learners_failure(
+    tmp_path, isolation, clean_process_table
+):
+    """The grader's functions handed to learner code (f in numerical_gradient) raise whatever
+    their arguments make them raise; that is the learner's failure, never exit 3."""
+    source = solution_text("gradient_check").replace(
+        "def numerical_gradient(", "def _real_numerical_gradient("
+    )
+    source += textwrap.dedent("""
+        def numerical_gradient(f, w, eps=1e-6):
+            for nonsense in ({"a": 1}, "w", None, [[1.0], [2.0, 3.0]], (), 10**300):
+                try:
+                    f(nonsense)
+                except Exception:
+                    pass
+            return f({"w": w})
+    """)
+    (tmp_path / "11_gradient_check.py").write_text(source)
+    report = grade(
+        tmp_path, ["gradient_check"], include_hidden=True, limits=FAST, isolation=isolation
+    )
+    checks = report.exercises[0].checks
+    assert not any(c.status == "error" for c in checks), [c.message for c in checks]
+    gradient = [c for c in checks if "numerical_gradient" in c.message]
+    assert gradient and all(not c.passed for c in gradient)
+    assert any(c.passed for c in checks)  # relative_error etc. are the solution's: they pass
+
+
+@pytest.mark.skipif(not BUBBLEWRAP, reason="needs bubblewrap")
 def test_solution_files_cannot_be_read(tmp_path):
     steal = textwrap.dedent(f"""
         namespace = {{}}
@@ -167,9 +356,43 @@ def test_written_results_file_is_overwritten(tmp_path, monkeypatch):
     assert data["score"] == 0 and all(t["score"] == 0 for t in data["tests"])
 
 
-def test_solution_in_a_hostile_folder_still_passes(tmp_path):
+@pytest.mark.parametrize("isolation", ISOLATIONS)
+def test_solution_in_a_hostile_folder_still_passes(tmp_path, isolation):
     """Sanity check for the tests above: the same harness gives full marks to real work."""
     (tmp_path / "01_parabola.py").write_text(solution_text("parabola"))
     copy_solution("bce_gradient", tmp_path)
-    results = grade_folder(tmp_path)
+    results = grade_folder(tmp_path, isolation)
     assert all(r.score == r.max_score for r in results.values())
+
+
+@pytest.mark.parametrize("isolation", ISOLATIONS)
+def test_the_graders_environment_and_processes_are_out_of_reach(
+    tmp_path, isolation, monkeypatch
+):
+    """Learner code sees none of the grader's environment; run as root it is not root, and it
+    can neither read the grader's /proc entries nor signal it."""
+    from grader.sandbox import Sandbox
+
+    monkeypatch.setenv("GDKIT_TEST_SECRET", "s3cr3t-token")
+    source = textwrap.dedent(f"""
+        import os, signal
+        def probe(grader_pid):
+            seen = [repr(dict(os.environ))]
+            for path in (f"/proc/{{grader_pid}}/environ", f"/proc/{{os.getppid()}}/environ"):
+                try:
+                    seen.append(open(path, "rb").read().decode("latin-1"))
+                except OSError as error:
+                    seen.append(type(error).__name__)
+            try:
+                os.kill(grader_pid, 0)
+                seen.append("could signal")
+            except OSError as error:
+                seen.append(type(error).__name__)
+            return [os.getuid() if hasattr(os, "getuid") else -1, "\\n".join(seen)]
+    """)
+    with Sandbox(FAST, isolation) as sandbox:
+        uid, seen = sandbox.load(source, "probe.py").call("probe", os.getpid())
+    assert "s3cr3t-token" not in seen and "GDKIT_TEST_SECRET" not in seen
+    if os.geteuid() == 0:
+        assert uid != 0
+        assert "could signal" not in seen
