@@ -24,7 +24,7 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import wire  # noqa: E402 - found next to this file
 
-del sys.path[0]
+del sys.path[0], sys.modules["wire"]  # learner code cannot import it (see RefuseImports)
 
 REFUSED_MODULES = ("gdref", "grader", "solutions", "wire", "worker")
 # imported before privileges are dropped: the runtime may be unreadable to the unprivileged user
@@ -77,10 +77,11 @@ def set_limits(limits: dict) -> None:
         "RLIMIT_FSIZE": int(limits["output_bytes"]),
         "RLIMIT_CORE": 0,
         "RLIMIT_NPROC": 0,  # no new processes (applies to every user but root)
-        "RLIMIT_AS": address_space() + int(limits["memory_bytes"]),
     }
+    if address_space():  # known (Linux): a memory limit on top of what is in use now
+        wanted["RLIMIT_AS"] = address_space() + int(limits["memory_bytes"])
     for name, value in wanted.items():
-        if hasattr(resource, name) and value > 0:
+        if hasattr(resource, name):
             try:
                 resource.setrlimit(getattr(resource, name), (value, value))
             except (ValueError, OSError):
@@ -96,6 +97,20 @@ def address_space() -> int:
         return 0
 
 
+class UnreadableRuntime:
+    """Last meta path finder, once privileges are dropped and the Python installation is not
+    readable by the unprivileged user: says so, instead of "No module named ..."."""
+
+    def find_spec(self, name, path=None, target=None):  # noqa: ARG002
+        raise ModuleNotFoundError(
+            f"cannot import {name!r}: learner code runs as an unprivileged user who cannot read "
+            f"this Python installation ({sys.base_prefix}); numpy, math and the modules the "
+            "exercises need are imported beforehand. Install bubblewrap or use a Python "
+            "installed where every user can read it",
+            name=name,
+        )
+
+
 def drop_privileges(uid: int | None) -> None:
     if uid is None:
         return
@@ -104,6 +119,8 @@ def drop_privileges(uid: int | None) -> None:
     os.setuid(uid)
     if os.getuid() == 0 or os.geteuid() == 0:
         raise OSError("could not drop root privileges")
+    if not os.access(os.path.dirname(os.__file__), os.R_OK | os.X_OK):
+        sys.meta_path.append(UnreadableRuntime())
 
 
 def set_cpu_budget(seconds: float) -> None:

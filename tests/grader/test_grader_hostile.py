@@ -145,11 +145,14 @@ HOSTILE = {
     "detached_process": wrong(
         "_spawn() or 0.0",
         f"""
-        import os, subprocess
+        import os
         def _spawn():
             for start in (
-                lambda: subprocess.Popen(["sleep", "30", "{TOKEN}"], start_new_session=True),
-                lambda: os.system("sleep 30 {TOKEN} &"),
+                lambda: __import__("subprocess").Popen(
+                    ["sh", "-c", "sleep 30; : {TOKEN}"], start_new_session=True
+                ),
+                lambda: os.system("sh -c 'sleep 30; : {TOKEN}' &"),
+                lambda: os.system("setsid sh -c 'sleep 30; : {TOKEN}' &"),  # own session
                 lambda: os.fork() or os._exit(0),
             ):
                 try:
