@@ -208,7 +208,7 @@ class _Process:
         self.limits = limits
         self.signal_offset = offset
         self.errors = tempfile.TemporaryFile()
-        options: dict = {"start_new_session": True} if os.name == "posix" else {}
+        options: dict = {"start_new_session": True} if hasattr(os, "killpg") else {}
         if os.name == "nt":
             options["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP
         self.popen = subprocess.Popen(
@@ -310,7 +310,7 @@ class _Process:
             code = self.signal_offset - code  # the signal that ended the wrapped worker
         if not ready:
             return _StartFailed(log.splitlines()[-1][:300] if log else f"exit status {code}")
-        if os.name == "posix" and code == -signal.SIGXCPU:
+        if code == -getattr(signal, "SIGXCPU", 0):
             limit = self.limits.cpu
             return SubmissionError("timeout", f"used more than {limit:g} s of CPU time per call")
         if code is not None and code < 0:
@@ -336,7 +336,7 @@ class _Process:
         self.dead = True
         if self.popen.poll() is None:
             try:
-                if os.name == "posix":
+                if hasattr(os, "killpg"):
                     os.killpg(self.popen.pid, signal.SIGKILL)
                 else:
                     self.popen.kill()

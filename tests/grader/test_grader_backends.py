@@ -1,0 +1,151 @@
+"""The portable backend proven on Linux: `grade` in a Python made to look like Windows (no
+fcntl, resource, os.fork, AF_UNIX or process groups) or macOS (no bubblewrap, no memory
+limit), in the grading process and in the sandbox's worker alike (platform_sim/)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from grader_helpers import leftovers, process_table
+
+from grader.exercises import load_exercises
+
+REPO = Path(__file__).resolve().parents[2]
+SIM = Path(__file__).resolve().parent / "platform_sim"
+PROFILES = ["windows-like", "macos-like"]
+
+PROBE = textwrap.dedent("""
+    import json, os, socket
+    from grader.sandbox import Limits, Sandbox
+
+    CHECK = '''
+    import importlib, os, socket
+    def missing():
+        found = {}
+        for name in ("fcntl", "resource"):
+            try:
+                importlib.import_module(name)
+                found[name] = True
+            except ImportError:
+                found[name] = False
+        found["fork"] = hasattr(os, "fork")
+        found["AF_UNIX"] = hasattr(socket, "AF_UNIX")
+        return found
+    '''
+    namespace = {}
+    exec(CHECK, namespace)
+    with Sandbox(Limits(wall=5.0)) as sandbox:
+        child = sandbox.load(CHECK, "probe.py").call("missing")
+        print(json.dumps({"grader": namespace["missing"](), "child": child,
+                          "isolation": sandbox.isolation.name, "note": sandbox.note}))
+""")
+
+MUTANTS = textwrap.dedent("""
+    import json, sys, tempfile
+    from pathlib import Path
+    from grader.exercises import load_exercises, solutions_dir
+    from grader.mutants import apply_mutant
+    from grader.runner import grade
+    from grader.sandbox import Limits, Sandbox
+
+    missed, caught = [], 0
+    with tempfile.TemporaryDirectory() as root, Sandbox(Limits(wall=20.0, cpu=20.0)) as sandbox:
+        for exercise in load_exercises():
+            source = (solutions_dir() / exercise.file).read_text(encoding="utf-8")
+            for mistake in exercise.mistakes:
+                folder = Path(root) / f"{exercise.name}-{mistake.id}"
+                folder.mkdir()
+                mutant = apply_mutant(source, mistake, exercise.file)
+                (folder / exercise.file).write_text(mutant, encoding="utf-8")
+                result = grade(folder, [exercise.name], include_hidden=True, sandbox=sandbox)
+                named = {c.diagnosis for c in result.exercises[0].checks if c.diagnosis}
+                ok = result.exercises[0].score < result.exercises[0].max_score
+                if ok and named == {mistake.id}:
+                    caught += 1
+                else:
+                    missed.append(mistake.id)
+        isolation = sandbox.isolation.name
+    print(json.dumps({"caught": caught, "missed": missed, "isolation": isolation}))
+""")
+
+
+def simulated(profile: str, args: list[str], cwd: Path = REPO) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(SIM),
+        "GDKIT_SIM_PROFILE": profile,
+        "GDKIT_TIMEOUT": "20",
+    }
+    return subprocess.run(
+        [sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600
+    )
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_the_simulation_removes_the_pieces_in_both_processes(profile):
+    done = simulated(profile, ["-c", PROBE])
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["isolation"] == "process" and "bubblewrap: not on" in data["note"]
+    if profile == "windows-like":
+        gone = {"fcntl": False, "resource": False, "fork": False, "AF_UNIX": False}
+        assert data["grader"] == gone and data["child"] == gone
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_solutions_get_full_marks_and_stubs_none(profile, tmp_path):
+    before = process_table()
+    done = simulated(profile, ["-m", "grader.cli", "solutions", "--hidden", "--format", "json"])
+    assert done.returncode == 0, done.stderr + done.stdout[-2000:]
+    report = json.loads(done.stdout)
+    assert report["isolation"] == "process"
+    assert report["score"] == report["max_score"] > 0
+    stubs = simulated(profile, ["-m", "grader.cli", "exercises", "--hidden", "--format", "json"])
+    assert stubs.returncode == 1, stubs.stderr
+    data = json.loads(stubs.stdout)
+    assert data["score"] == 0 and data["done"] == 0
+    assert leftovers(before) == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("profile", PROFILES)
+def test_every_mutant_is_caught(profile):
+    done = simulated(profile, ["-c", MUTANTS])
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["isolation"] == "process"
+    assert data["missed"] == []
+    assert data["caught"] == sum(len(e.mistakes) for e in load_exercises())
+
+
+def test_hostile_submissions_cost_only_their_points(tmp_path):
+    """A few of the hostile cases (a loop, a crash, a flood, a forged channel) on the
+    Windows-like platform, where only the wall-time limit and the wire's bounds protect."""
+    from test_grader_hostile import BROKEN, HOSTILE
+
+    cases = {
+        "loop": BROKEN["loop_at_import"],
+        "sleep": BROKEN["sleep_in_function"],
+        "crash": BROKEN["os_exit"],
+        "forged": HOSTILE["forged_reply"],
+        "nested": HOSTILE["nested_header"],
+    }
+    for name, text in cases.items():
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "01_parabola.py").write_text(text, encoding="utf-8")
+        (folder / "02_bce_gradient.py").write_text(
+            (REPO / "solutions" / "02_bce_gradient.py").read_text(encoding="utf-8")
+        )
+        args = ["-m", "grader.cli", str(folder), "--hidden", "--format", "json", "-e"]
+        done = simulated("windows-like", [*args, "parabola", "-e", "bce_gradient", "--timeout", "2"])
+        assert done.returncode == 1, (name, done.stderr)
+        exercises = {e["name"]: e for e in json.loads(done.stdout)["exercises"]}
+        assert exercises["parabola"]["score"] == 0, name
+        assert exercises["bce_gradient"]["score"] == exercises["bce_gradient"]["max_score"]
