@@ -44,6 +44,7 @@ def to_json(report: Report) -> dict:
     return {
         "submission": report.submission,
         "isolation": report.isolation,
+        "isolation_note": report.note,  # what it does not protect against; why not stronger
         "include_hidden": report.include_hidden,
         "hidden_checks_not_run": report.hidden_not_run,
         "hidden_points_not_run": report.hidden_points_not_run,

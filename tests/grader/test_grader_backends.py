@@ -124,6 +124,7 @@ def test_every_mutant_is_caught(profile):
     assert data["caught"] == sum(len(e.mistakes) for e in load_exercises())
 
 
+@pytest.mark.slow
 def test_hostile_submissions_cost_only_their_points(tmp_path):
     """A few of the hostile cases (a loop, a crash, a flood, a forged channel) on the
     Windows-like platform, where only the wall-time limit and the wire's bounds protect."""
@@ -149,3 +150,39 @@ def test_hostile_submissions_cost_only_their_points(tmp_path):
         exercises = {e["name"]: e for e in json.loads(done.stdout)["exercises"]}
         assert exercises["parabola"]["score"] == 0, name
         assert exercises["bce_gradient"]["score"] == exercises["bce_gradient"]["max_score"]
+
+
+def test_no_backend_can_start_is_exit_3_with_one_sentence(monkeypatch):
+    from click.testing import CliRunner
+
+    from grader import backends
+    from grader.cli import main
+
+    monkeypatch.setattr(backends.BubblewrapBackend, "program", staticmethod(lambda: None))
+    monkeypatch.setattr(
+        backends.ProcessBackend,
+        "unavailable",
+        lambda self: "process: this Python cannot start a subprocess; reinstall Python",
+    )
+    result = CliRunner().invoke(main, [str(REPO / "solutions"), "-e", "parabola"])
+    assert result.exit_code == 3
+    message = result.output.strip().splitlines()
+    assert len(message) == 1 and "Traceback" not in result.output
+    assert "no sandbox backend can run here" in message[0]
+    assert "bubblewrap: not installed" in message[0] and "reinstall Python" in message[0]
+
+
+def test_the_report_says_what_the_isolation_does_not_protect_against(monkeypatch):
+    from grader import backends
+    from grader.report import render
+    from grader.runner import grade
+
+    monkeypatch.setattr(backends.BubblewrapBackend, "program", staticmethod(lambda: None))
+    report = grade(REPO / "solutions", ["parabola"])
+    assert report.isolation == "process"
+    data = json.loads(render(report, "json"))
+    assert data["isolation"] == "process"
+    assert "no filesystem or network isolation" in data["isolation_note"]
+    assert "not stronger: bubblewrap: not installed" in data["isolation_note"]
+    header = render(report, "text").splitlines()[:2]
+    assert "isolation: process" in header[0] and "bubblewrap: not installed" in header[1]
