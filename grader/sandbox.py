@@ -35,6 +35,7 @@ from grader.backends import (
     unprivileged_uid,
 )
 
+
 @dataclass(frozen=True)
 class Limits:
     """Resource limits for learner code. Times in seconds, sizes in bytes."""

@@ -12,9 +12,10 @@ plain ``int``/``float``/``bool``/``str``/``None``, ``list``/``tuple``/``dict`` o
 fresh ``numpy.ndarray`` of a numeric dtype.
 
 The grading process trusts nothing it reads: :func:`read_frame` refuses a frame over its size
-limits (:data:`MAX_HEADER` of JSON, ``limit`` in all) before reading it, and a header nested deeper than :data:`MAX_DEPTH` or holding an
-integer of more than :data:`MAX_INT_DIGITS` digits before parsing it, so decoding costs time
-linear in the frame's size. Every problem is a :class:`WireError`.
+limits (:data:`MAX_HEADER` of JSON, ``limit`` in all) before reading it, and a header nested
+deeper than :data:`MAX_DEPTH` or holding an integer of more than :data:`MAX_INT_DIGITS` digits
+before parsing it, so decoding costs time linear in the frame's size. Every problem is a
+:class:`WireError`.
 
 This module is also run inside the sandbox (by ``worker.py``): it imports only the standard
 library and NumPy.

@@ -9,8 +9,8 @@ imports only the standard library, NumPy and :mod:`wire` (next to this file). In
 2. import NumPy, set the resource limits the platform has (``resource``: CPU, memory, file
    size, no new processes), and drop to an unprivileged user if started as root;
 3. say ``ready``; receive files' source text (``load``), run each as a module of its own, and
-   answer ``call`` requests (a file name, a function, arguments) until stdin closes. Callables among the arguments live in the grading
-   process (``callback`` frames both ways).
+   answer ``call`` requests (a file name, a function, arguments) until stdin closes.
+   Callables among the arguments live in the grading process (``callback`` frames both ways).
 """
 
 from __future__ import annotations
@@ -188,9 +188,12 @@ class Session:
     def error(self, kind: str, message: str, exc: BaseException | None = None) -> dict:
         output, overflow = self.take_output()
         if overflow and kind in ("exception", "import"):
-            kind, message = "output_limit", (
-                f"printed more than {self.limits['output_bytes']} bytes (the output limit); "
-                "remove prints inside loops"
+            kind, message = (
+                "output_limit",
+                (
+                    f"printed more than {self.limits['output_bytes']} bytes (the output limit); "
+                    "remove prints inside loops"
+                ),
             )
         where = short_traceback(exc, self.filename) if exc is not None else ""
         return {"ok": False, "kind": kind, "message": message, "where": where, "output": output}

@@ -145,7 +145,9 @@ def test_hostile_submissions_cost_only_their_points(tmp_path):
             (REPO / "solutions" / "02_bce_gradient.py").read_text(encoding="utf-8")
         )
         args = ["-m", "grader.cli", str(folder), "--hidden", "--format", "json", "-e"]
-        done = simulated("windows-like", [*args, "parabola", "-e", "bce_gradient", "--timeout", "2"])
+        done = simulated(
+            "windows-like", [*args, "parabola", "-e", "bce_gradient", "--timeout", "2"]
+        )
         assert done.returncode == 1, (name, done.stderr)
         exercises = {e["name"]: e for e in json.loads(done.stdout)["exercises"]}
         assert exercises["parabola"]["score"] == 0, name

@@ -138,8 +138,13 @@ HOSTILE = {
     # values that break the grader's own helpers
     "int_too_large_for_float": wrong("10**400"),
     "enormous_int": wrong("10**20000"),
-    "deeply_nested_value": wrong("_nest()", "def _nest():\n    x = []\n    for _ in range(10**5):\n        x = [x]\n    return x\n"),
-    "self_containing_list": wrong("_loop()", "def _loop():\n    x = []\n    x.append(x)\n    return x\n"),
+    "deeply_nested_value": wrong(
+        "_nest()",
+        "def _nest():\n    x = []\n    for _ in range(10**5):\n        x = [x]\n    return x\n",
+    ),
+    "self_containing_list": wrong(
+        "_loop()", "def _loop():\n    x = []\n    x.append(x)\n    return x\n"
+    ),
     "non_string_keys": wrong("{1: 2.0}"),
     # processes: escape attempts, a detached survivor rewriting the results, signals
     "detached_process": wrong(
@@ -369,19 +374,17 @@ def test_solution_in_a_hostile_folder_still_passes(tmp_path, isolation):
 
 
 @pytest.mark.parametrize("isolation", ISOLATIONS)
-def test_the_graders_environment_and_processes_are_out_of_reach(
-    tmp_path, isolation, monkeypatch
-):
+def test_the_graders_environment_and_processes_are_out_of_reach(tmp_path, isolation, monkeypatch):
     """Learner code sees none of the grader's environment; run as root it is not root, and it
     can neither read the grader's /proc entries nor signal it."""
     from grader.sandbox import Sandbox
 
     monkeypatch.setenv("GDKIT_TEST_SECRET", "s3cr3t-token")
-    source = textwrap.dedent(f"""
+    source = textwrap.dedent("""
         import os, signal
         def probe(grader_pid):
             seen = [repr(dict(os.environ))]
-            for path in (f"/proc/{{grader_pid}}/environ", f"/proc/{{os.getppid()}}/environ"):
+            for path in (f"/proc/{grader_pid}/environ", f"/proc/{os.getppid()}/environ"):
                 try:
                     seen.append(open(path, "rb").read().decode("latin-1"))
                 except OSError as error:

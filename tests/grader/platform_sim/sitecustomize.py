@@ -2,7 +2,6 @@
 sim_platform.py) in this process, in every sandbox worker it starts, and no bubblewrap."""
 
 import os
-import sys
 
 import sim_platform
 
