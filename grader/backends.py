@@ -125,11 +125,13 @@ class BubblewrapBackend(ProcessBackend):
     )
 
     def unavailable(self) -> str | None:
+        """Cheap checks only: whether bwrap can create namespaces here shows when the first
+        worker starts (the sandbox then falls back, and says why: see start_failure)."""
         if sys.platform != "linux":
             return "bubblewrap: Linux only"
         if self.program() is None:
             return "bubblewrap: not installed"
-        return _probe(self.program(), tuple(self.namespace_args()))
+        return None
 
     @staticmethod
     def program() -> str | None:
@@ -171,22 +173,34 @@ class BubblewrapBackend(ProcessBackend):
         return [*args, "--chdir", "/tmp", python, "-I", "-S", "/sandbox/worker.py", config]
 
 
+def start_failure(name: str, message: str) -> str:
+    """Why a backend's worker did not start, as the report says it."""
+    lowered = message.lower()
+    if name == "bubblewrap" and ("namespace" in lowered or "permission" in lowered):
+        return f"bubblewrap: user namespaces disabled ({message[:160]})"
+    return f"{name}: failed to start ({message[:160]})"
+
+
 @functools.cache
-def _probe(program: str, namespaces: tuple[str, ...]) -> str | None:
-    """Can bwrap create its namespaces here (not, e.g., in some containers)?"""
-    probe = [program, *namespaces, "--ro-bind", "/", "/", "true"]
+def bubblewrap_works() -> bool:
+    """Can bwrap create its namespaces here (not, e.g., in some containers)? A full probe, for
+    the test suite and the benchmark; grading itself finds out from its first worker."""
+    backend = BubblewrapBackend()
+    if backend.unavailable():
+        return False
+    probe = [backend.program(), *backend.namespace_args(), "--ro-bind", "/", "/", "true"]
     try:
         done = subprocess.run(probe, capture_output=True, timeout=20, env=CLEAN_ENV)
-    except (OSError, subprocess.TimeoutExpired) as error:
-        return f"bubblewrap: cannot run ({error})"
-    if done.returncode == 0:
-        return None
-    text = done.stderr.decode("utf-8", "replace").strip().splitlines()
-    reason = text[-1] if text else f"exit status {done.returncode}"
-    if "namespace" in reason.lower() or "permission" in reason.lower():
-        return f"bubblewrap: user namespaces disabled ({reason[:120]})"
-    return f"bubblewrap: does not work here ({reason[:120]})"
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
 
 
 BACKENDS = {"bubblewrap": BubblewrapBackend, "process": ProcessBackend}
 STRONGEST_FIRST = ("bubblewrap", "process")
+
+
+def available() -> list[str]:
+    """The backends that can run here, strongest first (probing bubblewrap)."""
+    usable = [name for name in STRONGEST_FIRST if BACKENDS[name]().unavailable() is None]
+    return [name for name in usable if name != "bubblewrap" or bubblewrap_works()]

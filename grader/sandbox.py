@@ -32,6 +32,7 @@ from grader.backends import (
     STRONGEST_FIRST,
     Isolation,
     base_python,
+    start_failure,
     unprivileged_uid,
 )
 
@@ -181,7 +182,7 @@ class Sandbox:
         self._groups.clear()
         self._spares.clear()
         self.backend = BACKENDS[weaker[0]]()
-        failed = f"{name}: failed to start ({reason})"
+        failed = start_failure(name, reason)
         self.note = f"{self.note}; {failed}" if self.note else failed
 
     def _launch(self) -> _Process:

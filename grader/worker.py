@@ -27,7 +27,7 @@ import wire  # noqa: E402 - found next to this file
 del sys.path[0], sys.modules["wire"]  # learner code cannot import it (see RefuseImports)
 
 REFUSED_MODULES = ("gdref", "grader", "solutions", "wire", "worker")
-# imported before privileges are dropped: the runtime may be unreadable to the unprivileged user
+# imported before privileges are dropped (as root): the runtime may be unreadable to "nobody"
 PRELOAD = (
     "numpy numpy.linalg numpy.random numpy.fft math cmath random statistics functools "
     "itertools collections collections.abc typing dataclasses copy numbers fractions decimal "
@@ -358,8 +358,11 @@ def main() -> None:
     config = json.loads(sys.argv[1])
     channel_in, channel_out, output_fd = take_channel()
     sys.path[:0] = config["site"]
-    for name in PRELOAD:
-        __import__(name)
+    import numpy  # noqa: F401 - every exercise uses it: imported before any file arrives
+
+    if config.get("drop_to") is not None:
+        for name in PRELOAD:
+            __import__(name)
     set_limits(config["limits"])
     drop_privileges(config.get("drop_to"))
     sys.meta_path.insert(0, RefuseImports())

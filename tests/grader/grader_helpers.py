@@ -7,7 +7,7 @@ import shutil
 import time
 from pathlib import Path
 
-from grader.backends import BACKENDS, STRONGEST_FIRST
+from grader.backends import available
 from grader.exercises import by_name, solutions_dir
 from grader.runner import grade
 from grader.sandbox import Limits
@@ -16,7 +16,7 @@ from grader.sandbox import Limits
 FAST = Limits(wall=1.5, cpu=1.0, cpu_total=20.0, memory_bytes=256 << 20)
 
 # every backend that can run on this machine, strongest first (tests run under each)
-ISOLATIONS = [name for name in STRONGEST_FIRST if BACKENDS[name]().unavailable() is None]
+ISOLATIONS = available()
 BUBBLEWRAP = "bubblewrap" in ISOLATIONS
 
 

@@ -341,6 +341,18 @@ def test_a_worker_that_does_not_start_falls_back_and_says_so(monkeypatch):
         sandbox.load(SOURCE, "01_parabola.py").call("add", 1, 2)
 
 
+def test_disabled_user_namespaces_are_named(monkeypatch):
+    """Where bwrap cannot create namespaces (some containers), auto says so and goes on."""
+    message = "bwrap: No permissions to creating new namespace, likely because the kernel..."
+    failing = ["sh", "-c", f"echo '{message}' >&2; exit 1"]
+    monkeypatch.setattr(backends.BubblewrapBackend, "program", staticmethod(lambda: "bwrap"))
+    monkeypatch.setattr(backends.BubblewrapBackend, "command", lambda self, p, c: failing)
+    with Sandbox(FAST) as sandbox:
+        assert sandbox.load(SOURCE, "01_parabola.py").call("add", 2, 2) == 4
+        assert sandbox.isolation.name == "process"
+        assert sandbox.note.startswith("bubblewrap: user namespaces disabled (bwrap: No perm")
+
+
 def test_auto_says_why_it_did_not_pick_bubblewrap(monkeypatch):
     monkeypatch.setattr(backends.BubblewrapBackend, "program", staticmethod(lambda: None))
     with Sandbox(FAST) as sandbox:
