@@ -145,10 +145,7 @@ class Sandbox:
 
     def close(self) -> None:
         """Kill every worker this sandbox started. The sandbox can be started again."""
-        for process in [*self._groups.values(), *self._spares]:
-            process.kill()
-        self._groups.clear()
-        self._spares.clear()
+        self._kill_all()
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None
@@ -177,13 +174,16 @@ class Sandbox:
         weaker = STRONGEST_FIRST[STRONGEST_FIRST.index(name) + 1 :]
         if self.requested != "auto" or not weaker:
             raise SandboxError(f"the {name} sandbox could not start a worker: {reason}")
+        self._kill_all()
+        self.backend = BACKENDS[weaker[0]]()
+        failed = start_failure(name, reason)
+        self.note = f"{self.note}; {failed}" if self.note else failed
+
+    def _kill_all(self) -> None:
         for process in [*self._groups.values(), *self._spares]:
             process.kill()
         self._groups.clear()
         self._spares.clear()
-        self.backend = BACKENDS[weaker[0]]()
-        failed = start_failure(name, reason)
-        self.note = f"{self.note}; {failed}" if self.note else failed
 
     def _launch(self) -> _Process:
         limits = dict(asdict(self.limits))

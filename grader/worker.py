@@ -258,6 +258,9 @@ class Session:
         except (wire.WireError, RecursionError) as exc:
             message = f"{name} returned {exc}; expected {wire.ACCEPTED}"
             return self.error("bad_return", message), []
+        except Exception as exc:  # noqa: BLE001 - a learner's subclass may break on reading
+            message = f"{name} returned a value that raised {type(exc).__name__} when read"
+            return self.error("bad_return", f"{message}; expected {wire.ACCEPTED}"), []
         output, overflow = self.take_output()
         if overflow:
             return self.error("output_limit", f"{name} printed more than the output limit"), []

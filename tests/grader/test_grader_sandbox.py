@@ -87,6 +87,11 @@ SOURCE = textwrap.dedent("""
         return 0.0
     def keep(w, grad, lr):
         return w - lr * grad
+    class Tricky(dict):
+        def items(self):
+            raise KeyError("gotcha")
+    def tricky():
+        return Tricky(a=1.0)
     counter = [0]
     def count():
         counter[0] += 1
@@ -187,6 +192,7 @@ def test_wrong_signature(worker):
         ("strings", "only numeric arrays"),
         ("big_int", "too large for a float"),
         ("nested", "nested more than"),
+        ("tricky", "raised KeyError when read"),
     ],
 )
 def test_only_plain_data_comes_back(worker, function, words):
