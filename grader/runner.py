@@ -123,8 +123,10 @@ def grade(
     """Grade the exercise files in ``submission`` (a folder). ``names`` selects exercises.
 
     ``sandbox`` may be one the caller opened earlier and keeps open across calls and folders
-    (watch mode, batch grading); the caller then closes it. Otherwise one is opened (with
-    ``limits`` and ``isolation``) and closed here: no worker outlives the call.
+    (watch mode, batch grading); the caller then closes it, and calls ``sandbox.start()``
+    between calls to have a worker warm for the next one. Otherwise one is opened (with
+    ``limits`` and ``isolation``) and closed here. Either way no worker of this submission
+    outlives the call.
     """
     started = time.perf_counter()
     submission = Path(submission).resolve()
@@ -147,9 +149,8 @@ def grade(
     finally:
         if owned:
             sandbox.close()
-        else:  # no process of this submission outlives the call; the next call starts warm
+        else:  # no process of this submission outlives the call
             sandbox.release(str(submission))
-            sandbox.start()
     if problems:
         raise GraderError("the checks could not run:\n" + "\n".join(problems))
     report_exercises = []

@@ -63,6 +63,7 @@ MUTANTS = textwrap.dedent("""
                 folder.mkdir()
                 mutant = apply_mutant(source, mistake, exercise.file)
                 (folder / exercise.file).write_text(mutant, encoding="utf-8")
+                sandbox.start()
                 result = grade(folder, [exercise.name], include_hidden=True, sandbox=sandbox)
                 named = {c.diagnosis for c in result.exercises[0].checks if c.diagnosis}
                 ok = result.exercises[0].score < result.exercises[0].max_score

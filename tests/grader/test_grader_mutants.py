@@ -35,6 +35,7 @@ def test_mutant_is_caught_and_diagnosed(mutants_root, exercise, mistake):
     folder.mkdir()
     source = (solutions_dir() / exercise.file).read_text(encoding="utf-8")
     (folder / exercise.file).write_text(apply_mutant(source, mistake, exercise.file))
+    sandbox.start()  # a worker warms up while pytest starts
     report = grade(folder, [exercise.name], include_hidden=True, sandbox=sandbox)
     result = report.exercises[0]
     assert result.score < result.max_score, f"{mistake.id}: the mutant scored full marks"
