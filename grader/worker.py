@@ -49,7 +49,7 @@ class RefuseImports:
         return None
 
 
-def take_channel() -> tuple[io.BufferedReader, io.BufferedWriter, int]:
+def take_channel() -> tuple[io.BufferedReader, io.BufferedWriter, io.BufferedRandom]:
     """The channel (copies of stdin/stdout), and the file that now receives fds 1 and 2."""
     channel_in = os.fdopen(os.dup(0), "rb")
     channel_out = os.fdopen(os.dup(1), "wb")
@@ -59,8 +59,7 @@ def take_channel() -> tuple[io.BufferedReader, io.BufferedWriter, int]:
     os.dup2(output.fileno(), 2)
     sys.stdout = io.TextIOWrapper(os.fdopen(1, "wb", closefd=False), "utf-8", "replace")
     sys.stderr = io.TextIOWrapper(os.fdopen(2, "wb", closefd=False), "utf-8", "replace")
-    sys._gdkit_output = output  # keep the file open (the name is not one learner code uses)
-    return channel_in, channel_out, output.fileno()
+    return channel_in, channel_out, output
 
 
 def set_limits(limits: dict) -> None:
@@ -141,9 +140,10 @@ def set_cpu_budget(seconds: float) -> None:
 class Session:
     """Loads files' source (each as a module of its own) and answers calls on the channel."""
 
-    def __init__(self, channel_in, channel_out, output_fd: int, limits: dict) -> None:
+    def __init__(self, channel_in, channel_out, output, limits: dict) -> None:
         self.channel_in, self.channel_out = channel_in, channel_out
-        self.output_fd = output_fd
+        self.output, self.output_fd = output, output.fileno()
+        self.streams = (sys.stdout, sys.stderr)  # restored after every call
         self.limits = limits
         self.modules: dict[str, object] = {}  # file name -> its module
         self.filename = "submission.py"
@@ -170,11 +170,12 @@ class Session:
     def take_output(self) -> tuple[str, bool]:
         """What learner code printed since the last call (bounded), and whether it overflowed."""
         overflow = False
-        for stream in (sys.stdout, sys.stderr):
+        for stream in self.streams:
             try:
                 stream.flush()
             except (OSError, ValueError):
                 overflow = True
+        sys.stdout, sys.stderr = self.streams
         size = os.lseek(self.output_fd, 0, os.SEEK_END)
         os.lseek(self.output_fd, 0, os.SEEK_SET)
         keep = int(self.limits["output_keep"])
@@ -359,7 +360,7 @@ def short_traceback(exc: BaseException, filename: str) -> str:
 
 def main() -> None:
     config = json.loads(sys.argv[1])
-    channel_in, channel_out, output_fd = take_channel()
+    channel_in, channel_out, output = take_channel()
     sys.path[:0] = config["site"]
     import numpy  # noqa: F401 - every exercise uses it: imported before any file arrives
 
@@ -369,7 +370,7 @@ def main() -> None:
     set_limits(config["limits"])
     drop_privileges(config.get("drop_to"))
     sys.meta_path.insert(0, RefuseImports())
-    session = Session(channel_in, channel_out, output_fd, config["limits"])
+    session = Session(channel_in, channel_out, output, config["limits"])
     session.send({"op": "ready"})
     session.serve()
 

@@ -23,6 +23,9 @@ SOURCE = textwrap.dedent("""
     def add(a, b):
         print("adding", a, b)
         return a + b
+    def swap_streams():
+        sys.stdout = sys.stderr = None
+        return 1
     def scale(x, k):
         return np.asarray(x) * k
     def pair(x):
@@ -169,6 +172,11 @@ def test_failures_cost_only_the_call(worker, function, kind, words):
     assert error.kind == kind
     assert words in error.message
     assert worker.call("add", 1, 1) == 2  # the next call works (a new worker if the old died)
+
+
+def test_replaced_streams_are_restored(worker):
+    assert worker.call("swap_streams") == 1
+    assert worker.call("add", 1, 2) == 3 and "adding 1 2" in worker.last_output
 
 
 def test_traceback_shows_the_learners_line(worker):
