@@ -190,10 +190,11 @@ def parse_header(body: bytes) -> dict:
     outside = _STRING.sub(b'""', body)  # brackets and digits inside strings do not count
     if _LONG_INT.search(outside):
         raise WireError(f"a number of more than {MAX_INT_DIGITS} digits")
-    brackets = np.frombuffer(outside.translate(None, delete=_NOT_BRACKETS), dtype=np.uint8)
-    steps = np.where((brackets == ord("[")) | (brackets == ord("{")), 1, -1)
-    if brackets.size and int(np.cumsum(steps).max()) > MAX_DEPTH:
-        raise WireError(f"a message nested more than {MAX_DEPTH} levels deep")
+    if outside.count(b"[") + outside.count(b"{") > MAX_DEPTH:  # else it cannot be too deep
+        brackets = np.frombuffer(outside.translate(None, delete=_NOT_BRACKETS), dtype=np.uint8)
+        steps = np.where((brackets == ord("[")) | (brackets == ord("{")), 1, -1)
+        if int(np.cumsum(steps).max()) > MAX_DEPTH:
+            raise WireError(f"a message nested more than {MAX_DEPTH} levels deep")
     try:
         header = json.loads(body)
     except (ValueError, RecursionError) as error:

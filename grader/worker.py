@@ -177,9 +177,11 @@ class Session:
                 overflow = True
         sys.stdout, sys.stderr = self.streams
         size = os.lseek(self.output_fd, 0, os.SEEK_END)
+        if not size:
+            return "", overflow
         os.lseek(self.output_fd, 0, os.SEEK_SET)
         keep = int(self.limits["output_keep"])
-        text = os.read(self.output_fd, keep).decode("utf-8", "replace") if size else ""
+        text = os.read(self.output_fd, keep).decode("utf-8", "replace")
         os.ftruncate(self.output_fd, 0)
         os.lseek(self.output_fd, 0, os.SEEK_SET)
         if size > keep:
@@ -270,13 +272,20 @@ class Session:
         return dict(reply, changed=changed), out_blobs
 
 
+_SIGNATURES: dict = {}  # id(function) -> (function, its inspect.Signature or None)
+
+
 def bind(function, name: str, args: list, kwargs: dict) -> dict | str:
     """Arguments by parameter name, or why the call does not fit the signature."""
     import inspect
 
-    try:
-        signature = inspect.signature(function)
-    except (TypeError, ValueError):
+    if _SIGNATURES.get(id(function), (None,))[0] is not function:
+        try:
+            _SIGNATURES[id(function)] = (function, inspect.signature(function))
+        except (TypeError, ValueError):
+            _SIGNATURES[id(function)] = (function, None)
+    signature = _SIGNATURES[id(function)][1]
+    if signature is None:
         return {f"argument {i + 1}": value for i, value in enumerate(args)}
     try:
         return dict(signature.bind(*args, **kwargs).arguments)
