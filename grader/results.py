@@ -163,7 +163,7 @@ class Report(_SafeText):
     include_hidden: bool
     exercises: list[ExerciseResult]
     duration: float = 0.0
-    note: str = ""  # e.g. why the sandbox fell back to a weaker isolation
+    note: str = ""  # what the isolation does not protect against; why no stronger one
 
     _NAMES: ClassVar[tuple[str, ...]] = ("submission",)
     _TEXT: ClassVar[dict[str, int]] = {"isolation": TEXT_LIMIT, "note": TEXT_LIMIT}
