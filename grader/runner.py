@@ -64,19 +64,22 @@ def _quiet_pytest_env():
                 os.environ[key] = value
 
 
-def load_workers(submission: Path, sandbox: Sandbox, exercises: list) -> dict:
+def load_workers(submission: Path, sandbox: Sandbox, exercises: list) -> tuple[dict, dict]:
     """Each exercise's file, read here; its source goes to the submission's worker process on
-    the first call. An unreadable file is a SubmissionError for every check."""
+    the first call. An unreadable file is a SubmissionError for every check. Also returns
+    what reading each file noted (e.g. that it is a link)."""
     workers: dict[str, Worker | SubmissionError] = {}
+    notes: dict[str, list[str]] = {}
     for exercise in exercises:
         try:
             source = read_source(submission, exercise.file)
         except SubmissionFileError as error:
-            kind = "missing_file" if getattr(error, "missing", False) else "unreadable"
+            kind = "missing_file" if error.missing else "unreadable"
             workers[exercise.name] = SubmissionError(kind, str(error))
             continue
         workers[exercise.name] = sandbox.load(source.text, exercise.file, str(submission))
-    return workers
+        notes[exercise.name] = list(source.notes)
+    return workers, notes
 
 
 def _run_checks(workers: dict, exercises: list, include_hidden: bool):
@@ -140,10 +143,9 @@ def grade(
     results: list[CheckResult] = []
     hidden_not_run: dict[str, list[int]] = {}
     problems: list[str] = []
-    workers: dict = {}
     try:
         sandbox.start()
-        workers = load_workers(submission, sandbox, exercises)
+        workers, notes = load_workers(submission, sandbox, exercises)
         if exercises:
             results, hidden_not_run, problems = _run_checks(workers, exercises, include_hidden)
     finally:
@@ -159,6 +161,7 @@ def grade(
         result.checks = [c for c in results if c.exercise == exercise.name]
         hidden = hidden_not_run.get(exercise.name, [])
         result.hidden_not_run, result.hidden_points_not_run = len(hidden), sum(hidden)
+        result.notes = tuple(notes.get(exercise.name, ()))
         report_exercises.append(result)
     return Report(
         submission=str(submission),

@@ -402,3 +402,14 @@ def test_the_graders_environment_and_processes_are_out_of_reach(tmp_path, isolat
     if os.geteuid() == 0:
         assert uid != 0
         assert "could signal" not in seen
+
+
+def test_what_reading_a_file_noted_reaches_the_report(tmp_path):
+    (tmp_path / "versions").mkdir()
+    (tmp_path / "versions" / "try2.py").write_text(solution_text("parabola"))
+    (tmp_path / "01_parabola.py").symlink_to(Path("versions") / "try2.py")
+    report = grade(tmp_path, ["parabola"], limits=FAST)
+    result = report.exercises[0]
+    assert result.score == result.max_score
+    assert any("is a link to versions/try2.py" in note for note in result.notes)
+    assert "is a link to" in render(report, "text")
