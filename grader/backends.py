@@ -120,8 +120,8 @@ class BubblewrapBackend(ProcessBackend):
     signal_exit_offset = 128  # bwrap ends with status 128 + N when the worker got signal N
     isolation = Isolation(
         "bubblewrap",
-        "sees only the Python runtime and NumPy, read-only, with no network; not a defence "
-        "against kernel exploits",
+        "sees only /usr, the Python runtime and NumPy, read-only, with no network; not a "
+        "defence against kernel exploits",
     )
 
     def unavailable(self) -> str | None:
