@@ -79,12 +79,15 @@ def unprivileged_uid() -> int | None:
 
 
 def _missing_limits() -> list[str]:
+    """The limits the worker cannot set on this platform (see worker.set_limits)."""
     try:
         import resource
-    except ImportError:
-        return ["CPU time", "memory", "output size", "new processes"]
-    wanted = {"RLIMIT_AS": "memory", "RLIMIT_NPROC": "new processes"}
-    return [what for name, what in wanted.items() if not hasattr(resource, name)]
+    except ImportError:  # Windows
+        return ["CPU time", "memory", "printed output", "processes it starts"]
+    missing = [] if sys.platform.startswith("linux") else ["memory"]  # RLIMIT_AS: Linux only
+    if not hasattr(resource, "RLIMIT_NPROC"):
+        missing.append("processes it starts")
+    return missing
 
 
 class ProcessBackend:
@@ -97,10 +100,11 @@ class ProcessBackend:
     def isolation(self) -> Isolation:
         missing = _missing_limits()
         limits = f"no limit on {', '.join(missing)}; " if missing else ""
+        who = "user nobody" if unprivileged_uid() is not None else "this user"
         return Isolation(
             self.name,
-            f"no filesystem or network isolation: learner code can read what this user can "
-            f"read and open connections; {limits}time limited per call",
+            f"no filesystem or network isolation: learner code can read what {who} can read "
+            f"and open connections; {limits}time limited per call",
         )
 
     def unavailable(self) -> str | None:
