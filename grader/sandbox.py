@@ -312,7 +312,7 @@ class _Process:
             code = self.signal_offset - code  # the signal that ended the wrapped worker
         if not ready:
             return _StartFailed(log.splitlines()[-1][:300] if log else f"exit status {code}")
-        if code == -getattr(signal, "SIGXCPU", 0):
+        if hasattr(signal, "SIGXCPU") and code == -signal.SIGXCPU:  # not on Windows
             limit = self.limits.cpu
             return SubmissionError("timeout", f"used more than {limit:g} s of CPU time per call")
         if code is not None and code < 0:
