@@ -65,7 +65,7 @@ def test_exit_codes(tmp_path, stub_folder):
     assert run([str(unreadable)]).exit_code == 1  # that exercise's failure, not bad usage
 
 
-@pytest.mark.parametrize("kind", ["folder", "fifo", "sparse"])
+@pytest.mark.parametrize("kind", ["folder", "fifo", "sparse", "link out", "not utf8"])
 def test_a_file_that_cannot_be_graded_fails_only_its_exercise(tmp_path, kind):
     """Not a crash, not a hang, not exit 2: that exercise scores 0, the others are graded."""
     folder = tmp_path / "submission"
@@ -76,6 +76,10 @@ def test_a_file_that_cannot_be_graded_fails_only_its_exercise(tmp_path, kind):
         target.mkdir()
     elif kind == "fifo":
         os.mkfifo(target)
+    elif kind == "link out":
+        target.symlink_to(solutions_dir() / "01_parabola.py")
+    elif kind == "not utf8":
+        target.write_bytes(b"# caf\xe9\n")
     else:
         with open(target, "wb") as handle:
             handle.truncate(10**10)
@@ -84,6 +88,14 @@ def test_a_file_that_cannot_be_graded_fails_only_its_exercise(tmp_path, kind):
     data = {e["name"]: e for e in json.loads(result.output)["exercises"]}
     assert data["parabola"]["score"] == 0 and data["parabola"]["status"] != "done"
     assert data["bce_gradient"]["status"] == "done"
+    sentence = {
+        "folder": "01_parabola.py is a folder, not a file; put your exercise file",
+        "fifo": "01_parabola.py is a named pipe (FIFO), not a file;",
+        "sparse": "01_parabola.py is 10.0 GB, more than the 1.0 MB",
+        "link out": "01_parabola.py is a symbolic link to a file outside the submission folder;",
+        "not utf8": "01_parabola.py is not UTF-8 text: byte 6 (0xE9, line 1, column 6)",
+    }[kind]
+    assert all(sentence in c["message"] for c in data["parabola"]["checks"])
 
 
 def test_odd_paths_are_shown_safely(tmp_path):
