@@ -7,6 +7,7 @@
 Each block (markers indented like the code) becomes ``raise NotImplementedError("<fn> is not
 written yet")`` at the same indentation, where <fn> is the function the block is in. Everything
 else — the instructions in the module docstring, signatures, docstrings, imports — is kept.
+Each stub is also written as a notebook, NN_name.ipynb (grader/notebook_stubs.py).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
 EXERCISE_FILE = re.compile(r"^\d\d_[a-z0-9_]+\.py$")
+NOTEBOOK_FILE = re.compile(r"^\d\d_[a-z0-9_]+\.ipynb$")
 _DEF = re.compile(r"^(\s*)(?:async\s+)?def\s+([A-Za-z_]\w*)")
 
 
@@ -79,10 +81,16 @@ def solution_files(solutions: Path) -> list[Path]:
 
 
 def planned_stubs(solutions: Path) -> dict[str, str]:
-    """File name -> the stub text that exercises/ should hold."""
-    return {
-        p.name: make_stub(p.read_text(encoding="utf-8"), str(p)) for p in solution_files(solutions)
-    }
+    """File name -> the text that exercises/ should hold: for each solution NN_name.py, the
+    stub NN_name.py and the same stub as a notebook, NN_name.ipynb."""
+    from grader.notebook_stubs import make_notebook
+
+    planned = {}
+    for path in solution_files(solutions):
+        stub = make_stub(path.read_text(encoding="utf-8"), str(path))
+        planned[path.name] = stub
+        planned[path.with_suffix(".ipynb").name] = make_notebook(stub, path.stem[3:])
+    return planned
 
 
 def out_of_date(solutions: Path, exercises: Path) -> list[str]:
@@ -94,10 +102,12 @@ def out_of_date(solutions: Path, exercises: Path) -> list[str]:
         if not target.exists():
             problems.append(f"{target}: missing")
         elif target.read_text(encoding="utf-8") != text:
-            problems.append(f"{target}: differs from the stub generated from {solutions / name}")
+            source = solutions / Path(name).with_suffix(".py")
+            problems.append(f"{target}: differs from the stub generated from {source}")
     if exercises.is_dir():
         for path in sorted(exercises.iterdir()):
-            if EXERCISE_FILE.match(path.name) and path.name not in planned:
+            generated = EXERCISE_FILE.match(path.name) or NOTEBOOK_FILE.match(path.name)
+            if generated and path.name not in planned:
                 problems.append(f"{path}: has no solution file in {solutions}")
     return problems
 

@@ -1,0 +1,233 @@
+"""What of a learner's notebook is graded: one rule, applied in the grading process.
+
+The notebook is read with nbformat and never executed. Of its code cells, the grader keeps
+
+- imports (``import …``, ``from … import …``), except imports of the grader itself (that is how
+  a notebook checks itself, not part of the answer); ``from __future__`` imports go first;
+- function and class definitions (``def``, ``async def``, ``class``, with their decorators);
+- constant assignments: ``NAME = value`` or ``NAME: type = value`` (also ``A, B = …``) whose
+  targets are plain names and whose value calls nothing — literals, names, attributes,
+  arithmetic, subscripts, lists, tuples, dicts, lambdas (``EPS = 1e-12``, ``TWO_PI = 2 *
+  np.pi``; not ``X = np.array(…)`` nor ``ws = trajectory(…)``, which run code);
+
+and leaves out everything else: calls, plots, prints, loops and other statements at the top of
+a cell, IPython magics (lines starting with ``%``, cells starting with ``%%``), shell lines
+(``!…``, ``x = !…``) and help lines (``name?``), and every cell tagged ``skip-grading``. Bare
+strings and ``pass`` do nothing and are dropped without being counted. The result says how many
+cells and statements were left out, and which, so that the report can say so.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+
+SKIP_TAG = "skip-grading"
+MAX_NOTEBOOK_BYTES = 16 << 20  # a notebook with a few plots in its outputs is a few MB
+MAX_SOURCE_CHARS = 1 << 20  # the code that is kept, like a .py submission
+_SHOWN = 5  # left-out statements named in the note
+_IPYTHON_LINE = re.compile(r"^\s*(?:[%!]|[A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_]\w*)*\s*=\s*[%!])")
+_HELP_LINE = re.compile(r"^\s*[?]*[A-Za-z_][\w.]*[?]{1,2}\s*$")
+
+
+class NotebookError(ValueError):
+    """A notebook that cannot be graded; ``str()`` is one sentence saying what to do."""
+
+
+@dataclass
+class Extracted:
+    source: str  # the Python source the sandbox receives
+    cells_left_out: int = 0  # code cells left out whole (tagged skip-grading, or %% cells)
+    statements_left_out: list[str] = field(default_factory=list)  # "cell 3, line 1: plt.plot(…)"
+
+    @property
+    def notes(self) -> list[str]:
+        """One line for the report, if anything was left out."""
+        parts = []
+        if self.cells_left_out:
+            parts.append(f"{_plural(self.cells_left_out, 'cell')} (tagged {SKIP_TAG}, or %%)")
+        if self.statements_left_out:
+            shown = "; ".join(self.statements_left_out[:_SHOWN])
+            more = len(self.statements_left_out) - _SHOWN
+            shown += f"; {more} more" if more > 0 else ""
+            parts.append(f"{_plural(len(self.statements_left_out), 'statement')} ({shown})")
+        return [f"left out of grading: {'; '.join(parts)}"] if parts else []
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' if count != 1 else ''}"
+
+
+def _read_notebook(data: bytes, display: str):
+    """Parse the notebook's JSON with nbformat (as version 4); NotebookError if it is not one."""
+    import nbformat
+
+    if len(data) > MAX_NOTEBOOK_BYTES:
+        raise NotebookError(
+            f"{display} is {len(data) >> 20} MB, more than the {MAX_NOTEBOOK_BYTES >> 20} MB a "
+            "notebook may have: clear its outputs (Edit → Clear Outputs of All Cells) and save"
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise NotebookError(f"{display} is not UTF-8 text (byte {error.start})") from None
+    try:
+        notebook = nbformat.reads(text, as_version=4, capture_validation_error={})
+    except Exception as error:  # noqa: BLE001 - nbformat raises many kinds on hostile input
+        reason = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
+        raise NotebookError(
+            f"{display} is not a Jupyter notebook that can be read ({reason}); "
+            "open it in Jupyter and save it again"
+        ) from None
+    cells = notebook.get("cells") if isinstance(notebook, dict) else None
+    if not isinstance(cells, list):
+        raise NotebookError(f"{display} has no list of cells: is it a Jupyter notebook?")
+    return cells
+
+
+def _cell_source(cell: object, number: int, display: str) -> str | None:
+    """The source of a code cell (None for any other cell)."""
+    if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+        return None
+    source = cell.get("source", "")
+    if isinstance(source, list) and all(isinstance(part, str) for part in source):
+        source = "".join(source)
+    if not isinstance(source, str):
+        raise NotebookError(f"{display}: cell {number} has a source that is not text")
+    return source
+
+
+def _tagged_skip(cell: dict) -> bool:
+    metadata = cell.get("metadata")
+    tags = metadata.get("tags") if isinstance(metadata, dict) else None
+    return isinstance(tags, list) and SKIP_TAG in tags
+
+
+def _without_ipython(source: str) -> tuple[str, list[int]]:
+    """The source with IPython-only lines blanked (line numbers stay); the blanked lines."""
+    lines = source.split("\n")
+    blanked = []
+    for index, line in enumerate(lines):
+        if _IPYTHON_LINE.match(line) or _HELP_LINE.match(line):
+            lines[index] = ""
+            blanked.append(index + 1)
+    return "\n".join(lines), blanked
+
+
+def _calls_something(value: ast.expr) -> bool:
+    """Does evaluating ``value`` call anything (lambda bodies, which do not run, aside)?"""
+    pending = [value]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.Call | ast.Await | ast.Yield | ast.YieldFrom | ast.NamedExpr):
+            return True
+        if isinstance(node, ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp):
+            return True  # a loop: it runs code (and usually calls something)
+        if not isinstance(node, ast.Lambda):
+            pending.extend(ast.iter_child_nodes(node))
+    return False
+
+
+def _names_only(target: ast.expr) -> bool:
+    if isinstance(target, ast.Name):
+        return True
+    if isinstance(target, ast.Tuple | ast.List):
+        return all(_names_only(element) for element in target.elts)
+    return False
+
+
+def _is_grader_import(node: ast.stmt) -> bool:
+    if isinstance(node, ast.Import):
+        return any(alias.name.split(".")[0] == "grader" for alias in node.names)
+    return isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "grader"
+
+
+def kept(node: ast.stmt) -> bool:
+    """The rule: is this top-level statement part of what is graded?"""
+    if isinstance(node, ast.Import | ast.ImportFrom):
+        return not _is_grader_import(node)
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return True
+    if isinstance(node, ast.Assign):
+        return all(_names_only(t) for t in node.targets) and not _calls_something(node.value)
+    if isinstance(node, ast.AnnAssign):
+        return (
+            isinstance(node.target, ast.Name)
+            and node.value is not None
+            and not _calls_something(node.value)
+        )
+    return False
+
+
+def _silent(node: ast.stmt) -> bool:
+    """Statements that do nothing: dropped without a mention (bare strings, ``pass``, ``...``)."""
+    return isinstance(node, ast.Pass) or (
+        isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+    )
+
+
+def _short(text: str, width: int = 40) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+@dataclass
+class _Builder:
+    display: str
+    future: list[str] = field(default_factory=list)
+    body: list[str] = field(default_factory=list)
+    result: Extracted = field(default_factory=lambda: Extracted(""))
+
+    def add_cell(self, number: int, source: str) -> None:
+        if source.lstrip().startswith("%%"):
+            self.result.cells_left_out += 1  # a cell magic: the cell is not Python
+            return
+        text, blanked = _without_ipython(source)
+        try:
+            tree = ast.parse(text, filename=f"cell {number}")
+        except (SyntaxError, ValueError) as error:
+            line = getattr(error, "lineno", None) or 1
+            raise NotebookError(
+                f"{self.display}: cell {number}, line {line}: {getattr(error, 'msg', error)} "
+                f"(fix it, or tag the cell {SKIP_TAG} to leave it out of grading)"
+            ) from None
+        lines = text.split("\n")
+        for line_number in blanked:
+            shown = _short(source.split("\n")[line_number - 1])
+            self.result.statements_left_out.append(f"cell {number}, line {line_number}: {shown}")
+        kept_here = []
+        for node in tree.body:
+            first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+            segment = "\n".join(lines[first - 1 : node.end_lineno])
+            if isinstance(node, ast.ImportFrom) and node.module == "__future__":
+                self.future.append(segment)
+            elif kept(node):
+                kept_here.append(segment)
+            elif not _silent(node):
+                where = f"cell {number}, line {first}"
+                self.result.statements_left_out.append(f"{where}: {_short(segment)}")
+        if kept_here:
+            self.body.append(f"# --- cell {number} ---\n" + "\n".join(kept_here))
+
+
+def extract(data: bytes, display: str = "the notebook") -> Extracted:
+    """The graded source of a notebook file's bytes, by the rule above (NotebookError if the
+    notebook cannot be read or a code cell does not parse)."""
+    builder = _Builder(display)
+    for number, cell in enumerate(_read_notebook(data, display), start=1):
+        source = _cell_source(cell, number, display)
+        if source is None:
+            continue
+        if _tagged_skip(cell):
+            builder.result.cells_left_out += 1
+            continue
+        builder.add_cell(number, source)
+    source = "\n\n".join(builder.future + builder.body) + "\n"
+    if len(source) > MAX_SOURCE_CHARS:
+        raise NotebookError(
+            f"{display} holds {len(source)} characters of code to grade, more than "
+            f"{MAX_SOURCE_CHARS}"
+        )
+    builder.result.source = source
+    return builder.result
