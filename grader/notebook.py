@@ -20,8 +20,10 @@ cells and statements were left out, and which, so that the report can say so.
 from __future__ import annotations
 
 import ast
+import os
 import re
 from dataclasses import dataclass, field
+from pathlib import Path, PurePath
 
 SKIP_TAG = "skip-grading"
 MAX_NOTEBOOK_BYTES = 16 << 20  # a notebook with a few plots in its outputs is a few MB
@@ -231,3 +233,29 @@ def extract(data: bytes, display: str = "the notebook") -> Extracted:
         )
     builder.result.source = source
     return builder.result
+
+
+def exercise_file(folder: Path, py_name: str) -> tuple[str, str]:
+    """Which file of an exercise to grade in ``folder``, and a note when there was a choice.
+
+    ``NN_name.py`` or ``NN_name.ipynb``, whichever exists; when both do, the one saved last
+    (the one the learner is working in: a release ships both untouched), ``.py`` on a tie.
+    """
+    notebook_name = str(PurePath(py_name).with_suffix(".ipynb"))
+    times = {}
+    for name in (py_name, notebook_name):
+        try:
+            times[name] = os.lstat(folder / name).st_mtime_ns
+        except OSError:
+            continue
+    if len(times) < 2:
+        return (notebook_name if notebook_name in times else py_name), ""
+    chosen, other = (
+        (notebook_name, py_name)
+        if times[notebook_name] > times[py_name]
+        else (py_name, notebook_name)
+    )
+    reason = (
+        "saved more recently than" if times[chosen] != times[other] else "preferred on a tie with"
+    )
+    return chosen, f"graded {chosen}, {reason} {other}"

@@ -1,0 +1,339 @@
+"""Notebooks without a kernel: the generated exercise notebooks, the rule for what of a
+notebook is graded, hostile notebook files, and which file of an exercise is graded."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import nbformat
+import pytest
+from nbformat import v4
+
+from grader.docstring_markdown import docstring_cells, to_latex
+from grader.exercises import exercises_dir, load_exercises, solutions_dir
+from grader.notebook import (
+    MAX_NOTEBOOK_BYTES,
+    SKIP_TAG,
+    NotebookError,
+    exercise_file,
+    extract,
+    kept,
+)
+from grader.notebook_stubs import make_notebook
+from grader.stubs import make_stub, out_of_date, write_stubs
+
+EXERCISES = load_exercises()
+
+
+def notebook_bytes(*cells) -> bytes:
+    return nbformat.writes(v4.new_notebook(cells=list(cells))).encode()
+
+
+def code(source: str, **metadata) -> nbformat.NotebookNode:
+    return v4.new_code_cell(source, metadata=metadata)
+
+
+# -- the generated notebooks ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.name)
+def test_generated_notebook_is_valid_and_holds_the_stub(exercise):
+    path = exercises_dir() / exercise.file.replace(".py", ".ipynb")
+    notebook = nbformat.read(path, as_version=nbformat.NO_CONVERT)
+    nbformat.validate(notebook)  # raises on an invalid notebook (nbformat 4.5: ids required)
+    assert (notebook.nbformat, notebook.nbformat_minor) == (4, 5)
+    stub = (exercises_dir() / exercise.file).read_text(encoding="utf-8")
+    to_write = [c for c in notebook.cells if c.id.startswith("write-")]
+    assert to_write, "one code cell per function to write"
+    for cell in to_write:
+        assert cell.cell_type == "code" and cell.source in stub
+        assert "NotImplementedError" in cell.source and "BEGIN SOLUTION" not in cell.source
+    given = next(c for c in notebook.cells if c.id == "given")
+    assert "def " not in given.source or "NotImplementedError" not in given.source
+    last = notebook.cells[-1]
+    assert last.source.endswith(f'check("{exercise.name}")')
+    assert SKIP_TAG in last.metadata["tags"]
+    assert notebook.cells[0].cell_type == "markdown"
+    assert notebook.cells[0].source.startswith("# Exercise")
+
+
+def test_generated_notebooks_grade_only_the_stub():
+    """What the grader keeps of each generated notebook is the stub's code, nothing else."""
+    for exercise in EXERCISES:
+        stub = (exercises_dir() / exercise.file).read_text(encoding="utf-8")
+        data = (exercises_dir() / exercise.file.replace(".py", ".ipynb")).read_bytes()
+        graded = extract(data, exercise.file)
+        assert graded.cells_left_out == 1 and graded.statements_left_out == []
+        compact = [line for line in graded.source.splitlines() if not line.startswith("# ---")]
+        for line in compact:
+            assert line in stub.splitlines()
+
+
+def test_notebooks_are_deterministic_and_drift_is_caught(tmp_path):
+    first = write_stubs(solutions_dir(), tmp_path)
+    assert {p.suffix for p in first} == {".py", ".ipynb"}
+    assert write_stubs(solutions_dir(), tmp_path) == []  # byte for byte the same the second time
+    target = tmp_path / "01_parabola.ipynb"
+    notebook = json.loads(target.read_text(encoding="utf-8"))
+    notebook["cells"][0]["source"] = "edited by hand"
+    target.write_text(json.dumps(notebook), encoding="utf-8")
+    (tmp_path / "03_momentum.ipynb").unlink()
+    (tmp_path / "99_extra.ipynb").write_text("{}", encoding="utf-8")
+    problems = "\n".join(out_of_date(solutions_dir(), tmp_path))
+    assert "01_parabola.ipynb: differs from the stub generated from" in problems
+    assert "01_parabola.py" in problems  # the solution it comes from
+    assert "03_momentum.ipynb: missing" in problems
+    assert "99_extra.ipynb: has no solution file" in problems
+
+
+def test_exercises_check_command_fails_on_a_drifted_notebook(tmp_path):
+    from click.testing import CliRunner
+
+    from gdkit.cli import main
+
+    write_stubs(solutions_dir(), tmp_path)
+    runner = CliRunner()
+    assert runner.invoke(main, ["exercises", "check", "--exercises", str(tmp_path)]).exit_code == 0
+    (tmp_path / "02_bce_gradient.ipynb").write_text("{}", encoding="utf-8")
+    result = runner.invoke(main, ["exercises", "check", "--exercises", str(tmp_path)])
+    assert result.exit_code == 1 and "02_bce_gradient.ipynb" in result.output
+
+
+def test_cell_ids_come_from_the_content():
+    source = (solutions_dir() / "09_adam.py").read_text(encoding="utf-8")
+    notebook = nbformat.reads(make_notebook(make_stub(source), "adam"), as_version=4)
+    ids = [c.id for c in notebook.cells]
+    assert len(ids) == len(set(ids))
+    assert "write-adam_init" in ids and "write-adam_step" in ids and "given" in ids
+
+
+def test_filled_notebook_holds_the_solution_and_no_markers():
+    source = (solutions_dir() / "01_parabola.py").read_text(encoding="utf-8")
+    text = make_notebook(make_stub(source), "parabola", source)
+    assert "return w - lr * grad" in text and "BEGIN SOLUTION" not in text
+    assert "NotImplementedError" not in extract(text.encode()).source
+
+
+# -- the instructions as Markdown ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "unicode, latex",
+    [
+        ("L(w) = (w − 2)²", "L(w) = (w - 2)^{2}"),
+        ("ŷ = σ(z) = 1 / (1 + e^(−z))", r"\hat{y} = \sigma (z) = 1 / (1 + e^{-z})"),
+        ("dW = Xᵀ (ŷ − y) / m", r"{\mathrm{dW}} = X^{\top} (\hat{y} - y) / m"),
+        (
+            "θ ← θ − α m̂ / (√v̂ + ε)",
+            r"\theta \leftarrow \theta - \alpha \hat{m} / (\sqrt{\hat{v}} + \varepsilon )",
+        ),
+        ("α_k = α₀ · γ^⌊k / s⌋", r"\alpha _k = \alpha _{0} \cdot \gamma ^{\lfloor k / s\rfloor }"),
+        ("yᵢ ∈ {0, 1}", r"y_{i} \in \{0, 1\}"),
+        ("w_{k+1} = w_k", "w_{k+1} = w_k"),
+        ("relerr ≤ 1e-8", r"{\mathrm{relerr}} \le 1\times 10^{-8}"),
+    ],
+)
+def test_unicode_equations_become_latex(unicode, latex):
+    assert to_latex(unicode) == latex
+
+
+def test_instructions_put_equations_in_dollars_and_keep_tables_fixed_width():
+    docstring = (
+        "Exercise 9 — Title.\n\nThe story\n---------\nProse with *emphasis* stays.\n\n"
+        "    m ← β₁ m + (1 − β₁) g\n    v ← β₂ v + (1 − β₂) g²\n\n"
+        "    step decay   α_k = α₀ · γ^k    multiply by γ\n\n"
+        "What to write\n-------------\n    adam_init(params) -> dict\n        zeros\n"
+    )
+    cells = docstring_cells(docstring)
+    assert cells[0].startswith("# Exercise 9 — Title\n\n## The story")
+    assert "Prose with *emphasis* stays." in cells[0]
+    assert r"$$m \leftarrow \beta _{1} m + (1 - \beta _{1}) g$$" in cells[0]
+    assert r"**step decay** $\alpha _k = \alpha _{0} \cdot \gamma ^k$ — multiply by γ" in cells[0]
+    assert cells[1] == "## What to write\n\n```text\nadam_init(params) -> dict\n    zeros\n```"
+
+
+def test_every_generated_equation_is_balanced():
+    """Each $…$ holds balanced braces (MathJax shows an error box otherwise)."""
+    for exercise in EXERCISES:
+        path = exercises_dir() / exercise.file.replace(".py", ".ipynb")
+        notebook = nbformat.read(path, as_version=4)
+        markdown = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
+        maths = [m for m in markdown.split("$") if "\\" in m or "{" in m]
+        assert maths, exercise.name
+        for math in maths:
+            depth = 0
+            for index, char in enumerate(math):
+                if char in "{}" and (index == 0 or math[index - 1] != "\\"):
+                    depth += 1 if char == "{" else -1
+                    assert depth >= 0, math
+            assert depth == 0, math
+
+
+# -- the rule: what is kept ---------------------------------------------------------------
+
+RULE = [
+    ("import numpy as np", True),
+    ("from math import pi", True),
+    ("def f(x):\n    return x", True),
+    ("async def f():\n    pass", True),
+    ("@staticmethod\ndef f():\n    pass", True),
+    ("class Model:\n    pass", True),
+    ("EPS = 1e-12", True),
+    ("A, B = 1, 2", True),
+    ("TWO_PI = 2 * np.pi", True),
+    ("SHAPE: tuple = (2, 3)", True),
+    ("square = lambda x: x * x", True),
+    ("NAMES = {'a': [1, 2], 'b': (3,)}", True),
+    ("X = np.array([1.0, 2.0])", False),
+    ("ws, losses = trajectory(6.0, 0.3, 10)", False),
+    ("SQUARES = [i * i for i in range(3)]", False),
+    ("cfg['lr'] = 0.1", False),
+    ("model.lr = 0.1", False),
+    ("count += 1", False),
+    ("ANSWER: int", False),
+    ("print(f(2))", False),
+    ("plt.plot([1, 2])", False),
+    ("for i in range(3):\n    print(i)", False),
+    ("if __name__ == '__main__':\n    main()", False),
+    ("from grader import check", False),
+    ("import grader.runner", False),
+]
+
+
+@pytest.mark.parametrize("source, expected", RULE, ids=[s.split("\n")[0] for s, _ in RULE])
+def test_the_rule(source, expected):
+    import ast
+
+    assert kept(ast.parse(source).body[0]) is expected
+
+
+def test_left_out_cells_and_statements_are_counted_and_named():
+    data = notebook_bytes(
+        v4.new_markdown_cell("# notes"),
+        code("import numpy as np\nimport matplotlib.pyplot as plt\n%matplotlib inline"),
+        code("def f(x):\n    return 2 * x\n\nprint(f(3))\nplt.plot([1, 2])"),
+        code("%%timeit\nf(2)"),
+        code("f(100)", tags=[SKIP_TAG, "other"]),
+        code("!pip install numpy\nfiles = !ls\nresult = %timeit -o f(2)\nnp.sum?\nLR = 0.1"),
+        code('"""a bare string does nothing"""\npass'),
+    )
+    graded = extract(data, "01_parabola.ipynb")
+    assert graded.cells_left_out == 2
+    left = graded.statements_left_out
+    assert left[:3] == [
+        "cell 2, line 3: %matplotlib inline",
+        "cell 3, line 4: print(f(3))",
+        "cell 3, line 5: plt.plot([1, 2])",
+    ]
+    assert len(left) == 7  # the three above and cell 6's four IPython lines
+    assert "import matplotlib.pyplot as plt" in graded.source and "LR = 0.1" in graded.source
+    assert "print" not in graded.source and "%" not in graded.source
+    namespace: dict = {}
+    exec(compile(graded.source, "graded", "exec"), namespace)  # noqa: S102 - our own test source
+    assert namespace["f"](3) == 6 and namespace["LR"] == 0.1
+    (note,) = graded.notes
+    assert note.startswith(
+        "left out of grading: 2 cells (tagged skip-grading, or %%); 7 statements"
+    )
+    assert "2 more" in note
+
+
+def test_future_imports_go_first():
+    data = notebook_bytes(code("import numpy as np"), code("from __future__ import annotations"))
+    source = extract(data).source
+    assert source.startswith("from __future__ import annotations")
+    compile(source, "graded", "exec")
+
+
+def test_nothing_left_out_means_no_note():
+    assert extract(notebook_bytes(code("def f():\n    return 1"))).notes == []
+
+
+def test_a_syntax_error_names_the_cell_and_line():
+    data = notebook_bytes(code("def f():\n    return 1"), code("x = 1\ndef g(:\n    pass"))
+    with pytest.raises(NotebookError, match=r"01_parabola.ipynb: cell 2, line 2: .*skip-grading"):
+        extract(data, "01_parabola.ipynb")
+
+
+def test_old_nbformat_3_notebooks_are_read():
+    old = {
+        "nbformat": 3,
+        "nbformat_minor": 0,
+        "metadata": {},
+        "worksheets": [
+            {"cells": [{"cell_type": "code", "input": "def f():\n    return 3", "outputs": []}]}
+        ],
+    }
+    assert "def f():" in extract(json.dumps(old).encode()).source
+
+
+# -- hostile notebook files ---------------------------------------------------------------
+
+HOSTILE = {
+    "not JSON": b"def f(): return 1",
+    "JSON, not a notebook": b"[1, 2, 3]",
+    "nbformat 99": json.dumps({"nbformat": 99, "nbformat_minor": 0, "cells": []}).encode(),
+    "cells not a list": json.dumps({"nbformat": 4, "nbformat_minor": 5, "cells": 3}).encode(),
+    "not UTF-8": b'{"cells": "\xff\xfe"}',
+    "deep nesting": b"[" * 100_000 + b"]" * 100_000,
+    "a source that is not text": json.dumps(
+        {
+            "nbformat": 4,
+            "nbformat_minor": 4,
+            "metadata": {},
+            "cells": [{"cell_type": "code", "source": {"x": 1}, "metadata": {}, "outputs": []}],
+        }
+    ).encode(),
+    "deeply nested code": notebook_bytes(code("x = " + "(" * 300 + ")" * 300)),
+    "NUL in the code": notebook_bytes(code("x = 1\x00")),
+}
+
+
+@pytest.mark.parametrize("data", HOSTILE.values(), ids=HOSTILE.keys())
+def test_hostile_notebooks_are_one_clear_error(data):
+    with pytest.raises(NotebookError) as caught:
+        extract(data, "01_parabola.ipynb")
+    message = str(caught.value)
+    assert "01_parabola.ipynb" in message and "\n" not in message and len(message) < 400
+
+
+def test_non_dict_cells_are_skipped_or_refused_never_a_crash():
+    raw = {"nbformat": 4, "nbformat_minor": 4, "metadata": {}, "cells": [1, "x", None]}
+    try:
+        graded = extract(json.dumps(raw).encode(), "01_parabola.ipynb")
+    except NotebookError as error:
+        assert "01_parabola.ipynb" in str(error)
+    else:
+        assert graded.source.strip() == ""
+
+
+def test_a_huge_notebook_is_refused_before_it_is_parsed():
+    data = b" " * (MAX_NOTEBOOK_BYTES + 1)
+    with pytest.raises(NotebookError, match="clear its outputs"):
+        extract(data, "01_parabola.ipynb")
+
+
+def test_outputs_of_megabytes_are_not_graded_code():
+    cell = code("def f():\n    return 1")
+    cell.outputs = [v4.new_output("stream", name="stdout", text="x" * (4 << 20))]
+    cell.execution_count = 1
+    graded = extract(notebook_bytes(cell), "01_parabola.ipynb")
+    assert graded.source.strip().endswith("return 1") and len(graded.source) < 100
+
+
+# -- which file of an exercise is graded ---------------------------------------------------
+
+
+def test_exercise_file_prefers_the_one_saved_last(tmp_path):
+    assert exercise_file(tmp_path, "01_parabola.py") == ("01_parabola.py", "")
+    (tmp_path / "01_parabola.ipynb").write_text("{}")
+    assert exercise_file(tmp_path, "01_parabola.py") == ("01_parabola.ipynb", "")
+    (tmp_path / "01_parabola.py").write_text("")
+    os.utime(tmp_path / "01_parabola.py", ns=(1_000_000_000, 1_000_000_000))
+    chosen, note = exercise_file(tmp_path, "01_parabola.py")
+    assert chosen == "01_parabola.ipynb"
+    assert note == "graded 01_parabola.ipynb, saved more recently than 01_parabola.py"
+    os.utime(tmp_path / "01_parabola.ipynb", ns=(1_000_000_000, 1_000_000_000))
+    chosen, note = exercise_file(tmp_path, "01_parabola.py")
+    assert chosen == "01_parabola.py" and "preferred on a tie with 01_parabola.ipynb" in note
