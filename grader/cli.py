@@ -1,7 +1,7 @@
 """The ``grade`` command.
 
     grade                       grade ./exercises (or the repository's exercises/)
-    grade PATH                  grade a submission folder (or one exercise file)
+    grade PATH                  grade a submission folder (or one exercise file, .py or .ipynb)
     grade PATH -e NAME          grade one exercise (repeat -e for several)
     grade --watch               re-grade whenever a file in the submission changes
     grade --hint NAME           the hints of an exercise
@@ -33,7 +33,7 @@ import click  # noqa: E402
 
 from grader.exercises import exercises_dir, load_exercises, solutions_dir  # noqa: E402
 from grader.sanitize import clean_name, clean_text  # noqa: E402
-from grader.stubs import EXERCISE_FILE  # noqa: E402
+from grader.stubs import EXERCISE_FILE, NOTEBOOK_FILE  # noqa: E402
 from grader.submission import SubmissionFileError, read_source  # noqa: E402
 
 FORMATS = ("text", "json", "gradescope", "junit")  # = grader.report.FORMATS (imported lazily)
@@ -49,32 +49,51 @@ def _fail(message: str, code: int = EXIT_USAGE) -> None:
 
 
 def _known_files() -> dict[str, str]:
-    return {e.file: e.name for e in load_exercises()}
+    """Exercise file name (NN_name.py or NN_name.ipynb) -> exercise name."""
+    known = {}
+    for exercise in load_exercises():
+        known[exercise.file] = known[str(Path(exercise.file).with_suffix(".ipynb"))] = exercise.name
+    return known
 
 
-def resolve_submission(path: Path | None) -> tuple[Path, list[str] | None]:
-    """(folder to grade, exercise names implied by the path or None for all)."""
+def _holds_exercises(folder: Path) -> bool:
+    return folder.is_dir() and any(
+        EXERCISE_FILE.match(p.name) or NOTEBOOK_FILE.match(p.name) for p in folder.iterdir()
+    )
+
+
+def resolve_submission(path: Path | None) -> tuple[Path, list[str] | None, dict[str, str]]:
+    """(folder to grade, exercise names implied by the path or None for all, the file to grade
+    of each exercise the path names: exercise name -> file name)."""
     if path is None:
-        candidates = [Path.cwd() / "exercises", Path.cwd(), exercises_dir()]
-        for candidate in candidates:
-            if candidate.is_dir() and any(EXERCISE_FILE.match(p.name) for p in candidate.iterdir()):
-                return candidate, None
+        for candidate in [Path.cwd() / "exercises", Path.cwd(), exercises_dir()]:
+            if _holds_exercises(candidate):
+                return candidate, None, {}
         _fail(
             "no exercises found: run `grade PATH` with the folder that holds your exercise "
-            "files (01_parabola.py, …)"
+            "files (01_parabola.py or 01_parabola.ipynb, …)"
         )
     shown = clean_name(str(path))
     if not os.path.lexists(path):
         _fail(f"{shown}: no such file or folder")
     if path.is_dir():
-        return path, None
+        return path, None, {}
     name = _known_files().get(path.name)
     if name is None:
-        _fail(f"{shown}: not an exercise file (expected one of {', '.join(_known_files())})")
-    return path.parent, [name]
+        examples = ", ".join(e.file for e in load_exercises()[:2])
+        _fail(f"{shown}: not an exercise file (expected a name like {examples}, or .ipynb)")
+    return path.parent, [name], {name: path.name}
 
 
-def _check_present(folder: Path, names: list[str] | None) -> None:
+def _graded_file(folder: Path, exercise, files: dict[str, str]) -> str:
+    """The file of ``exercise`` that is graded: the one named on the command line, else the
+    .py or .ipynb one (the one saved last when both are there; grader/notebook.py)."""
+    from grader.notebook import exercise_file
+
+    return files.get(exercise.name) or exercise_file(folder, exercise.file)[0]
+
+
+def _check_present(folder: Path, names: list[str] | None, files: dict[str, str]) -> None:
     """Usage errors: none of the exercise files is in ``folder``, or one named with -e is not.
 
     A file that is there but cannot be graded (a link out of the folder, a FIFO, too large,
@@ -82,12 +101,16 @@ def _check_present(folder: Path, names: list[str] | None) -> None:
     grader.submission gives, and the other exercises are graded as usual.
     """
     exercises = [e for e in load_exercises() if names is None or e.name in names]
-    present = [e for e in exercises if not _is_missing(folder, e.file)]
+    chosen = {e.name: _graded_file(folder, e, files) for e in exercises}
+    present = [e for e in exercises if not _is_missing(folder, chosen[e.name])]
     if not present:
         wanted = ", ".join(e.file for e in exercises)
-        _fail(f"{clean_name(str(folder))}: none of the exercise files ({wanted}) is there")
+        _fail(
+            f"{clean_name(str(folder))}: none of the exercise files ({wanted}, or the same "
+            "names ending in .ipynb) is there"
+        )
     if names is not None and len(present) < len(exercises):
-        missing = ", ".join(e.file for e in exercises if e not in present)
+        missing = ", ".join(chosen[e.name] for e in exercises if e not in present)
         _fail(f"{clean_name(str(folder))}: {missing} not found")
 
 
@@ -132,30 +155,39 @@ def _start_sandbox(timeout: float | None, isolation: str):
     return sandbox
 
 
-def _grade(folder: Path, names, hidden: bool, timeout: float | None, isolation: str, sandbox=None):
+def _grade(
+    folder: Path,
+    names,
+    hidden: bool,
+    timeout: float | None,
+    isolation: str,
+    sandbox=None,
+    files=None,
+):
     from grader.runner import GraderError, grade
     from grader.sandbox import SandboxError
 
     if sandbox is None:
         sandbox = _start_sandbox(timeout, isolation)
     try:
-        return grade(folder, names, include_hidden=hidden, sandbox=sandbox)
+        return grade(folder, names, include_hidden=hidden, sandbox=sandbox, files=files)
     except (GraderError, SandboxError) as error:
         _fail(str(error), EXIT_INTERNAL)
     finally:
         sandbox.close()
 
 
-def _show_solution(folder: Path, name: str, timeout: float | None, isolation: str) -> int:
+def _show_solution(folder: Path, name: str, timeout: float | None, isolation: str, files) -> int:
     exercise = _exercise_or_fail(name)
     source = solutions_dir() / exercise.file
-    if not os.path.lexists(folder / exercise.file):
-        _fail(f"{clean_name(str(folder / exercise.file))} not found")
-    report = _grade(folder, [name], True, timeout, isolation)
+    graded = _graded_file(folder, exercise, files)
+    if not os.path.lexists(folder / graded):
+        _fail(f"{clean_name(str(folder / graded))} not found")
+    report = _grade(folder, [name], True, timeout, isolation, files={name: graded})
     result = report.exercises[0]
     if result.status != "done":
         click.echo(
-            f"The solution of {name} is shown once your {exercise.file} passes all its checks "
+            f"The solution of {name} is shown once your {clean_name(graded)} passes all its checks "
             f"(hidden ones too); now {result.score}/{result.max_score}. Run `grade -e {name}`."
         )
         return EXIT_FAILED
@@ -170,7 +202,7 @@ def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
     """(modification time, size) of every exercise file: a save changes one or both, even on a
     file system whose clock is coarse."""
     stamps = {}
-    for path in folder.glob("*.py"):
+    for path in [*folder.glob("*.py"), *folder.glob("*.ipynb")]:
         try:
             status = path.stat()
         except OSError:
@@ -188,6 +220,7 @@ def _watch(
     fmt,
     interval: float = 0.5,
     max_runs: int | None = None,
+    files=None,
 ) -> int:
     from grader.report import render, use_colour
 
@@ -196,7 +229,7 @@ def _watch(
     try:
         while True:
             stamps = _snapshot(folder)
-            report = _grade(folder, names, hidden, timeout, isolation)
+            report = _grade(folder, names, hidden, timeout, isolation, files=files)
             if colour:
                 click.echo("\x1b[2J\x1b[H", nl=False)  # clear the terminal
             click.echo(render(report, fmt, colour), nl=False)
@@ -279,7 +312,8 @@ def main(
 ) -> None:
     """Grade your gradient-descent exercises and say which mistake you made.
 
-    PATH is a folder of exercise files (default: ./exercises) or one exercise file.
+    PATH is a folder of exercise files (default: ./exercises) or one exercise file. Exercise
+    files are NN_name.py or NN_name.ipynb; with both, the one saved last is graded.
 
     Exit status: 0 all graded checks pass, 1 some fail, 2 bad usage or unreadable submission,
     3 the grader itself failed.
@@ -289,7 +323,7 @@ def main(
         path is None or path.is_dir()
     ):
         # start the sandbox first: NumPy loads there while this process loads the checks
-        folder, _ = resolve_submission(path)
+        folder, _, _ = resolve_submission(path)
         if timeout is None or timeout > 0:
             sandbox = _start_sandbox(timeout, isolation)
     try:
@@ -307,19 +341,23 @@ def main(
         sys.exit(EXIT_OK)
     if timeout is not None and timeout <= 0:
         _fail("--timeout must be a positive number of seconds")
-    folder, implied = resolve_submission(path)
+    folder, implied, files = resolve_submission(path)
     selected = list(names) or implied
     if selected:
         for name in selected:
             _exercise_or_fail(name)
         if implied and names and set(names) - set(implied):
             _fail("-e names an exercise that is not the file given as PATH")
-    _check_present(folder, selected)
+    _check_present(folder, selected, files)
     if solution_name:
-        sys.exit(_show_solution(folder, solution_name, timeout, isolation))
+        sys.exit(_show_solution(folder, solution_name, timeout, isolation, files))
     if watch:
-        sys.exit(_watch(folder, selected, hidden, timeout, isolation, fmt, max_runs=watch_runs))
-    report = _grade(folder, selected, hidden, timeout, isolation, sandbox)
+        sys.exit(
+            _watch(
+                folder, selected, hidden, timeout, isolation, fmt, max_runs=watch_runs, files=files
+            )
+        )
+    report = _grade(folder, selected, hidden, timeout, isolation, sandbox, files)
     from grader.report import render, use_colour
 
     if output is not None:

@@ -61,7 +61,7 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'s' if count != 1 else ''}"
 
 
-def _read_notebook(data: bytes, display: str):
+def _read_notebook(data: str | bytes, display: str):
     """Parse the notebook's JSON with nbformat (as version 4); NotebookError if it is not one."""
     import nbformat
 
@@ -70,10 +70,13 @@ def _read_notebook(data: bytes, display: str):
             f"{display} is {len(data) >> 20} MB, more than the {MAX_NOTEBOOK_BYTES >> 20} MB a "
             "notebook may have: clear its outputs (Edit → Clear Outputs of All Cells) and save"
         )
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise NotebookError(f"{display} is not UTF-8 text (byte {error.start})") from None
+    if isinstance(data, bytes):
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise NotebookError(f"{display} is not UTF-8 text (byte {error.start})") from None
+    else:
+        text = data
     try:
         notebook = nbformat.reads(text, as_version=4, capture_validation_error={})
     except Exception as error:  # noqa: BLE001 - nbformat raises many kinds on hostile input
@@ -106,7 +109,7 @@ def _tagged_skip(cell: dict) -> bool:
     return isinstance(tags, list) and SKIP_TAG in tags
 
 
-def _without_ipython(source: str) -> tuple[str, list[int]]:
+def without_ipython(source: str) -> tuple[str, list[int]]:
     """The source with IPython-only lines blanked (line numbers stay); the blanked lines."""
     lines = source.split("\n")
     blanked = []
@@ -185,7 +188,7 @@ class _Builder:
         if source.lstrip().startswith("%%"):
             self.result.cells_left_out += 1  # a cell magic: the cell is not Python
             return
-        text, blanked = _without_ipython(source)
+        text, blanked = without_ipython(source)
         try:
             tree = ast.parse(text, filename=f"cell {number}")
         except (SyntaxError, ValueError) as error:
@@ -213,9 +216,16 @@ class _Builder:
             self.body.append(f"# --- cell {number} ---\n" + "\n".join(kept_here))
 
 
-def extract(data: bytes, display: str = "the notebook") -> Extracted:
-    """The graded source of a notebook file's bytes, by the rule above (NotebookError if the
-    notebook cannot be read or a code cell does not parse)."""
+def code_sources(data: str | bytes, display: str = "the notebook") -> list[str]:
+    """The source of every code cell, tagged or not (NotebookError if it is not a notebook)."""
+    cells = _read_notebook(data, display)
+    sources = (_cell_source(cell, n, display) for n, cell in enumerate(cells, start=1))
+    return [source for source in sources if source is not None]
+
+
+def extract(data: str | bytes, display: str = "the notebook") -> Extracted:
+    """The graded source of a notebook file (its text, or its bytes), by the rule above
+    (NotebookError if the notebook cannot be read or a code cell does not parse)."""
     builder = _Builder(display)
     for number, cell in enumerate(_read_notebook(data, display), start=1):
         source = _cell_source(cell, number, display)

@@ -11,19 +11,20 @@ it (``__vsc_ipynb_file__`` in VS Code, ``$JPY_SESSION_NAME`` in Jupyter Server 2
 else the exercise's notebook, ``NN_name.ipynb``, in the current folder (where Jupyter starts a
 notebook's kernel) or in ``./exercises``.
 
-Unsaved work: when the file was last saved before the last cell that ran (the end of each cell
-is recorded once ``grader`` is loaded in the kernel; before that, the kernel's start is the
-best known time), the report ends with a reminder to save.
+Unsaved work: the report ends with a reminder to save when a function or class that the kernel
+last ran differs from the one in the saved file, or is not in it (the kernel's input history
+holds every cell it ran; the last definition of each name counts). This says exactly what a
+timestamp can only guess: "Run All" after opening a notebook runs every cell after its last
+save, and needs no reminder.
 """
 
 from __future__ import annotations
 
-import datetime
+import ast
 import os
-import time
 from pathlib import Path
 
-_last_cell_end: float | None = None  # time.time() when the last cell (before this one) ended
+from grader.notebook import MAX_NOTEBOOK_BYTES, NotebookError, code_sources, without_ipython
 
 
 def _shell():
@@ -32,27 +33,6 @@ def _shell():
     except ImportError:
         return None
     return get_ipython()
-
-
-def _record_cell_end(_result=None) -> None:
-    global _last_cell_end
-    _last_cell_end = time.time()
-
-
-def watch_cells(shell) -> None:
-    """Record when each cell ends (once per kernel)."""
-    if shell is None or getattr(shell, "_gdkit_watching", False):
-        return
-    shell.events.register("post_run_cell", _record_cell_end)
-    shell._gdkit_watching = True
-
-
-def _kernel_start(shell) -> float | None:
-    try:
-        start = shell.history_manager.get_session_info(0)[1]
-    except Exception:  # noqa: BLE001 - no history (disabled, or not IPython): no fallback time
-        return None
-    return start.timestamp() if isinstance(start, datetime.datetime) else None
 
 
 def _front_end_path(shell) -> Path | None:
@@ -106,21 +86,51 @@ def _matches(path: Path, exercise) -> bool:
     return path.stem == Path(exercise.file).stem
 
 
+def definitions(sources: list[str]) -> dict[str, str]:
+    """Name -> source of its last top-level ``def`` or ``class`` in these cell sources."""
+    found = {}
+    for source in sources:
+        if source.lstrip().startswith("%%"):
+            continue
+        text, _ = without_ipython(source)
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        lines = text.split("\n")
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                first = min([node.lineno] + [d.lineno for d in node.decorator_list])
+                segment = "\n".join(line.rstrip() for line in lines[first - 1 : node.end_lineno])
+                found[node.name] = segment
+    return found
+
+
+def _history(shell) -> list[str]:
+    inputs = getattr(getattr(shell, "history_manager", None), "input_hist_raw", None)
+    if inputs is None:
+        inputs = getattr(shell, "user_ns", {}).get("In", [])
+    return [text for text in inputs if isinstance(text, str)]
+
+
 def unsaved_reminder(path: Path, shell) -> str:
-    """A reminder to save, when the file on disk is older than the last cell that ran."""
-    last = _last_cell_end if _last_cell_end is not None else _kernel_start(shell)
+    """A reminder to save, when what the kernel last ran is not what the file holds."""
+    ran = definitions(_history(shell)) if shell is not None else {}
+    if not ran:
+        return ""
     try:
-        saved = path.stat().st_mtime
-    except OSError:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_NOTEBOOK_BYTES + 1)
+        saved = definitions(code_sources(data, path.name))
+    except (OSError, NotebookError):
         return ""
-    ran_since = shell is not None and getattr(shell, "execution_count", 1) > 1
-    if last is None or not ran_since or saved >= last:
+    changed = sorted(name for name, source in ran.items() if saved.get(name) != source)
+    if not changed:
         return ""
-    at = time.strftime("%H:%M:%S", time.localtime(saved))
+    names = ", ".join(changed[:5]) + (" …" if len(changed) > 5 else "")
     return (
-        f"Reminder: {path.name} was last saved at {at}, before the last cell you ran: the "
-        "grader reads the saved file, so save the notebook (Ctrl-S / Cmd-S) "
-        "and check again if you changed code since.\n"
+        f"Reminder: the saved {path.name} does not hold the {names} you last ran: the grader "
+        "reads the saved file, so save the notebook (Ctrl-S / Cmd-S) and check again.\n"
     )
 
 
@@ -136,7 +146,6 @@ def check(
     from grader.runner import GraderError, grade
 
     shell = _shell()
-    watch_cells(shell)
     try:
         exercise, notebook = find_notebook(name, path, shell)
     except KeyError as error:
@@ -162,7 +171,6 @@ def check(
 
 def load_ipython_extension(shell) -> None:
     """``%load_ext grader``: the ``%grade NAME [PATH]`` line magic."""
-    watch_cells(shell)
 
     def grade_magic(line: str) -> None:
         words = line.split(maxsplit=1)
