@@ -2,13 +2,16 @@
 
 The notebook is read with nbformat and never executed. Of its code cells, the grader keeps
 
-- imports (``import …``, ``from … import …``), except imports of the grader itself (that is how
-  a notebook checks itself, not part of the answer); ``from __future__`` imports go first;
+- imports (``import …``, ``from … import …``) of NumPy and of the standard library, the only
+  modules graded code can use under every backend (an import of matplotlib, pandas, IPython,
+  the grader itself, … is left out: it would fail in one sandbox and not in another);
+  ``from __future__`` imports go first;
 - function and class definitions (``def``, ``async def``, ``class``, with their decorators);
 - constant assignments: ``NAME = value`` or ``NAME: type = value`` (also ``A, B = …``) whose
   targets are plain names and whose value calls nothing — literals, names, attributes,
   arithmetic, subscripts, lists, tuples, dicts, lambdas (``EPS = 1e-12``, ``TWO_PI = 2 *
-  np.pi``; not ``X = np.array(…)`` nor ``ws = trajectory(…)``, which run code);
+  np.pi``; not ``X = np.array(…)`` nor ``ws = trajectory(…)``, which run code, nor a value
+  that uses a name only a left-out import defines, such as ``plt``);
 
 and leaves out everything else: calls, plots, prints, loops and other statements at the top of
 a cell, IPython magics (lines starting with ``%``, cells starting with ``%%``), shell lines
@@ -22,6 +25,7 @@ from __future__ import annotations
 import ast
 import os
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
@@ -40,15 +44,22 @@ class NotebookError(ValueError):
 @dataclass
 class Extracted:
     source: str  # the Python source the sandbox receives
-    cells_left_out: int = 0  # code cells left out whole (tagged skip-grading, or %% cells)
+    cells_tagged: int = 0  # code cells tagged skip-grading
+    cells_magic: int = 0  # code cells that start with a cell magic (%%timeit, %%bash, …)
     statements_left_out: list[str] = field(default_factory=list)  # "cell 3, line 1: plt.plot(…)"
+
+    @property
+    def cells_left_out(self) -> int:
+        return self.cells_tagged + self.cells_magic
 
     @property
     def notes(self) -> list[str]:
         """One line for the report, if anything was left out."""
         parts = []
-        if self.cells_left_out:
-            parts.append(f"{_plural(self.cells_left_out, 'cell')} (tagged {SKIP_TAG}, or %%)")
+        if self.cells_tagged:
+            parts.append(f"{_plural(self.cells_tagged, 'cell')} tagged {SKIP_TAG}")
+        if self.cells_magic:
+            parts.append(f"{_plural(self.cells_magic, 'cell')} with a %% cell magic")
         if self.statements_left_out:
             shown = "; ".join(self.statements_left_out[:_SHOWN])
             more = len(self.statements_left_out) - _SHOWN
@@ -142,25 +153,39 @@ def _names_only(target: ast.expr) -> bool:
     return False
 
 
-def _is_grader_import(node: ast.stmt) -> bool:
-    if isinstance(node, ast.Import):
-        return any(alias.name.split(".")[0] == "grader" for alias in node.names)
-    return isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "grader"
+AVAILABLE = frozenset(sys.stdlib_module_names) | {"numpy"}  # what graded code may import
 
 
-def kept(node: ast.stmt) -> bool:
-    """The rule: is this top-level statement part of what is graded?"""
+def _available(node: ast.Import | ast.ImportFrom) -> bool:
+    if isinstance(node, ast.ImportFrom):
+        return node.level == 0 and (node.module or "").split(".")[0] in AVAILABLE
+    return all(alias.name.split(".")[0] in AVAILABLE for alias in node.names)
+
+
+def bound_names(node: ast.Import | ast.ImportFrom) -> set[str]:
+    """The names an import statement defines."""
+    return {alias.asname or alias.name.split(".")[0] for alias in node.names}
+
+
+def _constant(value: ast.expr, unavailable: frozenset[str] | set[str]) -> bool:
+    uses = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)}
+    return not _calls_something(value) and not uses & unavailable
+
+
+def kept(node: ast.stmt, unavailable: frozenset[str] | set[str] = frozenset()) -> bool:
+    """The rule: is this top-level statement part of what is graded? ``unavailable``: the
+    names that left-out imports would have defined."""
     if isinstance(node, ast.Import | ast.ImportFrom):
-        return not _is_grader_import(node)
+        return _available(node)
     if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
         return True
     if isinstance(node, ast.Assign):
-        return all(_names_only(t) for t in node.targets) and not _calls_something(node.value)
+        return all(_names_only(t) for t in node.targets) and _constant(node.value, unavailable)
     if isinstance(node, ast.AnnAssign):
         return (
             isinstance(node.target, ast.Name)
             and node.value is not None
-            and not _calls_something(node.value)
+            and _constant(node.value, unavailable)
         )
     return False
 
@@ -182,36 +207,38 @@ class _Builder:
     display: str
     future: list[str] = field(default_factory=list)
     body: list[str] = field(default_factory=list)
+    unavailable: set[str] = field(default_factory=set)  # names only left-out imports define
     result: Extracted = field(default_factory=lambda: Extracted(""))
 
     def add_cell(self, number: int, source: str) -> None:
         if source.lstrip().startswith("%%"):
-            self.result.cells_left_out += 1  # a cell magic: the cell is not Python
+            self.result.cells_magic += 1  # the cell is not Python
             return
         text, blanked = without_ipython(source)
         try:
             tree = ast.parse(text, filename=f"cell {number}")
-        except (SyntaxError, ValueError) as error:
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
             line = getattr(error, "lineno", None) or 1
             raise NotebookError(
                 f"{self.display}: cell {number}, line {line}: {getattr(error, 'msg', error)} "
                 f"(fix it, or tag the cell {SKIP_TAG} to leave it out of grading)"
             ) from None
         lines = text.split("\n")
-        for line_number in blanked:
-            shown = _short(source.split("\n")[line_number - 1])
-            self.result.statements_left_out.append(f"cell {number}, line {line_number}: {shown}")
+        left_out = [(n, _short(source.split("\n")[n - 1])) for n in blanked]
         kept_here = []
         for node in tree.body:
             first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
             segment = "\n".join(lines[first - 1 : node.end_lineno])
             if isinstance(node, ast.ImportFrom) and node.module == "__future__":
                 self.future.append(segment)
-            elif kept(node):
+            elif kept(node, self.unavailable):
                 kept_here.append(segment)
             elif not _silent(node):
-                where = f"cell {number}, line {first}"
-                self.result.statements_left_out.append(f"{where}: {_short(segment)}")
+                if isinstance(node, ast.Import | ast.ImportFrom):
+                    self.unavailable |= bound_names(node)
+                left_out.append((first, _short(segment)))
+        for line, shown in sorted(left_out):
+            self.result.statements_left_out.append(f"cell {number}, line {line}: {shown}")
         if kept_here:
             self.body.append(f"# --- cell {number} ---\n" + "\n".join(kept_here))
 
@@ -232,7 +259,7 @@ def extract(data: str | bytes, display: str = "the notebook") -> Extracted:
         if source is None:
             continue
         if _tagged_skip(cell):
-            builder.result.cells_left_out += 1
+            builder.result.cells_tagged += 1
             continue
         builder.add_cell(number, source)
     source = "\n\n".join(builder.future + builder.body) + "\n"

@@ -64,7 +64,8 @@ def test_generated_notebooks_grade_only_the_stub():
         stub = (exercises_dir() / exercise.file).read_text(encoding="utf-8")
         data = (exercises_dir() / exercise.file.replace(".py", ".ipynb")).read_bytes()
         graded = extract(data, exercise.file)
-        assert graded.cells_left_out == 1 and graded.statements_left_out == []
+        assert graded.cells_tagged == 1 and graded.cells_magic == 0
+        assert graded.statements_left_out == []
         compact = [line for line in graded.source.splitlines() if not line.startswith("# ---")]
         for line in compact:
             assert line in stub.splitlines()
@@ -198,6 +199,11 @@ RULE = [
     ("if __name__ == '__main__':\n    main()", False),
     ("from grader import check", False),
     ("import grader.runner", False),
+    ("import matplotlib.pyplot as plt", False),
+    ("import numpy, pandas", False),
+    ("from . import helpers", False),
+    ("from collections.abc import Callable", True),
+    ("import numpy.linalg as la", True),
 ]
 
 
@@ -219,24 +225,37 @@ def test_left_out_cells_and_statements_are_counted_and_named():
         code('"""a bare string does nothing"""\npass'),
     )
     graded = extract(data, "01_parabola.ipynb")
-    assert graded.cells_left_out == 2
+    assert (graded.cells_tagged, graded.cells_magic) == (1, 1)
     left = graded.statements_left_out
-    assert left[:3] == [
+    assert left[:4] == [
+        "cell 2, line 2: import matplotlib.pyplot as plt",
         "cell 2, line 3: %matplotlib inline",
         "cell 3, line 4: print(f(3))",
         "cell 3, line 5: plt.plot([1, 2])",
     ]
-    assert len(left) == 7  # the three above and cell 6's four IPython lines
-    assert "import matplotlib.pyplot as plt" in graded.source and "LR = 0.1" in graded.source
+    assert len(left) == 8  # the four above and cell 6's four IPython lines
+    assert "import numpy as np" in graded.source and "LR = 0.1" in graded.source
+    assert "matplotlib" not in graded.source
     assert "print" not in graded.source and "%" not in graded.source
     namespace: dict = {}
     exec(compile(graded.source, "graded", "exec"), namespace)  # noqa: S102 - our own test source
     assert namespace["f"](3) == 6 and namespace["LR"] == 0.1
     (note,) = graded.notes
     assert note.startswith(
-        "left out of grading: 2 cells (tagged skip-grading, or %%); 7 statements"
+        "left out of grading: 1 cell tagged skip-grading; 1 cell with a %% cell magic; "
+        "8 statements (cell 2, line 2: import matplotlib.pyplot as plt; cell 2, line 3: "
     )
-    assert "2 more" in note
+    assert "3 more" in note
+
+
+def test_constants_that_need_a_left_out_import_are_left_out():
+    data = notebook_bytes(
+        code("import matplotlib.pyplot as plt\nimport numpy as np"),
+        code("COLOURS = plt.cm.viridis\nTAU = 2 * np.pi"),
+    )
+    graded = extract(data)
+    assert "TAU = 2 * np.pi" in graded.source and "COLOURS" not in graded.source
+    assert "cell 2, line 1: COLOURS = plt.cm.viridis" in graded.statements_left_out
 
 
 def test_future_imports_go_first():
