@@ -260,3 +260,23 @@ def _decode(data: bytes, display: str) -> str:
             f"column {column}) cannot be decoded; save the file with the UTF-8 encoding (in "
             "most editors: Save with Encoding, then UTF-8)"
         ) from None
+
+
+@register
+class NotebookSource(SourceFormat):
+    """A Jupyter notebook (``.ipynb``): its imports, definitions and constants, by the rule in
+    grader/notebook.py (read with nbformat, never run). Notes say what was left out."""
+
+    suffix = ".ipynb"
+    max_bytes = 16_000_000  # outputs (plots) make notebooks large; their code stays small
+
+    def to_source(self, text: str, display: str) -> tuple[str, list[str]]:
+        from grader.notebook import MAX_SOURCE_CHARS, NotebookError, extract
+
+        try:
+            graded = extract(text, display)
+        except NotebookError as error:
+            raise SubmissionFileError(str(error)) from None
+        if len(graded.source) > MAX_SOURCE_CHARS:
+            raise SubmissionFileError(f"{display} holds more than 1 MB of code to grade")
+        return graded.source, graded.notes
