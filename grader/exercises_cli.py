@@ -37,7 +37,8 @@ def exercises() -> None:
 @_SOLUTIONS
 @_EXERCISES
 def sync(solutions: Path | None, exercises_path: Path | None) -> None:
-    """Regenerate exercises/ from solutions/ (solution blocks become NotImplementedError)."""
+    """Regenerate exercises/ from solutions/ (solution blocks become NotImplementedError),
+    each stub as NN_name.py and as the notebook NN_name.ipynb."""
     solutions = solutions or solutions_dir()
     target = exercises_path or exercises_dir()
     if not solutions.is_dir():
@@ -72,12 +73,15 @@ def check_command(solutions: Path | None, exercises_path: Path | None) -> None:
 
 @exercises.command()
 @click.argument("names", nargs=-1)
-def mutants(names: tuple[str, ...]) -> None:
+@click.option(
+    "--notebooks", is_flag=True, help="Grade each mutant in notebook form (NN_name.ipynb)."
+)
+def mutants(names: tuple[str, ...], notebooks: bool) -> None:
     """Grade every catalogued mistake's mutant; exit 1 if one is not caught and diagnosed."""
     from grader.mutants import MutantError, run_mutants
 
     try:
-        outcomes = run_mutants(list(names) or None)
+        outcomes = run_mutants(list(names) or None, notebooks=notebooks)
     except MutantError as error:
         raise click.ClickException(str(error)) from None
     bad = 0

@@ -65,9 +65,12 @@ def outcome(exercise: Exercise, mistake: Mistake, result: ExerciseResult) -> Mut
 
 
 def run_mutants(
-    names: list[str] | None = None, solutions: Path | None = None
+    names: list[str] | None = None, solutions: Path | None = None, notebooks: bool = False
 ) -> list[MutantOutcome]:
-    """Grade every mutant (all checks, hidden included) and report what each one scored."""
+    """Grade every mutant (all checks, hidden included) and report what each one scored.
+    With ``notebooks``, each mutant is graded in notebook form (NN_name.ipynb, the mutated
+    functions in their code cells)."""
+    from grader.notebook_stubs import solution_notebook
     from grader.runner import grade
 
     os.environ[STRICT_ENV] = "1"  # inputs that cannot tell two mistakes apart are an error here
@@ -80,7 +83,10 @@ def run_mutants(
         for mistake in exercise.mistakes:
             with tempfile.TemporaryDirectory(prefix=f"mutant-{mistake.id}-") as folder:
                 path = Path(folder) / exercise.file
-                path.write_text(apply_mutant(source, mistake, exercise.file), encoding="utf-8")
+                text = apply_mutant(source, mistake, exercise.file)
+                if notebooks:
+                    path, text = path.with_suffix(".ipynb"), solution_notebook(text, exercise.name)
+                path.write_text(text, encoding="utf-8")
                 report = grade(Path(folder), [exercise.name], include_hidden=True)
             outcomes.append(outcome(exercise, mistake, report.exercises[0]))
     return outcomes

@@ -272,11 +272,15 @@ def extract(data: str | bytes, display: str = "the notebook") -> Extracted:
     return builder.result
 
 
+TIE_NS = 2_000_000_000  # files saved within 2 s of each other were written together (a clone)
+
+
 def exercise_file(folder: Path, py_name: str) -> tuple[str, str]:
     """Which file of an exercise to grade in ``folder``, and a note when there was a choice.
 
     ``NN_name.py`` or ``NN_name.ipynb``, whichever exists; when both do, the one saved last
-    (the one the learner is working in: a release ships both untouched), ``.py`` on a tie.
+    (the one the learner works in: a release ships both), and ``.py`` when they were saved
+    within 2 s of each other (a fresh clone or unzipped release, where neither was touched).
     """
     notebook_name = str(PurePath(py_name).with_suffix(".ipynb"))
     times = {}
@@ -287,12 +291,11 @@ def exercise_file(folder: Path, py_name: str) -> tuple[str, str]:
             continue
     if len(times) < 2:
         return (notebook_name if notebook_name in times else py_name), ""
-    chosen, other = (
-        (notebook_name, py_name)
-        if times[notebook_name] > times[py_name]
-        else (py_name, notebook_name)
+    if times[notebook_name] - times[py_name] > TIE_NS:
+        return notebook_name, f"graded {notebook_name}, saved more recently than {py_name}"
+    if times[py_name] - times[notebook_name] > TIE_NS:
+        return py_name, f"graded {py_name}, saved more recently than {notebook_name}"
+    return (
+        py_name,
+        f"graded {py_name}, not {notebook_name} (saved at the same time; save the one you use)",
     )
-    reason = (
-        "saved more recently than" if times[chosen] != times[other] else "preferred on a tie with"
-    )
-    return chosen, f"graded {chosen}, {reason} {other}"

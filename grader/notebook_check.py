@@ -165,8 +165,7 @@ def check(
     except GraderError as error:
         print(f"grade: the grader itself failed (not your fault): {error}")
         return
-    print(render(report, "text", colour=False), end="")
-    print(unsaved_reminder(notebook, shell), end="")
+    print(unsaved_reminder(notebook, shell) + render(report, "text", colour=False), end="")
 
 
 def load_ipython_extension(shell) -> None:

@@ -113,3 +113,11 @@ def make_notebook(stub: str, exercise: str, solution: str | None = None) -> str:
     notebook = v4.new_notebook(cells=cells, metadata=_METADATA)
     nbformat.validate(notebook)
     return nbformat.writes(notebook) + "\n"
+
+
+def solution_notebook(solution: str, exercise: str) -> str:
+    """The notebook a learner who solved the exercise would have: the stub's cells, with the
+    solution's functions (used to prove the notebook form grades like the .py form)."""
+    from grader.stubs import make_stub
+
+    return make_notebook(make_stub(solution), exercise, solution)

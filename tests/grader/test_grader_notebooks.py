@@ -344,15 +344,23 @@ def test_outputs_of_megabytes_are_not_graded_code():
 # -- which file of an exercise is graded ---------------------------------------------------
 
 
+def _touch(path, seconds):
+    path.write_text("")
+    os.utime(path, ns=(seconds * 10**9, seconds * 10**9))
+
+
 def test_exercise_file_prefers_the_one_saved_last(tmp_path):
+    py, notebook = tmp_path / "01_parabola.py", tmp_path / "01_parabola.ipynb"
     assert exercise_file(tmp_path, "01_parabola.py") == ("01_parabola.py", "")
-    (tmp_path / "01_parabola.ipynb").write_text("{}")
+    _touch(notebook, 1000)
     assert exercise_file(tmp_path, "01_parabola.py") == ("01_parabola.ipynb", "")
-    (tmp_path / "01_parabola.py").write_text("")
-    os.utime(tmp_path / "01_parabola.py", ns=(1_000_000_000, 1_000_000_000))
+    _touch(py, 990)
+    assert exercise_file(tmp_path, "01_parabola.py") == (
+        "01_parabola.ipynb",
+        "graded 01_parabola.ipynb, saved more recently than 01_parabola.py",
+    )
+    _touch(py, 1010)
+    assert exercise_file(tmp_path, "01_parabola.py")[0] == "01_parabola.py"
+    _touch(notebook, 1011)  # within 2 s: written together (a clone, an unzipped release)
     chosen, note = exercise_file(tmp_path, "01_parabola.py")
-    assert chosen == "01_parabola.ipynb"
-    assert note == "graded 01_parabola.ipynb, saved more recently than 01_parabola.py"
-    os.utime(tmp_path / "01_parabola.ipynb", ns=(1_000_000_000, 1_000_000_000))
-    chosen, note = exercise_file(tmp_path, "01_parabola.py")
-    assert chosen == "01_parabola.py" and "preferred on a tie with 01_parabola.ipynb" in note
+    assert chosen == "01_parabola.py" and "not 01_parabola.ipynb (saved at the same time" in note
