@@ -216,3 +216,31 @@ def test_with_both_files_grade_says_which_it_graded(tmp_path):
     )
     named = run_grade(str(py))  # a file named on the command line is the one graded
     assert named.returncode == 1 and "not started" in named.stdout
+
+
+@pytest.mark.slow
+def test_formats_and_solution_work_on_notebooks(tmp_path):
+    import jsonschema
+    import xmlschema
+
+    from grader.report import schema_path
+
+    exercise = by_name("parabola")
+    source = solution(exercise)
+    mistake = exercise.mistakes[0]
+    wrong = solution_notebook(apply_mutant(source, mistake, exercise.file), "parabola")
+    path = tmp_path / notebook_name(exercise)
+    path.write_text(wrong, encoding="utf-8")
+    results = tmp_path / "results.json"
+    run_grade(str(path), "--hidden", "--format", "gradescope", "-o", str(results))
+    data = json.loads(results.read_text())
+    jsonschema.validate(data, json.loads(schema_path("gradescope-results.schema.json").read_text()))
+    assert 0 < data["score"] < sum(t["max_score"] for t in data["tests"])
+    junit = run_grade(str(path), "--hidden", "--format", "junit").stdout
+    xmlschema.XMLSchema(str(schema_path("junit-10.xsd"))).validate(junit)
+    assert mistake.message in junit  # the diagnosis reaches every format
+    refused = run_grade(str(tmp_path), "--solution", "parabola")
+    assert refused.returncode == 1 and "01_parabola.ipynb passes all its checks" in refused.stdout
+    path.write_text(solution_notebook(source, "parabola"), encoding="utf-8")
+    shown = run_grade(str(tmp_path), "--solution", "parabola")
+    assert shown.returncode == 0 and "def gd_step" in shown.stdout
