@@ -23,6 +23,7 @@ from grader.docstring_markdown import docstring_cells
 from grader.notebook import SKIP_TAG
 from grader.stubs import BEGIN, END
 
+_DEFINITION = ("def ", "async def ", "class ", "@")
 _METADATA = {
     "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
     "language_info": {"name": "python"},
@@ -55,9 +56,20 @@ def _to_write(node: ast.stmt) -> bool:
     return False
 
 
-def _given_cell(segments: list[tuple[str | None, str]]) -> str:
+def _given_cells(segments: list[tuple[str | None, str]]) -> list:
+    """The given code in one cell (two blank lines around definitions, one between imports and
+    constants, as in the .py file); no cell when nothing is given."""
     given = [source for name, source in segments if name is None]
-    return "\n\n\n".join(given) if given else "# (nothing is given for this exercise)"
+    if not given:
+        return []
+    text = given[0]
+    for before, after in zip(given, given[1:], strict=False):
+        definition = any(part.lstrip().startswith(_DEFINITION) for part in (before, after))
+        text += ("\n\n\n" if definition else "\n\n") + after
+    return [
+        v4.new_markdown_cell("## Given code\n\nRun this cell first.", id="given-how"),
+        v4.new_code_cell(text, id="given"),
+    ]
 
 
 def _check_cells(exercise: str) -> list:
@@ -103,8 +115,7 @@ def make_notebook(stub: str, exercise: str, solution: str | None = None) -> str:
         v4.new_markdown_cell(text, id=f"instructions-{number}")
         for number, text in enumerate(docstring_cells(docstring), start=1)
     ]
-    cells.append(v4.new_markdown_cell("## Given code\n\nRun this cell first.", id="given-how"))
-    cells.append(v4.new_code_cell(_given_cell(segments), id="given"))
+    cells += _given_cells(segments)
     cells.append(v4.new_markdown_cell("## Your code", id="your-code"))
     cells += [
         v4.new_code_cell(source, id=f"write-{name}"[:64]) for name, source in segments if name

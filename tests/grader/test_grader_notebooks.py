@@ -49,8 +49,12 @@ def test_generated_notebook_is_valid_and_holds_the_stub(exercise):
     for cell in to_write:
         assert cell.cell_type == "code" and cell.source in stub
         assert "NotImplementedError" in cell.source and "BEGIN SOLUTION" not in cell.source
-    given = next(c for c in notebook.cells if c.id == "given")
-    assert "def " not in given.source or "NotImplementedError" not in given.source
+    given = [c for c in notebook.cells if c.id == "given"]
+    assert all("NotImplementedError" not in c.source for c in given)
+    # the given cell and the cells to write hold the stub's code, in order, and nothing else
+    code = [line for c in given + to_write for line in c.source.splitlines() if line.strip()]
+    docstring_end = stub.index('"""', 3) + 3
+    assert code == [line for line in stub[docstring_end:].splitlines() if line.strip()]
     last = notebook.cells[-1]
     assert last.source.endswith(f'check("{exercise.name}")')
     assert SKIP_TAG in last.metadata["tags"]
