@@ -33,8 +33,9 @@ SKIP_TAG = "skip-grading"
 MAX_NOTEBOOK_BYTES = 16 << 20  # a notebook with a few plots in its outputs is a few MB
 MAX_SOURCE_CHARS = 1 << 20  # the code that is kept, like a .py submission
 _SHOWN = 5  # left-out statements named in the note
+AVAILABLE = frozenset(sys.stdlib_module_names) | {"numpy"}  # what graded code may import
 _IPYTHON_LINE = re.compile(r"^\s*(?:[%!]|[A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_]\w*)*\s*=\s*[%!])")
-_HELP_LINE = re.compile(r"^\s*[?]*[A-Za-z_][\w.]*[?]{1,2}\s*$")
+_HELP_LINE = re.compile(r"^\s*(?:[A-Za-z_][\w.]*\?{1,2}|\?{1,2}[A-Za-z_][\w.]*)\s*$")
 
 
 class NotebookError(ValueError):
@@ -121,7 +122,17 @@ def _tagged_skip(cell: dict) -> bool:
 
 
 def without_ipython(source: str) -> tuple[str, list[int]]:
-    """The source with IPython-only lines blanked (line numbers stay); the blanked lines."""
+    """The source with IPython-only lines blanked (line numbers stay); the blanked lines.
+
+    Only a cell that is not Python as it stands has lines blanked, so that a line inside
+    brackets or a string that starts with ``%`` (a modulo continued from the line above) stays.
+    """
+    try:
+        ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        pass
+    else:
+        return source, []
     lines = source.split("\n")
     blanked = []
     for index, line in enumerate(lines):
@@ -151,9 +162,6 @@ def _names_only(target: ast.expr) -> bool:
     if isinstance(target, ast.Tuple | ast.List):
         return all(_names_only(element) for element in target.elts)
     return False
-
-
-AVAILABLE = frozenset(sys.stdlib_module_names) | {"numpy"}  # what graded code may import
 
 
 def _available(node: ast.Import | ast.ImportFrom) -> bool:

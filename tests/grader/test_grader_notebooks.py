@@ -262,6 +262,23 @@ def test_constants_that_need_a_left_out_import_are_left_out():
     assert "cell 2, line 1: COLOURS = plt.cm.viridis" in graded.statements_left_out
 
 
+def test_a_line_that_only_looks_like_a_magic_stays():
+    data = notebook_bytes(
+        code('def f(a, b):\n    return (a\n            % b)\n\nHELP = """\n!not a shell line\n"""')
+    )
+    graded = extract(data)
+    assert graded.statements_left_out == [] and "% b)" in graded.source
+    namespace: dict = {}
+    exec(compile(graded.source, "graded", "exec"), namespace)  # noqa: S102 - our own test source
+    assert namespace["f"](7, 4) == 3 and namespace["HELP"] == "\n!not a shell line\n"
+
+
+def test_help_lines_are_left_out():
+    graded = extract(notebook_bytes(code("import numpy as np\nnp.sum?\n?np.mean\nnp.std??")))
+    assert len(graded.statements_left_out) == 3
+    assert graded.source.strip().endswith("\nimport numpy as np") and "sum" not in graded.source
+
+
 def test_future_imports_go_first():
     data = notebook_bytes(code("import numpy as np"), code("from __future__ import annotations"))
     source = extract(data).source
