@@ -244,3 +244,41 @@ def test_formats_and_solution_work_on_notebooks(tmp_path):
     path.write_text(solution_notebook(source, "parabola"), encoding="utf-8")
     shown = run_grade(str(tmp_path), "--solution", "parabola")
     assert shown.returncode == 0 and "def gd_step" in shown.stdout
+
+
+def test_left_out_code_is_shown_safely(tmp_path):
+    exercise = by_name("parabola")
+    notebook = nbformat.reads(solution_notebook(solution(exercise), "parabola"), as_version=4)
+    notebook.cells.append(v4.new_code_cell("print('\x1b]52;c;aGk=\x07\x1b[2J')"))
+    (tmp_path / notebook_name(exercise)).write_text(nbformat.writes(notebook), encoding="utf-8")
+    report = grade(tmp_path, ["parabola"], limits=FAST)
+    text = render(report, "text") + "".join(report.exercises[0].notes)
+    assert "\x1b" not in text and "\x07" not in text
+    assert "print(" in report.exercises[0].notes[0]
+
+
+@pytest.mark.slow
+def test_watch_regrades_a_notebook_on_save(tmp_path):
+    """As test_grader_cli's watch test, with the notebook saved instead of the .py file."""
+    import time
+
+    target = tmp_path / "01_parabola.ipynb"
+    shutil.copy(exercises_dir() / "01_parabola.ipynb", target)
+    command = [sys.executable, "-m", "grader.cli", str(tmp_path), "-e", "parabola", "--watch"]
+    process = subprocess.Popen(
+        [*command, "--watch-runs", "2"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    lines = []
+    for line in process.stdout:
+        lines.append(line)
+        if line.startswith("[watching"):
+            break
+    assert any("not started" in line for line in lines)
+    time.sleep(0.05)
+    target.write_text(solution_notebook(solution(by_name("parabola")), "parabola"), "utf-8")
+    try:
+        rest, _ = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise AssertionError("grade --watch did not re-grade the notebook within 60 s") from None
+    assert process.returncode == 0 and "Progress: 1/1 done" in rest
