@@ -17,15 +17,19 @@ and leaves out everything else: calls, plots, prints, loops and other statements
 a cell, IPython magics (lines starting with ``%``, cells starting with ``%%``), shell lines
 (``!…``, ``x = !…``) and help lines (``name?``), and every cell tagged ``skip-grading``. Bare
 strings and ``pass`` do nothing and are dropped without being counted. The result says how many
-cells and statements were left out, and which, so that the report can say so.
+cells and statements were left out, and which, so that the report can say so. Each kept line
+ends with a ``# cell N, line L`` comment (where a comment can go), so that a traceback's quoted
+line says where in the notebook it is.
 """
 
 from __future__ import annotations
 
 import ast
+import io
 import os
 import re
 import sys
+import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
@@ -205,6 +209,32 @@ def _silent(node: ast.stmt) -> bool:
     )
 
 
+def _safe_line_ends(text: str) -> set[int]:
+    """Lines (1-based) after whose end a comment can go: not inside a string that spans lines,
+    not continued with a backslash."""
+    lines = text.split("\n")
+    unsafe = {n for n, line in enumerate(lines, start=1) if line.rstrip().endswith("\\")}
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return set()
+    for token in tokens:
+        if token.start[0] != token.end[0]:  # a string over several lines: its lines but the last
+            unsafe.update(range(token.start[0], token.end[0]))
+    return {n for n, line in enumerate(lines, start=1) if line.strip() and n not in unsafe}
+
+
+def _with_cell_lines(text: str, cell: int, first: int) -> str:
+    """Each line of a kept statement ends with ``# cell N, line L``: a traceback quotes the line,
+    so the learner sees where it is in the notebook (the kept source's own numbers are not)."""
+    safe = _safe_line_ends(text)
+    lines = text.split("\n")
+    return "\n".join(
+        f"{line}  # cell {cell}, line {first + index}" if index + 1 in safe else line
+        for index, line in enumerate(lines)
+    )
+
+
 def _short(text: str, width: int = 40) -> str:
     line = " ".join(text.split())
     return line if len(line) <= width else line[: width - 1] + "…"
@@ -240,7 +270,7 @@ class _Builder:
             if isinstance(node, ast.ImportFrom) and node.module == "__future__":
                 self.future.append(segment)
             elif kept(node, self.unavailable):
-                kept_here.append(segment)
+                kept_here.append(_with_cell_lines(segment, number, first))
             elif not _silent(node):
                 if isinstance(node, ast.Import | ast.ImportFrom):
                     self.unavailable |= bound_names(node)

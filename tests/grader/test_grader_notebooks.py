@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 import nbformat
 import pytest
@@ -70,9 +71,9 @@ def test_generated_notebooks_grade_only_the_stub():
         graded = extract(data, exercise.file)
         assert graded.cells_tagged == 1 and graded.cells_magic == 0
         assert graded.statements_left_out == []
-        compact = [line for line in graded.source.splitlines() if not line.startswith("# ---")]
-        for line in compact:
-            assert line in stub.splitlines()
+        lines = [line for line in graded.source.splitlines() if not line.startswith("# ---")]
+        for line in lines:
+            assert re.sub(r"  # cell \d+, line \d+$", "", line) in stub.splitlines()
 
 
 def test_notebooks_are_deterministic_and_drift_is_caught(tmp_path):
@@ -276,7 +277,8 @@ def test_a_line_that_only_looks_like_a_magic_stays():
 def test_help_lines_are_left_out():
     graded = extract(notebook_bytes(code("import numpy as np\nnp.sum?\n?np.mean\nnp.std??")))
     assert len(graded.statements_left_out) == 3
-    assert graded.source.strip().endswith("\nimport numpy as np") and "sum" not in graded.source
+    assert "\nimport numpy as np  # cell 1, line 1" in graded.source
+    assert "sum" not in graded.source
 
 
 def test_future_imports_go_first():
@@ -359,7 +361,8 @@ def test_outputs_of_megabytes_are_not_graded_code():
     cell.outputs = [v4.new_output("stream", name="stdout", text="x" * (4 << 20))]
     cell.execution_count = 1
     graded = extract(notebook_bytes(cell), "01_parabola.ipynb")
-    assert graded.source.strip().endswith("return 1") and len(graded.source) < 100
+    assert graded.source.strip().endswith("return 1  # cell 1, line 2")
+    assert len(graded.source) < 100
 
 
 # -- which file of an exercise is graded ---------------------------------------------------
@@ -385,3 +388,15 @@ def test_exercise_file_prefers_the_one_saved_last(tmp_path):
     _touch(notebook, 1011)  # within 2 s: written together (a clone, an unzipped release)
     chosen, note = exercise_file(tmp_path, "01_parabola.py")
     assert chosen == "01_parabola.py" and "not 01_parabola.ipynb (saved at the same time" in note
+
+
+def test_kept_lines_say_their_cell_and_line():
+    source = 'def f(x):\n    """Two\n    lines."""\n    y = (x +\n         1)\n    return y'
+    graded = extract(notebook_bytes(v4.new_markdown_cell("m"), code(source)))
+    lines = graded.source.splitlines()
+    assert "def f(x):  # cell 2, line 1" in lines and "    return y  # cell 2, line 6" in lines
+    assert '    """Two' in lines  # inside a string: no comment
+    assert "         1)  # cell 2, line 5" in lines
+    namespace: dict = {}
+    exec(compile(graded.source, "graded", "exec"), namespace)  # noqa: S102 - our own test source
+    assert namespace["f"](1) == 2 and namespace["f"].__doc__ == "Two\n    lines."
