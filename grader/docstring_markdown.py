@@ -255,7 +255,7 @@ class _Converter:
         elif line.strip() and _UNDERLINE.match(following.strip()):
             self.cells.append([f"## {line.strip()}", ""])
         else:
-            self.cells[-1].append(line)
+            self.cells[-1].append(line.replace("$", r"\$"))  # a dollar in prose is not math
 
     def run(self, lines: list[str]) -> list[str]:
         for index, line in enumerate(lines):

@@ -159,6 +159,11 @@ def test_instructions_put_equations_in_dollars_and_keep_tables_fixed_width():
     assert cells[1] == "## What to write\n\n```text\nadam_init(params) -> dict\n    zeros\n```"
 
 
+def test_a_dollar_in_prose_is_not_math():
+    cells = docstring_cells("Exercise 1 — T.\n\nIt costs $5 and $6.\n\n    x = 1\n")
+    assert "It costs \\$5 and \\$6." in cells[0] and "$$x = 1$$" in cells[0]
+
+
 def test_every_generated_equation_is_balanced():
     """Each $…$ holds balanced braces (MathJax shows an error box otherwise)."""
     for exercise in EXERCISES:
