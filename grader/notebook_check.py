@@ -144,6 +144,8 @@ def check(
     """Grade one exercise's saved notebook and print the report (see the module docstring)."""
     from grader.report import render
     from grader.runner import GraderError, grade
+    from grader.sandbox import SandboxError
+    from grader.sanitize import clean_name
 
     shell = _shell()
     try:
@@ -152,7 +154,8 @@ def check(
         print(f"grade: {error.args[0]}")
         return
     if not notebook.is_file():
-        print(f"grade: {notebook} not found: save the notebook first, or pass path=...")
+        shown = clean_name(str(notebook))
+        print(f"grade: {shown} not found: save the notebook first, or pass path=...")
         return
     try:
         report = grade(
@@ -162,7 +165,7 @@ def check(
             isolation=isolation,
             files={exercise.name: notebook.name},
         )
-    except GraderError as error:
+    except (GraderError, SandboxError) as error:
         print(f"grade: the grader itself failed (not your fault): {error}")
         return
     print(unsaved_reminder(notebook, shell) + render(report, "text", colour=False), end="")
