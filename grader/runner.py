@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from grader.exercises import checks_module_path, load_exercises
+from grader.notebook import exercise_file
 from grader.results import CheckResult, ExerciseResult, Report
 from grader.sandbox import Limits, Sandbox, SubmissionError, Worker
 from grader.submission import SubmissionFileError, read_source
@@ -64,21 +65,40 @@ def _quiet_pytest_env():
                 os.environ[key] = value
 
 
-def load_workers(submission: Path, sandbox: Sandbox, exercises: list) -> tuple[dict, dict]:
-    """Each exercise's file, read here; its source goes to the submission's worker process on
-    the first call. An unreadable file is a SubmissionError for every check. Also returns
-    what reading each file noted (e.g. that it is a link)."""
+def graded_files(submission: Path, exercises: list, files: dict[str, str] | None = None) -> dict:
+    """Exercise name -> (the file graded, notes): the file ``files`` names, else NN_name.py or
+    NN_name.ipynb, the one saved last when both are there (grader/notebook.py says why)."""
+    chosen = {}
+    for exercise in exercises:
+        if files and exercise.name in files:
+            chosen[exercise.name] = (files[exercise.name], [])
+        else:
+            filename, note = exercise_file(submission, exercise.file)
+            chosen[exercise.name] = (filename, [note] if note else [])
+    return chosen
+
+
+def load_workers(
+    submission: Path, sandbox: Sandbox, exercises: list, chosen: dict | None = None
+) -> tuple[dict, dict]:
+    """Each exercise's file (``chosen`` by graded_files), read here; its source goes to the
+    submission's worker process on the first call. An unreadable file is a SubmissionError for
+    every check. Also returns what choosing and reading each file noted (e.g. that it is a
+    link, or which cells of a notebook were left out)."""
+    chosen = chosen if chosen is not None else graded_files(submission, exercises)
     workers: dict[str, Worker | SubmissionError] = {}
     notes: dict[str, list[str]] = {}
     for exercise in exercises:
+        filename, choice = chosen[exercise.name]
+        notes[exercise.name] = list(choice)
         try:
-            source = read_source(submission, exercise.file)
+            source = read_source(submission, filename)
         except SubmissionFileError as error:
             kind = "missing_file" if error.missing else "unreadable"
             workers[exercise.name] = SubmissionError(kind, str(error))
             continue
-        workers[exercise.name] = sandbox.load(source.text, exercise.file, str(submission))
-        notes[exercise.name] = list(source.notes)
+        workers[exercise.name] = sandbox.load(source.text, filename, str(submission))
+        notes[exercise.name] += source.notes
     return workers, notes
 
 
@@ -122,8 +142,11 @@ def grade(
     limits: Limits | None = None,
     isolation: str = "auto",
     sandbox: Sandbox | None = None,
+    files: dict[str, str] | None = None,
 ) -> Report:
-    """Grade the exercise files in ``submission`` (a folder). ``names`` selects exercises.
+    """Grade the exercise files in ``submission`` (a folder). ``names`` selects exercises;
+    ``files`` (exercise name -> file name in the folder) names the file to grade for some of
+    them (else NN_name.py or NN_name.ipynb, see graded_files).
 
     ``sandbox`` may be one the caller opened earlier and keeps open across calls and folders
     (watch mode, batch grading); the caller then closes it, and calls ``sandbox.start()``
@@ -143,9 +166,10 @@ def grade(
     results: list[CheckResult] = []
     hidden_not_run: dict[str, list[int]] = {}
     problems: list[str] = []
+    chosen = graded_files(submission, exercises, files)
     try:
         sandbox.start()
-        workers, notes = load_workers(submission, sandbox, exercises)
+        workers, notes = load_workers(submission, sandbox, exercises, chosen)
         if exercises:
             results, hidden_not_run, problems = _run_checks(workers, exercises, include_hidden)
     finally:
@@ -157,7 +181,7 @@ def grade(
         raise GraderError("the checks could not run:\n" + "\n".join(problems))
     report_exercises = []
     for exercise in exercises:
-        result = ExerciseResult(exercise, str(submission / exercise.file))
+        result = ExerciseResult(exercise, str(submission / chosen[exercise.name][0]))
         result.checks = [c for c in results if c.exercise == exercise.name]
         hidden = hidden_not_run.get(exercise.name, [])
         result.hidden_not_run, result.hidden_points_not_run = len(hidden), sum(hidden)
