@@ -16,10 +16,11 @@ The notebook is read with nbformat and never executed. Of its code cells, the gr
 and leaves out everything else: calls, plots, prints, loops and other statements at the top of
 a cell, IPython magics (lines starting with ``%``, cells starting with ``%%``), shell lines
 (``!…``, ``x = !…``) and help lines (``name?``), and every cell tagged ``skip-grading``. Bare
-strings and ``pass`` do nothing and are dropped without being counted. The result says how many
-cells and statements were left out, and which, so that the report can say so. Each kept line
-ends with a ``# cell N, line L`` comment (where a comment can go), so that a traceback's quoted
-line says where in the notebook it is.
+strings and ``pass`` do nothing and are dropped without being counted, and so is a cell that
+only checks the work (``from grader import check`` / ``check("parabola")``, ``%grade …``).
+The result says how many cells and statements were left out, and which, so that the report can
+say so. Each kept line ends with a ``# cell N, line L`` comment (where a comment can go), so
+that a traceback's quoted line says where in the notebook it is.
 """
 
 from __future__ import annotations
@@ -202,6 +203,34 @@ def kept(node: ast.stmt, unavailable: frozenset[str] | set[str] = frozenset()) -
     return False
 
 
+_CHECK_MAGIC = re.compile(r"^\s*%(?:load_ext|reload_ext)\s+grader\s*$|^\s*%grade\b")
+
+
+def _checking(node: ast.stmt) -> bool:
+    """A statement that checks the work: an import of the grader, or a call of ``check``."""
+    if isinstance(node, ast.Import | ast.ImportFrom):
+        return not _available(node) and bound_names(node) <= {"grader", "check"}
+    call = node.value if isinstance(node, ast.Expr) else None
+    function = call.func if isinstance(call, ast.Call) else None
+    name = getattr(function, "id", None) or getattr(function, "attr", None)
+    return name == "check"
+
+
+def checks_only(source: str) -> bool:
+    """A cell that does nothing but check the work (``from grader import check`` and
+    ``check(...)``, or ``%load_ext grader`` and ``%grade …``): not learner code, so it is left
+    out without being counted."""
+    text, blanked = without_ipython(source)
+    lines = source.split("\n")
+    if not all(_CHECK_MAGIC.match(lines[n - 1]) for n in blanked):
+        return False
+    try:
+        body = ast.parse(text).body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return bool(body or blanked) and all(_checking(node) for node in body)
+
+
 def _silent(node: ast.stmt) -> bool:
     """Statements that do nothing: dropped without a mention (bare strings, ``pass``, ``...``)."""
     return isinstance(node, ast.Pass) or (
@@ -294,7 +323,7 @@ def extract(data: str | bytes, display: str = "the notebook") -> Extracted:
     builder = _Builder(display)
     for number, cell in enumerate(_read_notebook(data, display), start=1):
         source = _cell_source(cell, number, display)
-        if source is None:
+        if source is None or checks_only(source):
             continue
         if _tagged_skip(cell):
             builder.result.cells_tagged += 1

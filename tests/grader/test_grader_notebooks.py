@@ -69,8 +69,9 @@ def test_generated_notebooks_grade_only_the_stub():
         stub = (exercises_dir() / exercise.file).read_text(encoding="utf-8")
         data = (exercises_dir() / exercise.file.replace(".py", ".ipynb")).read_bytes()
         graded = extract(data, exercise.file)
-        assert graded.cells_tagged == 1 and graded.cells_magic == 0
-        assert graded.statements_left_out == []
+        # the check cell only checks the work: left out, and not worth a note
+        assert graded.cells_left_out == 0 and graded.statements_left_out == []
+        assert graded.notes == [] and "grader" not in graded.source
         lines = [line for line in graded.source.splitlines() if not line.startswith("# ---")]
         for line in lines:
             assert re.sub(r"  # cell \d+, line \d+$", "", line) in stub.splitlines()
@@ -291,6 +292,23 @@ def test_future_imports_go_first():
     source = extract(data).source
     assert source.startswith("from __future__ import annotations")
     compile(source, "graded", "exec")
+
+
+def test_a_cell_that_only_checks_the_work_is_not_counted():
+    data = notebook_bytes(
+        code("def f():\n    return 1"),
+        code('from grader import check\n\ncheck("parabola")'),
+        code("%load_ext grader\n%grade parabola"),
+        code("import grader\ngrader.check()", tags=[SKIP_TAG]),
+        code('from grader import check\ncheck("parabola")\nprint(f())'),
+    )
+    graded = extract(data)
+    assert graded.cells_left_out == 0
+    assert graded.statements_left_out == [
+        "cell 5, line 1: from grader import check",
+        'cell 5, line 2: check("parabola")',
+        "cell 5, line 3: print(f())",
+    ]
 
 
 def test_nothing_left_out_means_no_note():
