@@ -232,7 +232,7 @@ def test_only_plain_names_are_asked_for(tmp_path):
 
 def test_an_unknown_suffix_is_refused(tmp_path):
     (tmp_path / "notes.txt").write_text("hello")
-    assert "cannot be graded; the grader reads files ending in .py" in str(
+    assert "cannot be graded; the grader reads files ending in .ipynb, .py" in str(
         refusal(tmp_path, "notes.txt")
     )
 
