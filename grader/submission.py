@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
+from grader.notebook import MAX_NOTEBOOK_BYTES
 from grader.sanitize import clean_name
 
 MAX_BYTES = 1_000_000  # 1 MB: a week's exercise file is a few kB
@@ -268,15 +269,13 @@ class NotebookSource(SourceFormat):
     grader/notebook.py (read with nbformat, never run). Notes say what was left out."""
 
     suffix = ".ipynb"
-    max_bytes = 16_000_000  # outputs (plots) make notebooks large; their code stays small
+    max_bytes = MAX_NOTEBOOK_BYTES  # outputs (plots) take room; the code kept stays small
 
     def to_source(self, text: str, display: str) -> tuple[str, list[str]]:
-        from grader.notebook import MAX_SOURCE_CHARS, NotebookError, extract
+        from grader.notebook import NotebookError, extract
 
         try:
             graded = extract(text, display)
         except NotebookError as error:
             raise SubmissionFileError(str(error)) from None
-        if len(graded.source) > MAX_SOURCE_CHARS:
-            raise SubmissionFileError(f"{display} holds more than 1 MB of code to grade")
         return graded.source, graded.notes

@@ -423,3 +423,9 @@ def test_kept_lines_say_their_cell_and_line():
     namespace: dict = {}
     exec(compile(graded.source, "graded", "exec"), namespace)  # noqa: S102 - our own test source
     assert namespace["f"](1) == 2 and namespace["f"].__doc__ == "Two\n    lines."
+
+
+def test_the_reader_and_the_rule_agree_on_the_size_limit():
+    from grader.submission import FORMATS
+
+    assert FORMATS[".ipynb"].max_bytes == MAX_NOTEBOOK_BYTES
