@@ -12,17 +12,21 @@ bad or the deck dependencies are not installed (nothing is written then), 2 on b
 
 ``mistakes`` reads the JSON report of ``grade --format json`` and builds a personal deck of the
 cards about each mistake it diagnosed (decks/mistakes.py); exit status 1 when the report cannot
-be read.
+be read. Every command stops the same way (:func:`stops_cleanly`): one ``error:`` line, no
+traceback.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
 from decks.errors import DeckError, missing_extra_message
+from decks.report_input import ReportError
 
 OUT_HELP = "Folder for the .apkg files and their manifests (default: ./out)."
 COLLECTION_HELP = (
@@ -82,6 +86,22 @@ def _report(builds: list, *, dry_run: bool, show_unchanged: bool, wrote: bool) -
         click.echo("dry run: nothing was written")
 
 
+@contextmanager
+def stops_cleanly(*, figures: bool) -> Iterator[None]:
+    """The one way every ``gdkit decks`` command stops on a problem the user can fix: a missing
+    deck dependency (the extra to install), a bad source or a bad report. One ``error:`` line,
+    exit status 1, and no traceback; nothing has been written by then."""
+    try:
+        yield
+    except ModuleNotFoundError as exc:
+        click.echo(f"error: {missing_extra_message(exc, figures=figures)}", err=True)
+        sys.exit(1)
+    except (DeckError, ReportError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        click.echo("nothing was written.", err=True)
+        sys.exit(1)
+
+
 def _run(
     sources: tuple[Path, ...],
     out: Path,
@@ -93,7 +113,7 @@ def _run(
     write_ids: bool = False,
     collection: Path | None = None,
 ) -> None:
-    try:
+    with stops_cleanly(figures=figures):
         from decks.build import build
 
         builds = build(
@@ -104,13 +124,6 @@ def _run(
             write_ids=write_ids,
             collection=collection,
         )
-    except ModuleNotFoundError as exc:
-        click.echo(f"error: {missing_extra_message(exc, figures=figures)}", err=True)
-        sys.exit(1)
-    except DeckError as exc:
-        click.echo(f"error: {exc}", err=True)
-        click.echo("nothing was written.", err=True)
-        sys.exit(1)
     _report(builds, dry_run=announce_dry_run, show_unchanged=show_all, wrote=write)
 
 
@@ -214,15 +227,10 @@ def mistakes(report: Path, out: Path, no_figures: bool, dry_run: bool) -> None:
     REPORT is the file `grade --format json -o REPORT.json` wrote. Build again after more
     grading, into the same folder: the notes are updated in place.
     """
-    from decks.mistakes import plan_mistakes
-    from decks.report_input import ReportError
+    with stops_cleanly(figures=not no_figures):
+        from decks.mistakes import plan_mistakes
 
-    try:
         planned = plan_mistakes(report, out, figures=not no_figures)
-    except (ReportError, DeckError) as exc:
-        click.echo(f"error: {exc}", err=True)
-        click.echo("nothing was written.", err=True)
-        sys.exit(1)
     for key in planned.unknown:
         click.echo(f"note: no cards for the mistake {key} (not in decks/mistakes.json)", err=True)
     if planned.build is None:

@@ -3,6 +3,7 @@ and the message when the decks extra is not installed."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -97,22 +98,33 @@ def test_o2a_ids_without_a_collection_are_warned_about(tmp_path):
     assert "--anki-collection" in result.output
 
 
-@pytest.mark.parametrize(
-    ("module", "figures", "words"),
-    [
-        ("genanki", False, "needs genanki"),
-        ("markdown_it", False, "needs markdown-it-py"),
-        ("rapidfuzz", False, "needs rapidfuzz"),
-        ("matplotlib", True, "--no-figures"),
-    ],
-)
-def test_missing_decks_extra_names_the_extra(tmp_path, module, figures, words):
-    """The module is hidden in a fresh interpreter (sys.modules[name] = None), as if the extra
-    had never been installed."""
+MISSING_EXTRA = [
+    ("genanki", False, "needs genanki"),
+    ("markdown_it", False, "needs markdown-it-py"),
+    ("rapidfuzz", False, "needs rapidfuzz"),
+    ("matplotlib", True, "--no-figures"),
+]
+
+
+def _command_args(command: str, tmp_path: Path) -> list[str]:
+    """The arguments of one ``gdkit decks`` command, with a valid input for it."""
+    if command == "mistakes":
+        report = tmp_path / "report.json"
+        checks = [{"diagnosis": "sign_flipped"}]
+        report.write_text(json.dumps({"exercises": [{"name": "parabola", "checks": checks}]}))
+        return ["decks", "mistakes", str(report)]
     source = tmp_path / "n.md"
     source.write_text("TARGET DECK: NeuralComputation::Week-02\n\nQ?\nA.\n", encoding="utf-8")
+    return ["decks", command, str(source)]
+
+
+@pytest.mark.parametrize("command", ["build", "diff", "mistakes"])
+@pytest.mark.parametrize(("module", "figures", "words"), MISSING_EXTRA)
+def test_missing_decks_extra_names_the_extra(tmp_path, command, module, figures, words):
+    """The module is hidden in a fresh interpreter (sys.modules[name] = None), as if the extra
+    had never been installed: every decks command says which extra to install."""
     code = f"import sys; sys.modules[{module!r}] = None\nfrom gdkit.cli import main\nmain()\n"
-    args = ["decks", "build", str(source), "-o", str(tmp_path / "out")]
+    args = [*_command_args(command, tmp_path), "-o", str(tmp_path / "out")]
     if not figures:
         args.append("--no-figures")
     done = subprocess.run(
