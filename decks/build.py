@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import os
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
@@ -27,6 +28,8 @@ from decks.identity import (
     build_time,
     clock_warnings,
     content_hash,
+    first_note_id,
+    ids_of_other_decks,
     model_mods,
     note_guid,
 )
@@ -323,14 +326,21 @@ def plan(
     now = build_time() if now is None else now
     anki_ids = [n.anki_id for f in parsed for n in f.notes if n.anki_id is not None]
     collection_guids = read_guids(collection, anki_ids) if collection is not None else None
-    builds = []
+    builds: list[DeckBuild] = []
     for deck, files in by_deck.items():
         source_notes = [n for f in files for n in f.notes]
         if deck == COMPUTED_DECK:
             source_notes += _computed_for(files[0], figures)
+        in_this_run = {n.note_id for b in builds for n in b.notes}
         builds.append(
             plan_deck(
-                deck, source_notes, out_dir, now=now, files=files, collection=collection_guids
+                deck,
+                source_notes,
+                out_dir,
+                now=now,
+                files=files,
+                collection=collection_guids,
+                taken=in_this_run,
             )
         )
     return builds
@@ -344,11 +354,14 @@ def plan_deck(
     now: int,
     files: list[SourceFile] | tuple = (),
     collection: dict[int, CollectionNote] | None = None,
+    taken: AbstractSet[int] = frozenset(),
 ) -> DeckBuild:
     """Render and identify one deck's notes against its previous manifest in ``out_dir``.
 
     ``files`` are the sources the notes came from (for their DELETE markers); ``collection``
-    the notes an Anki collection holds for the Obsidian_to_Anki ids (``--anki-collection``).
+    the notes an Anki collection holds for the Obsidian_to_Anki ids (``--anki-collection``);
+    ``taken`` the note ids of other decks planned in the same run. Fresh note ids also skip
+    those of every other deck whose manifest is in ``out_dir``.
     """
     collection_guids = collection
     rendered, media = _render_deck(deck, source_notes)
@@ -359,7 +372,10 @@ def plan_deck(
     if previous is not None and previous.deck != deck:
         previous = None
     candidates = [_candidate(r, collection_guids or {}) for r in rendered]
-    records, diff = assign(candidates, previous, now)
+    elsewhere = ids_of_other_decks(out_dir, manifest_path) | set(taken)
+    records, diff = assign(
+        candidates, previous, now, first_id=first_note_id(deck, now), taken=elsewhere
+    )
     records = [_newer_than_collection(rec, collection_guids or {}) for rec in records]
     models = model_mods(
         {kind: nt.content_hash() for kind, nt in note_types().items()}, previous, now

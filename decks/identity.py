@@ -14,7 +14,7 @@
   ======== =========================== ==========================================
   status   modification time           note id
   ======== =========================== ==========================================
-  new      build time                  O2A's id if given, else fresh (after all)
+  new      build time                  O2A's id if given, else fresh (see below)
   changed  max(build time, old + 1)    kept
   same     kept                        kept
   removed  max(build time, old + 1)    kept: packaged again with ``gdkit::removed``
@@ -25,6 +25,11 @@
   collection's, hence "old + 1" for a note changed twice within one second or after a build
   whose clock was ahead. Keeping the times of unchanged notes makes a rebuild of the same source
   byte-identical.
+- A fresh note id is the deck's first id (:func:`first_note_id`: the build time in ms, shifted
+  by a deck-derived step) or the next one after the deck's previous ids, skipping every id that
+  another deck built into the same folder (or in the same run) holds: two gdkit decks never
+  share a note id (or, ids being ``ID_STRIDE`` apart, a card id), so Anki's importer never has
+  to renumber one.
 - The build time is ``SOURCE_DATE_EPOCH`` when set (reproducible builds), else the clock. A build
   time in the future, or older than the previous build's, is reported (:func:`clock_warnings`).
 """
@@ -35,6 +40,7 @@ import hashlib
 import json
 import os
 import time
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -216,12 +222,26 @@ class Candidate:
     explicit: bool = False  # the source names the note's id
 
 
-class _Ids:
-    """Hands out fresh note ids after every id used so far (and never one already taken)."""
+DECK_ID_SLOTS = 10_000  # fresh ids of a deck start 0 to 999.9 s after its build time
 
-    def __init__(self, now: int, old: dict[str, NoteRecord]) -> None:
-        self.taken = {r.note_id for r in old.values()}
-        self.next = max([now * 1000] + [i + ID_STRIDE for i in self.taken])
+
+def first_note_id(deck: str, now: int) -> int:
+    """Where a deck's fresh note ids start: the build time in milliseconds (Anki's own note ids
+    are creation times, shown as "Created"), plus a step of ``ID_STRIDE`` ms taken from a hash of
+    the deck name, so that two decks built in the same second start apart."""
+    digest = hashlib.sha256(deck.encode("utf-8")).digest()
+    return now * 1000 + ID_STRIDE * (int.from_bytes(digest[:4], "big") % DECK_ID_SLOTS)
+
+
+class _Ids:
+    """Hands out fresh note ids after every id the deck used so far, skipping the ids of other
+    decks (``elsewhere``), so no two notes gdkit builds share an id and Anki never renumbers."""
+
+    def __init__(self, start: int, old: dict[str, NoteRecord], elsewhere: AbstractSet[int]) -> None:
+        own = {r.note_id for r in old.values()}
+        self.taken = own | set(elsewhere)
+        first = max([start] + [i + ID_STRIDE for i in own])
+        self.next = -(-first // ID_STRIDE) * ID_STRIDE  # a multiple: card ids never overlap
 
     def fresh(self, wanted: int | None = None) -> int:
         if wanted is not None and wanted not in self.taken:
@@ -232,6 +252,17 @@ class _Ids:
         self.taken.add(self.next)
         self.next += ID_STRIDE
         return self.next - ID_STRIDE
+
+
+def ids_of_other_decks(folder: Path, manifest_path: Path) -> set[int]:
+    """The note ids in the other manifests of ``folder`` (the decks built there before)."""
+    ids: set[int] = set()
+    for path in sorted(folder.glob("*.manifest.json")):
+        if path.name != manifest_path.name:
+            other = Manifest.load(path)
+            if other is not None:
+                ids.update(r.note_id for r in other.notes.values())
+    return ids
 
 
 def _record(cand: Candidate, guid: str, note_id: int, mod: int) -> NoteRecord:
@@ -305,16 +336,23 @@ def _removed(record: NoteRecord, now: int, diff: Diff) -> NoteRecord | None:
 
 
 def assign(
-    candidates: list[Candidate], previous: Manifest | None, now: int
+    candidates: list[Candidate],
+    previous: Manifest | None,
+    now: int,
+    *,
+    first_id: int | None = None,
+    taken: AbstractSet[int] = frozenset(),
 ) -> tuple[list[NoteRecord], Diff]:
     """Give every note its id and modification time; say which notes are new/changed/removed.
 
-    Returns the records of the source's notes, in order, then those of removed notes.
+    Fresh ids start at ``first_id`` (default: the build time in ms; :func:`first_note_id` for a
+    deck) and skip ``taken``, the ids of other decks. Returns the records of the source's notes,
+    in order, then those of removed notes.
     """
     old = previous.notes if previous else {}
     by_source = old_by_source(old)
     diff = Diff(previous_build=previous is not None)
-    ids = _Ids(now, old)
+    ids = _Ids(now * 1000 if first_id is None else first_id, old, taken)
     known = {c.guid for c in candidates if c.guid in by_source}
     similar = _similar_pairs(candidates, old, known, diff) if old else {}
     records, used = [], set()

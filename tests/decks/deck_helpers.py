@@ -96,3 +96,30 @@ def review_state(col: Collection, deck: str) -> dict[int, tuple[int, int]]:
         cid: (col.get_card(cid).ivl, col.db.scalar("select count() from revlog where cid = ?", cid))
         for cid in col.find_cards(f'"deck:{deck}"')
     }
+
+
+def package_ids(path: Path) -> dict[str, tuple[int, tuple[int, ...]]]:
+    """GUID → (note id, card ids) as written in an .apkg (read straight from its database)."""
+    import sqlite3
+    import tempfile
+    import zipfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        with zipfile.ZipFile(path) as archive:
+            archive.extract("collection.anki2", tmp)
+        conn = sqlite3.connect(Path(tmp) / "collection.anki2")
+        try:
+            notes = conn.execute("select id, guid from notes").fetchall()
+            cards = conn.execute("select nid, id from cards order by id").fetchall()
+        finally:
+            conn.close()
+    return {guid: (nid, tuple(cid for n, cid in cards if n == nid)) for nid, guid in notes}
+
+
+def collection_ids(col: Collection) -> dict[str, tuple[int, tuple[int, ...]]]:
+    """GUID → (note id, card ids) of every note in the collection."""
+    out = {}
+    for nid in col.find_notes(""):
+        note = col.get_note(nid)
+        out[note.guid] = (nid, tuple(sorted(note.card_ids())))
+    return out

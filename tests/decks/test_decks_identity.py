@@ -6,6 +6,7 @@ import genanki
 import pytest
 
 from decks import notetypes
+from decks.build import build
 from decks.identity import (
     REMOVED_TAG,
     Candidate,
@@ -14,6 +15,7 @@ from decks.identity import (
     assign,
     clock_warnings,
     content_hash,
+    first_note_id,
     note_guid,
 )
 from decks.similarity import THRESHOLD, match_notes
@@ -99,7 +101,36 @@ def test_new_ids_never_collide_with_previous_ones():
     records, _ = assign(
         [Candidate("g2", "h", "r", "a:2"), Candidate("g3", "h", "s", "a:3")], old, now=1
     )
-    assert [r.note_id for r in records] == [9_999_999_999_999 + 100, 9_999_999_999_999 + 200]
+    # after every previous id, on a multiple of the stride (so card ids never overlap)
+    assert [r.note_id for r in records] == [10_000_000_000_100, 10_000_000_000_200]
+
+
+def test_new_ids_skip_the_ids_other_decks_hold():
+    cands = [Candidate(f"g{i}", "h", f"q{i}?", f"a:{i}") for i in range(3)]
+    records, _ = assign(cands, None, 5, first_id=5_000, taken={5_000, 5_200})
+    assert [r.note_id for r in records] == [5_100, 5_300, 5_400]
+
+
+def test_each_deck_starts_its_ids_elsewhere_within_the_build_second_range():
+    starts = {first_note_id(f"Deck {i}", 1_000) for i in range(50)}
+    assert len(starts) > 45
+    assert all(1_000_000 <= s < 1_000_000 + 1_000_000 and s % 100 == 0 for s in starts)
+
+
+def test_decks_built_together_or_into_one_folder_never_share_an_id(tmp_path, monkeypatch):
+    # every deck starts at the same id here, so only the checks below keep them apart
+    monkeypatch.setattr("decks.build.first_note_id", lambda deck, now: now * 1000)
+    a = tmp_path / "a.md"
+    b = tmp_path / "b.md"
+    a.write_text("TARGET DECK: A\n\n" + "".join(f"A{i}?\nx\n\n" for i in range(30)))
+    b.write_text("TARGET DECK: B\n\n" + "".join(f"B{i}?\nx\n\n" for i in range(30)))
+    together = build([a, b], tmp_path / "one", figures=False, now=9)
+    ids = [n.note_id for deck in together for n in deck.notes]
+    assert len(set(ids)) == len(ids) == 60
+    # one deck at a time into one folder: the second skips the ids in the first's manifest
+    (first,) = build([a], tmp_path / "two", figures=False, now=9)
+    (second,) = build([b], tmp_path / "two", figures=False, now=9)
+    assert not {n.note_id for n in first.notes} & {n.note_id for n in second.notes}
 
 
 def test_manifest_round_trip(tmp_path):

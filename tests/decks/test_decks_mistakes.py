@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from deck_helpers import FIXED_TIME, import_apkg, new_collection
+from deck_helpers import FIXED_TIME, collection_ids, import_apkg, new_collection, package_ids
 
 from decks import report_input
 from decks.build import build
@@ -231,6 +231,36 @@ def test_rebuilding_after_more_grading_updates_the_same_notes_in_anki(tmp_path):
         sources = re.findall(r'<img src="([^"]+)"', "".join(n["Back"] for n in after.values()))
         assert sources
         assert all((Path(col.media.dir()) / name).is_file() for name in sources)
+    finally:
+        col.close()
+
+
+@pytest.mark.parametrize("same_folder", [True, False], ids=["one-folder", "two-folders"])
+def test_week2_and_mistakes_decks_never_share_a_note_id_in_anki(tmp_path, same_folder):
+    """Built at the same pinned time, the two decks get distinct note (and card) ids, so Anki
+    imports every id as packaged: nothing is renumbered."""
+    report = _write_report(
+        tmp_path,
+        "r.json",
+        {"parabola": ["sign_flipped", "lr_ignored"], "adam": ["eps_inside_sqrt"]},
+    )
+    week_out = tmp_path / "out"
+    mistakes_out = week_out if same_folder else tmp_path / "mistakes"
+    planned = plan_mistakes(report, mistakes_out, figures=False, now=FIXED_TIME)
+    planned.build.write()  # the mistakes deck first: the week-2 build must avoid its ids
+    (week02,) = build([], week_out, figures=False, now=FIXED_TIME)
+    packaged = package_ids(week02.package_path)
+    mistakes = package_ids(planned.build.package_path)
+    assert len(packaged) > 50 and len(mistakes) >= 4 and not set(packaged) & set(mistakes)
+    packaged.update(mistakes)
+    note_ids = [nid for nid, _ in packaged.values()]
+    card_ids = [cid for _, cids in packaged.values() for cid in cids]
+    assert len(set(note_ids)) == len(note_ids) and len(set(card_ids)) == len(card_ids)
+    col = new_collection(tmp_path / "anki")
+    try:
+        import_apkg(col, week02.package_path)
+        import_apkg(col, planned.build.package_path)
+        assert collection_ids(col) == packaged
     finally:
         col.close()
 
