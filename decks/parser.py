@@ -161,12 +161,34 @@ class _Parser:
             raise self.error(i, "START without a matching END")
         body = [self.lines[k] for k in range(i + 1, end) if self.lines[k].strip()]
         found = note_id(body[0]) if len(body) == 1 else None
-        if found and found.anki_id is not None:
-            self.deleted.append(found.anki_id)  # an emptied O2A note: START / ID / END
+        deleted = found.anki_id if found else self._deleted_in_block(i + 1, end)
+        if deleted is not None:
+            # an emptied O2A note (START / ID / END), or one marked DELETE above its ID line
+            self.deleted.append(deleted)
             self.lines[i : end + 1] = [""] * (end + 1 - i)
         else:
             self.blocks[i] = end
         return end
+
+    def _deleted_in_block(self, first: int, end: int) -> int | None:
+        """The note id a DELETE marker inside a START … END block names (O2A deletes the
+        note); a DELETE line without the id below it is an error."""
+        for k in range(first, end):
+            following = self.lines[k + 1] if k + 1 < end else ""
+            marker = blocks.delete_marker(self.lines[k], following)
+            if marker is not None:
+                return marker[0]
+            self._no_bare_delete(k)
+        return None
+
+    def _no_bare_delete(self, index: int) -> None:
+        if self.lines[index].strip() == blocks.DELETE_LINE:
+            raise self.error(
+                index,
+                "DELETE without the note's id: write the id line right below it (ID: N or "
+                "<!--ID: N-->), as Obsidian_to_Anki does; to drop a note gdkit built, delete "
+                "its text (the next build keeps it in the package, tagged gdkit::removed)",
+            )
 
     def _frozen(self, i: int, type_name: str) -> int:
         kind = blocks.note_type(type_name)
@@ -228,6 +250,7 @@ class _Parser:
             self.deleted.append(marker[0])
             self.lines[i : i + marker[1]] = [""] * marker[1]
             return i + marker[1] - 1
+        self._no_bare_delete(i)
         if "STARTI" in line and blocks.INLINE_NOTE.search(line):
             self._inline(i)
         return i

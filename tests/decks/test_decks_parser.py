@@ -385,3 +385,29 @@ def test_peer_markers_inside_code_are_left_alone(tmp_path):
     (note,) = parse(tmp_path, text).notes
     assert "DELETE\nID: 15\n%%x%%" in note.fields[1].text
     assert parse(tmp_path, text).deleted == ()
+
+
+@pytest.mark.parametrize(
+    "marker", ["DELETE\nID: 1566052191671\n", "DELETE\n<!--ID: 1566052191671-->\n"]
+)
+def test_a_delete_marker_inside_a_note_block_deletes_that_note(tmp_path, marker):
+    block = f"START\nBasic\nFront: Gone?\nBack: no\n{marker}END\n"
+    source = parse(tmp_path, f"TARGET DECK: D\n\nKeep?\nYes.\n\n{block}")
+    assert [n.fields[0].text for n in source.notes] == ["Keep?"]
+    assert source.deleted == (1566052191671,)
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("Q?\nThe answer.\nDELETE\n", 5),  # glued to an answer, no id
+        ("Q?\nThe answer.\n\nDELETE\n", 6),  # a paragraph of its own
+        ("START\nBasic\nFront: Q?\nBack: A.\nDELETE\nEND\n", 7),  # inside a block
+    ],
+)
+def test_a_delete_line_without_an_id_is_refused_not_kept_as_text(tmp_path, text, line):
+    with pytest.raises(DeckError) as info:
+        parse(tmp_path, "TARGET DECK: D\n\n" + text)
+    assert info.value.line == line
+    assert "DELETE without the note's id" in info.value.message
+    assert "ID: N" in info.value.message
