@@ -3,7 +3,8 @@ note that has none, so later rewording never changes the note's identity.
 
 An id is made from the note's question (``what-does-the-learning-rate-scale``), made unique in
 its deck. Each file is rewritten whole: the new text goes to a temporary file beside it that then
-replaces the original (``os.replace``), so a file is either untouched or complete. Line endings
+replaces the original (``os.replace``), so a file is either untouched or complete (a link is
+followed, permissions are kept). Line endings
 and a byte-order mark are kept. Inline STARTI notes and computed cards are left alone.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from pathlib import Path
 
 from decks.parser import SourceFile, SourceNote, slugify
@@ -47,7 +49,9 @@ def planned_ids(files: list[SourceFile]) -> dict[str, list[tuple[int, str]]]:
 
 
 def write_ids(path: Path, inserts: list[tuple[int, str]]) -> None:
-    """Insert the id lines into the file at ``path``, atomically."""
+    """Insert the id lines into the file at ``path``, atomically. A symbolic link is followed
+    (the file it points to is rewritten, the link stays) and the file's permissions are kept."""
+    path = Path(os.path.realpath(path))
     with open(path, encoding="utf-8", newline="") as handle:
         text = handle.read()
     newline = "\r\n" if "\r\n" in text else "\n"
@@ -58,6 +62,7 @@ def write_ids(path: Path, inserts: list[tuple[int, str]]) -> None:
     try:
         with open(tmp, "w", encoding="utf-8", newline="") as handle:
             handle.write(newline.join(lines))
+        shutil.copymode(path, tmp)
         os.replace(tmp, path)
     finally:
         if tmp.exists():

@@ -174,3 +174,19 @@ def test_delete_marker_for_a_note_still_in_the_file(tmp_path):
     assert f"{source}:3: note 1566052191670 is marked DELETE but is still in the file" in (
         result.output
     )
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symbolic links and modes are POSIX here")
+def test_write_ids_follows_a_link_and_keeps_the_permissions(tmp_path):
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    target = vault / "notes.md"
+    target.write_text(SOURCE, encoding="utf-8")
+    target.chmod(0o640)
+    link = tmp_path / "n.md"
+    link.symlink_to(target)
+    _run("build", str(link), "-o", str(tmp_path / "out"), "--write-ids")
+    assert link.is_symlink() and link.resolve() == target
+    assert "<!-- id: the-rate-is-small -->" in target.read_text(encoding="utf-8")
+    assert target.stat().st_mode & 0o777 == 0o640
+    assert sorted(os.listdir(vault)) == ["notes.md"]
