@@ -272,6 +272,17 @@ def _deleted_warnings(files: list[SourceFile], records: list, diff: Diff) -> lis
     return out
 
 
+def _empty_warnings(files: list[SourceFile] | tuple) -> list[str]:
+    """A file that gave no note (and marks none DELETE) is most likely written in a syntax
+    gdkit did not recognise: say so rather than build an empty deck in silence."""
+    return [
+        f"{f.path}: no notes found. A note is a question line ending in '?' with its answer "
+        "below, a paragraph with {{c1::…}}, or a START … END block (see decks/README.md)"
+        for f in files
+        if not f.notes and not f.deleted
+    ]
+
+
 def _notes(count: int) -> str:
     return f"{count} note" if count == 1 else f"{count} notes"
 
@@ -384,7 +395,8 @@ def plan_deck(
         PackagedNote(rec.note_id, rec.guid, rec.kind, rec.fields, rec.tags, rec.mod, position)
         for position, rec in enumerate(records)
     ]
-    warnings = clock_warnings(now, previous) + diff.ambiguous + diff.retyped
+    warnings = clock_warnings(now, previous) + _empty_warnings(files)
+    warnings += diff.ambiguous + diff.retyped
     warnings += _deleted_warnings(files, records, diff) + _o2a_warnings(rendered, collection_guids)
     return DeckBuild(
         deck=deck,

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import click
 
-from decks.errors import DeckError, missing_extra_message
+from decks.errors import DeckError, SettingError, missing_extra_message
 from decks.report_input import ReportError
 
 OUT_HELP = "Folder for the .apkg files and their manifests (default: ./out)."
@@ -33,6 +33,10 @@ COLLECTION_HELP = (
     "Your Anki collection.anki2, read only: notes with Obsidian_to_Anki ids update the notes "
     "O2A made instead of adding copies."
 )
+
+
+def _count(number: int, word: str) -> str:
+    return f"{number} {word}" if number == 1 else f"{number} {word}s"
 
 
 def _record_lines(d, show_unchanged: bool) -> list[str]:
@@ -57,13 +61,12 @@ def _report(builds: list, *, dry_run: bool, show_unchanged: bool, wrote: bool) -
         d = b.diff
         click.echo(f"{b.deck}  →  {where}" + ("" if wrote else "  (not written)"))
         kept = len(d.removed) + len(d.still_removed)
-        plural = "s" if kept != 1 else ""
-        extra = f" (+ {kept} removed note{plural} kept, tagged gdkit::removed)" if kept else ""
-        click.echo(
-            f"  {b.note_count} notes, {b.card_count} cards, {len(b.media)} media files{extra}"
-        )
+        extra = f" (+ {_count(kept, 'removed note')} kept, tagged gdkit::removed)" if kept else ""
+        counts = [_count(b.note_count, "note"), _count(b.card_count, "card")]
+        click.echo(f"  {', '.join(counts)}, {_count(len(b.media), 'media file')}{extra}")
         if not d.previous_build:
-            click.echo(f"  no previous build in {where.parent}: all {len(d.new)} notes are new")
+            new = "the note is new" if len(d.new) == 1 else f"all {len(d.new)} notes are new"
+            click.echo(f"  no previous build in {where.parent}: {new}")
         else:
             click.echo(
                 f"  against the previous build: {len(d.new)} new, {len(d.changed)} changed, "
@@ -79,7 +82,7 @@ def _report(builds: list, *, dry_run: bool, show_unchanged: bool, wrote: bool) -
             )
         if b.ids_written:
             verb = "would write" if dry_run else "wrote"
-            click.echo(f"  --write-ids: {verb} {b.ids_written} id lines into the sources")
+            click.echo(f"  --write-ids: {verb} {_count(b.ids_written, 'id line')} into the sources")
         for warning in b.warnings:
             click.echo(f"warning: {warning}", err=True)
     if dry_run:
@@ -89,14 +92,14 @@ def _report(builds: list, *, dry_run: bool, show_unchanged: bool, wrote: bool) -
 @contextmanager
 def stops_cleanly(*, figures: bool) -> Iterator[None]:
     """The one way every ``gdkit decks`` command stops on a problem the user can fix: a missing
-    deck dependency (the extra to install), a bad source or a bad report. One ``error:`` line,
-    exit status 1, and no traceback; nothing has been written by then."""
+    deck dependency (the extra to install), a bad source, a bad report or a bad setting. One
+    ``error:`` line, exit status 1, and no traceback; nothing has been written by then."""
     try:
         yield
     except ModuleNotFoundError as exc:
         click.echo(f"error: {missing_extra_message(exc, figures=figures)}", err=True)
         sys.exit(1)
-    except (DeckError, ReportError) as exc:
+    except (DeckError, ReportError, SettingError) as exc:
         click.echo(f"error: {exc}", err=True)
         click.echo("nothing was written.", err=True)
         sys.exit(1)

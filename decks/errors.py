@@ -16,6 +16,10 @@ class DeckError(Exception):
         super().__init__(f"{file}:{line}: {message}")
 
 
+class SettingError(Exception):
+    """A bad setting from the environment (``SOURCE_DATE_EPOCH``); the message says the fix."""
+
+
 # Modules of the ``decks`` extra → the distribution that provides each.
 DECK_DISTRIBUTIONS = {
     "genanki": "genanki",

@@ -47,6 +47,7 @@ from pathlib import Path
 import genanki
 
 from decks.apkg import CARD_ID_STRIDE
+from decks.errors import SettingError
 from decks.similarity import THRESHOLD, Match, match_notes
 
 MANIFEST_FORMAT = 2
@@ -73,15 +74,24 @@ def content_hash(kind: str, fields: tuple[str, ...], tags: tuple[str, ...], medi
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
 
+LATEST_TIME = 253_402_300_799  # 9999-12-31 23:59:59 UTC: note ids (ms) stay far inside int64
+
+
 def build_time() -> int:
-    """Seconds since the epoch: ``SOURCE_DATE_EPOCH`` if set, else now."""
-    pinned = os.environ.get("SOURCE_DATE_EPOCH")
-    if pinned:
-        try:
-            return int(pinned)
-        except ValueError:
-            raise ValueError(f"SOURCE_DATE_EPOCH must be an integer, got {pinned!r}") from None
-    return int(time.time())
+    """Seconds since the epoch: ``SOURCE_DATE_EPOCH`` if set, else now.
+
+    Raises :class:`decks.errors.SettingError` for a value that is not a whole number of seconds
+    between 1970 and the year 9999."""
+    pinned = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not pinned:
+        return int(time.time())
+    if not pinned.isdigit() or not 0 < int(pinned) <= LATEST_TIME:
+        raise SettingError(
+            f"SOURCE_DATE_EPOCH must be a whole number of seconds since 1970 (at most "
+            f"{LATEST_TIME}, the end of the year 9999), got {pinned[:40]!r}: unset it to use "
+            "the clock, or write e.g. SOURCE_DATE_EPOCH=$(date +%s)"
+        )
+    return int(pinned)
 
 
 @dataclass

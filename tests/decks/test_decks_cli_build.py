@@ -43,7 +43,7 @@ def test_removed_notes_are_explained(tmp_path):
     _run("build", str(source), "-o", out)
     source.write_text(SOURCE.split("Which optimiser")[0], encoding="utf-8")
     output = _run("build", str(source), "-o", out)
-    assert "1 notes, 1 cards, 0 media files (+ 2 removed notes kept, tagged gdkit::removed)" in (
+    assert "1 note, 1 card, 0 media files (+ 2 removed notes kept, tagged gdkit::removed)" in (
         output
     )
     assert "tag:gdkit::removed" in output
@@ -190,3 +190,24 @@ def test_write_ids_follows_a_link_and_keeps_the_permissions(tmp_path):
     assert "<!-- id: the-rate-is-small -->" in target.read_text(encoding="utf-8")
     assert target.stat().st_mode & 0o777 == 0o640
     assert sorted(os.listdir(vault)) == ["notes.md"]
+
+
+@pytest.mark.parametrize("value", ["abc", "-5", "1.5e9", "0", "99999999999999"])
+def test_a_bad_source_date_epoch_is_an_error_not_a_traceback(tmp_path, monkeypatch, value):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", value)
+    source = tmp_path / "n.md"
+    source.write_text("TARGET DECK: T\n\nQ?\nA.\n", encoding="utf-8")
+    result = CliRunner().invoke(decks, ["build", str(source), "-o", str(tmp_path / "o")])
+    assert result.exit_code == 1
+    assert "error: SOURCE_DATE_EPOCH must be a whole number of seconds" in result.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_file_without_a_note_is_reported_not_built_in_silence(tmp_path):
+    source = tmp_path / "n.md"
+    source.write_text("TARGET DECK: T\n\n## Gradient descent\n\n## Momentum\n", encoding="utf-8")
+    output = _run("build", str(source), "-o", str(tmp_path / "o"))
+    assert "0 notes, 0 cards" in output
+    assert f"warning: {source}: no notes found" in output
+    source.write_text("TARGET DECK: T\n\nQ?\nA.\n", encoding="utf-8")
+    assert "no notes found" not in _run("build", str(source), "-o", str(tmp_path / "o"))
