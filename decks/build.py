@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 
 from decks.apkg import PackagedNote, write_apkg
-from decks.collection import CollectionNote, read_guids
+from decks.collection import CollectionNote, read_by_guid, read_guids
 from decks.computed import COMPUTED_DECK, computed_notes
 from decks.errors import DeckError
 from decks.identity import (
@@ -235,16 +235,12 @@ def _candidate(r: RenderedNote, in_collection: dict[int, CollectionNote]) -> Can
     )
 
 
-def _newer_than_collection(record, in_collection: dict[int, CollectionNote]):
-    """A note whose copy in the collection differs and is not older (e.g. its note type was
-    changed in Anki) gets a later time, or Anki would skip it on import."""
-    found = in_collection.get(record.note_id)
-    if (
-        found is not None
-        and found.guid == record.guid
-        and found.mod >= record.mod
-        and found.fields != tuple(record.fields)
-    ):
+def _newer_than_collection(record, in_collection: dict[str, CollectionNote]):
+    """A note whose copy in the collection (same GUID) differs and is not older gets a later
+    time, or Anki would skip it on import: its note type was changed in Anki, or the collection
+    took a build made elsewhere, with a clock ahead."""
+    found = in_collection.get(record.guid)
+    if found is not None and found.mod >= record.mod and found.fields != tuple(record.fields):
         return replace(record, mod=found.mod + 1)
     return record
 
@@ -351,6 +347,7 @@ def plan(
                 now=now,
                 files=files,
                 collection=collection_guids,
+                collection_file=collection,
                 taken=in_this_run,
             )
         )
@@ -365,12 +362,14 @@ def plan_deck(
     now: int,
     files: list[SourceFile] | tuple = (),
     collection: dict[int, CollectionNote] | None = None,
+    collection_file: Path | None = None,
     taken: AbstractSet[int] = frozenset(),
 ) -> DeckBuild:
     """Render and identify one deck's notes against its previous manifest in ``out_dir``.
 
     ``files`` are the sources the notes came from (for their DELETE markers); ``collection``
-    the notes an Anki collection holds for the Obsidian_to_Anki ids (``--anki-collection``);
+    the notes an Anki collection holds for the Obsidian_to_Anki ids, ``collection_file`` that
+    collection (``--anki-collection``: notes it holds newer get a later time);
     ``taken`` the note ids of other decks planned in the same run. Fresh note ids also skip
     those of every other deck whose manifest is in ``out_dir``.
     """
@@ -387,7 +386,9 @@ def plan_deck(
     records, diff = assign(
         candidates, previous, now, first_id=first_note_id(deck, now), taken=elsewhere
     )
-    records = [_newer_than_collection(rec, collection_guids or {}) for rec in records]
+    if collection_file is not None:
+        held = read_by_guid(collection_file, [rec.guid for rec in records])
+        records = [_newer_than_collection(rec, held) for rec in records]
     models = model_mods(
         {kind: nt.content_hash() for kind, nt in note_types().items()}, previous, now
     )

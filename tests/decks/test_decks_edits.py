@@ -8,6 +8,7 @@ the same note still carry their interval and review log.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 from deck_helpers import FIXED_TIME, import_apkg, new_collection, review_all, review_state
@@ -157,6 +158,36 @@ def test_future_timestamp_does_not_swallow_the_next_edit(tmp_path):
         assert "or even grows" in note.fields[1]
         assert note.mod > future  # newer than what the collection held
         assert all(review_state(col, DECK)[c] == before[c] for c in note.card_ids())
+    finally:
+        col.close()
+
+
+@pytest.mark.parametrize("with_collection", [True, False])
+def test_a_build_elsewhere_with_a_slower_clock_still_updates_with_the_collection(
+    tmp_path, with_collection
+):
+    """Machine A (clock a year ahead) built and imported; machine B builds the edited source
+    without A's manifest. With --anki-collection the edit imports; without it, it cannot (the
+    package is older than the collection's copy), as the README says."""
+    clock = int(time.time())
+    source = tmp_path / "notes.md"
+    source.write_text(SOURCE, encoding="utf-8")
+    col = new_collection(tmp_path / "anki")
+    collection_file = Path(col.path)
+    import_apkg(
+        col, build([source], tmp_path / "a", figures=False, now=clock + 10**7)[0].package_path
+    )
+    col.close()
+    source.write_text(EDITS["answer"][0](SOURCE), encoding="utf-8")
+    chosen = collection_file if with_collection else None
+    (second,) = build([source], tmp_path / "b", figures=False, now=clock, collection=chosen)
+    col = new_collection(tmp_path / "anki")
+    try:
+        log = import_apkg(col, second.package_path)
+        assert len(log.new) == 0
+        note = _note_by(col, "What happens when the learning rate is too large?")
+        assert ("or even grows" in note.fields[1]) == with_collection
+        assert len(log.updated) == (1 if with_collection else 0)
     finally:
         col.close()
 
