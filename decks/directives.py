@@ -1,0 +1,186 @@
+"""The parser's first pass: directives, Obsidian_to_Anki note blocks and DELETE markers.
+
+``TARGET DECK`` and ``FILE TAGS`` lines, ``START`` … ``END`` blocks, ``STARTI`` inline notes,
+``FROZEN`` fields and ``DELETE`` markers (outside code blocks) are found here; every line they
+use is blanked, so the second pass (:mod:`decks.walk`) sees only questions, answers, sections
+and clozes. :class:`Directives` fills in ``deck``, ``file_tags``, ``blocks`` (START line →
+END line), ``inline`` (line → note) and ``deleted`` (Anki note ids).
+"""
+
+from __future__ import annotations
+
+from decks import blocks
+from decks.blocks import note_id
+from decks.errors import DeckError
+from decks.notemaker import NoteMaker
+from decks.render import parser as markdown_parser
+from decks.source import normalise_tags
+
+
+def _directive_value(line: str, keyword: str) -> str | None:
+    """``KEYWORD: value`` / ``KEYWORD value`` / ``KEYWORD`` → the value ("" if on the next line)."""
+    stripped = line.strip()
+    if stripped == keyword:
+        return ""
+    for prefix in (keyword + ":", keyword + " "):
+        if stripped.startswith(prefix):
+            return stripped[len(prefix) :].strip()
+    return None
+
+
+class Directives:
+    """Pass 1 over the lines of one file (changed in place: what it reads is blanked)."""
+
+    def __init__(self, lines: list[str], maker: NoteMaker, display: str) -> None:
+        self.lines = lines
+        self.maker = maker
+        self.display = display
+        self.deck: str | None = None
+        self.deck_line = 0
+        self.file_tags: list[str] = []
+        self.blocks: dict[int, int] = {}  # START line index → END line index
+        self.inline: dict[int, blocks.InlineNote] = {}  # STARTI lines
+        self.deleted: list[int] = []
+
+    def error(self, index: int, message: str) -> DeckError:
+        return DeckError(self.display, index + 1, message)
+
+    def _protected_lines(self) -> set[int]:
+        protected: set[int] = set()
+        for token in markdown_parser().parse("\n".join(self.lines)):
+            if token.type in ("fence", "code_block", "math_block") and token.map:
+                protected.update(range(token.map[0], token.map[1]))
+        return protected
+
+    def set_deck(self, deck: str, index: int) -> None:
+        if self.deck is not None and deck != self.deck:
+            raise self.error(index, f"second TARGET DECK (the first is on line {self.deck_line})")
+        self.deck, self.deck_line = deck, index + 1
+
+    def _target_deck(self, i: int, deck: str) -> int:
+        self.lines[i] = ""
+        if deck == "":
+            j = i + 1
+            while j < len(self.lines) and not self.lines[j].strip():
+                j += 1
+            if j == len(self.lines):
+                raise self.error(i, "TARGET DECK without a deck name")
+            deck = self.lines[j].strip()
+            self.lines[j] = ""
+            self.set_deck(deck, i)
+            return j
+        self.set_deck(deck, i)
+        return i
+
+    def _file_tags(self, i: int, tags: str) -> int:
+        self.lines[i] = ""
+        if tags == "" and i + 1 < len(self.lines):
+            tags = self.lines[i + 1].strip()
+            self.lines[i + 1] = ""
+            i += 1
+        self.file_tags.extend(normalise_tags(tags))
+        return i
+
+    def _start_block(self, i: int) -> int:
+        end = i + 1
+        while end < len(self.lines) and self.lines[end].strip() != "END":
+            if self.lines[end].strip() == "START":
+                raise self.error(i, "START without END before the next START")
+            end += 1
+        if end == len(self.lines):
+            raise self.error(i, "START without a matching END")
+        body = [self.lines[k] for k in range(i + 1, end) if self.lines[k].strip()]
+        found = note_id(body[0]) if len(body) == 1 else None
+        deleted = found.anki_id if found else self._deleted_in_block(i + 1, end)
+        if deleted is not None:
+            # an emptied O2A note (START / ID / END), or one marked DELETE above its ID line
+            self.deleted.append(deleted)
+            self.lines[i : end + 1] = [""] * (end + 1 - i)
+        else:
+            self.blocks[i] = end
+        return end
+
+    def _deleted_in_block(self, first: int, end: int) -> int | None:
+        """The note id a DELETE marker inside a START … END block names (O2A deletes the
+        note); a DELETE line without the id below it is an error."""
+        for k in range(first, end):
+            following = self.lines[k + 1] if k + 1 < end else ""
+            marker = blocks.delete_marker(self.lines[k], following)
+            if marker is not None:
+                return marker[0]
+            self._no_bare_delete(k)
+        return None
+
+    def _no_bare_delete(self, index: int) -> None:
+        if self.lines[index].strip() == blocks.DELETE_LINE:
+            raise self.error(
+                index,
+                "DELETE without the note's id: write the id line right below it (ID: N or "
+                "<!--ID: N-->), as Obsidian_to_Anki does; to drop a note gdkit built, delete "
+                "its text (the next build keeps it in the package, tagged gdkit::removed)",
+            )
+
+    def _frozen(self, i: int, type_name: str) -> int:
+        kind = blocks.note_type(type_name)
+        if kind is None:
+            raise self.error(
+                i, f"FROZEN: unknown note type {type_name!r} (known: {blocks.KNOWN_TYPES})"
+            )
+        end = i + 1
+        while end < len(self.lines) and self.lines[end].strip():
+            end += 1
+        fields = self.maker.fields(range(i + 1, end), kind[1], i)[0]
+        self.maker.frozen[kind[0]] = (fields[0][0], fields[1][0])
+        self.lines[i:end] = [""] * (end - i)
+        return end - 1
+
+    def _inline(self, i: int) -> None:
+        parsed = blocks.parse_inline(self.lines[i])
+        assert parsed is not None
+        inline, rest = parsed
+        if rest:
+            raise self.error(i, "write an inline note STARTI [Type] … ENDI on a line of its own")
+        self.inline[i] = inline
+
+    def scan(self) -> None:
+        protected = self._protected_lines()
+        i = 0
+        while i < len(self.lines):
+            if i not in protected:
+                i = self._directive(i)
+            i += 1
+        if self.deck is None:
+            raise DeckError(
+                self.display,
+                1,
+                "missing TARGET DECK (write e.g. 'TARGET DECK: NeuralComputation::Week-02' "
+                "near the top of the file, or 'deck:' in its front matter)",
+            )
+        if not self.deck.strip() or any(not part.strip() for part in self.deck.split("::")):
+            raise self.error(self.deck_line - 1, f"bad deck name {self.deck!r}")
+
+    def _directive(self, i: int) -> int:
+        """Handle a directive on line ``i``; return the last line it used."""
+        line = self.lines[i]
+        stripped = line.strip()
+        deck = _directive_value(line, "TARGET DECK")
+        if deck is not None:
+            return self._target_deck(i, deck)
+        tags = _directive_value(line, "FILE TAGS")
+        if tags is not None:
+            return self._file_tags(i, tags)
+        if stripped == "START":
+            return self._start_block(i)
+        frozen = blocks.FROZEN_HEAD.match(stripped)
+        if frozen:
+            return self._frozen(i, frozen.group("type"))
+        following = self.lines[i + 1] if i + 1 < len(self.lines) else ""
+        marker = blocks.delete_marker(line, following)
+        if marker is not None:
+            self.deleted.append(marker[0])
+            self.lines[i : i + marker[1]] = [""] * marker[1]
+            return i + marker[1] - 1
+        self._no_bare_delete(i)
+        if "STARTI" in line and blocks.INLINE_NOTE.search(line):
+            self._inline(i)
+        return i
