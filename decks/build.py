@@ -19,7 +19,7 @@ from pathlib import Path
 from decks.apkg import PackagedNote, write_apkg
 from decks.collection import CollectionNote, read_by_guid, read_guids
 from decks.computed import COMPUTED_DECK, computed_notes
-from decks.errors import DeckError
+from decks.errors import DeckError, OutputError
 from decks.identity import (
     Candidate,
     Diff,
@@ -94,10 +94,12 @@ class DeckBuild:
         return len(self.notes) - len(self.diff.removed) - len(self.diff.still_removed)
 
     def write(self) -> None:
-        self.package_path.parent.mkdir(parents=True, exist_ok=True)
+        """Write the package and its manifest, each through a temporary file renamed into place.
+        Raises :class:`decks.errors.OutputError` when the folder cannot take them."""
         tmp_package = self.package_path.with_name(f".{self.package_path.name}.{os.getpid()}.tmp")
         tmp_manifest = self.manifest_path.with_name(f".{self.manifest_path.name}.{os.getpid()}.tmp")
         try:
+            self.package_path.parent.mkdir(parents=True, exist_ok=True)
             write_apkg(
                 tmp_package,
                 deck_name=self.deck,
@@ -111,9 +113,11 @@ class DeckBuild:
             tmp_manifest.write_text(self.manifest.to_json(), encoding="utf-8")
             os.replace(tmp_package, self.package_path)
             os.replace(tmp_manifest, self.manifest_path)
+        except OSError as exc:
+            raise OutputError(f"cannot write {self.package_path}: {exc}") from None
         finally:
             for tmp in (tmp_package, tmp_manifest):
-                if tmp.exists():
+                if tmp.is_file():
                     tmp.unlink()
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import click
 
-from decks.errors import DeckError, SettingError, missing_extra_message
+from decks.errors import DeckError, OutputError, SettingError, missing_extra_message
 from decks.report_input import ReportError
 
 OUT_HELP = "Folder for the .apkg files and their manifests (default: ./out)."
@@ -92,8 +92,9 @@ def _report(builds: list, *, dry_run: bool, show_unchanged: bool, wrote: bool) -
 @contextmanager
 def stops_cleanly(*, figures: bool) -> Iterator[None]:
     """The one way every ``gdkit decks`` command stops on a problem the user can fix: a missing
-    deck dependency (the extra to install), a bad source, a bad report or a bad setting. One
-    ``error:`` line, exit status 1, and no traceback; nothing has been written by then."""
+    deck dependency (the extra to install), a bad source, a bad report, a bad setting, or an
+    output that cannot be written. One ``error:`` line, exit status 1, and no traceback; no
+    file is left half-written."""
     try:
         yield
     except ModuleNotFoundError as exc:
@@ -102,6 +103,9 @@ def stops_cleanly(*, figures: bool) -> Iterator[None]:
     except (DeckError, ReportError, SettingError) as exc:
         click.echo(f"error: {exc}", err=True)
         click.echo("nothing was written.", err=True)
+        sys.exit(1)
+    except OutputError as exc:
+        click.echo(f"error: {exc}", err=True)
         sys.exit(1)
 
 
@@ -241,5 +245,6 @@ def mistakes(report: Path, out: Path, no_figures: bool, dry_run: bool) -> None:
         return
     click.echo(f"{len(planned.mistakes)} diagnosed mistakes: {', '.join(planned.mistakes)}")
     if not dry_run:
-        planned.build.write()
+        with stops_cleanly(figures=not no_figures):
+            planned.build.write()
     _report([planned.build], dry_run=dry_run, show_unchanged=False, wrote=not dry_run)

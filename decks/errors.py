@@ -20,6 +20,11 @@ class SettingError(Exception):
     """A bad setting from the environment (``SOURCE_DATE_EPOCH``); the message says the fix."""
 
 
+class OutputError(Exception):
+    """An output file (package, manifest, a source rewritten by --write-ids) cannot be written;
+    the file it would have replaced is unchanged."""
+
+
 # Modules of the ``decks`` extra → the distribution that provides each.
 DECK_DISTRIBUTIONS = {
     "genanki": "genanki",

@@ -13,8 +13,10 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import tempfile
 from pathlib import Path
 
+from decks.errors import OutputError
 from decks.parser import SourceFile, SourceNote, slugify
 from decks.render import plain_text
 
@@ -50,7 +52,8 @@ def planned_ids(files: list[SourceFile]) -> dict[str, list[tuple[int, str]]]:
 
 def write_ids(path: Path, inserts: list[tuple[int, str]]) -> None:
     """Insert the id lines into the file at ``path``, atomically. A symbolic link is followed
-    (the file it points to is rewritten, the link stays) and the file's permissions are kept."""
+    (the file it points to is rewritten, the link stays) and the file's permissions are kept.
+    Raises :class:`decks.errors.OutputError` (the file unchanged) when it cannot be written."""
     path = Path(os.path.realpath(path))
     with open(path, encoding="utf-8", newline="") as handle:
         text = handle.read()
@@ -58,12 +61,24 @@ def write_ids(path: Path, inserts: list[tuple[int, str]]) -> None:
     lines = text.split(newline)
     for index, value in sorted(inserts, reverse=True):
         lines.insert(min(index, len(lines)), f"<!-- id: {value} -->")
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp: Path | None = None
     try:
-        with open(tmp, "w", encoding="utf-8", newline="") as handle:
+        with tempfile.NamedTemporaryFile(
+            "w",
+            encoding="utf-8",
+            newline="",
+            dir=path.parent,
+            prefix=f".{path.name}.",
+            delete=False,
+        ) as handle:
+            tmp = Path(handle.name)
             handle.write(newline.join(lines))
         shutil.copymode(path, tmp)
         os.replace(tmp, path)
+    except OSError as exc:
+        raise OutputError(
+            f"{path}: cannot write the id lines ({exc}); the file is unchanged"
+        ) from None
     finally:
-        if tmp.exists():
+        if tmp is not None and tmp.exists():
             tmp.unlink()

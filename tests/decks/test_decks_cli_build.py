@@ -211,3 +211,33 @@ def test_a_file_without_a_note_is_reported_not_built_in_silence(tmp_path):
     assert f"warning: {source}: no notes found" in output
     source.write_text("TARGET DECK: T\n\nQ?\nA.\n", encoding="utf-8")
     assert "no notes found" not in _run("build", str(source), "-o", str(tmp_path / "o"))
+
+
+def test_write_ids_that_cannot_be_written_leave_the_file_as_it_was(tmp_path, monkeypatch):
+    source = tmp_path / "n.md"
+    source.write_text(SOURCE, encoding="utf-8")
+
+    def refuse(src, dst):
+        raise PermissionError(13, "Permission denied", str(dst))
+
+    monkeypatch.setattr("decks.write_ids.os.replace", refuse)
+    result = CliRunner().invoke(
+        decks, ["build", str(source), "-o", str(tmp_path / "out"), "--write-ids", "--no-figures"]
+    )
+    assert result.exit_code == 1
+    assert f"error: {source}: cannot write the id lines" in result.output
+    assert "the file is unchanged" in result.output and "Traceback" not in result.output
+    assert source.read_text(encoding="utf-8") == SOURCE
+    assert sorted(os.listdir(tmp_path)) == ["n.md"]  # no temporary file, no package
+
+
+def test_an_output_folder_that_is_a_file_is_an_error_not_a_traceback(tmp_path):
+    source = tmp_path / "n.md"
+    source.write_text(SOURCE, encoding="utf-8")
+    (tmp_path / "out").write_text("a file", encoding="utf-8")
+    result = CliRunner().invoke(
+        decks, ["build", str(source), "-o", str(tmp_path / "out" / "sub"), "--no-figures"]
+    )
+    assert result.exit_code == 1
+    assert "error: cannot write" in result.output and "sub" in result.output
+    assert (tmp_path / "out").read_text(encoding="utf-8") == "a file"
