@@ -51,7 +51,8 @@ def _record_lines(d, show_unchanged: bool) -> list[str]:
             why = label
             if r.guid in d.matched and label != "removed":
                 why = f"{label} (matched by similarity {d.matched[r.guid]:.2f})"
-            lines.append(f"  {mark} {why:<9} {r.origin:<24} {r.question[:90]}")
+            where = f"was {r.origin}" if label == "removed" else r.origin  # gone from there
+            lines.append(f"  {mark} {why:<9} {where:<24} {r.question[:90]}")
     return lines
 
 

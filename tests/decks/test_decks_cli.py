@@ -34,6 +34,7 @@ def test_build_then_diff_reports_each_kind_of_change(tmp_path):
     assert any(line.strip().startswith("~ changed") and "Edit?" in line for line in lines)
     assert any(line.strip().startswith("= unchanged") and "Keep?" in line for line in lines)
     assert any(line.strip().startswith("- removed") and "Drop?" in line for line in lines)
+    assert any("- removed   was n.md:9 " in line for line in lines)  # where it used to be
     assert (out / "Cli-Deck.apkg").read_bytes() == before
 
     dry = runner.invoke(decks, ["build", str(source), "-o", str(out), "--no-figures", "--dry-run"])
