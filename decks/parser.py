@@ -73,7 +73,24 @@ __all__ = [
     "slugify",
 ]
 _OBSIDIAN_COMMENT = re.compile(r"%%.*?%%", re.DOTALL)
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # C0 and C1 but tab and newline
 MAX_SOURCE_BYTES = 8 * 2**20  # a deck source is notes, not a data file
+
+
+def refuse_control_characters(text: str, display: str) -> None:
+    """Text only: a control character (an escape sequence that would reach a terminal through
+    ``diff``, a NUL, a bell; tabs and newlines are fine) stops the build at its place."""
+    found = _CONTROL.search(text)
+    if found is None:
+        return
+    line = text.count("\n", 0, found.start()) + 1
+    column = found.start() - (text.rfind("\n", 0, found.start()) + 1) + 1
+    raise DeckError(
+        display,
+        line,
+        f"a control character (U+{ord(found.group()):04X}) at column {column}: remove it "
+        "(a deck source is text; copy-pasted terminal output or binary data can bring these in)",
+    )
 
 
 def strip_obsidian_comments(text: str) -> str:
@@ -140,6 +157,7 @@ def parse_text(text: str, *, path: Path, display: str | None = None) -> SourceFi
     """Parse source text (``path`` locates images; ``display`` names the file in errors)."""
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     display = display or str(path)
+    refuse_control_characters(text, display)
     lines = text.split("\n")
     inka.rewrite(lines, display)
     front = read_front_matter(lines, display)

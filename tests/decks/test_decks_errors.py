@@ -160,3 +160,21 @@ def test_a_huge_or_odd_source_is_refused(tmp_path):
         build([big], tmp_path / "out", figures=False)
     with pytest.raises(DeckError, match="not a regular file"):
         build([tmp_path], tmp_path / "out", figures=False)
+
+
+@pytest.mark.parametrize("char", ["\x1b", "\x00", "\x07", "\x7f", "\x9b", "\x0c"])
+def test_a_control_character_is_refused_at_its_place(tmp_path, char):
+    path = tmp_path / "n.md"
+    path.write_text(f"TARGET DECK: D\n\nWhat is {char}[31mred?\nA.\n", encoding="utf-8")
+    with pytest.raises(DeckError) as info:
+        build([path], tmp_path / "out", figures=False)
+    assert str(info.value).startswith(f"{path}:3: a control character (U+{ord(char):04X})")
+    assert "at column 9" in str(info.value)
+    assert not (tmp_path / "out").exists()
+
+
+def test_tabs_and_line_endings_are_text(tmp_path):
+    path = tmp_path / "n.md"
+    path.write_bytes(b"TARGET DECK: D\r\n\r\nWhat is\ta tab?\r\nA.\r\n")
+    (result,) = build([path], tmp_path / "out", figures=False)
+    assert result.note_count == 1
