@@ -28,6 +28,13 @@ def _directive_value(line: str, keyword: str) -> str | None:
     return None
 
 
+GLUED_DELETE = (
+    "DELETE right below the text of a note: Obsidian_to_Anki would add 'DELETE' to that note, "
+    "and the note would stay, as a new one. To delete the note, leave only the DELETE and ID "
+    "lines in its place, with a blank line above them; to keep it, remove the DELETE line"
+)
+
+
 class Directives:
     """Pass 1 over the lines of one file (changed in place: what it reads is blanked)."""
 
@@ -177,6 +184,8 @@ class Directives:
         following = self.lines[i + 1] if i + 1 < len(self.lines) else ""
         marker = blocks.delete_marker(line, following)
         if marker is not None:
+            if i > 0 and self.lines[i - 1].strip():
+                raise self.error(i, GLUED_DELETE)
             self.deleted.append(marker[0])
             self.lines[i : i + marker[1]] = [""] * marker[1]
             return i + marker[1] - 1

@@ -373,10 +373,19 @@ def test_headings_that_ask_are_questions_as_in_markdown_anki_decks():
     assert {n.tags[-1] for n in source.notes} == {"fixture::gradient_descent"}
 
 
-def test_a_delete_marker_glued_to_an_answer_is_not_part_of_it(tmp_path):
-    text = "TARGET DECK: D\n\nQ?\nThe answer.\nDELETE\nID: 1566052191600\n"
-    source = parse(tmp_path, text)
-    assert source.notes[0].fields[1].text == "The answer."
+@pytest.mark.parametrize("marker", ["DELETE\nID: 1566052191600\n", "DELETE ID: 1566052191600\n"])
+def test_a_delete_marker_glued_to_a_note_is_refused(tmp_path, marker):
+    """Taken as a deletion, it would leave the question and answer above as a new note (a
+    copy of the deleted one); as answer text, it would keep the note: neither is what was meant."""
+    with pytest.raises(DeckError) as info:
+        parse(tmp_path, f"TARGET DECK: D\n\nQ?\nThe answer.\nID: 1566052191600\n{marker}")
+    assert info.value.line == 6
+    assert "leave only the DELETE and ID lines in its place" in info.value.message
+
+
+def test_a_delete_marker_in_place_of_the_note_deletes_it(tmp_path):
+    source = parse(tmp_path, "TARGET DECK: D\n\nKeep?\nYes.\n\nDELETE\nID: 1566052191600\n")
+    assert [n.fields[0].text for n in source.notes] == ["Keep?"]
     assert source.deleted == (1566052191600,)
 
 
