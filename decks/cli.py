@@ -244,7 +244,9 @@ def mistakes(report: Path, out: Path, no_figures: bool, dry_run: bool) -> None:
     if planned.build is None:
         click.echo(f"{report}: no diagnosed mistake to review; nothing was written.")
         return
-    click.echo(f"{len(planned.mistakes)} diagnosed mistakes: {', '.join(planned.mistakes)}")
+    click.echo(
+        f"{_count(len(planned.mistakes), 'diagnosed mistake')}: {', '.join(planned.mistakes)}"
+    )
     if not dry_run:
         with stops_cleanly(figures=not no_figures):
             planned.build.write()

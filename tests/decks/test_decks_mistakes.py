@@ -177,7 +177,7 @@ def test_cli_names_a_mistake_it_has_no_cards_for(tmp_path):
     result = CliRunner().invoke(decks, ["mistakes", str(path), "-o", str(tmp_path / "o")])
     assert result.exit_code == 0, result.output
     assert "no cards for the mistake future_exercise/new_one" in result.output
-    assert "1 diagnosed mistakes: parabola/sign_flipped" in result.output
+    assert "1 diagnosed mistake: parabola/sign_flipped" in result.output
 
 
 def _notes(col):
