@@ -85,7 +85,7 @@ def build_time() -> int:
     pinned = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if not pinned:
         return int(time.time())
-    if not pinned.isdigit() or not 0 < int(pinned) <= LATEST_TIME:
+    if not (pinned.isascii() and pinned.isdigit()) or not 0 < int(pinned) <= LATEST_TIME:
         raise SettingError(
             f"SOURCE_DATE_EPOCH must be a whole number of seconds since 1970 (at most "
             f"{LATEST_TIME}, the end of the year 9999), got {pinned[:40]!r}: unset it to use "

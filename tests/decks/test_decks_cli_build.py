@@ -192,7 +192,7 @@ def test_write_ids_follows_a_link_and_keeps_the_permissions(tmp_path):
     assert sorted(os.listdir(vault)) == ["notes.md"]
 
 
-@pytest.mark.parametrize("value", ["abc", "-5", "1.5e9", "0", "99999999999999"])
+@pytest.mark.parametrize("value", ["abc", "-5", "1.5e9", "0", "99999999999999", "\u0661\u0662"])
 def test_a_bad_source_date_epoch_is_an_error_not_a_traceback(tmp_path, monkeypatch, value):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", value)
     source = tmp_path / "n.md"
