@@ -22,7 +22,6 @@ import contextlib
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 # The checks work on small arrays: one BLAS thread is as fast, and starting OpenBLAS's thread
@@ -198,49 +197,27 @@ def _show_solution(folder: Path, name: str, timeout: float | None, isolation: st
     return EXIT_OK
 
 
-def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
-    """(modification time, size) of every exercise file: a save changes one or both, even on a
-    file system whose clock is coarse."""
-    stamps = {}
-    for path in [*folder.glob("*.py"), *folder.glob("*.ipynb")]:
-        try:
-            status = path.stat()
-        except OSError:
-            continue
-        stamps[str(path)] = (status.st_mtime_ns, status.st_size)
-    return stamps
+def _watch(folder: Path, names, hidden, timeout, isolation, fmt, max_runs, files) -> int:
+    """grade --watch: see grader/watch.py."""
+    from grader.sandbox import Limits, SandboxError
+    from grader.watch import watch
 
-
-def _watch(
-    folder: Path,
-    names,
-    hidden,
-    timeout,
-    isolation,
-    fmt,
-    interval: float = 0.5,
-    max_runs: int | None = None,
-    files=None,
-) -> int:
-    from grader.report import render, use_colour
-
-    colour = use_colour(sys.stdout.isatty())
-    runs = 0
     try:
-        while True:
-            stamps = _snapshot(folder)
-            report = _grade(folder, names, hidden, timeout, isolation, files=files)
-            if colour:
-                click.echo("\x1b[2J\x1b[H", nl=False)  # clear the terminal
-            click.echo(render(report, fmt, colour), nl=False)
-            click.echo(f"[watching {folder} for changes; Ctrl-C to stop]")
-            runs += 1
-            if max_runs is not None and runs >= max_runs:
-                return _exit_code(report)
-            while _snapshot(folder) == stamps:
-                time.sleep(interval)
-    except KeyboardInterrupt:
-        return EXIT_OK
+        limits = Limits.from_env(wall=timeout, cpu=timeout)
+    except ValueError as error:
+        _fail(str(error))
+    try:
+        return watch(
+            folder,
+            names,
+            include_hidden=hidden,
+            limits=limits,
+            isolation=isolation,
+            fmt=fmt,
+            max_reports=max_runs,
+        )
+    except SandboxError as error:
+        _fail(str(error), EXIT_INTERNAL)
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -352,11 +329,9 @@ def main(
     if solution_name:
         sys.exit(_show_solution(folder, solution_name, timeout, isolation, files))
     if watch:
-        sys.exit(
-            _watch(
-                folder, selected, hidden, timeout, isolation, fmt, max_runs=watch_runs, files=files
-            )
-        )
+        if output is not None:
+            _fail("--watch shows its reports in the terminal: leave out -o")
+        sys.exit(_watch(folder, selected, hidden, timeout, isolation, fmt, watch_runs, files))
     report = _grade(folder, selected, hidden, timeout, isolation, sandbox, files)
     from grader.report import render, use_colour
 
