@@ -1,5 +1,5 @@
 """The `grade` command: paths, exit codes, formats (validated against their schemas), hints,
-solutions, colour, watch mode; and `gdkit exercises sync/check`."""
+solutions, colour; and `gdkit exercises sync/check`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import select
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import jsonschema
@@ -255,33 +254,6 @@ def test_colour_on_a_pty_unless_no_color():
     args = ["solutions", "-e", "parabola"]
     assert "\x1b[" in _run_on_pty(args, env)
     assert "\x1b[" not in _run_on_pty(args, {**env, "NO_COLOR": "1"})
-
-
-def test_watch_regrades_on_save(tmp_path):
-    target = tmp_path / "01_parabola.py"
-    shutil.copy(exercises_dir() / "01_parabola.py", target)
-    process = subprocess.Popen(
-        GRADE + [str(tmp_path), "-e", "parabola", "--watch", "--watch-runs", "2"],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    lines = []
-    for line in process.stdout:
-        lines.append(line)
-        if line.startswith("[watching"):
-            break
-    assert any("not started" in line for line in lines)
-    time.sleep(0.05)
-    shutil.copy(solutions_dir() / "01_parabola.py", target)
-    try:
-        rest, _ = process.communicate(timeout=60)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        raise AssertionError("grade --watch did not re-grade within 60 s of the save") from None
-    assert process.returncode == 0
-    assert "done" in rest and "Progress: 1/1 done" in rest
 
 
 def test_exercises_sync_and_check(tmp_path):

@@ -1,0 +1,377 @@
+"""`grade --watch`: re-grades on save (file-system events, or polling without them), grades
+again only the saved exercise and shows the others from their last result, survives edits that
+break the sandbox, and ends on Ctrl-C leaving no process behind."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from grader_helpers import ISOLATIONS, copy_solution, solution_text
+
+import grader.watch
+from grader.cli import main
+from grader.exercises import by_name, exercises_dir, load_exercises, solutions_dir
+from grader.sandbox import Limits, SandboxError
+from grader.watch import PollingSaves, watch
+
+REPO = Path(__file__).resolve().parents[2]
+GRADE = [sys.executable, "-m", "grader.cli"]
+WAIT = 90  # seconds: a bound on waiting for a report, so that a broken watch fails, never hangs
+HAS_PROC = Path("/proc/self/stat").exists()
+
+
+def stub_text(name: str) -> str:
+    return (exercises_dir() / by_name(name).file).read_text(encoding="utf-8")
+
+
+def save(folder: Path, name: str, text: str) -> None:
+    (folder / by_name(name).file).write_text(text, encoding="utf-8")
+
+
+class Watching:
+    """`grade FOLDER --watch …` in a subprocess; ``report()`` returns the next report with its
+    status line (the line that ends every report in watch mode)."""
+
+    def __init__(self, folder: Path, *args: str, env: dict | None = None) -> None:
+        self.process = subprocess.Popen(
+            [*GRADE, str(folder), "--watch", *args],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env={**os.environ, **(env or {})},
+        )
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self._lines.put(line)
+        self._lines.put(None)
+
+    def report(self) -> str:
+        lines = []
+        while True:
+            try:
+                line = self._lines.get(timeout=WAIT)
+            except queue.Empty:
+                raise AssertionError(f"no report within {WAIT} s:\n{''.join(lines)}") from None
+            if line is None:
+                raise AssertionError("grade --watch ended:\n" + "".join(lines))
+            lines.append(line)
+            if line.startswith("[") and "· watching " in line:
+                return "".join(lines)
+
+    def stop(self, signum: int = signal.SIGINT) -> int:
+        self.process.send_signal(signum)
+        try:
+            return self.process.wait(timeout=WAIT)
+        finally:
+            self.process.kill()
+            self.process.wait()
+
+
+TWO = ("-e", "parabola", "-e", "momentum")  # grade --watch on these two exercises only
+
+
+@pytest.fixture
+def two_done(tmp_path):
+    """A folder with parabola and momentum solved."""
+    copy_solution("parabola", tmp_path)
+    copy_solution("momentum", tmp_path)
+    return tmp_path
+
+
+def test_a_save_regrades_only_that_exercise(tmp_path):
+    week = tmp_path / "week"
+    shutil.copytree(solutions_dir(), week)
+    watching = Watching(week)
+    try:
+        first = watching.report()
+        assert "[graded all 11 exercises in " in first and "(file-system events)" in first
+        assert "Progress: 11/11 done" in first
+        save(week, "parabola", stub_text("parabola"))
+        second = watching.report()
+        assert "[graded parabola in " in second
+        assert "Progress: 10/11 done" in second and "Next: start " in second
+        listed = second.split("Progress")[0]
+        assert all(f" {e.name} " in listed for e in load_exercises())  # the others: last result
+        save(week, "parabola", solution_text("parabola"))
+        assert "Progress: 11/11 done" in watching.report()
+    finally:
+        assert watching.stop() == 0
+
+
+class ScriptedSaves:
+    """Saves for watch(): each ``wait`` runs the next step (it edits files) and announces the
+    files it names; after the last step, Ctrl-C."""
+
+    how = "scripted"
+
+    def __init__(self, steps) -> None:
+        self.steps = list(steps)
+
+    def wait(self) -> set[str]:
+        if not self.steps:
+            raise KeyboardInterrupt
+        return self.steps.pop(0)()
+
+    def close(self) -> None:
+        pass
+
+
+def run_watch(folder: Path, steps, **options) -> list[str]:
+    """watch() in this process with scripted saves: the reports it printed, in order."""
+    out = io.StringIO()
+    status = watch(
+        folder,
+        ["parabola", "momentum"],
+        include_hidden=False,
+        limits=Limits(wall=5, cpu=5),
+        isolation="auto",
+        out=out,
+        err=out,
+        make_saves=lambda *_: (ScriptedSaves(steps), ""),
+        **options,
+    )
+    assert status == 0
+    return [part for part in out.getvalue().split("Ctrl-C to stop]\n") if part]
+
+
+def test_only_the_announced_file_is_graded_again(two_done):
+    def break_both_announce_parabola():
+        save(two_done, "parabola", stub_text("parabola"))
+        save(two_done, "momentum", stub_text("momentum"))
+        return {by_name("parabola").file}
+
+    def announce_momentum():
+        return {by_name("momentum").file}
+
+    reports = run_watch(two_done, [break_both_announce_parabola, announce_momentum])
+    assert len(reports) == 3
+    assert "Progress: 2/2 done" in reports[0]
+    # momentum's file is a stub now, but it was not announced: its last result is shown
+    assert "graded parabola in" in reports[1] and "Progress: 1/2 done" in reports[1]
+    assert "graded momentum in" in reports[2] and "Progress: 0/2 done" in reports[2]
+
+
+def test_a_failing_sandbox_is_replaced_and_the_save_graded_later(two_done, monkeypatch):
+    real_grade, sandboxes = grader.watch.grade, []
+
+    def fails_the_second_time(*args, **kwargs):
+        sandboxes.append(kwargs["sandbox"])
+        if len(sandboxes) == 2:
+            raise SandboxError("the sandbox broke")
+        return real_grade(*args, **kwargs)
+
+    def break_parabola():
+        save(two_done, "parabola", stub_text("parabola"))
+        return {by_name("parabola").file}
+
+    def break_momentum():
+        save(two_done, "momentum", stub_text("momentum"))
+        return {by_name("momentum").file}
+
+    monkeypatch.setattr(grader.watch, "grade", fails_the_second_time)
+    reports = run_watch(two_done, [break_parabola, break_momentum])
+    assert "the sandbox broke" in reports[1] and "[not graded · watching" in reports[1]
+    assert "graded all 2 exercises in" in reports[2] and "Progress: 0/2 done" in reports[2]
+    assert sandboxes[2] is not sandboxes[0]  # a new sandbox after the failure
+
+
+def test_a_save_made_while_the_first_report_is_graded_is_not_missed(two_done):
+    def no_more_saves(folder, files):
+        save(two_done, "momentum", stub_text("momentum"))  # after grading, before watching
+        return ScriptedSaves([]), ""
+
+    out = io.StringIO()
+    watch(
+        two_done,
+        ["parabola", "momentum"],
+        include_hidden=False,
+        limits=Limits(wall=5, cpu=5),
+        isolation="auto",
+        out=out,
+        err=out,
+        make_saves=no_more_saves,
+    )
+    last = out.getvalue().split("Ctrl-C to stop]\n")[1]
+    assert "graded momentum in" in last and "Progress: 1/2 done" in last
+
+
+def test_polling_sees_saves_of_the_same_size(tmp_path):
+    target = tmp_path / "01_parabola.py"
+    target.write_text("a = 1\n")
+    saves = PollingSaves(tmp_path, ["01_parabola.py", "03_momentum.py"])
+    target.write_text("a = 2\n")  # same size; a new mtime (or, on a coarse clock, the same)
+    os.utime(target, ns=(1, 1))
+    (tmp_path / "03_momentum.py").write_text("b = 1\n")  # a file that appears
+    assert saves.wait() == {"01_parabola.py", "03_momentum.py"}
+
+
+BLOCK_WATCHFILES = "import sys; sys.modules['watchfiles'] = None\n"
+
+
+@pytest.mark.parametrize("how", ["environment", "no watchfiles"])
+def test_polling_fallback(tmp_path, how):
+    """GDKIT_WATCH_POLL=1, or a Python where watchfiles cannot be imported: saves are polled."""
+    copy_solution("parabola", tmp_path / "work")
+    env = {"GDKIT_WATCH_POLL": "1"}
+    if how == "no watchfiles":
+        (tmp_path / "site").mkdir()
+        (tmp_path / "site" / "sitecustomize.py").write_text(BLOCK_WATCHFILES)
+        env = {"PYTHONPATH": str(tmp_path / "site")}
+    watching = Watching(tmp_path / "work", "-e", "parabola", env=env)
+    try:
+        first = watching.report()
+        assert "(polling every 0.1 s)" in first
+        if how == "no watchfiles":
+            assert "the watchfiles package is not installed: polling instead" in first
+        save(tmp_path / "work", "parabola", stub_text("parabola"))
+        second = watching.report()
+        assert "graded parabola in" in second and "Progress: 0/1 done" in second
+    finally:
+        assert watching.stop() == 0
+
+
+BROKEN = {
+    "endless loop in a function": "\ndef gd_step(w, grad, lr):\n    while True:\n        pass\n",
+    "endless loop on import": "\nwhile True:\n    pass\n",
+    "os._exit on import": "\nimport os\nos._exit(3)\n",
+    "os._exit in a function": "\ndef parabola_loss(w):\n    import os\n    os._exit(0)\n",
+    "a syntax error": "\ndef gd_step(w, grad, lr:\n",
+    "kills the sandbox's parent process": (
+        "\nimport os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nos._exit(1)\n"
+    ),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("isolation", ISOLATIONS)
+def test_broken_edits_do_not_break_the_next_regrade(two_done, isolation):
+    watching = Watching(two_done, *TWO, "--timeout", "1", "--isolation", isolation)
+    correct = solution_text("parabola")
+    try:
+        assert "Progress: 2/2 done" in watching.report()
+        for kind, tail in BROKEN.items():
+            save(two_done, "parabola", correct + tail)
+            broken = watching.report()
+            assert "graded parabola in" in broken and "Progress: 1/2 done" in broken, kind
+            save(two_done, "parabola", correct)
+            fixed = watching.report()
+            assert "graded parabola in" in fixed and "Progress: 2/2 done" in fixed, kind
+    finally:
+        assert watching.stop() == 0
+
+
+def process_table() -> dict[int, tuple[int, str]]:
+    """pid -> (parent pid, start time) of every process, from /proc."""
+    table = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            table[int(entry.name)] = (int(fields[1]), fields[19])
+    return table
+
+
+def descendants(root: int) -> set[tuple[int, str]]:
+    table = process_table()
+    found, frontier = set(), {root}
+    while frontier:
+        children = {pid for pid, (parent, _) in table.items() if parent in frontier}
+        found |= {(pid, table[pid][1]) for pid in children}
+        frontier = children
+    return found
+
+
+def still_running(processes: set[tuple[int, str]]) -> set[tuple[int, str]]:
+    table = process_table()
+    return {(pid, start) for pid, start in processes if table.get(pid, (0, ""))[1] == start}
+
+
+def _left_after(processes, seconds=10.0):
+    """The processes still running after up to ``seconds`` (a process of a bubblewrap sandbox
+    is killed by the kernel just after its parent: give it that moment)."""
+    deadline = time.monotonic() + seconds
+    while still_running(processes) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return still_running(processes)
+
+
+@pytest.mark.skipif(not HAS_PROC, reason="reads the process table from /proc")
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_stopping_leaves_no_process(two_done, signum):
+    watching = Watching(two_done, *TWO)
+    watching.report()
+    sandbox = descendants(watching.process.pid)
+    assert sandbox, "the watch session should keep its sandbox's processes running"
+    assert watching.stop(signum) == 0
+    assert not _left_after(sandbox)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not HAS_PROC, reason="reads the process table from /proc")
+def test_ctrl_c_while_a_loop_is_graded_leaves_no_process(two_done):
+    watching = Watching(two_done, *TWO, "--timeout", "5")
+    watching.report()
+    save(two_done, "parabola", solution_text("parabola") + BROKEN["endless loop in a function"])
+    time.sleep(1.0)  # the save is seen within ~0.05 s: the loop is being graded now
+    processes = descendants(watching.process.pid)
+    assert watching.stop() == 0
+    assert not _left_after(processes)
+
+
+def test_json_watch_stream_is_one_report_per_line(two_done):
+    done = subprocess.run(
+        [*GRADE, str(two_done), *TWO, "--watch", "--watch-runs", "1", "--format", "json"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=WAIT,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) == 1 and json.loads(lines[0])["done"] == 2
+    assert "[graded all 2 exercises in " in done.stderr  # the status line, off stdout
+
+
+def test_watch_with_output_file_is_bad_usage(two_done, tmp_path):
+    result = CliRunner().invoke(
+        main, [str(two_done), *TWO, "--watch", "-o", str(tmp_path / "r.json")]
+    )
+    assert result.exit_code == 2 and "leave out -o" in result.output
+
+
+def test_watch_when_no_sandbox_can_start(two_done, monkeypatch):
+    """A sandbox that cannot start at all: exit 3 with the reason, as for one `grade` run."""
+    monkeypatch.setattr("grader.sandbox.bubblewrap_available", lambda: False)
+    result = CliRunner().invoke(main, [str(two_done), *TWO, "--watch", "--isolation", "bubblewrap"])
+    assert result.exit_code == 3 and "bubblewrap was requested" in result.output
+
+
+def test_a_save_by_renaming_a_new_file_over_the_old_one_is_seen(tmp_path):
+    """Editors that save atomically write a new file and rename it over the old one."""
+    copy_solution("parabola", tmp_path)
+    watching = Watching(tmp_path, "-e", "parabola")
+    try:
+        assert "Progress: 1/1 done" in watching.report()
+        (tmp_path / ".01_parabola.py.swp").write_text(stub_text("parabola"), encoding="utf-8")
+        os.replace(tmp_path / ".01_parabola.py.swp", tmp_path / "01_parabola.py")
+        assert "Progress: 0/1 done" in watching.report()
+    finally:
+        assert watching.stop() == 0
