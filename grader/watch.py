@@ -29,9 +29,9 @@ from grader.results import ExerciseResult, Report
 from grader.runner import GraderError, grade
 from grader.sandbox import Limits, Sandbox, SandboxError
 
-STEP_MS = 20  # events are grouped until none has come for this long (the debounce)
+STEP_MS = 10  # events are grouped until none has come for this long (the debounce)
 MAX_DEBOUNCE_MS = 500  # ... but for no longer than this
-POLL_SECONDS = 0.1  # the polling fallback's interval
+POLL_SECONDS = 0.05  # the polling fallback's interval
 POLL_ENV = "GDKIT_WATCH_POLL"  # set (non-empty) to poll even where file-system events work
 
 Stamp = tuple[int, int, int] | None  # (mtime_ns, size, inode); None: no such file

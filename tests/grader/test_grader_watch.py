@@ -24,7 +24,7 @@ import grader.watch
 from grader.cli import main
 from grader.exercises import by_name, exercises_dir, load_exercises, solutions_dir
 from grader.sandbox import Limits, SandboxError
-from grader.watch import PollingSaves, watch
+from grader.watch import POLL_SECONDS, PollingSaves, watch
 
 REPO = Path(__file__).resolve().parents[2]
 GRADE = [sys.executable, "-m", "grader.cli"]
@@ -236,7 +236,7 @@ def test_polling_fallback(tmp_path, how):
     watching = Watching(tmp_path / "work", "-e", "parabola", env=env)
     try:
         first = watching.report()
-        assert "(polling every 0.1 s)" in first
+        assert f"(polling every {POLL_SECONDS:g} s)" in first
         if how == "no watchfiles":
             assert "the watchfiles package is not installed: polling instead" in first
         save(tmp_path / "work", "parabola", stub_text("parabola"))

@@ -1,0 +1,160 @@
+"""How fast does `grade --watch` answer a save? A driver starts `grade COPY --watch` on a copy of
+solutions/ (text output), saves one exercise file again and again, alternating a catalogued
+mistake and the solution so that every report differs, and times each save to the end of the
+complete new report on stdout: the status line `[graded … · watching … · Ctrl-C to stop]` that
+watch mode prints after every report (the progress line and the next step come just before it).
+For comparison, the same run times the one-shot `grade COPY -e NAME`.
+
+    .venv/bin/python benchmarks/bench_watch.py [--saves 20] [--runs 7]
+
+Target (issue 7): a median under 100 ms on this project's 2-core machines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import select
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from grader.exercises import by_name, solutions_dir  # noqa: E402
+from grader.mutants import apply_mutant  # noqa: E402
+
+PYTHON = sys.executable
+GRADE = [PYTHON, "-m", "grader.cli"]
+PAUSE = 0.15  # seconds between a report and the next save (a person types in between)
+WAIT = 60.0  # longest wait for a report
+
+
+class WatchProcess:
+    """`grade FOLDER --watch`, read line by line from its stdout (a pipe, no colour)."""
+
+    def __init__(self, folder: Path, env: dict[str, str]) -> None:
+        self.process = subprocess.Popen(
+            [*GRADE, str(folder), "--watch"],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, **env},
+        )
+        self._buffer = b""
+
+    def next_report(self) -> str:
+        """Everything up to and including the next status line."""
+        lines = []
+        while True:
+            line = self._readline()
+            lines.append(line)
+            if line.startswith("[") and "· watching " in line:
+                return "".join(lines)
+
+    def _readline(self) -> str:
+        fd = self.process.stdout.fileno()
+        while b"\n" not in self._buffer:
+            ready, _, _ = select.select([fd], [], [], WAIT)
+            chunk = os.read(fd, 65536) if ready else b""
+            if not chunk:
+                raise RuntimeError("grade --watch stopped answering")
+            self._buffer += chunk
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        return line.decode() + "\n"
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(timeout=WAIT)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def versions(name: str) -> tuple[str, str]:
+    """(the solution, the solution with the exercise's first catalogued mistake)."""
+    exercise = by_name(name)
+    correct = (solutions_dir() / exercise.file).read_text(encoding="utf-8")
+    mistake = next(m for m in exercise.mistakes if m.mutant)
+    return correct, apply_mutant(correct, mistake)
+
+
+def save_to_report(folder: Path, name: str, saves: int, env: dict[str, str]) -> list[float]:
+    """Seconds from each save to the end of its report, in one watch session."""
+    correct, wrong = versions(name)
+    target = folder / by_name(name).file
+    watching = WatchProcess(folder, env)
+    times = []
+    try:
+        watching.next_report()
+        for index in range(saves):
+            time.sleep(PAUSE)
+            text, expect = (wrong, "failing") if index % 2 == 0 else (correct, "done")
+            start = time.perf_counter()
+            target.write_text(text, encoding="utf-8")
+            report = watching.next_report()
+            times.append(time.perf_counter() - start)
+            line = next(x for x in report.splitlines() if f" {name} " in x)
+            if expect not in line or f"[graded {name} in " not in report:
+                raise RuntimeError(f"unexpected report after save {index}:\n{report}")
+    finally:
+        watching.stop()
+    return times
+
+
+def one_shot(folder: Path, name: str, runs: int) -> list[float]:
+    command = [*GRADE, str(folder), "-e", name]
+    subprocess.run(command, cwd=REPO, capture_output=True)  # warm-up
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(command, cwd=REPO, capture_output=True)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def describe(times: list[float]) -> str:
+    quartiles = statistics.quantiles(times, n=4) if len(times) > 1 else times * 3
+    return (
+        f"{statistics.median(times) * 1e3:>7.0f} {min(times) * 1e3:>6.0f} "
+        f"{quartiles[0] * 1e3:>6.0f}–{quartiles[2] * 1e3:<6.0f} {max(times) * 1e3:>6.0f}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--saves", type=int, default=20)
+    parser.add_argument("--runs", type=int, default=7, help="one-shot grade runs")
+    parser.add_argument("--exercises", nargs="+", default=["parabola", "logistic_regression"])
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "solutions"
+        shutil.copytree(solutions_dir(), folder)
+        load = os.getloadavg()[0]
+        print(f"grade --watch benchmark ({os.cpu_count()} CPUs, load average {load:.2f})\n")
+        header = f"{'median':>7} {'min':>6} {'q1–q3':^13} {'max':>6}"
+        print(f"{'milliseconds':<48} {header}")
+        for name in args.exercises:
+            rows = [
+                (f"save -> report, {name} (events)", save_to_report(folder, name, args.saves, {})),
+                (
+                    f"save -> report, {name} (polling)",
+                    save_to_report(folder, name, args.saves, {"GDKIT_WATCH_POLL": "1"}),
+                ),
+                (f"one-shot grade -e {name}", one_shot(folder, name, args.runs)),
+            ]
+            for label, times in rows:
+                print(f"{label:<48} {describe(times)}")
+            ratio = statistics.median(rows[0][1]) / statistics.median(rows[2][1])
+            print(f"{'  watch (events) / one-shot':<48} {ratio:>7.2f}\n")
+
+
+if __name__ == "__main__":
+    main()
