@@ -20,7 +20,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Protocol, TextIO
 
@@ -135,7 +135,11 @@ def open_saves(folder: Path, files: Iterable[str]) -> tuple[Saves, str]:
 def open_sandbox(folder: Path, limits: Limits, isolation: str) -> Sandbox:
     """The session's one sandbox, started now."""
     sandbox = Sandbox(folder, limits, isolation)
-    sandbox.start()
+    try:
+        sandbox.start()
+    except BaseException:  # Ctrl-C too: no half-started sandbox is left running
+        sandbox.close()
+        raise
     return sandbox
 
 
@@ -239,7 +243,7 @@ class Signals:
         self._saved: dict[int, object] = {}
 
     def __enter__(self) -> Signals:
-        if threading_is_main():
+        if _in_main_thread():  # signal handlers can only be set there
             for name in self.NAMES:
                 if hasattr(signal, name):
                     number = getattr(signal, name)
@@ -251,6 +255,8 @@ class Signals:
             signal.signal(number, handler)
 
     def _handle(self, signum: int, frame: object) -> None:
+        if self.received:
+            return  # already on the way out: let the sandbox be closed
         self.received = True
         raise KeyboardInterrupt
 
@@ -259,7 +265,7 @@ class Signals:
             raise KeyboardInterrupt
 
 
-def threading_is_main() -> bool:
+def _in_main_thread() -> bool:
     import threading
 
     return threading.current_thread() is threading.main_thread()
@@ -304,20 +310,22 @@ def watch(
     out: TextIO | None = None,
     err: TextIO | None = None,
     max_reports: int | None = None,
-    make_saves=open_saves,
+    make_saves: Callable[[Path, Iterable[str]], tuple[Saves, str]] = open_saves,
 ) -> int:
     """Grade ``folder``, then again on every save, until Ctrl-C (exit status 0) or after
     ``max_reports`` reports (the last report's exit status). Raises SandboxError when no
     sandbox can start at all."""
-    session = Session(folder, names, include_hidden, limits, isolation)
     view = View(folder, fmt, out or sys.stdout, err or sys.stderr)
-    try:
-        with Signals() as signals:
+    session = None
+    with Signals() as signals:
+        try:
+            session = Session(folder, names, include_hidden, limits, isolation)
             return _loop(session, view, signals, make_saves, max_reports)
-    except KeyboardInterrupt:
-        return 0
-    finally:
-        session.close()
+        except KeyboardInterrupt:
+            return 0
+        finally:
+            if session is not None:
+                session.close()
 
 
 def _loop(session: Session, view: View, signals: Signals, make_saves, max_reports) -> int:
