@@ -339,7 +339,9 @@ def _loop(session: Session, view: View, signals: Signals, make_saves, max_report
         changed = changed_since(session.folder, before)  # saved while the first run graded
         reports = 1
         while max_reports is None or reports < max_reports:
-            names = session.names_of(changed or saves.wait()) | retry
+            if not changed:
+                saves, changed = _wait(saves, session, view)
+            names = session.names_of(changed) | retry
             changed = set()
             if names:
                 code, retry, summary = _regrade(session, view, signals, names)
@@ -348,3 +350,14 @@ def _loop(session: Session, view: View, signals: Signals, make_saves, max_report
         return code
     finally:
         saves.close()
+
+
+def _wait(saves: Saves, session: Session, view: View) -> tuple[Saves, set[str]]:
+    """The next saves; if file-system events fail (say, the folder was removed and made
+    again), poll from now on, and count every file as saved once."""
+    try:
+        return saves, saves.wait()
+    except (OSError, RuntimeError) as error:
+        saves.close()
+        view.error(f"file-system events stopped ({error}): polling instead")
+        return PollingSaves(session.folder, session.files), set(session.files)

@@ -24,7 +24,7 @@ import grader.watch
 from grader.cli import main
 from grader.exercises import by_name, exercises_dir, load_exercises, solutions_dir
 from grader.sandbox import Limits, SandboxError
-from grader.watch import POLL_SECONDS, PollingSaves, watch
+from grader.watch import POLL_SECONDS, PollingSaves, open_saves, watch
 
 REPO = Path(__file__).resolve().parents[2]
 GRADE = [sys.executable, "-m", "grader.cli"]
@@ -219,6 +219,25 @@ def test_polling_sees_saves_of_the_same_size(tmp_path):
     os.utime(target, ns=(1, 1))
     (tmp_path / "03_momentum.py").write_text("b = 1\n")  # a file that appears
     assert saves.wait() == {"01_parabola.py", "03_momentum.py"}
+
+
+def test_events_that_cannot_start_fall_back_to_polling(tmp_path, monkeypatch):
+    def refuse(*args):
+        raise OSError(28, "inotify watch limit reached")
+
+    monkeypatch.setattr(grader.watch, "EventSaves", refuse)
+    saves, note = open_saves(tmp_path, ["01_parabola.py"])
+    assert isinstance(saves, PollingSaves)
+    assert "inotify watch limit reached" in note and note.endswith("polling instead")
+
+
+def test_events_that_stop_working_fall_back_to_polling(two_done):
+    def events_fail():
+        raise RuntimeError("error in underlying watcher")
+
+    reports = run_watch(two_done, [events_fail], max_reports=2)
+    assert "file-system events stopped (error in underlying watcher)" in reports[1]
+    assert "[graded all 2 exercises in " in reports[1] and "(polling every" in reports[1]
 
 
 BLOCK_WATCHFILES = "import sys; sys.modules['watchfiles'] = None\n"
