@@ -333,9 +333,10 @@ def _left_after(processes, seconds=10.0):
 
 
 @pytest.mark.skipif(not HAS_PROC, reason="reads the process table from /proc")
+@pytest.mark.parametrize("isolation", ISOLATIONS)
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
-def test_stopping_leaves_no_process(two_done, signum):
-    watching = Watching(two_done, *TWO)
+def test_stopping_leaves_no_process(two_done, signum, isolation):
+    watching = Watching(two_done, *TWO, "--isolation", isolation)
     watching.report()
     sandbox = descendants(watching.process.pid)
     assert sandbox, "the watch session should keep its sandbox's processes running"
