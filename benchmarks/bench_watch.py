@@ -86,12 +86,15 @@ def versions(name: str) -> tuple[str, str]:
     return correct, apply_mutant(correct, mistake)
 
 
-def save_to_report(folder: Path, name: str, saves: int, env: dict[str, str]) -> list[float]:
-    """Seconds from each save to the end of its report, in one watch session."""
+def save_to_report(
+    folder: Path, name: str, saves: int, env: dict[str, str]
+) -> tuple[list[float], list[float]]:
+    """Seconds from each save to the end of its report, in one watch session; and the part
+    of each spent grading (the status line says `graded NAME in N ms`)."""
     correct, wrong = versions(name)
     target = folder / by_name(name).file
     watching = WatchProcess(folder, env)
-    times = []
+    times, grading = [], []
     try:
         watching.next_report()
         for index in range(saves):
@@ -104,9 +107,10 @@ def save_to_report(folder: Path, name: str, saves: int, env: dict[str, str]) -> 
             line = next(x for x in report.splitlines() if f" {name} " in x)
             if expect not in line or f"[graded {name} in " not in report:
                 raise RuntimeError(f"unexpected report after save {index}:\n{report}")
+            grading.append(int(report.split(f"[graded {name} in ")[1].split(" ms")[0]) / 1e3)
     finally:
         watching.stop()
-    return times
+    return times, grading
 
 
 def one_shot(folder: Path, name: str, runs: int) -> list[float]:
@@ -142,17 +146,18 @@ def main() -> None:
         header = f"{'median':>7} {'min':>6} {'q1–q3':^13} {'max':>6}"
         print(f"{'milliseconds':<48} {header}")
         for name in args.exercises:
+            events, grading = save_to_report(folder, name, args.saves, {})
+            polled, _ = save_to_report(folder, name, args.saves, {"GDKIT_WATCH_POLL": "1"})
+            once = one_shot(folder, name, args.runs)
             rows = [
-                (f"save -> report, {name} (events)", save_to_report(folder, name, args.saves, {})),
-                (
-                    f"save -> report, {name} (polling)",
-                    save_to_report(folder, name, args.saves, {"GDKIT_WATCH_POLL": "1"}),
-                ),
-                (f"one-shot grade -e {name}", one_shot(folder, name, args.runs)),
+                (f"save -> report, {name} (events)", events),
+                ("  of which grading (the status line's time)", grading),
+                (f"save -> report, {name} (polling)", polled),
+                (f"one-shot grade -e {name}", once),
             ]
             for label, times in rows:
                 print(f"{label:<48} {describe(times)}")
-            ratio = statistics.median(rows[0][1]) / statistics.median(rows[2][1])
+            ratio = statistics.median(events) / statistics.median(once)
             print(f"{'  watch (events) / one-shot':<48} {ratio:>7.2f}\n")
 
 
