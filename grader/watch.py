@@ -127,7 +127,7 @@ def open_saves(folder: Path, files: Iterable[str]) -> tuple[Saves, str]:
         return EventSaves(folder, files), ""
     except ImportError:
         reason = "the watchfiles package is not installed"
-    except (OSError, RuntimeError) as error:
+    except (OSError, RuntimeError, TypeError) as error:  # TypeError: a backend's new arguments
         reason = f"file-system events are not available here ({error})"
     return PollingSaves(folder, files), f"{reason}: polling instead"
 
