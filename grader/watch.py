@@ -28,6 +28,7 @@ from grader.exercises import load_exercises
 from grader.results import ExerciseResult, Report
 from grader.runner import GraderError, grade
 from grader.sandbox import Limits, Sandbox, SandboxError
+from grader.sanitize import clean_name, clean_text
 
 STEP_MS = 10  # events are grouped until none has come for this long (the debounce)
 MAX_DEBOUNCE_MS = 500  # ... but for no longer than this
@@ -204,7 +205,8 @@ class View:
     def __init__(self, folder: Path, fmt: str, out: TextIO, err: TextIO) -> None:
         from grader.report import use_colour
 
-        self.folder, self.fmt, self.out, self.err = folder, fmt, out, err
+        self.where = clean_name(str(folder))  # a folder's name can hold escape sequences
+        self.fmt, self.out, self.err = fmt, out, err
         self.colour = fmt == "text" and use_colour(out.isatty())
         self.status_stream = out if fmt == "text" else err
 
@@ -219,11 +221,11 @@ class View:
         self._write(self.out, text)
 
     def status(self, summary: str, how: str) -> None:
-        line = f"[{summary} · watching {self.folder} for saves ({how}) · Ctrl-C to stop]\n"
+        line = f"[{summary} · watching {self.where} for saves ({how}) · Ctrl-C to stop]\n"
         self._write(self.status_stream, line)
 
     def error(self, message: str) -> None:
-        self._write(self.err, f"grade: {message}\n")
+        self._write(self.err, f"grade: {clean_text(message)}\n")
 
     @staticmethod
     def _write(stream: TextIO, text: str) -> None:

@@ -191,6 +191,14 @@ def test_a_failing_sandbox_is_replaced_and_the_save_graded_later(two_done, monke
     assert sandboxes[2] is not sandboxes[0]  # a new sandbox after the failure
 
 
+def test_a_folder_name_with_escape_sequences_is_shown_safely(tmp_path):
+    folder = tmp_path / "work\x1b]52;c;aGk=\x07\x1b[2J"
+    copy_solution("parabola", folder)
+    copy_solution("momentum", folder)
+    reports = run_watch(folder, [])
+    assert "· watching " in reports[0] and "\x1b" not in reports[0] and "\x07" not in reports[0]
+
+
 def test_a_save_made_while_the_first_report_is_graded_is_not_missed(two_done):
     def no_more_saves(folder, files):
         save(two_done, "momentum", stub_text("momentum"))  # after grading, before watching
