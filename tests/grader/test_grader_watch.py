@@ -387,9 +387,13 @@ def test_watch_with_output_file_is_bad_usage(two_done, tmp_path):
 
 def test_watch_when_no_sandbox_can_start(two_done, monkeypatch):
     """A sandbox that cannot start at all: exit 3 with the reason, as for one `grade` run."""
-    monkeypatch.setattr("grader.sandbox.bubblewrap_available", lambda: False)
-    result = CliRunner().invoke(main, [str(two_done), *TWO, "--watch", "--isolation", "bubblewrap"])
-    assert result.exit_code == 3 and "bubblewrap was requested" in result.output
+
+    def cannot_start(*args):
+        raise SandboxError("no sandbox backend can start here: install bubblewrap")
+
+    monkeypatch.setattr(grader.watch, "open_sandbox", cannot_start)
+    result = CliRunner().invoke(main, [str(two_done), *TWO, "--watch"])
+    assert result.exit_code == 3 and "install bubblewrap" in result.output
 
 
 def test_a_save_by_renaming_a_new_file_over_the_old_one_is_seen(tmp_path):
