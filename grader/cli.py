@@ -212,12 +212,12 @@ def _watch(folder: Path, names, hidden, timeout, isolation, fmt, max_runs, files
             names,
             include_hidden=hidden,
             limits=limits,
-            isolation=isolation,
+            isolation=ISOLATION_ALIASES.get(isolation, isolation),
             fmt=fmt,
             max_reports=max_runs,
         )
     except SandboxError as error:
-        _fail(str(error), EXIT_INTERNAL)
+        _fail(f"{error}.", EXIT_INTERNAL)
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})

@@ -133,9 +133,9 @@ def open_saves(folder: Path, files: Iterable[str]) -> tuple[Saves, str]:
     return PollingSaves(folder, files), f"{reason}: polling instead"
 
 
-def open_sandbox(folder: Path, limits: Limits, isolation: str) -> Sandbox:
-    """The session's one sandbox, started now."""
-    sandbox = Sandbox(folder, limits, isolation)
+def open_sandbox(limits: Limits, isolation: str) -> Sandbox:
+    """The session's one sandbox, started now (a worker imports NumPy while the checks load)."""
+    sandbox = Sandbox(limits, isolation)
     try:
         sandbox.start()
     except BaseException:  # Ctrl-C too: no half-started sandbox is left running
@@ -161,7 +161,7 @@ class Session:
         self.limits, self.isolation = limits, isolation
         self.files = {e.file: e.name for e in self.exercises}
         self.results: dict[str, ExerciseResult] = {}
-        self.sandbox: Sandbox | None = open_sandbox(folder, limits, isolation)
+        self.sandbox: Sandbox | None = open_sandbox(limits, isolation)
 
     def names_of(self, files: Iterable[str]) -> set[str]:
         """The exercises whose files these are."""
@@ -171,7 +171,7 @@ class Session:
         """Grade ``names`` again; the report shows every exercise, the others from their last
         result. A failing grader or sandbox is closed (the next call opens a new one)."""
         if self.sandbox is None:
-            self.sandbox = open_sandbox(self.folder, self.limits, self.isolation)
+            self.sandbox = open_sandbox(self.limits, self.isolation)
         order = [e.name for e in self.exercises if e.name in names]
         try:
             fresh = grade(
@@ -180,6 +180,7 @@ class Session:
         except (GraderError, SandboxError):
             self.close()
             raise
+        self._top_up()
         self.results.update((result.exercise.name, result) for result in fresh.exercises)
         shown = [self.results[e.name] for e in self.exercises if e.name in self.results]
         return Report(
@@ -190,6 +191,13 @@ class Session:
             duration=fresh.duration,
             note=fresh.note,
         )
+
+    def _top_up(self) -> None:
+        """A worker warm for the next save (this run used the last one up)."""
+        try:
+            self.sandbox.start()
+        except SandboxError:
+            self.close()  # the next save opens a new sandbox, or says why it cannot
 
     def close(self) -> None:
         if self.sandbox is not None:

@@ -279,9 +279,7 @@ BROKEN = {
     "os._exit on import": "\nimport os\nos._exit(3)\n",
     "os._exit in a function": "\ndef parabola_loss(w):\n    import os\n    os._exit(0)\n",
     "a syntax error": "\ndef gd_step(w, grad, lr:\n",
-    "kills the sandbox's parent process": (
-        "\nimport os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nos._exit(1)\n"
-    ),
+    "kills its own process group": "\nimport os, signal\nos.killpg(0, signal.SIGKILL)\n",
 }
 
 
