@@ -36,6 +36,7 @@ PYTHON = sys.executable
 GRADE = [PYTHON, "-m", "grader.cli"]
 PAUSE = 0.15  # seconds between a report and the next save (a person types in between)
 WAIT = 60.0  # longest wait for a report
+DONE = " done"  # how an exercise's line in the overview ends once it passes
 
 
 class WatchProcess:
@@ -80,12 +81,13 @@ class WatchProcess:
             self.process.wait()
 
 
-def versions(name: str) -> tuple[str, str]:
-    """(the solution, the solution with the exercise's first catalogued mistake)."""
+def versions(name: str) -> tuple[str, str, str]:
+    """(the solution, the solution with the exercise's first catalogued mistake, the start of
+    that mistake's message, which the report about it shows)."""
     exercise = by_name(name)
     correct = (solutions_dir() / exercise.file).read_text(encoding="utf-8")
     mistake = next(m for m in exercise.mistakes if m.mutant)
-    return correct, apply_mutant(correct, mistake)
+    return correct, apply_mutant(correct, mistake), mistake.message[:40]
 
 
 def save_to_report(
@@ -93,7 +95,7 @@ def save_to_report(
 ) -> tuple[list[float], list[float]]:
     """Seconds from each save to the end of its report, in one watch session; and the part
     of each spent grading (the status line says `graded NAME in N ms`)."""
-    correct, wrong = versions(name)
+    correct, wrong, named = versions(name)
     target = folder / by_name(name).file
     watching = WatchProcess(folder, env)
     times, grading = [], []
@@ -101,7 +103,7 @@ def save_to_report(
         watching.next_report()
         for index in range(saves):
             time.sleep(PAUSE)
-            text, expect = (wrong, "failing") if index % 2 == 0 else (correct, "done")
+            text, expect = (wrong, named) if index % 2 == 0 else (correct, DONE)
             start = time.perf_counter()
             target.write_text(text, encoding="utf-8")
             report = report_showing(watching, name, expect)
@@ -113,15 +115,16 @@ def save_to_report(
 
 
 def report_showing(watching: WatchProcess, name: str, expect: str) -> str:
-    """The first report whose line for ``name`` says ``expect``. A save is two writes (the
-    file is emptied, then written): on a busy machine they can be graded one after the
-    other, and the first report then shows the half-written file."""
+    """The first report about ``name`` that shows ``expect`` (its mistake named, or its line
+    saying done). A save is two writes (the file is emptied, then written): on a busy machine
+    they can be graded one after the other, and the first report shows the emptied file."""
     for _ in range(3):
         report = watching.next_report()
         line = next(x for x in report.splitlines() if f" {name} " in x)
-        if expect in line and f"[graded {name} in " in report:
+        shown = expect in line if expect == DONE else expect in report
+        if shown and f"[graded {name} in " in report:
             return report
-    raise RuntimeError(f"no report shows {name} {expect}; the last:\n{report}")
+    raise RuntimeError(f"no report shows {name}: {expect!r}; the last:\n{report}")
 
 
 def one_shot(folder: Path, name: str, runs: int) -> list[float]:
