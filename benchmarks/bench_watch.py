@@ -34,7 +34,8 @@ from grader.mutants import apply_mutant  # noqa: E402
 
 PYTHON = sys.executable
 GRADE = [PYTHON, "-m", "grader.cli"]
-PAUSE = 0.15  # seconds between a report and the next save (a person types in between)
+PAUSE = 0.5  # seconds between a report and the next save (a person types in between; the
+# sandbox meanwhile starts the worker for the next save)
 WAIT = 60.0  # longest wait for a report
 DONE = " done"  # how an exercise's line in the overview ends once it passes
 
