@@ -215,6 +215,7 @@ def _watch(folder: Path, names, hidden, timeout, isolation, fmt, max_runs, files
             isolation=ISOLATION_ALIASES.get(isolation, isolation),
             fmt=fmt,
             max_reports=max_runs,
+            files=files,
         )
     except SandboxError as error:
         _fail(f"{error}.", EXIT_INTERNAL)

@@ -144,6 +144,18 @@ def open_sandbox(limits: Limits, isolation: str) -> Sandbox:
     return sandbox
 
 
+def watched_files(exercises: Iterable, given: dict[str, str]) -> dict[str, str]:
+    """File name -> exercise name: each exercise's NN_name.py and NN_name.ipynb (the grader
+    takes the one saved last), or the one file given for it."""
+    files = {}
+    for exercise in exercises:
+        names = [given[exercise.name]] if exercise.name in given else [exercise.file]
+        if exercise.name not in given:
+            names.append(str(Path(exercise.file).with_suffix(".ipynb")))
+        files.update((name, exercise.name) for name in names)
+    return files
+
+
 class Session:
     """One watch session: its sandbox, and the latest result of every exercise."""
 
@@ -154,12 +166,14 @@ class Session:
         include_hidden: bool,
         limits: Limits,
         isolation: str,
+        given: dict[str, str] | None = None,
     ) -> None:
         wanted = None if names is None else set(names)
         self.exercises = [e for e in load_exercises() if wanted is None or e.name in wanted]
         self.folder, self.include_hidden = folder, include_hidden
         self.limits, self.isolation = limits, isolation
-        self.files = {e.file: e.name for e in self.exercises}
+        self.given = given or {}  # exercise name -> the file given as PATH
+        self.files = watched_files(self.exercises, self.given)
         self.results: dict[str, ExerciseResult] = {}
         self.sandbox: Sandbox | None = open_sandbox(limits, isolation)
 
@@ -175,7 +189,11 @@ class Session:
         order = [e.name for e in self.exercises if e.name in names]
         try:
             fresh = grade(
-                self.folder, order, include_hidden=self.include_hidden, sandbox=self.sandbox
+                self.folder,
+                order,
+                include_hidden=self.include_hidden,
+                sandbox=self.sandbox,
+                files={name: self.given[name] for name in order if name in self.given},
             )
         except (GraderError, SandboxError):
             self.close()
@@ -320,16 +338,17 @@ def watch(
     out: TextIO | None = None,
     err: TextIO | None = None,
     max_reports: int | None = None,
+    files: dict[str, str] | None = None,
     make_saves: Callable[[Path, Iterable[str]], tuple[Saves, str]] = open_saves,
 ) -> int:
     """Grade ``folder``, then again on every save, until Ctrl-C (exit status 0) or after
-    ``max_reports`` reports (the last report's exit status). Raises SandboxError when no
-    sandbox can start at all."""
+    ``max_reports`` reports (the last report's exit status). ``files`` names the file to
+    grade for some exercises (as for grade()). Raises SandboxError when no sandbox can start."""
     view = View(folder, fmt, out or sys.stdout, err or sys.stderr)
     session = None
     with Signals() as signals:
         try:
-            session = Session(folder, names, include_hidden, limits, isolation)
+            session = Session(folder, names, include_hidden, limits, isolation, files)
             return _loop(session, view, signals, make_saves, max_reports)
         except KeyboardInterrupt:
             return 0

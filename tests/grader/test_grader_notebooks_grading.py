@@ -273,7 +273,7 @@ def test_watch_regrades_a_notebook_on_save(tmp_path):
     lines = []
     for line in process.stdout:
         lines.append(line)
-        if line.startswith("[watching"):
+        if "· watching " in line:  # the status line that ends each report
             break
     assert any("not started" in line for line in lines)
     time.sleep(0.05)
