@@ -30,6 +30,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import click  # noqa: E402
 
+from grader.edition import SOLUTIONS_NOT_IN_RELEASE, release_info, release_note  # noqa: E402
 from grader.exercises import exercises_dir, load_exercises, solutions_dir  # noqa: E402
 from grader.sanitize import clean_name, clean_text  # noqa: E402
 from grader.stubs import EXERCISE_FILE, NOTEBOOK_FILE  # noqa: E402
@@ -169,15 +170,19 @@ def _grade(
     if sandbox is None:
         sandbox = _start_sandbox(timeout, isolation)
     try:
-        return grade(folder, names, include_hidden=hidden, sandbox=sandbox, files=files)
+        report = grade(folder, names, include_hidden=hidden, sandbox=sandbox, files=files)
     except (GraderError, SandboxError) as error:
         _fail(str(error), EXIT_INTERNAL)
     finally:
         sandbox.close()
+    report.note = " ".join(filter(None, [report.note, release_note()]))
+    return report
 
 
 def _show_solution(folder: Path, name: str, timeout: float | None, isolation: str, files) -> int:
     exercise = _exercise_or_fail(name)
+    if release_info() is not None:
+        _fail(SOLUTIONS_NOT_IN_RELEASE)
     source = solutions_dir() / exercise.file
     graded = _graded_file(folder, exercise, files)
     if not os.path.lexists(folder / graded):

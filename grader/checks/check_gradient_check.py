@@ -146,7 +146,7 @@ def never_restored(f, w, eps) -> np.ndarray:
         old = w[i]
         plus = w.copy()
         plus[i] = old + eps
-        w[i] = old - eps
+        w[i] -= eps
         grad[i] = (f(plus) - f(w.copy())) / (2 * eps)
     return grad
 

@@ -111,7 +111,7 @@ def reference_steps(A, w0, lr, beta, tol, max_steps, *, grad_scale=1.0) -> int:
     w = np.asarray(w0, dtype=float)
     state = opt.init(w)
     for step in range(max_steps):
-        if np.linalg.norm(w) <= tol:
+        if tol >= np.linalg.norm(w):
             return step
         w, state = opt.step(w, grad_scale * (A @ w), state)
     return max_steps

@@ -8,6 +8,7 @@ import os
 import shutil
 import textwrap
 
+from grader.edition import release_info
 from grader.results import CheckResult, CheckStatus, ExerciseResult, ExerciseStatus, Report
 
 SHOWN_IN_FULL = 3  # failing checks of the current exercise shown with their details
@@ -180,6 +181,8 @@ def _next_step(report: Report, current: ExerciseResult | None) -> str:
     if current is None:
         if not report.exercises:
             return "Nothing was graded."
+        if release_info() is not None:  # a student release has no solutions to show
+            return "Next: all done — well done!"
         return (
             "Next: all done — well done! `grade --solution NAME` shows a reference solution"
             " to compare with yours."

@@ -1,0 +1,230 @@
+"""``gdkit release OUT``: the tree a course hands to its students.
+
+What goes in: ``exercises/`` (stubs generated afresh from ``solutions/``), ``gdref/``, the
+grader with its public checks only (see :mod:`gdkit.public_checks`), ``decks/`` with the notes,
+the README's learner sections, and a ``pyproject.toml`` that installs it (``grade``, and
+``gdkit decks``). What stays out: ``solutions/``, the hidden checks, the mutant catalogue's
+source substitutions, the tests, the benchmarks, and every instructor command (the modules in
+``INSTRUCTOR_ONLY``; the ``gdkit`` and ``grade`` commands list only what is installed).
+
+``grader/release.json`` marks the tree as a release: ``grade`` then says that this release has
+no hidden checks, and ``grade --solution`` that solutions are not part of it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10: the instructor extra installs tomli
+    import tomli as tomllib
+
+from grader.edition import RELEASE_FILE_NAME
+from grader.exercises import REPO_ROOT, checks_module_path, load_exercises
+from grader.stubs import StubError, planned_stubs
+
+PACKAGES = ("gdref", "grader", "decks", "gdkit")
+
+# Paths (relative to the project root) that never go into a release: instructor commands and
+# instructor documentation. A folder excludes everything below it.
+INSTRUCTOR_ONLY = (
+    "gdkit/release.py",
+    "gdkit/public_checks.py",
+    "gdkit/autograder.py",
+    "gdkit/autograder_files",
+    "grader/exercises_cli.py",
+    "grader/mutants.py",
+    "grader/batch.py",
+    "grader/gradebook.py",
+    "grader/insights.py",
+    "grader/CHECKS.md",
+    "grader/README.md",
+)
+
+# The README sections (level-2 headings) a learner needs; the rest is for the project's
+# developers and instructors.
+LEARNER_SECTIONS = ("For learners", "The Anki deck", "gdref in five lines", "Data and licences")
+
+_GETTING_STARTED = """## Getting started
+
+```sh
+python3 -m venv .venv && .venv/bin/pip install -q -e . && .venv/bin/grade
+```
+
+The first run reports every exercise as "not started" and tells you where to begin. Your
+exercises are the files in `exercises/`. `grade` runs the public checks; your instructor's
+grading also runs hidden ones, so passing every public check is a good sign, not a guarantee.
+For the Anki deck, install the extra: `.venv/bin/pip install -e '.[decks]'`.
+"""
+
+
+class ReleaseError(click.ClickException):
+    """The release cannot be made (no source tree, a malformed solution, OUT in the way)."""
+
+
+@dataclass
+class ReleaseSummary:
+    out: Path
+    files: int
+    hidden_checks: int
+    hidden_points: int
+    mutants: int
+
+
+def _excluded(relative: str) -> bool:
+    return any(relative == p or relative.startswith(p + "/") for p in INSTRUCTOR_ONLY)
+
+
+def _package_files(root: Path, package: str) -> list[str]:
+    files = []
+    for path in sorted((root / package).rglob("*")):
+        relative = path.relative_to(root).as_posix()
+        if "__pycache__" in path.parts or path.suffix == ".pyc" or not path.is_file():
+            continue
+        if not _excluded(relative):
+            files.append(relative)
+    return files
+
+
+def learner_readme(readme: str) -> str:
+    """The README's title and introduction, a getting-started section for the release, and
+    the learner sections in their original order."""
+    parts = readme.split("\n## ")
+    intro, sections = parts[0], parts[1:]
+    kept = [s for s in sections if s.split("\n", 1)[0].strip() in LEARNER_SECTIONS]
+    missing = set(LEARNER_SECTIONS) - {s.split("\n", 1)[0].strip() for s in kept}
+    if missing:
+        raise ReleaseError(f"README.md has no section {', '.join(sorted(missing))!r}")
+    body = "\n".join("## " + s.rstrip("\n") + "\n" for s in kept)
+    return intro.rstrip("\n") + "\n\n" + _GETTING_STARTED + "\n" + body
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    raise ReleaseError(f"pyproject.toml: cannot copy a value of type {type(value).__name__}")
+
+
+def _toml_table(name: str, table: dict) -> list[str]:
+    lines = [f"[{name}]"]
+    lines += [f"{json.dumps(k) if '-' in k else k} = {_toml_value(v)}" for k, v in table.items()]
+    return lines + [""]
+
+
+def release_pyproject(pyproject: str) -> str:
+    """The project's metadata without the test extra and the development tool settings."""
+    data = tomllib.loads(pyproject)
+    project = dict(data["project"])
+    extras = dict(project.pop("optional-dependencies", {}))
+    scripts = project.pop("scripts", {})
+    extras.pop("test", None)
+    setuptools = data.get("tool", {}).get("setuptools", {})
+    package_data = {k: list(v) for k, v in setuptools.get("package-data", {}).items()}
+    package_data.setdefault("grader", []).append(RELEASE_FILE_NAME)
+    lines = _toml_table("build-system", data["build-system"]) + _toml_table("project", project)
+    lines += _toml_table("project.optional-dependencies", extras)
+    lines += _toml_table("project.scripts", scripts)
+    lines += _toml_table("tool.setuptools.packages.find", setuptools["packages"]["find"])
+    lines += _toml_table("tool.setuptools.package-data", package_data)
+    return "# The student release of gdkit (made by `gdkit release`).\n" + "\n".join(lines)
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def _write_checks(root: Path, staging: Path) -> tuple[int, int, int, set[str]]:
+    """Every checks module in its public form; (hidden checks, hidden points, mutants, paths)."""
+    from gdkit.public_checks import PublicChecksError, public_only
+
+    hidden = points = mutants = 0
+    written = set()
+    for exercise in load_exercises():
+        path = checks_module_path(exercise)
+        relative = path.resolve().relative_to(root.resolve()).as_posix()
+        try:
+            stripped = public_only(path.read_text(encoding="utf-8"), relative)
+        except PublicChecksError as error:
+            raise ReleaseError(str(error)) from None
+        _write(staging / relative, stripped.source)
+        hidden, points = hidden + stripped.hidden_checks, points + stripped.hidden_points
+        mutants += stripped.mutants
+        written.add(relative)
+    return hidden, points, mutants, written
+
+
+def build_release(out: Path, root: Path = REPO_ROOT, force: bool = False) -> ReleaseSummary:
+    """Write the student release to ``out`` (all of it, or nothing: it is built beside ``out``
+    and moved into place)."""
+    if not (root / "solutions").is_dir():
+        raise ReleaseError(
+            f"{root / 'solutions'} not found: run `gdkit release` from the project's source "
+            "tree (an editable install), not from an installed copy"
+        )
+    if out.exists() and not force and (not out.is_dir() or any(out.iterdir())):
+        raise ReleaseError(f"{out} already exists and is not empty (use --force to replace it)")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    try:
+        summary = _fill(staging, root)
+        if out.exists():
+            shutil.rmtree(out) if out.is_dir() else out.unlink()
+        os.replace(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    summary.out = out
+    return summary
+
+
+def _fill(staging: Path, root: Path) -> ReleaseSummary:
+    hidden, points, mutants, checks = _write_checks(root, staging)
+    count = len(checks)
+    for package in PACKAGES:
+        for relative in _package_files(root, package):
+            if relative in checks:
+                continue
+            target = staging / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(root / relative, target)
+            count += 1
+    try:
+        stubs = planned_stubs(root / "solutions")
+    except StubError as error:
+        raise ReleaseError(str(error)) from None
+    for name, text in stubs.items():
+        _write(staging / "exercises" / name, text)
+    readme = learner_readme((root / "README.md").read_text(encoding="utf-8"))
+    _write(staging / "README.md", readme)
+    _write(staging / "pyproject.toml", release_pyproject((root / "pyproject.toml").read_text()))
+    marker = {"hidden_checks_removed": hidden, "hidden_points_removed": points}
+    _write(staging / "grader" / RELEASE_FILE_NAME, json.dumps(marker, indent=2) + "\n")
+    count += len(stubs) + 3
+    return ReleaseSummary(staging, count, hidden, points, mutants)
+
+
+@click.command("release")
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Replace OUT if it exists.")
+def release(out: Path, force: bool) -> None:
+    """Write the student release to OUT: stubs, public checks, gdref, decks; no solutions."""
+    summary = build_release(out, force=force)
+    click.echo(
+        f"wrote {summary.out}: {summary.files} files; left out solutions/, "
+        f"{summary.hidden_checks} hidden checks ({summary.hidden_points} points), "
+        f"{summary.mutants} mutants and the instructor commands"
+    )
