@@ -41,6 +41,7 @@ INSTRUCTOR_ONLY = (
     "gdkit/public_checks.py",
     "gdkit/autograder.py",
     "gdkit/autograder_files",
+    "grader/autograde.py",
     "grader/exercises_cli.py",
     "grader/mutants.py",
     "grader/batch.py",

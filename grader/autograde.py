@@ -1,0 +1,392 @@
+"""The autograder's entry point: grade one uploaded submission, ALWAYS write results.json.
+
+    python -m grader.autograde                       # find the layout (Gradescope, PrairieLearn)
+    python -m grader.autograde --submission DIR --results FILE [--format gradescope|prairielearn]
+
+Layouts (``--layout auto`` picks the first whose folder exists):
+
+- ``gradescope``: reads ``/autograder/submission``, writes ``/autograder/results/results.json``
+  in Gradescope's format (grader/schemas/gradescope-results.schema.json).
+- ``prairielearn``: reads ``/grade/student``, writes ``/grade/results/results.json`` in
+  PrairieLearn's external-grader format (``gradable``, ``score`` from 0 to 1, ``message``,
+  ``tests`` with ``points`` / ``max_points``).
+
+The upload is hostile input: exercise files are found at any depth (a student zips a folder,
+or uploads files loose), without following links, with bounds on depth, entries and size;
+each is copied into a private staging folder, and only that is graded. Each exercise is graded
+by its own ``grade`` process, in course order, under an overall deadline, so a submission that
+loops costs its own exercises only and the score so far is kept. Whatever happens — an empty
+upload, unreadable files, a grader failure, the deadline — a valid results file is written
+with a message the student can act on. Weak isolation while running as root is never silent:
+the results' output says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+LAYOUTS = {
+    "gradescope": (Path("/autograder/submission"), Path("/autograder/results/results.json")),
+    "prairielearn": (Path("/grade/student"), Path("/grade/results/results.json")),
+}
+SUFFIXES = (".py",)  # exercise file formats found in an upload (notebooks join with a reader)
+MAX_DEPTH = 8
+MAX_ENTRIES = 2000
+MAX_FILE_BYTES = 1_000_000
+DEFAULT_DEADLINE = 600.0  # seconds for the whole submission
+
+
+@dataclass
+class Found:
+    """What the upload holds: exercise file name -> path, and what the student should know."""
+
+    files: dict[str, Path] = field(default_factory=dict)
+    refused: dict[str, str] = field(default_factory=dict)  # file name -> why
+    notes: list[str] = field(default_factory=list)
+
+
+def _safe(name: str) -> str:
+    return name.encode("utf-8", "backslashreplace").decode("utf-8").replace("\n", "\\n")
+
+
+def find_exercise_files(upload: Path, wanted: set[str]) -> Found:
+    """Exercise files anywhere below ``upload`` (shallowest first; links never followed)."""
+    found = Found()
+    pending = [(upload, 0)]
+    entries = 0
+    while pending:
+        folder, depth = pending.pop(0)
+        try:
+            children = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as error:
+            found.notes.append(f"could not read the folder {_safe(str(folder))}: {error.strerror}")
+            continue
+        for entry in children:
+            entries += 1
+            if entries > MAX_ENTRIES:
+                found.notes.append(
+                    f"your upload has more than {MAX_ENTRIES} files; the rest were not looked at"
+                )
+                return found
+            _consider(entry, depth, wanted, found, pending)
+    return found
+
+
+def _consider(entry: os.DirEntry, depth: int, wanted: set[str], found: Found, pending) -> None:
+    relative = _safe(entry.path)
+    mode = entry.stat(follow_symlinks=False).st_mode
+    if stat.S_ISDIR(mode):
+        if depth + 1 <= MAX_DEPTH and not entry.name.startswith((".", "__MACOSX")):
+            pending.append((Path(entry.path), depth + 1))
+        return
+    if entry.name not in wanted:
+        return
+    if not stat.S_ISREG(mode):
+        reason = f"{relative} is not a regular file (a link?); upload the file itself"
+        found.refused.setdefault(entry.name, reason)
+    elif entry.name in found.files:
+        found.notes.append(
+            f"{relative} is a second copy of {entry.name}; graded "
+            f"{_safe(str(found.files[entry.name]))}"
+        )
+    else:
+        found.files[entry.name] = Path(entry.path)
+
+
+def stage(found: Found, folder: Path) -> dict[str, str]:
+    """Copy the found files into ``folder``; file name -> why it could not be copied."""
+    problems = {}
+    for name, path in found.files.items():
+        try:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | os.O_NONBLOCK)
+            with os.fdopen(fd, "rb") as handle:
+                if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                    raise OSError(0, "not a regular file")
+                data = handle.read(MAX_FILE_BYTES + 1)
+        except OSError as error:
+            problems[name] = f"{name} could not be read ({error.strerror or error})"
+            continue
+        if len(data) > MAX_FILE_BYTES:
+            problems[name] = f"{name} is larger than {MAX_FILE_BYTES // 1000} kB"
+            continue
+        (folder / name).write_bytes(data)
+    return problems
+
+
+def _grade_one(folder: Path, name: str, budget: float, out: Path) -> tuple[dict | None, str]:
+    """(the JSON report of one exercise, or None; what went wrong)."""
+    command = [
+        sys.executable,
+        "-m",
+        "grader.cli",
+        str(folder),
+        "-e",
+        name,
+        "--hidden",
+        "--format",
+        "json",
+        "-o",
+        str(out),
+    ]
+    try:
+        done = subprocess.run(
+            command, capture_output=True, text=True, timeout=budget, start_new_session=True
+        )
+    except subprocess.TimeoutExpired:
+        return None, "timeout"
+    if out.is_file():
+        try:
+            return json.loads(out.read_text(encoding="utf-8")), ""
+        except ValueError:
+            pass
+    sys.stderr.write(done.stderr[-4000:])  # for the instructor's log, never the student
+    return None, "grader"
+
+
+def grade_upload(upload: Path, deadline: float) -> dict:
+    """Everything needed for either results format, as plain data."""
+    from grader.exercises import load_exercises
+
+    started = time.monotonic()
+    exercises = list(load_exercises())
+    found = find_exercise_files(upload, {e.file for e in exercises})
+    summary = {"exercises": [], "notes": list(found.notes), "isolation": set(), "found": 0}
+    with tempfile.TemporaryDirectory(prefix="gdkit-submission-") as work:
+        folder = Path(work) / "submission"
+        folder.mkdir()
+        problems = stage(found, folder)
+        problems.update({k: v for k, v in found.refused.items() if k not in found.files})
+        summary["found"] = len(list(folder.iterdir()))
+        for exercise in exercises:
+            entry = {"name": exercise.name, "order": exercise.order, "file": exercise.file}
+            left = deadline - (time.monotonic() - started)
+            if exercise.file in problems:
+                entry["problem"] = problems[exercise.file]
+            elif not (folder / exercise.file).exists():
+                entry["problem"] = f"{exercise.file} was not in your upload"
+            elif left < 1:
+                entry["problem"] = (
+                    f"not graded: the time limit for the whole submission "
+                    f"({deadline:.0f} s) was reached"
+                )
+            else:
+                report, failure = _grade_one(folder, exercise.name, left, Path(work) / "r.json")
+                if report is not None:
+                    entry["report"] = report["exercises"][0]
+                    summary["isolation"].add(report["isolation"])
+                elif failure == "timeout":
+                    entry["problem"] = (
+                        f"not graded: the time limit for the whole submission "
+                        f"({deadline:.0f} s) was reached while grading it; does "
+                        "your code loop forever?"
+                    )
+                else:
+                    entry["problem"] = (
+                        "the grader failed on this exercise (not your fault; tell your instructor)"
+                    )
+            summary["exercises"].append(entry)
+    summary["duration"] = time.monotonic() - started
+    return summary
+
+
+def check_list(exercise) -> list[dict]:
+    """The checks of an exercise (name, description, points, visibility), from its module's
+    pytest marks: what a missing or ungraded exercise would have been worth."""
+    module = next(m for m in list(sys.modules.values()) if getattr(m, "EXERCISE", None) is exercise)
+    checks = []
+    for name, function in vars(module).items():
+        marks = [m for m in getattr(function, "pytestmark", []) if m.name == "check"]
+        if name.startswith("test") and marks:
+            doc = (function.__doc__ or name).strip().splitlines()[0]
+            checks.append({"name": name, "description": doc, **marks[0].kwargs})
+    return checks
+
+
+def _check_output(check: dict) -> str:
+    if check["status"] == "passed":
+        return "passed"
+    parts = [check.get("message", "")]
+    if check.get("details"):
+        parts.append(check["details"])
+    if check.get("diagnosis_message"):
+        parts.append(f"Likely mistake: {check['diagnosis_message']}")
+    if check.get("hint"):
+        parts.append(f"Hint: {check['hint']}")
+    if check.get("output", "").strip():
+        parts.append("Your code printed:\n" + check["output"].strip()[:1000])
+    return "\n".join(p for p in parts if p)
+
+
+def tests_of(summary: dict) -> list[dict]:
+    """One entry per check, graded or not: name, number, score, max_score, output, …"""
+    from grader.exercises import by_name
+
+    tests = []
+    for entry in summary["exercises"]:
+        report = entry.get("report")
+        checks = report["checks"] if report else check_list(by_name(entry["name"]))
+        for index, check in enumerate(checks, start=1):
+            graded = report is not None
+            tests.append(
+                {
+                    "name": f"{entry['name']}: {check['description']}",
+                    "number": f"{entry['order']}.{index}",
+                    "score": check["score"] if graded else 0,
+                    "max_score": check["points"],
+                    "passed": graded and check["status"] == "passed",
+                    "output": _check_output(check) if graded else entry["problem"],
+                    "hidden": check["visibility"] == "hidden",
+                    "tags": [entry["name"]]
+                    + ([check["diagnosis"]] if graded and check.get("diagnosis") else []),
+                }
+            )
+    return tests
+
+
+def _is_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def headline(summary: dict, tests: list[dict]) -> str:
+    from grader.exercises import load_exercises
+
+    lines = []
+    score, total = sum(t["score"] for t in tests), sum(t["max_score"] for t in tests)
+    isolation = ", ".join(sorted(summary["isolation"])) or "none (nothing was run)"
+    if summary["found"] == 0:
+        names = [e.file for e in load_exercises()]
+        lines.append(
+            "No exercise file was found in your upload, so nothing could be graded. Upload the "
+            f"files you worked on ({names[0]}, {names[1]}, …, {names[-1]}), with these exact "
+            "names: loose, or in a folder or zip."
+        )
+    else:
+        lines.append(f"Graded {summary['found']} exercise file(s): {score}/{total} points.")
+    lines += [f"Note: {note}" for note in summary["notes"]]
+    lines.append(f"Isolation: {isolation}.")
+    weak = [i for i in summary["isolation"] if not i.startswith("bubblewrap")]
+    if weak and _is_root():
+        lines.append(
+            "Warning: this autograder ran as root without bubblewrap, so the submission's code "
+            "ran with a weaker sandbox (resource limits only). Instructors: allow user "
+            "namespaces in the container, or run it as a non-root user."
+        )
+    return "\n".join(lines)
+
+
+def to_gradescope(summary: dict) -> dict:
+    tests = tests_of(summary)
+    return {
+        "score": sum(t["score"] for t in tests),
+        "execution_time": round(summary.get("duration", 0.0), 3),
+        "output": headline(summary, tests),
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": [
+            {
+                "name": t["name"],
+                "number": t["number"],
+                "score": t["score"],
+                "max_score": t["max_score"],
+                "status": "passed" if t["passed"] else "failed",
+                "output": t["output"],
+                "visibility": "after_due_date" if t["hidden"] else "visible",
+                "tags": t["tags"],
+            }
+            for t in tests
+        ],
+    }
+
+
+def to_prairielearn(summary: dict) -> dict:
+    tests = tests_of(summary)
+    total = sum(t["max_score"] for t in tests)
+    return {
+        "gradable": summary["found"] > 0,
+        "score": sum(t["score"] for t in tests) / total if total else 0.0,
+        "message": headline(summary, tests),
+        "tests": [
+            {
+                "name": t["name"],
+                "description": t["name"],
+                "points": t["score"],
+                "max_points": t["max_score"],
+                "message": "passed" if t["passed"] else t["output"],
+            }
+            for t in tests
+        ],
+    }
+
+
+FORMATS = {"gradescope": to_gradescope, "prairielearn": to_prairielearn}
+
+
+def failure_results(fmt: str, message: str) -> dict:
+    """What is written when grading itself broke: score 0, and what the student can do."""
+    text = (
+        f"The autograder failed ({message}); this is not your fault. Please resubmit, "
+        "and tell your instructor if it happens again."
+    )
+    if fmt == "prairielearn":
+        return {"gradable": False, "score": 0.0, "message": text, "tests": []}
+    return {"score": 0, "output": text, "visibility": "visible", "tests": []}
+
+
+def write_results(results: Path, data: dict) -> None:
+    """Write ``data`` atomically (a half-written file is never left behind)."""
+    results.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=results.parent, prefix=".results-")
+    with os.fdopen(handle, "w", encoding="utf-8") as stream:
+        json.dump(data, stream, indent=2, ensure_ascii=True)
+        stream.write("\n")
+    os.replace(temporary, results)
+
+
+def _layout(name: str) -> str:
+    if name != "auto":
+        return name
+    for candidate, (upload, _results) in LAYOUTS.items():
+        if upload.parent.is_dir():
+            return candidate
+    return "gradescope"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="gdkit-autograde", description=__doc__.split("\n")[0])
+    parser.add_argument("--layout", choices=["auto", *LAYOUTS], default="auto")
+    parser.add_argument("--submission", type=Path, help="the uploaded files (overrides layout)")
+    parser.add_argument("--results", type=Path, help="where results.json goes")
+    parser.add_argument("--format", choices=list(FORMATS), help="default: the layout's")
+    parser.add_argument(
+        "--deadline",
+        type=float,
+        default=DEFAULT_DEADLINE,
+        help="seconds for the whole submission (default %(default)s)",
+    )
+    args = parser.parse_args(argv)
+    layout = _layout(args.layout)
+    upload = args.submission or LAYOUTS[layout][0]
+    results = args.results or LAYOUTS[layout][1]
+    fmt = args.format or layout
+    try:
+        data = FORMATS[fmt](grade_upload(upload, args.deadline))
+    except BaseException as error:  # noqa: BLE001 - a results file is written whatever happens
+        traceback.print_exc()
+        data = failure_results(fmt, type(error).__name__)
+    write_results(results, data)
+    print(f"wrote {results}")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

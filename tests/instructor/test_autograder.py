@@ -1,0 +1,210 @@
+"""The autograder: one upload in, a valid results.json out, whatever the upload holds."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from gdkit.autograder import build_autograder
+from grader import autograde
+from grader.exercises import REPO_ROOT, load_exercises
+from grader.report import schema_path
+
+SOLUTIONS = REPO_ROOT / "solutions"
+SCHEMA = json.loads(schema_path("gradescope-results.schema.json").read_text())
+TOTAL = None
+
+
+def total_points() -> int:
+    return sum(c["points"] for e in load_exercises() for c in autograde.check_list(e))
+
+
+def run(upload: Path, tmp_path: Path, *args: str) -> dict:
+    results = tmp_path / "results" / "results.json"
+    code = autograde.main(["--submission", str(upload), "--results", str(results), *args])
+    assert code == 0
+    data = json.loads(results.read_text())
+    if "--format" not in args:
+        jsonschema.validate(data, SCHEMA)
+    return data
+
+
+def test_a_good_submission_in_a_nested_folder_gets_full_marks(tmp_path):
+    upload = tmp_path / "upload" / "my work" / "week2"
+    shutil.copytree(SOLUTIONS, upload)
+    data = run(tmp_path / "upload", tmp_path)
+    assert data["score"] == total_points()
+    assert all(t["status"] == "passed" for t in data["tests"])
+    assert "Isolation:" in data["output"]
+
+
+def test_an_empty_upload_scores_zero_and_says_what_to_upload(tmp_path):
+    (tmp_path / "upload").mkdir()
+    data = run(tmp_path / "upload", tmp_path)
+    assert data["score"] == 0 and len(data["tests"]) > 0
+    assert "No exercise file was found" in data["output"] and "01_parabola.py" in data["output"]
+    assert sum(t["max_score"] for t in data["tests"]) == total_points()
+
+
+def test_a_syntax_error_costs_only_its_exercise(tmp_path):
+    upload = tmp_path / "upload"
+    shutil.copytree(SOLUTIONS, upload)
+    (upload / "01_parabola.py").write_text("def gd_step(w, grad, lr)\n    return w\n")
+    data = run(upload, tmp_path)
+    parabola = [t for t in data["tests"] if t["name"].startswith("parabola:")]
+    assert all(t["score"] == 0 for t in parabola)
+    assert "line" in parabola[0]["output"].lower() or "syntax" in parabola[0]["output"].lower()
+    assert data["score"] == total_points() - sum(t["max_score"] for t in parabola)
+
+
+def test_the_overall_deadline_keeps_the_score_so_far(tmp_path):
+    upload = tmp_path / "upload"
+    upload.mkdir()
+    shutil.copy(SOLUTIONS / "01_parabola.py", upload)
+    (upload / "02_bce_gradient.py").write_text("while True:\n    pass\n")
+    shutil.copy(SOLUTIONS / "03_momentum.py", upload)
+    data = run(upload, tmp_path, "--deadline", "4")
+    by_exercise = {}
+    for test in data["tests"]:
+        by_exercise.setdefault(test["tags"][0], []).append(test)
+    assert all(t["status"] == "passed" for t in by_exercise["parabola"])
+    assert "time limit for the whole submission" in by_exercise["bce_gradient"][0]["output"]
+    assert data["score"] == sum(t["max_score"] for t in by_exercise["parabola"])
+
+
+def test_hostile_files_are_refused_one_by_one(tmp_path):
+    upload = tmp_path / "upload"
+    upload.mkdir()
+    (upload / "01_parabola.py").symlink_to("/etc/passwd")
+    os.mkfifo(upload / "02_bce_gradient.py")
+    (upload / "03_momentum.py").write_bytes(b"#" * 2_000_000)
+    (upload / b"\xff\xfe odd".decode("utf-8", "surrogateescape")).mkdir()
+    copy = upload / "sub"
+    copy.mkdir()
+    shutil.copy(SOLUTIONS / "04_thermometers.py", copy)
+    (upload / "05_linear_regression.py").write_text(
+        "import os\nopen(os.environ.get('RESULTS', '/tmp/x'), 'w').write('{}')\n"
+        "print('\\x1b]52;c;aGk=\\x07\\x1b[2J')\n"
+    )
+    data = run(upload, tmp_path)
+    outputs = {t["tags"][0]: t["output"] for t in data["tests"]}
+    assert "not a regular file" in outputs["parabola"]
+    assert "larger than" in outputs["momentum"]
+    thermometers = [t for t in data["tests"] if t["tags"][0] == "thermometers"]
+    assert all(t["status"] == "passed" for t in thermometers)
+    assert data["score"] == sum(t["max_score"] for t in thermometers)
+    assert "\x1b" not in json.dumps(data, ensure_ascii=False)
+
+
+def test_a_grader_failure_still_writes_valid_results(tmp_path, monkeypatch):
+    def broken(upload, deadline):
+        raise RuntimeError("checks could not load")
+
+    monkeypatch.setattr(autograde, "grade_upload", broken)
+    data = run(tmp_path, tmp_path)
+    assert data["score"] == 0 and "not your fault" in data["output"]
+    pl = run(tmp_path, tmp_path, "--format", "prairielearn")
+    assert pl == {"gradable": False, "score": 0.0, "message": pl["message"], "tests": []}
+
+
+def test_prairielearn_format(tmp_path):
+    upload = tmp_path / "upload"
+    upload.mkdir()
+    shutil.copy(SOLUTIONS / "01_parabola.py", upload)
+    data = run(upload, tmp_path, "--format", "prairielearn")
+    assert data["gradable"] is True
+    parabola = [t for t in data["tests"] if t["name"].startswith("parabola:")]
+    assert sum(t["points"] for t in parabola) == sum(t["max_points"] for t in parabola)
+    assert 0 < data["score"] < 1
+    assert data["score"] == pytest.approx(
+        sum(t["points"] for t in data["tests"]) / sum(t["max_points"] for t in data["tests"])
+    )
+    (upload / "01_parabola.py").unlink()
+    assert run(upload, tmp_path, "--format", "prairielearn")["gradable"] is False
+
+
+def test_the_build_holds_the_gradescope_layout_and_the_hidden_checks(tmp_path):
+    out = build_autograder(tmp_path / "ag")
+    with zipfile.ZipFile(out / "gdkit-autograder.zip") as archive:
+        names = archive.namelist()
+        assert {"setup.sh", "run_autograder"} <= set(names)
+        assert archive.getinfo("run_autograder").external_attr >> 16 & 0o111
+        checks = "".join(
+            archive.read(n).decode() for n in names if n.startswith("gdkit/grader/checks/")
+        )
+    assert "hidden=True" in checks
+    assert not any(n.startswith(("gdkit/solutions", "gdkit/tests")) for n in names)
+    dockerfile = (out / "container" / "Dockerfile").read_text()
+    assert "gdkit-autograde" in dockerfile and "@" not in dockerfile.replace("@@", "")
+    assert (out / "container" / "gdkit" / "pyproject.toml").is_file()
+
+
+def _bwrap(autograder_dir: Path, *command: str, timeout: float = 900):
+    return subprocess.run(
+        ["bwrap", "--bind", "/", "/", "--bind", str(autograder_dir), "/autograder",
+         "--dev", "/dev", "--proc", "/proc", "--chdir", "/autograder", *command],
+        capture_output=True, text=True, timeout=timeout,
+    )  # fmt: skip
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap is not installed")
+def test_in_a_simulated_gradescope_machine(tmp_path):
+    """setup.sh and run_autograder as Gradescope runs them, in /autograder made by bwrap binds
+    (apt-get is replaced by a stand-in: the packages it installs are already on this machine)."""
+    out = build_autograder(tmp_path / "build", deadline=60)
+    machine = tmp_path / "autograder"
+    (machine / "source").mkdir(parents=True)
+    with zipfile.ZipFile(out / "gdkit-autograder.zip") as archive:
+        archive.extractall(machine / "source")
+    for name in ("setup.sh", "run_autograder"):
+        (machine / "source" / name).chmod(0o755)
+    shutil.copy(machine / "source" / "run_autograder", machine / "run_autograder")
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    (fake_bin / "apt-get").write_text("#!/bin/sh\nexit 0\n")
+    (fake_bin / "apt-get").chmod(0o755)
+    python_dir = str(Path(sys.executable).resolve().parent)
+    env_path = f"{fake_bin}:{python_dir}:/usr/bin:/bin"
+    setup = _bwrap(machine, "env", f"PATH={env_path}", "bash", "/autograder/source/setup.sh")
+    assert setup.returncode == 0, setup.stderr[-3000:]
+
+    def submit(files: dict[str, str | None]) -> dict:
+        submission = machine / "submission"
+        shutil.rmtree(submission, ignore_errors=True)
+        shutil.rmtree(machine / "results", ignore_errors=True)
+        (submission / "folder").mkdir(parents=True)
+        for name, text in files.items():
+            (submission / "folder" / name).write_text(
+                text if text is not None else (SOLUTIONS / name).read_text()
+            )
+        done = _bwrap(machine, "/autograder/run_autograder", timeout=300)
+        assert done.returncode == 0, done.stderr[-3000:]
+        data = json.loads((machine / "results" / "results.json").read_text())
+        jsonschema.validate(data, SCHEMA)
+        return data
+
+    good = submit({e.file: None for e in load_exercises()})
+    assert good["score"] == total_points()
+    assert submit({})["score"] == 0
+    broken = submit({"01_parabola.py": "def (:\n", "09_adam.py": None})
+    assert 0 < broken["score"] < total_points()
+    looping = submit({"01_parabola.py": "while True:\n    pass\n", "09_adam.py": None})
+    assert looping["score"] == broken["score"]
+    hostile = submit({
+        "01_parabola.py": "import os\n"
+        "open('/autograder/results/results.json', 'w').write('{\"score\": 1000}')\n"
+        "os.system('sleep 1000 &')\n",
+        "09_adam.py": None,
+    })  # fmt: skip
+    assert hostile["score"] == broken["score"]
+    if "bubblewrap" not in hostile["output"].split("Isolation:")[1].split("\n")[0]:
+        assert "Warning: this autograder ran as root" in hostile["output"]
