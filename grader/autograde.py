@@ -12,13 +12,13 @@ Layouts (``--layout auto`` picks the first whose folder exists):
   ``tests`` with ``points`` / ``max_points``).
 
 The upload is hostile input: exercise files are found at any depth (a student zips a folder,
-or uploads files loose), without following links, with bounds on depth, entries and size;
-each is copied into a private staging folder, and only that is graded. Each exercise is graded
-by its own ``grade`` process, in course order, under an overall deadline, so a submission that
-loops costs its own exercises only and the score so far is kept. Whatever happens — an empty
-upload, unreadable files, a grader failure, the deadline — a valid results file is written
-with a message the student can act on. Weak isolation while running as root is never silent:
-the results' output says so.
+or uploads files loose) by :mod:`grader.uploads` (no links followed; bounds on depth, entries
+and size); they are copied into a private staging folder, and only that is graded. Each
+exercise is graded by its own ``grade`` process, in course order, under an overall deadline, so
+a submission that loops costs its own exercises only and the score so far is kept. Whatever
+happens — an empty upload, unreadable files, a grader failure, the deadline — a valid results
+file is written with a message the student can act on. Weak isolation while running as root is
+never silent: the results' output says so.
 """
 
 from __future__ import annotations
@@ -26,101 +26,20 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import stat
 import subprocess
 import sys
 import tempfile
 import time
 import traceback
-from dataclasses import dataclass, field
 from pathlib import Path
+
+from grader.uploads import read_submission
 
 LAYOUTS = {
     "gradescope": (Path("/autograder/submission"), Path("/autograder/results/results.json")),
     "prairielearn": (Path("/grade/student"), Path("/grade/results/results.json")),
 }
-SUFFIXES = (".py",)  # exercise file formats found in an upload (notebooks join with a reader)
-MAX_DEPTH = 8
-MAX_ENTRIES = 2000
-MAX_FILE_BYTES = 1_000_000
 DEFAULT_DEADLINE = 600.0  # seconds for the whole submission
-
-
-@dataclass
-class Found:
-    """What the upload holds: exercise file name -> path, and what the student should know."""
-
-    files: dict[str, Path] = field(default_factory=dict)
-    refused: dict[str, str] = field(default_factory=dict)  # file name -> why
-    notes: list[str] = field(default_factory=list)
-
-
-def _safe(name: str) -> str:
-    return name.encode("utf-8", "backslashreplace").decode("utf-8").replace("\n", "\\n")
-
-
-def find_exercise_files(upload: Path, wanted: set[str]) -> Found:
-    """Exercise files anywhere below ``upload`` (shallowest first; links never followed)."""
-    found = Found()
-    pending = [(upload, 0)]
-    entries = 0
-    while pending:
-        folder, depth = pending.pop(0)
-        try:
-            children = sorted(os.scandir(folder), key=lambda e: e.name)
-        except OSError as error:
-            found.notes.append(f"could not read the folder {_safe(str(folder))}: {error.strerror}")
-            continue
-        for entry in children:
-            entries += 1
-            if entries > MAX_ENTRIES:
-                found.notes.append(
-                    f"your upload has more than {MAX_ENTRIES} files; the rest were not looked at"
-                )
-                return found
-            _consider(entry, depth, wanted, found, pending)
-    return found
-
-
-def _consider(entry: os.DirEntry, depth: int, wanted: set[str], found: Found, pending) -> None:
-    relative = _safe(entry.path)
-    mode = entry.stat(follow_symlinks=False).st_mode
-    if stat.S_ISDIR(mode):
-        if depth + 1 <= MAX_DEPTH and not entry.name.startswith((".", "__MACOSX")):
-            pending.append((Path(entry.path), depth + 1))
-        return
-    if entry.name not in wanted:
-        return
-    if not stat.S_ISREG(mode):
-        reason = f"{relative} is not a regular file (a link?); upload the file itself"
-        found.refused.setdefault(entry.name, reason)
-    elif entry.name in found.files:
-        found.notes.append(
-            f"{relative} is a second copy of {entry.name}; graded "
-            f"{_safe(str(found.files[entry.name]))}"
-        )
-    else:
-        found.files[entry.name] = Path(entry.path)
-
-
-def stage(found: Found, folder: Path) -> dict[str, str]:
-    """Copy the found files into ``folder``; file name -> why it could not be copied."""
-    problems = {}
-    for name, path in found.files.items():
-        try:
-            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | os.O_NONBLOCK)
-            with os.fdopen(fd, "rb") as handle:
-                if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                    raise OSError(0, "not a regular file")
-                data = handle.read(MAX_FILE_BYTES + 1)
-        except OSError as error:
-            problems[name] = f"{name} could not be read ({error.strerror or error})"
-            continue
-        if len(data) > MAX_FILE_BYTES:
-            problems[name] = f"{name} is larger than {MAX_FILE_BYTES // 1000} kB"
-            continue
-        (folder / name).write_bytes(data)
-    return problems
 
 
 def _grade_one(folder: Path, name: str, budget: float, out: Path) -> tuple[dict | None, str]:
@@ -159,14 +78,13 @@ def grade_upload(upload: Path, deadline: float) -> dict:
 
     started = time.monotonic()
     exercises = list(load_exercises())
-    found = find_exercise_files(upload, {e.file for e in exercises})
-    summary = {"exercises": [], "notes": list(found.notes), "isolation": set(), "found": 0}
+    found = read_submission(upload, {e.file for e in exercises})
+    summary = {"exercises": [], "notes": list(found.notes), "isolation": set()}
+    summary["found"] = len(found.files)
+    problems = found.refused
     with tempfile.TemporaryDirectory(prefix="gdkit-submission-") as work:
         folder = Path(work) / "submission"
-        folder.mkdir()
-        problems = stage(found, folder)
-        problems.update({k: v for k, v in found.refused.items() if k not in found.files})
-        summary["found"] = len(list(folder.iterdir()))
+        found.write(folder)
         for exercise in exercises:
             entry = {"name": exercise.name, "order": exercise.order, "file": exercise.file}
             left = deadline - (time.monotonic() - started)

@@ -1,0 +1,155 @@
+"""Reading what students upload: folders and zips are hostile input, bounded where they enter.
+
+A submission is a folder or a zip holding exercise files (``01_parabola.py``, …) at any depth.
+Only members whose name is an exercise file are read; each goes, under its bare name, into a
+private flat staging folder, and only that folder is graded. So:
+
+- links are never followed, and only regular files are read (FIFOs, devices and links are
+  refused with a sentence that says so);
+- a zip member's path is never used as a path: ``../../x`` or ``/etc/x`` cannot escape;
+- bounds: folder depth, number of entries, size per file (also per zip member, read with a
+  limit, so a zip bomb costs at most that much), total zip members.
+
+When the same exercise file is there twice, the shallowest (then first in name order) is
+graded and the student is told which.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+MAX_DEPTH = 8
+MAX_ENTRIES = 2000
+MAX_FILE_BYTES = 1_000_000
+SUFFIXES = (".py",)  # exercise file formats (notebooks join once the submission reader has one)
+
+
+@dataclass
+class Upload:
+    """The exercise files of one submission: name -> bytes, and what the student should know."""
+
+    files: dict[str, bytes] = field(default_factory=dict)
+    refused: dict[str, str] = field(default_factory=dict)  # file name -> why it was not used
+    notes: list[str] = field(default_factory=list)
+
+    def write(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, data in self.files.items():
+            (folder / name).write_bytes(data)
+
+
+def safe_name(name: str) -> str:
+    """A name fit to show: undecodable bytes and control characters made visible."""
+    text = name.encode("utf-8", "backslashreplace").decode("utf-8")
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
+
+
+def _read_regular(path: str) -> bytes:
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    fd = os.open(path, flags)
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise OSError(0, "not a regular file")
+        return handle.read(MAX_FILE_BYTES + 1)
+
+
+def _take(upload: Upload, name: str, where: str, read) -> None:
+    if name in upload.files:
+        upload.notes.append(f"{where} is a second copy of {name}; the first one was graded")
+        return
+    try:
+        data = read()
+    except (OSError, zipfile.BadZipFile, RuntimeError, ValueError) as error:
+        upload.refused.setdefault(name, f"{where} could not be read ({_reason(error)})")
+        return
+    if len(data) > MAX_FILE_BYTES:
+        upload.refused.setdefault(name, f"{where} is larger than {MAX_FILE_BYTES // 1000} kB")
+        return
+    upload.files[name] = data
+    upload.refused.pop(name, None)
+
+
+def _reason(error: BaseException) -> str:
+    return getattr(error, "strerror", None) or str(error) or type(error).__name__
+
+
+def read_folder(folder: Path, wanted: set[str]) -> Upload:
+    """The exercise files below ``folder``, breadth first (shallowest first)."""
+    upload = Upload()
+    pending, entries = [(str(folder), 0)], 0
+    while pending:
+        current, depth = pending.pop(0)
+        try:
+            children = sorted(os.scandir(current), key=lambda e: e.name)
+        except OSError as error:
+            upload.notes.append(f"could not read the folder {safe_name(current)}: {_reason(error)}")
+            continue
+        for entry in children:
+            entries += 1
+            if entries > MAX_ENTRIES:
+                upload.notes.append(f"more than {MAX_ENTRIES} files: the rest were not read")
+                return upload
+            mode = entry.stat(follow_symlinks=False).st_mode
+            shown = safe_name(os.path.relpath(entry.path, folder))
+            if stat.S_ISDIR(mode):
+                if depth < MAX_DEPTH and not entry.name.startswith((".", "__MACOSX")):
+                    pending.append((entry.path, depth + 1))
+            elif entry.name in wanted and not stat.S_ISREG(mode):
+                reason = f"{shown} is not a regular file (a link?); upload the file itself"
+                upload.refused.setdefault(entry.name, reason)
+            elif entry.name in wanted:
+                _take(upload, entry.name, shown, lambda p=entry.path: _read_regular(p))
+    return upload
+
+
+def read_zip(path: Path, wanted: set[str]) -> Upload:
+    """The exercise files in a zip, by member name only (never extracted by path)."""
+    upload = Upload()
+    try:
+        archive = zipfile.ZipFile(path)
+    except (OSError, zipfile.BadZipFile) as error:
+        upload.notes.append(f"{safe_name(path.name)} is not a readable zip ({_reason(error)})")
+        return upload
+    with archive:
+        members = archive.infolist()
+        if len(members) > MAX_ENTRIES:
+            upload.notes.append(f"more than {MAX_ENTRIES} files: the rest were not read")
+            members = members[:MAX_ENTRIES]
+        members.sort(key=lambda m: (m.filename.count("/"), m.filename))
+        for member in members:
+            name = PurePosixPath(member.filename.replace("\\", "/")).name
+            if member.is_dir() or name not in wanted or "__MACOSX" in member.filename:
+                continue
+            shown = safe_name(member.filename)
+            if stat.S_ISLNK(member.external_attr >> 16):
+                upload.refused.setdefault(name, f"{shown} is a link; upload the file itself")
+                continue
+            if member.file_size > MAX_FILE_BYTES:
+                upload.refused.setdefault(
+                    name, f"{shown} is larger than {MAX_FILE_BYTES // 1000} kB"
+                )
+                continue
+
+            def read(m=member):
+                with archive.open(m) as handle:
+                    return handle.read(MAX_FILE_BYTES + 1)
+
+            _take(upload, name, shown, read)
+    return upload
+
+
+def read_submission(path: Path, wanted: set[str]) -> Upload:
+    """A folder or a zip (anything else: nothing found, and a note saying why)."""
+    try:
+        mode = path.lstat().st_mode
+    except OSError as error:
+        return Upload(notes=[f"{safe_name(str(path))} cannot be read ({_reason(error)})"])
+    if stat.S_ISDIR(mode):
+        return read_folder(path, wanted)
+    if stat.S_ISREG(mode) and zipfile.is_zipfile(path):
+        return read_zip(path, wanted)
+    return Upload(notes=[f"{safe_name(path.name)} is neither a folder nor a zip"])
