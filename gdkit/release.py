@@ -45,6 +45,8 @@ INSTRUCTOR_ONLY = (
     "grader/exercises_cli.py",
     "grader/mutants.py",
     "grader/batch.py",
+    "grader/batch_cli.py",
+    "grader/uploads.py",
     "grader/gradebook.py",
     "grader/insights.py",
     "grader/CHECKS.md",

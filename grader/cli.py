@@ -19,6 +19,7 @@ learner's fault).
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import sys
 import tempfile
@@ -226,7 +227,21 @@ def _watch(folder: Path, names, hidden, timeout, isolation, fmt, max_runs, files
         _fail(f"{error}.", EXIT_INTERNAL)
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+class _GradeCommand(click.Command):
+    """``grade [PATH]``, and ``grade batch …`` where the instructor's batch module is installed
+    (not in a student release). Only the bare word ``batch`` dispatches: ``grade ./batch``
+    grades a folder of that name."""
+
+    def main(self, args=None, *more, **options):
+        args = list(sys.argv[1:] if args is None else args)
+        if args[:1] == ["batch"] and importlib.util.find_spec("grader.batch_cli") is not None:
+            from grader.batch_cli import batch
+
+            return batch.main(args[1:], "grade batch", *more[1:], **options)
+        return super().main(args, *more, **options)
+
+
+@click.command(cls=_GradeCommand, context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @click.option(
     "-e",

@@ -1,0 +1,432 @@
+"""``grade batch SUBMISSIONS… -o OUT``: grade a whole class, in parallel, resumably.
+
+What a SUBMISSIONS argument may be (a student is named by their folder or zip name):
+
+- a zip: one student;
+- a folder with exercise files directly inside: one student;
+- any other folder (an LMS or Gradescope export): every subfolder and zip in it is a student
+  (inside each, exercise files are found at any depth, see :mod:`grader.uploads`).
+
+Everything is written under OUT: ``reports/<student>.json`` (the full JSON report, with the
+hash it was graded from), ``gradebook.csv``, ``mistakes.csv`` (:mod:`grader.gradebook`) and
+``report.html`` (:mod:`grader.insights`). A submission whose files and checks are unchanged
+since its report was written is not graded again (``--force`` regrades everything).
+
+Grading runs in ``--jobs`` worker processes, each with ONE sandbox opened once and reused for
+every submission it grades. Each submission has an overall time limit: a worker that passes it
+is killed with everything it started, that student gets 0 with a note, and a fresh worker
+takes the next submission.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import queue
+import re
+import shutil
+import signal
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader.uploads import Upload, read_submission, safe_name
+
+REPORTS = "reports"
+DEFAULT_TIME_LIMIT = 120.0  # seconds per submission
+_UNSAFE = re.compile(r"[^A-Za-z0-9._@+-]+")
+
+
+@dataclass
+class Submission:
+    student: str  # unique, safe as a file name and in a CSV cell
+    source: Path
+    upload: Upload = field(default_factory=Upload)
+    digest: str = ""
+
+
+@dataclass
+class Outcome:
+    student: str
+    report: dict | None  # grader.report.to_json, or None when it could not be graded
+    problem: str = ""  # why not (time limit, grader failure), for the instructor and student
+    digest: str = ""
+    cached: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------
+# finding the students
+
+
+def _student_name(path: Path) -> str:
+    stem = path.name[: -len(".zip")] if path.name.lower().endswith(".zip") else path.name
+    name = _UNSAFE.sub("_", safe_name(stem)).strip("._") or "student"
+    return name[:80]
+
+
+def _is_student(folder: Path, wanted: set[str]) -> bool:
+    try:
+        return any(entry.name in wanted for entry in os.scandir(folder))
+    except OSError:
+        return True  # reported as unreadable when it is read
+
+
+def discover(paths: Iterable[Path], wanted: set[str]) -> list[tuple[str, Path]]:
+    """(student name, path) for every submission the arguments name, names made unique."""
+    found: list[tuple[str, Path]] = []
+    for path in paths:
+        if path.is_dir() and not path.is_symlink() and not _is_student(path, wanted):
+            children = sorted(os.scandir(path), key=lambda e: e.name)
+            for entry in children:
+                child = Path(entry.path)
+                if entry.is_dir(follow_symlinks=False) and not entry.name.startswith("."):
+                    found.append((_student_name(child), child))
+                elif entry.is_file(follow_symlinks=False) and entry.name.lower().endswith(".zip"):
+                    found.append((_student_name(child), child))
+        else:
+            found.append((_student_name(path), path))
+    seen: dict[str, int] = {}
+    unique = []
+    for name, path in found:
+        seen[name] = seen.get(name, 0) + 1
+        unique.append((name if seen[name] == 1 else f"{name}-{seen[name]}", path))
+    return unique
+
+
+# ---------------------------------------------------------------------------------------------
+# what a grade depends on
+
+
+def checks_version() -> str:
+    """A hash of everything a grade depends on besides the submission: the checks, the grader
+    and gdref (their source files), so a changed check regrades everyone."""
+    import gdref
+    import grader
+
+    digest = hashlib.sha256()
+    for package in (grader, gdref):
+        root = Path(package.__file__).parent
+        for path in sorted(root.rglob("*.py")):
+            digest.update(path.relative_to(root).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def submission_digest(upload: Upload, version: str, hidden: bool) -> str:
+    digest = hashlib.sha256(f"{version}\0{hidden}\0".encode())
+    for name in sorted(upload.files):
+        digest.update(name.encode() + b"\0" + hashlib.sha256(upload.files[name]).digest())
+    for name in sorted(upload.refused):
+        digest.update(f"refused {name}: {upload.refused[name]}".encode())
+    return digest.hexdigest()
+
+
+def report_path(out: Path, student: str) -> Path:
+    return out / REPORTS / f"{student}.json"
+
+
+def cached_outcome(out: Path, submission: Submission) -> Outcome | None:
+    """The stored outcome when it was graded from the same files and checks, else None."""
+    path = report_path(out, submission.student)
+    try:
+        if not path.is_file() or path.stat().st_size > 50_000_000:
+            return None
+        stored = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(stored, dict) or stored.get("digest") != submission.digest:
+        return None
+    return Outcome(
+        submission.student,
+        stored.get("report"),
+        stored.get("problem", ""),
+        submission.digest,
+        cached=True,
+        notes=list(stored.get("notes", [])),
+    )
+
+
+def store_outcome(out: Path, outcome: Outcome, source: Path) -> None:
+    path = report_path(out, outcome.student)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {
+        "student": outcome.student,
+        "source": safe_name(str(source)),
+        "digest": outcome.digest,
+        "problem": outcome.problem,
+        "notes": outcome.notes,
+        "report": outcome.report,
+    }
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(json.dumps(data, indent=1, ensure_ascii=True) + "\n", encoding="utf-8")
+    os.replace(temporary, path)
+
+
+# ---------------------------------------------------------------------------------------------
+# the workers
+
+
+def open_sandbox(root: Path, timeout: float | None, isolation: str):
+    """The one sandbox a worker reuses for every submission (below ``root``) it grades."""
+    from grader.sandbox import Limits, Sandbox
+
+    sandbox = Sandbox(root, Limits.from_env(wall=timeout, cpu=timeout), isolation)
+    sandbox.start()
+    return sandbox
+
+
+def _worker_main(root: str, settings: dict, tasks, results) -> None:
+    """A worker process: grade the folders it is sent until it is sent None."""
+    if hasattr(os, "setsid"):
+        os.setsid()  # its own process group: killing it on a time limit kills what it started
+    os.environ["GDKIT_JOBS"] = "1"  # one grading process per worker: the pool is the parallelism
+    from grader.report import to_json
+    from grader.runner import grade
+
+    sandbox = None
+    while True:
+        task = tasks.get()
+        if task is None:
+            break
+        student, folder = task
+        try:
+            if sandbox is None:
+                sandbox = open_sandbox(Path(root), settings["timeout"], settings["isolation"])
+            report = grade(Path(folder), include_hidden=settings["hidden"], sandbox=sandbox)
+            results.put((student, to_json(report), ""))
+        except Exception as error:  # noqa: BLE001 - the grader failed: not the student's loss
+            results.put((student, None, f"the grader failed: {type(error).__name__}: {error}"))
+            if sandbox is not None:
+                sandbox.close()
+                sandbox = None
+    if sandbox is not None:
+        sandbox.close()
+
+
+class _Worker:
+    def __init__(self, context, root: Path, settings: dict, results) -> None:
+        self.tasks = context.Queue()
+        self.process = context.Process(
+            target=_worker_main, args=(str(root), settings, self.tasks, results), daemon=True
+        )
+        self.process.start()
+        self.student: str | None = None
+        self.started = 0.0
+
+    def send(self, student: str, folder: Path) -> None:
+        self.student, self.started = student, time.monotonic()
+        self.tasks.put((student, str(folder)))
+
+    def kill(self) -> None:
+        try:
+            if hasattr(os, "killpg"):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            else:  # pragma: no cover - Windows
+                self.process.kill()
+        except (ProcessLookupError, PermissionError):
+            self.process.kill()
+        self.process.join(5)
+
+    def stop(self) -> None:
+        self.tasks.put(None)
+        self.process.join(30)
+        if self.process.is_alive():
+            self.kill()
+
+
+def run_pool(
+    jobs: list[tuple[str, Path]],
+    root: Path,
+    settings: dict,
+    workers: int,
+    time_limit: float,
+    on_done: Callable[[str, dict | None, str], None],
+) -> None:
+    """Grade ``jobs`` ((student, staged folder)) on ``workers`` processes; each finished one is
+    passed to ``on_done(student, report, problem)``. A worker past ``time_limit`` on one
+    submission is killed (with its sandbox) and replaced."""
+    context = multiprocessing.get_context("spawn")  # fork is unsafe beside threads, and absent
+    results = context.Queue()
+    pending = list(jobs)
+    pool = [_Worker(context, root, settings, results) for _ in range(min(workers, len(jobs)))]
+    busy = 0
+    try:
+        while pending or busy:
+            for worker in pool:
+                if worker.student is None and pending:
+                    worker.send(*pending.pop(0))
+                    busy += 1
+            try:
+                student, report, problem = results.get(timeout=0.2)
+            except queue.Empty:
+                student = None
+            if student is not None:
+                for worker in pool:
+                    if worker.student == student:
+                        worker.student = None
+                busy -= 1
+                on_done(student, report, problem)
+            for index, worker in enumerate(pool):
+                late = worker.student and time.monotonic() - worker.started > time_limit
+                dead = worker.student and not worker.process.is_alive()
+                if late or dead:
+                    worker.kill()
+                    why = (
+                        f"not graded: the time limit of {time_limit:g} s for one submission "
+                        "was reached (does the code loop forever?)"
+                        if late
+                        else "the grader's worker process died while grading it"
+                    )
+                    on_done(worker.student, None, why)
+                    busy -= 1
+                    pool[index] = _Worker(context, root, settings, results)
+    finally:
+        for worker in pool:
+            worker.stop()
+
+
+# ---------------------------------------------------------------------------------------------
+# the whole batch
+
+
+@dataclass
+class BatchResult:
+    outcomes: list[Outcome]
+    graded: int  # graded in this run (the rest came from earlier reports)
+    seconds: float
+
+
+def _progress(total: int, enabled: bool):
+    """A progress bar on a terminal (rich), nothing otherwise: (advance, close)."""
+    if not enabled or total == 0:
+        return (lambda: None), (lambda: None)
+    try:
+        from rich.progress import Progress
+    except ImportError:  # the instructor extra is not installed: no bar
+        return (lambda: None), (lambda: None)
+    progress = Progress(transient=True)
+    task = progress.add_task("grading", total=total)
+    progress.start()
+    return (lambda: progress.advance(task)), progress.stop
+
+
+def run_batch(
+    paths: Iterable[Path],
+    out: Path,
+    *,
+    jobs: int | None = None,
+    force: bool = False,
+    hidden: bool = True,
+    time_limit: float = DEFAULT_TIME_LIMIT,
+    timeout: float | None = None,
+    isolation: str = "auto",
+    progress: bool = False,
+) -> BatchResult:
+    """Grade every submission in ``paths`` into ``out`` (see the module docstring)."""
+    from grader.exercises import load_exercises
+
+    started = time.perf_counter()
+    wanted = {e.file for e in load_exercises()}
+    version = checks_version()
+    submissions = []
+    for student, source in discover(paths, wanted):
+        upload = read_submission(source, wanted)
+        submission = Submission(student, source, upload)
+        submission.digest = submission_digest(upload, version, hidden)
+        submissions.append(submission)
+    outcomes: dict[str, Outcome] = {}
+    todo = []
+    for submission in submissions:
+        cached = None if force else cached_outcome(out, submission)
+        if cached is not None:
+            outcomes[submission.student] = cached
+        else:
+            todo.append(submission)
+    out.mkdir(parents=True, exist_ok=True)
+    if todo:
+        _grade_all(todo, out, outcomes, jobs, hidden, time_limit, timeout, isolation, progress)
+    ordered = [outcomes[s.student] for s in submissions]
+    return BatchResult(ordered, len(todo), time.perf_counter() - started)
+
+
+def _grade_all(todo, out, outcomes, jobs, hidden, time_limit, timeout, isolation, progress):
+    by_student = {s.student: s for s in todo}
+    work = Path(tempfile.mkdtemp(prefix=".grading-", dir=out))
+    try:
+        staged = []
+        for index, submission in enumerate(todo):
+            folder = work / f"s{index:05d}"
+            submission.upload.write(folder)
+            staged.append((submission.student, folder))
+        advance, close = _progress(len(todo), progress)
+
+        def done(student: str, report: dict | None, problem: str) -> None:
+            submission = by_student[student]
+            notes = submission.upload.notes + list(submission.upload.refused.values())
+            outcome = Outcome(student, report, problem, submission.digest, notes=notes)
+            store_outcome(out, outcome, submission.source)
+            outcomes[student] = outcome
+            advance()
+
+        settings = {"hidden": hidden, "timeout": timeout, "isolation": isolation}
+        try:
+            run_pool(staged, work, settings, jobs or os.cpu_count() or 1, time_limit, done)
+        finally:
+            close()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# what is written
+
+
+def _write_text(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def _class_digest(outcomes: list[Outcome]) -> str:
+    digest = hashlib.sha256()
+    for outcome in outcomes:
+        digest.update(f"{outcome.student}\0{outcome.digest}\0{outcome.problem}\0".encode())
+    return digest.hexdigest()
+
+
+def _report_is_current(path: Path, digest: str) -> bool:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return False
+    return f'<meta name="gdkit-class" content="{digest}">' in head
+
+
+def write_outputs(result: BatchResult, out: Path) -> list[Path]:
+    """gradebook.csv, mistakes.csv and report.html (the page is redrawn only when some
+    submission's result changed since it was drawn)."""
+    from grader.exercises import load_exercises
+    from grader.gradebook import gradebook_rows, mistake_tally, mistakes_csv, to_csv
+
+    exercises = load_exercises()
+    rows = gradebook_rows(result.outcomes, exercises)
+    tally = mistake_tally(result.outcomes, exercises)
+    written = [out / "gradebook.csv", out / "mistakes.csv", out / "report.html"]
+    _write_text(written[0], to_csv(rows))
+    _write_text(written[1], mistakes_csv(tally))
+    digest = _class_digest(result.outcomes)
+    if not _report_is_current(written[2], digest):
+        from grader.insights import render_report
+
+        page = render_report(result.outcomes, exercises, rows, tally)
+        marker = f'<meta name="gdkit-class" content="{digest}">'
+        _write_text(
+            written[2], page.replace('<meta charset="utf-8">', f'<meta charset="utf-8">{marker}', 1)
+        )
+    return written

@@ -1,0 +1,74 @@
+"""``grade batch``: the command line of :mod:`grader.batch` (dispatched from ``grade``)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+
+@click.command("batch", context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument(
+    "submissions", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path)
+)
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for reports/, gradebook.csv, mistakes.csv and report.html.",
+)
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: the number of cores).")  # fmt: skip
+@click.option("--force", is_flag=True, help="Regrade every submission, even unchanged ones.")
+@click.option(
+    "--hidden/--public-only", default=True, show_default=True, help="Run the hidden checks too."
+)
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0, min_open=True),
+    default=120.0,
+    show_default=True,
+    help="Seconds allowed for one whole submission.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Seconds allowed per function call (default 10, or $GDKIT_TIMEOUT).",
+)
+@click.option(
+    "--isolation",
+    type=click.Choice(["auto", "bubblewrap", "rlimits"]),
+    default="auto",
+    show_default=True,
+)
+def batch(submissions, out, jobs, force, hidden, time_limit, timeout, isolation) -> None:
+    """Grade many submissions: folders, zips, or an export folder of them (one per student).
+
+    To grade a single folder that happens to be named "batch", run `grade ./batch`.
+    """
+    from grader.batch import run_batch, write_outputs
+
+    result = run_batch(
+        submissions,
+        out,
+        jobs=jobs,
+        force=force,
+        hidden=hidden,
+        time_limit=time_limit,
+        timeout=timeout,
+        isolation=isolation,
+        progress=sys.stderr.isatty() and not os.environ.get("CI"),
+    )
+    written = write_outputs(result, out)
+    problems = sum(1 for o in result.outcomes if o.problem)
+    click.echo(
+        f"{len(result.outcomes)} submissions ({result.graded} graded now, "
+        f"{len(result.outcomes) - result.graded} unchanged) in {result.seconds:.1f} s; "
+        f"{problems} not graded fully. Wrote {', '.join(str(p) for p in written)}",
+        err=True,
+    )
