@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 import shutil
 import stat
-import sys
 import tempfile
 import zipfile
 from importlib.resources import files
@@ -34,10 +33,12 @@ PROJECT_FILES = ("gdkit/__init__.py", "gdkit/cli.py")
 ZIP_DATE = (2020, 1, 1, 0, 0, 0)  # fixed timestamps: the same project gives the same zip
 
 
-def _template(name: str, deadline: float) -> str:
+DEFAULT_BASE_IMAGE = "debian:bookworm-slim"
+
+
+def _template(name: str, deadline: float, base_image: str = DEFAULT_BASE_IMAGE) -> str:
     text = files("gdkit").joinpath("autograder_files", name).read_text(encoding="utf-8")
-    python = f"{sys.version_info.major}.{sys.version_info.minor}"
-    return text.replace("@DEADLINE@", f"{deadline:g}").replace("@PYTHON@", python)
+    return text.replace("@DEADLINE@", f"{deadline:g}").replace("@BASE@", base_image)
 
 
 def write_project(target: Path, root: Path = REPO_ROOT) -> None:
@@ -73,7 +74,12 @@ def _write_script(path: Path, text: str) -> None:
     path.chmod(0o755)
 
 
-def build_autograder(out: Path, deadline: float = 600.0, force: bool = False) -> Path:
+def build_autograder(
+    out: Path,
+    deadline: float = 600.0,
+    force: bool = False,
+    base_image: str = DEFAULT_BASE_IMAGE,
+) -> Path:
     """Write the zip and the container folder to ``out`` (all or nothing)."""
     if out.exists() and not force and (not out.is_dir() or any(out.iterdir())):
         raise ReleaseError(f"{out} already exists and is not empty (use --force to replace it)")
@@ -88,7 +94,7 @@ def build_autograder(out: Path, deadline: float = 600.0, force: bool = False) ->
         shutil.rmtree(gradescope)
         container = staging / "container"
         write_project(container / "gdkit")
-        (container / "Dockerfile").write_text(_template("Dockerfile", deadline))
+        (container / "Dockerfile").write_text(_template("Dockerfile", deadline, base_image))
         if out.exists():
             shutil.rmtree(out) if out.is_dir() else out.unlink()
         os.replace(staging, out)
@@ -112,10 +118,16 @@ def autograder() -> None:
     show_default=True,
     help="Seconds allowed for one whole submission.",
 )
+@click.option(
+    "--base-image",
+    default=DEFAULT_BASE_IMAGE,
+    show_default=True,
+    help="The container's base image (Debian or Ubuntu: the Dockerfile uses apt-get).",
+)
 @click.option("--force", is_flag=True, help="Replace OUT if it exists.")
-def build(out: Path, deadline: float, force: bool) -> None:
+def build(out: Path, deadline: float, force: bool, base_image: str) -> None:
     """Write OUT/gdkit-autograder.zip (Gradescope) and OUT/container/ (a Dockerfile)."""
     if not deadline > 0:
         raise click.BadParameter("must be a positive number of seconds", param_hint="--deadline")
-    build_autograder(out, deadline, force)
+    build_autograder(out, deadline, force, base_image)
     click.echo(f"wrote {out / 'gdkit-autograder.zip'} and {out / 'container'}/Dockerfile")
