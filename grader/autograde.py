@@ -33,6 +33,7 @@ import time
 import traceback
 from pathlib import Path
 
+from grader.gradebook import check_list
 from grader.uploads import read_submission
 
 LAYOUTS = {
@@ -115,19 +116,6 @@ def grade_upload(upload: Path, deadline: float) -> dict:
             summary["exercises"].append(entry)
     summary["duration"] = time.monotonic() - started
     return summary
-
-
-def check_list(exercise) -> list[dict]:
-    """The checks of an exercise (name, description, points, visibility), from its module's
-    pytest marks: what a missing or ungraded exercise would have been worth."""
-    module = next(m for m in list(sys.modules.values()) if getattr(m, "EXERCISE", None) is exercise)
-    checks = []
-    for name, function in vars(module).items():
-        marks = [m for m in getattr(function, "pytestmark", []) if m.name == "check"]
-        if name.startswith("test") and marks:
-            doc = (function.__doc__ or name).strip().splitlines()[0]
-            checks.append({"name": name, "description": doc, **marks[0].kwargs})
-    return checks
 
 
 def _check_output(check: dict) -> str:

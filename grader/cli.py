@@ -237,7 +237,8 @@ class _GradeCommand(click.Command):
         if args[:1] == ["batch"] and importlib.util.find_spec("grader.batch_cli") is not None:
             from grader.batch_cli import batch
 
-            return batch.main(args[1:], "grade batch", *more[1:], **options)
+            options["prog_name"] = "grade batch"
+            return batch.main(args[1:], *more[1:], **options)
         return super().main(args, *more, **options)
 
 

@@ -16,6 +16,7 @@ import pytest
 from gdkit.autograder import build_autograder
 from grader import autograde
 from grader.exercises import REPO_ROOT, load_exercises
+from grader.gradebook import check_list
 from grader.report import schema_path
 
 SOLUTIONS = REPO_ROOT / "solutions"
@@ -24,7 +25,7 @@ TOTAL = None
 
 
 def total_points() -> int:
-    return sum(c["points"] for e in load_exercises() for c in autograde.check_list(e))
+    return sum(c["points"] for e in load_exercises() for c in check_list(e))
 
 
 def run(upload: Path, tmp_path: Path, *args: str) -> dict:

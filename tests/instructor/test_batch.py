@@ -1,0 +1,277 @@
+"""`grade batch` over a generated class: solutions, stubs, mutants, broken and hostile files, a
+looping submission; the gradebook and the mistake tally must say what was generated. Then the
+class report, in a real headless Chromium."""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+import shutil
+import stat
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from grader.batch import discover, run_batch, write_outputs
+from grader.cli import main as grade_main
+from grader.exercises import REPO_ROOT, by_name, load_exercises
+from grader.gradebook import cell
+from grader.mutants import apply_mutant
+
+SOLUTIONS = REPO_ROOT / "solutions"
+# (student, exercise, mistake): each student's copy of the solutions carries that one mutant
+MUTANTS = [
+    ("mut-ann", "parabola", "sign_flipped"),
+    ("mut-ben", "parabola", "sign_flipped"),
+    ("mut-cat", "momentum", "sutskever_form"),
+    ("mut-dan", "adam", "no_bias_correction"),
+    ("mut-eve", "linear_regression", "missing_half"),
+]
+LOOP = "while True:\n    pass\n"
+
+
+def _solutions(folder: Path) -> Path:
+    shutil.copytree(SOLUTIONS, folder)
+    return folder
+
+
+def make_class(root: Path) -> Path:
+    """The generated class, as an LMS export folder (one subfolder or zip per student)."""
+    export = root / "export"
+    export.mkdir()
+    _solutions(export / "sol-alice")
+    shutil.copytree(REPO_ROOT / "exercises", export / "stub-bob")
+    for student, exercise_name, mistake_id in MUTANTS:
+        exercise = by_name(exercise_name)
+        folder = _solutions(export / student)
+        path = folder / exercise.file
+        path.write_text(apply_mutant(path.read_text(), exercise.mistake(mistake_id)))
+    broken = _solutions(export / "broken-carl")
+    (broken / "01_parabola.py").write_text("def gd_step(w, grad, lr)\n    return w\n")
+    (broken / "02_bce_gradient.py").write_bytes(b"\xff\xfe\x00garbage\x80")
+    (_solutions(export / "loop-one") / "03_momentum.py").write_text(LOOP)
+    everything_loops = export / "loop-all"
+    everything_loops.mkdir()
+    for exercise in load_exercises():
+        (everything_loops / exercise.file).write_text(LOOP)
+    with zipfile.ZipFile(export / "zip-erin.zip", "w") as archive:
+        for path in sorted(SOLUTIONS.glob("*.py")):
+            archive.write(path, f"homework 2/src/{path.name}")
+    _hostile_zip(export / "zip-mallory.zip")
+    (export / "zip-frank.zip").write_bytes(b"PK\x03\x04 this is not a zip")
+    _solutions(export / "+1-formula")
+    return export
+
+
+def _hostile_zip(path: Path) -> None:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("../../escaped/01_parabola.py", (SOLUTIONS / "01_parabola.py").read_text())
+        link = zipfile.ZipInfo("02_bce_gradient.py")
+        link.external_attr = (stat.S_IFLNK | 0o777) << 16
+        archive.writestr(link, "/etc/passwd")
+        archive.writestr("03_momentum.py", "#" * 5_000_000)  # compresses to a few kB
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    root = tmp_path_factory.mktemp("class")
+    export = make_class(root)
+    out = root / "out"
+    result = run_batch([export], out, jobs=2, timeout=1.0, time_limit=8.0)
+    write_outputs(result, out)
+    return root, export, out, result
+
+
+def _gradebook(out: Path) -> dict[str, dict[str, str]]:
+    with open(out / "gradebook.csv", newline="") as handle:
+        return {row["student"]: row for row in csv.DictReader(handle)}
+
+
+def _max_points() -> dict[str, int]:
+    from grader.gradebook import check_list
+
+    return {e.name: sum(c["points"] for c in check_list(e)) for e in load_exercises()}
+
+
+@pytest.mark.slow
+def test_the_gradebook_says_what_was_generated(graded):
+    root, export, out, result = graded
+    book = _gradebook(out)
+    full = _max_points()
+    total = sum(full.values())
+    names = [e.name for e in load_exercises()]
+    students = discover([export], {e.file for e in load_exercises()})
+    assert set(book) == {cell(s) for s, _ in students}
+
+    def scores(student):
+        return {name: int(book[student][name]) for name in names}
+
+    assert scores("sol-alice") == full and int(book["sol-alice"]["total"]) == total
+    assert scores("zip-erin") == full
+    assert all(v == 0 for v in scores("stub-bob").values())
+    for student, exercise, _mistake in MUTANTS:
+        got = scores(student)
+        assert got[exercise] < full[exercise], student
+        assert {k: v for k, v in got.items() if k != exercise} == {
+            k: v for k, v in full.items() if k != exercise
+        }
+    carl = scores("broken-carl")
+    assert carl["parabola"] == carl["bce_gradient"] == 0 and carl["adam"] == full["adam"]
+    loop = scores("loop-one")
+    assert loop["momentum"] == 0 and loop["adam"] == full["adam"]
+    assert int(book["loop-all"]["total"]) == 0
+    mallory = scores("zip-mallory")
+    assert mallory["parabola"] == full["parabola"]  # read by name, never by its path
+    assert mallory["bce_gradient"] == mallory["momentum"] == 0
+    assert not (root / "escaped").exists() and not (out.parent / "escaped").exists()
+    assert int(book["zip-frank"]["total"]) == 0
+    assert "'+1-formula" in book  # a folder name is never a spreadsheet formula
+    assert all(row["max_total"] == str(total) for row in book.values())
+
+
+@pytest.mark.slow
+def test_the_mistake_tally_names_every_generated_mistake(graded):
+    _root, _export, out, _result = graded
+    with open(out / "mistakes.csv", newline="") as handle:
+        tally = {(r["exercise"], r["mistake"]): r for r in csv.DictReader(handle)}
+    expected: dict[tuple[str, str], set[str]] = {}
+    for student, exercise, mistake in MUTANTS:
+        expected.setdefault((exercise, mistake), set()).add(student)
+    for key, students in expected.items():
+        assert key in tally, key
+        assert int(tally[key]["count"]) == len(students)
+        assert set(tally[key]["students"].split(";")) == students
+        assert tally[key]["message"] == by_name(key[0]).mistake(key[1]).message
+    mutated = {exercise for _s, exercise, _m in MUTANTS}
+    broken = {"parabola", "bce_gradient", "momentum"}  # carl, mallory and the loops
+    assert {exercise for exercise, _m in tally} <= mutated | broken
+
+
+@pytest.mark.slow
+def test_a_looping_submission_costs_only_its_own_time(graded):
+    _root, _export, out, result = graded
+    problems = {o.student: o.problem for o in result.outcomes if o.problem}
+    assert set(problems) <= {"loop-all"}
+    report = json.loads((out / "reports" / "sol-alice.json").read_text())
+    assert report["report"]["score"] == sum(_max_points().values())
+    # nothing of the run is left: no staging folder, no process that was given one
+    assert not list(out.glob(".grading-*"))
+    leftovers = subprocess.run(["pgrep", "-f", str(out / ".grading-")], capture_output=True)
+    assert leftovers.stdout.strip() == b""
+
+
+@pytest.mark.slow
+def test_a_rerun_grades_only_what_changed(graded):
+    root, export, out, _result = graded
+    again = run_batch([export], out, jobs=2, timeout=1.0, time_limit=8.0)
+    assert again.graded == 0
+    assert [o.student for o in again.outcomes] == [o.student for o in _result.outcomes]
+    _solutions(export / "late-zoe")
+    late = run_batch([export], out, jobs=2, timeout=1.0, time_limit=8.0)
+    assert late.graded == 1 and "late-zoe" in {o.student for o in late.outcomes}
+    parabola = export / "sol-alice" / "01_parabola.py"
+    parabola.write_text(parabola.read_text() + "\n# a late edit\n")
+    edited = run_batch([export], out, jobs=2, timeout=1.0, time_limit=8.0)
+    assert edited.graded == 1
+    shutil.rmtree(export / "late-zoe")
+
+
+def test_grade_batch_and_a_folder_named_batch(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "batch").mkdir()
+    shutil.copy(SOLUTIONS / "01_parabola.py", tmp_path / "batch")
+    runner = CliRunner()
+    folder = runner.invoke(grade_main, ["./batch", "-e", "parabola"])
+    assert folder.exit_code == 0, folder.output
+    assert "parabola" in folder.output
+    usage = runner.invoke(grade_main, ["batch"])
+    assert usage.exit_code == 2 and "SUBMISSIONS" in usage.output
+    done = runner.invoke(grade_main, ["batch", "batch", "-o", "out", "--jobs", "1"])
+    assert done.exit_code == 0, done.output
+    assert (tmp_path / "out" / "gradebook.csv").read_text().startswith("student,parabola")
+
+
+# ---------------------------------------------------------------------------------------------
+# the class report in a real browser
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PROBE = """<script>
+window.__errors = [];
+window.addEventListener('error', e => window.__errors.push(String(e.message || e.type)), true);
+document.addEventListener('securitypolicyviolation',
+  e => window.__errors.push('csp ' + e.blockedURI));
+window.addEventListener('load', async () => {
+  const images = [...document.images];
+  await Promise.all(images.map(i => i.decode().catch(() => window.__errors.push('img ' + i.alt))));
+  const tables = {};
+  for (const t of document.querySelectorAll('table'))
+    tables[t.id] = [...t.rows].map(r => [...r.cells].map(c => c.textContent));
+  const out = document.createElement('pre');
+  out.id = 'probe';
+  out.textContent = JSON.stringify({errors: window.__errors, tables,
+    images: images.map(i => [i.naturalWidth, i.naturalHeight, i.getBoundingClientRect().width])});
+  document.body.appendChild(out);
+});
+</script>"""
+
+
+def render_in_chromium(page: Path, tmp_path: Path) -> dict:
+    """Open ``page`` (with a probe script added) in headless Chromium; what the probe saw."""
+    text = page.read_text(encoding="utf-8")
+    text = text.replace("style-src 'unsafe-inline'", "style-src 'unsafe-inline'; "
+                        "script-src 'unsafe-inline'", 1)  # fmt: skip
+    probe_page = tmp_path / "probe.html"
+    probe_page.write_text(text.replace("</head>", PROBE + "</head>", 1), encoding="utf-8")
+    done = subprocess.run(
+        [CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
+         "--virtual-time-budget=10000", "--dump-dom", probe_page.as_uri()],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert '<pre id="probe">' in done.stdout, done.stderr[-2000:]
+    dumped = done.stdout.split('<pre id="probe">', 1)[1].split("</pre>", 1)[0]
+    return json.loads(html.unescape(dumped))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed")
+def test_the_class_report_renders_in_chromium_and_matches_the_csv(graded, tmp_path):
+    _root, _export, out, _result = graded
+    seen = render_in_chromium(out / "report.html", tmp_path)
+    assert seen["errors"] == []
+    assert len(seen["images"]) == 2
+    assert all(w > 300 and h > 100 and shown > 100 for w, h, shown in seen["images"])
+    with open(out / "gradebook.csv", newline="") as handle:
+        assert seen["tables"]["gradebook"] == list(csv.reader(handle))
+    with open(out / "mistakes.csv", newline="") as handle:
+        rows = list(csv.reader(handle))
+    mistakes = [[r[0], r[1], r[2], r[4], r[5]] for r in rows[1:]]
+    assert seen["tables"]["mistakes"][1:] == mistakes
+    exercises = [row[0] for row in seen["tables"]["exercises"][1:]]
+    assert exercises == [e.name for e in load_exercises()]
+    assert "loop-all" in {row[0] for row in seen["tables"]["problems"][1:]}
+
+
+def test_student_text_is_escaped_in_the_report():
+    from grader.batch import Outcome
+    from grader.gradebook import gradebook_rows, mistake_tally
+    from grader.insights import render_report
+
+    exercises = load_exercises()
+    outcomes = [Outcome("<script>alert(1)</script>", None, "time limit <b>")]
+    rows = gradebook_rows(outcomes, exercises)
+    page = render_report(outcomes, exercises, rows, mistake_tally(outcomes, exercises))
+    assert "<script>" not in page and "&lt;script&gt;" in page and "<b>" not in page
