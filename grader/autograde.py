@@ -34,7 +34,7 @@ import traceback
 from pathlib import Path
 
 from grader.gradebook import check_list
-from grader.uploads import read_submission
+from grader.uploads import read_submission, wanted_names
 
 LAYOUTS = {
     "gradescope": (Path("/autograder/submission"), Path("/autograder/results/results.json")),
@@ -79,7 +79,7 @@ def grade_upload(upload: Path, deadline: float) -> dict:
 
     started = time.monotonic()
     exercises = list(load_exercises())
-    found = read_submission(upload, {e.file for e in exercises})
+    found = read_submission(upload, wanted_names(exercises))
     summary = {"exercises": [], "notes": list(found.notes), "isolation": set()}
     summary["found"] = len(found.files)
     problems = found.refused

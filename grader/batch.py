@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.uploads import Upload, read_submission, safe_name
+from grader.uploads import Upload, read_submission, safe_name, wanted_names
 
 REPORTS = "reports"
 DEFAULT_TIME_LIMIT = 120.0  # seconds per submission
@@ -331,7 +331,7 @@ def run_batch(
     from grader.exercises import load_exercises
 
     started = time.perf_counter()
-    wanted = {e.file for e in load_exercises()}
+    wanted = wanted_names(load_exercises())
     version = checks_version()
     submissions = []
     for student, source in discover(paths, wanted):

@@ -22,10 +22,11 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from grader.sanitize import clean_name
+
 MAX_DEPTH = 8
 MAX_ENTRIES = 2000
 MAX_FILE_BYTES = 1_000_000
-SUFFIXES = (".py",)  # exercise file formats (notebooks join once the submission reader has one)
 
 
 @dataclass
@@ -43,9 +44,17 @@ class Upload:
 
 
 def safe_name(name: str) -> str:
-    """A name fit to show: undecodable bytes and control characters made visible."""
-    text = name.encode("utf-8", "backslashreplace").decode("utf-8")
-    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
+    """A name fit to show on one line (undecodable bytes, control characters made visible)."""
+    return clean_name(name)
+
+
+def wanted_names(exercises) -> set[str]:
+    """The file names to look for: each exercise's file, and its stem with every suffix the
+    submission reader has a format for."""
+    from grader.submission import FORMATS
+
+    names = {e.file for e in exercises}
+    return names | {PurePosixPath(e.file).stem + suffix for e in exercises for suffix in FORMATS}
 
 
 def _read_regular(path: str) -> bytes:
