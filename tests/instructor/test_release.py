@@ -178,6 +178,8 @@ def test_gdkit_lists_no_instructor_command(release):
     assert "decks" in commands
     for instructor in ("release", "autograder", "exercises"):
         assert instructor not in commands
+    batch = run_release(release, "grader.cli", "batch")  # a path here, not a command
+    assert batch.returncode == 2 and "batch: no such file or folder" in batch.stderr
 
 
 def test_readme_keeps_the_learner_sections_only():

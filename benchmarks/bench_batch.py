@@ -1,0 +1,98 @@
+"""How fast is `grade batch`? A generated class of N submissions of the whole week, graded with
+hidden checks, against the same submissions graded one `grade DIR --hidden` at a time, in the
+same run; then a resumed batch with nothing new.
+
+    .venv/bin/python benchmarks/bench_batch.py [--students 100] [--sequential 10] [--jobs 2]
+
+The sequential baseline runs `--sequential` of the submissions (a mix like the class's) and
+is extrapolated to N, which is said in the output. Targets (issue 9): at least 8
+submissions/s and 10x the sequential loop; a resumed batch of 100 under 1 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+
+def make_class(root: Path, students: int) -> list[Path]:
+    """N submissions: mostly solutions, every tenth a stub set, the others one mutant each."""
+    from grader.exercises import load_exercises, solutions_dir
+    from grader.mutants import apply_mutant
+
+    mutants = [(e, m) for e in load_exercises() for m in e.mistakes]
+    folders = []
+    for index in range(students):
+        folder = root / f"student{index:03d}"
+        if index % 10 == 9:
+            shutil.copytree(REPO / "exercises", folder)
+        else:
+            shutil.copytree(solutions_dir(), folder)
+            if index % 2:
+                exercise, mistake = mutants[index % len(mutants)]
+                path = folder / exercise.file
+                path.write_text(apply_mutant(path.read_text(), mistake))
+        folders.append(folder)
+    return folders
+
+
+def timed(command: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--students", type=int, default=100)
+    parser.add_argument("--sequential", type=int, default=10)
+    parser.add_argument("--jobs", type=int, default=2)
+    args = parser.parse_args()
+    grade = str(Path(sys.executable).with_name("grade"))
+    with tempfile.TemporaryDirectory(prefix="bench-batch-") as work:
+        root = Path(work)
+        folders = make_class(root / "class", args.students)
+        step = max(1, len(folders) // args.sequential)
+        sample = folders[::step][: args.sequential]
+        sequential = [timed([grade, str(f), "--hidden"]) for f in sample]
+        per_submission = statistics.mean(sequential)
+        out = root / "out"
+        batch = [grade, "batch", str(root / "class"), "-o", str(out), "--jobs", str(args.jobs)]
+        batch_seconds = timed(batch)
+        graded = len(list((out / "reports").glob("*.json")))
+        resumed = [timed(batch) for _ in range(3)]
+    rate = graded / batch_seconds
+    sequential_total = per_submission * args.students
+    print(
+        f"machine: {os.cpu_count()} cores, shared with other users; Python {sys.version.split()[0]}"
+    )
+    print("| case | time | submissions/s |")
+    print("|---|---|---|")
+    print(
+        f"| sequential `grade DIR --hidden`, {len(sample)} of {args.students} run, "
+        f"extrapolated to {args.students} | {sequential_total:.1f} s "
+        f"({per_submission:.2f} s each) | {1 / per_submission:.2f} |"
+    )
+    print(
+        f"| `grade batch` ({args.jobs} jobs), {graded} submissions | {batch_seconds:.1f} s "
+        f"| {rate:.1f} |"
+    )
+    print(
+        "| speed-up of batch over the sequential loop | "
+        f"{sequential_total / batch_seconds:.1f}x | |"
+    )
+    print(f"| resumed batch, nothing new (median of 3) | {statistics.median(resumed):.2f} s | |")
+
+
+if __name__ == "__main__":
+    main()
