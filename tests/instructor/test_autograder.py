@@ -91,8 +91,9 @@ def test_hostile_files_are_refused_one_by_one(tmp_path):
     copy = upload / "sub"
     copy.mkdir()
     shutil.copy(SOLUTIONS / "04_thermometers.py", copy)
+    results = tmp_path / "results" / "results.json"
     (upload / "05_linear_regression.py").write_text(
-        "import os\nopen(os.environ.get('RESULTS', '/tmp/x'), 'w').write('{}')\n"
+        f"open({str(results)!r}, 'w').write('{{\"score\": 1000}}')\n"
         "print('\\x1b]52;c;aGk=\\x07\\x1b[2J')\n"
     )
     data = run(upload, tmp_path)

@@ -1,0 +1,92 @@
+"""Reading student folders and zips: hostile input, bounded where it enters."""
+
+from __future__ import annotations
+
+import os
+import stat
+import zipfile
+from pathlib import Path
+
+from grader import uploads
+from grader.uploads import read_submission
+
+WANTED = {"01_parabola.py", "02_bce_gradient.py", "03_momentum.py"}
+
+
+def test_files_at_any_depth_shallowest_first(tmp_path):
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "a" / "b" / "01_parabola.py").write_text("deep = 1\n")
+    (tmp_path / "a" / "01_parabola.py").write_text("shallow = 1\n")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "02_bce_gradient.py").write_text("hidden folder\n")
+    upload = read_submission(tmp_path, WANTED)
+    assert upload.files == {"01_parabola.py": b"shallow = 1\n"}
+    assert any("second copy" in note for note in upload.notes)
+
+
+def test_links_fifos_and_big_files_are_refused_with_a_reason(tmp_path):
+    (tmp_path / "01_parabola.py").symlink_to("/etc/passwd")
+    os.mkfifo(tmp_path / "02_bce_gradient.py")
+    (tmp_path / "03_momentum.py").write_bytes(b"#" * (uploads.MAX_FILE_BYTES + 1))
+    upload = read_submission(tmp_path, WANTED)
+    assert upload.files == {}
+    assert "not a regular file" in upload.refused["01_parabola.py"]
+    assert "not a regular file" in upload.refused["02_bce_gradient.py"]
+    assert "larger than" in upload.refused["03_momentum.py"]
+
+
+def test_depth_and_entry_bounds(tmp_path, monkeypatch):
+    monkeypatch.setattr(uploads, "MAX_DEPTH", 2)
+    deep = tmp_path / "1" / "2" / "3"
+    deep.mkdir(parents=True)
+    (deep / "01_parabola.py").write_text("x = 1\n")
+    assert read_submission(tmp_path, WANTED).files == {}
+    monkeypatch.setattr(uploads, "MAX_ENTRIES", 5)
+    for index in range(10):
+        (tmp_path / f"f{index}").write_text("")
+    assert any("more than 5 files" in n for n in read_submission(tmp_path, WANTED).notes)
+
+
+def test_zip_members_are_read_by_name_never_by_path(tmp_path):
+    archive_path = tmp_path / "s.zip"
+    with zipfile.ZipFile(archive_path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("../../../escape/01_parabola.py", "x = 1\n")
+        archive.writestr("/abs/02_bce_gradient.py", "y = 2\n")
+        link = zipfile.ZipInfo("03_momentum.py")
+        link.external_attr = (stat.S_IFLNK | 0o777) << 16
+        archive.writestr(link, "/etc/passwd")
+        archive.writestr("__MACOSX/01_parabola.py", "junk\n")
+    upload = read_submission(archive_path, WANTED)
+    assert upload.files == {"01_parabola.py": b"x = 1\n", "02_bce_gradient.py": b"y = 2\n"}
+    assert "link" in upload.refused["03_momentum.py"]
+    staged = tmp_path / "staged"
+    upload.write(staged)
+    assert sorted(p.name for p in staged.iterdir()) == ["01_parabola.py", "02_bce_gradient.py"]
+    assert not (tmp_path.parent / "escape").exists()
+
+
+def test_a_zip_bomb_costs_at_most_the_size_limit(tmp_path, monkeypatch):
+    archive_path = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(archive_path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("01_parabola.py", b"#" * 20_000_000)
+    assert archive_path.stat().st_size < 100_000
+    upload = read_submission(archive_path, WANTED)
+    assert "larger than" in upload.refused["01_parabola.py"]
+    # a member whose header lies about its size is read only up to the limit, and refused
+    monkeypatch.setattr(zipfile.ZipInfo, "file_size", property(lambda self: 10, lambda s, v: None))
+    upload = read_submission(archive_path, WANTED)
+    assert upload.files == {} and "01_parabola.py" in upload.refused
+
+
+def test_not_a_zip_and_not_a_folder(tmp_path):
+    fake = tmp_path / "x.zip"
+    fake.write_bytes(b"PK\x03\x04 garbage")
+    assert read_submission(fake, WANTED).files == {}
+    assert read_submission(tmp_path / "missing", WANTED).notes
+    (tmp_path / "plain.txt").write_text("hi")
+    assert "neither a folder nor a zip" in read_submission(tmp_path / "plain.txt", WANTED).notes[0]
+
+
+def test_names_are_shown_safely():
+    assert "\n" not in uploads.safe_name("evil\nname\x1b[2J")
+    assert Path(uploads.safe_name(b"\xff.py".decode("utf-8", "surrogateescape"))).name
