@@ -24,7 +24,6 @@ import hashlib
 import json
 import multiprocessing
 import os
-import queue
 import re
 import shutil
 import signal
@@ -181,7 +180,8 @@ def open_sandbox(root: Path, timeout: float | None, isolation: str):
 
 
 def _worker_main(root: str, settings: dict, tasks, results) -> None:
-    """A worker process: grade the folders it is sent until it is sent None."""
+    """A worker process: grade the folders it is sent until the pipe closes. Messages are JSON
+    (never pickle) on pipes of its own, so killing it harms no other worker."""
     if hasattr(os, "setsid"):
         os.setsid()  # its own process group: killing it on a time limit kills what it started
     os.environ["GDKIT_JOBS"] = "1"  # one grading process per worker: the pool is the parallelism
@@ -190,37 +190,54 @@ def _worker_main(root: str, settings: dict, tasks, results) -> None:
 
     sandbox = None
     while True:
-        task = tasks.get()
-        if task is None:
+        try:
+            student, folder = json.loads(tasks.recv_bytes())
+        except (EOFError, OSError):
             break
-        student, folder = task
         try:
             if sandbox is None:
                 sandbox = open_sandbox(Path(root), settings["timeout"], settings["isolation"])
             report = grade(Path(folder), include_hidden=settings["hidden"], sandbox=sandbox)
-            results.put((student, to_json(report), ""))
+            message = [student, to_json(report), ""]
         except Exception as error:  # noqa: BLE001 - the grader failed: not the student's loss
-            results.put((student, None, f"the grader failed: {type(error).__name__}: {error}"))
+            message = [student, None, f"the grader failed: {type(error).__name__}: {error}"]
             if sandbox is not None:
                 sandbox.close()
                 sandbox = None
+        results.send_bytes(json.dumps(message).encode())
     if sandbox is not None:
         sandbox.close()
 
 
 class _Worker:
-    def __init__(self, context, root: Path, settings: dict, results) -> None:
-        self.tasks = context.Queue()
+    """One worker process, its two pipes, and the submission it is grading."""
+
+    def __init__(self, context, root: Path, settings: dict) -> None:
+        task_reader, self.tasks = context.Pipe(duplex=False)
+        self.results, result_writer = context.Pipe(duplex=False)
         self.process = context.Process(
-            target=_worker_main, args=(str(root), settings, self.tasks, results), daemon=True
+            target=_worker_main,
+            args=(str(root), settings, task_reader, result_writer),
+            daemon=True,
         )
         self.process.start()
+        task_reader.close()
+        result_writer.close()
         self.student: str | None = None
         self.started = 0.0
 
     def send(self, student: str, folder: Path) -> None:
         self.student, self.started = student, time.monotonic()
-        self.tasks.put((student, str(folder)))
+        self.tasks.send_bytes(json.dumps([student, str(folder)]).encode())
+
+    def receive(self) -> tuple[str, dict | None, str] | None:
+        """The finished submission's result, or None when the worker died."""
+        try:
+            student, report, problem = json.loads(self.results.recv_bytes())
+        except (EOFError, OSError, ValueError):
+            return None
+        self.student = None
+        return student, report, problem
 
     def kill(self) -> None:
         try:
@@ -231,12 +248,27 @@ class _Worker:
         except (ProcessLookupError, PermissionError):
             self.process.kill()
         self.process.join(5)
+        self._close_pipes()
 
     def stop(self) -> None:
-        self.tasks.put(None)
+        self.tasks.close()  # the worker's recv ends: it closes its sandbox and exits
         self.process.join(30)
         if self.process.is_alive():
             self.kill()
+        self._close_pipes()
+
+    def _close_pipes(self) -> None:
+        for pipe in (self.tasks, self.results):
+            pipe.close()
+
+
+def _why_stopped(late: bool, time_limit: float) -> str:
+    if late:
+        return (
+            f"not graded: the time limit of {time_limit:g} s for one submission was reached "
+            "(does the code loop forever?)"
+        )
+    return "the grader's worker process died while grading it"
 
 
 def run_pool(
@@ -250,41 +282,31 @@ def run_pool(
     """Grade ``jobs`` ((student, staged folder)) on ``workers`` processes; each finished one is
     passed to ``on_done(student, report, problem)``. A worker past ``time_limit`` on one
     submission is killed (with its sandbox) and replaced."""
+    from multiprocessing.connection import wait
+
     context = multiprocessing.get_context("spawn")  # fork is unsafe beside threads, and absent
-    results = context.Queue()
     pending = list(jobs)
-    pool = [_Worker(context, root, settings, results) for _ in range(min(workers, len(jobs)))]
-    busy = 0
+    pool = [_Worker(context, root, settings) for _ in range(min(workers, len(jobs)))]
     try:
-        while pending or busy:
+        while pending or any(w.student for w in pool):
             for worker in pool:
                 if worker.student is None and pending:
                     worker.send(*pending.pop(0))
-                    busy += 1
-            try:
-                student, report, problem = results.get(timeout=0.2)
-            except queue.Empty:
-                student = None
-            if student is not None:
-                for worker in pool:
-                    if worker.student == student:
-                        worker.student = None
-                busy -= 1
-                on_done(student, report, problem)
+            busy = [w for w in pool if w.student]
+            ready = wait([w.results for w in busy], timeout=0.2)
             for index, worker in enumerate(pool):
-                late = worker.student and time.monotonic() - worker.started > time_limit
-                dead = worker.student and not worker.process.is_alive()
-                if late or dead:
+                if not worker.student:
+                    continue
+                result = worker.receive() if worker.results in ready else None
+                if result is not None:
+                    on_done(*result)
+                    continue
+                late = time.monotonic() - worker.started > time_limit
+                if late or worker.results in ready:  # past its time, or it died
+                    student = worker.student
                     worker.kill()
-                    why = (
-                        f"not graded: the time limit of {time_limit:g} s for one submission "
-                        "was reached (does the code loop forever?)"
-                        if late
-                        else "the grader's worker process died while grading it"
-                    )
-                    on_done(worker.student, None, why)
-                    busy -= 1
-                    pool[index] = _Worker(context, root, settings, results)
+                    on_done(student, None, _why_stopped(late, time_limit))
+                    pool[index] = _Worker(context, root, settings)
     finally:
         for worker in pool:
             worker.stop()
