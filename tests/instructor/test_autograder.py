@@ -150,9 +150,19 @@ def test_the_build_holds_the_gradescope_layout_and_the_hidden_checks(tmp_path):
 
 
 def _bwrap(autograder_dir: Path, *command: str, timeout: float = 900):
+    """Run ``command`` in a made-up machine: the system and Python read-only, ``autograder_dir``
+    as /autograder, a private /tmp. Nothing is created on the real root file system."""
+    python = Path(sys.base_prefix)
+    binds = ["--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc"]
+    for link in ("bin", "sbin", "lib", "lib64"):
+        if Path("/" + link).is_symlink():
+            binds += ["--symlink", os.readlink("/" + link), "/" + link]
+    if not python.is_relative_to("/usr"):
+        binds += ["--ro-bind", str(python), str(python)]
     return subprocess.run(
-        ["bwrap", "--bind", "/", "/", "--bind", str(autograder_dir), "/autograder",
-         "--dev", "/dev", "--proc", "/proc", "--chdir", "/autograder", *command],
+        ["bwrap", *binds, "--bind", str(autograder_dir), "/autograder", "--tmpfs", "/tmp",
+         "--dev", "/dev", "--proc", "/proc", "--setenv", "HOME", "/tmp",
+         "--chdir", "/autograder", *command],
         capture_output=True, text=True, timeout=timeout,
     )  # fmt: skip
 
@@ -170,12 +180,12 @@ def test_in_a_simulated_gradescope_machine(tmp_path):
     for name in ("setup.sh", "run_autograder"):
         (machine / "source" / name).chmod(0o755)
     shutil.copy(machine / "source" / "run_autograder", machine / "run_autograder")
-    fake_bin = tmp_path / "bin"
+    fake_bin = machine / "stand-in-bin"  # visible in the made-up machine as /autograder/…
     fake_bin.mkdir()
     (fake_bin / "apt-get").write_text("#!/bin/sh\nexit 0\n")
     (fake_bin / "apt-get").chmod(0o755)
-    python_dir = str(Path(sys.executable).resolve().parent)
-    env_path = f"{fake_bin}:{python_dir}:/usr/bin:/bin"
+    python_dir = str(Path(sys.base_prefix) / "bin")
+    env_path = f"/autograder/stand-in-bin:{python_dir}:/usr/bin:/bin"
     setup = _bwrap(machine, "env", f"PATH={env_path}", "bash", "/autograder/source/setup.sh")
     assert setup.returncode == 0, setup.stderr[-3000:]
 
