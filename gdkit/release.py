@@ -108,6 +108,8 @@ def learner_readme(readme: str) -> str:
     if missing:
         raise ReleaseError(f"README.md has no section {', '.join(sorted(missing))!r}")
     body = "\n".join("## " + s.rstrip("\n") + "\n" for s in kept)
+    # the release has no solutions to reveal: drop the lines that offer them
+    body = "".join(line for line in body.splitlines(True) if "grade --solution" not in line)
     return intro.rstrip("\n") + "\n\n" + _GETTING_STARTED + "\n" + body
 
 

@@ -186,6 +186,7 @@ def test_readme_keeps_the_learner_sections_only():
     readme = learner_readme((REPO_ROOT / "README.md").read_text())
     assert "## For learners" in readme and "## Getting started" in readme
     assert "## For instructors" not in readme and "## Benchmarks" not in readme
+    assert "--solution" not in readme
     with pytest.raises(ReleaseError, match="no section"):
         learner_readme("# x\n\n## For learners\n")
 
