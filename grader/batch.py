@@ -37,6 +37,7 @@ from grader.uploads import Upload, read_submission, safe_name, wanted_names
 
 REPORTS = "reports"
 DEFAULT_TIME_LIMIT = 120.0  # seconds per submission
+GRADER_FAULT = "the grader failed (not the student's fault)"  # how such a problem starts
 _UNSAFE = re.compile(r"[^A-Za-z0-9._@+-]+")
 
 
@@ -56,6 +57,10 @@ class Outcome:
     digest: str = ""
     cached: bool = False
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def grader_fault(self) -> bool:
+        return self.problem.startswith(GRADER_FAULT)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -140,6 +145,8 @@ def cached_outcome(out: Path, submission: Submission) -> Outcome | None:
         return None
     if not isinstance(stored, dict) or stored.get("digest") != submission.digest:
         return None
+    if str(stored.get("problem", "")).startswith(GRADER_FAULT):
+        return None  # the grader failed last time: try again
     return Outcome(
         submission.student,
         stored.get("report"),
@@ -200,7 +207,7 @@ def _worker_main(root: str, settings: dict, tasks, results) -> None:
             report = grade(Path(folder), include_hidden=settings["hidden"], sandbox=sandbox)
             message = [student, to_json(report), ""]
         except Exception as error:  # noqa: BLE001 - the grader failed: not the student's loss
-            message = [student, None, f"the grader failed: {type(error).__name__}: {error}"]
+            message = [student, None, f"{GRADER_FAULT}: {type(error).__name__}: {error}"]
             if sandbox is not None:
                 sandbox.close()
                 sandbox = None
@@ -268,7 +275,7 @@ def _why_stopped(late: bool, time_limit: float) -> str:
             f"not graded: the time limit of {time_limit:g} s for one submission was reached "
             "(does the code loop forever?)"
         )
-    return "the grader's worker process died while grading it"
+    return f"{GRADER_FAULT}: its worker process died while grading it"
 
 
 def run_pool(

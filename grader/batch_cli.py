@@ -50,6 +50,9 @@ def batch(submissions, out, jobs, force, hidden, time_limit, timeout, isolation)
     """Grade many submissions: folders, zips, or an export folder of them (one per student).
 
     To grade a single folder that happens to be named "batch", run `grade ./batch`.
+
+    Exit status: 0 every submission was graded (time limits are the student's); 3 the grader
+    failed on some submission (see report.html and reports/).
     """
     from grader.batch import run_batch, write_outputs
 
@@ -66,9 +69,13 @@ def batch(submissions, out, jobs, force, hidden, time_limit, timeout, isolation)
     )
     written = write_outputs(result, out)
     problems = sum(1 for o in result.outcomes if o.problem)
+    faults = [o.student for o in result.outcomes if o.grader_fault]
     click.echo(
         f"{len(result.outcomes)} submissions ({result.graded} graded now, "
         f"{len(result.outcomes) - result.graded} unchanged) in {result.seconds:.1f} s; "
         f"{problems} not graded fully. Wrote {', '.join(str(p) for p in written)}",
         err=True,
     )
+    if faults:
+        click.echo(f"grade batch: the grader failed on {', '.join(faults)} (exit 3)", err=True)
+        sys.exit(3)

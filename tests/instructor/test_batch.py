@@ -275,3 +275,18 @@ def test_student_text_is_escaped_in_the_report():
     rows = gradebook_rows(outcomes, exercises)
     page = render_report(outcomes, exercises, rows, mistake_tally(outcomes, exercises))
     assert "<script>" not in page and "&lt;script&gt;" in page and "<b>" not in page
+
+
+def test_a_grader_failure_is_exit_3_and_costs_the_student_nothing(tmp_path, monkeypatch):
+    """A worker whose sandbox cannot start: the submission is marked as the grader's fault."""
+    (tmp_path / "class" / "amy").mkdir(parents=True)
+    shutil.copy(SOLUTIONS / "01_parabola.py", tmp_path / "class" / "amy")
+    monkeypatch.setenv("GDKIT_TIMEOUT", "not a number")  # the workers' sandbox refuses it
+    runner = CliRunner()
+    done = runner.invoke(grade_main, ["batch", str(tmp_path / "class"), "-o", str(tmp_path / "o")])
+    assert done.exit_code == 3, done.output
+    stored = json.loads((tmp_path / "o" / "reports" / "amy.json").read_text())
+    assert stored["problem"].startswith("the grader failed") and stored["report"] is None
+    monkeypatch.delenv("GDKIT_TIMEOUT")
+    again = runner.invoke(grade_main, ["batch", str(tmp_path / "class"), "-o", str(tmp_path / "o")])
+    assert again.exit_code == 0 and "1 graded now" in again.output  # a fault is retried
