@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -44,33 +45,65 @@ DEFAULT_DEADLINE = 600.0  # seconds for the whole submission
 
 
 def _grade_one(folder: Path, name: str, budget: float, out: Path) -> tuple[dict | None, str]:
-    """(the JSON report of one exercise, or None; what went wrong)."""
-    command = [
-        sys.executable,
-        "-m",
-        "grader.cli",
-        str(folder),
-        "-e",
-        name,
-        "--hidden",
-        "--format",
-        "json",
-        "-o",
-        str(out),
-    ]
+    """(the JSON report of one exercise, or None; "timeout" or "grader" when there is none).
+    The grading process gets its own process group: on the deadline all of it is killed."""
+    out.unlink(missing_ok=True)
+    command = [sys.executable, "-m", "grader.cli", str(folder), "-e", name, "--hidden",
+               "--format", "json", "-o", str(out)]  # fmt: skip
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=hasattr(os, "setsid"),
+    )
     try:
-        done = subprocess.run(
-            command, capture_output=True, text=True, timeout=budget, start_new_session=True
-        )
+        _, errors = process.communicate(timeout=budget)
     except subprocess.TimeoutExpired:
+        _kill_group(process)
         return None, "timeout"
-    if out.is_file():
-        try:
-            return json.loads(out.read_text(encoding="utf-8")), ""
-        except ValueError:
-            pass
-    sys.stderr.write(done.stderr[-4000:])  # for the instructor's log, never the student
-    return None, "grader"
+    try:
+        return json.loads(out.read_text(encoding="utf-8")), ""
+    except (OSError, ValueError):
+        sys.stderr.write(errors[-4000:])  # for the instructor's log, never the student
+        return None, "grader"
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (AttributeError, ProcessLookupError, PermissionError):
+        process.kill()
+    process.wait()
+
+
+_TIME_UP = "not graded: the time limit for the whole submission ({:.0f} s) was reached"
+
+
+def _grade_entry(exercise, folder: Path, problems: dict, left: float, deadline: float,
+                 work: Path, summary: dict) -> dict:  # fmt: skip
+    """One exercise's entry: its report, or the sentence saying why there is none."""
+    entry = {"name": exercise.name, "order": exercise.order, "file": exercise.file}
+    if exercise.file in problems:
+        entry["problem"] = problems[exercise.file]
+    elif not (folder / exercise.file).exists():
+        entry["problem"] = f"{exercise.file} was not in your upload"
+    elif left < 1:
+        entry["problem"] = _TIME_UP.format(deadline)
+    else:
+        report, failure = _grade_one(folder, exercise.name, left, work / "report.json")
+        if report is not None:
+            entry["report"] = report["exercises"][0]
+            summary["isolation"].add(report["isolation"])
+        elif failure == "timeout":
+            entry["problem"] = _TIME_UP.format(deadline) + (
+                " while grading it; does your code loop forever?"
+            )
+        else:
+            entry["problem"] = (
+                "the grader failed on this exercise (not your fault; tell your instructor)"
+            )
+    return entry
 
 
 def grade_upload(upload: Path, deadline: float) -> dict:
@@ -82,38 +115,14 @@ def grade_upload(upload: Path, deadline: float) -> dict:
     found = read_submission(upload, wanted_names(exercises))
     summary = {"exercises": [], "notes": list(found.notes), "isolation": set()}
     summary["found"] = len(found.files)
-    problems = found.refused
     with tempfile.TemporaryDirectory(prefix="gdkit-submission-") as work:
         folder = Path(work) / "submission"
         found.write(folder)
         for exercise in exercises:
-            entry = {"name": exercise.name, "order": exercise.order, "file": exercise.file}
             left = deadline - (time.monotonic() - started)
-            if exercise.file in problems:
-                entry["problem"] = problems[exercise.file]
-            elif not (folder / exercise.file).exists():
-                entry["problem"] = f"{exercise.file} was not in your upload"
-            elif left < 1:
-                entry["problem"] = (
-                    f"not graded: the time limit for the whole submission "
-                    f"({deadline:.0f} s) was reached"
-                )
-            else:
-                report, failure = _grade_one(folder, exercise.name, left, Path(work) / "r.json")
-                if report is not None:
-                    entry["report"] = report["exercises"][0]
-                    summary["isolation"].add(report["isolation"])
-                elif failure == "timeout":
-                    entry["problem"] = (
-                        f"not graded: the time limit for the whole submission "
-                        f"({deadline:.0f} s) was reached while grading it; does "
-                        "your code loop forever?"
-                    )
-                else:
-                    entry["problem"] = (
-                        "the grader failed on this exercise (not your fault; tell your instructor)"
-                    )
-            summary["exercises"].append(entry)
+            summary["exercises"].append(
+                _grade_entry(exercise, folder, found.refused, left, deadline, Path(work), summary)
+            )
     summary["duration"] = time.monotonic() - started
     return summary
 

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -66,7 +67,10 @@ def test_a_syntax_error_costs_only_its_exercise(tmp_path):
     assert data["score"] == total_points() - sum(t["max_score"] for t in parabola)
 
 
-def test_the_overall_deadline_keeps_the_score_so_far(tmp_path):
+def test_the_overall_deadline_keeps_the_score_so_far(tmp_path, monkeypatch):
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(staging))
     upload = tmp_path / "upload"
     upload.mkdir()
     shutil.copy(SOLUTIONS / "01_parabola.py", upload)
@@ -79,6 +83,8 @@ def test_the_overall_deadline_keeps_the_score_so_far(tmp_path):
     assert all(t["status"] == "passed" for t in by_exercise["parabola"])
     assert "time limit for the whole submission" in by_exercise["bce_gradient"][0]["output"]
     assert data["score"] == sum(t["max_score"] for t in by_exercise["parabola"])
+    left = subprocess.run(["pgrep", "-f", str(staging)], capture_output=True).stdout
+    assert left.strip() == b""  # the looping exercise's grading process is gone, all of it
 
 
 def test_hostile_files_are_refused_one_by_one(tmp_path):
