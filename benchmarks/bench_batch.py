@@ -62,8 +62,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-batch-") as work:
         root = Path(work)
         folders = make_class(root / "class", args.students)
+        # a sample with the class's mix: the offsets walk through solutions, mutants and stubs
         step = max(1, len(folders) // args.sequential)
-        sample = folders[::step][: args.sequential]
+        sample = [folders[(i * step + i % step) % len(folders)] for i in range(args.sequential)]
         sequential = [timed([grade, str(f), "--hidden"]) for f in sample]
         per_submission = statistics.mean(sequential)
         out = root / "out"
