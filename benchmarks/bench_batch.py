@@ -52,6 +52,32 @@ def timed(command: list[str]) -> float:
     return time.perf_counter() - start
 
 
+def warm_grade_seconds(sample: list[Path], root: Path) -> float:
+    """Mean seconds of grader.runner.grade() per submission in one process with one warm
+    sandbox: what a batch worker pays per submission (the floor of the batch layer)."""
+    code = (
+        "import os, sys, time; os.environ['GDKIT_JOBS'] = '1'\n"
+        "from pathlib import Path\n"
+        "from grader.batch import open_sandbox\n"
+        "from grader.runner import grade\n"
+        "folders = [Path(p) for p in sys.argv[2:]]\n"
+        "sandbox = open_sandbox(Path(sys.argv[1]), None, 'auto')\n"
+        "grade(folders[0], include_hidden=True, sandbox=sandbox)\n"
+        "start = time.perf_counter()\n"
+        "for folder in folders:\n"
+        "    grade(folder, include_hidden=True, sandbox=sandbox)\n"
+        "print((time.perf_counter() - start) / len(folders))\n"
+        "sandbox.close()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(root), *map(str, sample)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    return float(done.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--students", type=int, default=100)
@@ -66,6 +92,7 @@ def main() -> None:
         step = max(1, len(folders) // args.sequential)
         sample = [folders[(i * step + i % step) % len(folders)] for i in range(args.sequential)]
         sequential = [timed([grade, str(f), "--hidden"]) for f in sample]
+        warm = warm_grade_seconds(sample, root / "class")
         per_submission = statistics.mean(sequential)
         out = root / "out"
         batch = [grade, "batch", str(root / "class"), "-o", str(out), "--jobs", str(args.jobs)]
@@ -83,6 +110,10 @@ def main() -> None:
         f"| sequential `grade DIR --hidden`, {len(sample)} of {args.students} run, "
         f"extrapolated to {args.students} | {sequential_total:.1f} s "
         f"({per_submission:.2f} s each) | {1 / per_submission:.2f} |"
+    )
+    print(
+        f"| one warm worker: `grader.runner.grade()` per submission, same sample | "
+        f"{warm:.2f} s | {1 / warm:.2f} |"
     )
     print(
         f"| `grade batch` ({args.jobs} jobs), {graded} submissions | {batch_seconds:.1f} s "
