@@ -364,6 +364,8 @@ def run_batch(
     version = checks_version()
     submissions = []
     for student, source in discover(paths, wanted):
+        if source.resolve() == out.resolve():
+            continue  # OUT inside the export folder is not a student
         upload = read_submission(source, wanted)
         submission = Submission(student, source, upload)
         submission.digest = submission_digest(upload, version, hidden)

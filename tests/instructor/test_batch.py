@@ -193,6 +193,14 @@ def test_grade_batch_and_a_folder_named_batch(tmp_path, monkeypatch):
     done = runner.invoke(grade_main, ["batch", "batch", "-o", "out", "--jobs", "1"])
     assert done.exit_code == 0, done.output
     assert (tmp_path / "out" / "gradebook.csv").read_text().startswith("student,parabola")
+    (tmp_path / "batch" / "out").mkdir()  # OUT inside the export: never graded as a student
+    shutil.move(tmp_path / "batch" / "01_parabola.py", tmp_path / "batch" / "out")
+    (tmp_path / "batch" / "ann").mkdir()
+    shutil.copy(SOLUTIONS / "01_parabola.py", tmp_path / "batch" / "ann")
+    inside = runner.invoke(grade_main, ["batch", "batch", "-o", "batch/out", "--jobs", "1"])
+    assert inside.exit_code == 0, inside.output
+    book = (tmp_path / "batch" / "out" / "gradebook.csv").read_text().splitlines()
+    assert [line.split(",")[0] for line in book[1:]] == ["ann"]
 
 
 # ---------------------------------------------------------------------------------------------
