@@ -6,8 +6,8 @@ What is removed (the rest of the text, comments included, is kept byte for byte)
 - every ``mutant=...`` argument of a ``Mistake(...)`` (the substitutions quote the reference
   solution); the mistake's id, message and hint stay, so diagnoses still read the same;
 - module-level helper functions and constants that nothing left in the module uses any more
-  (they served only the hidden checks, and some of them compute the answers). Pytest fixtures,
-  ``test*`` functions and ``EXERCISE`` are always kept.
+  (they served only the hidden checks, and some of them compute the answers). Checks, pytest
+  fixtures, ``test*`` functions and ``EXERCISE`` are always kept.
 
 The result is parsed again and compiled; a module whose hidden checks or mutants survive is an
 error, never a silent leak.
@@ -131,8 +131,9 @@ def _names_used(tree: ast.Module, skip: set[int]) -> set[str]:
 
 def _defined_name(statement: ast.stmt) -> str | None:
     if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
-        if statement.name.startswith("test") or _is_fixture(statement):
-            return None
+        checks = [d for d in statement.decorator_list if _check_marker(d) is not None]
+        if statement.name.startswith("test") or checks or _is_fixture(statement):
+            return None  # collected by pytest (a check, a test or a fixture): always kept
         return statement.name
     if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
         target = statement.targets[0]

@@ -50,9 +50,10 @@ def _checks(path: Path) -> dict[str, str]:
     """check name -> visibility, read from a checks module's syntax tree."""
     found = {}
     for node in ast.parse(path.read_text(encoding="utf-8")).body:
-        if isinstance(node, ast.FunctionDef) and node.name.startswith("test"):
+        if isinstance(node, ast.FunctionDef):
             text = " ".join(ast.unparse(d) for d in node.decorator_list)
-            found[node.name] = "hidden" if "hidden=True" in text else "public"
+            if "check(" in text:
+                found[node.name] = "hidden" if "hidden=True" in text else "public"
     return found
 
 
@@ -124,11 +125,17 @@ def test_hidden(student):
 @check(1)
 def test_public(student):
     assert shared()
+
+
+@check(1)
+def public_check_named_otherwise(student):
+    assert True
 """
     stripped = public_only(source)
     assert (stripped.hidden_checks, stripped.hidden_points, stripped.mutants) == (1, 2, 1)
     assert sorted(stripped.helpers) == ["SECRET", "helper"]
     assert "test_hidden" not in stripped.source and "def shared" in stripped.source
+    assert "def public_check_named_otherwise" in stripped.source
     assert 'Mistake(id="a", message="m", hint="h", )' in stripped.source
     compile(stripped.source, "x", "exec")
 
