@@ -48,6 +48,11 @@ def _hidden_points(function: ast.FunctionDef) -> int | None:
         marker = _check_marker(decorator)
         if marker is None:
             continue
+        if any(k.arg is None for k in marker.keywords) or len(marker.args) > 1:
+            raise PublicChecksError(
+                f"line {marker.lineno}: write check(points, hidden=...) with plain arguments, "
+                "so the release can tell whether the check is hidden"
+            )
         keywords = {k.arg: k.value for k in marker.keywords}
         hidden = keywords.get("hidden")
         if hidden is None:

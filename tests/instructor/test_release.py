@@ -143,6 +143,8 @@ def public_check_named_otherwise(student):
 def test_public_only_refuses_a_hidden_flag_it_cannot_read():
     with pytest.raises(PublicChecksError, match="hidden= must be True or False"):
         public_only("from x import check\n@check(1, hidden=FLAG)\ndef test_a(student):\n  pass\n")
+    with pytest.raises(PublicChecksError, match="plain arguments"):
+        public_only("from x import check\n@check(1, **SECRET)\ndef test_a(student):\n  pass\n")
 
 
 def test_grade_there_says_it_has_no_hidden_checks(release):
