@@ -33,15 +33,24 @@ def release(tmp_path_factory) -> Path:
     return out
 
 
+def learner_env() -> dict[str, str]:
+    """The environment of a learner's shell: none of this test run's PYTHONPATH or GDKIT_*
+    settings (other test folders set e.g. the self-test's strict mode for the session)."""
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("PYTHONPATH", "VIRTUAL_ENV") and not k.startswith("GDKIT_")
+    }
+
+
 def run_release(release: Path, module: str, *args: str, cwd: Path | None = None):
     code = _ONLY_RELEASE.format(root=str(release), module=module)
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     return subprocess.run(
         [sys.executable, "-c", code, *args],
         cwd=cwd or release,
         capture_output=True,
         text=True,
-        env=env,
+        env=learner_env(),
         timeout=120,
     )
 
@@ -222,7 +231,7 @@ def test_the_release_installs_in_a_fresh_venv_and_grades(release, tmp_path):
         timeout=600,
     )
     assert install.returncode == 0, install.stderr[-2000:]
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env = learner_env()
     grade = env_dir / "bin" / "grade"
     done = subprocess.run([str(grade)], cwd=release, capture_output=True, text=True, env=env)
     assert done.returncode == 1 and "this release has no hidden checks" in done.stdout
