@@ -61,7 +61,7 @@ def warm_grade_seconds(sample: list[Path], root: Path) -> float:
         "from grader.batch import open_sandbox\n"
         "from grader.runner import grade\n"
         "folders = [Path(p) for p in sys.argv[2:]]\n"
-        "sandbox = open_sandbox(Path(sys.argv[1]), None, 'auto')\n"
+        "sandbox = open_sandbox(None, 'auto')\n"
         "grade(folders[0], include_hidden=True, sandbox=sandbox)\n"
         "start = time.perf_counter()\n"
         "for folder in folders:\n"

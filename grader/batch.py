@@ -177,16 +177,21 @@ def store_outcome(out: Path, outcome: Outcome, source: Path) -> None:
 # the workers
 
 
-def open_sandbox(root: Path, timeout: float | None, isolation: str):
-    """The one sandbox a worker reuses for every submission (below ``root``) it grades."""
+ISOLATION_ALIASES = {"rlimits": "process"}  # as for `grade --isolation`
+
+
+def open_sandbox(timeout: float | None, isolation: str):
+    """The one sandbox a worker reuses for every submission it grades (it is not bound to a
+    folder: the grading process sends each file's source)."""
     from grader.sandbox import Limits, Sandbox
 
-    sandbox = Sandbox(root, Limits.from_env(wall=timeout, cpu=timeout), isolation)
+    limits = Limits.from_env(wall=timeout, cpu=timeout)
+    sandbox = Sandbox(limits, ISOLATION_ALIASES.get(isolation, isolation))
     sandbox.start()
     return sandbox
 
 
-def _worker_main(root: str, settings: dict, tasks, results) -> None:
+def _worker_main(settings: dict, tasks, results) -> None:
     """A worker process: grade the folders it is sent until the pipe closes. Messages are JSON
     (never pickle) on pipes of its own, so killing it harms no other worker."""
     if hasattr(os, "setsid"):
@@ -203,7 +208,7 @@ def _worker_main(root: str, settings: dict, tasks, results) -> None:
             break
         try:
             if sandbox is None:
-                sandbox = open_sandbox(Path(root), settings["timeout"], settings["isolation"])
+                sandbox = open_sandbox(settings["timeout"], settings["isolation"])
             report = grade(Path(folder), include_hidden=settings["hidden"], sandbox=sandbox)
             message = [student, to_json(report), ""]
         except Exception as error:  # noqa: BLE001 - the grader failed: not the student's loss
@@ -219,12 +224,12 @@ def _worker_main(root: str, settings: dict, tasks, results) -> None:
 class _Worker:
     """One worker process, its two pipes, and the submission it is grading."""
 
-    def __init__(self, context, root: Path, settings: dict) -> None:
+    def __init__(self, context, settings: dict) -> None:
         task_reader, self.tasks = context.Pipe(duplex=False)
         self.results, result_writer = context.Pipe(duplex=False)
         self.process = context.Process(
             target=_worker_main,
-            args=(str(root), settings, task_reader, result_writer),
+            args=(settings, task_reader, result_writer),
             daemon=True,
         )
         self.process.start()
@@ -280,7 +285,6 @@ def _why_stopped(late: bool, time_limit: float) -> str:
 
 def run_pool(
     jobs: list[tuple[str, Path]],
-    root: Path,
     settings: dict,
     workers: int,
     time_limit: float,
@@ -293,7 +297,7 @@ def run_pool(
 
     context = multiprocessing.get_context("spawn")  # fork is unsafe beside threads, and absent
     pending = list(jobs)
-    pool = [_Worker(context, root, settings) for _ in range(min(workers, len(jobs)))]
+    pool = [_Worker(context, settings) for _ in range(min(workers, len(jobs)))]
     try:
         while pending or any(w.student for w in pool):
             for worker in pool:
@@ -313,7 +317,7 @@ def run_pool(
                     student = worker.student
                     worker.kill()
                     on_done(student, None, _why_stopped(late, time_limit))
-                    pool[index] = _Worker(context, root, settings)
+                    pool[index] = _Worker(context, settings)
     finally:
         for worker in pool:
             worker.stop()
@@ -406,7 +410,7 @@ def _grade_all(todo, out, outcomes, jobs, hidden, time_limit, timeout, isolation
 
         settings = {"hidden": hidden, "timeout": timeout, "isolation": isolation}
         try:
-            run_pool(staged, work, settings, jobs or os.cpu_count() or 1, time_limit, done)
+            run_pool(staged, settings, jobs or os.cpu_count() or 1, time_limit, done)
         finally:
             close()
     finally:

@@ -42,7 +42,7 @@ import click
 )
 @click.option(
     "--isolation",
-    type=click.Choice(["auto", "bubblewrap", "rlimits"]),
+    type=click.Choice(["auto", "bubblewrap", "process", "rlimits"]),
     default="auto",
     show_default=True,
 )
