@@ -222,9 +222,11 @@ window.__errors = [];
 window.addEventListener('error', e => window.__errors.push(String(e.message || e.type)), true);
 document.addEventListener('securitypolicyviolation',
   e => window.__errors.push('csp ' + e.blockedURI));
-window.addEventListener('load', async () => {
+window.addEventListener('load', () => {
+  // synchronous: --dump-dom may dump right after the load handlers ran (images are loaded by
+  // then: the load event waits for them)
   const images = [...document.images];
-  await Promise.all(images.map(i => i.decode().catch(() => window.__errors.push('img ' + i.alt))));
+  for (const i of images) if (!i.complete) window.__errors.push('img not loaded ' + i.alt);
   const tables = {};
   for (const t of document.querySelectorAll('table'))
     tables[t.id] = [...t.rows].map(r => [...r.cells].map(c => c.textContent));
