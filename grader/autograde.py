@@ -84,10 +84,13 @@ def _grade_entry(exercise, folder: Path, problems: dict, left: float, deadline: 
                  work: Path, summary: dict) -> dict:  # fmt: skip
     """One exercise's entry: its report, or the sentence saying why there is none."""
     entry = {"name": exercise.name, "order": exercise.order, "file": exercise.file}
-    if exercise.file in problems:
-        entry["problem"] = problems[exercise.file]
-    elif not (folder / exercise.file).exists():
-        entry["problem"] = f"{exercise.file} was not in your upload"
+    names = sorted(wanted_names([exercise]))  # NN_name.py, and the notebook NN_name.ipynb
+    present = [name for name in names if (folder / name).exists()]
+    refused = [problems[name] for name in names if name in problems]
+    if refused and not present:
+        entry["problem"] = refused[0]
+    elif not present:
+        entry["problem"] = f"{' or '.join(names)} was not in your upload"
     elif left < 1:
         entry["problem"] = _TIME_UP.format(deadline)
     else:

@@ -226,3 +226,21 @@ def test_in_a_simulated_gradescope_machine(tmp_path):
     assert hostile["score"] == broken["score"]
     if "bubblewrap" not in hostile["output"].split("Isolation:")[1].split("\n")[0]:
         assert "Warning: this autograder ran as root" in hostile["output"]
+
+
+def test_a_notebook_upload_is_graded(tmp_path):
+    upload = tmp_path / "upload" / "nb"
+    upload.mkdir(parents=True)
+    source = (SOLUTIONS / "01_parabola.py").read_text()
+    notebook = {
+        "cells": [{"cell_type": "code", "metadata": {}, "execution_count": None,
+                   "outputs": [], "source": source.splitlines(keepends=True)}],
+        "metadata": {}, "nbformat": 4, "nbformat_minor": 5,
+    }  # fmt: skip
+    (upload / "01_parabola.ipynb").write_text(json.dumps(notebook))
+    data = run(tmp_path / "upload", tmp_path)
+    parabola = [t for t in data["tests"] if t["tags"][0] == "parabola"]
+    assert all(t["status"] == "passed" for t in parabola), parabola[0]["output"]
+    assert "01_parabola.ipynb or 01_parabola.py" not in parabola[0]["output"]
+    momentum = [t for t in data["tests"] if t["tags"][0] == "momentum"]
+    assert "03_momentum.ipynb or 03_momentum.py was not in your upload" in momentum[0]["output"]
