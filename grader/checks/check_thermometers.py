@@ -175,9 +175,13 @@ def subgradient_mistakes(w: float, readings: np.ndarray) -> dict[str, float]:
 # Readings that tell the subgradient's mistakes apart (three readings cannot: there m·g = ±1
 # is also the sign of the mean difference, and at the outer readings so is a tie counted ±1).
 # Between readings, four of them make m·g even; at an inner one of five readings, the four
-# other signs make m·g even and a tie counted ±1 gives an odd fifth, never ±1.
-FOUR_READINGS = np.array([19.4, 20.1, 20.6, 21.3])
-FIVE_READINGS = np.array([19.4, 20.1, 20.6, 21.3, 22.0])
+# other signs make m·g even and a tie counted ±1 gives an odd fifth, never ±1. One reading far
+# below the rest (a thermometer by the window) puts the mean below the median, so that between
+# them sign(w − mean) and sign(w − median) differ: the first point of each check lies there, and
+# a subgradient pointing at the median (a bug outside the catalogue) is not taken for
+# sign_of_mean. Symmetric readings (mean = median) could not tell those two apart.
+FOUR_READINGS = np.array([17.4, 20.1, 20.6, 21.3])  # mean 19.85, median 20.35
+FIVE_READINGS = np.array([16.0, 20.1, 20.6, 21.3, 22.0])  # mean 20.0, median 20.6
 TIE_READINGS = np.array([1.0, 2.5, 4.0])  # readings 1, 2, 4 make a tie at 2 look like mean(w − t)
 
 
@@ -232,7 +236,7 @@ def three_reading_mistakes(w: float, readings: np.ndarray) -> dict[str, object]:
 @check(2, mistakes=SUBGRADIENT_MISTAKES)
 def test_subgradient_between_readings(student, rng):
     """subgradient away from the readings: the mean of the directions, ±1/m steps."""
-    cases = [(w, FOUR_READINGS, subgradient_mistakes) for w in (0.0, 19.9, 20.3, 21.0)]
+    cases = [(w, FOUR_READINGS, subgradient_mistakes) for w in (20.0, 0.0, 20.3, 21.0)]
     readings = datasets.thermometers()
     points = [0.0, 20.3, 20.9, 30.0] + list(rng.uniform(15.0, 25.0, size=3))
     cases += [(w, readings, three_reading_mistakes) for w in points]
