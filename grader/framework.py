@@ -18,6 +18,7 @@ from grader.compare import (
     LARGE,
     close,
     difference,
+    kind,
     locate,
     observe,
     show,
@@ -300,3 +301,53 @@ def first_match(got: object, candidates: Mapping[str, object], rtol: float = 1e-
     several (for hand-written diagnoses; the same rule as :func:`diagnose`)."""
     named = [key for key, value in candidates.items() if _matches(got, _forms(value), rtol, 1e-9)]
     return named[0] if len(named) == 1 else None
+
+
+# ---------------------------------------------------------------------------------------------
+# taking a learner's result apart: its kind first, so a wrong kind is the learner's failure
+# (a clear message), never the check crashing on it (indexing a list, unpacking a float, …)
+
+
+def unpack(got: object, names: Sequence[str], what: str) -> tuple:
+    """The members of a tuple result named ``names`` (e.g. ``("W", "b", "losses")``), or a
+    failed check saying what ``what`` returned and what was expected."""
+    expected = f"a tuple of {len(names)} values ({', '.join(names)})"
+    expect(
+        isinstance(got, tuple | list) and len(got) == len(names),
+        f"{what} returned {kind(got)}, expected {expected}",
+    )
+    return tuple(got)
+
+
+def as_number(got: object, what: str) -> float:
+    """A result that must be one finite-or-not real number (an int, a float, a NumPy scalar or
+    a 0-d array), as a float; anything else fails the check."""
+    ok = isinstance(got, int | float | np.integer | np.floating) and not isinstance(got, bool)
+    ok = ok or (isinstance(got, np.ndarray) and got.ndim == 0 and got.dtype.kind in "iuf")
+    expect(ok, f"{what} returned {kind(got)}, expected a number")
+    try:
+        return float(got)  # type: ignore[arg-type]
+    except OverflowError:  # an int too large for a float
+        raise CheckFailed(f"{what} returned an integer too large for a float") from None
+
+
+def as_int(got: object, what: str) -> int:
+    """A result that must be an integer (an int or a NumPy integer); anything else fails."""
+    ok = isinstance(got, int | np.integer) and not isinstance(got, bool)
+    expect(ok, f"{what} returned {kind(got)}, expected an int")
+    return int(got)  # type: ignore[arg-type]
+
+
+def as_array(got: object, what: str, shape: tuple[int, ...] | None = None) -> np.ndarray:
+    """A result that must be an array of real numbers (or a list of them), as a float array of
+    ``shape`` (any shape if None); anything else fails the check."""
+    try:
+        array = (
+            None if got is None or isinstance(got, str | bytes | dict) else np.asarray(got, float)
+        )
+    except (TypeError, ValueError, OverflowError):
+        array = None
+    expect(array is not None, f"{what} returned {kind(got)}, expected an array of numbers")
+    if shape is not None:
+        expect(array.shape == shape, f"{what} returned {kind(got)}, expected shape {shape}")
+    return array

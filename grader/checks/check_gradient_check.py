@@ -7,7 +7,7 @@ from functools import partial
 import numpy as np
 
 from gdref import gradcheck, models
-from grader.framework import Exercise, Mistake, check, expect, expect_close
+from grader.framework import Exercise, Mistake, as_number, check, expect, expect_close, unpack
 
 _CENTRAL = (
     "        w[i] = old - eps\n"
@@ -273,15 +273,16 @@ def test_check_logistic_gradient(student, rng):
     theta = rng.normal(size=5)
     dW, db = models.logistic_grads(X, y, theta[:-1], float(theta[-1]))
     right = np.append(dW, db)
-    got = student.check_logistic_gradient(X, y, theta, right, 1e-6)
-    expect(
-        type(got) in (tuple, list) and len(got) == 2,
-        "check_logistic_gradient should return (relative error, worst index)",
+    what = "check_logistic_gradient with the right gradient"
+    got = unpack(
+        student.check_logistic_gradient(X, y, theta, right, 1e-6),
+        ("relative error", "worst component"),
+        what,
     )
     result = gradcheck.check_gradient(logistic_f(X, y), lambda t: right, theta)
-    error = got[0]
+    error = as_number(got[0], f"{what}: the relative error")
     expect(
-        type(error) in (int, float) and np.isfinite(error) and error <= 1e-6,
+        np.isfinite(error) and error <= 1e-6,
         f"check_logistic_gradient with the right gradient returned a relative error of "
         f"{error!r}; a correct gradient should agree to about 1e-8 (gdref: "
         f"{result.max_rel_error:.2e})",

@@ -9,6 +9,7 @@ from gdref.optim import MomentumState
 from grader.framework import (
     Exercise,
     Mistake,
+    as_int,
     check,
     expect,
     expect_close,
@@ -246,11 +247,13 @@ def test_ravine_steps_plain_gd(student):
 def test_momentum_beats_plain_gd(student):
     """On the ravine, momentum (β = 0.8) reaches ‖w‖ ≤ 1e-3 in fewer steps than plain GD."""
     args = (RAVINE["A"], RAVINE["w0"], RAVINE["lr"])
-    fast = student.steps_to_tolerance(*args, 0.8, RAVINE["tol"], RAVINE["max_steps"])
-    slow = student.steps_to_tolerance(*args, 0.0, RAVINE["tol"], RAVINE["max_steps"])
-    expect(
-        type(fast) is int and type(slow) is int,
-        f"steps_to_tolerance returned {type(fast).__name__}, expected an int",
+    fast = as_int(
+        student.steps_to_tolerance(*args, 0.8, RAVINE["tol"], RAVINE["max_steps"]),
+        "steps_to_tolerance(ravine, lr=0.02, beta=0.8)",
+    )
+    slow = as_int(
+        student.steps_to_tolerance(*args, 0.0, RAVINE["tol"], RAVINE["max_steps"]),
+        "steps_to_tolerance(ravine, lr=0.02, beta=0.0)",
     )
     if fast < slow:
         return

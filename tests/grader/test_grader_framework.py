@@ -269,3 +269,34 @@ def test_a_mistake_in_a_called_function_is_named_only_when_that_function_shows_i
     fit = {"residual_sign": 5.0, "lr_ignored": 7.0}
     assert keep_confirmed(fit, ["residual_sign"], right_gradient) == {"lr_ignored": 7.0}
     assert keep_confirmed(fit, ["residual_sign"], flipped_gradient) == fit
+
+
+def refused(helper, got, *args) -> str:
+    with pytest.raises(CheckFailed) as info:
+        helper(got, *args)
+    assert info.value.diagnosis is None
+    return info.value.summary
+
+
+def test_a_result_is_taken_apart_only_once_its_kind_is_right():
+    """unpack / as_number / as_int / as_array: a wrong kind fails the check in words, so a check
+    never crashes indexing, unpacking or converting what the learner returned."""
+    names = ("W", "b", "losses")
+    assert framework.unpack([1, 2, 3], names, "fit(…)") == (1, 2, 3)
+    assert refused(framework.unpack, (1, 2), names, "fit(…)") == (
+        "fit(…) returned a tuple of length 2, expected a tuple of 3 values (W, b, losses)"
+    )
+    assert "returned None" in refused(framework.unpack, None, names, "fit(…)")
+    assert framework.as_number(np.array(2.5), "f") == 2.5 and framework.as_number(3, "f") == 3.0
+    for wrong in (None, "0.5", True, [1.0], {"x": 1.0}, np.zeros(2)):
+        assert refused(framework.as_number, wrong, "f").endswith("expected a number")
+    assert "too large for a float" in refused(framework.as_number, 10**400, "f")
+    assert framework.as_int(np.int64(7), "n") == 7
+    for wrong in (7.0, None, True, "7"):
+        assert refused(framework.as_int, wrong, "n").endswith("expected an int")
+    assert framework.as_array([1, 2], "p").tolist() == [1.0, 2.0]
+    for wrong in (None, "1", {"a": 1}, [1, None, "x"], [[1], [2, 3]], 10**400):
+        assert refused(framework.as_array, wrong, "p").endswith("expected an array of numbers")
+    assert refused(framework.as_array, np.zeros(3), "p", (2,)) == (
+        "p returned an array of shape (3,), expected shape (2,)"
+    )
