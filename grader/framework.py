@@ -342,9 +342,8 @@ def as_array(got: object, what: str, shape: tuple[int, ...] | None = None) -> np
     """A result that must be an array of real numbers (or a list of them), as a float array of
     ``shape`` (any shape if None); anything else fails the check."""
     try:
-        array = (
-            None if got is None or isinstance(got, str | bytes | dict) else np.asarray(got, float)
-        )
+        refused = got is None or isinstance(got, str | bytes | dict) or np.iscomplexobj(got)
+        array = None if refused else np.asarray(got, dtype=float)
     except (TypeError, ValueError, OverflowError):
         array = None
     expect(array is not None, f"{what} returned {kind(got)}, expected an array of numbers")

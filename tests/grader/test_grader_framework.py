@@ -295,8 +295,17 @@ def test_a_result_is_taken_apart_only_once_its_kind_is_right():
     for wrong in (7.0, None, True, "7"):
         assert refused(framework.as_int, wrong, "n").endswith("expected an int")
     assert framework.as_array([1, 2], "p").tolist() == [1.0, 2.0]
-    for wrong in (None, "1", {"a": 1}, [1, None, "x"], [[1], [2, 3]], 10**400):
+    for wrong in (None, "1", {"a": 1}, [1, None, "x"], [[1], [2, 3]], 10**400, [1j]):
         assert refused(framework.as_array, wrong, "p").endswith("expected an array of numbers")
     assert refused(framework.as_array, np.zeros(3), "p", (2,)) == (
         "p returned an array of shape (3,), expected shape (2,)"
     )
+
+
+def test_complex_and_ragged_results_are_described_without_warnings():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert "contains nan or inf" not in fails(np.array([1 + 2j, 3j]), np.ones(2)).summary
+        assert "not a list of numbers" in fails([[1.0], [2.0, 3.0]], np.ones(2)).summary

@@ -45,6 +45,9 @@ WRONG_VALUES = {
     "wrong_shape_array": "np.full((2, 3, 5), 0.375)",
     "huge_int": "10 ** 400",
     "nan": "float('nan')",
+    "bool": "True",
+    "complex_array": "np.array([1 + 2j, 3j])",
+    "ragged_list": "[[1.0], [2.0, 3.0]]",
 }
 
 
