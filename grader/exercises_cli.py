@@ -88,13 +88,15 @@ def mutants(names: tuple[str, ...], notebooks: bool) -> None:
     click.echo(f"{'exercise':<20} {'mistake':<28} {'score':>7}  verdict")
     for o in outcomes:
         wrong = sorted({d for d in o.diagnoses if d != o.mistake})
-        ok = o.caught and o.diagnosed and not wrong
+        ok = o.caught and o.diagnosed and not wrong and not o.broken
         bad += not ok
         verdict = (
             "caught and diagnosed"
             if ok
             else (
-                "NOT CAUGHT"
+                f"CHECK IN ERROR: {', '.join(o.broken)}"
+                if o.broken
+                else "NOT CAUGHT"
                 if not o.caught
                 else "NOT DIAGNOSED"
                 if not o.diagnosed

@@ -10,12 +10,12 @@ from __future__ import annotations
 import ast
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.exercises import load_exercises, solutions_dir
 from grader.framework import STRICT_ENV, Exercise, Mistake
-from grader.results import ExerciseResult
+from grader.results import ERROR, ExerciseResult
 
 
 class MutantError(ValueError):
@@ -44,6 +44,7 @@ class MutantOutcome:
     score: int
     max_score: int
     diagnoses: list[str]  # mistake ids named by the failing checks
+    broken: list[str] = field(default_factory=list)  # checks that reported themselves broken
 
     @property
     def caught(self) -> bool:
@@ -61,6 +62,7 @@ def outcome(exercise: Exercise, mistake: Mistake, result: ExerciseResult) -> Mut
         result.score,
         result.max_score,
         [c.diagnosis for c in result.checks if c.diagnosis],
+        [c.name for c in result.checks if c.status == ERROR],
     )
 
 

@@ -38,6 +38,10 @@ def test_mutant_is_caught_and_diagnosed(mutants_root, exercise, mistake):
     sandbox.start()  # a worker warms up while pytest starts
     report = grade(folder, [exercise.name], include_hidden=True, sandbox=sandbox)
     result = report.exercises[0]
+    # a check that reports itself broken (in strict mode: inputs that cannot tell two of its
+    # mistakes apart) would score 0 and look like a caught mutant
+    broken = [f"{c.name}: {c.message}" for c in result.checks if c.status == "error"]
+    assert not broken, f"{mistake.id}: checks in error: " + "; ".join(broken)
     assert result.score < result.max_score, f"{mistake.id}: the mutant scored full marks"
     named = {c.diagnosis for c in result.checks if c.diagnosis}
     assert mistake.id in named, f"{mistake.id} was not diagnosed; failures: " + "; ".join(
@@ -70,3 +74,27 @@ def test_a_mistake_is_about_the_function_it_edits_and_its_callers():
     assert affected_functions(source, mistake) == {"loss", "fit", "report"}
     mistake = Mistake("y", "m.", "h", mutant=[("    return r\n", "    return -r\n")])
     assert affected_functions(source, mistake) == {"grads", "fit", "report"}
+
+
+def test_a_check_in_error_is_not_a_caught_mutant(monkeypatch):
+    """A check that reports itself broken scores 0, so the mutant loses points and may still be
+    named by another check: `gdkit exercises mutants` must call that a failure, not a catch."""
+    from click.testing import CliRunner
+
+    from grader import mutants
+    from grader.exercises import by_name
+    from grader.exercises_cli import exercises
+    from grader.results import ERROR, FAILED, CheckResult, ExerciseResult
+
+    exercise = by_name("parabola")
+    mistake = exercise.mistakes[0]
+    result = ExerciseResult(exercise, "01_parabola.py")
+    result.checks = [
+        CheckResult("parabola", "test_a", "a", 1, "public", FAILED, diagnosis=mistake.id),
+        CheckResult("parabola", "test_b", "b", 1, "public", ERROR, message="the check is wrong"),
+    ]
+    found = mutants.outcome(exercise, mistake, result)
+    assert found.caught and found.diagnosed and found.broken == ["test_b"]
+    monkeypatch.setattr(mutants, "run_mutants", lambda names=None: [found])
+    ran = CliRunner().invoke(exercises, ["mutants"])
+    assert ran.exit_code == 1 and "CHECK IN ERROR: test_b" in ran.output, ran.output
