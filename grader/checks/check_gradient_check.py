@@ -117,14 +117,16 @@ EXERCISE = Exercise(
 def cubic(w: np.ndarray) -> float:
     """f(w) = Σ wᵢ³ + Σ wᵢ wᵢ₊₁: curved, so forward differences are visibly off."""
     w = np.asarray(w, dtype=float).reshape(-1)
-    return float(np.sum(w**3) + np.sum(w[:-1] * w[1:]))
+    with np.errstate(all="ignore"):  # the learner's code chooses w: inf is its answer, not ours
+        return float(np.sum(w**3) + np.sum(w[:-1] * w[1:]))
 
 
 def wavy(W: np.ndarray) -> float:
     """f(W) = Σ sin(Wᵢⱼ)·(i + 2j + 1) + ‖W‖², for matrix-shaped parameters."""
     W = np.asarray(W, dtype=float)
     weights = np.add.outer(np.arange(W.shape[0]), 2 * np.arange(W.shape[1])) + 1.0
-    return float(np.sum(np.sin(W) * weights) + np.sum(W * W))
+    with np.errstate(all="ignore"):
+        return float(np.sum(np.sin(W) * weights) + np.sum(W * W))
 
 
 def forward_difference(f, w, eps) -> np.ndarray:
