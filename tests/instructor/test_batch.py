@@ -300,3 +300,36 @@ def test_a_grader_failure_is_exit_3_and_costs_the_student_nothing(tmp_path, monk
     monkeypatch.delenv("GDKIT_TIMEOUT")
     again = runner.invoke(grade_main, ["batch", str(tmp_path / "class"), "-o", str(tmp_path / "o")])
     assert again.exit_code == 0 and "1 graded now" in again.output  # a fault is retried
+
+
+@pytest.mark.slow
+def test_a_class_that_works_in_notebooks_is_graded_like_py_files(tmp_path):
+    """Issue 10: grade batch reads NN_name.ipynb as it reads NN_name.py (the same marks)."""
+    from grader.notebook_stubs import solution_notebook
+
+    export = tmp_path / "export"
+    solved, stubs, mutant = export / "nb-ann", export / "nb-bob", export / "nb-cat"
+    for folder in (solved, stubs, mutant):
+        folder.mkdir(parents=True)
+    for exercise in load_exercises():
+        stub = (REPO_ROOT / "exercises" / exercise.file).with_suffix(".ipynb")
+        source = (SOLUTIONS / exercise.file).read_text()
+        (solved / stub.name).write_text(solution_notebook(source, stub.read_text()))
+        shutil.copy(stub, stubs / stub.name)
+        if exercise.name == "parabola":
+            source = apply_mutant(source, exercise.mistake("sign_flipped"))
+        (mutant / stub.name).write_text(solution_notebook(source, stub.read_text()))
+    out = tmp_path / "out"
+    write_outputs(run_batch([export], out, jobs=2, timeout=2.0, time_limit=30.0), out)
+    book, full = _gradebook(out), _max_points()
+    assert all(int(book["nb-ann"][name]) == points for name, points in full.items())
+    assert int(book["nb-bob"]["total"]) == 0
+    assert int(book["nb-cat"]["parabola"]) < full["parabola"]
+    assert int(book["nb-cat"]["total"]) == int(book["nb-ann"]["total"]) - (
+        full["parabola"] - int(book["nb-cat"]["parabola"])
+    )
+    with open(out / "mistakes.csv", newline="") as handle:
+        tally = {
+            (row["exercise"], row["mistake"]): row["students"] for row in csv.DictReader(handle)
+        }
+    assert tally[("parabola", "sign_flipped")] == "nb-cat"
