@@ -44,6 +44,9 @@ def to_gradescope(report: Report) -> dict:
     )
     if not report.include_hidden and report.hidden_not_run:
         summary += f" {report.hidden_not_run} hidden check(s) were not run."
+    notes = [f"{r.exercise.name}: {'; '.join(r.notes)}" for r in report.exercises if r.notes]
+    if notes:  # what reading the files noted (which file was graded, cells left out, links)
+        summary = "\n".join([summary, *notes])
     return {
         "score": report.score,
         "execution_time": round(report.duration, 3),

@@ -232,12 +232,16 @@ def test_formats_and_solution_work_on_notebooks(tmp_path):
     mistake = exercise.mistakes[0]
     wrong = solution_notebook(apply_mutant(source, mistake, exercise.file), "parabola")
     path = tmp_path / notebook_name(exercise)
-    path.write_text(wrong, encoding="utf-8")
+    notebook = nbformat.reads(wrong, as_version=4)
+    notebook.cells.append(nbformat.v4.new_code_cell('print("an experiment")'))
+    path.write_text(nbformat.writes(notebook), encoding="utf-8")
     results = tmp_path / "results.json"
     run_grade(str(path), "--hidden", "--format", "gradescope", "-o", str(results))
     data = json.loads(results.read_text())
     jsonschema.validate(data, json.loads(schema_path("gradescope-results.schema.json").read_text()))
     assert 0 < data["score"] < sum(t["max_score"] for t in data["tests"])
+    notes = json.loads(run_grade(str(path), "--format", "json").stdout)["exercises"][0]["notes"]
+    assert notes and f"parabola: {'; '.join(notes)}" in data["output"]  # the reader's notes
     junit = run_grade(str(path), "--hidden", "--format", "junit").stdout
     xmlschema.XMLSchema(str(schema_path("junit-10.xsd"))).validate(junit)
     assert mistake.message in junit  # the diagnosis reaches every format
