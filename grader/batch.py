@@ -186,7 +186,7 @@ def open_sandbox(timeout: float | None, isolation: str):
     from grader.sandbox import Limits, Sandbox
 
     limits = Limits.from_env(wall=timeout, cpu=timeout)
-    sandbox = Sandbox(limits, ISOLATION_ALIASES.get(isolation, isolation))
+    sandbox = Sandbox(limits, ISOLATION_ALIASES.get(isolation, isolation), prestart=True)
     sandbox.start()
     return sandbox
 

@@ -112,12 +112,18 @@ class Sandbox:
     """Starts worker processes with one backend and hands out a :class:`Worker` per file.
 
     The files of one *group* (a submission folder) share a worker process, one request at a
-    time; different groups never share one. A worker that crashes, overruns or sends anything
-    malformed is killed, and the group's next call starts a fresh one (files load again).
+    time; different groups never share one. With ``prestart`` (for callers that grade one
+    folder after another), the next group's worker is started as soon as a group takes the
+    spare, so it imports NumPy while the current folder is graded. A worker that crashes,
+    overruns or sends anything malformed is killed, and the group's next call starts a fresh
+    one (files load again).
     """
 
-    def __init__(self, limits: Limits | None = None, isolation: str = "auto") -> None:
+    def __init__(
+        self, limits: Limits | None = None, isolation: str = "auto", *, prestart: bool = False
+    ) -> None:
         self.limits = limits or Limits.from_env()
+        self.prestart = prestart  # start the next spare as soon as a group takes one
         self.requested = isolation
         self.backend, self.note = choose_backend(isolation)
         self._spares: list[_Process] = []
@@ -166,6 +172,8 @@ class Sandbox:
         if process is None or process.dead:
             self.start()
             process = self._groups[group] = self._spares.pop()
+            if self.prestart:
+                self.start()
         return process
 
     def _fall_back(self, reason: str) -> None:
