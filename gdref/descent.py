@@ -85,6 +85,120 @@ def _batches(m: int, batch_size: int | None, rng: np.random.Generator):
         epoch += 1
 
 
+Stop = tuple[str, str]
+"""Why a run ended: (stop_reason, message), as stored in the Trace."""
+
+
+def _check_budget(
+    max_steps: int | None,
+    epochs: int | None,
+    tol: float | None,
+    grad_tol: float | None,
+    divergence_factor: float,
+) -> None:
+    if max_steps is None and epochs is None:
+        raise ValueError("give max_steps or epochs (or both): the loop needs a budget")
+    if max_steps is not None and (int(max_steps) != max_steps or max_steps < 0):
+        raise ValueError(f"max_steps must be an integer >= 0, got {max_steps!r}")
+    if epochs is not None and (int(epochs) != epochs or epochs < 1):
+        raise ValueError(f"epochs must be an integer >= 1, got {epochs!r}")
+    if tol is not None:
+        require_positive(tol, "tol")
+    if grad_tol is not None:
+        require_positive(grad_tol, "grad_tol")
+    require_positive(divergence_factor, "divergence_factor")
+
+
+def _check_inputs(
+    X: object, y: object, batch_size: int | None
+) -> tuple[tuple[np.ndarray, np.ndarray] | None, int]:
+    """Return (data or None for a fixed function, m), with m = 1 for a fixed function."""
+    if X is None:
+        if y is not None or batch_size is not None:
+            raise ValueError("y and batch_size need X: pass the data as X=..., y=...")
+        m = 1
+        data = None
+    else:
+        if y is None:
+            raise ValueError("X was given without y")
+        data = _check_data(X, y)
+        m = data[0].shape[0]
+    if batch_size is not None and (int(batch_size) != batch_size or not 1 <= batch_size <= m):
+        raise ValueError(f"batch_size must be an integer in [1, m] = [1, {m}], got {batch_size!r}")
+    return data, m
+
+
+def _evaluate(
+    objective: Objective,
+    data: tuple[np.ndarray, np.ndarray] | None,
+    theta: Tree,
+    rows: np.ndarray | None,
+) -> tuple[float, Tree]:
+    """(J, g) at theta on the rows of the data (None: all rows in order; no data: objective(θ))."""
+    if data is None:
+        return objective(theta)
+    if rows is None:
+        return objective(theta, data[0], data[1])
+    return objective(theta, data[0][rows], data[1][rows])
+
+
+def _budget_spent(steps: int, epoch: int, max_steps: int | None, epochs: int | None) -> Stop | None:
+    if max_steps is not None and steps >= max_steps:
+        return "max_steps", f"reached max_steps = {max_steps}"
+    if epochs is not None and epoch >= epochs:
+        return "max_steps", f"reached epochs = {epochs}"
+    return None
+
+
+def _diverged(
+    loss: float, grads: Tree, first_loss: float, divergence_factor: float, step: int
+) -> Stop | None:
+    """Diverged when J or g is NaN/inf, or J > divergence_factor · J_0 (with J_0 > 0)."""
+    if not np.isfinite(loss) or not all(np.isfinite(g).all() for g in tree_leaves(grads)):
+        return "diverged", f"loss or gradient became non-finite at step {step}"
+    if first_loss > 0 and loss > divergence_factor * first_loss:
+        return (
+            "diverged",
+            f"loss {loss:.3g} exceeds {divergence_factor:g} × the first loss "
+            f"{first_loss:.3g} at step {step}: the learning rate is probably too large",
+        )
+    return None
+
+
+def _step_converged(
+    loss: float,
+    previous: float | None,
+    grad_norm: float,
+    tol: float | None,
+    grad_tol: float | None,
+) -> Stop | None:
+    """Batch GD: converged when ‖g‖ ≤ grad_tol, or |J_k − J_{k−1}| ≤ tol · |J_{k−1}|."""
+    if grad_tol is not None and grad_norm <= grad_tol:
+        return "converged", f"gradient norm {grad_norm:.3g} <= grad_tol = {grad_tol:g}"
+    if tol is not None and previous is not None and abs(loss - previous) <= tol * abs(previous):
+        return "converged", f"relative loss change <= tol = {tol:g}"
+    return None
+
+
+def _epoch_converged(
+    epoch_losses: list[float], full_grads: Tree, tol: float | None, grad_tol: float | None
+) -> Stop | None:
+    """Mini-batch: the same tests on the full-data loss and gradient at the end of an epoch."""
+    if grad_tol is not None and global_norm(full_grads) <= grad_tol:
+        return "converged", f"full-data gradient norm <= grad_tol = {grad_tol:g}"
+    if tol is not None and len(epoch_losses) >= 2:
+        a, b = epoch_losses[-2], epoch_losses[-1]
+        if abs(b - a) <= tol * abs(a):
+            return "converged", f"relative epoch-loss change <= tol = {tol:g}"
+    return None
+
+
+def _finish(trace: Trace, params: Tree, stop: Stop) -> Trace:
+    trace.params = params
+    trace.stop_reason, trace.message = stop
+    return trace
+
+
 def descend(
     objective: Objective,
     params: Tree,
@@ -106,96 +220,53 @@ def descend(
     ``objective(params, X_batch, y_batch) -> (loss, grads)`` when X is given, otherwise
     ``objective(params) -> (loss, grads)`` (a fixed function such as the parabola).
     """
-    if max_steps is None and epochs is None:
-        raise ValueError("give max_steps or epochs (or both): the loop needs a budget")
-    if max_steps is not None and (int(max_steps) != max_steps or max_steps < 0):
-        raise ValueError(f"max_steps must be an integer >= 0, got {max_steps!r}")
-    if epochs is not None and (int(epochs) != epochs or epochs < 1):
-        raise ValueError(f"epochs must be an integer >= 1, got {epochs!r}")
-    if tol is not None:
-        require_positive(tol, "tol")
-    if grad_tol is not None:
-        require_positive(grad_tol, "grad_tol")
-    require_positive(divergence_factor, "divergence_factor")
-
-    if X is None:
-        if y is not None or batch_size is not None:
-            raise ValueError("y and batch_size need X: pass the data as X=..., y=...")
-        m = 1
-        data = None
-    else:
-        if y is None:
-            raise ValueError("X was given without y")
-        data = _check_data(X, y)
-        m = data[0].shape[0]
-    if batch_size is not None and (int(batch_size) != batch_size or not 1 <= batch_size <= m):
-        raise ValueError(f"batch_size must be an integer in [1, m] = [1, {m}], got {batch_size!r}")
+    _check_budget(max_steps, epochs, tol, grad_tol, divergence_factor)
+    data, m = _check_inputs(X, y, batch_size)
     minibatch = batch_size is not None
     rng = np.random.default_rng(seed)
-
-    def evaluate(theta: Tree, rows: np.ndarray | None) -> tuple[float, Tree]:
-        if data is None:
-            return objective(theta)
-        if rows is None:
-            return objective(theta, data[0], data[1])
-        return objective(theta, data[0][rows], data[1][rows])
-
     params = as_float_tree(params)
     for leaf in tree_leaves(params):
         require_finite(leaf, "params")
     state = optimizer.init(params)
     trace = Trace(params=params, params_history=[params] if record_params else [])
 
-    def stop(reason: str, message: str) -> Trace:
-        trace.params, trace.stop_reason, trace.message = params, reason, message
-        return trace
-
     first_loss: float | None = None
     for epoch, rows, last_in_epoch in _batches(m, batch_size, rng):
-        if max_steps is not None and trace.steps >= max_steps:
-            return stop("max_steps", f"reached max_steps = {max_steps}")
-        if epochs is not None and epoch >= epochs:
-            return stop("max_steps", f"reached epochs = {epochs}")
-        loss, grads = evaluate(params, rows)
+        stop = _budget_spent(trace.steps, epoch, max_steps, epochs)
+        if stop is not None:
+            return _finish(trace, params, stop)
+
+        loss, grads = _evaluate(objective, data, params, rows)
         loss = float(loss)
         grad_norm = global_norm(as_float_tree(grads, "grads"))
-        if not np.isfinite(loss) or not all(np.isfinite(g).all() for g in tree_leaves(grads)):
-            return stop("diverged", f"loss or gradient became non-finite at step {trace.steps}")
         if first_loss is None:
             first_loss = loss
-        if first_loss > 0 and loss > divergence_factor * first_loss:
-            return stop(
-                "diverged",
-                f"loss {loss:.3g} exceeds {divergence_factor:g} × the first loss "
-                f"{first_loss:.3g} at step {trace.steps}: the learning rate is probably too large",
-            )
+        stop = _diverged(loss, grads, first_loss, divergence_factor, trace.steps)
+        if stop is not None:
+            return _finish(trace, params, stop)
+
         previous = trace.losses[-1] if trace.losses else None
         trace.losses.append(loss)
         trace.lrs.append(float(optimizer.learning_rate(trace.steps)))
         trace.grad_norms.append(grad_norm)
-        if grad_tol is not None and not minibatch and grad_norm <= grad_tol:
-            return stop("converged", f"gradient norm {grad_norm:.3g} <= grad_tol = {grad_tol:g}")
-        if tol is not None and not minibatch and previous is not None:
-            if abs(loss - previous) <= tol * abs(previous):
-                return stop("converged", f"relative loss change <= tol = {tol:g}")
+        stop = None if minibatch else _step_converged(loss, previous, grad_norm, tol, grad_tol)
+        if stop is not None:
+            return _finish(trace, params, stop)
 
         params, state = optimizer.step(params, grads, state)
         trace.steps += 1
         if record_params:
             trace.params_history.append(params)
 
-        if minibatch and last_in_epoch:
-            trace.epochs = epoch + 1
-            full_loss, full_grads = evaluate(params, None)
-            trace.epoch_losses.append(float(full_loss))
-            if grad_tol is not None and global_norm(full_grads) <= grad_tol:
-                return stop("converged", f"full-data gradient norm <= grad_tol = {grad_tol:g}")
-            if tol is not None and len(trace.epoch_losses) >= 2:
-                a, b = trace.epoch_losses[-2], trace.epoch_losses[-1]
-                if abs(b - a) <= tol * abs(a):
-                    return stop("converged", f"relative epoch-loss change <= tol = {tol:g}")
-        elif not minibatch:
+        if not minibatch:
             trace.epochs = trace.steps
+        elif last_in_epoch:
+            trace.epochs = epoch + 1
+            full_loss, full_grads = _evaluate(objective, data, params, None)
+            trace.epoch_losses.append(float(full_loss))
+            stop = _epoch_converged(trace.epoch_losses, full_grads, tol, grad_tol)
+            if stop is not None:
+                return _finish(trace, params, stop)
     raise AssertionError("unreachable: _batches never ends")
 
 
