@@ -10,6 +10,7 @@ from gdref import optim
 from gdref.descent import descend
 from gdref.optim import AdamState
 from grader.framework import Exercise, Mistake, check, expect_close
+from grader.remember import remembered
 
 EXERCISE = Exercise(
     name="adam",
@@ -94,6 +95,7 @@ EXERCISE = Exercise(
 )
 
 
+@remembered
 def gdref_step(params, grads, m, v, t, lr, b1, b2, eps):
     """One step by gdref.optim.adam from the state (m, v, t): (params, (m, v, t))."""
     opt = optim.adam(lr, b1, b2, eps)
@@ -105,6 +107,7 @@ def gdref_step(params, grads, m, v, t, lr, b1, b2, eps):
     return np.asarray(new), (np.asarray(state.m), np.asarray(state.v), int(state.count))
 
 
+@remembered
 def variant_step(kind, params, grads, m, v, t, lr, b1, b2, eps):
     """What each catalogued mistake computes for one step, from gdref's moment updates."""
     right, (m1, v1, t1) = gdref_step(params, grads, m, v, t, lr, b1, b2, eps)
@@ -133,6 +136,7 @@ STEP_MISTAKES = [
 ]
 
 
+@remembered
 def step_mistakes(params, grads, m, v, t, lr, b1, b2, eps) -> dict[str, tuple]:
     return {k: variant_step(k, params, grads, m, v, t, lr, b1, b2, eps) for k in STEP_MISTAKES}
 
@@ -163,6 +167,7 @@ def quadratic(A, c):
     return objective
 
 
+@remembered
 def reference_path(A, c, w0, lr, steps, b1=0.9, b2=0.999, eps=1e-8) -> np.ndarray:
     trace = descend(
         quadratic(A, c),
@@ -175,6 +180,7 @@ def reference_path(A, c, w0, lr, steps, b1=0.9, b2=0.999, eps=1e-8) -> np.ndarra
     return np.array(trace.params_history)
 
 
+@remembered
 def variant_path(kind, A, c, w0, lr, steps, b1=0.9, b2=0.999, eps=1e-8) -> np.ndarray:
     w = np.asarray(w0, float)
     m, v, t = np.zeros_like(w), np.zeros_like(w), 0
@@ -198,6 +204,7 @@ EPSILON_MISTAKES = ("eps_inside_sqrt", "no_epsilon")
 DEFAULT_EPS_PATH_MISTAKES = [k for k in PATH_MISTAKES if k not in EPSILON_MISTAKES]
 
 
+@remembered
 def path_mistakes(
     A, c, w0, lr, steps, b1=0.9, b2=0.999, eps=1e-8, kinds=PATH_MISTAKES
 ) -> dict[str, np.ndarray]:

@@ -6,6 +6,7 @@ import numpy as np
 
 import gdref
 from grader.framework import Exercise, Mistake, check, expect, expect_close
+from grader.remember import remembered
 
 SOLUTION_DZ = "    return (y_hat - y) / len(y)\n"
 
@@ -82,6 +83,7 @@ EXERCISE = Exercise(
 GRADIENT_MISTAKES = ["missing_1_over_m", "sign_flipped", "extra_sigmoid_derivative"]
 
 
+@remembered
 def unclipped_bce(y_hat, y) -> float:
     """What BCE without clipping returns (nan/inf at ŷ ∈ {0, 1}), for the diagnosis."""
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -89,6 +91,7 @@ def unclipped_bce(y_hat, y) -> float:
         return float(-np.mean(y * np.log(y_hat) + (1 - y) * np.log(1 - y_hat)))
 
 
+@remembered
 def dz_with_mistakes(z, y) -> tuple[np.ndarray, dict]:
     """∂J/∂z from gdref, and what each gradient mistake returns instead."""
     dz = gdref.bce_with_logits_grad(z, y)
@@ -99,6 +102,7 @@ def dz_with_mistakes(z, y) -> tuple[np.ndarray, dict]:
     }
 
 
+@remembered
 def grads_with_mistakes(X, y, W, b) -> tuple[tuple, dict]:
     expected = gdref.logistic_grads(X, y, W, b)
     z = gdref.linear_predict(X, W, b)

@@ -8,6 +8,7 @@ import numpy as np
 
 from gdref import gradcheck, models
 from grader.framework import Exercise, Mistake, as_number, check, expect, expect_close, unpack
+from grader.remember import remembered
 
 _CENTRAL = (
     "        w[i] = old - eps\n"
@@ -129,6 +130,7 @@ def wavy(W: np.ndarray) -> float:
         return float(np.sum(np.sin(W) * weights) + np.sum(W * W))
 
 
+@remembered
 def forward_difference(f, w, eps) -> np.ndarray:
     w = np.array(w, dtype=float)
     grad = np.zeros_like(w)
@@ -140,6 +142,7 @@ def forward_difference(f, w, eps) -> np.ndarray:
     return grad
 
 
+@remembered
 def never_restored(f, w, eps) -> np.ndarray:
     """Central differences where each component is left at w − h after its turn."""
     w = np.array(w, dtype=float)
@@ -153,6 +156,7 @@ def never_restored(f, w, eps) -> np.ndarray:
     return grad
 
 
+@remembered
 def gradient_mistakes(f, w, eps) -> dict[str, np.ndarray]:
     return {
         "forward_difference": forward_difference(f, w, eps),
@@ -168,6 +172,7 @@ def elementwise(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     ).reshape(a.shape)
 
 
+@remembered
 def relative_mistakes(a: np.ndarray, b: np.ndarray) -> dict[str, float]:
     with np.errstate(all="ignore"):
         no_floor = float(np.max(np.abs(a - b) / (np.abs(a) + np.abs(b))))

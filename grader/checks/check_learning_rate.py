@@ -7,6 +7,7 @@ import numpy as np
 from gdref import datasets, optim, schedules
 from gdref.descent import descend, linear_objective
 from grader.framework import Exercise, Mistake, check, expect_close
+from grader.remember import remembered
 
 TOO_SMALL, ABOUT_RIGHT, TOO_LARGE = "too small", "about right", "too large"
 
@@ -98,6 +99,7 @@ def values(schedule, k: np.ndarray) -> np.ndarray:
     return np.array([schedule(int(i)) for i in k])
 
 
+@remembered
 def step_mistakes(lr0, step_size, gamma, k) -> dict[str, np.ndarray]:
     return {
         "step_off_by_one": values(schedules.step_decay(lr0, step_size, gamma), k + 1),
@@ -108,11 +110,13 @@ def step_mistakes(lr0, step_size, gamma, k) -> dict[str, np.ndarray]:
 # ---- loss traces, made by gdref runs (the label is how each run was set up) ------------------
 
 
+@remembered
 def parabola_losses(lr: float, steps: int) -> np.ndarray:
     trace = descend(datasets.parabola_objective, 6.0, optim.sgd(lr), max_steps=steps)
     return np.array(trace.losses)
 
 
+@remembered
 def commute_losses(lr: float, steps: int) -> np.ndarray:
     X, y = datasets.commute_times()
     trace = descend(
@@ -127,6 +131,7 @@ def commute_losses(lr: float, steps: int) -> np.ndarray:
     return np.array(trace.losses)
 
 
+@remembered
 def labelled_traces() -> list[tuple[str, np.ndarray, str]]:
     """(description, losses, label) from gdref runs whose learning rate is known to be
     too small / about right / too large relative to the curvature (2 for the parabola)."""
@@ -140,6 +145,7 @@ def labelled_traces() -> list[tuple[str, np.ndarray, str]]:
     ]
 
 
+@remembered
 def edge_traces() -> list[tuple[str, np.ndarray, str]]:
     """Traces at the edges of the rule, built from gdref runs."""
     diverging = commute_losses(0.02, 12)
@@ -169,6 +175,7 @@ def edge_traces() -> list[tuple[str, np.ndarray, str]]:
 NOT_NAMED_ON = {"a run ending at 0.43 of its first loss": {"progress_test_reversed"}}
 
 
+@remembered
 def mistaken_labels(losses: np.ndarray) -> dict[str, str]:
     """What each catalogued classify_trace mistake says about ``losses``."""
     J = np.asarray(losses, dtype=float)

@@ -9,6 +9,7 @@ import numpy as np
 from gdref import datasets, models, optim
 from gdref.descent import descend, linear_objective
 from grader.framework import Exercise, Mistake, check, expect_close, keep_confirmed, shown_by
+from grader.remember import remembered
 
 _UPDATE = "        W = W - lr * dW\n        b = b - lr * db\n"
 
@@ -114,6 +115,7 @@ def random_problem(rng: np.random.Generator, m: int, n: int):
     return X, y, rng.normal(size=n), float(rng.normal())
 
 
+@remembered
 def gradient_mistakes(X, y, W, b) -> dict[str, object]:
     m = X.shape[0]
     dW, db = models.linear_grads(X, y, W, b)
@@ -127,6 +129,7 @@ def gradient_mistakes(X, y, W, b) -> dict[str, object]:
     return mistakes
 
 
+@remembered
 def reference_fit(X, y, W0, b0, lr, steps):
     """(W, b, losses) of full-batch GD, run by gdref.descend."""
     trace = descend(
@@ -142,6 +145,7 @@ def reference_fit(X, y, W0, b0, lr, steps):
     return np.asarray(W), float(b), np.array(trace.losses)
 
 
+@remembered
 def variant_fit(X, y, W0, b0, lr, steps, *, update_b=True, loss_scale=1.0, record_after=False):
     """A full-batch run with one thing done wrong, built from gdref's loss and gradient.
     None if that run overflows (then it cannot be compared with anything)."""
@@ -174,6 +178,7 @@ def confirmed_fit_mistakes(student, X, y, W0, b0, lr, steps) -> dict[str, object
     return keep_confirmed(fit_mistakes(X, y, W0, b0, lr, steps), GRADIENT_MISTAKES, shown)
 
 
+@remembered
 def fit_mistakes(X, y, W0, b0, lr, steps) -> dict[str, object]:
     variants = {
         "lr_ignored": variant_fit(X, y, W0, b0, 1.0, steps),
@@ -200,6 +205,7 @@ FIT_MISTAKES = [
 LOSS_MISTAKES = ["missing_half", "loss_sum_not_mean"]
 
 
+@remembered
 def loss_mistakes(X, y, W, b) -> dict[str, float]:
     expected = models.linear_loss(X, y, W, b)
     if X.shape[0] == 2:  # with m = 2, ½·Σ and 1/m·Σ are the same number: neither is named

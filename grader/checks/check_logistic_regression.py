@@ -21,6 +21,7 @@ from grader.framework import (
     strict,
     unpack,
 )
+from grader.remember import remembered
 
 ACCURACY_TARGET = 0.95
 CONVERGENCE_CHECK = (
@@ -168,11 +169,13 @@ def random_binary_problem(rng: np.random.Generator, m: int, n: int, scale: float
     return X, y, W, b
 
 
+@remembered
 def loss_and_grads(X, y, W, b):
     dW, db = models.logistic_grads(X, y, W, b)
     return models.logistic_loss(X, y, W, b), dW, db
 
 
+@remembered
 def loss_mistakes(X, y, W, b) -> dict[str, tuple]:
     J, dW, db = loss_and_grads(X, y, W, b)
     m = y.size
@@ -182,6 +185,7 @@ def loss_mistakes(X, y, W, b) -> dict[str, tuple]:
     return {"log_of_zero": (naive, dW, db), "gradient_sum_not_mean": (J, m * dW, m * db)}
 
 
+@remembered
 def run(X, y, lr, max_steps, tol=None):
     """gdref.descend from zeros: (W, b, losses, stop reason) in the exercise's terms."""
     trace = descend(
@@ -205,6 +209,7 @@ def as_result(trace, upto: int | None = None):
     return np.asarray(W), float(b), np.array(trace.losses[: upto + 1])
 
 
+@remembered
 def train_mistakes(X, y, lr, max_steps, tol) -> dict[str, tuple]:
     full = run(X, y, lr, max_steps)  # no tol: every step
     mistakes = {"tol_ignored": as_result(full)}

@@ -9,6 +9,7 @@ import numpy as np
 from gdref import datasets, models, optim
 from gdref.descent import descend, linear_objective
 from grader.framework import Exercise, Mistake, check, expect_close
+from grader.remember import remembered
 
 EXERCISE = Exercise(
     name="minibatch",
@@ -127,6 +128,7 @@ def gdref_batches(m: int, batch_size: int, epochs: int, seed: int) -> tuple[np.n
     return tuple(b for i, b in enumerate(seen) if (i + 1) % per_epoch != 0)
 
 
+@remembered
 def schedule_mistakes(m: int, batch_size: int, epochs: int, seed: int) -> dict[str, list]:
     right = list(gdref_batches(m, batch_size, epochs, seed))
     per_epoch = len(right) // epochs
@@ -143,6 +145,7 @@ def schedule_mistakes(m: int, batch_size: int, epochs: int, seed: int) -> dict[s
     return mistakes
 
 
+@remembered
 def run_batches(X, y, W0, b0, lr, batches, *, divide_by_m=False):
     """Mini-batch SGD over the given batches, with gdref's loss and gradient on each batch."""
     W, b, losses = np.array(W0, dtype=float), float(b0), []
@@ -156,6 +159,7 @@ def run_batches(X, y, W0, b0, lr, batches, *, divide_by_m=False):
     return W, b, np.array(losses)
 
 
+@remembered
 def reference_descent(X, y, W0, b0, lr, batch_size, epochs, seed):
     trace = descend(
         linear_objective,
@@ -172,6 +176,7 @@ def reference_descent(X, y, W0, b0, lr, batch_size, epochs, seed):
     return np.asarray(W), float(b), np.array(trace.losses)
 
 
+@remembered
 def descent_mistakes(X, y, W0, b0, lr, batch_size, epochs, seed) -> dict[str, tuple]:
     m = X.shape[0]
     right = list(gdref_batches(m, batch_size, epochs, seed))

@@ -17,6 +17,7 @@ from grader.framework import (
     mismatch,
     shown_by,
 )
+from grader.remember import remembered
 
 UPDATE = "    v_new = beta * v + grad\n    w_new = w - lr * v_new\n"
 LOOP_CALL = "        w, v = momentum_step(w, quadratic_grad(A, w), v, lr, beta)\n"
@@ -84,6 +85,7 @@ STEP_MISTAKES = ["sutskever_form", "lr_in_velocity", "ema_velocity"]
 STEP_NAMES = ("w_new", "v_new")  # momentum_step's results, as the instructions name them
 
 
+@remembered
 def reference_step(w, grad, v, lr, beta, *, form="pytorch", grad_scale=1.0, lr_scale=None):
     """One gdref momentum update from velocity v: (w_new, v_new)."""
     opt = optim.momentum(lr if lr_scale is None else lr_scale, beta, form=form)
@@ -91,6 +93,7 @@ def reference_step(w, grad, v, lr, beta, *, form="pytorch", grad_scale=1.0, lr_s
     return new_w, state.velocity
 
 
+@remembered
 def step_with_mistakes(w, grad, v, lr, beta):
     return reference_step(w, grad, v, lr, beta), {
         "sutskever_form": reference_step(w, grad, v, lr, beta, form="sutskever"),
@@ -106,6 +109,7 @@ def ravine(kappa: float, degrees: float) -> np.ndarray:
     return R @ np.diag([1.0, kappa]) @ R.T
 
 
+@remembered
 def reference_steps(A, w0, lr, beta, tol, max_steps, *, grad_scale=1.0) -> int:
     """Updates until ‖w‖ ≤ tol, by gdref's momentum optimizer (β = 0: plain GD)."""
     opt = optim.momentum(lr, beta)
@@ -118,6 +122,7 @@ def reference_steps(A, w0, lr, beta, tol, max_steps, *, grad_scale=1.0) -> int:
     return max_steps
 
 
+@remembered
 def steps_with_mistakes(A, w0, lr, beta, tol, max_steps):
     """The right count, and what each mistake returns (computed only if needed: runs are long)."""
     expected = reference_steps(A, w0, lr, beta, tol, max_steps)

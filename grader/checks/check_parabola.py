@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from gdref import datasets, optim
 from grader.framework import Exercise, Mistake, check, expect_close
+from grader.remember import remembered
 
 EXERCISE = Exercise(
     name="parabola",
@@ -72,6 +73,7 @@ def step(w, grad, lr):
     return new_w
 
 
+@remembered
 def reference_trajectory(w0, lr, steps, *, grad=datasets.parabola_grad, update=step):
     """(ws after each update, their losses), by gdref; grad/update may be swapped for mistakes."""
     ws, w = [], w0
@@ -81,6 +83,7 @@ def reference_trajectory(w0, lr, steps, *, grad=datasets.parabola_grad, update=s
     return ws, [float(datasets.parabola_loss(w)) for w in ws]
 
 
+@remembered
 def mistaken_trajectories(w0, lr, steps):
     ws, losses = reference_trajectory(w0, lr, steps)
     return {

@@ -9,6 +9,7 @@ import numpy as np
 from gdref import activations, losses, models, optim
 from gdref.descent import descend
 from grader.framework import Exercise, Forms, Mistake, any_of, check, expect_close
+from grader.remember import remembered
 
 EXERCISE = Exercise(
     name="sign_perceptron",
@@ -115,6 +116,7 @@ def z_of(X, W, b):
     return X @ W + b  # inputs only; every expected value below comes from gdref
 
 
+@remembered
 def predict_mistakes(X, W, b) -> dict[str, object]:
     z = z_of(X, W, b)
     sign = activations.sign(z)
@@ -125,6 +127,7 @@ def predict_mistakes(X, W, b) -> dict[str, object]:
     }
 
 
+@remembered
 def loss_mistakes(X, y, W, b) -> dict[str, object]:
     m = y.size
     z = z_of(X, W, b)
@@ -141,6 +144,7 @@ def loss_mistakes(X, y, W, b) -> dict[str, object]:
     }
 
 
+@remembered
 def worked_loss_mistakes(X, y, W, b) -> dict[str, object]:
     """On the worked example m = 2, so ½·Σ and 1/m·Σ (no ½) are the same: neither is named
     there (the random problems, checked first, have m ≠ 2)."""
@@ -156,6 +160,7 @@ def chain_rule(X, y, W, b, derivative):
     return X.T @ dz, float(np.sum(dz))
 
 
+@remembered
 def gradient_mistakes(X, y, W, b) -> dict[str, tuple]:
     return {
         "sign_derivative_as_one": chain_rule(X, y, W, b, np.ones_like),
@@ -163,6 +168,7 @@ def gradient_mistakes(X, y, W, b) -> dict[str, tuple]:
     }
 
 
+@remembered
 def variant_train(X, y, W0, b0, lr, steps, derivative):
     """Gradient descent with a wrong (non-zero) derivative of sign, from gdref's pieces."""
     W, b, trace = np.array(W0, dtype=float), float(b0), []
@@ -178,6 +184,7 @@ def perceptron_objective(params, X, y):
     return models.sign_perceptron_loss(X, y, W, b), models.sign_perceptron_grads(X, y, W, b)
 
 
+@remembered
 def reference_train(X, y, W0, b0, lr, steps):
     """The right answer: gdref.descend with the chain-rule gradient (identically zero)."""
     trace = descend(
@@ -193,6 +200,7 @@ def reference_train(X, y, W0, b0, lr, steps):
     return np.asarray(W), float(b), np.array(trace.losses)
 
 
+@remembered
 def train_mistakes(X, y, W0, b0, lr, steps) -> dict[str, tuple]:
     right = reference_train(X, y, W0, b0, lr, steps)
     mistakes = {

@@ -17,6 +17,7 @@ from grader.framework import (
     keep_confirmed,
     shown_by,
 )
+from grader.remember import remembered
 
 EXERCISE = Exercise(
     name="thermometers",
@@ -119,6 +120,7 @@ def subgradient_of(w: float, readings: np.ndarray) -> float:
     return float(np.sum(losses.absolute_error_grad(np.full(readings.shape, float(w)), readings)))
 
 
+@remembered
 def trajectory(w0, readings, lr, steps, *, grad_sign=1.0, grad=subgradient_of) -> np.ndarray:
     """All iterates [w0, …, w_steps] of subgradient descent, run by gdref.descend."""
 
@@ -144,6 +146,7 @@ def confirmed_trajectories(student, w0, readings, lr, steps) -> dict[str, np.nda
     return keep_confirmed(wrong, ["sign_flipped", "squared_error_gradient"], shown)
 
 
+@remembered
 def mistaken_trajectories(w0, readings, lr, steps) -> dict[str, np.ndarray]:
     right = trajectory(w0, readings, lr, steps)
     return {
@@ -157,6 +160,7 @@ def mistaken_trajectories(w0, readings, lr, steps) -> dict[str, np.ndarray]:
     }
 
 
+@remembered
 def subgradient_mistakes(w: float, readings: np.ndarray) -> dict[str, float]:
     m = readings.size
     return {
@@ -225,6 +229,7 @@ SUBGRADIENT_MISTAKES = [
 ]
 
 
+@remembered
 def three_reading_mistakes(w: float, readings: np.ndarray) -> dict[str, object]:
     """With three readings m·g = ±1 is also the sign of the mean difference: neither is named
     here (the four- and five-reading cases, checked first, name them)."""
