@@ -10,6 +10,8 @@ Fixtures available to every check:
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterable
+from typing import Protocol
 
 import numpy as np
 import pytest
@@ -62,16 +64,32 @@ class Student:
         return text
 
 
+class Round(Protocol):
+    """One submission's turn in a grading session (grader/runner.py makes them)."""
+
+    workers: dict[str, Worker | SubmissionError]  # exercise name -> its worker (loading)
+
+    def finish(self, results: list[CheckResult], hidden_not_run: dict[str, list[int]]) -> None:
+        """Its checks ran: make its report."""
+
+    def release(self) -> None:
+        """Kill its worker process (called whether or not it finished)."""
+
+
 class GradingPlugin:
-    def __init__(
-        self, workers: dict[str, Worker | SubmissionError], names: set[str], include_hidden: bool
-    ) -> None:
+    """Collects the checks once, then runs them for each :class:`Round` that ``rounds``
+    yields, in turn (``pytest_runtestloop``): one submission for ``grade``, one after another
+    for a batch worker. Between two rounds every fixture is torn down."""
+
+    def __init__(self, names: set[str], include_hidden: bool, rounds: Iterable[Round]) -> None:
         self.names = names
         self.include_hidden = include_hidden
+        self.rounds = rounds
         self.results: list[CheckResult] = []
         self.hidden_not_run: dict[str, list[int]] = {}
         self.problems: list[str] = []  # collection errors and unmarked tests: grader bugs
-        self._workers = workers  # exercise name -> its worker (loading already)
+        self.failure: BaseException | None = None  # what stopped the rounds, raised by the runner
+        self._workers: dict[str, Worker | SubmissionError] = {}
         self._students: dict[str, Student] = {}
 
     # -- fixtures -----------------------------------------------------------------------------
@@ -117,6 +135,27 @@ class GradingPlugin:
             config.hook.pytest_deselected(items=dropped)
 
     # -- running ------------------------------------------------------------------------------
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> bool:
+        try:
+            for turn in self.rounds:
+                try:
+                    if self.problems:  # the checks cannot run: the runner says why
+                        return True
+                    self._run_round(session.items, turn)
+                finally:
+                    turn.release()
+        except Exception as error:  # noqa: BLE001 - raised again by the runner, outside pytest
+            self.failure = error
+        return True
+
+    def _run_round(self, items: list[pytest.Item], turn: Round) -> None:
+        self._workers, self._students, self.results = turn.workers, {}, []
+        for index, item in enumerate(items):
+            following = items[index + 1] if index + 1 < len(items) else None  # None: tear down
+            item.ihook.pytest_runtest_protocol(item=item, nextitem=following)
+        turn.finish(self.results, self.hidden_not_run)
+
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item):
         framework._set_declared(item.get_closest_marker("check").kwargs["mistakes"])

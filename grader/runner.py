@@ -11,7 +11,7 @@ import contextlib
 import io
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from grader.exercises import checks_module_path, load_exercises
@@ -102,15 +102,9 @@ def load_workers(
     return workers, notes
 
 
-def _run_checks(workers: dict, exercises: list, include_hidden: bool):
-    """Run the checks of ``exercises`` in this process: (results, hidden not run, problems)."""
-    import pytest
-
-    from grader.plugin import GradingPlugin
-
-    plugin = GradingPlugin(workers, {e.name for e in exercises}, include_hidden)
+def _pytest_args(exercises: list) -> list[str]:
     folder = str(checks_module_path(exercises[0]).parent)
-    args = [str(checks_module_path(e)) for e in exercises] + [
+    return [str(checks_module_path(e)) for e in exercises] + [
         *_DISABLED_PLUGINS,
         "--assert=plain",
         "--noconftest",
@@ -126,12 +120,96 @@ def _run_checks(workers: dict, exercises: list, include_hidden: bool):
         "-o",
         "markers=check: a graded check",
     ]
+
+
+class _Round:
+    """One submission's turn: its files read and handed to the sandbox; then its report."""
+
+    def __init__(
+        self,
+        submission: Path,
+        exercises: list,
+        sandbox: Sandbox,
+        files: dict[str, str] | None,
+        include_hidden: bool,
+        on_report: Callable[[Report], None],
+    ) -> None:
+        self.started = time.perf_counter()
+        self.submission = Path(submission).resolve()
+        self.exercises, self.sandbox, self.on_report = exercises, sandbox, on_report
+        self.include_hidden = include_hidden
+        self.chosen = graded_files(self.submission, exercises, files)
+        sandbox.start()
+        self.workers, self.notes = load_workers(self.submission, sandbox, exercises, self.chosen)
+
+    def release(self) -> None:
+        self.sandbox.release(str(self.submission))  # no process of it outlives its turn
+
+    def finish(self, results: list[CheckResult], hidden_not_run: dict[str, list[int]]) -> None:
+        report_exercises = []
+        for exercise in self.exercises:
+            filename = self.chosen[exercise.name][0]
+            result = ExerciseResult(exercise, str(self.submission / filename))
+            result.checks = [c for c in results if c.exercise == exercise.name]
+            hidden = hidden_not_run.get(exercise.name, [])
+            result.hidden_not_run, result.hidden_points_not_run = len(hidden), sum(hidden)
+            result.notes = tuple(self.notes.get(exercise.name, ()))
+            report_exercises.append(result)
+        self.on_report(
+            Report(
+                submission=str(self.submission),
+                isolation=self.sandbox.isolation.name,
+                include_hidden=self.include_hidden,
+                exercises=report_exercises,
+                duration=time.perf_counter() - self.started,
+                note=_isolation_note(self.sandbox),
+            )
+        )
+
+
+def grade_each(
+    submissions: Iterable[Path],
+    on_report: Callable[[Report], None],
+    names: Iterable[str] | None = None,
+    *,
+    include_hidden: bool = False,
+    sandbox: Sandbox,
+    files: dict[str, str] | None = None,
+) -> None:
+    """Grade folder after folder in one pytest session, passing each one's report to
+    ``on_report`` before the next folder is taken from ``submissions`` (which may wait for
+    it: a batch worker reads its next folder from a pipe). The checks are collected once;
+    each folder gets its own worker process, killed before the next folder is taken.
+    Raises :class:`GraderError` if the checks cannot run, or what stopped a folder's turn
+    (e.g. :class:`grader.sandbox.SandboxError`), after reporting the folders before it.
+    """
+    import pytest
+
+    from grader.plugin import GradingPlugin
+
+    exercises = _selected(names)
+    rounds = (_Round(s, exercises, sandbox, files, include_hidden, on_report) for s in submissions)
+    if not exercises:
+        for turn in rounds:
+            turn.finish([], {})
+        return
+    plugin = GradingPlugin({e.name for e in exercises}, include_hidden, rounds)
     with _quiet_pytest_env(), contextlib.redirect_stdout(io.StringIO()):
-        code = pytest.main(args, plugins=[plugin])
-    problems = list(plugin.problems)
-    if int(code) not in (0, 1, 5) and not problems:
-        problems.append(f"pytest exited with {code}")
-    return plugin.results, plugin.hidden_not_run, problems
+        code = pytest.main(_pytest_args(exercises), plugins=[plugin])
+    if plugin.problems:
+        raise GraderError("the checks could not run:\n" + "\n".join(plugin.problems))
+    if plugin.failure is not None:
+        raise plugin.failure
+    if int(code) not in (0, 1, 5):
+        raise GraderError(f"the checks could not run: pytest exited with {code}")
+
+
+def _selected(names: Iterable[str] | None) -> list:
+    exercises = list(load_exercises())
+    if names is not None:
+        wanted = set(names)
+        exercises = [e for e in exercises if e.name in wanted]
+    return exercises
 
 
 def grade(
@@ -149,52 +227,28 @@ def grade(
     them (else NN_name.py or NN_name.ipynb, see graded_files).
 
     ``sandbox`` may be one the caller opened earlier and keeps open across calls and folders
-    (watch mode, batch grading); the caller then closes it, and calls ``sandbox.start()``
-    between calls to have a worker warm for the next one. Otherwise one is opened (with
-    ``limits`` and ``isolation``) and closed here. Either way no worker of this submission
-    outlives the call.
+    (watch mode); the caller then closes it, and calls ``sandbox.start()`` between calls to
+    have a worker warm for the next one. Otherwise one is opened (with ``limits`` and
+    ``isolation``) and closed here. Either way no worker of this submission outlives the call.
+    To grade many folders, :func:`grade_each` collects the checks only once.
     """
-    started = time.perf_counter()
-    submission = Path(submission).resolve()
     owned = sandbox is None
     if sandbox is None:
         sandbox = Sandbox(limits, isolation)
-    exercises = list(load_exercises())
-    if names is not None:
-        wanted = set(names)
-        exercises = [e for e in exercises if e.name in wanted]
-    results: list[CheckResult] = []
-    hidden_not_run: dict[str, list[int]] = {}
-    problems: list[str] = []
-    chosen = graded_files(submission, exercises, files)
+    reports: list[Report] = []
     try:
-        sandbox.start()
-        workers, notes = load_workers(submission, sandbox, exercises, chosen)
-        if exercises:
-            results, hidden_not_run, problems = _run_checks(workers, exercises, include_hidden)
+        grade_each(
+            [submission],
+            reports.append,
+            names,
+            include_hidden=include_hidden,
+            sandbox=sandbox,
+            files=files,
+        )
     finally:
         if owned:
             sandbox.close()
-        else:  # no process of this submission outlives the call
-            sandbox.release(str(submission))
-    if problems:
-        raise GraderError("the checks could not run:\n" + "\n".join(problems))
-    report_exercises = []
-    for exercise in exercises:
-        result = ExerciseResult(exercise, str(submission / chosen[exercise.name][0]))
-        result.checks = [c for c in results if c.exercise == exercise.name]
-        hidden = hidden_not_run.get(exercise.name, [])
-        result.hidden_not_run, result.hidden_points_not_run = len(hidden), sum(hidden)
-        result.notes = tuple(notes.get(exercise.name, ()))
-        report_exercises.append(result)
-    return Report(
-        submission=str(submission),
-        isolation=sandbox.isolation.name,
-        include_hidden=include_hidden,
-        exercises=report_exercises,
-        duration=time.perf_counter() - started,
-        note=_isolation_note(sandbox),
-    )
+    return reports[0]
 
 
 def _isolation_note(sandbox: Sandbox) -> str:
