@@ -192,33 +192,46 @@ def open_sandbox(timeout: float | None, isolation: str):
 
 
 def _worker_main(settings: dict, tasks, results) -> None:
-    """A worker process: grade the folders it is sent until the pipe closes. Messages are JSON
-    (never pickle) on pipes of its own, so killing it harms no other worker."""
+    """A worker process: grade the folders it is sent until the pipe closes, in one grading
+    session (the checks are collected once). Messages are JSON (never pickle) on pipes of its
+    own, so killing it harms no other worker."""
     if hasattr(os, "setsid"):
         os.setsid()  # its own process group: killing it on a time limit kills what it started
     os.environ["GDKIT_JOBS"] = "1"  # one grading process per worker: the pool is the parallelism
     from grader.report import to_json
-    from grader.runner import grade
+    from grader.runner import grade_each
 
-    sandbox = None
-    while True:
+    current: list[str] = []  # the student whose folder was taken last, until it is answered
+
+    def folders():
+        while True:
+            try:
+                student, folder = json.loads(tasks.recv_bytes())
+            except (EOFError, OSError):
+                return
+            current[:] = [student]
+            yield Path(folder)
+
+    def answer(report, problem: str = "") -> None:
+        body = None if report is None else to_json(report)
+        results.send_bytes(json.dumps([current[0], body, problem]).encode())
+        current.clear()
+
+    pending = folders()
+    while True:  # a session ends when the pipe closes, or on a grader fault (then a new one)
+        sandbox = None
         try:
-            student, folder = json.loads(tasks.recv_bytes())
-        except (EOFError, OSError):
+            sandbox = open_sandbox(settings["timeout"], settings["isolation"])
+            grade_each(pending, answer, include_hidden=settings["hidden"], sandbox=sandbox)
             break
-        try:
-            if sandbox is None:
-                sandbox = open_sandbox(settings["timeout"], settings["isolation"])
-            report = grade(Path(folder), include_hidden=settings["hidden"], sandbox=sandbox)
-            message = [student, to_json(report), ""]
         except Exception as error:  # noqa: BLE001 - the grader failed: not the student's loss
-            message = [student, None, f"{GRADER_FAULT}: {type(error).__name__}: {error}"]
+            if not current:  # nothing was taken: take the next folder to say so
+                if next(pending, None) is None:
+                    break
+            answer(None, f"{GRADER_FAULT}: {type(error).__name__}: {error}")
+        finally:
             if sandbox is not None:
                 sandbox.close()
-                sandbox = None
-        results.send_bytes(json.dumps(message).encode())
-    if sandbox is not None:
-        sandbox.close()
 
 
 class _Worker:
