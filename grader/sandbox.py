@@ -16,11 +16,9 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import signal
 import subprocess
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -35,6 +33,7 @@ from grader.backends import (
     start_failure,
     unprivileged_uid,
 )
+from grader.replies import open_replies
 
 
 @dataclass(frozen=True)
@@ -210,8 +209,8 @@ class _StartFailed(Exception):
 class _Process:
     """One worker process: requests and replies over its pipes, one request at a time.
 
-    A thread reads the replies (portable: no select on pipes, no signals); the caller waits
-    for them with a deadline. Any failure kills the process and marks it dead.
+    Replies are waited for with a deadline (grader/replies.py: poll, or a reader thread where
+    pipes cannot be polled). Any failure kills the process and marks it dead.
     """
 
     def __init__(self, command: list[str], cwd: str, limits: Limits, offset: int = 0) -> None:
@@ -230,36 +229,17 @@ class _Process:
             cwd=cwd,
             **options,
         )
-        self.frames: queue.Queue = queue.Queue()
+        self.replies = open_replies(self.popen.stdout, limits.message_bytes)
         self.ready = self.dead = False
         self.loaded: dict[str, Worker] = {}  # file name -> the worker whose source it runs
         self.seq = 0
         self.exit_code: int | None = None
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        try:
-            while True:
-                self.frames.put(wire.read_frame(self.popen.stdout, self.limits.message_bytes))
-        except BaseException as error:  # noqa: BLE001 - every problem ends the channel
-            self.frames.put(error)
 
     def _send(self, header: dict, blobs: list[bytes] = ()) -> None:
         try:
             wire.write_frame(self.popen.stdin, dict(header, seq=self.seq), blobs)
         except (OSError, ValueError):
             pass  # the worker is gone: the reply says how it ended
-
-    def _receive(self, deadline: float) -> tuple[dict, list[bytes]]:
-        try:
-            item = self.frames.get(timeout=max(0.0, deadline - time.monotonic()))
-        except queue.Empty:
-            raise TimeoutError from None
-        if isinstance(item, wire.WireError | EOFError):
-            raise item
-        if isinstance(item, BaseException):
-            raise EOFError(str(item))
-        return item
 
     def exchange(
         self, request: dict, blobs: list[bytes], callbacks: dict, what: str = ""
@@ -271,13 +251,13 @@ class _Process:
         deadline = time.monotonic() + self.limits.wall
         try:
             if not self.ready:
-                header, _ = self._receive(time.monotonic() + self.limits.start)
+                header, _ = self.replies.next(time.monotonic() + self.limits.start)
                 if header.get("op") != "ready":
                     raise wire.WireError("a first message that is not ready")
                 self.ready = True
                 deadline = time.monotonic() + self.limits.wall
             while True:
-                header, reply_blobs = self._receive(deadline)
+                header, reply_blobs = self.replies.next(deadline)
                 if header.get("seq") != self.seq:
                     raise wire.WireError("a reply to a request that was not made")
                 if header.get("op") != "callback":

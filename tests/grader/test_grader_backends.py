@@ -25,7 +25,7 @@ PROBE = textwrap.dedent("""
     from grader.sandbox import Limits, Sandbox
 
     CHECK = '''
-    import importlib, os, socket
+    import importlib, os, select, socket
     def missing():
         found = {}
         for name in ("fcntl", "resource"):
@@ -36,13 +36,16 @@ PROBE = textwrap.dedent("""
                 found[name] = False
         found["fork"] = hasattr(os, "fork")
         found["AF_UNIX"] = hasattr(socket, "AF_UNIX")
+        found["poll"] = hasattr(select, "poll")
         return found
     '''
     namespace = {}
     exec(CHECK, namespace)
     with Sandbox(Limits(wall=5.0)) as sandbox:
         child = sandbox.load(CHECK, "probe.py").call("missing")
+        (process,) = sandbox._groups.values()
         print(json.dumps({"grader": namespace["missing"](), "child": child,
+                          "replies": type(process.replies).__name__,
                           "isolation": sandbox.isolation.name, "note": sandbox.note}))
 """)
 
@@ -95,8 +98,11 @@ def test_the_simulation_removes_the_pieces_in_both_processes(profile):
     data = json.loads(done.stdout)
     assert data["isolation"] == "process" and "bubblewrap: not on" in data["note"]
     if profile == "windows-like":
-        gone = {"fcntl": False, "resource": False, "fork": False, "AF_UNIX": False}
+        gone = {name: False for name in ("fcntl", "resource", "fork", "AF_UNIX", "poll")}
         assert data["grader"] == gone and data["child"] == gone
+        assert data["replies"] == "ThreadedReplies"  # the way for pipes that cannot be polled
+    else:
+        assert data["grader"]["poll"] and data["replies"] == "PolledReplies"
 
 
 @pytest.mark.parametrize("profile", PROFILES)

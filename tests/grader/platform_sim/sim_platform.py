@@ -10,11 +10,13 @@ import socket
 import sys
 
 PROFILES = {
-    # Windows: no fcntl, no resource, no fork, no AF_UNIX, no process groups to kill
+    # Windows: no fcntl, no resource, no fork, no AF_UNIX, no process groups to kill, no
+    # poll (its select takes sockets only)
     "windows-like": {
         "modules": ["fcntl", "resource"],
         "os": ["fork", "forkpty", "killpg", "register_at_fork"],
         "socket": ["AF_UNIX"],
+        "select": ["poll"],
     },
     # macOS: no bubblewrap, no /proc-based memory limit (RLIMIT_AS is not enforced there)
     "macos-like": {"modules": [], "os": [], "socket": [], "resource": ["RLIMIT_AS"]},
@@ -31,6 +33,11 @@ def apply(profile: str) -> None:
         for module in (socket, sys.modules.get("_socket")):
             if module is not None and hasattr(module, name):
                 delattr(module, name)
+    for name in removed.get("select", []):
+        import select
+
+        if hasattr(select, name):
+            delattr(select, name)
     for name in removed.get("resource", []):
         import resource
 

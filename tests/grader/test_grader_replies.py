@@ -1,0 +1,70 @@
+"""grader/replies.py: both ways of waiting for a worker's frames keep the deadline, and say
+how the channel ended, whatever arrives."""
+
+from __future__ import annotations
+
+import os
+import struct
+import time
+
+import pytest
+
+from grader import wire
+from grader.replies import PolledReplies, ThreadedReplies
+
+WAYS = [PolledReplies, ThreadedReplies]
+
+
+@pytest.fixture
+def pipe():
+    read_end, write_end = os.pipe()
+    reader = os.fdopen(read_end, "rb")
+    writer = os.fdopen(write_end, "wb")
+    yield reader, writer
+    for stream in (writer, reader):  # the writer first: a reader thread then sees the end
+        if not stream.closed:
+            stream.close()
+
+
+@pytest.mark.parametrize("way", WAYS)
+def test_frames_arrive_in_order(way, pipe):
+    reader, writer = pipe
+    replies = way(reader, 1 << 20)
+    for seq in range(3):
+        wire.write_frame(writer, {"seq": seq}, [bytes([seq]) * 10])
+    for seq in range(3):
+        header, blobs = replies.next(time.monotonic() + 5)
+        assert header["seq"] == seq and blobs == [bytes([seq]) * 10]
+
+
+@pytest.mark.parametrize("way", WAYS)
+@pytest.mark.parametrize("sent", [b"", b"\x00\x00", b'\x00\x00\x00\x10{"se'])
+def test_nothing_or_half_a_frame_is_a_timeout_at_the_deadline(way, pipe, sent):
+    reader, writer = pipe
+    replies = way(reader, 1 << 20)
+    writer.write(sent)
+    writer.flush()
+    start = time.monotonic()
+    with pytest.raises(TimeoutError):
+        replies.next(start + 0.3)
+    assert 0.25 < time.monotonic() - start < 3
+
+
+@pytest.mark.parametrize("way", WAYS)
+def test_a_closed_channel_is_the_end(way, pipe):
+    reader, writer = pipe
+    replies = way(reader, 1 << 20)
+    writer.write(b"\x00\x00")
+    writer.close()
+    with pytest.raises(EOFError):
+        replies.next(time.monotonic() + 5)
+
+
+@pytest.mark.parametrize("way", WAYS)
+def test_an_oversized_frame_is_refused_on_its_length(way, pipe):
+    reader, writer = pipe
+    replies = way(reader, 1 << 20)
+    writer.write(struct.pack(">I", (1 << 20) + 1))
+    writer.flush()
+    with pytest.raises(wire.WireError, match="header"):
+        replies.next(time.monotonic() + 5)
