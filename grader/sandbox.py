@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
-from grader import wire
+from grader import affinity, wire
 from grader.backends import (
     BACKENDS,
     CLEAN_ENV,
@@ -119,10 +119,19 @@ class Sandbox:
     """
 
     def __init__(
-        self, limits: Limits | None = None, isolation: str = "auto", *, prestart: bool = False
+        self,
+        limits: Limits | None = None,
+        isolation: str = "auto",
+        *,
+        prestart: bool = False,
+        cpu: int | None = None,
     ) -> None:
         self.limits = limits or Limits.from_env()
         self.prestart = prestart  # start the next spare as soon as a group takes one
+        # the CPU this process and its workers share while a group is graded (grader/affinity.py);
+        # ``cpu`` picks one by index (a batch's workers each take their own)
+        self.cpu = affinity.choose(cpu)
+        self._cpus_before: frozenset[int] | None = None
         self.requested = isolation
         self.backend, self.note = choose_backend(isolation)
         self._spares: list[_Process] = []
@@ -164,6 +173,8 @@ class Sandbox:
         process = self._groups.pop(group, None)
         if process is not None:
             process.kill()
+        if not self._groups:
+            self._share_cpu(False)
 
     def _process_for(self, group: str) -> _Process:
         """The group's running worker process; a spare (or a new one) if it has none."""
@@ -171,9 +182,18 @@ class Sandbox:
         if process is None or process.dead:
             self.start()
             process = self._groups[group] = self._spares.pop()
+            self._share_cpu(True)
             if self.prestart:
                 self.start()
         return process
+
+    def _share_cpu(self, share: bool) -> None:
+        """Move this process to the workers' CPU while it grades, and back when it is done."""
+        if share and self._cpus_before is None:
+            self._cpus_before = affinity.move_to(self.cpu)
+        elif not share:
+            affinity.restore(self._cpus_before)
+            self._cpus_before = None
 
     def _fall_back(self, reason: str) -> None:
         """A worker could not start: under ``auto``, use the next weaker backend and say why."""
@@ -191,13 +211,21 @@ class Sandbox:
             process.kill()
         self._groups.clear()
         self._spares.clear()
+        self._share_cpu(False)
 
     def _launch(self) -> _Process:
         limits = dict(asdict(self.limits))
-        config = {"site": self.backend.site(), "limits": limits, "drop_to": unprivileged_uid()}
+        config = {
+            "site": self.backend.site(),
+            "limits": limits,
+            "drop_to": unprivileged_uid(),
+            "cpu": self.cpu,
+        }
         command = self.backend.command(self._python, json.dumps(config))
+        offset = self.backend.signal_exit_offset
         try:
-            return _Process(command, self._tmp.name, self.limits, self.backend.signal_exit_offset)
+            with affinity.unpinned(self._cpus_before):  # it starts on any CPU (see affinity.py)
+                return _Process(command, self._tmp.name, self.limits, offset)
         except OSError as error:
             raise SandboxError(f"cannot start {command[0]}: {error.strerror}") from None
 

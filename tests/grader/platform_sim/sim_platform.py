@@ -11,15 +11,21 @@ import sys
 
 PROFILES = {
     # Windows: no fcntl, no resource, no fork, no AF_UNIX, no process groups to kill, no
-    # poll (its select takes sockets only)
+    # poll (its select takes sockets only), no CPU affinity
     "windows-like": {
         "modules": ["fcntl", "resource"],
-        "os": ["fork", "forkpty", "killpg", "register_at_fork"],
+        "os": ["fork", "forkpty", "killpg", "register_at_fork", "sched_setaffinity"],
         "socket": ["AF_UNIX"],
         "select": ["poll"],
     },
-    # macOS: no bubblewrap, no /proc-based memory limit (RLIMIT_AS is not enforced there)
-    "macos-like": {"modules": [], "os": [], "socket": [], "resource": ["RLIMIT_AS"]},
+    # macOS: no bubblewrap, no /proc-based memory limit (RLIMIT_AS is not enforced there), no
+    # CPU affinity
+    "macos-like": {
+        "modules": [],
+        "os": ["sched_setaffinity"],
+        "socket": [],
+        "resource": ["RLIMIT_AS"],
+    },
 }
 
 
