@@ -53,19 +53,19 @@ def timed(command: list[str]) -> float:
 
 
 def warm_grade_seconds(sample: list[Path], root: Path) -> float:
-    """Mean seconds of grader.runner.grade() per submission in one process with one warm
-    sandbox: what a batch worker pays per submission (the floor of the batch layer)."""
+    """Mean seconds per submission of one grading session over the sample in one process with
+    one warm sandbox (grader.runner.grade_each, as a batch worker grades): the floor of the
+    batch layer."""
     code = (
         "import os, sys, time; os.environ['GDKIT_JOBS'] = '1'\n"
         "from pathlib import Path\n"
         "from grader.batch import open_sandbox\n"
-        "from grader.runner import grade\n"
+        "from grader.runner import grade_each\n"
         "folders = [Path(p) for p in sys.argv[2:]]\n"
-        "sandbox = open_sandbox(None, 'auto')\n"
-        "grade(folders[0], include_hidden=True, sandbox=sandbox)\n"
+        "sandbox = open_sandbox(None, 'auto', 0)\n"
+        "grade_each(folders[:1], lambda r: None, include_hidden=True, sandbox=sandbox)\n"
         "start = time.perf_counter()\n"
-        "for folder in folders:\n"
-        "    grade(folder, include_hidden=True, sandbox=sandbox)\n"
+        "grade_each(folders, lambda r: None, include_hidden=True, sandbox=sandbox)\n"
         "print((time.perf_counter() - start) / len(folders))\n"
         "sandbox.close()\n"
     )
@@ -112,7 +112,7 @@ def main() -> None:
         f"({per_submission:.2f} s each) | {1 / per_submission:.2f} |"
     )
     print(
-        f"| one warm worker: `grader.runner.grade()` per submission, same sample | "
+        f"| one warm worker: a `grade_each` session, per submission, same sample | "
         f"{warm:.2f} s | {1 / warm:.2f} |"
     )
     print(

@@ -180,13 +180,15 @@ def store_outcome(out: Path, outcome: Outcome, source: Path) -> None:
 ISOLATION_ALIASES = {"rlimits": "process"}  # as for `grade --isolation`
 
 
-def open_sandbox(timeout: float | None, isolation: str):
+def open_sandbox(timeout: float | None, isolation: str, cpu: int | None = None):
     """The one sandbox a worker reuses for every submission it grades (it is not bound to a
-    folder: the grading process sends each file's source)."""
+    folder: the grading process sends each file's source). Worker ``cpu`` of the pool grades
+    on CPU number ``cpu`` (of those allowed), with its sandbox's workers (grader/affinity.py)."""
     from grader.sandbox import Limits, Sandbox
 
     limits = Limits.from_env(wall=timeout, cpu=timeout)
-    sandbox = Sandbox(limits, ISOLATION_ALIASES.get(isolation, isolation), prestart=True)
+    isolation = ISOLATION_ALIASES.get(isolation, isolation)
+    sandbox = Sandbox(limits, isolation, prestart=True, cpu=cpu)
     sandbox.start()
     return sandbox
 
@@ -221,7 +223,7 @@ def _worker_main(settings: dict, tasks, results) -> None:
     while True:  # a session ends when the pipe closes, or on a grader fault (then a new one)
         sandbox = None
         try:
-            sandbox = open_sandbox(settings["timeout"], settings["isolation"])
+            sandbox = open_sandbox(settings["timeout"], settings["isolation"], settings["cpu"])
             grade_each(pending, answer, include_hidden=settings["hidden"], sandbox=sandbox)
             break
         except Exception as error:  # noqa: BLE001 - the grader failed: not the student's loss
@@ -310,7 +312,7 @@ def run_pool(
 
     context = multiprocessing.get_context("spawn")  # fork is unsafe beside threads, and absent
     pending = list(jobs)
-    pool = [_Worker(context, settings) for _ in range(min(workers, len(jobs)))]
+    pool = [_Worker(context, dict(settings, cpu=i)) for i in range(min(workers, len(jobs)))]
     try:
         while pending or any(w.student for w in pool):
             for worker in pool:
@@ -330,7 +332,7 @@ def run_pool(
                     student = worker.student
                     worker.kill()
                     on_done(student, None, _why_stopped(late, time_limit))
-                    pool[index] = _Worker(context, settings)
+                    pool[index] = _Worker(context, dict(settings, cpu=index))
     finally:
         for worker in pool:
             worker.stop()
