@@ -42,6 +42,9 @@ _UNUSED = (
     "recwarn",
     "subtests",
     "capture",
+    "skipping",
+    "monkeypatch",
+    "assertion",
 )
 _DISABLED_PLUGINS = [arg for name in _UNUSED for arg in ("-p", f"no:{name}")]
 
@@ -106,7 +109,6 @@ def _pytest_args(exercises: list) -> list[str]:
     folder = str(checks_module_path(exercises[0]).parent)
     return [str(checks_module_path(e)) for e in exercises] + [
         *_DISABLED_PLUGINS,
-        "--assert=plain",
         "--noconftest",
         # the checks' folder is the root, and collection does not walk (and list) its parents
         "-c",
@@ -115,8 +117,6 @@ def _pytest_args(exercises: list) -> list[str]:
         folder,
         "--confcutdir",
         folder,
-        "-W",
-        "ignore::pytest.PytestAssertRewriteWarning",
         "-o",
         "markers=check: a graded check",
     ]
