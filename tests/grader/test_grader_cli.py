@@ -305,3 +305,28 @@ def test_report_names_the_isolation_used():
     assert "isolation: process" in out and "no filesystem or network isolation" in out
     data = json.loads(run([str(solutions_dir()), "-e", "parabola", "--format", "json"]).output)
     assert data["isolation"] in ("bubblewrap", "process")
+
+
+@pytest.mark.parametrize(
+    "args, code",
+    [
+        (["solutions", "--format", "json"], 0),
+        (["exercises", "--format", "json"], 1),
+        (["solutions", "-e", "no_such_exercise"], 2),
+        (["solutions", "--list"], 0),
+    ],
+)
+def test_the_program_ends_with_its_whole_output_and_exit_status(args, code):
+    """`grade` as a program (grader.cli.run) ends the process as soon as the report is out:
+    all of it, flushed, with the status main() gave."""
+    done = subprocess.run(
+        [sys.executable, "-m", "grader.cli", *args], cwd=REPO, capture_output=True, text=True
+    )
+    assert done.returncode == code, done.stderr
+    if "json" in args:
+        report = json.loads(done.stdout)  # the whole document arrived
+        assert len(report["exercises"]) == len(load_exercises())
+    elif code == 2:
+        assert "no exercise named 'no_such_exercise'" in done.stderr
+    else:
+        assert done.stdout.count("\n") >= len(load_exercises())
