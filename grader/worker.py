@@ -27,7 +27,7 @@ import wire  # noqa: E402 - found next to this file
 del sys.path[0], sys.modules["wire"]  # learner code cannot import it (see RefuseImports)
 
 REFUSED_MODULES = ("gdref", "grader", "solutions", "wire", "worker")
-# imported before privileges are dropped (as root): the runtime may be unreadable to "nobody"
+# imported before privileges are dropped (as root) when the runtime is unreadable to "nobody"
 PRELOAD = (
     "numpy numpy.linalg numpy.random numpy.fft math cmath random statistics functools "
     "itertools collections collections.abc typing dataclasses copy numbers fractions decimal "
@@ -108,6 +108,20 @@ class UnreadableRuntime:
             "installed where every user can read it",
             name=name,
         )
+
+
+def readable_by_everyone(*folders: str) -> bool:
+    """May any user list these folders, and every folder above them?"""
+    for folder in folders:
+        path = os.path.abspath(folder)
+        while True:
+            if os.stat(path).st_mode & 0o005 != 0o005:  # others: read and search
+                return False
+            parent = os.path.dirname(path)
+            if parent == path:
+                break
+            path = parent
+    return True
 
 
 def drop_privileges(uid: int | None) -> None:
@@ -383,8 +397,9 @@ def main() -> None:
     sys.path[:0] = config["site"]
     import numpy  # noqa: F401 - every exercise uses it: imported before any file arrives
 
-    if config.get("drop_to") is not None:
-        for name in PRELOAD:
+    runtime = (os.path.dirname(os.__file__), os.path.dirname(numpy.__file__))
+    if config.get("drop_to") is not None and not readable_by_everyone(*runtime):
+        for name in PRELOAD:  # else the unprivileged user imports them when it needs them
             __import__(name)
     set_limits(config["limits"])
     drop_privileges(config.get("drop_to"))

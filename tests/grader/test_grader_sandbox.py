@@ -483,3 +483,56 @@ def test_oversized_frames_are_refused_before_reading():
 def test_a_truncated_frame_is_the_end_of_the_channel():
     with pytest.raises(EOFError):
         wire.read_frame(io.BytesIO(struct.pack(">I", 50) + b"{}"), 1 << 20)
+
+
+LATE_IMPORTS = textwrap.dedent("""
+    import numpy as np
+    def late():
+        import decimal, fractions, statistics
+        import numpy.fft, numpy.linalg, numpy.random
+        rng = np.random.default_rng(0)
+        return [float(np.fft.fft(np.ones(4)).real[0]), float(np.linalg.norm([3.0, 4.0])),
+                float(statistics.mean([1, 2])), str(fractions.Fraction(1, 3)),
+                str(decimal.Decimal("0.1")), float(rng.integers(10, 11))]
+""")
+
+
+@pytest.mark.parametrize("isolation", ISOLATIONS)
+def test_what_the_exercises_import_imports_when_learner_code_asks(isolation):
+    """As root the worker drops to "nobody" first: what it needs is imported beforehand where
+    nobody could not read the runtime, and later where it can (the bubblewrap view)."""
+    with Sandbox(FAST, isolation) as sandbox:
+        got = sandbox.load(LATE_IMPORTS, "late.py").call("late")
+    assert got == [4.0, 5.0, 1.5, "1/3", "0.1", 10.0]
+
+
+def load_worker_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "gdkit_worker_under_test", backends.GRADER / "worker.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_readable_by_everyone_looks_at_every_folder_above():
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    worker_module = load_worker_module()
+    root = Path(tempfile.mkdtemp())  # directly in the temporary folder (pytest's is private)
+    try:
+        package = root / "a" / "b" / "numpy"
+        package.mkdir(parents=True)
+        for folder in (root, root / "a", root / "a" / "b", package):
+            folder.chmod(0o755)
+        if not all(os.stat(p).st_mode & 0o005 == 0o005 for p in root.parents):
+            pytest.skip("this machine's temporary folder is not readable by everyone")
+        assert worker_module.readable_by_everyone(str(package))
+        (root / "a").chmod(0o750)
+        assert not worker_module.readable_by_everyone(str(package))
+    finally:
+        shutil.rmtree(root)
