@@ -396,6 +396,7 @@ def main() -> None:
     channel_in, channel_out, output = take_channel()
     sys.path[:0] = config["site"]
     import numpy  # noqa: F401 - every exercise uses it: imported before any file arrives
+    import numpy.random  # noqa: F401 - and this (NumPy imports it lazily); also off the clock
 
     runtime = (os.path.dirname(os.__file__), os.path.dirname(numpy.__file__))
     if config.get("drop_to") is not None and not readable_by_everyone(*runtime):
