@@ -140,7 +140,7 @@ def main() -> None:
         target = TARGETS[isolation]
         verdict = "met" if ratio <= target else "NOT met"
         print(
-            f"target `grade solutions` with {isolation} ≤ {target}× floor: {verdict} ({ratio:.2f}×)"
+            f"target `grade solutions` with {isolation} ≤ {target}× floor: {verdict} ({ratio:.3f}×)"
         )
 
 
