@@ -227,9 +227,8 @@ def _worker_main(settings: dict, tasks, results) -> None:
             grade_each(pending, answer, include_hidden=settings["hidden"], sandbox=sandbox)
             break
         except Exception as error:  # noqa: BLE001 - the grader failed: not the student's loss
-            if not current:  # nothing was taken: take the next folder to say so
-                if next(pending, None) is None:
-                    break
+            if not current and next(pending, None) is None:  # nothing taken: take one to say so
+                break
             answer(None, f"{GRADER_FAULT}: {type(error).__name__}: {error}")
         finally:
             if sandbox is not None:
