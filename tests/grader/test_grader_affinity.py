@@ -82,3 +82,24 @@ def test_a_process_started_while_pinned_may_use_every_cpu():
         child.wait()
     finally:
         affinity.restore(saved)
+
+
+@needs_cpus
+def test_a_worker_started_while_grading_is_started_unpinned(monkeypatch):
+    """The next spare (prestart) is launched while this process is pinned; it must be launched
+    from the CPUs this process had before, so that it imports NumPy wherever there is room."""
+    from grader import sandbox as sandbox_module
+
+    launched_with = []
+    real = sandbox_module._Process
+
+    def recording(*args, **kwargs):
+        launched_with.append(frozenset(os.sched_getaffinity(0)))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sandbox_module, "_Process", recording)
+    before = frozenset(os.sched_getaffinity(0))
+    with Sandbox(FAST, "process", prestart=True, cpu=0) as sandbox:
+        sandbox.load(WHERE, "where.py", "amy").call("where")
+        assert len(os.sched_getaffinity(0)) == 1  # pinned while amy is graded
+    assert len(launched_with) == 2 and launched_with == [before, before]
