@@ -18,8 +18,10 @@ learner's fault).
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import importlib.util
+import math
 import os
 import sys
 import tempfile
@@ -28,8 +30,6 @@ from pathlib import Path
 # The checks work on small arrays: one BLAS thread is as fast, and starting OpenBLAS's thread
 # pool when NumPy is imported costs ~0.15 s of CPU on two cores (set before NumPy is imported).
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-
-import click  # noqa: E402
 
 from grader.edition import SOLUTIONS_NOT_IN_RELEASE, release_info, release_note  # noqa: E402
 from grader.exercises import exercises_dir, load_exercises, solutions_dir  # noqa: E402
@@ -43,9 +43,15 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 ISOLATION_ALIASES = {"rlimits": "process"}  # the name before the backends had their own
 
 
+def _say(text: str, *, err: bool = False, end: str = "\n") -> None:
+    stream = sys.stderr if err else sys.stdout
+    stream.write(text + end)
+    stream.flush()
+
+
 def _fail(message: str, code: int = EXIT_USAGE) -> None:
     """Say what went wrong (made safe to show: it may quote a path or the sandbox's log)."""
-    click.echo(f"grade: {clean_text(message)}", err=True)
+    _say(f"grade: {clean_text(message)}", err=True)
     sys.exit(code)
 
 
@@ -125,10 +131,10 @@ def _is_missing(folder: Path, filename: str) -> bool:
 
 def _show_hint(name: str) -> None:
     exercise = _exercise_or_fail(name)
-    click.echo(f"{exercise.order}. {exercise.title} ({exercise.file})")
-    click.echo(f"   {exercise.summary}")
+    _say(f"{exercise.order}. {exercise.title} ({exercise.file})")
+    _say(f"   {exercise.summary}")
     for number, hint in enumerate(exercise.hints, start=1):
-        click.echo(f"   Hint {number}: {hint}")
+        _say(f"   Hint {number}: {hint}")
 
 
 def _exercise_or_fail(name: str):
@@ -191,15 +197,15 @@ def _show_solution(folder: Path, name: str, timeout: float | None, isolation: st
     report = _grade(folder, [name], True, timeout, isolation, files={name: graded})
     result = report.exercises[0]
     if result.status != "done":
-        click.echo(
+        _say(
             f"The solution of {name} is shown once your {clean_name(graded)} passes all its checks "
             f"(hidden ones too); now {result.score}/{result.max_score}. Run `grade -e {name}`."
         )
         return EXIT_FAILED
     if not source.is_file():
         _fail(f"the reference solution {source} is not available in this installation")
-    click.echo(f"# Reference solution: {exercise.file}\n")
-    click.echo(source.read_text(encoding="utf-8"))
+    _say(f"# Reference solution: {exercise.file}\n")
+    _say(source.read_text(encoding="utf-8"))
     return EXIT_OK
 
 
@@ -227,120 +233,125 @@ def _watch(folder: Path, names, hidden, timeout, isolation, fmt, max_runs, files
         _fail(f"{error}.", EXIT_INTERNAL)
 
 
-class _GradeCommand(click.Command):
-    """``grade [PATH]``, and ``grade batch …`` where the instructor's batch module is installed
-    (not in a student release). Only the bare word ``batch`` dispatches: ``grade ./batch``
-    grades a folder of that name."""
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="grade",
+        description="Grade your gradient-descent exercises and say which mistake you made.",
+        epilog="PATH is a folder of exercise files (default: ./exercises) or one exercise file. "
+        "Exercise files are NN_name.py or NN_name.ipynb; with both, the one saved last is "
+        "graded. Exit status: 0 all graded checks pass, 1 some fail, 2 bad usage or unreadable "
+        "submission, 3 the grader itself failed.",
+        allow_abbrev=False,
+    )
+    add = parser.add_argument
+    add("path", nargs="?", type=Path, metavar="PATH", help="submission folder or exercise file")
+    add(
+        "-e",
+        "--exercise",
+        dest="names",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="grade only this exercise (repeatable)",
+    )
+    add(
+        "--hidden",
+        action="store_true",
+        help="also run the hidden checks (instructors); default: public checks only",
+    )
+    add("--public-only", dest="hidden", action="store_false", help="public checks only")
+    add(
+        "--format",
+        dest="fmt",
+        choices=FORMATS,
+        default="text",
+        help="output format (default: text)",
+    )
+    add(
+        "-o",
+        "--output",
+        type=Path,
+        metavar="FILE",
+        help="write the report to this file instead of the terminal",
+    )
+    add("--watch", action="store_true", help="re-grade whenever a file in the submission changes")
+    add("--hint", dest="hint_name", metavar="NAME", help="show the hints of an exercise")
+    add(
+        "--solution",
+        dest="solution_name",
+        metavar="NAME",
+        help="show the reference solution (once your exercise passes all its checks)",
+    )
+    add("--list", dest="list_exercises", action="store_true", help="list the exercises")
+    add(
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        help="seconds allowed per function call (default 10, or $GDKIT_TIMEOUT)",
+    )
+    add(
+        "--isolation",
+        choices=("auto", "bubblewrap", "process", "rlimits"),
+        default="auto",
+        help="sandbox backend: auto (the default) picks bubblewrap where it works, else "
+        "process (rlimits: the old name of process)",
+    )
+    add("--watch-runs", type=int, help=argparse.SUPPRESS)
+    parser.set_defaults(hidden=False)
+    return parser
 
-    def main(self, args=None, *more, **options):
-        args = list(sys.argv[1:] if args is None else args)
-        if args[:1] == ["batch"] and importlib.util.find_spec("grader.batch_cli") is not None:
-            from grader.batch_cli import batch
 
-            options["prog_name"] = "grade batch"
-            return batch.main(args[1:], *more[1:], **options)
-        return super().main(args, *more, **options)
+def main(args: list[str] | None = None) -> None:
+    """``grade [PATH] [options]``; ``grade batch …`` where the instructor's batch module is
+    installed (not in a student release). Only the bare word ``batch`` dispatches: ``grade
+    ./batch`` grades a folder of that name. Ends with ``sys.exit`` and the exit status."""
+    args = list(sys.argv[1:] if args is None else args)
+    if args[:1] == ["batch"] and importlib.util.find_spec("grader.batch_cli") is not None:
+        from grader.batch_cli import batch
 
-
-@click.command(cls=_GradeCommand, context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("path", required=False, type=click.Path(path_type=Path))
-@click.option(
-    "-e",
-    "--exercise",
-    "names",
-    multiple=True,
-    metavar="NAME",
-    help="Grade only this exercise (repeatable).",
-)
-@click.option(
-    "--hidden/--public-only",
-    default=False,
-    help="Also run the hidden checks (instructors). Default: public checks only.",
-)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the report to this file instead of the terminal.",
-)
-@click.option("--watch", is_flag=True, help="Re-grade whenever a file in the submission changes.")
-@click.option("--hint", "hint_name", metavar="NAME", help="Show the hints of an exercise.")
-@click.option(
-    "--solution",
-    "solution_name",
-    metavar="NAME",
-    help="Show the reference solution (once your exercise passes all its checks).",
-)
-@click.option("--list", "list_exercises", is_flag=True, help="List the exercises.")
-@click.option(
-    "--timeout",
-    type=float,
-    default=None,
-    help="Seconds allowed per function call (default 10, or $GDKIT_TIMEOUT).",
-)
-@click.option(
-    "--isolation",
-    type=click.Choice(["auto", "bubblewrap", "process", "rlimits"]),
-    default="auto",
-    show_default=True,
-    help="Sandbox backend: auto picks bubblewrap where it works, else process "
-    "(rlimits: the old name of process).",
-)
-@click.option("--watch-runs", type=int, default=None, hidden=True)
-def main(
-    path,
-    names,
-    hidden,
-    fmt,
-    output,
-    watch,
-    hint_name,
-    solution_name,
-    list_exercises,
-    timeout,
-    isolation,
-    watch_runs,
-) -> None:
-    """Grade your gradient-descent exercises and say which mistake you made.
-
-    PATH is a folder of exercise files (default: ./exercises) or one exercise file. Exercise
-    files are NN_name.py or NN_name.ipynb; with both, the one saved last is graded.
-
-    Exit status: 0 all graded checks pass, 1 some fail, 2 bad usage or unreadable submission,
-    3 the grader itself failed.
-    """
+        sys.exit(batch.main(args[1:], prog_name="grade batch"))
+    options = _parser().parse_args(args)
     sandbox = None
-    if not (list_exercises or hint_name or watch or solution_name) and (
-        path is None or path.is_dir()
-    ):
+    if _grades_a_folder(options):
         # start the sandbox first: NumPy loads there while this process loads the checks
-        folder, _, _ = resolve_submission(path)
-        if timeout is None or timeout > 0:
-            sandbox = _start_sandbox(timeout, isolation)
+        resolve_submission(options.path)
+        sandbox = _start_sandbox(options.timeout, options.isolation)
     try:
         all_exercises = load_exercises()
     except ValueError as error:
         _fail(f"the checks are inconsistent: {error}", EXIT_INTERNAL)
-    if list_exercises:
+    if options.list_exercises:
         for exercise in all_exercises:
-            click.echo(
-                f"{exercise.order:>2}  {exercise.name:<20} {exercise.file:<28} {exercise.title}"
-            )
+            _say(f"{exercise.order:>2}  {exercise.name:<20} {exercise.file:<28} {exercise.title}")
         sys.exit(EXIT_OK)
-    if hint_name:
-        _show_hint(hint_name)
+    if options.hint_name:
+        _show_hint(options.hint_name)
         sys.exit(EXIT_OK)
-    if timeout is not None and timeout <= 0:
+    _grade_command(options, sandbox)
+
+
+def _grades_a_folder(options: argparse.Namespace) -> bool:
+    """A plain run over a folder with a valid --timeout (the sandbox can start at once)."""
+    asks_other = options.list_exercises or options.hint_name or options.watch
+    if asks_other or options.solution_name:
+        return False
+    path, timeout = options.path, options.timeout
+    return (path is None or path.is_dir()) and (timeout is None or _positive(timeout))
+
+
+def _positive(seconds: float) -> bool:
+    return math.isfinite(seconds) and seconds > 0
+
+
+def _grade_command(options: argparse.Namespace, sandbox) -> None:
+    """Grade (or --solution, or --watch) the submission that ``options`` name, and exit."""
+    timeout, isolation, hidden = options.timeout, options.isolation, options.hidden
+    if timeout is not None and not _positive(timeout):
         _fail("--timeout must be a positive number of seconds")
-    folder, implied, files = resolve_submission(path)
+    if options.output is not None and options.output.is_dir():
+        _fail(f"-o {clean_name(str(options.output))}: is a folder; give the report's file name")
+    folder, implied, files = resolve_submission(options.path)
+    names = options.names
     selected = list(names) or implied
     if selected:
         for name in selected:
@@ -348,25 +359,30 @@ def main(
         if implied and names and set(names) - set(implied):
             _fail("-e names an exercise that is not the file given as PATH")
     _check_present(folder, selected, files)
-    if solution_name:
-        sys.exit(_show_solution(folder, solution_name, timeout, isolation, files))
-    if watch:
-        if output is not None:
+    if options.solution_name:
+        sys.exit(_show_solution(folder, options.solution_name, timeout, isolation, files))
+    if options.watch:
+        if options.output is not None:
             _fail("--watch shows its reports in the terminal: leave out -o")
-        sys.exit(_watch(folder, selected, hidden, timeout, isolation, fmt, watch_runs, files))
+        runs = options.watch_runs
+        sys.exit(_watch(folder, selected, hidden, timeout, isolation, options.fmt, runs, files))
     report = _grade(folder, selected, hidden, timeout, isolation, sandbox, files)
+    _show_report(report, options.fmt, options.output)
+    _leave(_exit_code(report))
+
+
+def _show_report(report, fmt: str, output: Path | None) -> None:
     from grader.report import render, use_colour
 
-    if output is not None:
-        try:
-            _write_whole(output, render(report, fmt, colour=False))
-        except OSError as error:
-            _fail(f"cannot write {clean_name(str(output))}: {error.strerror}")
-        shown = clean_name(str(output))
-        click.echo(f"wrote {shown} ({report.score}/{report.max_score} points)", err=True)
-    else:
-        click.echo(render(report, fmt, use_colour(sys.stdout.isatty())), nl=False)
-    _leave(_exit_code(report))
+    if output is None:
+        _say(render(report, fmt, use_colour(sys.stdout.isatty())), end="")
+        return
+    try:
+        _write_whole(output, render(report, fmt, colour=False))
+    except OSError as error:
+        _fail(f"cannot write {clean_name(str(output))}: {error.strerror}")
+    shown = clean_name(str(output))
+    _say(f"wrote {shown} ({report.score}/{report.max_score} points)", err=True)
 
 
 def _write_whole(path: Path, text: str) -> None:

@@ -165,10 +165,9 @@ def test_hostile_submissions_cost_only_their_points(tmp_path):
 
 
 def test_no_backend_can_start_is_exit_3_with_one_sentence(monkeypatch):
-    from click.testing import CliRunner
+    from grade_cli import run_grade
 
     from grader import backends
-    from grader.cli import main
 
     monkeypatch.setattr(backends.BubblewrapBackend, "program", staticmethod(lambda: None))
     monkeypatch.setattr(
@@ -176,7 +175,7 @@ def test_no_backend_can_start_is_exit_3_with_one_sentence(monkeypatch):
         "unavailable",
         lambda self: "process: this Python cannot start a subprocess; reinstall Python",
     )
-    result = CliRunner().invoke(main, [str(REPO / "solutions"), "-e", "parabola"])
+    result = run_grade([REPO / "solutions", "-e", "parabola"])
     assert result.exit_code == 3
     message = result.output.strip().splitlines()
     assert len(message) == 1 and "Traceback" not in result.output

@@ -16,9 +16,9 @@ import jsonschema
 import pytest
 import xmlschema
 from click.testing import CliRunner
+from grade_cli import run_grade
 from grader_helpers import copy_solution
 
-from grader.cli import main
 from grader.exercises import exercises_dir, load_exercises, solutions_dir
 from grader.exercises_cli import exercises as exercises_group
 from grader.report import schema_path, use_colour
@@ -28,12 +28,11 @@ GRADE = [sys.executable, "-m", "grader.cli"]
 
 
 def run(args, cwd=None, env=None):
-    runner = CliRunner()
     old = os.getcwd()
     try:
         if cwd:
             os.chdir(cwd)
-        return runner.invoke(main, args, env={"GDKIT_TIMEOUT": "5", **(env or {})})
+        return run_grade(args, env={"GDKIT_TIMEOUT": "5", **(env or {})})
     finally:
         os.chdir(old)
 
@@ -62,6 +61,42 @@ def test_exit_codes(tmp_path, stub_folder):
     unreadable = tmp_path / "unreadable"
     (unreadable / "01_parabola.py").mkdir(parents=True)  # a folder where a file should be
     assert run([str(unreadable)]).exit_code == 1  # that exercise's failure, not bad usage
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--format", "yaml"], "invalid choice: 'yaml' (choose from 'text', 'json'"),
+        (["--timeout", "nan"], "--timeout must be a positive number of seconds"),
+        (["--timeout=-inf"], "--timeout must be a positive number of seconds"),
+        (["--timeout", "-1"], "--timeout must be a positive number of seconds"),
+        (["--timeout", "soon"], "argument --timeout: invalid float value: 'soon'"),
+        (["--isolation", "docker"], "invalid choice: 'docker'"),
+        (["--hid"], "unrecognized arguments: --hid"),  # no abbreviations of options
+        (["-o", "."], "-o .: is a folder; give the report's file name"),
+    ],
+)
+def test_bad_usage_says_what_was_expected(stub_folder, args, said):
+    result = run([str(stub_folder), *args])
+    assert result.exit_code == 2 and said in result.stderr, result.output
+    assert result.stdout == ""
+
+
+def test_help_lists_every_option_and_the_exit_statuses():
+    result = run(["--help"])
+    assert result.exit_code == 0
+    for option in ("--exercise", "--hidden", "--public-only", "--format", "--output", "--watch"):
+        assert option in result.stdout
+    assert "--watch-runs" not in result.stdout  # the tests' option, not the learners'
+    assert "Exit status: 0 all graded checks pass, 1 some fail" in " ".join(result.stdout.split())
+
+
+def test_the_last_of_hidden_and_public_only_wins():
+    folder = [str(solutions_dir()), "-e", "parabola", "--format", "json"]
+    public = json.loads(run([*folder, "--hidden", "--public-only"]).stdout)
+    everything = json.loads(run([*folder, "--public-only", "--hidden"]).stdout)
+    assert public["hidden_checks_not_run"] > 0 and not public["include_hidden"]
+    assert everything["hidden_checks_not_run"] == 0 and everything["include_hidden"]
 
 
 @pytest.mark.parametrize("kind", ["folder", "fifo", "sparse", "link out", "not utf8"])

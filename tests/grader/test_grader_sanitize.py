@@ -11,12 +11,11 @@ import unicodedata
 import jsonschema
 import pytest
 import xmlschema
-from click.testing import CliRunner
+from grade_cli import run_grade
 from grader_helpers import solution_text, write_submission
 from hypothesis import given
 from hypothesis import strategies as st
 
-from grader.cli import main
 from grader.exercises import by_name
 from grader.report import FORMATS, render, schema_path, to_gradescope, to_json
 from grader.results import FAILED, PASSED, CheckResult, ExerciseResult, Report
@@ -196,9 +195,7 @@ def parabola_loss(w):
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_grade_writes_a_valid_report_for_a_submission_printing_escapes(tmp_path, fmt):
     write_submission(tmp_path, {"01_parabola.py": solution_text("parabola") + PRINTS})
-    result = CliRunner().invoke(
-        main, [str(tmp_path), "-e", "parabola", "--format", fmt], env={"GDKIT_TIMEOUT": "5"}
-    )
+    result = run_grade([tmp_path, "-e", "parabola", "--format", fmt], env={"GDKIT_TIMEOUT": "5"})
     assert result.exit_code == 1, result.output
     out = result.output
     assert_safe(out)

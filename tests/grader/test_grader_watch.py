@@ -17,11 +17,10 @@ import time
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from grade_cli import run_grade
 from grader_helpers import ISOLATIONS, copy_solution, solution_text
 
 import grader.watch
-from grader.cli import main
 from grader.exercises import by_name, exercises_dir, load_exercises, solutions_dir
 from grader.sandbox import Limits, SandboxError
 from grader.watch import POLL_SECONDS, PollingSaves, open_saves, watch
@@ -377,9 +376,7 @@ def test_json_watch_stream_is_one_report_per_line(two_done):
 
 
 def test_watch_with_output_file_is_bad_usage(two_done, tmp_path):
-    result = CliRunner().invoke(
-        main, [str(two_done), *TWO, "--watch", "-o", str(tmp_path / "r.json")]
-    )
+    result = run_grade([two_done, *TWO, "--watch", "-o", tmp_path / "r.json"])
     assert result.exit_code == 2 and "leave out -o" in result.output
 
 
@@ -390,7 +387,7 @@ def test_watch_when_no_sandbox_can_start(two_done, monkeypatch):
         raise SandboxError("no sandbox backend can start here: install bubblewrap")
 
     monkeypatch.setattr(grader.watch, "open_sandbox", cannot_start)
-    result = CliRunner().invoke(main, [str(two_done), *TWO, "--watch"])
+    result = run_grade([two_done, *TWO, "--watch"])
     assert result.exit_code == 3 and "install bubblewrap" in result.output
 
 

@@ -14,10 +14,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from grade_cli import run_grade
 
 from grader.batch import discover, run_batch, write_outputs
-from grader.cli import main as grade_main
 from grader.exercises import REPO_ROOT, by_name, load_exercises
 from grader.gradebook import cell
 from grader.mutants import apply_mutant
@@ -184,20 +183,19 @@ def test_grade_batch_and_a_folder_named_batch(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "batch").mkdir()
     shutil.copy(SOLUTIONS / "01_parabola.py", tmp_path / "batch")
-    runner = CliRunner()
-    folder = runner.invoke(grade_main, ["./batch", "-e", "parabola"])
+    folder = run_grade(["./batch", "-e", "parabola"])
     assert folder.exit_code == 0, folder.output
     assert "parabola" in folder.output
-    usage = runner.invoke(grade_main, ["batch"])
+    usage = run_grade(["batch"])
     assert usage.exit_code == 2 and "SUBMISSIONS" in usage.output
-    done = runner.invoke(grade_main, ["batch", "batch", "-o", "out", "--jobs", "1"])
+    done = run_grade(["batch", "batch", "-o", "out", "--jobs", "1"])
     assert done.exit_code == 0, done.output
     assert (tmp_path / "out" / "gradebook.csv").read_text().startswith("student,parabola")
     (tmp_path / "batch" / "out").mkdir()  # OUT inside the export: never graded as a student
     shutil.move(tmp_path / "batch" / "01_parabola.py", tmp_path / "batch" / "out")
     (tmp_path / "batch" / "ann").mkdir()
     shutil.copy(SOLUTIONS / "01_parabola.py", tmp_path / "batch" / "ann")
-    inside = runner.invoke(grade_main, ["batch", "batch", "-o", "batch/out", "--jobs", "1"])
+    inside = run_grade(["batch", "batch", "-o", "batch/out", "--jobs", "1"])
     assert inside.exit_code == 0, inside.output
     book = (tmp_path / "batch" / "out" / "gradebook.csv").read_text().splitlines()
     assert [line.split(",")[0] for line in book[1:]] == ["ann"]
@@ -292,13 +290,12 @@ def test_a_grader_failure_is_exit_3_and_costs_the_student_nothing(tmp_path, monk
     (tmp_path / "class" / "amy").mkdir(parents=True)
     shutil.copy(SOLUTIONS / "01_parabola.py", tmp_path / "class" / "amy")
     monkeypatch.setenv("GDKIT_TIMEOUT", "not a number")  # the workers' sandbox refuses it
-    runner = CliRunner()
-    done = runner.invoke(grade_main, ["batch", str(tmp_path / "class"), "-o", str(tmp_path / "o")])
+    done = run_grade(["batch", str(tmp_path / "class"), "-o", str(tmp_path / "o")])
     assert done.exit_code == 3, done.output
     stored = json.loads((tmp_path / "o" / "reports" / "amy.json").read_text())
     assert stored["problem"].startswith("the grader failed") and stored["report"] is None
     monkeypatch.delenv("GDKIT_TIMEOUT")
-    again = runner.invoke(grade_main, ["batch", str(tmp_path / "class"), "-o", str(tmp_path / "o")])
+    again = run_grade(["batch", str(tmp_path / "class"), "-o", str(tmp_path / "o")])
     assert again.exit_code == 0 and "1 graded now" in again.output  # a fault is retried
 
 

@@ -1,0 +1,69 @@
+"""Run the `grade` command inside the test's process, and see what a terminal would show.
+
+Shared by the grader's and the instructor's tests (pytest puts this folder on sys.path, see
+``pythonpath`` in pyproject.toml)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Ran:
+    exit_code: int
+    stdout: str
+    stderr: str
+    output: str  # both streams, interleaved in the order they were written
+
+
+class _Stream(io.StringIO):
+    """One of the two streams; every write also goes to the shared ``both``."""
+
+    def __init__(self, both: list[str]) -> None:
+        super().__init__()
+        self.both = both
+
+    def write(self, text: str) -> int:
+        written = super().write(text)  # raises TypeError for bytes (click then writes text)
+        self.both.append(text)
+        return written
+
+
+@contextlib.contextmanager
+def _environment(env: Mapping[str, str]):
+    saved = {key: os.environ.get(key) for key in env}
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _status(exit: SystemExit) -> int:
+    if exit.code is None or isinstance(exit.code, int):
+        return exit.code or 0
+    return 1  # sys.exit("message"): Python prints it and ends with status 1
+
+
+def run_grade(args: Sequence[str], env: Mapping[str, str] | None = None) -> Ran:
+    """``grade ARGS`` (grader.cli.main) with ``env`` added to the environment for the call."""
+    from grader.cli import main
+
+    both: list[str] = []
+    stdout, stderr = _Stream(both), _Stream(both)
+    code = 0
+    with _environment(env or {}), contextlib.redirect_stdout(stdout):
+        with contextlib.redirect_stderr(stderr):
+            try:
+                main([str(arg) for arg in args])
+            except SystemExit as exit:
+                code = _status(exit)
+    return Ran(code, stdout.getvalue(), stderr.getvalue(), "".join(both))
