@@ -10,6 +10,7 @@ import io
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from unittest import mock
 
 
 @dataclass(frozen=True)
@@ -33,20 +34,6 @@ class _Stream(io.StringIO):
         return written
 
 
-@contextlib.contextmanager
-def _environment(env: Mapping[str, str]):
-    saved = {key: os.environ.get(key) for key in env}
-    os.environ.update(env)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
 def _status(exit: SystemExit) -> int:
     if exit.code is None or isinstance(exit.code, int):
         return exit.code or 0
@@ -60,7 +47,7 @@ def run_grade(args: Sequence[str], env: Mapping[str, str] | None = None) -> Ran:
     both: list[str] = []
     stdout, stderr = _Stream(both), _Stream(both)
     code = 0
-    with _environment(env or {}), contextlib.redirect_stdout(stdout):
+    with mock.patch.dict(os.environ, env or {}), contextlib.redirect_stdout(stdout):
         with contextlib.redirect_stderr(stderr):
             try:
                 main([str(arg) for arg in args])
