@@ -172,7 +172,7 @@ class GradingPlugin:
         source files); learners never see it, so it is not built.
         """
         if call.when == "call" or (call.when == "setup" and call.excinfo is not None):
-            self.results.append(self._result(item, call))
+            self.results.append(check_result(item, call, self._students.get(item.nodeid)))
         if call.excinfo is None:
             outcome, longrepr = "passed", None
         elif call.excinfo.errisinstance(pytest.skip.Exception):
@@ -192,45 +192,46 @@ class GradingPlugin:
             call.stop,
         )
 
-    def _result(self, item: pytest.Item, call: pytest.CallInfo) -> CheckResult:
-        marker = item.get_closest_marker("check")
-        exercise: Exercise = item.module.EXERCISE
-        doc = (getattr(item, "function", None).__doc__ or "").strip().splitlines()
-        student = self._students.get(item.nodeid)
-        result = CheckResult(
-            exercise=exercise.name,
-            name=item.name,
-            description=doc[0] if doc else item.name.replace("test_", "").replace("_", " "),
-            points=int(marker.kwargs["points"]),
-            visibility=marker.kwargs["visibility"],
-            status=PASSED,
-            duration=call.duration,
-            output=student.output if student else "",
-        )
-        unrelated = _unrelated_mistakes(exercise, marker.kwargs["mistakes"], student)
-        if unrelated and call.excinfo is None:
-            result.status = ERROR
-            result.message = f"the check is wrong (not your fault): {unrelated}"
-            return result
-        if call.excinfo is None:
-            return result
-        error = call.excinfo.value
-        if isinstance(error, CheckFailed):
-            _describe_failure(result, exercise, error)
-        elif isinstance(error, SubmissionError):
-            result.status = {"not_implemented": NOT_STARTED, "missing_file": MISSING}.get(
-                error.kind, FAILED
-            )
-            result.message = error.message
-            result.details = error.where
-            if error.output and not result.output:
-                result.output = error.output
-        else:
-            result.status = ERROR
-            kind = "the check is wrong" if isinstance(error, CheckBug) else "the check crashed"
-            result.message = f"{kind} (not your fault): {type(error).__name__}: {error}"
-            result.details = call.excinfo.getrepr(style="short").__str__()[-2000:]
+
+def check_result(item: pytest.Item, call: pytest.CallInfo, student: Student | None) -> CheckResult:
+    """The outcome of one check (its call, or a setup that failed) as a CheckResult."""
+    marker = item.get_closest_marker("check")
+    exercise: Exercise = item.module.EXERCISE
+    doc = (getattr(item, "function", None).__doc__ or "").strip().splitlines()
+    result = CheckResult(
+        exercise=exercise.name,
+        name=item.name,
+        description=doc[0] if doc else item.name.replace("test_", "").replace("_", " "),
+        points=int(marker.kwargs["points"]),
+        visibility=marker.kwargs["visibility"],
+        status=PASSED,
+        duration=call.duration,
+        output=student.output if student else "",
+    )
+    unrelated = _unrelated_mistakes(exercise, marker.kwargs["mistakes"], student)
+    if unrelated and call.excinfo is None:
+        result.status = ERROR
+        result.message = f"the check is wrong (not your fault): {unrelated}"
         return result
+    if call.excinfo is None:
+        return result
+    error = call.excinfo.value
+    if isinstance(error, CheckFailed):
+        _describe_failure(result, exercise, error)
+    elif isinstance(error, SubmissionError):
+        result.status = {"not_implemented": NOT_STARTED, "missing_file": MISSING}.get(
+            error.kind, FAILED
+        )
+        result.message = error.message
+        result.details = error.where
+        if error.output and not result.output:
+            result.output = error.output
+    else:
+        result.status = ERROR
+        kind = "the check is wrong" if isinstance(error, CheckBug) else "the check crashed"
+        result.message = f"{kind} (not your fault): {type(error).__name__}: {error}"
+        result.details = call.excinfo.getrepr(style="short").__str__()[-2000:]
+    return result
 
 
 def _describe_failure(result: CheckResult, exercise: Exercise, error: CheckFailed) -> None:
