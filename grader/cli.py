@@ -43,6 +43,16 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 ISOLATION_ALIASES = {"rlimits": "process"}  # the name before the backends had their own
 
 
+def _never_unencodable() -> None:
+    """Show a character that the output's encoding lacks as an escape (``\\u03b1``) instead of
+    failing: on Windows a redirected ``grade > report.txt`` writes cp1252, which has no α, −
+    or ≈, and a report must always be written. UTF-8 output is left as it is."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "utf-8").lower().replace("-", "")
+        if encoding not in ("utf8", "utf_8") and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+
+
 def _say(text: str, *, err: bool = False, end: str = "\n") -> None:
     stream = sys.stderr if err else sys.stdout
     stream.write(text + end)
@@ -305,6 +315,7 @@ def main(args: list[str] | None = None) -> None:
     """``grade [PATH] [options]``; ``grade batch …`` where the instructor's batch module is
     installed (not in a student release). Only the bare word ``batch`` dispatches: ``grade
     ./batch`` grades a folder of that name. Ends with ``sys.exit`` and the exit status."""
+    _never_unencodable()
     args = list(sys.argv[1:] if args is None else args)
     if args[:1] == ["batch"] and importlib.util.find_spec("grader.batch_cli") is not None:
         from grader.batch_cli import batch

@@ -365,3 +365,25 @@ def test_the_program_ends_with_its_whole_output_and_exit_status(args, code):
         assert "no exercise named 'no_such_exercise'" in done.stderr
     else:
         assert done.stdout.count("\n") >= len(load_exercises())
+
+
+@pytest.mark.parametrize(
+    "encoding, args, code",
+    [
+        ("cp1252", ["--hint", "parabola"], 0),  # Windows, output redirected to a file
+        ("latin-1", ["exercises", "-e", "parabola"], 1),
+        ("ascii", ["solutions", "-e", "parabola"], 0),
+    ],
+)
+def test_output_in_an_encoding_without_greek_letters_is_written_with_escapes(encoding, args, code):
+    """The hints and reports use α, − and ≈: where the output's encoding lacks them they are
+    written as \\u escapes, and the rest of the text arrives whole."""
+    env = {**os.environ, "PYTHONIOENCODING": encoding, "GDKIT_TIMEOUT": "5"}
+    done = subprocess.run(GRADE + args, cwd=REPO, capture_output=True, env=env)
+    assert done.returncode == code, done.stderr.decode(encoding, "replace")
+    text = done.stdout.decode(encoding)
+    assert "Traceback" not in done.stderr.decode(encoding, "replace")
+    if "--hint" in args:
+        assert "w_new = w \\u2212 \\u03b1" in text and "Hint 4:" in text
+    else:
+        assert "Progress: " in text and "Next: " in text  # the report's last lines
