@@ -51,7 +51,9 @@ class NoteMaker:
         )
 
     # -- note blocks -------------------------------------------------------------------------
-    def fields(self, body, aliases: dict[str, int], start: int):
+    def fields(
+        self, body: list[int], aliases: dict[str, int], start: int
+    ) -> tuple[list[tuple[str, int]], NoteId | None, list[str]]:
         """Field texts and first lines of a block body; the id and tags lines found in it."""
         fields: list[list[tuple[int, str]]] = [[], [], []]  # (line index, text) per slot
         found: NoteId | None = None

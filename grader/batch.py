@@ -32,8 +32,12 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader.uploads import Upload, read_submission, safe_name, wanted_names
+
+if TYPE_CHECKING:
+    from grader.sandbox import Sandbox
 
 REPORTS = "reports"
 DEFAULT_TIME_LIMIT = 120.0  # seconds per submission
@@ -180,7 +184,7 @@ def store_outcome(out: Path, outcome: Outcome, source: Path) -> None:
 ISOLATION_ALIASES = {"rlimits": "process"}  # as for `grade --isolation`
 
 
-def open_sandbox(timeout: float | None, isolation: str, cpu: int | None = None):
+def open_sandbox(timeout: float | None, isolation: str, cpu: int | None = None) -> Sandbox:
     """The one sandbox a worker reuses for every submission it grades (it is not bound to a
     folder: the grading process sends each file's source). Worker ``cpu`` of the pool grades
     on CPU number ``cpu`` (of those allowed), with its sandbox's workers (grader/affinity.py)."""

@@ -46,7 +46,16 @@ import click
     default="auto",
     show_default=True,
 )
-def batch(submissions, out, jobs, force, hidden, time_limit, timeout, isolation) -> None:
+def batch(
+    submissions: tuple[Path, ...],
+    out: Path,
+    jobs: int | None,
+    force: bool,
+    hidden: bool,
+    time_limit: float,
+    timeout: float | None,
+    isolation: str,
+) -> None:
     """Grade many submissions: folders, zips, or an export folder of them (one per student).
 
     To grade a single folder that happens to be named "batch", run `grade ./batch`.

@@ -26,6 +26,9 @@ from grader.compare import (
     tolerance_text,
 )
 
+# what a check says each mistake would have returned (or a function computing that, or all of it)
+Mistakes = Mapping[str, object] | Callable[[], Mapping[str, object]] | None
+
 VISIBILITIES = ("public", "hidden")
 
 
@@ -181,7 +184,13 @@ def _require_distinguishable(candidates: dict[str, tuple], what: str, rtol, atol
 
 
 def diagnose(
-    got: object, expected: object, mistakes, *, what: str, rtol: float = 1e-7, atol: float = 1e-9
+    got: object,
+    expected: object,
+    mistakes: Mistakes,
+    *,
+    what: str,
+    rtol: float = 1e-7,
+    atol: float = 1e-9,
 ) -> str | None:
     """The one declared mistake whose value ``got`` matches, or None.
 
@@ -193,7 +202,13 @@ def diagnose(
 
 
 def shown_by(
-    got: object, expected: object, mistakes, *, what: str, rtol: float = 1e-7, atol: float = 1e-9
+    got: object,
+    expected: object,
+    mistakes: Mistakes,
+    *,
+    what: str,
+    rtol: float = 1e-7,
+    atol: float = 1e-9,
 ) -> str | None:
     """:func:`diagnose` for a value that is not the check's verdict but evidence for it (the
     learner's gradient, asked to confirm a gradient mistake on a check of fit): the mistakes
@@ -231,7 +246,7 @@ def expect_close(
     expected: object,
     *,
     what: str,
-    mistakes: Mapping[str, object] | Callable[[], Mapping[str, object]] | None = None,
+    mistakes: Mistakes = None,
     rtol: float = 1e-7,
     atol: float = 1e-9,
     names: Sequence[str] | None = None,

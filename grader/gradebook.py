@@ -26,6 +26,10 @@ import io
 import sys
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from grader.framework import Exercise
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -35,7 +39,7 @@ def cell(text: str) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def check_list(exercise) -> list[dict]:
+def check_list(exercise: Exercise) -> list[dict]:
     """The checks of an exercise (name, description, points, visibility), from its module's
     pytest marks: what a missing or ungraded exercise would have been worth."""
     module = next(m for m in list(sys.modules.values()) if getattr(m, "EXERCISE", None) is exercise)

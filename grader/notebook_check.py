@@ -23,8 +23,14 @@ from __future__ import annotations
 import ast
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader.notebook import MAX_NOTEBOOK_BYTES, NotebookError, code_sources, without_ipython
+
+if TYPE_CHECKING:
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from grader.framework import Exercise
 
 
 def _shell():
@@ -72,7 +78,9 @@ def _exercise_for(name: str | None, path: Path | None):
     raise KeyError(f'say which exercise to check, e.g. check("parabola") (file: {path})')
 
 
-def find_notebook(name: str | None, path: str | os.PathLike | None, shell=None):
+def find_notebook(
+    name: str | None, path: str | os.PathLike | None, shell: InteractiveShell | None = None
+) -> tuple[Exercise, Path]:
     """(exercise, notebook path) by the order in the module docstring."""
     found = Path(path) if path is not None else _front_end_path(shell)
     exercise = _exercise_for(name, found)
@@ -113,7 +121,7 @@ def _history(shell) -> list[str]:
     return [text for text in inputs if isinstance(text, str)]
 
 
-def unsaved_reminder(path: Path, shell) -> str:
+def unsaved_reminder(path: Path, shell: InteractiveShell | None) -> str:
     """A reminder to save, when what the kernel last ran is not what the file holds."""
     ran = definitions(_history(shell)) if shell is not None else {}
     if not ran:
@@ -171,7 +179,7 @@ def check(
     print(unsaved_reminder(notebook, shell) + render(report, "text", colour=False), end="")
 
 
-def load_ipython_extension(shell) -> None:
+def load_ipython_extension(shell: InteractiveShell) -> None:
     """``%load_ext grader``: the ``%grade NAME [PATH]`` line magic."""
 
     def grade_magic(line: str) -> None:

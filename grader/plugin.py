@@ -10,7 +10,7 @@ Fixtures available to every check:
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable
+from collections.abc import Generator, Iterable
 from typing import Protocol
 
 import numpy as np
@@ -157,7 +157,7 @@ class GradingPlugin:
         turn.finish(self.results, self.hidden_not_run)
 
     @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_call(self, item: pytest.Item):
+    def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, object, object]:
         framework._set_declared(item.get_closest_marker("check").kwargs["mistakes"])
         try:
             return (yield)
@@ -165,7 +165,9 @@ class GradingPlugin:
             framework._set_declared(None)
 
     @pytest.hookimpl(tryfirst=True)
-    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo
+    ) -> pytest.TestReport:
         """Record the check's result, and hand pytest a lightweight report.
 
         pytest's own report renders a full traceback for every failure (~0.3 s each, reading

@@ -29,6 +29,7 @@ from grader.backends import (
     CLEAN_ENV,
     STRONGEST_FIRST,
     Isolation,
+    ProcessBackend,
     base_python,
     start_failure,
     unprivileged_uid,
@@ -87,7 +88,7 @@ class SandboxError(RuntimeError):
     """The sandbox itself could not be started (not the learner's fault)."""
 
 
-def choose_backend(requested: str):
+def choose_backend(requested: str) -> tuple[ProcessBackend, str]:
     """(backend, note): the backend to use and why a stronger one was not used."""
     if requested != "auto":
         if requested not in BACKENDS:

@@ -19,10 +19,15 @@ from __future__ import annotations
 import os
 import stat
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from grader.sanitize import clean_name
+
+if TYPE_CHECKING:
+    from grader.framework import Exercise
 
 MAX_DEPTH = 8
 MAX_ENTRIES = 2000
@@ -48,7 +53,7 @@ def safe_name(name: str) -> str:
     return clean_name(name)
 
 
-def wanted_names(exercises) -> set[str]:
+def wanted_names(exercises: Iterable[Exercise]) -> set[str]:
     """The file names to look for: each exercise's file, and its stem with every suffix the
     submission reader has a format for."""
     from grader.submission import FORMATS

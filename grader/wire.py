@@ -53,7 +53,9 @@ _PLAIN = ((int, int.__int__), (float, float.__float__), (str, str.__str__))
 
 
 # -- values -----------------------------------------------------------------------------------
-def encode(value: object, blobs: list[bytes], callbacks: dict | None = None, depth: int = 0):
+def encode(
+    value: object, blobs: list[bytes], callbacks: dict | None = None, depth: int = 0
+) -> object:
     """Plain data -> tagged JSON; arrays go to ``blobs``. Subclasses of the built-in types
     (a NamedTuple, an ``int`` enum, ``numpy.str_``) become the plain type; NumPy scalars
     become Python numbers."""
@@ -94,7 +96,7 @@ def encode(value: object, blobs: list[bytes], callbacks: dict | None = None, dep
     raise WireError(describe(value))
 
 
-def decode(data: object, blobs: list[bytes], make_callback: Callable | None = None):
+def decode(data: object, blobs: list[bytes], make_callback: Callable | None = None) -> object:
     """Tagged JSON -> plain data (the inverse of :func:`encode`)."""
     if data is None or type(data) in (bool, int, float, str):
         return data

@@ -20,6 +20,8 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Callable
+from types import ModuleType
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import wire  # noqa: E402 - found next to this file
@@ -38,7 +40,7 @@ PRELOAD = (
 class RefuseImports:
     """Meta path finder that refuses the grader's own packages."""
 
-    def find_spec(self, name, path=None, target=None):  # noqa: ARG002
+    def find_spec(self, name: str, path: object = None, target: object = None) -> None:  # noqa: ARG002
         top = name.partition(".")[0]
         if top in REFUSED_MODULES:
             raise ImportError(
@@ -100,7 +102,7 @@ class UnreadableRuntime:
     """Last meta path finder, once privileges are dropped and the Python installation is not
     readable by the unprivileged user: says so, instead of "No module named ..."."""
 
-    def find_spec(self, name, path=None, target=None):  # noqa: ARG002
+    def find_spec(self, name: str, path: object = None, target: object = None) -> None:  # noqa: ARG002
         raise ModuleNotFoundError(
             f"cannot import {name!r}: learner code runs as an unprivileged user who cannot read "
             f"this Python installation ({sys.base_prefix}); numpy, math and the modules the "
@@ -250,7 +252,7 @@ class Session:
         self.modules[filename] = module
         return {"ok": True, "output": self.take_output()[0]}
 
-    def callback(self, key: int):
+    def callback(self, key: int) -> Callable[..., object]:
         def call_grader(*args):
             blobs: list[bytes] = []
             self.send({"op": "callback", "id": key, "args": wire.encode(list(args), blobs)}, blobs)
@@ -261,7 +263,9 @@ class Session:
 
         return call_grader
 
-    def call(self, module, request: dict, blobs: list[bytes]) -> tuple[dict, list[bytes]]:
+    def call(
+        self, module: ModuleType, request: dict, blobs: list[bytes]
+    ) -> tuple[dict, list[bytes]]:
         name = request["function"]
         function = getattr(module, name, None)
         if function is None:
@@ -299,7 +303,7 @@ class Session:
 _SIGNATURES: dict = {}  # id(function) -> (function, its inspect.Signature or None)
 
 
-def bind(function, name: str, args: list, kwargs: dict) -> dict | str:
+def bind(function: Callable, name: str, args: list, kwargs: dict) -> dict | str:
     """Arguments by parameter name, or why the call does not fit the signature."""
     import inspect
 
@@ -320,7 +324,7 @@ def bind(function, name: str, args: list, kwargs: dict) -> dict | str:
         )
 
 
-def run(function, args: list, kwargs: dict) -> tuple[object, list[str]]:
+def run(function: Callable, args: list, kwargs: dict) -> tuple[object, list[str]]:
     """Call learner code; return its result and the warnings it raised (at most 20)."""
     import warnings
 
