@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from functools import partial
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from gdref import optim
-from gdref.descent import descend
+from gdref.descent import Objective, descend
 from gdref.optim import AdamState
 from grader.framework import Exercise, Mistake, check, expect_close
 from grader.remember import remembered
+
+if TYPE_CHECKING:
+    from grader.plugin import Student
 
 EXERCISE = Exercise(
     name="adam",
@@ -96,7 +100,17 @@ EXERCISE = Exercise(
 
 
 @remembered
-def gdref_step(params, grads, m, v, t, lr, b1, b2, eps):
+def gdref_step(
+    params: np.ndarray,
+    grads: np.ndarray,
+    m: np.ndarray,
+    v: np.ndarray,
+    t: int,
+    lr: float,
+    b1: float,
+    b2: float,
+    eps: float,
+) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, int]]:
     """One step by gdref.optim.adam from the state (m, v, t): (params, (m, v, t))."""
     opt = optim.adam(lr, b1, b2, eps)
     new, state = opt.step(
@@ -108,7 +122,18 @@ def gdref_step(params, grads, m, v, t, lr, b1, b2, eps):
 
 
 @remembered
-def variant_step(kind, params, grads, m, v, t, lr, b1, b2, eps):
+def variant_step(
+    kind: str,
+    params: np.ndarray,
+    grads: np.ndarray,
+    m: np.ndarray,
+    v: np.ndarray,
+    t: int,
+    lr: float,
+    b1: float,
+    b2: float,
+    eps: float,
+) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, int]]:
     """What each catalogued mistake computes for one step, from gdref's moment updates."""
     right, (m1, v1, t1) = gdref_step(params, grads, m, v, t, lr, b1, b2, eps)
     if kind == "no_bias_correction":
@@ -137,7 +162,17 @@ STEP_MISTAKES = [
 
 
 @remembered
-def step_mistakes(params, grads, m, v, t, lr, b1, b2, eps) -> dict[str, tuple]:
+def step_mistakes(
+    params: np.ndarray,
+    grads: np.ndarray,
+    m: np.ndarray,
+    v: np.ndarray,
+    t: int,
+    lr: float,
+    b1: float,
+    b2: float,
+    eps: float,
+) -> dict[str, tuple]:
     return {k: variant_step(k, params, grads, m, v, t, lr, b1, b2, eps) for k in STEP_MISTAKES}
 
 
@@ -147,7 +182,19 @@ def as_state(result: tuple) -> tuple:
     return params, {"m": m, "v": v, "t": t}
 
 
-def check_step(student, params, grads, m, v, t, lr, b1, b2, eps, what) -> None:
+def check_step(
+    student: Student,
+    params: np.ndarray,
+    grads: np.ndarray,
+    m: np.ndarray,
+    v: np.ndarray,
+    t: int,
+    lr: float,
+    b1: float,
+    b2: float,
+    eps: float,
+    what: str,
+) -> None:
     expect_close(
         student.adam_step(params, grads, {"m": m, "v": v, "t": t}, lr, b1, b2, eps),
         as_state(gdref_step(params, grads, m, v, t, lr, b1, b2, eps)),
@@ -160,7 +207,7 @@ def check_step(student, params, grads, m, v, t, lr, b1, b2, eps, what) -> None:
     )
 
 
-def quadratic(A, c):
+def quadratic(A: np.ndarray, c: np.ndarray) -> Objective:
     def objective(w):
         return float(0.5 * (w - c) @ A @ (w - c)), A @ (w - c)
 
@@ -168,7 +215,16 @@ def quadratic(A, c):
 
 
 @remembered
-def reference_path(A, c, w0, lr, steps, b1=0.9, b2=0.999, eps=1e-8) -> np.ndarray:
+def reference_path(
+    A: np.ndarray,
+    c: np.ndarray,
+    w0: np.ndarray,
+    lr: float,
+    steps: int,
+    b1: float = 0.9,
+    b2: float = 0.999,
+    eps: float = 1e-8,
+) -> np.ndarray:
     trace = descend(
         quadratic(A, c),
         np.asarray(w0, float),
@@ -181,7 +237,17 @@ def reference_path(A, c, w0, lr, steps, b1=0.9, b2=0.999, eps=1e-8) -> np.ndarra
 
 
 @remembered
-def variant_path(kind, A, c, w0, lr, steps, b1=0.9, b2=0.999, eps=1e-8) -> np.ndarray:
+def variant_path(
+    kind: str,
+    A: np.ndarray,
+    c: np.ndarray,
+    w0: np.ndarray,
+    lr: float,
+    steps: int,
+    b1: float = 0.9,
+    b2: float = 0.999,
+    eps: float = 1e-8,
+) -> np.ndarray:
     w = np.asarray(w0, float)
     m, v, t = np.zeros_like(w), np.zeros_like(w), 0
     path = [w]
@@ -206,12 +272,20 @@ DEFAULT_EPS_PATH_MISTAKES = [k for k in PATH_MISTAKES if k not in EPSILON_MISTAK
 
 @remembered
 def path_mistakes(
-    A, c, w0, lr, steps, b1=0.9, b2=0.999, eps=1e-8, kinds=PATH_MISTAKES
+    A: np.ndarray,
+    c: np.ndarray,
+    w0: np.ndarray,
+    lr: float,
+    steps: int,
+    b1: float = 0.9,
+    b2: float = 0.999,
+    eps: float = 1e-8,
+    kinds: list[str] = PATH_MISTAKES,
 ) -> dict[str, np.ndarray]:
     return {k: variant_path(k, A, c, w0, lr, steps, b1, b2, eps) for k in kinds}
 
 
-def ravine(rng: np.random.Generator, n: int, condition: float):
+def ravine(rng: np.random.Generator, n: int, condition: float) -> tuple[np.ndarray, np.ndarray]:
     """A random symmetric positive-definite A with eigenvalues from 1 to ``condition``."""
     Q, _ = np.linalg.qr(rng.normal(size=(n, n)))
     A = Q @ np.diag(np.geomspace(1.0, condition, n)) @ Q.T

@@ -84,7 +84,7 @@ GRADIENT_MISTAKES = ["missing_1_over_m", "sign_flipped", "extra_sigmoid_derivati
 
 
 @remembered
-def unclipped_bce(y_hat, y) -> float:
+def unclipped_bce(y_hat: np.ndarray, y: np.ndarray) -> float:
     """What BCE without clipping returns (nan/inf at ŷ ∈ {0, 1}), for the diagnosis."""
     with np.errstate(divide="ignore", invalid="ignore"):
         y_hat, y = np.asarray(y_hat, float), np.asarray(y, float)
@@ -92,7 +92,7 @@ def unclipped_bce(y_hat, y) -> float:
 
 
 @remembered
-def dz_with_mistakes(z, y) -> tuple[np.ndarray, dict]:
+def dz_with_mistakes(z: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, dict]:
     """∂J/∂z from gdref, and what each gradient mistake returns instead."""
     dz = gdref.bce_with_logits_grad(z, y)
     return dz, {
@@ -103,14 +103,18 @@ def dz_with_mistakes(z, y) -> tuple[np.ndarray, dict]:
 
 
 @remembered
-def grads_with_mistakes(X, y, W, b) -> tuple[tuple, dict]:
+def grads_with_mistakes(
+    X: np.ndarray, y: np.ndarray, W: np.ndarray, b: float
+) -> tuple[tuple, dict]:
     expected = gdref.logistic_grads(X, y, W, b)
     z = gdref.linear_predict(X, W, b)
     _, wrong_dz = dz_with_mistakes(z, y)
     return expected, {key: (X.T @ dz, float(np.sum(dz))) for key, dz in wrong_dz.items()}
 
 
-def random_problem(rng, m: int, n: int):
+def random_problem(
+    rng: np.random.Generator, m: int, n: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     X = rng.normal(size=(m, n))
     y = (rng.random(m) < 0.5).astype(float)
     W = rng.normal(size=n)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from functools import partial
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from gdref import gradcheck, models
 from grader.framework import Exercise, Mistake, as_number, check, expect, expect_close, unpack
 from grader.remember import remembered
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 _CENTRAL = (
     "        w[i] = old - eps\n"
@@ -131,7 +135,7 @@ def wavy(W: np.ndarray) -> float:
 
 
 @remembered
-def forward_difference(f, w, eps) -> np.ndarray:
+def forward_difference(f: Callable[[np.ndarray], float], w: np.ndarray, eps: float) -> np.ndarray:
     w = np.array(w, dtype=float)
     grad = np.zeros_like(w)
     base = f(w.copy())
@@ -143,7 +147,7 @@ def forward_difference(f, w, eps) -> np.ndarray:
 
 
 @remembered
-def never_restored(f, w, eps) -> np.ndarray:
+def never_restored(f: Callable[[np.ndarray], float], w: np.ndarray, eps: float) -> np.ndarray:
     """Central differences where each component is left at w − h after its turn."""
     w = np.array(w, dtype=float)
     grad = np.zeros_like(w)
@@ -157,7 +161,9 @@ def never_restored(f, w, eps) -> np.ndarray:
 
 
 @remembered
-def gradient_mistakes(f, w, eps) -> dict[str, np.ndarray]:
+def gradient_mistakes(
+    f: Callable[[np.ndarray], float], w: np.ndarray, eps: float
+) -> dict[str, np.ndarray]:
     return {
         "forward_difference": forward_difference(f, w, eps),
         "divided_by_h": 2.0 * gradcheck.numerical_gradient(f, w, eps),
@@ -264,7 +270,7 @@ def test_worst_component(student, rng):
         )
 
 
-def logistic_f(X, y):
+def logistic_f(X: np.ndarray, y: np.ndarray) -> Callable[[np.ndarray], float]:
     def f(theta):
         theta = np.asarray(theta, dtype=float)
         return models.logistic_loss(X, y, theta[:-1], float(theta[-1]))

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from gdref import datasets, optim, schedules
 from gdref.descent import descend, linear_objective
 from grader.framework import Exercise, Mistake, check, expect_close
 from grader.remember import remembered
+
+if TYPE_CHECKING:
+    from grader.plugin import Student
 
 TOO_SMALL, ABOUT_RIGHT, TOO_LARGE = "too small", "about right", "too large"
 
@@ -95,12 +100,12 @@ EXERCISE = Exercise(
 )
 
 
-def values(schedule, k: np.ndarray) -> np.ndarray:
+def values(schedule: schedules.Schedule, k: np.ndarray) -> np.ndarray:
     return np.array([schedule(int(i)) for i in k])
 
 
 @remembered
-def step_mistakes(lr0, step_size, gamma, k) -> dict[str, np.ndarray]:
+def step_mistakes(lr0: float, step_size: int, gamma: float, k: np.ndarray) -> dict[str, np.ndarray]:
     return {
         "step_off_by_one": values(schedules.step_decay(lr0, step_size, gamma), k + 1),
         "step_no_floor": values(schedules.exponential_decay(lr0, gamma ** (1.0 / step_size)), k),
@@ -193,7 +198,7 @@ def mistaken_labels(losses: np.ndarray) -> dict[str, str]:
     }
 
 
-def check_label(student, description: str, losses: np.ndarray, label: str) -> None:
+def check_label(student: Student, description: str, losses: np.ndarray, label: str) -> None:
     shown = np.array2string(losses, precision=3, threshold=6)
     expect_close(
         student.classify_trace(losses),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -10,6 +11,9 @@ from gdref import datasets, models, optim
 from gdref.descent import descend, linear_objective
 from grader.framework import Exercise, Mistake, check, expect_close, keep_confirmed, shown_by
 from grader.remember import remembered
+
+if TYPE_CHECKING:
+    from grader.plugin import Student
 
 _UPDATE = "        W = W - lr * dW\n        b = b - lr * db\n"
 
@@ -108,7 +112,9 @@ EXERCISE = Exercise(
 WORKED_X, WORKED_Y = np.array([[1.0], [2.0]]), np.array([1.0, 3.0])  # the docstring's example
 
 
-def random_problem(rng: np.random.Generator, m: int, n: int):
+def random_problem(
+    rng: np.random.Generator, m: int, n: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     X = rng.normal(size=(m, n))
     W_true = rng.normal(size=n)
     y = X @ W_true + rng.normal() + 0.1 * rng.normal(size=m)
@@ -116,7 +122,7 @@ def random_problem(rng: np.random.Generator, m: int, n: int):
 
 
 @remembered
-def gradient_mistakes(X, y, W, b) -> dict[str, object]:
+def gradient_mistakes(X: np.ndarray, y: np.ndarray, W: np.ndarray, b: float) -> dict[str, object]:
     m = X.shape[0]
     dW, db = models.linear_grads(X, y, W, b)
     mistakes: dict[str, object] = {
@@ -130,7 +136,9 @@ def gradient_mistakes(X, y, W, b) -> dict[str, object]:
 
 
 @remembered
-def reference_fit(X, y, W0, b0, lr, steps):
+def reference_fit(
+    X: np.ndarray, y: np.ndarray, W0: np.ndarray, b0: float, lr: float, steps: int
+) -> tuple[np.ndarray, float, np.ndarray]:
     """(W, b, losses) of full-batch GD, run by gdref.descend."""
     trace = descend(
         linear_objective,
@@ -146,7 +154,18 @@ def reference_fit(X, y, W0, b0, lr, steps):
 
 
 @remembered
-def variant_fit(X, y, W0, b0, lr, steps, *, update_b=True, loss_scale=1.0, record_after=False):
+def variant_fit(
+    X: np.ndarray,
+    y: np.ndarray,
+    W0: np.ndarray,
+    b0: float,
+    lr: float,
+    steps: int,
+    *,
+    update_b: bool = True,
+    loss_scale: float = 1.0,
+    record_after: bool = False,
+) -> tuple[np.ndarray, float, np.ndarray] | None:
     """A full-batch run with one thing done wrong, built from gdref's loss and gradient.
     None if that run overflows (then it cannot be compared with anything)."""
     W, b, losses = np.array(W0, dtype=float), float(b0), []
@@ -166,7 +185,15 @@ def variant_fit(X, y, W0, b0, lr, steps, *, update_b=True, loss_scale=1.0, recor
     return W, b, np.array(losses)
 
 
-def confirmed_fit_mistakes(student, X, y, W0, b0, lr, steps) -> dict[str, object]:
+def confirmed_fit_mistakes(
+    student: Student,
+    X: np.ndarray,
+    y: np.ndarray,
+    W0: np.ndarray,
+    b0: float,
+    lr: float,
+    steps: int,
+) -> dict[str, object]:
     """fit's mistakes; a gradient mistake only if the learner's gradients shows it at (W0, b0)
     (fit adding the step instead of subtracting it looks like residual_sign, but is not)."""
     shown = shown_by(
@@ -179,7 +206,9 @@ def confirmed_fit_mistakes(student, X, y, W0, b0, lr, steps) -> dict[str, object
 
 
 @remembered
-def fit_mistakes(X, y, W0, b0, lr, steps) -> dict[str, object]:
+def fit_mistakes(
+    X: np.ndarray, y: np.ndarray, W0: np.ndarray, b0: float, lr: float, steps: int
+) -> dict[str, object]:
     variants = {
         "lr_ignored": variant_fit(X, y, W0, b0, 1.0, steps),
         "bias_not_updated": variant_fit(X, y, W0, b0, lr, steps, update_b=False),
@@ -206,7 +235,7 @@ LOSS_MISTAKES = ["missing_half", "loss_sum_not_mean"]
 
 
 @remembered
-def loss_mistakes(X, y, W, b) -> dict[str, float]:
+def loss_mistakes(X: np.ndarray, y: np.ndarray, W: np.ndarray, b: float) -> dict[str, float]:
     expected = models.linear_loss(X, y, W, b)
     if X.shape[0] == 2:  # with m = 2, ½·Σ and 1/m·Σ are the same number: neither is named
         return {}

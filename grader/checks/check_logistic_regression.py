@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from functools import lru_cache, partial
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from gdref import activations, datasets, models, optim
-from gdref.descent import descend, logistic_objective
+from gdref.descent import Trace, descend, logistic_objective
 from grader.framework import (
     Exercise,
     Mistake,
@@ -22,6 +23,11 @@ from grader.framework import (
     unpack,
 )
 from grader.remember import remembered
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from grader.plugin import Student
 
 ACCURACY_TARGET = 0.95
 CONVERGENCE_CHECK = (
@@ -148,21 +154,23 @@ EXERCISE = Exercise(
 
 
 @lru_cache(maxsize=1)
-def split():
+def split() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The breast-cancer data, split 75/25 with seed 0 (as raw, unstandardised features)."""
     X, y, _ = datasets.breast_cancer()
     return datasets.train_test_split(X, y, test_fraction=0.25, seed=0)
 
 
 @lru_cache(maxsize=1)
-def standardized():
+def standardized() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     X_train, X_test, y_train, y_test = split()
     X_train_std, mean, std = datasets.standardize(X_train)
     X_test_std, _, _ = datasets.standardize(X_test, mean, std)
     return X_train_std, X_test_std, y_train, y_test
 
 
-def random_binary_problem(rng: np.random.Generator, m: int, n: int, scale: float = 1.0):
+def random_binary_problem(
+    rng: np.random.Generator, m: int, n: int, scale: float = 1.0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     X = rng.normal(size=(m, n))
     W, b = scale * rng.normal(size=n), float(scale * rng.normal())
     y = (rng.random(m) < activations.sigmoid(X @ W + b)).astype(float)
@@ -170,13 +178,15 @@ def random_binary_problem(rng: np.random.Generator, m: int, n: int, scale: float
 
 
 @remembered
-def loss_and_grads(X, y, W, b):
+def loss_and_grads(
+    X: np.ndarray, y: np.ndarray, W: np.ndarray, b: float
+) -> tuple[float, np.ndarray, float]:
     dW, db = models.logistic_grads(X, y, W, b)
     return models.logistic_loss(X, y, W, b), dW, db
 
 
 @remembered
-def loss_mistakes(X, y, W, b) -> dict[str, tuple]:
+def loss_mistakes(X: np.ndarray, y: np.ndarray, W: np.ndarray, b: float) -> dict[str, tuple]:
     J, dW, db = loss_and_grads(X, y, W, b)
     m = y.size
     with np.errstate(all="ignore"):
@@ -186,7 +196,7 @@ def loss_mistakes(X, y, W, b) -> dict[str, tuple]:
 
 
 @remembered
-def run(X, y, lr, max_steps, tol=None):
+def run(X: np.ndarray, y: np.ndarray, lr: float, max_steps: int, tol: float | None = None) -> Trace:
     """gdref.descend from zeros: (W, b, losses, stop reason) in the exercise's terms."""
     trace = descend(
         logistic_objective(),
@@ -200,7 +210,7 @@ def run(X, y, lr, max_steps, tol=None):
     return trace
 
 
-def as_result(trace, upto: int | None = None):
+def as_result(trace: Trace, upto: int | None = None) -> tuple[np.ndarray, float, np.ndarray]:
     """The exercise's (W, b, losses) from a gdref trace (optionally cut at iteration ``upto``)."""
     if upto is None:
         W, b = trace.params
@@ -210,7 +220,9 @@ def as_result(trace, upto: int | None = None):
 
 
 @remembered
-def train_mistakes(X, y, lr, max_steps, tol) -> dict[str, tuple]:
+def train_mistakes(
+    X: np.ndarray, y: np.ndarray, lr: float, max_steps: int, tol: float
+) -> dict[str, tuple]:
     full = run(X, y, lr, max_steps)  # no tol: every step
     mistakes = {"tol_ignored": as_result(full)}
     changes = np.abs(np.diff(full.losses))
@@ -228,7 +240,17 @@ TRAIN_NAMES = ("W", "b", "losses")
 TRAIN_RESULT = (*TRAIN_NAMES, "reason")
 
 
-def check_train(student, X, y, lr, max_steps, tol, *, trace=None, mistakes=None) -> None:
+def check_train(
+    student: Student,
+    X: np.ndarray,
+    y: np.ndarray,
+    lr: float,
+    max_steps: int,
+    tol: float,
+    *,
+    trace: Trace | None = None,
+    mistakes: Callable[[], dict[str, tuple]] | None = None,
+) -> None:
     """Compare the learner's train with gdref's run; ``mistakes`` (a callable) is only called,
     to build the mistakes' runs, when the result is wrong."""
     what = f"train(X of shape {X.shape}, y, {lr:g}, {max_steps}, {tol:g})"
@@ -257,7 +279,7 @@ def check_train(student, X, y, lr, max_steps, tol, *, trace=None, mistakes=None)
 
 
 @lru_cache(maxsize=8)
-def fixed_run(lr: float, max_steps: int, tol: float):
+def fixed_run(lr: float, max_steps: int, tol: float) -> Trace:
     """gdref's run on the standardised training data (computed once per grading process)."""
     X_train, _, y_train, _ = standardized()
     return run(X_train, y_train, lr, max_steps, tol)
@@ -269,7 +291,7 @@ def fixed_train_mistakes(lr: float, max_steps: int, tol: float) -> dict[str, tup
     return train_mistakes(X_train, y_train, lr, max_steps, tol)
 
 
-def check_fixed_train(student, lr: float, max_steps: int, tol: float) -> None:
+def check_fixed_train(student: Student, lr: float, max_steps: int, tol: float) -> None:
     X_train, _, y_train, _ = standardized()
     check_train(
         student,
@@ -294,7 +316,7 @@ def test_sigmoid(student, rng):
         )
 
 
-def expect_no_warnings(student, what: str, *, mistake: str | None = None) -> None:
+def expect_no_warnings(student: Student, what: str, *, mistake: str | None = None) -> None:
     """The instructions forbid warnings: fail on any the last call raised."""
     expect(
         not student.warnings,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache, partial
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -10,6 +11,9 @@ from gdref import datasets, models, optim
 from gdref.descent import descend, linear_objective
 from grader.framework import Exercise, Mistake, check, expect_close
 from grader.remember import remembered
+
+if TYPE_CHECKING:
+    from grader.plugin import Student
 
 EXERCISE = Exercise(
     name="minibatch",
@@ -146,7 +150,16 @@ def schedule_mistakes(m: int, batch_size: int, epochs: int, seed: int) -> dict[s
 
 
 @remembered
-def run_batches(X, y, W0, b0, lr, batches, *, divide_by_m=False):
+def run_batches(
+    X: np.ndarray,
+    y: np.ndarray,
+    W0: np.ndarray,
+    b0: float,
+    lr: float,
+    batches: list[np.ndarray],
+    *,
+    divide_by_m: bool = False,
+) -> tuple[np.ndarray, float, np.ndarray]:
     """Mini-batch SGD over the given batches, with gdref's loss and gradient on each batch."""
     W, b, losses = np.array(W0, dtype=float), float(b0), []
     m = X.shape[0]
@@ -160,7 +173,16 @@ def run_batches(X, y, W0, b0, lr, batches, *, divide_by_m=False):
 
 
 @remembered
-def reference_descent(X, y, W0, b0, lr, batch_size, epochs, seed):
+def reference_descent(
+    X: np.ndarray,
+    y: np.ndarray,
+    W0: np.ndarray,
+    b0: float,
+    lr: float,
+    batch_size: int,
+    epochs: int,
+    seed: int,
+) -> tuple[np.ndarray, float, np.ndarray]:
     trace = descend(
         linear_objective,
         (np.asarray(W0, float), float(b0)),
@@ -177,7 +199,16 @@ def reference_descent(X, y, W0, b0, lr, batch_size, epochs, seed):
 
 
 @remembered
-def descent_mistakes(X, y, W0, b0, lr, batch_size, epochs, seed) -> dict[str, tuple]:
+def descent_mistakes(
+    X: np.ndarray,
+    y: np.ndarray,
+    W0: np.ndarray,
+    b0: float,
+    lr: float,
+    batch_size: int,
+    epochs: int,
+    seed: int,
+) -> dict[str, tuple]:
     m = X.shape[0]
     right = list(gdref_batches(m, batch_size, epochs, seed))
     mistakes = {
@@ -252,7 +283,18 @@ def test_batch_schedule_random(student, rng):
         )
 
 
-def check_descent(student, X, y, W0, b0, lr, batch_size, epochs, seed, label):
+def check_descent(
+    student: Student,
+    X: np.ndarray,
+    y: np.ndarray,
+    W0: np.ndarray,
+    b0: float,
+    lr: float,
+    batch_size: int,
+    epochs: int,
+    seed: int,
+    label: str,
+) -> None:
     args = (X, y, W0, b0, lr, batch_size, epochs, seed)
     expect_close(
         student.minibatch_descent(*args),

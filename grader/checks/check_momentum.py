@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from gdref import optim
@@ -18,6 +20,9 @@ from grader.framework import (
     shown_by,
 )
 from grader.remember import remembered
+
+if TYPE_CHECKING:
+    from grader.plugin import Student
 
 UPDATE = "    v_new = beta * v + grad\n    w_new = w - lr * v_new\n"
 LOOP_CALL = "        w, v = momentum_step(w, quadratic_grad(A, w), v, lr, beta)\n"
@@ -86,7 +91,17 @@ STEP_NAMES = ("w_new", "v_new")  # momentum_step's results, as the instructions 
 
 
 @remembered
-def reference_step(w, grad, v, lr, beta, *, form="pytorch", grad_scale=1.0, lr_scale=None):
+def reference_step(
+    w: np.ndarray,
+    grad: np.ndarray,
+    v: np.ndarray,
+    lr: float,
+    beta: float,
+    *,
+    form: str = "pytorch",
+    grad_scale: float = 1.0,
+    lr_scale: float | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """One gdref momentum update from velocity v: (w_new, v_new)."""
     opt = optim.momentum(lr if lr_scale is None else lr_scale, beta, form=form)
     new_w, state = opt.step(w, grad_scale * np.asarray(grad, float), MomentumState(0, v))
@@ -94,7 +109,9 @@ def reference_step(w, grad, v, lr, beta, *, form="pytorch", grad_scale=1.0, lr_s
 
 
 @remembered
-def step_with_mistakes(w, grad, v, lr, beta):
+def step_with_mistakes(
+    w: np.ndarray, grad: np.ndarray, v: np.ndarray, lr: float, beta: float
+) -> tuple[tuple[np.ndarray, np.ndarray], dict[str, tuple[np.ndarray, np.ndarray]]]:
     return reference_step(w, grad, v, lr, beta), {
         "sutskever_form": reference_step(w, grad, v, lr, beta, form="sutskever"),
         "lr_in_velocity": reference_step(w, grad, v, lr, beta, grad_scale=lr, lr_scale=1.0),
@@ -110,7 +127,16 @@ def ravine(kappa: float, degrees: float) -> np.ndarray:
 
 
 @remembered
-def reference_steps(A, w0, lr, beta, tol, max_steps, *, grad_scale=1.0) -> int:
+def reference_steps(
+    A: np.ndarray,
+    w0: np.ndarray,
+    lr: float,
+    beta: float,
+    tol: float,
+    max_steps: int,
+    *,
+    grad_scale: float = 1.0,
+) -> int:
     """Updates until ‖w‖ ≤ tol, by gdref's momentum optimizer (β = 0: plain GD)."""
     opt = optim.momentum(lr, beta)
     w = np.asarray(w0, dtype=float)
@@ -123,7 +149,9 @@ def reference_steps(A, w0, lr, beta, tol, max_steps, *, grad_scale=1.0) -> int:
 
 
 @remembered
-def steps_with_mistakes(A, w0, lr, beta, tol, max_steps):
+def steps_with_mistakes(
+    A: np.ndarray, w0: np.ndarray, lr: float, beta: float, tol: float, max_steps: int
+) -> tuple[int, dict[str, object]]:
     """The right count, and what each mistake returns (computed only if needed: runs are long)."""
     expected = reference_steps(A, w0, lr, beta, tol, max_steps)
     return expected, {
@@ -200,7 +228,7 @@ def test_random_steps(student, rng):
         )
 
 
-def step_verdict(student) -> tuple[bool, str | None]:
+def step_verdict(student: Student) -> tuple[bool, str | None]:
     """Is the learner's momentum_step right on the worked example, and if not, which step
     mistake does it show? steps_to_tolerance calls it, so a count's diagnosis depends on it."""
     w, g, v = np.array([1.0, -2.0]), np.array([0.5, 1.0]), np.array([0.2, -0.1])
@@ -210,7 +238,7 @@ def step_verdict(student) -> tuple[bool, str | None]:
     return mismatch(got, expected) is None, shown
 
 
-def confirmed(student, mistakes: dict) -> dict:
+def confirmed(student: Student, mistakes: dict) -> dict:
     """A count's mistakes, given what the learner's momentum_step does: a step mistake only if
     momentum_step shows it, and "velocity not carried" only if momentum_step is right (a
     momentum_step that returns the old velocity gives the same count)."""
@@ -221,7 +249,7 @@ def confirmed(student, mistakes: dict) -> dict:
     return mistakes
 
 
-def check_ravine_steps(student, beta: float) -> None:
+def check_ravine_steps(student: Student, beta: float) -> None:
     expected, mistakes = steps_with_mistakes(beta=beta, **RAVINE)
     got = student.steps_to_tolerance(
         RAVINE["A"], RAVINE["w0"], RAVINE["lr"], beta, RAVINE["tol"], RAVINE["max_steps"]

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from gdref import datasets, optim
 from grader.framework import Exercise, Mistake, check, expect_close
 from grader.remember import remembered
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import numpy as np
 
 EXERCISE = Exercise(
     name="parabola",
@@ -66,7 +73,7 @@ EXERCISE = Exercise(
 FLASHCARDS = [(3.0, 2.5, 0.1), (5.0, -3.0, 0.2)]  # the two worked examples from the lesson
 
 
-def step(w, grad, lr):
+def step(w: float | np.ndarray, grad: float | np.ndarray, lr: float) -> float | np.ndarray:
     """The right update, from gdref."""
     sgd = optim.sgd(lr)
     new_w, _ = sgd.step(w, grad, sgd.init(w))
@@ -74,7 +81,14 @@ def step(w, grad, lr):
 
 
 @remembered
-def reference_trajectory(w0, lr, steps, *, grad=datasets.parabola_grad, update=step):
+def reference_trajectory(
+    w0: float,
+    lr: float,
+    steps: int,
+    *,
+    grad: Callable[[float], float | np.ndarray] = datasets.parabola_grad,
+    update: Callable[[float, float | np.ndarray, float], float | np.ndarray] = step,
+) -> tuple[list[float], list[float]]:
     """(ws after each update, their losses), by gdref; grad/update may be swapped for mistakes."""
     ws, w = [], w0
     for _ in range(steps):
@@ -84,7 +98,9 @@ def reference_trajectory(w0, lr, steps, *, grad=datasets.parabola_grad, update=s
 
 
 @remembered
-def mistaken_trajectories(w0, lr, steps):
+def mistaken_trajectories(
+    w0: float, lr: float, steps: int
+) -> dict[str, tuple[list[float], list[float]]]:
     ws, losses = reference_trajectory(w0, lr, steps)
     return {
         "sign_flipped": reference_trajectory(w0, lr, steps, update=lambda w, g, a: step(w, -g, a)),

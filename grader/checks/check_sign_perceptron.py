@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -10,6 +11,9 @@ from gdref import activations, losses, models, optim
 from gdref.descent import descend
 from grader.framework import Exercise, Forms, Mistake, any_of, check, expect_close
 from grader.remember import remembered
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 EXERCISE = Exercise(
     name="sign_perceptron",
@@ -100,7 +104,9 @@ EXERCISE = Exercise(
 WORKED = (np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([1.0, 1.0]), np.array([1.0, -1.0]), 0.0)
 
 
-def random_problem(rng: np.random.Generator, m: int, n: int, *, with_zero: bool = False):
+def random_problem(
+    rng: np.random.Generator, m: int, n: int, *, with_zero: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     """Random ±1 labels (half of them wrong for the random W), optionally one row with z = 0."""
     X = rng.normal(size=(m, n))
     W, b = rng.normal(size=n), float(rng.normal())
@@ -112,12 +118,12 @@ def random_problem(rng: np.random.Generator, m: int, n: int, *, with_zero: bool 
     return X, y, W, b
 
 
-def z_of(X, W, b):
+def z_of(X: np.ndarray, W: np.ndarray, b: float) -> np.ndarray:
     return X @ W + b  # inputs only; every expected value below comes from gdref
 
 
 @remembered
-def predict_mistakes(X, W, b) -> dict[str, object]:
+def predict_mistakes(X: np.ndarray, W: np.ndarray, b: float) -> dict[str, object]:
     z = z_of(X, W, b)
     sign = activations.sign(z)
     return {
@@ -128,7 +134,7 @@ def predict_mistakes(X, W, b) -> dict[str, object]:
 
 
 @remembered
-def loss_mistakes(X, y, W, b) -> dict[str, object]:
+def loss_mistakes(X: np.ndarray, y: np.ndarray, W: np.ndarray, b: float) -> dict[str, object]:
     m = y.size
     z = z_of(X, W, b)
     sign = activations.sign(z)
@@ -145,7 +151,9 @@ def loss_mistakes(X, y, W, b) -> dict[str, object]:
 
 
 @remembered
-def worked_loss_mistakes(X, y, W, b) -> dict[str, object]:
+def worked_loss_mistakes(
+    X: np.ndarray, y: np.ndarray, W: np.ndarray, b: float
+) -> dict[str, object]:
     """On the worked example m = 2, so ½·Σ and 1/m·Σ (no ½) are the same: neither is named
     there (the random problems, checked first, have m ≠ 2)."""
     mistakes = loss_mistakes(X, y, W, b)
@@ -153,7 +161,13 @@ def worked_loss_mistakes(X, y, W, b) -> dict[str, object]:
     return mistakes
 
 
-def chain_rule(X, y, W, b, derivative):
+def chain_rule(
+    X: np.ndarray,
+    y: np.ndarray,
+    W: np.ndarray,
+    b: float,
+    derivative: Callable[[np.ndarray], np.ndarray],
+) -> tuple[np.ndarray, float]:
     """dW, db through an activation whose derivative is ``derivative`` (gdref's dJ/dŷ)."""
     z = z_of(X, W, b)
     dz = losses.mse_grad(activations.sign(z), y) * derivative(z)
@@ -161,7 +175,7 @@ def chain_rule(X, y, W, b, derivative):
 
 
 @remembered
-def gradient_mistakes(X, y, W, b) -> dict[str, tuple]:
+def gradient_mistakes(X: np.ndarray, y: np.ndarray, W: np.ndarray, b: float) -> dict[str, tuple]:
     return {
         "sign_derivative_as_one": chain_rule(X, y, W, b, np.ones_like),
         "smooth_derivative": chain_rule(X, y, W, b, activations.sigmoid_grad),
@@ -169,7 +183,15 @@ def gradient_mistakes(X, y, W, b) -> dict[str, tuple]:
 
 
 @remembered
-def variant_train(X, y, W0, b0, lr, steps, derivative):
+def variant_train(
+    X: np.ndarray,
+    y: np.ndarray,
+    W0: np.ndarray,
+    b0: float,
+    lr: float,
+    steps: int,
+    derivative: Callable[[np.ndarray], np.ndarray],
+) -> tuple[np.ndarray, float, np.ndarray]:
     """Gradient descent with a wrong (non-zero) derivative of sign, from gdref's pieces."""
     W, b, trace = np.array(W0, dtype=float), float(b0), []
     for _ in range(steps):
@@ -179,13 +201,17 @@ def variant_train(X, y, W0, b0, lr, steps, derivative):
     return W, b, np.array(trace)
 
 
-def perceptron_objective(params, X, y):
+def perceptron_objective(
+    params: tuple[np.ndarray, float], X: np.ndarray, y: np.ndarray
+) -> tuple[float, tuple[np.ndarray, float]]:
     W, b = params
     return models.sign_perceptron_loss(X, y, W, b), models.sign_perceptron_grads(X, y, W, b)
 
 
 @remembered
-def reference_train(X, y, W0, b0, lr, steps):
+def reference_train(
+    X: np.ndarray, y: np.ndarray, W0: np.ndarray, b0: float, lr: float, steps: int
+) -> tuple[np.ndarray, float, np.ndarray]:
     """The right answer: gdref.descend with the chain-rule gradient (identically zero)."""
     trace = descend(
         perceptron_objective,
@@ -201,7 +227,9 @@ def reference_train(X, y, W0, b0, lr, steps):
 
 
 @remembered
-def train_mistakes(X, y, W0, b0, lr, steps) -> dict[str, tuple]:
+def train_mistakes(
+    X: np.ndarray, y: np.ndarray, W0: np.ndarray, b0: float, lr: float, steps: int
+) -> dict[str, tuple]:
     right = reference_train(X, y, W0, b0, lr, steps)
     mistakes = {
         "sign_derivative_as_one": variant_train(X, y, W0, b0, lr, steps, np.ones_like),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -18,6 +19,11 @@ from grader.framework import (
     shown_by,
 )
 from grader.remember import remembered
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from grader.plugin import Student
 
 EXERCISE = Exercise(
     name="thermometers",
@@ -121,7 +127,15 @@ def subgradient_of(w: float, readings: np.ndarray) -> float:
 
 
 @remembered
-def trajectory(w0, readings, lr, steps, *, grad_sign=1.0, grad=subgradient_of) -> np.ndarray:
+def trajectory(
+    w0: float,
+    readings: np.ndarray,
+    lr: float,
+    steps: int,
+    *,
+    grad_sign: float = 1.0,
+    grad: Callable[[float, np.ndarray], float] = subgradient_of,
+) -> np.ndarray:
     """All iterates [w0, …, w_steps] of subgradient descent, run by gdref.descend."""
 
     def objective(w):
@@ -132,7 +146,9 @@ def trajectory(w0, readings, lr, steps, *, grad_sign=1.0, grad=subgradient_of) -
     return np.array([float(w) for w in trace.params_history])
 
 
-def confirmed_trajectories(student, w0, readings, lr, steps) -> dict[str, np.ndarray]:
+def confirmed_trajectories(
+    student: Student, w0: float, readings: np.ndarray, lr: float, steps: int
+) -> dict[str, np.ndarray]:
     """descend's mistakes; a subgradient mistake only if the learner's subgradient shows it at
     w0 (descend adding the step looks like a flipped subgradient, but is not)."""
     mistakes = subgradient_mistakes if readings.size in (4, 5) else three_reading_mistakes
@@ -147,7 +163,9 @@ def confirmed_trajectories(student, w0, readings, lr, steps) -> dict[str, np.nda
 
 
 @remembered
-def mistaken_trajectories(w0, readings, lr, steps) -> dict[str, np.ndarray]:
+def mistaken_trajectories(
+    w0: float, readings: np.ndarray, lr: float, steps: int
+) -> dict[str, np.ndarray]:
     right = trajectory(w0, readings, lr, steps)
     return {
         "sign_flipped": trajectory(w0, readings, lr, steps, grad_sign=-1.0),
