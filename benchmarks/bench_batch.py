@@ -27,8 +27,8 @@ sys.path.insert(0, str(REPO))
 
 def make_class(root: Path, students: int) -> list[Path]:
     """N submissions: mostly solutions, every tenth a stub set, the others one mutant each."""
+    from grader.authoring.mutants import apply_mutant
     from grader.exercises import load_exercises, solutions_dir
-    from grader.mutants import apply_mutant
 
     mutants = [(e, m) for e in load_exercises() for m in e.mistakes]
     folders = []
@@ -59,7 +59,7 @@ def warm_grade_seconds(sample: list[Path], root: Path) -> float:
     code = (
         "import os, sys, time; os.environ['GDKIT_JOBS'] = '1'\n"
         "from pathlib import Path\n"
-        "from grader.batch import open_sandbox\n"
+        "from grader.instructor.batch import open_sandbox\n"
         "from grader.runner import grade_each\n"
         "folders = [Path(p) for p in sys.argv[2:]]\n"
         "sandbox = open_sandbox(None, 'auto', 0)\n"

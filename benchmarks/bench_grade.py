@@ -40,7 +40,7 @@ def walls(commands: dict[str, list[str]], runs: int) -> dict[str, tuple[float, f
 def per_call(isolation: str, calls: int) -> dict[str, float]:
     import numpy as np
 
-    from grader.sandbox import Sandbox
+    from grader.sandbox.sandbox import Sandbox
 
     source = "import numpy as np\ndef step(w, g, lr):\n    return w - lr * g\n"
     start = time.perf_counter()
@@ -104,7 +104,7 @@ def main() -> None:
     python = sys.executable
     compiled = byte_compile()
     env_note = f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}; {compiled}"
-    from grader.backends import available
+    from grader.sandbox.backends import available
 
     grade = [python, "-m", "grader.cli", "solutions"]
     commands = {'python -c "import numpy, pytest"  (floor)': [python, "-c", "import numpy, pytest"]}

@@ -29,8 +29,8 @@ sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
 
 from bench_grade import byte_compile  # noqa: E402
 
+from grader.authoring.mutants import apply_mutant  # noqa: E402
 from grader.exercises import by_name, solutions_dir  # noqa: E402
-from grader.mutants import apply_mutant  # noqa: E402
 
 PYTHON = sys.executable
 GRADE = [PYTHON, "-m", "grader.cli"]

@@ -7,7 +7,7 @@ something else entirely, so it is bounded where it enters: a regular file of at 
 lower-case letters, digits and ``_`` only (so nothing odd reaches the terminal or a tag). Every
 problem is a :class:`ReportError` saying where in the file and what was expected.
 
-The shape read (grader/report.py ``to_json``; other keys are ignored)::
+The shape read (grader/report/render.py ``to_json``; other keys are ignored)::
 
     {"exercises": [{"name": "parabola", "checks": [{"diagnosis": "sign_flipped" | null, …}, …]}, …]}
 """

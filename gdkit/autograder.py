@@ -9,7 +9,7 @@ Writes, under OUT:
 - ``container/``: a ``Dockerfile`` and the same ``gdkit/`` tree, for PrairieLearn's external
   grader or a Kubernetes Job (one submission per container).
 
-Both run ``python -m grader.autograde`` (see that module): one submission folder in, one
+Both run ``python -m grader.instructor.autograde`` (see that module): one submission folder in, one
 ``results.json`` out, always.
 """
 

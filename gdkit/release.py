@@ -1,10 +1,10 @@
 """``gdkit release OUT``: the tree a course hands to its students.
 
-What goes in: ``exercises/`` (stubs generated afresh from ``solutions/``), ``gdref/``, the
-grader with its public checks only (see :mod:`gdkit.public_checks`), ``decks/`` with the notes,
-the README's learner sections, and a ``pyproject.toml`` that installs it (``grade``, and
-``gdkit decks``). What stays out: ``solutions/``, the hidden checks, the mutant catalogue's
-source substitutions, the tests, the benchmarks, and every instructor command (the modules in
+What goes in: ``exercises/`` (stubs generated afresh from ``solutions/``), ``gdref/``, the grader
+with its public checks only (see :mod:`grader.authoring.public_checks`), ``decks/`` with the notes,
+the README's learner sections, and a ``pyproject.toml`` that installs it (``grade``, and ``gdkit
+decks``). What stays out: ``solutions/``, the hidden checks, the mutant catalogue's source
+substitutions, the tests, the benchmarks, and every instructor command (the modules in
 ``INSTRUCTOR_ONLY``; the ``gdkit`` and ``grade`` commands list only what is installed).
 
 ``grader/release.json`` marks the tree as a release: ``grade`` then says that this release has
@@ -28,27 +28,26 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10: the instructor extra installs tomli
     import tomli as tomllib
 
+from grader.authoring.stubs import StubError, planned_stubs
 from grader.edition import RELEASE_FILE_NAME
 from grader.exercises import REPO_ROOT, checks_module_path, load_exercises
-from grader.stubs import StubError, planned_stubs
 
 PACKAGES = ("gdref", "grader", "decks", "gdkit")
 
 # Paths (relative to the project root) that never go into a release: instructor commands and
-# instructor documentation. A folder excludes everything below it. (grader/mutants.py ships:
-# the grader imports its machinery; the mutants themselves are stripped from the checks.)
+# instructor documentation. A folder excludes everything below it.
 INSTRUCTOR_ONLY = (
     "gdkit/release.py",
-    "gdkit/public_checks.py",
+    "grader/authoring/public_checks.py",
     "gdkit/autograder.py",
     "gdkit/autograder_files",
-    "grader/autograde.py",
-    "grader/exercises_cli.py",
-    "grader/batch.py",
-    "grader/batch_cli.py",
-    "grader/uploads.py",
-    "grader/gradebook.py",
-    "grader/insights.py",
+    "grader/instructor/autograde.py",
+    "grader/authoring/exercises_cli.py",
+    "grader/instructor/batch.py",
+    "grader/instructor/batch_cli.py",
+    "grader/submission/uploads.py",
+    "grader/instructor/gradebook.py",
+    "grader/instructor/insights.py",
     "grader/CHECKS.md",
     "grader/README.md",
 )
@@ -154,7 +153,7 @@ def _write(path: Path, text: str) -> None:
 
 def _write_checks(root: Path, staging: Path) -> tuple[int, int, int, set[str]]:
     """Every checks module in its public form; (hidden checks, hidden points, mutants, paths)."""
-    from gdkit.public_checks import PublicChecksError, public_only
+    from grader.authoring.public_checks import PublicChecksError, public_only
 
     hidden = points = mutants = 0
     written = set()

@@ -31,13 +31,14 @@ from pathlib import Path
 # pool when NumPy is imported costs ~0.15 s of CPU on two cores (set before NumPy is imported).
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
+from grader.authoring.stubs import EXERCISE_FILE, NOTEBOOK_FILE  # noqa: E402
 from grader.edition import SOLUTIONS_NOT_IN_RELEASE, release_info, release_note  # noqa: E402
 from grader.exercises import exercises_dir, load_exercises, solutions_dir  # noqa: E402
-from grader.sanitize import clean_name, clean_text  # noqa: E402
-from grader.stubs import EXERCISE_FILE, NOTEBOOK_FILE  # noqa: E402
-from grader.submission import SubmissionFileError, read_source  # noqa: E402
+from grader.report.sanitize import clean_name, clean_text  # noqa: E402
+from grader.submission.files import SubmissionFileError, read_source  # noqa: E402
 
-FORMATS = ("text", "json", "gradescope", "junit")  # = grader.report.FORMATS (imported lazily)
+# = grader.report.render.FORMATS (imported lazily)
+FORMATS = ("text", "json", "gradescope", "junit")
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 ISOLATION_ALIASES = {"rlimits": "process"}  # the name before the backends had their own
@@ -104,8 +105,8 @@ def resolve_submission(path: Path | None) -> tuple[Path, list[str] | None, dict[
 
 def _graded_file(folder: Path, exercise, files: dict[str, str]) -> str:
     """The file of ``exercise`` that is graded: the one named on the command line, else the
-    .py or .ipynb one (the one saved last when both are there; grader/notebook.py)."""
-    from grader.notebook import exercise_file
+    .py or .ipynb one (the one saved last when both are there; grader/submission/notebook.py)."""
+    from grader.submission.notebook import exercise_file
 
     return files.get(exercise.name) or exercise_file(folder, exercise.file)[0]
 
@@ -115,7 +116,7 @@ def _check_present(folder: Path, names: list[str] | None, files: dict[str, str])
 
     A file that is there but cannot be graded (a link out of the folder, a FIFO, too large,
     not UTF-8, …) is not a usage error: grading it fails that exercise with the sentence
-    grader.submission gives, and the other exercises are graded as usual.
+    grader.submission.files gives, and the other exercises are graded as usual.
     """
     exercises = [e for e in load_exercises() if names is None or e.name in names]
     chosen = {e.name: _graded_file(folder, e, files) for e in exercises}
@@ -158,7 +159,7 @@ def _exercise_or_fail(name: str):
 def _start_sandbox(timeout: float | None, isolation: str):
     """Start the sandbox early: workers import NumPy while this process loads pytest and checks.
     No backend can start: exit 3 with what is missing and what to do."""
-    from grader.sandbox import Limits, Sandbox, SandboxError
+    from grader.sandbox.sandbox import Limits, Sandbox, SandboxError
 
     try:
         limits = Limits.from_env(wall=timeout, cpu=timeout)
@@ -182,7 +183,7 @@ def _grade(
     files=None,
 ):
     from grader.runner import GraderError, grade
-    from grader.sandbox import SandboxError
+    from grader.sandbox.sandbox import SandboxError
 
     if sandbox is None:
         sandbox = _start_sandbox(timeout, isolation)
@@ -221,7 +222,7 @@ def _show_solution(folder: Path, name: str, timeout: float | None, isolation: st
 
 def _watch(folder: Path, names, hidden, timeout, isolation, fmt, max_runs, files) -> int:
     """grade --watch: see grader/watch.py."""
-    from grader.sandbox import Limits, SandboxError
+    from grader.sandbox.sandbox import Limits, SandboxError
     from grader.watch import watch
 
     try:
@@ -317,8 +318,11 @@ def main(args: list[str] | None = None) -> None:
     ./batch`` grades a folder of that name. Ends with ``sys.exit`` and the exit status."""
     _never_unencodable()
     args = list(sys.argv[1:] if args is None else args)
-    if args[:1] == ["batch"] and importlib.util.find_spec("grader.batch_cli") is not None:
-        from grader.batch_cli import batch
+    if (
+        args[:1] == ["batch"]
+        and importlib.util.find_spec("grader.instructor.batch_cli") is not None
+    ):
+        from grader.instructor.batch_cli import batch
 
         sys.exit(batch.main(args[1:], prog_name="grade batch"))
     options = _parser().parse_args(args)
@@ -383,7 +387,7 @@ def _grade_command(options: argparse.Namespace, sandbox) -> None:
 
 
 def _show_report(report, fmt: str, output: Path | None) -> None:
-    from grader.report import render, use_colour
+    from grader.report.render import render, use_colour
 
     if output is None:
         _say(render(report, fmt, use_colour(sys.stdout.isatty())), end="")

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from grader.framework import Exercise
+    from grader.checking.framework import Exercise
 
 CHECKS_DIR = Path(__file__).resolve().parent / "checks"
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -19,7 +19,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 def load_exercises() -> tuple[Exercise, ...]:
     """All exercises, in course order. Raises ValueError if the metadata is inconsistent."""
     import grader.checks as package
-    from grader.framework import Exercise
+    from grader.checking.framework import Exercise
 
     found: list[Exercise] = []
     for info in pkgutil.iter_modules(package.__path__):

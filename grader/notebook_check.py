@@ -25,12 +25,17 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from grader.notebook import MAX_NOTEBOOK_BYTES, NotebookError, code_sources, without_ipython
+from grader.submission.notebook import (
+    MAX_NOTEBOOK_BYTES,
+    NotebookError,
+    code_sources,
+    without_ipython,
+)
 
 if TYPE_CHECKING:
     from IPython.core.interactiveshell import InteractiveShell
 
-    from grader.framework import Exercise
+    from grader.checking.framework import Exercise
 
 
 def _shell():
@@ -150,10 +155,10 @@ def check(
     isolation: str = "auto",
 ) -> None:
     """Grade one exercise's saved notebook and print the report (see the module docstring)."""
-    from grader.report import render
+    from grader.report.render import render
+    from grader.report.sanitize import clean_name
     from grader.runner import GraderError, grade
-    from grader.sandbox import SandboxError
-    from grader.sanitize import clean_name
+    from grader.sandbox.sandbox import SandboxError
 
     shell = _shell()
     try:

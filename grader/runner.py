@@ -1,5 +1,5 @@
 """Grade a submission folder: run the checks (pytest, in this process) against the learner's
-code (in the sandbox), and return a :class:`grader.results.Report`.
+code (in the sandbox), and return a :class:`grader.report.results.Report`.
 
     report = grade(Path("exercises"))                   # public checks of every exercise
     report = grade(Path("hw"), names=["momentum"], include_hidden=True)
@@ -15,10 +15,10 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from grader.exercises import checks_module_path, load_exercises
-from grader.notebook import exercise_file
-from grader.results import CheckResult, ExerciseResult, Report
-from grader.sandbox import Limits, Sandbox, SubmissionError, Worker
-from grader.submission import SubmissionFileError, read_source
+from grader.report.results import CheckResult, ExerciseResult, Report
+from grader.sandbox.sandbox import Limits, Sandbox, SubmissionError, Worker
+from grader.submission.files import SubmissionFileError, read_source
+from grader.submission.notebook import exercise_file
 
 # pytest's built-in plugins that checks do not need (fewer imports: faster start)
 _UNUSED = (
@@ -70,7 +70,8 @@ def _quiet_pytest_env():
 
 def graded_files(submission: Path, exercises: list, files: dict[str, str] | None = None) -> dict:
     """Exercise name -> (the file graded, notes): the file ``files`` names, else NN_name.py or
-    NN_name.ipynb, the one saved last when both are there (grader/notebook.py says why)."""
+    NN_name.ipynb, the one saved last when both are there (grader/submission/notebook.py
+    says why)."""
     chosen = {}
     for exercise in exercises:
         if files and exercise.name in files:
@@ -181,11 +182,11 @@ def grade_each(
     it: a batch worker reads its next folder from a pipe). The checks are collected once;
     each folder gets its own worker process, killed before the next folder is taken.
     Raises :class:`GraderError` if the checks cannot run, or what stopped a folder's turn
-    (e.g. :class:`grader.sandbox.SandboxError`), after reporting the folders before it.
+    (e.g. :class:`grader.sandbox.sandbox.SandboxError`), after reporting the folders before it.
     """
     import pytest
 
-    from grader.plugin import GradingPlugin
+    from grader.checking.plugin import GradingPlugin
 
     exercises = _selected(names)
     rounds = (_Round(s, exercises, sandbox, files, include_hidden, on_report) for s in submissions)

@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import Protocol, TextIO
 
 from grader.exercises import load_exercises
-from grader.results import ExerciseResult, Report
+from grader.report.results import ExerciseResult, Report
+from grader.report.sanitize import clean_name, clean_text
 from grader.runner import GraderError, grade
-from grader.sandbox import Limits, Sandbox, SandboxError
-from grader.sanitize import clean_name, clean_text
+from grader.sandbox.sandbox import Limits, Sandbox, SandboxError
 
 STEP_MS = 10  # events are grouped until none has come for this long (the debounce)
 MAX_DEBOUNCE_MS = 500  # ... but for no longer than this
@@ -229,7 +229,7 @@ class View:
     to stderr, so that stdout stays a stream of reports."""
 
     def __init__(self, folder: Path, fmt: str, out: TextIO, err: TextIO) -> None:
-        from grader.report import use_colour
+        from grader.report.render import use_colour
 
         self.where = clean_name(str(folder))  # a folder's name can hold escape sequences
         self.fmt, self.out, self.err = fmt, out, err
@@ -237,7 +237,7 @@ class View:
         self.status_stream = out if fmt == "text" else err
 
     def report(self, report: Report) -> None:
-        from grader.report import render
+        from grader.report.render import render
 
         text = render(report, self.fmt, self.colour)
         if self.fmt == "json":

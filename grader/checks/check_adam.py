@@ -10,11 +10,11 @@ import numpy as np
 from gdref import optim
 from gdref.descent import Objective, descend
 from gdref.optim import AdamState
-from grader.framework import Exercise, Mistake, check, expect_close
-from grader.remember import remembered
+from grader.checking.framework import Exercise, Mistake, check, expect_close
+from grader.checking.remember import remembered
 
 if TYPE_CHECKING:
-    from grader.plugin import Student
+    from grader.checking.plugin import Student
 
 EXERCISE = Exercise(
     name="adam",

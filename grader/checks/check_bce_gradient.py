@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 import gdref
-from grader.framework import Exercise, Mistake, check, expect, expect_close
-from grader.remember import remembered
+from grader.checking.framework import Exercise, Mistake, check, expect, expect_close
+from grader.checking.remember import remembered
 
 SOLUTION_DZ = "    return (y_hat - y) / len(y)\n"
 

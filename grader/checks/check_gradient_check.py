@@ -8,8 +8,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from gdref import gradcheck, models
-from grader.framework import Exercise, Mistake, as_number, check, expect, expect_close, unpack
-from grader.remember import remembered
+from grader.checking.framework import (
+    Exercise,
+    Mistake,
+    as_number,
+    check,
+    expect,
+    expect_close,
+    unpack,
+)
+from grader.checking.remember import remembered
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -9,11 +9,18 @@ import numpy as np
 
 from gdref import datasets, models, optim
 from gdref.descent import descend, linear_objective
-from grader.framework import Exercise, Mistake, check, expect_close, keep_confirmed, shown_by
-from grader.remember import remembered
+from grader.checking.framework import (
+    Exercise,
+    Mistake,
+    check,
+    expect_close,
+    keep_confirmed,
+    shown_by,
+)
+from grader.checking.remember import remembered
 
 if TYPE_CHECKING:
-    from grader.plugin import Student
+    from grader.checking.plugin import Student
 
 _UPDATE = "        W = W - lr * dW\n        b = b - lr * db\n"
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from gdref import activations, datasets, models, optim
 from gdref.descent import Trace, descend, logistic_objective
-from grader.framework import (
+from grader.checking.framework import (
     Exercise,
     Mistake,
     as_array,
@@ -22,12 +22,12 @@ from grader.framework import (
     strict,
     unpack,
 )
-from grader.remember import remembered
+from grader.checking.remember import remembered
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from grader.plugin import Student
+    from grader.checking.plugin import Student
 
 ACCURACY_TARGET = 0.95
 CONVERGENCE_CHECK = (

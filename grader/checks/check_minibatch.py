@@ -9,11 +9,11 @@ import numpy as np
 
 from gdref import datasets, models, optim
 from gdref.descent import descend, linear_objective
-from grader.framework import Exercise, Mistake, check, expect_close
-from grader.remember import remembered
+from grader.checking.framework import Exercise, Mistake, check, expect_close
+from grader.checking.remember import remembered
 
 if TYPE_CHECKING:
-    from grader.plugin import Student
+    from grader.checking.plugin import Student
 
 EXERCISE = Exercise(
     name="minibatch",

@@ -8,7 +8,7 @@ import numpy as np
 
 from gdref import optim
 from gdref.optim import MomentumState
-from grader.framework import (
+from grader.checking.framework import (
     Exercise,
     Mistake,
     as_int,
@@ -19,10 +19,10 @@ from grader.framework import (
     mismatch,
     shown_by,
 )
-from grader.remember import remembered
+from grader.checking.remember import remembered
 
 if TYPE_CHECKING:
-    from grader.plugin import Student
+    from grader.checking.plugin import Student
 
 UPDATE = "    v_new = beta * v + grad\n    w_new = w - lr * v_new\n"
 LOOP_CALL = "        w, v = momentum_step(w, quadratic_grad(A, w), v, lr, beta)\n"

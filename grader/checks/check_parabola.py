@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from gdref import datasets, optim
-from grader.framework import Exercise, Mistake, check, expect_close
-from grader.remember import remembered
+from grader.checking.framework import Exercise, Mistake, check, expect_close
+from grader.checking.remember import remembered
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -9,8 +9,8 @@ import numpy as np
 
 from gdref import activations, losses, models, optim
 from gdref.descent import descend
-from grader.framework import Exercise, Forms, Mistake, any_of, check, expect_close
-from grader.remember import remembered
+from grader.checking.framework import Exercise, Forms, Mistake, any_of, check, expect_close
+from grader.checking.remember import remembered
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -9,7 +9,7 @@ import numpy as np
 
 from gdref import datasets, losses, optim
 from gdref.descent import descend as gd_descend
-from grader.framework import (
+from grader.checking.framework import (
     Exercise,
     Mistake,
     any_of,
@@ -18,12 +18,12 @@ from grader.framework import (
     keep_confirmed,
     shown_by,
 )
-from grader.remember import remembered
+from grader.checking.remember import remembered
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from grader.plugin import Student
+    from grader.checking.plugin import Student
 
 EXERCISE = Exercise(
     name="thermometers",

@@ -23,8 +23,8 @@ from decks.mistake_examples import EXAMPLES
 from decks.mistakes import MISTAKES_DECK, mapping, plan_mistakes, week02_notes
 from decks.report_input import ReportError, diagnosed_mistakes
 from grader.exercises import load_exercises
-from grader.report import render
-from grader.results import FAILED, PASSED, CheckResult, ExerciseResult, Report
+from grader.report.render import render
+from grader.report.results import FAILED, PASSED, CheckResult, ExerciseResult, Report
 
 # the grader's check modules carry its own marker, registered only for the grader's tests
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnknownMarkWarning")

@@ -1,5 +1,5 @@
-"""grader/affinity.py: while a submission is graded, the grading process and its worker share
-one CPU; afterwards the grading process may use every CPU it could before."""
+"""grader/sandbox/affinity.py: while a submission is graded, the grading process and its
+worker share one CPU; afterwards the grading process may use every CPU it could before."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import os
 import pytest
 from grader_helpers import FAST, ISOLATIONS
 
-from grader import affinity
-from grader.sandbox import Sandbox
+from grader.sandbox import affinity
+from grader.sandbox.sandbox import Sandbox
 
 CAN_PIN = hasattr(os, "sched_setaffinity") and len(os.sched_getaffinity(0)) > 1
 needs_cpus = pytest.mark.skipif(not CAN_PIN, reason="needs CPU affinity and two CPUs")
@@ -88,7 +88,7 @@ def test_a_process_started_while_pinned_may_use_every_cpu():
 def test_a_worker_started_while_grading_is_started_unpinned(monkeypatch):
     """The next spare (prestart) is launched while this process is pinned; it must be launched
     from the CPUs this process had before, so that it imports NumPy wherever there is room."""
-    from grader import sandbox as sandbox_module
+    from grader.sandbox import sandbox as sandbox_module
 
     launched_with = []
     real = sandbox_module._Process

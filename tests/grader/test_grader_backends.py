@@ -22,7 +22,7 @@ PROFILES = ["windows-like", "macos-like"]
 
 PROBE = textwrap.dedent("""
     import json, os, socket
-    from grader.sandbox import Limits, Sandbox
+    from grader.sandbox.sandbox import Limits, Sandbox
 
     CHECK = '''
     import importlib, os, select, socket
@@ -54,9 +54,9 @@ MUTANTS = textwrap.dedent("""
     import json, sys, tempfile
     from pathlib import Path
     from grader.exercises import load_exercises, solutions_dir
-    from grader.mutants import apply_mutant
+    from grader.authoring.mutants import apply_mutant
     from grader.runner import grade
-    from grader.sandbox import Limits, Sandbox
+    from grader.sandbox.sandbox import Limits, Sandbox
 
     missed, caught = [], 0
     with tempfile.TemporaryDirectory() as root, Sandbox(Limits(wall=20.0, cpu=20.0)) as sandbox:
@@ -167,7 +167,7 @@ def test_hostile_submissions_cost_only_their_points(tmp_path):
 def test_no_backend_can_start_is_exit_3_with_one_sentence(monkeypatch):
     from grade_cli import run_grade
 
-    from grader import backends
+    from grader.sandbox import backends
 
     monkeypatch.setattr(backends.BubblewrapBackend, "program", staticmethod(lambda: None))
     monkeypatch.setattr(
@@ -184,9 +184,9 @@ def test_no_backend_can_start_is_exit_3_with_one_sentence(monkeypatch):
 
 
 def test_the_report_says_what_the_isolation_does_not_protect_against(monkeypatch):
-    from grader import backends
-    from grader.report import render
+    from grader.report.render import render
     from grader.runner import grade
+    from grader.sandbox import backends
 
     monkeypatch.setattr(backends.BubblewrapBackend, "program", staticmethod(lambda: None))
     report = grade(REPO / "solutions", ["parabola"])

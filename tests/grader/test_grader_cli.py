@@ -19,9 +19,9 @@ from click.testing import CliRunner
 from grade_cli import run_grade
 from grader_helpers import copy_solution
 
+from grader.authoring.exercises_cli import exercises as exercises_group
 from grader.exercises import exercises_dir, load_exercises, solutions_dir
-from grader.exercises_cli import exercises as exercises_group
-from grader.report import schema_path, use_colour
+from grader.report.render import schema_path, use_colour
 
 REPO = Path(__file__).resolve().parents[2]
 GRADE = [sys.executable, "-m", "grader.cli"]
@@ -330,9 +330,9 @@ def test_a_crashing_check_is_not_the_learners_fault(monkeypatch, tmp_path):
 
 def test_cli_offers_every_report_format():
     import grader.cli
-    import grader.report
+    import grader.report.render
 
-    assert grader.cli.FORMATS == grader.report.FORMATS
+    assert grader.cli.FORMATS == grader.report.render.FORMATS
 
 
 def test_report_names_the_isolation_used():

@@ -10,10 +10,10 @@ import shutil
 import pytest
 from grader_helpers import FAST
 
+from grader.authoring.stubs import out_of_date
 from grader.exercises import exercises_dir, load_exercises, solutions_dir
-from grader.report import render_text
+from grader.report.render import render_text
 from grader.runner import grade
-from grader.stubs import out_of_date
 
 EXERCISES = load_exercises()
 NAMES = [e.name for e in EXERCISES]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from grader import framework
-from grader.framework import CheckBug, CheckFailed, expect, expect_close, mismatch, show
+from grader.checking import framework
+from grader.checking.framework import CheckBug, CheckFailed, expect, expect_close, mismatch, show
 
 
 def fails(got, expected, **kwargs) -> CheckFailed:
@@ -183,7 +183,7 @@ def test_allclose_is_numpys_allclose_with_equal_nan():
     infinities, NaN, tiny and huge values, complex results and broadcasting 0-d arrays."""
     import itertools
 
-    from grader.framework import _allclose
+    from grader.checking.framework import _allclose
 
     values = [
         0.0,
@@ -219,8 +219,8 @@ def test_a_mistake_about_another_function_is_a_bug_in_the_check(monkeypatch):
     broken: its message would talk about code the check does not look at."""
     from types import SimpleNamespace
 
-    from grader.framework import Exercise, Mistake
-    from grader.plugin import _unrelated_mistakes
+    from grader.checking.framework import Exercise, Mistake
+    from grader.checking.plugin import _unrelated_mistakes
 
     exercise = Exercise(
         "e", 1, "e.py", "t", "s", ("h",), (Mistake("loss_sum", "m.", "h.", functions=("loss",)),)
@@ -258,7 +258,7 @@ def test_subclasses_of_the_plain_types_compare_as_those_types():
 def test_a_mistake_in_a_called_function_is_named_only_when_that_function_shows_it():
     """fit adding the step looks like a flipped gradient on fit's result; the gradient mistake
     is kept for fit's check only if the learner's own gradient is flipped."""
-    from grader.framework import keep_confirmed, shown_by
+    from grader.checking.framework import keep_confirmed, shown_by
 
     framework._set_declared(["lr_ignored"])  # shown_by needs no declaration
     try:

@@ -24,7 +24,7 @@ from grader_helpers import (
 
 from grader.cli import main
 from grader.exercises import solutions_dir
-from grader.report import FORMATS, render
+from grader.report.render import FORMATS, render
 from grader.runner import grade
 
 REPO = Path(__file__).resolve().parents[2]
@@ -68,7 +68,7 @@ HOSTILE = {
     "np.testing.assert_allclose = lambda *a, **k: None\n" + WRONG_BODIES,
     "patch_pytest": "try:\n    import pytest\n    pytest.approx = lambda *a, **k: 0.0\n"
     "    pytest.fail = lambda *a, **k: None\nexcept ImportError:\n    pass\n" + WRONG_BODIES,
-    "patch_grader": "try:\n    import grader.framework as f\n"
+    "patch_grader": "try:\n    import grader.checking.framework as f\n"
     "    f.expect_close = lambda *a, **k: None\nexcept ImportError:\n    pass\n" + WRONG_BODIES,
     "import_gdref": textwrap.dedent("""
         from gdref import datasets, optim
@@ -377,7 +377,7 @@ def test_solution_in_a_hostile_folder_still_passes(tmp_path, isolation):
 def test_the_graders_environment_and_processes_are_out_of_reach(tmp_path, isolation, monkeypatch):
     """Learner code sees none of the grader's environment; run as root it is not root, and it
     can neither read the grader's /proc entries nor signal it."""
-    from grader.sandbox import Sandbox
+    from grader.sandbox.sandbox import Sandbox
 
     monkeypatch.setenv("GDKIT_TEST_SECRET", "s3cr3t-token")
     source = textwrap.dedent("""

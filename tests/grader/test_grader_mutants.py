@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from grader_helpers import ISOLATIONS, MUTANT_LIMITS
 
+from grader.authoring.mutants import MutantError, apply_mutant
+from grader.checking.framework import Mistake
 from grader.exercises import load_exercises, solutions_dir
-from grader.framework import Mistake
-from grader.mutants import MutantError, apply_mutant
 from grader.runner import grade
-from grader.sandbox import Sandbox
+from grader.sandbox.sandbox import Sandbox
 
 CASES = [
     pytest.param(exercise, mistake, id=f"{exercise.name}-{mistake.id}")
@@ -62,7 +62,7 @@ def test_a_mutant_that_does_not_apply_is_an_error():
 
 
 def test_a_mistake_is_about_the_function_it_edits_and_its_callers():
-    from grader.mutants import affected_functions
+    from grader.authoring.mutants import affected_functions
 
     source = (
         "def loss(r):\n    return r @ r / 2\n\n\n"
@@ -81,10 +81,10 @@ def test_a_check_in_error_is_not_a_caught_mutant(monkeypatch):
     named by another check: `gdkit exercises mutants` must call that a failure, not a catch."""
     from click.testing import CliRunner
 
-    from grader import mutants
+    from grader.authoring import mutants
+    from grader.authoring.exercises_cli import exercises
     from grader.exercises import by_name
-    from grader.exercises_cli import exercises
-    from grader.results import ERROR, FAILED, CheckResult, ExerciseResult
+    from grader.report.results import ERROR, FAILED, CheckResult, ExerciseResult
 
     exercise = by_name("parabola")
     mistake = exercise.mistakes[0]

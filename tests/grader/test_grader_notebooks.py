@@ -12,9 +12,11 @@ import nbformat
 import pytest
 from nbformat import v4
 
-from grader.docstring_markdown import docstring_cells, to_latex
+from grader.authoring.docstring_markdown import docstring_cells, to_latex
+from grader.authoring.notebook_stubs import make_notebook
+from grader.authoring.stubs import make_stub, out_of_date, write_stubs
 from grader.exercises import exercises_dir, load_exercises, solutions_dir
-from grader.notebook import (
+from grader.submission.notebook import (
     MAX_NOTEBOOK_BYTES,
     SKIP_TAG,
     NotebookError,
@@ -22,8 +24,6 @@ from grader.notebook import (
     extract,
     kept,
 )
-from grader.notebook_stubs import make_notebook
-from grader.stubs import make_stub, out_of_date, write_stubs
 
 EXERCISES = load_exercises()
 
@@ -428,6 +428,6 @@ def test_kept_lines_say_their_cell_and_line():
 
 
 def test_the_reader_and_the_rule_agree_on_the_size_limit():
-    from grader.submission import FORMATS
+    from grader.submission.files import FORMATS
 
     assert FORMATS[".ipynb"].max_bytes == MAX_NOTEBOOK_BYTES

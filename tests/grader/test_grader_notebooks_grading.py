@@ -16,12 +16,12 @@ import pytest
 from grader_helpers import FAST, ISOLATIONS, MUTANT_LIMITS
 from nbformat import v4
 
+from grader.authoring.mutants import apply_mutant
+from grader.authoring.notebook_stubs import solution_notebook
 from grader.exercises import by_name, exercises_dir, load_exercises, solutions_dir
-from grader.mutants import apply_mutant
-from grader.notebook_stubs import solution_notebook
-from grader.report import render
+from grader.report.render import render
 from grader.runner import grade
-from grader.sandbox import Sandbox
+from grader.sandbox.sandbox import Sandbox
 
 EXERCISES = load_exercises()
 
@@ -225,7 +225,7 @@ def test_formats_and_solution_work_on_notebooks(tmp_path):
     import jsonschema
     import xmlschema
 
-    from grader.report import schema_path
+    from grader.report.render import schema_path
 
     exercise = by_name("parabola")
     source = solution(exercise)

@@ -8,8 +8,8 @@ import pytest
 from nbclient import NotebookClient
 from nbformat import v4
 
+from grader.authoring.notebook_stubs import solution_notebook
 from grader.exercises import exercises_dir, load_exercises, solutions_dir
-from grader.notebook_stubs import solution_notebook
 
 EXERCISES = load_exercises()
 pytestmark = pytest.mark.slow

@@ -1,13 +1,13 @@
-"""grader/remember.py: a check's gdref values are worked out once per process, told apart by
-value and type, and never shared with the caller."""
+"""grader/checking/remember.py: a check's gdref values are worked out once per process, told
+apart by value and type, and never shared with the caller."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from grader import remember
-from grader.remember import remembered
+from grader.checking import remember
+from grader.checking.remember import remembered
 
 
 def counted():
@@ -160,10 +160,10 @@ def test_a_submission_graded_from_remembered_values_gets_the_same_report(tmp_pat
     graded in between): the same statuses, diagnoses and messages, check by check."""
     from grader_helpers import MUTANT_LIMITS
 
+    from grader.authoring.mutants import apply_mutant
     from grader.exercises import by_name, load_exercises, solutions_dir
-    from grader.mutants import apply_mutant
     from grader.runner import grade
-    from grader.sandbox import Sandbox
+    from grader.sandbox.sandbox import Sandbox
 
     assert forget_every_check_value() >= len(load_exercises())
     mutants = tmp_path / "mutants"

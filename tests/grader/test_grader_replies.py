@@ -1,4 +1,4 @@
-"""grader/replies.py: both ways of waiting for a worker's frames keep the deadline, and say
+"""grader/sandbox/replies.py: both ways of waiting for a worker's frames keep the deadline, and say
 how the channel ended, whatever arrives."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from grader import wire
-from grader.replies import PolledReplies, ThreadedReplies
+from grader.sandbox import wire
+from grader.sandbox.replies import PolledReplies, ThreadedReplies
 
 WAYS = [PolledReplies, ThreadedReplies]
 

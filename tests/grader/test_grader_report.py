@@ -9,11 +9,11 @@ import json
 
 import pytest
 
-from grader import report as report_module
 from grader.exercises import by_name, load_exercises
-from grader.renderers import RENDERERS, Renderer
-from grader.renderers.text import SHOWN_IN_FULL
-from grader.results import (
+from grader.report import render as report_module
+from grader.report.renderers import RENDERERS, Renderer
+from grader.report.renderers.text import SHOWN_IN_FULL
+from grader.report.results import (
     ERROR,
     FAILED,
     MISSING,

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from grader_helpers import BUBBLEWRAP, FAST, ISOLATIONS, leftovers, process_table
 
-from grader import backends, wire
-from grader.sandbox import Sandbox, SandboxError, SubmissionError
+from grader.sandbox import backends, wire
+from grader.sandbox.sandbox import Sandbox, SandboxError, SubmissionError
 
 SOURCE = textwrap.dedent("""
     import os, sys, time

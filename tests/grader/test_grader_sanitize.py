@@ -1,5 +1,5 @@
-"""Learner-produced text is made safe in one place (grader/sanitize.py, applied by
-grader/results.py), and every report format can always be written: one test per class of
+"""Learner-produced text is made safe in one place (grader/report/sanitize.py, applied by
+grader/report/results.py), and every report format can always be written: one test per class of
 hostile text, with reports built directly and once end to end through `grade`."""
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from grader.exercises import by_name
-from grader.report import FORMATS, render, schema_path, to_gradescope, to_json
-from grader.results import FAILED, PASSED, CheckResult, ExerciseResult, Report
-from grader.sanitize import clean_name, clean_text
+from grader.report.render import FORMATS, render, schema_path, to_gradescope, to_json
+from grader.report.results import FAILED, PASSED, CheckResult, ExerciseResult, Report
+from grader.report.sanitize import clean_name, clean_text
 
 HOSTILE = {
     "clipboard write (OSC 52)": "\x1b]52;c;cm0gLXJmIH4=\x07",

@@ -9,10 +9,10 @@ import pytest
 from grader_helpers import MUTANT_LIMITS, leftovers, process_table
 
 from grader import runner
+from grader.authoring.mutants import apply_mutant
 from grader.exercises import by_name, solutions_dir
-from grader.mutants import apply_mutant
 from grader.runner import GraderError, grade, grade_each
-from grader.sandbox import Sandbox, SandboxError
+from grader.sandbox.sandbox import Sandbox, SandboxError
 
 NAMES = ["parabola", "momentum", "gradient_check"]
 REPO = solutions_dir().parent

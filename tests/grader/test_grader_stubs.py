@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from grader.stubs import StubError, make_stub
+from grader.authoring.stubs import StubError, make_stub
 
 SOLUTION = '''"""Instructions stay."""
 import numpy as np

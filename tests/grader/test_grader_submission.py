@@ -1,4 +1,4 @@
-"""Reading submission files (grader/submission.py): one test per class of odd or hostile file.
+"""Reading submission files (grader/submission/files.py): one test per class of odd or hostile file.
 
 Each refusal must be one sentence that says what was found and what to do, must never block
 (FIFOs, devices) or read what it refuses (huge files), and must show odd names safely.
@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from grader import submission
-from grader.submission import (
+from grader.submission import files as submission
+from grader.submission.files import (
     FORMATS,
     SourceFormat,
     SubmissionFileError,

@@ -22,7 +22,7 @@ from grader_helpers import ISOLATIONS, copy_solution, solution_text
 
 import grader.watch
 from grader.exercises import by_name, exercises_dir, load_exercises, solutions_dir
-from grader.sandbox import Limits, SandboxError
+from grader.sandbox.sandbox import Limits, SandboxError
 from grader.watch import POLL_SECONDS, PollingSaves, open_saves, watch
 
 REPO = Path(__file__).resolve().parents[2]

@@ -21,12 +21,12 @@ import pytest
 import xmlschema
 from grader_helpers import solution_text
 
-from grader import report as report_module
+from grader.authoring.stubs import BEGIN
 from grader.exercises import load_exercises
-from grader.renderers import RENDERERS
+from grader.report import render as report_module
+from grader.report.renderers import RENDERERS
 from grader.runner import grade
-from grader.sandbox import Sandbox
-from grader.stubs import BEGIN
+from grader.sandbox.sandbox import Sandbox
 
 MARKER = "<<wrong value returned>>"
 

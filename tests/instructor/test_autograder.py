@@ -15,10 +15,10 @@ import jsonschema
 import pytest
 
 from gdkit.autograder import build_autograder
-from grader import autograde
 from grader.exercises import REPO_ROOT, load_exercises
-from grader.gradebook import check_list
-from grader.report import schema_path
+from grader.instructor import autograde
+from grader.instructor.gradebook import check_list
+from grader.report.render import schema_path
 
 SOLUTIONS = REPO_ROOT / "solutions"
 SCHEMA = json.loads(schema_path("gradescope-results.schema.json").read_text())

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from grade_cli import run_grade
 
-from grader.batch import discover, run_batch, write_outputs
+from grader.authoring.mutants import apply_mutant
 from grader.exercises import REPO_ROOT, by_name, load_exercises
-from grader.gradebook import cell
-from grader.mutants import apply_mutant
+from grader.instructor.batch import discover, run_batch, write_outputs
+from grader.instructor.gradebook import cell
 
 SOLUTIONS = REPO_ROOT / "solutions"
 # (student, exercise, mistake): each student's copy of the solutions carries that one mutant
@@ -91,7 +91,7 @@ def _gradebook(out: Path) -> dict[str, dict[str, str]]:
 
 
 def _max_points() -> dict[str, int]:
-    from grader.gradebook import check_list
+    from grader.instructor.gradebook import check_list
 
     return {e.name: sum(c["points"] for c in check_list(e)) for e in load_exercises()}
 
@@ -274,9 +274,9 @@ def test_the_class_report_renders_in_chromium_and_matches_the_csv(graded, tmp_pa
 
 
 def test_student_text_is_escaped_in_the_report():
-    from grader.batch import Outcome
-    from grader.gradebook import gradebook_rows, mistake_tally
-    from grader.insights import render_report
+    from grader.instructor.batch import Outcome
+    from grader.instructor.gradebook import gradebook_rows, mistake_tally
+    from grader.instructor.insights import render_report
 
     exercises = load_exercises()
     outcomes = [Outcome("<script>alert(1)</script>", None, "time limit <b>")]
@@ -302,7 +302,7 @@ def test_a_grader_failure_is_exit_3_and_costs_the_student_nothing(tmp_path, monk
 @pytest.mark.slow
 def test_a_class_that_works_in_notebooks_is_graded_like_py_files(tmp_path):
     """Issue 10: grade batch reads NN_name.ipynb as it reads NN_name.py (the same marks)."""
-    from grader.notebook_stubs import solution_notebook
+    from grader.authoring.notebook_stubs import solution_notebook
 
     export = tmp_path / "export"
     solved, stubs, mutant = export / "nb-ann", export / "nb-bob", export / "nb-cat"

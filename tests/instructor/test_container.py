@@ -17,7 +17,7 @@ import pytest
 
 from gdkit.autograder import build_autograder
 from grader.exercises import REPO_ROOT
-from grader.report import schema_path
+from grader.report.render import schema_path
 
 BASE = "localhost/gdkit-test-base:bookworm"
 IMAGE = "localhost/gdkit-test-grader:latest"

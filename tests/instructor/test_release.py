@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from leaks import is_bookkeeping, leaks, solution_lines
 
-from gdkit.public_checks import PublicChecksError, public_only
 from gdkit.release import INSTRUCTOR_ONLY, ReleaseError, build_release, learner_readme
+from grader.authoring.public_checks import PublicChecksError, public_only
 from grader.exercises import REPO_ROOT, checks_module_path, load_exercises
 
 # Run the release's own code, as if it were the only gdkit installed: the development venv's
@@ -111,7 +111,7 @@ def test_no_mutant_text_but_every_mistake_message_stays(release):
 
 def test_public_only_removes_hidden_checks_and_their_helpers():
     source = """
-from grader.framework import Exercise, Mistake, check
+from grader.checking.framework import Exercise, Mistake, check
 
 SECRET = "w - lr * grad"
 EXERCISE = Exercise(name="x", order=1, file="01_x.py", title="t", summary="s", hints=(),
@@ -170,8 +170,8 @@ def test_the_public_checks_pass_on_the_solutions(release):
 
 
 def test_a_mutant_is_still_named_in_the_release(release, tmp_path):
+    from grader.authoring.mutants import apply_mutant
     from grader.exercises import by_name
-    from grader.mutants import apply_mutant
 
     exercise = by_name("parabola")
     mistake = exercise.mistake("sign_flipped")

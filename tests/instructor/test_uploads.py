@@ -7,8 +7,8 @@ import stat
 import zipfile
 from pathlib import Path
 
-from grader import uploads
-from grader.uploads import read_submission
+from grader.submission import uploads
+from grader.submission.uploads import read_submission
 
 WANTED = {"01_parabola.py", "02_bce_gradient.py", "03_momentum.py"}
 

@@ -8,7 +8,7 @@ import sim_platform
 PROFILE = os.environ.get("GDKIT_SIM_PROFILE", "windows-like")
 sim_platform.apply(PROFILE)
 
-import grader.backends as backends  # noqa: E402 - after the pieces are gone
+import grader.sandbox.backends as backends  # noqa: E402 - after the pieces are gone
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BOOT = (

@@ -13,9 +13,9 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.checking.framework import STRICT_ENV, Exercise, Mistake
 from grader.exercises import load_exercises, solutions_dir
-from grader.framework import STRICT_ENV, Exercise, Mistake
-from grader.results import ERROR, ExerciseResult
+from grader.report.results import ERROR, ExerciseResult
 
 
 class MutantError(ValueError):
@@ -72,7 +72,7 @@ def run_mutants(
     """Grade every mutant (all checks, hidden included) and report what each one scored.
     With ``notebooks``, each mutant is graded in notebook form (NN_name.ipynb, the mutated
     functions in their code cells)."""
-    from grader.notebook_stubs import solution_notebook
+    from grader.authoring.notebook_stubs import solution_notebook
     from grader.runner import grade
 
     os.environ[STRICT_ENV] = "1"  # inputs that cannot tell two mistakes apart are an error here

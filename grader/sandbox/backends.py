@@ -1,10 +1,10 @@
-"""The sandbox's backends: how one worker process (``grader/worker.py``) is started.
+"""The sandbox's backends: how one worker process (``grader/sandbox/worker.py``) is started.
 
 A backend is small on purpose. It has an :class:`Isolation` (a name and a one-line, honest
 description of what it does *not* protect against here), says why it cannot run on this
 machine (:meth:`unavailable`), and builds the command that starts one worker. Everything
 else — loading source, calls, time limits, killing, the wire format — is the same for every
-backend and lives in :mod:`grader.sandbox`.
+backend and lives in :mod:`grader.sandbox.sandbox`.
 
 ``bubblewrap``  Linux: namespaces (no network, own PID namespace whose init takes every process
                 with it, read-only view of the Python runtime and NumPy only), plus all of

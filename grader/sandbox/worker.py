@@ -139,7 +139,7 @@ def drop_privileges(uid: int | None) -> None:
 
 
 def share_cpu(cpu: int | None) -> None:
-    """Run on the grading process's CPU from now on (see grader/affinity.py): the two take
+    """Run on the grading process's CPU from now on (see grader/sandbox/affinity.py): the two take
     turns, and a call costs half as much when neither has to wake another CPU."""
     if type(cpu) is int and hasattr(os, "sched_setaffinity"):
         try:

@@ -1,16 +1,16 @@
-"""Render a :class:`grader.results.Report` in one of the registered formats.
+"""Render a :class:`grader.report.results.Report` in one of the registered formats.
 
     text = render(report, "junit")
 
-The formats live in grader/renderers/, one module each:
+The formats live in grader/report/renderers/, one module each:
 
 - ``text``        one line per exercise (a failing one with its reason), every failing check
                   of the current exercise (the first few in full, with diagnosis and hint),
                   progress and the next step.
 - ``json``        everything, for tools.
-- ``gradescope``  Gradescope's results.json (grader/schemas/gradescope-results.schema.json).
+- ``gradescope``  Gradescope's results.json (grader/report/schemas/gradescope-results.schema.json).
                   Hidden checks get visibility "after_due_date".
-- ``junit``       JUnit XML, one <testsuite> per exercise (grader/schemas/junit-10.xsd).
+- ``junit``       JUnit XML, one <testsuite> per exercise (grader/report/schemas/junit-10.xsd).
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from grader.renderers import RENDERERS
-from grader.renderers.gradescope import to_gradescope
-from grader.renderers.json_report import to_json
-from grader.renderers.text import describe_failure, render_text
-from grader.results import Report
+from grader.report.renderers import RENDERERS
+from grader.report.renderers.gradescope import to_gradescope
+from grader.report.renderers.json_report import to_json
+from grader.report.renderers.text import describe_failure, render_text
+from grader.report.results import Report
 
 FORMATS = tuple(RENDERERS)
 

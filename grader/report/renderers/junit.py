@@ -1,4 +1,4 @@
-"""JUnit XML (grader/schemas/junit-10.xsd): one <testsuite> per exercise, one <testcase> per
+"""JUnit XML (grader/report/schemas/junit-10.xsd): one <testsuite> per exercise, one <testcase> per
 check. The text is already sanitised; this module only keeps out what XML 1.0 cannot hold."""
 
 from __future__ import annotations
@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from grader.renderers.gradescope import check_text
-from grader.results import CheckResult, CheckStatus, ExerciseResult, Report
+from grader.report.renderers.gradescope import check_text
+from grader.report.results import CheckResult, CheckStatus, ExerciseResult, Report
 
 # everything outside XML 1.0's Char production (tab, newline and carriage return are allowed)
 _XML_ILLEGAL = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")

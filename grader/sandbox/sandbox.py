@@ -1,12 +1,12 @@
 """Run learner code in worker processes and get plain data back.
 
-    with Sandbox(limits) as sandbox:                     # picks a backend (grader/backends.py)
+    with Sandbox(limits) as sandbox:        # picks a backend (grader/sandbox/backends.py)
         worker = sandbox.load(source_text, "01_parabola.py")
         value = worker.call("gd_step", 3.0, 2.5, 0.1)    # -> 2.75, or raises SubmissionError
 
-Each loaded file gets its own worker process (``grader/worker.py``), started by the backend;
+Each loaded file gets its own worker process (``grader/sandbox/worker.py``), started by the backend;
 a few are started ahead of time, so that NumPy is already imported when a file arrives. The
-grading process talks to a worker over its stdin/stdout with :mod:`grader.wire`, measures
+grading process talks to a worker over its stdin/stdout with :mod:`grader.sandbox.wire`, measures
 every call's wall time, and kills the worker when a call overruns, crashes, or sends anything
 malformed; the next call starts a fresh worker and loads the file again. A sandbox is bound
 to no folder: one open sandbox serves any number of files and folders.
@@ -23,8 +23,8 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
-from grader import affinity, wire
-from grader.backends import (
+from grader.sandbox import affinity, wire
+from grader.sandbox.backends import (
     BACKENDS,
     CLEAN_ENV,
     STRONGEST_FIRST,
@@ -34,7 +34,7 @@ from grader.backends import (
     start_failure,
     unprivileged_uid,
 )
-from grader.replies import open_replies
+from grader.sandbox.replies import open_replies
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,8 @@ class Sandbox:
     ) -> None:
         self.limits = limits or Limits.from_env()
         self.prestart = prestart  # start the next spare as soon as a group takes one
-        # the CPU this process and its workers share while a group is graded (grader/affinity.py);
+        # the CPU this process and its workers share while a group is graded
+        # (grader/sandbox/affinity.py);
         # ``cpu`` picks one by index (a batch's workers each take their own)
         self.cpu = affinity.choose(cpu)
         self._cpus_before: frozenset[int] | None = None
@@ -238,8 +239,8 @@ class _StartFailed(Exception):
 class _Process:
     """One worker process: requests and replies over its pipes, one request at a time.
 
-    Replies are waited for with a deadline (grader/replies.py: poll, or a reader thread where
-    pipes cannot be polled). Any failure kills the process and marks it dead.
+    Replies are waited for with a deadline (grader/sandbox/replies.py: poll, or a reader thread
+    where pipes cannot be polled). Any failure kills the process and marks it dead.
     """
 
     def __init__(self, command: list[str], cwd: str, limits: Limits, offset: int = 0) -> None:

@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from grader.framework import Exercise
+    from grader.checking.framework import Exercise
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

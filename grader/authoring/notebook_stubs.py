@@ -1,7 +1,7 @@
 """Learner notebooks, generated from the same stub as ``exercises/NN_name.py``.
 
     exercises/01_parabola.ipynb
-      Markdown   the instructions (the module docstring; see grader/docstring_markdown.py)
+      Markdown   the instructions (the module docstring; see grader/authoring/docstring_markdown.py)
       code       the given code: imports, constants, helper functions (id "given")
       code       one cell per function to write, the stub as the .py file has it (id = its name)
       Markdown   how to check the work
@@ -19,9 +19,9 @@ import ast
 import nbformat
 from nbformat import v4
 
-from grader.docstring_markdown import docstring_cells
-from grader.notebook import SKIP_TAG
-from grader.stubs import BEGIN, END
+from grader.authoring.docstring_markdown import docstring_cells
+from grader.authoring.stubs import BEGIN, END
+from grader.submission.notebook import SKIP_TAG
 
 _DEFINITION = ("def ", "async def ", "class ", "@")
 _METADATA = {
@@ -129,6 +129,6 @@ def make_notebook(stub: str, exercise: str, solution: str | None = None) -> str:
 def solution_notebook(solution: str, exercise: str) -> str:
     """The notebook a learner who solved the exercise would have: the stub's cells, with the
     solution's functions (used to prove the notebook form grades like the .py form)."""
-    from grader.stubs import make_stub
+    from grader.authoring.stubs import make_stub
 
     return make_notebook(make_stub(solution), exercise, solution)

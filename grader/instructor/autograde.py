@@ -1,24 +1,25 @@
 """The autograder's entry point: grade one uploaded submission, ALWAYS write results.json.
 
-    python -m grader.autograde                       # find the layout (Gradescope, PrairieLearn)
-    python -m grader.autograde --submission DIR --results FILE [--format gradescope|prairielearn]
+    python -m grader.instructor.autograde          # find the layout (Gradescope, PrairieLearn)
+    python -m grader.instructor.autograde --submission DIR --results FILE \
+        [--format gradescope|prairielearn]
 
 Layouts (``--layout auto`` picks the first whose folder exists):
 
 - ``gradescope``: reads ``/autograder/submission``, writes ``/autograder/results/results.json``
-  in Gradescope's format (grader/schemas/gradescope-results.schema.json).
+  in Gradescope's format (grader/report/schemas/gradescope-results.schema.json).
 - ``prairielearn``: reads ``/grade/student``, writes ``/grade/results/results.json`` in
   PrairieLearn's external-grader format (``gradable``, ``score`` from 0 to 1, ``message``,
   ``tests`` with ``points`` / ``max_points``).
 
-The upload is hostile input: exercise files are found at any depth (a student zips a folder,
-or uploads files loose) by :mod:`grader.uploads` (no links followed; bounds on depth, entries
-and size); they are copied into a private staging folder, and only that is graded. Each
-exercise is graded by its own ``grade`` process, in course order, under an overall deadline, so
-a submission that loops costs its own exercises only and the score so far is kept. Whatever
-happens — an empty upload, unreadable files, a grader failure, the deadline — a valid results
-file is written with a message the student can act on. Weak isolation while running as root is
-never silent: the results' output says so.
+The upload is hostile input: exercise files are found at any depth (a student zips a folder, or
+uploads files loose) by :mod:`grader.submission.uploads` (no links followed; bounds on depth,
+entries and size); they are copied into a private staging folder, and only that is graded. Each
+exercise is graded by its own ``grade`` process, in course order, under an overall deadline, so a
+submission that loops costs its own exercises only and the score so far is kept. Whatever happens —
+an empty upload, unreadable files, a grader failure, the deadline — a valid results file is written
+with a message the student can act on. Weak isolation while running as root is never silent: the
+results' output says so.
 """
 
 from __future__ import annotations
@@ -34,8 +35,8 @@ import time
 import traceback
 from pathlib import Path
 
-from grader.gradebook import check_list
-from grader.uploads import read_submission, wanted_names
+from grader.instructor.gradebook import check_list
+from grader.submission.uploads import read_submission, wanted_names
 
 LAYOUTS = {
     "gradescope": (Path("/autograder/submission"), Path("/autograder/results/results.json")),

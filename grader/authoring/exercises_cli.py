@@ -10,8 +10,8 @@ from pathlib import Path
 
 import click
 
+from grader.authoring.stubs import StubError, out_of_date, write_stubs
 from grader.exercises import exercises_dir, solutions_dir
-from grader.stubs import StubError, out_of_date, write_stubs
 
 _SOLUTIONS = click.option(
     "--solutions",
@@ -78,7 +78,7 @@ def check_command(solutions: Path | None, exercises_path: Path | None) -> None:
 )
 def mutants(names: tuple[str, ...], notebooks: bool) -> None:
     """Grade every catalogued mistake's mutant; exit 1 if one is not caught and diagnosed."""
-    from grader.mutants import MutantError, run_mutants
+    from grader.authoring.mutants import MutantError, run_mutants
 
     try:
         outcomes = run_mutants(list(names) or None, notebooks=notebooks)

@@ -1,5 +1,6 @@
-"""The pytest plugin that turns check outcomes into :class:`grader.results.CheckResult` objects
-(in the spirit of Exercism's Python test runner), and gives checks their fixtures.
+"""The pytest plugin that turns check outcomes into result objects
+(:class:`grader.report.results.CheckResult`, in the spirit of Exercism's Python test runner),
+and gives checks their fixtures.
 
 Fixtures available to every check:
 
@@ -16,10 +17,10 @@ from typing import Protocol
 import numpy as np
 import pytest
 
-from grader import framework
-from grader.framework import CheckBug, CheckFailed, Exercise
-from grader.results import ERROR, FAILED, MISSING, NOT_STARTED, PASSED, CheckResult
-from grader.sandbox import SubmissionError, Worker
+from grader.checking import framework
+from grader.checking.framework import CheckBug, CheckFailed, Exercise
+from grader.report.results import ERROR, FAILED, MISSING, NOT_STARTED, PASSED, CheckResult
+from grader.sandbox.sandbox import SubmissionError, Worker
 
 OUTPUT_KEEP = 2000
 
@@ -273,8 +274,8 @@ _FUNCTIONS: dict[tuple[str, str], frozenset[str]] = {}
 def mistake_functions(exercise: Exercise, mistake_id: str) -> frozenset[str]:
     """The learner functions a mistake is about: its ``functions``, or else those its mutant
     changes in the reference solution (the function it edits and every caller)."""
+    from grader.authoring.mutants import affected_functions
     from grader.exercises import solutions_dir
-    from grader.mutants import affected_functions
 
     key = (exercise.name, mistake_id)
     if key not in _FUNCTIONS:

@@ -2,7 +2,7 @@
 
 Learner-produced text (what the code printed, exception messages, values quoted in a failure,
 file and folder names) is made safe where it enters this model: every text field is passed
-through :mod:`grader.sanitize` whenever it is set, and bounded in length. Renderers can
+through :mod:`grader.report.sanitize` whenever it is set, and bounded in length. Renderers can
 therefore show any field as it is and add only their own format's escaping.
 """
 
@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, ClassVar
 
-from grader.sanitize import clean_name, clean_text
+from grader.report.sanitize import clean_name, clean_text
 
 if TYPE_CHECKING:
-    from grader.framework import Exercise
+    from grader.checking.framework import Exercise
 
 
 class CheckStatus(str, Enum):

@@ -1,12 +1,12 @@
-"""Gradescope's results.json (grader/schemas/gradescope-results.schema.json): one test per
+"""Gradescope's results.json (grader/report/schemas/gradescope-results.schema.json): one test per
 check; hidden checks get the visibility "after_due_date"."""
 
 from __future__ import annotations
 
 import json
 
-from grader.renderers.text import describe_failure
-from grader.results import CheckResult, CheckStatus, ExerciseResult, Report
+from grader.report.renderers.text import describe_failure
+from grader.report.results import CheckResult, CheckStatus, ExerciseResult, Report
 
 
 def check_text(check: CheckResult) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pytest
 
-from grader.compare import (
+from grader.checking.compare import (
     LARGE,
     close,
     difference,

@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from grader.sanitize import clean_name
+from grader.report.sanitize import clean_name
 
 if TYPE_CHECKING:
-    from grader.framework import Exercise
+    from grader.checking.framework import Exercise
 
 MAX_DEPTH = 8
 MAX_ENTRIES = 2000
@@ -56,7 +56,7 @@ def safe_name(name: str) -> str:
 def wanted_names(exercises: Iterable[Exercise]) -> set[str]:
     """The file names to look for: each exercise's file, and its stem with every suffix the
     submission reader has a format for."""
-    from grader.submission import FORMATS
+    from grader.submission.files import FORMATS
 
     names = {e.file for e in exercises}
     return names | {PurePosixPath(e.file).stem + suffix for e in exercises for suffix in FORMATS}

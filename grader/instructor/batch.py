@@ -5,12 +5,13 @@ What a SUBMISSIONS argument may be (a student is named by their folder or zip na
 - a zip: one student;
 - a folder with exercise files directly inside: one student;
 - any other folder (an LMS or Gradescope export): every subfolder and zip in it is a student
-  (inside each, exercise files are found at any depth, see :mod:`grader.uploads`).
+  (inside each, exercise files are found at any depth, see :mod:`grader.submission.uploads`).
 
 Everything is written under OUT: ``reports/<student>.json`` (the full JSON report, with the
-hash it was graded from), ``gradebook.csv``, ``mistakes.csv`` (:mod:`grader.gradebook`) and
-``report.html`` (:mod:`grader.insights`). A submission whose files and checks are unchanged
-since its report was written is not graded again (``--force`` regrades everything).
+hash it was graded from), ``gradebook.csv``, ``mistakes.csv``
+(:mod:`grader.instructor.gradebook`) and ``report.html`` (:mod:`grader.instructor.insights`).
+A submission whose files and checks are unchanged since its report was written is not graded
+again (``--force`` regrades everything).
 
 Grading runs in ``--jobs`` worker processes, each with ONE sandbox opened once and reused for
 every submission it grades. Each submission has an overall time limit: a worker that passes it
@@ -34,10 +35,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from grader.uploads import Upload, read_submission, safe_name, wanted_names
+from grader.submission.uploads import Upload, read_submission, safe_name, wanted_names
 
 if TYPE_CHECKING:
-    from grader.sandbox import Sandbox
+    from grader.sandbox.sandbox import Sandbox
 
 REPORTS = "reports"
 DEFAULT_TIME_LIMIT = 120.0  # seconds per submission
@@ -56,7 +57,7 @@ class Submission:
 @dataclass
 class Outcome:
     student: str
-    report: dict | None  # grader.report.to_json, or None when it could not be graded
+    report: dict | None  # grader.report.render.to_json, or None when it could not be graded
     problem: str = ""  # why not (time limit, grader failure), for the instructor and student
     digest: str = ""
     cached: bool = False
@@ -187,8 +188,9 @@ ISOLATION_ALIASES = {"rlimits": "process"}  # as for `grade --isolation`
 def open_sandbox(timeout: float | None, isolation: str, cpu: int | None = None) -> Sandbox:
     """The one sandbox a worker reuses for every submission it grades (it is not bound to a
     folder: the grading process sends each file's source). Worker ``cpu`` of the pool grades
-    on CPU number ``cpu`` (of those allowed), with its sandbox's workers (grader/affinity.py)."""
-    from grader.sandbox import Limits, Sandbox
+    on CPU number ``cpu`` (of those allowed), with its sandbox's workers
+    (grader/sandbox/affinity.py)."""
+    from grader.sandbox.sandbox import Limits, Sandbox
 
     limits = Limits.from_env(wall=timeout, cpu=timeout)
     isolation = ISOLATION_ALIASES.get(isolation, isolation)
@@ -204,7 +206,7 @@ def _worker_main(settings: dict, tasks, results) -> None:
     if hasattr(os, "setsid"):
         os.setsid()  # its own process group: killing it on a time limit kills what it started
     os.environ["GDKIT_JOBS"] = "1"  # one grading process per worker: the pool is the parallelism
-    from grader.report import to_json
+    from grader.report.render import to_json
     from grader.runner import grade_each
 
     current: list[str] = []  # the student whose folder was taken last, until it is answered
@@ -465,7 +467,7 @@ def write_outputs(result: BatchResult, out: Path) -> list[Path]:
     """gradebook.csv, mistakes.csv and report.html (the page is redrawn only when some
     submission's result changed since it was drawn)."""
     from grader.exercises import load_exercises
-    from grader.gradebook import gradebook_rows, mistake_tally, mistakes_csv, to_csv
+    from grader.instructor.gradebook import gradebook_rows, mistake_tally, mistakes_csv, to_csv
 
     exercises = load_exercises()
     rows = gradebook_rows(result.outcomes, exercises)
@@ -475,7 +477,7 @@ def write_outputs(result: BatchResult, out: Path) -> list[Path]:
     _write_text(written[1], mistakes_csv(tally))
     digest = _class_digest(result.outcomes)
     if not _report_is_current(written[2], digest):
-        from grader.insights import render_report
+        from grader.instructor.insights import render_report
 
         page = render_report(result.outcomes, exercises, rows, tally)
         marker = f'<meta name="gdkit-class" content="{digest}">'

@@ -9,7 +9,7 @@ import shutil
 import textwrap
 
 from grader.edition import release_info
-from grader.results import CheckResult, CheckStatus, ExerciseResult, ExerciseStatus, Report
+from grader.report.results import CheckResult, CheckStatus, ExerciseResult, ExerciseStatus, Report
 
 SHOWN_IN_FULL = 3  # failing checks of the current exercise shown with their details
 OUTPUT_SHOWN = 1000  # characters of printed output shown per check

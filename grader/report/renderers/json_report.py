@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from grader.results import CheckResult, ExerciseResult, Report
+from grader.report.results import CheckResult, ExerciseResult, Report
 
 
 def _check(check: CheckResult) -> dict:

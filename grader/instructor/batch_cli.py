@@ -1,4 +1,5 @@
-"""``grade batch``: the command line of :mod:`grader.batch` (dispatched from ``grade``)."""
+"""``grade batch``: the command line of :mod:`grader.instructor.batch` (dispatched from
+``grade``)."""
 
 from __future__ import annotations
 
@@ -63,7 +64,7 @@ def batch(
     Exit status: 0 every submission was graded (time limits are the student's); 3 the grader
     failed on some submission (see report.html and reports/).
     """
-    from grader.batch import run_batch, write_outputs
+    from grader.instructor.batch import run_batch, write_outputs
 
     result = run_batch(
         submissions,

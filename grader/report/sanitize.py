@@ -14,7 +14,7 @@ characters no JSON encoder or XML file accepts (lone surrogates, NUL). Two funct
   too; bytes that are not UTF-8 (which the OS hands over as ``\\udcXX``) show as ``\\xNN``.
 
 Both are idempotent (cleaning cleaned text changes nothing), so a result that is rebuilt from
-its own fields is not escaped twice. ``grader.results`` applies them when text enters the
+its own fields is not escaped twice. ``grader.report.results`` applies them when text enters the
 report model; renderers add only their format's own escaping.
 """
 

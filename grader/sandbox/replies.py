@@ -11,7 +11,7 @@ Two ways, one interface:
 ``ThreadedReplies``  (Windows, where ``poll`` and ``select`` do not take pipes) a thread reads
                      frames and queues them; the caller waits on the queue.
 
-Both bound every frame by :func:`grader.wire.read_frame`. Reading in the caller's thread
+Both bound every frame by :func:`grader.sandbox.wire.read_frame`. Reading in the caller's thread
 saves a thread's wake-up on every call.
 """
 
@@ -23,7 +23,7 @@ import threading
 import time
 from typing import BinaryIO
 
-from grader import wire
+from grader.sandbox import wire
 
 
 class PolledReplies:

@@ -22,7 +22,7 @@ The grading process reads the file, in this order:
    and the byte. A file with nothing but blank space is refused as empty.
 
 Every refusal is a :class:`SubmissionFileError` whose text is one sentence: what was found,
-and what to do. Names are shown through :func:`grader.sanitize.clean_name`, so a name with a
+and what to do. Names are shown through :func:`grader.report.sanitize.clean_name`, so a name with a
 newline, an escape sequence or bytes that are not UTF-8 prints as one safe line.
 
 Formats: one small class per file suffix, registered with :func:`register` (the spirit of
@@ -39,8 +39,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
-from grader.notebook import MAX_NOTEBOOK_BYTES
-from grader.sanitize import clean_name
+from grader.report.sanitize import clean_name
+from grader.submission.notebook import MAX_NOTEBOOK_BYTES
 
 MAX_BYTES = 1_000_000  # 1 MB: a week's exercise file is a few kB
 
@@ -266,13 +266,13 @@ def _decode(data: bytes, display: str) -> str:
 @register
 class NotebookSource(SourceFormat):
     """A Jupyter notebook (``.ipynb``): its imports, definitions and constants, by the rule in
-    grader/notebook.py (read with nbformat, never run). Notes say what was left out."""
+    grader/submission/notebook.py (read with nbformat, never run). Notes say what was left out."""
 
     suffix = ".ipynb"
     max_bytes = MAX_NOTEBOOK_BYTES  # outputs (plots) take room; the code kept stays small
 
     def to_source(self, text: str, display: str) -> tuple[str, list[str]]:
-        from grader.notebook import NotebookError, extract
+        from grader.submission.notebook import NotebookError, extract
 
         try:
             graded = extract(text, display)

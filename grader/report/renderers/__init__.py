@@ -1,11 +1,11 @@
 """The report formats: one small module per format, each with one ``render_*`` function, and
 the registry that names them.
 
-    from grader.renderers import RENDERERS
+    from grader.report.renderers import RENDERERS
     text = RENDERERS["json"].render(report, False)
 
-A renderer receives a :class:`grader.results.Report` whose text is already safe to show
-(grader.results sanitises learner text where it enters the model); it adds only its own
+A renderer receives a :class:`grader.report.results.Report` whose text is already safe to show
+(grader.report.results sanitises learner text where it enters the model); it adds only its own
 format's escaping. A new format is one module here and one line in ``RENDERERS``;
 ``grade --format`` offers it from then on.
 """
@@ -15,16 +15,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from grader.renderers.gradescope import render_gradescope
-from grader.renderers.json_report import render_json
-from grader.renderers.text import render_text
-from grader.results import Report
+from grader.report.renderers.gradescope import render_gradescope
+from grader.report.renderers.json_report import render_json
+from grader.report.renderers.text import render_text
+from grader.report.results import Report
 
 
 def _render_junit(report: Report, colour: bool) -> str:
     """JUnit XML, imported only when asked for (ElementTree and its character check cost
     ~5 ms of every run's start-up)."""
-    from grader.renderers.junit import render_junit
+    from grader.report.renderers.junit import render_junit
 
     return render_junit(report, colour)
 

@@ -7,7 +7,7 @@
 Each block (markers indented like the code) becomes ``raise NotImplementedError("<fn> is not
 written yet")`` at the same indentation, where <fn> is the function the block is in. Everything
 else — the instructions in the module docstring, signatures, docstrings, imports — is kept.
-Each stub is also written as a notebook, NN_name.ipynb (grader/notebook_stubs.py).
+Each stub is also written as a notebook, NN_name.ipynb (grader/authoring/notebook_stubs.py).
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ def solution_files(solutions: Path) -> list[Path]:
 def planned_stubs(solutions: Path) -> dict[str, str]:
     """File name -> the text that exercises/ should hold: for each solution NN_name.py, the
     stub NN_name.py and the same stub as a notebook, NN_name.ipynb."""
-    from grader.notebook_stubs import make_notebook
+    from grader.authoring.notebook_stubs import make_notebook
 
     planned = {}
     for path in solution_files(solutions):

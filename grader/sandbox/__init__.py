@@ -1,0 +1,17 @@
+"""The sandbox: the only place learner code runs, in worker processes the grading process talks
+to over pipes.
+
+``sandbox`` opens workers through a backend, loads source text into them and makes calls with
+time limits; ``backends`` says how a worker is started (``bubblewrap``, ``process``) and what
+each one protects against; ``worker`` is the program that runs inside (it imports only the
+standard library, NumPy and ``wire``); ``wire`` is the one bounded wire format both sides
+speak; ``replies`` waits for a worker's frames with a deadline on every platform.
+"""
+
+from grader._lazy import exports
+
+__all__ = ["Limits", "Sandbox", "SandboxError", "SubmissionError"]
+__getattr__ = exports(
+    __name__,
+    {name: "sandbox" for name in __all__},
+)
