@@ -25,12 +25,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from grader.submission.notebook import (
-    MAX_NOTEBOOK_BYTES,
-    NotebookError,
-    code_sources,
-    without_ipython,
-)
+from grader.submission.files import SubmissionFileError, read_text
+from grader.submission.notebook import NotebookError, code_sources, without_ipython
 
 if TYPE_CHECKING:
     from IPython.core.interactiveshell import InteractiveShell
@@ -132,10 +128,9 @@ def unsaved_reminder(path: Path, shell: InteractiveShell | None) -> str:
     if not ran:
         return ""
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_NOTEBOOK_BYTES + 1)
-        saved = definitions(code_sources(data, path.name))
-    except (OSError, NotebookError):
+        text, display, _ = read_text(path.parent, path.name)
+        saved = definitions(code_sources(text, display))
+    except (SubmissionFileError, NotebookError):
         return ""
     changed = sorted(name for name, source in ran.items() if saved.get(name) != source)
     if not changed:

@@ -40,9 +40,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from grader.report.sanitize import clean_name
-from grader.submission.notebook import MAX_NOTEBOOK_BYTES
-
-MAX_BYTES = 1_000_000  # 1 MB: a week's exercise file is a few kB
+from grader.submission import limits
 
 
 class SubmissionFileError(Exception):
@@ -66,7 +64,6 @@ class SourceFormat(ABC):
     """How one kind of submission file becomes Python source: one small class per suffix."""
 
     suffix: ClassVar[str]  # ".py"
-    max_bytes: ClassVar[int] = MAX_BYTES
 
     @abstractmethod
     def to_source(self, text: str, display: str) -> tuple[str, list[str]]:
@@ -100,9 +97,20 @@ class PythonSource(SourceFormat):
 
 def read_source(folder: Path, filename: str) -> SubmissionSource:
     """Read ``folder / filename`` as the module docstring says; raise SubmissionFileError."""
-    if filename in ("", ".", "..") or Path(filename).name != filename:
-        raise ValueError(f"{filename!r} is not a plain file name")
+    _require_plain_name(filename)
     reader = _format_of(filename)
+    text, display, notes = read_text(folder, filename)
+    source, more_notes = reader.to_source(text, display)
+    return SubmissionSource(
+        text=source, path=Path(folder) / filename, display=display, notes=notes + more_notes
+    )
+
+
+def read_text(folder: Path, filename: str) -> tuple[str, str, list[str]]:
+    """The text of ``folder / filename`` read by the rules above (type, place, size,
+    encoding, not empty): (the text, its name safe to show, notes). The one way the grading
+    process reads a submission file; raises SubmissionFileError."""
+    _require_plain_name(filename)
     folder, path, display = Path(folder), Path(folder) / filename, clean_name(filename)
     notes: list[str] = []
     info = _lstat(path, display, folder)
@@ -113,15 +121,20 @@ def read_source(folder: Path, filename: str) -> SubmissionSource:
         inside = os.path.relpath(target, os.path.realpath(folder))
         notes.append(f"{display} is a link to {clean_name(inside)}")
     _require_regular_file(info, display)
-    _require_size(info.st_size, reader.max_bytes, display)
-    text = _decode(_read_regular_file(target, info, reader.max_bytes, display), display)
+    limit = limits.file_bytes(filename)
+    _require_size(info.st_size, limit, display)
+    text = _decode(_read_regular_file(target, info, limit, display), display)
     if not text.strip():
         raise SubmissionFileError(
             f"{display} is empty; write your code into it (a fresh copy of the file is in the "
             "exercises you were given)"
         )
-    source, more_notes = reader.to_source(text, display)
-    return SubmissionSource(text=source, path=path, display=display, notes=notes + more_notes)
+    return text, display, notes
+
+
+def _require_plain_name(filename: str) -> None:
+    if filename in ("", ".", "..") or Path(filename).name != filename:
+        raise ValueError(f"{filename!r} is not a plain file name")
 
 
 def _format_of(filename: str) -> SourceFormat:
@@ -194,18 +207,11 @@ def _require_regular_file(info: os.stat_result, display: str) -> None:
     )
 
 
-def _human(size: int) -> str:
-    for unit, scale in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
-        if size >= scale:
-            return f"{size / scale:.1f} {unit}"
-    return f"{size} bytes"
-
-
 def _require_size(size: int, limit: int, display: str) -> None:
     if size > limit:
         raise SubmissionFileError(
-            f"{display} is {_human(size)}, more than the {_human(limit)} an exercise file may "
-            "have; remove the data or output pasted into it"
+            f"{display} is {limits.human(size)}, more than the {limits.human(limit)} an exercise "
+            "file may have; remove the data or output pasted into it"
         )
 
 
@@ -269,7 +275,6 @@ class NotebookSource(SourceFormat):
     grader/submission/notebook.py (read with nbformat, never run). Notes say what was left out."""
 
     suffix = ".ipynb"
-    max_bytes = MAX_NOTEBOOK_BYTES  # outputs (plots) take room; the code kept stays small
 
     def to_source(self, text: str, display: str) -> tuple[str, list[str]]:
         from grader.submission.notebook import NotebookError, extract

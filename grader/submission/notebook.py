@@ -34,9 +34,9 @@ import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
+from grader.submission import limits
+
 SKIP_TAG = "skip-grading"
-MAX_NOTEBOOK_BYTES = 16 << 20  # a notebook with a few plots in its outputs is a few MB
-MAX_SOURCE_CHARS = 1 << 20  # the code that is kept, like a .py submission
 _SHOWN = 5  # left-out statements named in the note
 AVAILABLE = frozenset(sys.stdlib_module_names) | {"numpy"}  # what graded code may import
 _IPYTHON_LINE = re.compile(r"^\s*(?:[%!]|[A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_]\w*)*\s*=\s*[%!])")
@@ -82,9 +82,10 @@ def _read_notebook(data: str | bytes, display: str):
     """Parse the notebook's JSON with nbformat (as version 4); NotebookError if it is not one."""
     import nbformat
 
-    if len(data) > MAX_NOTEBOOK_BYTES:
+    limit = limits.FILE_BYTES[".ipynb"]
+    if len(data) > limit:
         raise NotebookError(
-            f"{display} is {len(data) >> 20} MB, more than the {MAX_NOTEBOOK_BYTES >> 20} MB a "
+            f"{display} is {limits.human(len(data))}, more than the {limits.human(limit)} a "
             "notebook may have: clear its outputs (Edit → Clear Outputs of All Cells) and save"
         )
     if isinstance(data, bytes):
@@ -330,10 +331,10 @@ def extract(data: str | bytes, display: str = "the notebook") -> Extracted:
             continue
         builder.add_cell(number, source)
     source = "\n\n".join(builder.future + builder.body) + "\n"
-    if len(source) > MAX_SOURCE_CHARS:
+    if len(source) > limits.SOURCE_CHARS:
         raise NotebookError(
             f"{display} holds {len(source)} characters of code to grade, more than "
-            f"{MAX_SOURCE_CHARS}"
+            f"{limits.SOURCE_CHARS}"
         )
     builder.result.source = source
     return builder.result

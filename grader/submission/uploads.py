@@ -21,17 +21,15 @@ import stat
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from grader.report.sanitize import clean_name
+from grader.submission import limits
 
 if TYPE_CHECKING:
     from grader.checking.framework import Exercise
-
-MAX_DEPTH = 8
-MAX_ENTRIES = 2000
-MAX_FILE_BYTES = 1_000_000
 
 
 @dataclass
@@ -62,13 +60,13 @@ def wanted_names(exercises: Iterable[Exercise]) -> set[str]:
     return names | {PurePosixPath(e.file).stem + suffix for e in exercises for suffix in FORMATS}
 
 
-def _read_regular(path: str) -> bytes:
+def _read_regular(path: str, limit: int) -> bytes:
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     fd = os.open(path, flags)
     with os.fdopen(fd, "rb") as handle:
         if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
             raise OSError(0, "not a regular file")
-        return handle.read(MAX_FILE_BYTES + 1)
+        return handle.read(limit + 1)
 
 
 def _take(upload: Upload, name: str, where: str, read) -> None:
@@ -76,15 +74,19 @@ def _take(upload: Upload, name: str, where: str, read) -> None:
         upload.notes.append(f"{where} is a second copy of {name}; the first one was graded")
         return
     try:
-        data = read()
+        data = read(limits.file_bytes(name))
     except (OSError, zipfile.BadZipFile, RuntimeError, ValueError) as error:
         upload.refused.setdefault(name, f"{where} could not be read ({_reason(error)})")
         return
-    if len(data) > MAX_FILE_BYTES:
-        upload.refused.setdefault(name, f"{where} is larger than {MAX_FILE_BYTES // 1000} kB")
+    if len(data) > limits.file_bytes(name):
+        upload.refused.setdefault(name, _too_large(where, name))
         return
     upload.files[name] = data
     upload.refused.pop(name, None)
+
+
+def _too_large(where: str, name: str) -> str:
+    return f"{where} is larger than the {limits.human(limits.file_bytes(name))} a file may have"
 
 
 def _reason(error: BaseException) -> str:
@@ -104,19 +106,21 @@ def read_folder(folder: Path, wanted: set[str]) -> Upload:
             continue
         for entry in children:
             entries += 1
-            if entries > MAX_ENTRIES:
-                upload.notes.append(f"more than {MAX_ENTRIES} files: the rest were not read")
+            if entries > limits.UPLOAD_ENTRIES:
+                upload.notes.append(
+                    f"more than {limits.UPLOAD_ENTRIES} files: the rest were not read"
+                )
                 return upload
             mode = entry.stat(follow_symlinks=False).st_mode
             shown = safe_name(os.path.relpath(entry.path, folder))
             if stat.S_ISDIR(mode):
-                if depth < MAX_DEPTH and not entry.name.startswith((".", "__MACOSX")):
+                if depth < limits.UPLOAD_DEPTH and not entry.name.startswith((".", "__MACOSX")):
                     pending.append((entry.path, depth + 1))
             elif entry.name in wanted and not stat.S_ISREG(mode):
                 reason = f"{shown} is not a regular file (a link?); upload the file itself"
                 upload.refused.setdefault(entry.name, reason)
             elif entry.name in wanted:
-                _take(upload, entry.name, shown, lambda p=entry.path: _read_regular(p))
+                _take(upload, entry.name, shown, partial(_read_regular, entry.path))
     return upload
 
 
@@ -129,11 +133,12 @@ def read_zip(path: Path, wanted: set[str]) -> Upload:
         upload.notes.append(f"{safe_name(path.name)} is not a readable zip ({_reason(error)})")
         return upload
     with archive:
-        members = archive.infolist()
-        if len(members) > MAX_ENTRIES:
-            upload.notes.append(f"more than {MAX_ENTRIES} files: the rest were not read")
-            members = members[:MAX_ENTRIES]
-        members.sort(key=lambda m: (m.filename.count("/"), m.filename))
+        # shallowest first, then the bound: members listed early (a venv/) cannot crowd out
+        # the exercise files
+        members = sorted(archive.infolist(), key=lambda m: (m.filename.count("/"), m.filename))
+        if len(members) > limits.UPLOAD_ENTRIES:
+            upload.notes.append(f"more than {limits.UPLOAD_ENTRIES} files: the rest were not read")
+            members = members[: limits.UPLOAD_ENTRIES]
         for member in members:
             name = PurePosixPath(member.filename.replace("\\", "/")).name
             if member.is_dir() or name not in wanted or "__MACOSX" in member.filename:
@@ -142,15 +147,13 @@ def read_zip(path: Path, wanted: set[str]) -> Upload:
             if stat.S_ISLNK(member.external_attr >> 16):
                 upload.refused.setdefault(name, f"{shown} is a link; upload the file itself")
                 continue
-            if member.file_size > MAX_FILE_BYTES:
-                upload.refused.setdefault(
-                    name, f"{shown} is larger than {MAX_FILE_BYTES // 1000} kB"
-                )
+            if member.file_size > limits.file_bytes(name):
+                upload.refused.setdefault(name, _too_large(shown, name))
                 continue
 
-            def read(m=member):
+            def read(limit: int, m: zipfile.ZipInfo = member) -> bytes:
                 with archive.open(m) as handle:
-                    return handle.read(MAX_FILE_BYTES + 1)
+                    return handle.read(limit + 1)
 
             _take(upload, name, shown, read)
     return upload

@@ -16,8 +16,8 @@ from grader.authoring.docstring_markdown import docstring_cells, to_latex
 from grader.authoring.notebook_stubs import make_notebook
 from grader.authoring.stubs import make_stub, out_of_date, write_stubs
 from grader.exercises import exercises_dir, load_exercises, solutions_dir
+from grader.submission.limits import FILE_BYTES
 from grader.submission.notebook import (
-    MAX_NOTEBOOK_BYTES,
     SKIP_TAG,
     NotebookError,
     exercise_file,
@@ -375,7 +375,7 @@ def test_non_dict_cells_are_skipped_or_refused_never_a_crash():
 
 
 def test_a_huge_notebook_is_refused_before_it_is_parsed():
-    data = b" " * (MAX_NOTEBOOK_BYTES + 1)
+    data = b" " * (FILE_BYTES[".ipynb"] + 1)
     with pytest.raises(NotebookError, match="clear its outputs"):
         extract(data, "01_parabola.ipynb")
 
@@ -427,7 +427,17 @@ def test_kept_lines_say_their_cell_and_line():
     assert namespace["f"](1) == 2 and inspect.cleandoc(namespace["f"].__doc__) == "Two\nlines."
 
 
-def test_the_reader_and_the_rule_agree_on_the_size_limit():
-    from grader.submission.files import FORMATS
+def test_the_file_reader_and_the_upload_reader_take_the_same_notebook(tmp_path):
+    """One table of limits: a 2 MB notebook (a few plots in its outputs) is read by ``grade``'s
+    reader and by the upload reader of ``grade batch`` and the autograder alike."""
+    from grader.submission.files import read_source
+    from grader.submission.uploads import read_submission
 
-    assert FORMATS[".ipynb"].max_bytes == MAX_NOTEBOOK_BYTES
+    cells = [code("def parabola_loss(w):\n    return (w - 2.0) ** 2\n")]
+    cells[0]["outputs"] = [v4.new_output("stream", name="stdout", text="x" * 2_000_000)]
+    data = notebook_bytes(*cells)
+    assert 2_000_000 < len(data) < FILE_BYTES[".ipynb"]
+    (tmp_path / "01_parabola.ipynb").write_bytes(data)
+    assert "parabola_loss" in read_source(tmp_path, "01_parabola.ipynb").text
+    upload = read_submission(tmp_path, {"01_parabola.ipynb"})
+    assert upload.files == {"01_parabola.ipynb": data} and not upload.refused

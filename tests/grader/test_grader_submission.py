@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from grader.submission import files as submission
+from grader.submission import limits
 from grader.submission.files import (
     FORMATS,
     SourceFormat,
@@ -145,10 +146,10 @@ def test_a_huge_sparse_file_is_refused_by_its_size_without_reading(tmp_path, mon
 
 
 def test_a_file_just_over_the_limit_is_refused(tmp_path):
-    (tmp_path / NAME).write_bytes(b"#" * (submission.MAX_BYTES + 1))
+    (tmp_path / NAME).write_bytes(b"#" * (limits.FILE_BYTES[".py"] + 1))
     assert "more than the 1.0 MB" in str(refusal(tmp_path))
-    (tmp_path / NAME).write_bytes(b"#" * (submission.MAX_BYTES - 1) + b"\n")
-    assert len(read_source(tmp_path, NAME).text) == submission.MAX_BYTES
+    (tmp_path / NAME).write_bytes(b"#" * (limits.FILE_BYTES[".py"] - 1) + b"\n")
+    assert len(read_source(tmp_path, NAME).text) == limits.FILE_BYTES[".py"]
 
 
 def test_a_file_replaced_between_lstat_and_open_is_refused(tmp_path, monkeypatch):
@@ -238,12 +239,13 @@ def test_an_unknown_suffix_is_refused(tmp_path):
 
 
 def test_a_format_is_one_small_class(tmp_path, monkeypatch):
+    """A format is one class here and one line in the table of limits."""
     monkeypatch.setattr(submission, "FORMATS", dict(FORMATS))
+    monkeypatch.setitem(limits.FILE_BYTES, ".loud", 10)
 
     @register
     class Shouting(SourceFormat):
         suffix = ".loud"
-        max_bytes = 10
 
         def to_source(self, text, display):
             return text.lower(), [f"{display} was lowered"]

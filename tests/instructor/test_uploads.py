@@ -7,7 +7,7 @@ import stat
 import zipfile
 from pathlib import Path
 
-from grader.submission import uploads
+from grader.submission import limits, uploads
 from grader.submission.uploads import read_submission
 
 WANTED = {"01_parabola.py", "02_bce_gradient.py", "03_momentum.py"}
@@ -27,7 +27,7 @@ def test_files_at_any_depth_shallowest_first(tmp_path):
 def test_links_fifos_and_big_files_are_refused_with_a_reason(tmp_path):
     (tmp_path / "01_parabola.py").symlink_to("/etc/passwd")
     os.mkfifo(tmp_path / "02_bce_gradient.py")
-    (tmp_path / "03_momentum.py").write_bytes(b"#" * (uploads.MAX_FILE_BYTES + 1))
+    (tmp_path / "03_momentum.py").write_bytes(b"#" * (limits.FILE_BYTES[".py"] + 1))
     upload = read_submission(tmp_path, WANTED)
     assert upload.files == {}
     assert "not a regular file" in upload.refused["01_parabola.py"]
@@ -36,12 +36,12 @@ def test_links_fifos_and_big_files_are_refused_with_a_reason(tmp_path):
 
 
 def test_depth_and_entry_bounds(tmp_path, monkeypatch):
-    monkeypatch.setattr(uploads, "MAX_DEPTH", 2)
+    monkeypatch.setattr(limits, "UPLOAD_DEPTH", 2)
     deep = tmp_path / "1" / "2" / "3"
     deep.mkdir(parents=True)
     (deep / "01_parabola.py").write_text("x = 1\n")
     assert read_submission(tmp_path, WANTED).files == {}
-    monkeypatch.setattr(uploads, "MAX_ENTRIES", 5)
+    monkeypatch.setattr(limits, "UPLOAD_ENTRIES", 5)
     for index in range(10):
         (tmp_path / f"f{index}").write_text("")
     assert any("more than 5 files" in n for n in read_submission(tmp_path, WANTED).notes)
