@@ -12,8 +12,8 @@ Obsidian / O2A              becomes
 ``[[Note]]``, ``[[a|b]]``   their text: ``Note``, ``b`` (``[[a#h]]`` → ``a > h``)
 ``==highlight==``           ``<mark>highlight</mark>``
 ``> [!note] Title``         a quote whose first line is **Title** (or the callout kind)
-``{x}``, ``{2:x}``          ``{{c1::x}}``, ``{{c2::x}}`` in Cloze notes without ``{{c…::}}``
-``==x==`` in such notes     ``{{c1::x}}`` when they hold no curly cloze either
+``{x}``, ``{2:x}``          ``{{c1::x}}``, ``{{c2::x}}`` in Cloze notes (O2A's CurlyCloze rule)
+``==x==`` in such notes     ``{{c1::x}}`` when they hold no other deletion
 ==========================  ==================================================================
 """
 
@@ -40,7 +40,7 @@ _WIKILINK = re.compile(r"(?<!!)\[\[([^\[\]|\n]+?)(?:\|([^\[\]\n]*))?\]\]")
 _HIGHLIGHT = re.compile(r"==(?=\S)(.+?)(?<=\S)==")
 _CALLOUT = re.compile(r"^(?P<quote>(?:>[ ]?)+)\[!(?P<kind>[A-Za-z-]+)\][+-]?[ ]*(?P<title>.*)$")
 # O2A's curly cloze: {text}, {2:text}, {c2:text}, {2|text} (not {{…}}).
-_CURLY = re.compile(r"(?<!\{)\{(?:c?(\d+)[:|])?(?!\{)([^{}\n]+?)\}(?!\})")
+_CURLY = re.compile(r"(?<!\{)\{(?:c?(\d+)[:|])?(?!\{)((?:[^{}\n]\n?)+?)(?<!\})\}(?!\})")
 ANKI_CLOZE = re.compile(r"\{\{c\d+::")
 
 
@@ -123,27 +123,44 @@ def obsidian_markup(text: str, *, file: str = "<string>", line: int = 1) -> str:
     return outside_code_and_math(text, convert)
 
 
-def short_clozes(text: str) -> str:
-    """A Cloze note's ``{x}`` / ``{2:x}`` (or, failing those, ``==x==``) as Anki clozes.
+def _censored(text: str, convert: Callable[[str], str]) -> str:
+    """Apply ``convert`` to ``text`` with its code and math replaced by placeholders (as O2A
+    does), so a deletion may hold a formula: ``{2:$\\frac{1}{2}$}``."""
+    kept: list[str] = []
 
-    Only when the text holds no ``{{c1::…}}`` of its own, as with O2A's CurlyCloze setting; an
-    unnumbered deletion takes the next number after the last one used (c1, c2, …).
+    def hide(match: re.Match[str]) -> str:
+        kept.append(match.group(0))
+        return f"\ue000{len(kept) - 1}\ue001"
+
+    converted = convert(_UNTOUCHABLE.sub(hide, text))
+    return re.sub("\ue000(\\d+)\ue001", lambda m: kept[int(m.group(1))], converted)
+
+
+def short_clozes(text: str) -> str:
+    """A Cloze note's ``{x}``, ``{2:x}``, ``{c2:x}``, ``{2|x}`` (or, when it holds no
+    deletion at all, ``==x==``) as Anki clozes, by Obsidian_to_Anki's CurlyCloze rule.
+
+    O2A's rule: the curly forms are converted beside any ``{{c3::…}}`` of the note's own; a
+    numbered one keeps its number, and the unnumbered ones are numbered 1, 2, 3, … in order,
+    whatever numbers the others use (``{1:a} {b}`` is one card, c1). Code and math are left
+    alone, but a deletion may hold them.
     """
-    if ANKI_CLOZE.search(text):
+    if "{" not in text and "==" not in text:
         return text
-    counter = [0]
+    unset = [0]
 
     def number(match: re.Match[str]) -> str:
-        explicit = match.group(1)
-        counter[0] = int(explicit) if explicit else counter[0] + 1
-        return f"{{{{c{counter[0]}::{match.group(2)}}}}}"
+        if match.group(1):
+            return f"{{{{c{int(match.group(1))}::{match.group(2)}}}}}"
+        unset[0] += 1
+        return f"{{{{c{unset[0]}::{match.group(2)}}}}}"
 
-    curly = outside_code_and_math(text, lambda part: _CURLY.sub(number, part))
+    curly = _censored(text, lambda part: _CURLY.sub(number, part))
     if ANKI_CLOZE.search(curly):
         return curly
 
     def highlight(match: re.Match[str]) -> str:
-        counter[0] += 1
-        return f"{{{{c{counter[0]}::{match.group(1)}}}}}"
+        unset[0] += 1
+        return f"{{{{c{unset[0]}::{match.group(1)}}}}}"
 
-    return outside_code_and_math(text, lambda part: _HIGHLIGHT.sub(highlight, part))
+    return _censored(text, lambda part: _HIGHLIGHT.sub(highlight, part))

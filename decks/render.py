@@ -24,6 +24,7 @@
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
@@ -54,13 +55,62 @@ def parser() -> MarkdownIt:
     return _MD
 
 
+_CLOZE_OPEN = re.compile(r"\{\{c\d+::")
+
+
+def _break_up(tex: str) -> str:
+    """``}}`` and ``::`` written ``} }`` and ``: :`` (TeX ignores the space in math mode)."""
+    while "}}" in tex:
+        tex = tex.replace("}}", "} }")
+    while "::" in tex:
+        tex = tex.replace("::", ": :")
+    return tex
+
+
+def _cloze_math(tex: str, i: int = 0, nested: bool = False) -> tuple[str, int]:
+    """Math of a cloze note with its own ``{{c1::…}}`` deletions kept (Anki reveals a deletion
+    inside MathJax): every other ``}}`` / ``::`` is broken up, and a deletion whose text ends
+    in ``}`` gets a space before its closing ``}}``. Returns the text and where it stopped
+    (after the closing ``}}`` when ``nested``)."""
+    out: list[str] = []
+    plain: list[str] = []
+    depth, hint = 0, False
+
+    def flush(before: str = "") -> None:
+        text = _break_up("".join(plain))
+        if before and text.endswith(before):
+            text += " "  # "x}" + "}}" would end the deletion one brace early
+        out.append(text)
+        plain.clear()
+
+    while i < len(tex):
+        opening = _CLOZE_OPEN.match(tex, i)
+        if opening:
+            flush()
+            inner, i = _cloze_math(tex, opening.end(), nested=True)
+            out.append(opening.group() + inner)
+            continue
+        if nested and depth == 0 and tex.startswith("}}", i):
+            flush("}")
+            return "".join(out) + "}}", i + 2
+        if nested and depth == 0 and not hint and tex.startswith("::", i):
+            flush(":")
+            out.append("::")
+            hint, i = True, i + 2
+            continue
+        step = 2 if tex[i] == "\\" else 1  # \{ and \} are TeX's literal braces
+        depth += {"{": 1, "}": -1 if depth else 0}.get(tex[i], 0) if step == 1 else 0
+        plain.append(tex[i : i + step])
+        i += step
+    flush()
+    return "".join(out), i
+
+
 def escape_math(tex: str, *, cloze: bool) -> str:
-    """Escape TeX for an HTML field; in cloze notes also break up ``}}`` and ``::``."""
+    """Escape TeX for an HTML field. In a cloze note, ``}}`` and ``::`` are broken up so they
+    cannot end a deletion early, except in the note's own ``{{c1::…}}`` inside the formula."""
     if cloze:
-        while "}}" in tex:
-            tex = tex.replace("}}", "} }")
-        while "::" in tex:
-            tex = tex.replace("::", ": :")
+        tex = _cloze_math(tex)[0] if "{{c" in tex else _break_up(tex)
     return html.escape(tex, quote=False)
 
 

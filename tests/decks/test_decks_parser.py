@@ -326,11 +326,15 @@ def test_obsidian_markup_leaves_code_and_math_alone(markup, expected):
     assert obsidian_markup(markup) == expected
 
 
-def test_short_clozes_only_without_anki_clozes():
+def test_short_clozes_follow_o2a_numbering_beside_anki_clozes():
     from decks.dialect import short_clozes
 
-    assert short_clozes("{{c1::a}} and {b}") == "{{c1::a}} and {b}"
-    assert short_clozes("{a}, {3:b}, {c}") == "{{c1::a}}, {{c3::b}}, {{c4::c}}"
+    # O2A: unnumbered deletions count 1, 2, … whatever the numbered ones use
+    assert short_clozes("{{c1::a}} and {b}") == "{{c1::a}} and {{c1::b}}"
+    assert short_clozes("{a}, {3:b}, {c}") == "{{c1::a}}, {{c3::b}}, {{c2::c}}"
+    assert short_clozes("{1:a} {b}") == "{{c1::a}} {{c1::b}}"
+    assert short_clozes("==a== and {b}") == "==a== and {{c1::b}}"
+    assert short_clozes("{2:$\\frac{1}{2}$}") == "{{c2::$\\frac{1}{2}$}}"
     assert short_clozes("$\\frac{1}{2}$ is {half}") == "$\\frac{1}{2}$ is {{c1::half}}"
 
 
