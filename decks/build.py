@@ -18,7 +18,7 @@ from pathlib import Path
 
 from decks.apkg import PackagedNote, write_apkg
 from decks.collection import CollectionNote, read_by_guid, read_guids
-from decks.computed import COMPUTED_DECK, computed_notes
+from decks.computed import ANCHOR_KEY, MISTAKES_DECK, computed_home, computed_notes
 from decks.errors import DeckError, OutputError
 from decks.identity import (
     Candidate,
@@ -28,10 +28,13 @@ from decks.identity import (
     build_time,
     clock_warnings,
     content_hash,
+    find_previous,
     first_note_id,
     ids_of_other_decks,
+    legacy_guid,
     model_mods,
     note_guid,
+    old_by_source,
 )
 from decks.notetypes import deck_id, note_types
 from decks.parser import CLOZE_MARKER, SourceFile, SourceNote, parse_file, section_tag
@@ -69,6 +72,7 @@ class RenderedNote:
     text: str = ""  # plain text of the note, for similarity matching
     anki_id: int | None = None
     explicit: bool = False  # its key is an id written in the source
+    key: str = ""  # what its GUID derives from
 
 
 @dataclass
@@ -87,6 +91,7 @@ class DeckBuild:
     card_count: int
     warnings: list[str] = field(default_factory=list)
     ids_written: int = 0  # id lines --write-ids wrote (or would write) into the sources
+    renamed_from: str = ""  # the deck's name in its previous build, when it was renamed
 
     @property
     def note_count(self) -> int:
@@ -137,8 +142,9 @@ def similarity_text(fields: tuple[str, ...]) -> str:
     return " ".join(words)[:SIMILARITY_TEXT]
 
 
-def render_note(note: SourceNote, deck: str) -> RenderedNote:
-    """Render a source note's fields to HTML and collect its media."""
+def render_note(note: SourceNote, space: str | None = None) -> RenderedNote:
+    """Render a source note's fields to HTML and collect its media (``space``: see
+    :func:`decks.identity.note_guid`)."""
     cloze = note.kind == "cloze"
     rendered = [
         render_markdown(
@@ -172,7 +178,8 @@ def render_note(note: SourceNote, deck: str) -> RenderedNote:
     else:
         cards = 2 if note.kind == "reversed" else 1
     return RenderedNote(
-        guid=note_guid(deck, note.key),
+        guid=note_guid(note.key, space),
+        key=note.key,
         text=similarity_text(fields[:2]),
         anki_id=note.anki_id,
         explicit=note.key.startswith("id:"),
@@ -197,29 +204,36 @@ def _computed_for(source: SourceFile, figures: bool) -> list[SourceNote]:
     ]
 
 
-def _render_deck(deck: str, source_notes: list[SourceNote]):
-    """Render every note of a deck; refuse duplicate GUIDs and clashing media names."""
-    seen: dict[str, str] = {}
-    rendered: list[RenderedNote] = []
-    media: dict[str, bytes] = {}
-    for note in source_notes:
-        r = render_note(note, deck)
-        if r.guid in seen:
-            what = "id" if note.key.startswith("id:") else "question"
-            raise DeckError(
-                note.file,
-                note.line,
-                f"duplicate {what} in deck {deck!r} (first at {seen[r.guid]})",
-            )
-        seen[r.guid] = f"{note.file}:{note.line}"
-        for name, data in r.media.items():
-            if name in media and media[name] != data:
+@dataclass
+class _Rendered:
+    """A deck's notes rendered, with their media; :meth:`add` refuses duplicate GUIDs and
+    clashing media names."""
+
+    deck: str
+    space: str | None = None
+    notes: list[RenderedNote] = field(default_factory=list)
+    media: dict[str, bytes] = field(default_factory=dict)
+    seen: dict[str, str] = field(default_factory=dict)
+
+    def add(self, source_notes: list[SourceNote]) -> _Rendered:
+        for note in source_notes:
+            r = render_note(note, self.space)
+            if r.guid in self.seen:
+                what = "id" if note.key.startswith("id:") else "question"
                 raise DeckError(
-                    note.file, note.line, f"two different media files are named {name!r}"
+                    note.file,
+                    note.line,
+                    f"duplicate {what} in deck {self.deck!r} (first at {self.seen[r.guid]})",
                 )
-            media[name] = data
-        rendered.append(r)
-    return rendered, media
+            self.seen[r.guid] = f"{note.file}:{note.line}"
+            for name, data in r.media.items():
+                if name in self.media and self.media[name] != data:
+                    raise DeckError(
+                        note.file, note.line, f"two different media files are named {name!r}"
+                    )
+                self.media[name] = data
+            self.notes.append(r)
+        return self
 
 
 def _candidate(r: RenderedNote, in_collection: dict[int, CollectionNote]) -> Candidate:
@@ -236,6 +250,7 @@ def _candidate(r: RenderedNote, in_collection: dict[int, CollectionNote]) -> Can
         text=r.text,
         anki_id=r.anki_id,
         explicit=r.explicit,
+        key=r.key,
     )
 
 
@@ -319,6 +334,31 @@ def _o2a_warnings(
     return out
 
 
+def manifest_name(deck: str) -> str:
+    """The file name of a deck's manifest in the output folder."""
+    return f"{package_stem(deck)}.manifest.json"
+
+
+def previous_build(
+    deck: str, candidates: list[Candidate], out_dir: Path, skip: AbstractSet[str] = frozenset()
+) -> Manifest | None:
+    """The deck's previous build: its own manifest, else (a renamed deck) the manifest of
+    :func:`decks.identity.find_previous` among those whose file names are not in ``skip``."""
+    own = Manifest.load(out_dir / manifest_name(deck))
+    if own is not None and own.deck == deck:
+        return own
+    skip = set(skip) | {manifest_name(deck)}
+    return find_previous(out_dir, candidates, skip) if out_dir.is_dir() else None
+
+
+def _held_computed(previous: Manifest | None) -> bool:
+    """Whether a previous build held the computed cards (whatever its deck was named)."""
+    if previous is None:
+        return False
+    by_source = old_by_source(previous.notes)
+    return note_guid(ANCHOR_KEY) in by_source or legacy_guid(previous.deck, ANCHOR_KEY) in by_source
+
+
 def plan(
     sources: list[Path],
     out_dir: Path,
@@ -337,16 +377,32 @@ def plan(
     now = build_time() if now is None else now
     anki_ids = [n.anki_id for f in parsed for n in f.notes if n.anki_id is not None]
     collection_guids = read_guids(collection, anki_ids) if collection is not None else None
+    rendered = {
+        deck: _Rendered(deck).add([n for f in files for n in f.notes])
+        for deck, files in by_deck.items()
+    }
+    # decks of this run, and the mistakes deck (copies of week-2 notes), are never "renamed"
+    skip = {manifest_name(deck) for deck in [*by_deck, MISTAKES_DECK]}
+    previous: dict[str, Manifest | None] = {}
+    for deck in by_deck:
+        candidates = [_candidate(r, collection_guids or {}) for r in rendered[deck].notes]
+        previous[deck] = found = previous_build(deck, candidates, out_dir, skip)
+        if found is not None:
+            skip.add(manifest_name(found.deck))  # one previous build continues one deck
+    home = computed_home(
+        {deck: [f.path for f in files] for deck, files in by_deck.items()},
+        {deck for deck, found in previous.items() if _held_computed(found)},
+        default_source(),
+    )
+    if home is not None:
+        rendered[home].add(_computed_for(by_deck[home][0], figures))
     builds: list[DeckBuild] = []
     for deck, files in by_deck.items():
-        source_notes = [n for f in files for n in f.notes]
-        if deck == COMPUTED_DECK:
-            source_notes += _computed_for(files[0], figures)
         in_this_run = {n.note_id for b in builds for n in b.notes}
         builds.append(
-            plan_deck(
-                deck,
-                source_notes,
+            plan_rendered(
+                rendered[deck],
+                previous[deck],
                 out_dir,
                 now=now,
                 files=files,
@@ -364,12 +420,38 @@ def plan_deck(
     out_dir: Path,
     *,
     now: int,
+    space: str | None = None,
+) -> DeckBuild:
+    """Render and identify one deck's notes against its previous build in ``out_dir`` (its
+    manifest, or a renamed deck's); ``space``: see :func:`decks.identity.note_guid`."""
+    rendered = _Rendered(deck, space).add(source_notes)
+    candidates = [_candidate(r, {}) for r in rendered.notes]
+    return plan_rendered(rendered, previous_build(deck, candidates, out_dir), out_dir, now=now)
+
+
+def _rename_warning(deck: str, previous: Manifest, package: Path) -> str:
+    return (
+        f"the deck was renamed from {previous.deck!r} to {deck!r} (its previous build is "
+        f"{previous.package}): on import Anki updates the notes but leaves their cards in "
+        f"{previous.deck!r}, so before importing {package.name} rename that deck to {deck!r} "
+        "in Anki (deck list → the gear beside it → Rename); if you already imported it, in "
+        f'Anki\'s browser search "deck:{previous.deck}", select all, Change Deck… to {deck!r}, '
+        "then delete the empty deck"
+    )
+
+
+def plan_rendered(
+    rendered: _Rendered,
+    previous: Manifest | None,
+    out_dir: Path,
+    *,
+    now: int,
     files: list[SourceFile] | tuple = (),
     collection: dict[int, CollectionNote] | None = None,
     collection_file: Path | None = None,
     taken: AbstractSet[int] = frozenset(),
 ) -> DeckBuild:
-    """Render and identify one deck's notes against its previous manifest in ``out_dir``.
+    """Identify one deck's rendered notes against its ``previous`` build.
 
     ``files`` are the sources the notes came from (for their DELETE markers); ``collection``
     the notes an Anki collection holds for the Obsidian_to_Anki ids, ``collection_file`` that
@@ -377,15 +459,12 @@ def plan_deck(
     ``taken`` the note ids of other decks planned in the same run. Fresh note ids also skip
     those of every other deck whose manifest is in ``out_dir``.
     """
+    deck = rendered.deck
     collection_guids = collection
-    rendered, media = _render_deck(deck, source_notes)
     stem = package_stem(deck)
     package_path = out_dir / f"{stem}.apkg"
-    manifest_path = out_dir / f"{stem}.manifest.json"
-    previous = Manifest.load(manifest_path)
-    if previous is not None and previous.deck != deck:
-        previous = None
-    candidates = [_candidate(r, collection_guids or {}) for r in rendered]
+    manifest_path = out_dir / manifest_name(deck)
+    candidates = [_candidate(r, collection_guids or {}) for r in rendered.notes]
     elsewhere = ids_of_other_decks(out_dir, manifest_path) | set(taken)
     records, diff = assign(
         candidates, previous, now, first_id=first_note_id(deck, now), taken=elsewhere
@@ -400,9 +479,12 @@ def plan_deck(
         PackagedNote(rec.note_id, rec.guid, rec.kind, rec.fields, rec.tags, rec.mod, position)
         for position, rec in enumerate(records)
     ]
-    warnings = clock_warnings(now, previous) + _empty_warnings(files)
+    renamed = previous is not None and previous.deck != deck
+    warnings = [_rename_warning(deck, previous, package_path)] if renamed else []
+    warnings += clock_warnings(now, previous) + _empty_warnings(files)
     warnings += diff.ambiguous + diff.retyped
-    warnings += _deleted_warnings(files, records, diff) + _o2a_warnings(rendered, collection_guids)
+    warnings += _deleted_warnings(files, records, diff)
+    warnings += _o2a_warnings(rendered.notes, collection_guids)
     return DeckBuild(
         deck=deck,
         deck_id=deck_id(deck),
@@ -417,10 +499,11 @@ def plan_deck(
             models,
         ),
         diff=diff,
-        media=media,
+        media=rendered.media,
         model_mods={kind: int(m["mod"]) for kind, m in models.items()},
-        card_count=sum(r.cards for r in rendered),
+        card_count=sum(r.cards for r in rendered.notes),
         warnings=warnings,
+        renamed_from=previous.deck if renamed else "",
     )
 
 

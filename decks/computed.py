@@ -2,8 +2,9 @@
 
 Nothing here is typed in by hand: every number on these cards comes out of gdref (the optimizers'
 ``step``, ``descend`` traces, the parabola of ``gdref.datasets``), so a card can never disagree
-with the grader. The cards belong to the week-2 deck (``COMPUTED_DECK``), section "Worked
-examples"; each has an explicit id, so rewording a card keeps its review history.
+with the grader. The cards belong to the week-2 deck, however it is named (:func:`computed_home`),
+section "Worked examples"; each has an explicit id, so rewording a card keeps its review history
+(and, GUIDs coming from the id alone, so does renaming the deck).
 
 Figure cards (section "Figures") show PNGs from :mod:`decks.figures`; they are left out of a
 ``--no-figures`` build (a card that points at a missing picture would be worse than none).
@@ -11,7 +12,8 @@ Figure cards (section "Figures") show PNGs from :mod:`decks.figures`; they are l
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
+from pathlib import Path
 
 import numpy as np
 
@@ -19,7 +21,11 @@ import gdref
 from decks.parser import FieldText, SourceNote
 from gdref import datasets, optim
 
-COMPUTED_DECK = "NeuralComputation::Week-02"
+COMPUTED_DECK = "NeuralComputation::Week-02"  # the shipped week-2 source's TARGET DECK
+# The personal deck of ``gdkit decks mistakes``: copies of week-2 cards, with GUIDs of their own
+# (derived in this name's space), so it is never taken for a renamed week-2 deck.
+MISTAKES_DECK = "NeuralComputation::Week-02-Mistakes"
+ANCHOR_KEY = "id:worked-update-step-1"  # a computed card in every build (figures or not)
 WORKED_SECTION = "Worked examples"
 FIGURE_SECTION = "Figures"
 ORIGIN = "decks/computed.py"
@@ -37,6 +43,29 @@ PARABOLA_STEPS = 5
 PARABOLA_RATES = (0.3, 1.2)
 MOMENTUM = {"lr": 0.1, "beta": 0.9, "w0": 6.0}
 ADAM = {"lr": 0.1, "b1": 0.9, "b2": 0.999, "eps": 1e-8, "w0": 6.0}
+
+
+def computed_home(files_by_deck: dict[str, list[str]], held: Set[str], shipped: Path) -> str | None:
+    """The deck the computed cards attach to, whatever its name; ``files_by_deck`` maps each
+    deck of the build to its source files. The rules, in order (the first that a deck meets):
+
+    1. the deck of the shipped week-2 source itself (``shipped``, decks/week02.md);
+    2. a deck in ``held``: its previous build held the computed cards (found by the deck's name
+       or, after a TARGET DECK rename, through its manifest), so a renamed copy keeps them;
+    3. the deck named :data:`COMPUTED_DECK`, the name the week-2 source ships with.
+
+    None when no deck of the build is the week-2 deck."""
+    shipped = shipped.resolve()
+    rules = (
+        lambda deck: any(Path(p).resolve() == shipped for p in files_by_deck[deck]),
+        lambda deck: deck in held,
+        lambda deck: deck == COMPUTED_DECK,
+    )
+    for rule in rules:
+        for deck in files_by_deck:
+            if rule(deck):
+                return deck
+    return None
 
 
 def fmt(x: float) -> str:

@@ -1,7 +1,18 @@
 """Note identity across builds: GUIDs, content hashes, the build manifest and the diff.
 
-- A note's GUID is derived from its deck and its question (or cloze text), or from its explicit
-  ``<!-- id: … -->``; editing an answer keeps the GUID, so Anki updates the note in place.
+- A note's GUID is derived from its explicit ``<!-- id: … -->`` alone, else from its question
+  (or cloze text) alone: never from the deck's name or the file, so renaming the TARGET DECK or
+  moving a note to another file keeps it. Editing an answer keeps the GUID, so Anki updates the
+  note in place. (A deck whose notes are copies of another deck's, the mistakes deck, derives
+  its GUIDs in a space of its own, :func:`note_guid`'s ``space``.)
+- Builds before manifest format 3 derived GUIDs from the deck name and the key. Those GUIDs are
+  kept: a note whose new GUID is not in the previous manifest is looked up by the GUID the old
+  scheme gives it (:func:`legacy_guid`, with the manifest's deck), and keeps that GUID, so an
+  upgrade never turns a learner's notes into new ones. The manifest then records the new GUID
+  as the note's ``source_guid``, so later builds (and renames) find it by its key alone.
+- A renamed deck (its package and manifest are named after the deck) finds its previous build
+  through :func:`find_previous`: the manifest in the output folder that holds the most of its
+  notes (at least half of that manifest's notes), among the decks not built in the same run.
 - A note whose question (or cloze text) was edited gets a new derived GUID. When such a new note
   and a note that left the source are close (:mod:`decks.similarity`), the new one keeps the old
   GUID and note id, and the manifest remembers the pairing (``source_guid``), so the note stays
@@ -50,16 +61,24 @@ from decks.apkg import CARD_ID_STRIDE
 from decks.errors import SettingError
 from decks.similarity import THRESHOLD, Match, match_notes
 
-MANIFEST_FORMAT = 2
-READABLE_FORMATS = (1, 2)  # format 1 had no fields: its removed notes cannot be packaged again
+MANIFEST_FORMAT = 3  # 3: GUIDs from the key alone (1 and 2: from the deck name and the key)
+READABLE_FORMATS = (1, 2, 3)  # format 1 had no fields: its removed notes cannot be packaged again
+KEYED_FORMAT = 3  # the first format whose source GUIDs do not depend on the deck name
 ID_STRIDE = CARD_ID_STRIDE  # note ids are this far apart: card id = note id + ordinal
 REMOVED_TAG = "gdkit::removed"
 FUTURE_SLACK = 24 * 3600  # a build time more than a day ahead of the clock is "in the future"
 BEHIND_SLACK = 60  # quick rebuilds step times by +1 s; a minute behind is a clock problem
 
 
-def note_guid(deck: str, key: str) -> str:
-    """Anki GUID of a note: from the deck name and the note's key (question text or id:…)."""
+def note_guid(key: str, space: str | None = None) -> str:
+    """Anki GUID of a note: from its key (``id:…`` or its question text) alone, so neither a
+    deck rename nor a move to another file changes it. ``space`` keeps the notes of a deck of
+    copies (the mistakes deck) apart from the notes they copy."""
+    return genanki.guid_for(key) if space is None else genanki.guid_for(space, key)
+
+
+def legacy_guid(deck: str, key: str) -> str:
+    """The GUID builds before manifest format 3 gave a note: from the deck name and its key."""
     return genanki.guid_for(deck, key)
 
 
@@ -163,6 +182,7 @@ class Manifest:
     package: str
     notes: dict[str, NoteRecord] = field(default_factory=dict)  # by GUID, in deck order
     models: dict[str, dict[str, int | str]] = field(default_factory=dict)  # kind → hash, mod
+    format: int = MANIFEST_FORMAT  # as read: below KEYED_FORMAT, source GUIDs name the deck
 
     def to_json(self) -> str:
         data = {
@@ -196,6 +216,7 @@ class Manifest:
                 data["package"],
                 {r.guid: r for r in records},
                 data["models"],
+                int(data["format"]),
             )
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
@@ -230,6 +251,7 @@ class Candidate:
     text: str = ""
     anki_id: int | None = None  # Obsidian_to_Anki's note id, kept as the note id when new
     explicit: bool = False  # the source names the note's id
+    key: str = ""  # what its GUID derives from (for the GUIDs of older manifests)
 
 
 DECK_ID_SLOTS = 10_000  # fresh ids of a deck start 0 to 999.9 s after its build time
@@ -293,10 +315,14 @@ def _record(cand: Candidate, guid: str, note_id: int, mod: int) -> NoteRecord:
 
 
 def _similar_pairs(
-    candidates: list[Candidate], old: dict[str, NoteRecord], known: set[str], diff: Diff
+    candidates: list[Candidate],
+    looked_up: list[str],
+    old: dict[str, NoteRecord],
+    known: set[str],
+    diff: Diff,
 ) -> dict[str, NoteRecord]:
     """New candidate GUID → the left-over old record it continues (similarity match)."""
-    unknown = [c for c in candidates if c.guid not in known]
+    unknown = [c for c, guid in zip(candidates, looked_up, strict=True) if guid not in known]
     by_source = old_by_source(old)
     current = {c.guid for c in candidates} | {by_source[g].guid for g in known}
     # a note that had an id of its own left on purpose: only text-keyed notes are continued
@@ -323,6 +349,44 @@ def old_by_source(old: dict[str, NoteRecord]) -> dict[str, NoteRecord]:
     out = {r.guid: r for r in old.values()}
     out.update({r.source_guid: r for r in old.values()})
     return out
+
+
+def looked_up_guid(cand: Candidate, by_source: dict[str, NoteRecord], previous: Manifest) -> str:
+    """The GUID under which ``previous`` knows the note: its own (from its key alone), or, for
+    a manifest older than format 3, the one the deck-named scheme gave it there."""
+    if cand.guid in by_source or previous.format >= KEYED_FORMAT or not cand.key:
+        return cand.guid
+    legacy = legacy_guid(previous.deck, cand.key)
+    return legacy if legacy in by_source else cand.guid
+
+
+def find_previous(
+    folder: Path, candidates: list[Candidate], skip: AbstractSet[str]
+) -> Manifest | None:
+    """The previous build of a deck whose own manifest is missing (a renamed deck): the manifest
+    in ``folder`` (its file name not in ``skip``) that knows the most of ``candidates``, if it
+    knows at least half of its own notes among them. None when no manifest qualifies."""
+    best: tuple[int, int, Manifest] | None = None
+    for path in sorted(folder.glob("*.manifest.json")):
+        if path.name in skip:
+            continue
+        other = Manifest.load(path)
+        if other is None:
+            continue
+        by_source = old_by_source(other.notes)
+        found = {
+            by_source[g].guid
+            for c in candidates
+            if (g := looked_up_guid(c, by_source, other)) in by_source
+        }
+        live = sum(1 for r in other.notes.values() if not r.removed)
+        if (
+            found
+            and 2 * len(found) >= live
+            and (best is None or (len(found), other.latest_mod) > best[:2])
+        ):
+            best = (len(found), other.latest_mod, other)
+    return best[2] if best else None
 
 
 def _removed(record: NoteRecord, now: int, diff: Diff) -> NoteRecord | None:
@@ -363,11 +427,12 @@ def assign(
     by_source = old_by_source(old)
     diff = Diff(previous_build=previous is not None)
     ids = _Ids(now * 1000 if first_id is None else first_id, old, taken)
-    known = {c.guid for c in candidates if c.guid in by_source}
-    similar = _similar_pairs(candidates, old, known, diff) if old else {}
+    looked_up = [looked_up_guid(c, by_source, previous) if previous else c.guid for c in candidates]
+    known = {guid for guid in looked_up if guid in by_source}
+    similar = _similar_pairs(candidates, looked_up, old, known, diff) if old else {}
     records, used = [], set()
-    for cand in candidates:
-        before = by_source.get(cand.guid) or similar.get(cand.guid)
+    for cand, guid in zip(candidates, looked_up, strict=True):
+        before = by_source.get(guid) or similar.get(cand.guid)
         if before is not None and before.guid in used:
             before = None  # two notes claim one old note: the second is new
         if before is None:
@@ -437,4 +502,13 @@ def model_mods(
     return out
 
 
-__all__ = ["THRESHOLD", "REMOVED_TAG", "assign", "clock_warnings", "content_hash", "note_guid"]
+__all__ = [
+    "THRESHOLD",
+    "REMOVED_TAG",
+    "assign",
+    "clock_warnings",
+    "content_hash",
+    "find_previous",
+    "legacy_guid",
+    "note_guid",
+]

@@ -25,13 +25,12 @@ from importlib import resources
 from pathlib import Path
 
 from decks.build import DeckBuild, default_source, plan_deck
-from decks.computed import computed_notes, fmt
+from decks.computed import MISTAKES_DECK, computed_notes, fmt
 from decks.identity import build_time
 from decks.mistake_examples import EXAMPLES, Comparison
 from decks.parser import FieldText, SourceNote, parse_file
 from decks.report_input import diagnosed_mistakes
 
-MISTAKES_DECK = "NeuralComputation::Week-02-Mistakes"
 MAPPING_FILE = "mistakes.json"
 ORIGIN = "decks/mistake_examples.py"
 WORKED_SECTION = "Your mistake, worked out"
@@ -121,4 +120,6 @@ def plan_mistakes(
         return MistakesPlan(None, [], unknown)
     notes = personal_notes(known, figures=figures)
     now = build_time() if now is None else now
-    return MistakesPlan(plan_deck(MISTAKES_DECK, notes, out_dir, now=now), known, unknown)
+    return MistakesPlan(
+        plan_deck(MISTAKES_DECK, notes, out_dir, now=now, space=MISTAKES_DECK), known, unknown
+    )

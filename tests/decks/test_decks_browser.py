@@ -250,7 +250,11 @@ def rendered(reviewer, week02_sides, request):
     """Typeset every side once, measure it in every view; take the screenshots."""
     sides, _ = week02_sides
     shots = {
-        (note_guid(deck, f"id:{key}"), side, view): f"{key}-{side}-{view}.png"
+        (
+            note_guid(f"id:{key}", deck if deck == MISTAKES_DECK else None),
+            side,
+            view,
+        ): f"{key}-{side}-{view}.png"
         for deck, key, side, view in SCREENSHOTS
     }
     out = artefacts_dir()

@@ -16,6 +16,7 @@ from decks.identity import (
     clock_warnings,
     content_hash,
     first_note_id,
+    legacy_guid,
     note_guid,
 )
 from decks.similarity import THRESHOLD, match_notes
@@ -52,10 +53,12 @@ def test_templates_show_the_section_and_support_night_mode():
     assert "{{Extra}}" in types["cloze"].templates[0]["afmt"]
 
 
-def test_guid_depends_on_deck_and_key_only():
-    assert note_guid("D", "What?") == genanki.guid_for("D", "What?")
-    assert note_guid("D", "What?") != note_guid("E", "What?")
-    assert note_guid("D", "id:x") != note_guid("D", "What?")
+def test_guid_depends_on_the_key_alone_unless_a_space_is_given():
+    assert note_guid("What?") == genanki.guid_for("What?")
+    assert note_guid("id:x") != note_guid("What?")
+    assert note_guid("What?", "Copies") == genanki.guid_for("Copies", "What?") != note_guid("What?")
+    # the scheme of manifests before format 3 named the deck
+    assert legacy_guid("D", "What?") == genanki.guid_for("D", "What?") != legacy_guid("E", "What?")
 
 
 def test_content_hash_sees_fields_tags_and_media():
