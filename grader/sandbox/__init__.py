@@ -10,7 +10,7 @@ speak; ``replies`` waits for a worker's frames with a deadline on every platform
 
 from grader._lazy import exports
 
-__all__ = ["Limits", "Sandbox", "SandboxError", "SubmissionError"]
+__all__ = ["Deadline", "Limits", "Sandbox", "SandboxError", "SubmissionError"]
 __getattr__ = exports(
     __name__,
     {name: "sandbox" for name in __all__},

@@ -10,6 +10,12 @@ grading process talks to a worker over its stdin/stdout with :mod:`grader.sandbo
 every call's wall time, and kills the worker when a call overruns, crashes, or sends anything
 malformed; the next call starts a fresh worker and loads the file again. A sandbox is bound
 to no folder: one open sandbox serves any number of files and folders.
+
+An optional :class:`Deadline` (``Sandbox(..., deadline=Deadline.after(600))``, or set
+``sandbox.deadline`` later) bounds the whole of a grading run: each call's wall limit is cut to
+the time left, a call that reaches it is stopped, and once it has passed no learner code runs;
+each such call fails with a sentence naming the time limit, so the checks graded before it keep
+their score.
 """
 
 from __future__ import annotations
@@ -69,6 +75,27 @@ class Limits:
         return cls(**values)
 
 
+@dataclass(frozen=True)
+class Deadline:
+    """The end of a whole grading run (every file, every call): ``at`` on the
+    ``time.monotonic()`` clock; ``seconds`` is the run's whole budget, named to the learner."""
+
+    seconds: float
+    at: float
+
+    @classmethod
+    def after(cls, seconds: float) -> Deadline:
+        """The deadline ``seconds`` from now."""
+        return cls(seconds, time.monotonic() + seconds)
+
+    def left(self) -> float:
+        return self.at - time.monotonic()
+
+    @property
+    def reached(self) -> str:
+        return f"the time limit for the whole submission ({self.seconds:g} s) was reached"
+
+
 class SubmissionError(Exception):
     """Learner code did not produce a usable result.
 
@@ -126,8 +153,10 @@ class Sandbox:
         *,
         prestart: bool = False,
         cpu: int | None = None,
+        deadline: Deadline | None = None,
     ) -> None:
         self.limits = limits or Limits.from_env()
+        self.deadline = deadline  # bounds every call's wall limit (see the module docstring)
         self.prestart = prestart  # start the next spare as soon as a group takes one
         # the CPU this process and its workers share while a group is graded
         # (grader/sandbox/affinity.py);
@@ -232,6 +261,32 @@ class Sandbox:
             raise SandboxError(f"cannot start {command[0]}: {error.strerror}") from None
 
 
+class _Clock:
+    """The wait limits of one exchange: each of its own length, cut to the overall deadline;
+    and, when one is overrun, the sentence saying which limit it was."""
+
+    def __init__(self, wall: float, overall: Deadline | None) -> None:
+        self.wall, self.overall = wall, overall
+        self.by_overall = False  # the last limit handed out was the overall deadline's
+
+    def cut(self, seconds: float) -> float:
+        """The moment ``seconds`` from now, or the overall deadline if it comes first."""
+        end = time.monotonic() + seconds
+        self.by_overall = self.overall is not None and self.overall.at < end
+        return self.overall.at if self.by_overall else end
+
+    def overrun(self, what: str) -> str:
+        if self.by_overall:
+            return (
+                f"{what or 'the call '}was stopped: {self.overall.reached}; look for a loop "
+                "that never ends or a very slow step"
+            )
+        return (
+            f"{what}took longer than {self.wall:g} s (the time limit per call); "
+            "look for a loop that never ends or a very slow step"
+        )
+
+
 class _StartFailed(Exception):
     """A worker process ended before it was ready (the backend, not the learner)."""
 
@@ -272,20 +327,28 @@ class _Process:
             pass  # the worker is gone: the reply says how it ended
 
     def exchange(
-        self, request: dict, blobs: list[bytes], callbacks: dict, what: str = ""
+        self,
+        request: dict,
+        blobs: list[bytes],
+        callbacks: dict,
+        what: str = "",
+        overall: Deadline | None = None,
     ) -> tuple[dict, list[bytes]]:
         """Send ``request``, answer learner code's callbacks, return the reply (or raise
-        SubmissionError: the learner's failure; _StartFailed: the backend's)."""
+        SubmissionError: the learner's failure; _StartFailed: the backend's). ``overall``
+        cuts the call's wall limit (and the wait for the worker to start) to the time left."""
+        if overall is not None and overall.left() <= 0:
+            raise SubmissionError("timeout", f"not run: {overall.reached}")
         self.seq += 1
         self._send(request, blobs)
-        deadline = time.monotonic() + self.limits.wall
+        clock = _Clock(self.limits.wall, overall)
         try:
             if not self.ready:
-                header, _ = self.replies.next(time.monotonic() + self.limits.start)
+                header, _ = self.replies.next(clock.cut(self.limits.start))
                 if header.get("op") != "ready":
                     raise wire.WireError("a first message that is not ready")
                 self.ready = True
-                deadline = time.monotonic() + self.limits.wall
+            deadline = clock.cut(self.limits.wall)
             while True:
                 header, reply_blobs = self.replies.next(deadline)
                 if header.get("seq") != self.seq:
@@ -295,11 +358,7 @@ class _Process:
                 self._callback(header, reply_blobs, callbacks)
         except TimeoutError:
             self.kill()
-            raise SubmissionError(
-                "timeout",
-                f"{what}took longer than {self.limits.wall:g} s (the time limit per call); "
-                "look for a loop that never ends or a very slow step",
-            ) from None
+            raise SubmissionError("timeout", clock.overrun(what)) from None
         except wire.WireError as error:
             self.kill()
             raise SubmissionError("bad_return", f"the worker sent {error}") from None
@@ -399,7 +458,9 @@ class Worker:
             "args": wire.encode(list(args), blobs, callbacks),
             "kwargs": wire.encode(dict(kwargs), blobs, callbacks),
         }
-        header, reply_blobs = process.exchange(request, blobs, callbacks)
+        header, reply_blobs = process.exchange(
+            request, blobs, callbacks, overall=self.sandbox.deadline
+        )
         self.last_output = _text(header.get("output"))
         warnings = header.get("warnings")
         self.last_warnings = [_text(w) for w in warnings] if type(warnings) is list else []
@@ -428,13 +489,14 @@ class Worker:
         if process.loaded.get(self.filename) is self:
             return process
         request = {"op": "load", "filename": self.filename, "source": self.source}
+        overall, what = self.sandbox.deadline, "loading the file "
         try:
             try:
-                header, _ = process.exchange(request, [], {}, what="loading the file ")
+                header, _ = process.exchange(request, [], {}, what, overall)
             except _StartFailed as failed:
                 self.sandbox._fall_back(str(failed))  # or SandboxError: not the learner's fault
                 process = self.sandbox._process_for(self.group)
-                header, _ = process.exchange(request, [], {}, what="loading the file ")
+                header, _ = process.exchange(request, [], {}, what, overall)
         except _StartFailed as failed:
             raise SandboxError(f"a sandbox worker could not start: {failed}") from None
         except SubmissionError as error:

@@ -7,13 +7,14 @@ import json
 import os
 import struct
 import textwrap
+import time
 
 import numpy as np
 import pytest
 from grader_helpers import BUBBLEWRAP, FAST, ISOLATIONS, leftovers, process_table
 
 from grader.sandbox import backends, wire
-from grader.sandbox.sandbox import Sandbox, SandboxError, SubmissionError
+from grader.sandbox.sandbox import Deadline, Limits, Sandbox, SandboxError, SubmissionError
 
 SOURCE = textwrap.dedent("""
     import os, sys, time
@@ -536,3 +537,29 @@ def test_readable_by_everyone_looks_at_every_folder_above():
         assert not worker_module.readable_by_everyone(str(package))
     finally:
         shutil.rmtree(root)
+
+
+def test_an_overall_deadline_cuts_a_call_and_refuses_the_ones_after_it():
+    """The deadline bounds the call below its own wall limit, names the whole run's limit, and
+    afterwards nothing runs; a deadline that is still far away changes nothing."""
+    limits = Limits(wall=30.0, cpu=30.0, cpu_total=60.0, memory_bytes=256 << 20)
+    with Sandbox(limits, ISOLATIONS[-1], deadline=Deadline.after(60)) as sandbox:
+        worker = sandbox.load(SOURCE, "01_parabola.py")
+        assert worker.call("add", 1, 2) == 3
+        sandbox.deadline = Deadline(2.5, time.monotonic() + 1.0)
+        started = time.monotonic()
+        cut = failure(worker, "sleep")
+        assert time.monotonic() - started < 10  # not the call's own 30 s
+        assert cut.kind == "timeout"
+        assert "the time limit for the whole submission (2.5 s) was reached" in cut.message
+        after = failure(sandbox.load(SOURCE, "02_bce_gradient.py"), "add", 1, 2)
+        assert after.kind == "timeout" and after.message.startswith("not run: the time limit")
+        sandbox.deadline = None
+        assert worker.call("add", 2, 2) == 4  # without the deadline, calls run again
+
+
+def test_a_call_over_its_own_limit_names_that_limit_not_the_deadline():
+    with Sandbox(FAST, ISOLATIONS[-1], deadline=Deadline.after(120)) as sandbox:
+        error = failure(sandbox.load(SOURCE, "01_parabola.py"), "loop")
+    assert error.kind == "timeout" and "1.5 s (the time limit per call)" in error.message
+    assert "whole submission" not in error.message
