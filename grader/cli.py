@@ -24,7 +24,6 @@ import importlib.util
 import math
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 # The checks work on small arrays: one BLAS thread is as fast, and starting OpenBLAS's thread
@@ -388,32 +387,17 @@ def _grade_command(options: argparse.Namespace, sandbox) -> None:
 
 def _show_report(report, fmt: str, output: Path | None) -> None:
     from grader.report.render import render, use_colour
+    from grader.report.write import write_whole
 
     if output is None:
         _say(render(report, fmt, use_colour(sys.stdout.isatty())), end="")
         return
     try:
-        _write_whole(output, render(report, fmt, colour=False))
+        write_whole(output, render(report, fmt, colour=False))
     except OSError as error:
         _fail(f"cannot write {clean_name(str(output))}: {error.strerror}")
     shown = clean_name(str(output))
     _say(f"wrote {shown} ({report.score}/{report.max_score} points)", err=True)
-
-
-def _write_whole(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` in one step: a failure (a full disk, an interrupt) leaves the
-    previous file as it was, and no reader ever sees half a report."""
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        mode = os.stat(path).st_mode & 0o777 if path.is_file() else 0o644
-        os.chmod(temporary, mode)  # mkstemp's 0o600 would hide the report from other users
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
 
 
 _FINISHED = []  # set by _leave: the report is out and the sandbox closed, nothing is left to do

@@ -36,6 +36,7 @@ import traceback
 from pathlib import Path
 
 from grader.instructor.gradebook import check_list
+from grader.report.write import write_whole
 from grader.submission.uploads import read_submission, wanted_names
 
 LAYOUTS = {
@@ -264,11 +265,7 @@ def failure_results(fmt: str, message: str) -> dict:
 def write_results(results: Path, data: dict) -> None:
     """Write ``data`` atomically (a half-written file is never left behind)."""
     results.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=results.parent, prefix=".results-")
-    with os.fdopen(handle, "w", encoding="utf-8") as stream:
-        json.dump(data, stream, indent=2, ensure_ascii=True)
-        stream.write("\n")
-    os.replace(temporary, results)
+    write_whole(results, json.dumps(data, indent=2, ensure_ascii=True) + "\n")
 
 
 def _layout(name: str) -> str:

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from grader.report.write import write_whole
 from grader.submission.uploads import Upload, read_submission, safe_name, wanted_names
 
 if TYPE_CHECKING:
@@ -173,9 +174,7 @@ def store_outcome(out: Path, outcome: Outcome, source: Path) -> None:
         "notes": outcome.notes,
         "report": outcome.report,
     }
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(json.dumps(data, indent=1, ensure_ascii=True) + "\n", encoding="utf-8")
-    os.replace(temporary, path)
+    write_whole(path, json.dumps(data, indent=1, ensure_ascii=True) + "\n")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -441,12 +440,6 @@ def _grade_all(todo, out, outcomes, jobs, hidden, time_limit, timeout, isolation
 # what is written
 
 
-def _write_text(path: Path, text: str) -> None:
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
-
-
 def _class_digest(outcomes: list[Outcome]) -> str:
     digest = hashlib.sha256()
     for outcome in outcomes:
@@ -473,15 +466,15 @@ def write_outputs(result: BatchResult, out: Path) -> list[Path]:
     rows = gradebook_rows(result.outcomes, exercises)
     tally = mistake_tally(result.outcomes, exercises)
     written = [out / "gradebook.csv", out / "mistakes.csv", out / "report.html"]
-    _write_text(written[0], to_csv(rows))
-    _write_text(written[1], mistakes_csv(tally))
+    write_whole(written[0], to_csv(rows))
+    write_whole(written[1], mistakes_csv(tally))
     digest = _class_digest(result.outcomes)
     if not _report_is_current(written[2], digest):
         from grader.instructor.insights import render_report
 
         page = render_report(result.outcomes, exercises, rows, tally)
         marker = f'<meta name="gdkit-class" content="{digest}">'
-        _write_text(
+        write_whole(
             written[2], page.replace('<meta charset="utf-8">', f'<meta charset="utf-8">{marker}', 1)
         )
     return written

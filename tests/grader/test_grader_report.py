@@ -245,3 +245,39 @@ def test_failures_that_say_the_same_thing_are_shown_once():
     assert "reason 0: got 3, expected 4" in text and "more failing check" not in text
     alone = report_module.render_text(make_report(exercise("parabola", *syntax)))
     assert "✗ failed: all 6 checks, for the same reason (12 points)" in alone
+
+
+def test_a_document_is_written_whole_or_not_at_all(tmp_path, monkeypatch):
+    from grader.report import write
+
+    target = tmp_path / "results.json"
+    write.write_whole(target, "first\n")
+    assert target.read_text() == "first\n" and target.stat().st_mode & 0o777 == 0o644
+    target.chmod(0o640)
+    write.write_whole(target, "second ✓\n")
+    assert target.read_text(encoding="utf-8") == "second ✓\n"
+    assert target.stat().st_mode & 0o777 == 0o640  # the file keeps its permissions
+
+    def interrupted(source, destination):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(write.os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write.write_whole(target, "third\n")
+    assert target.read_text(encoding="utf-8") == "second ✓\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["results.json"]  # no temporary left
+
+
+def test_every_grader_module_writes_files_through_write_whole():
+    """One owner of atomic writes: no other module of the grader replaces files itself."""
+    from pathlib import Path
+
+    import grader
+
+    root = Path(grader.__file__).parent
+    writers = sorted(
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if "os.replace(" in path.read_text(encoding="utf-8")
+    )
+    assert writers == ["report/write.py"]
