@@ -6,7 +6,7 @@
     grade --watch               re-grade whenever a file in the submission changes
     grade --hint NAME           the hints of an exercise
     grade --solution NAME       the reference solution, once your exercise passes all its checks
-    grade --format json|gradescope|junit [-o FILE]
+    grade --format json|gradescope|junit|prairielearn [-o FILE]
 
 Learners run the public checks (the default); instructors add ``--hidden`` to run all checks.
 A public-only run says how many hidden checks it did not run.
@@ -37,7 +37,7 @@ from grader.report.sanitize import clean_name, clean_text  # noqa: E402
 from grader.submission.files import SubmissionFileError, read_source  # noqa: E402
 
 # = grader.report.render.FORMATS (imported lazily)
-FORMATS = ("text", "json", "gradescope", "junit")
+FORMATS = ("text", "json", "gradescope", "junit", "prairielearn")
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 ISOLATION_ALIASES = {"rlimits": "process"}  # the name before the backends had their own

@@ -11,6 +11,8 @@ The formats live in grader/report/renderers/, one module each:
 - ``gradescope``  Gradescope's results.json (grader/report/schemas/gradescope-results.schema.json).
                   Hidden checks get visibility "after_due_date".
 - ``junit``       JUnit XML, one <testsuite> per exercise (grader/report/schemas/junit-10.xsd).
+- ``prairielearn`` PrairieLearn's external-grader results.json (``gradable``, ``score`` 0..1,
+                  ``message``, ``tests`` with ``points`` / ``max_points``).
 """
 
 from __future__ import annotations

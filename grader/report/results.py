@@ -164,9 +164,16 @@ class Report(_SafeText):
     exercises: list[ExerciseResult]
     duration: float = 0.0
     note: str = ""  # what the isolation does not protect against; why no stronger one
+    # what reading the submission as a whole noted, e.g. that an upload held a file twice
+    notes: tuple[str, ...] = ()
 
     _NAMES: ClassVar[tuple[str, ...]] = ("submission",)
     _TEXT: ClassVar[dict[str, int]] = {"isolation": TEXT_LIMIT, "note": TEXT_LIMIT}
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name == "notes":  # a tuple: set as a whole, so each note is cleaned here
+            value = tuple(clean_text(str(note), TEXT_LIMIT) for note in value)
+        super().__setattr__(name, value)
 
     @property
     def score(self) -> int:

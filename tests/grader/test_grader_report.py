@@ -98,7 +98,7 @@ def test_json_carries_the_status_strings():
 
 
 def test_every_format_is_a_registered_renderer():
-    assert report_module.FORMATS == ("text", "json", "gradescope", "junit")
+    assert report_module.FORMATS == ("text", "json", "gradescope", "junit", "prairielearn")
     assert all(RENDERERS[name].description for name in report_module.FORMATS)
     with pytest.raises(ValueError, match="unknown format 'yaml'; choose from text, json"):
         report_module.render(make_report(), "yaml")
@@ -245,6 +245,47 @@ def test_failures_that_say_the_same_thing_are_shown_once():
     assert "reason 0: got 3, expected 4" in text and "more failing check" not in text
     alone = report_module.render_text(make_report(exercise("parabola", *syntax)))
     assert "✗ failed: all 6 checks, for the same reason (12 points)" in alone
+
+
+# -- the learning platforms' formats ----------------------------------------------------------
+
+
+def test_prairielearn_scores_from_0_to_1_and_carries_every_note():
+    import jsonschema
+
+    schema = json.loads(report_module.schema_path("prairielearn-results.schema.json").read_text())
+    report = make_report(
+        exercise("parabola", check(PASSED, 1), check(FAILED, 2, "got 3, expected 4")),
+        exercise("momentum", check(MISSING, 1, "03_momentum.py is not there")),
+    )
+    report.exercises[0].notes = ("left out of grading: cell 3 (print(w))",)
+    report.notes = ("folder/01_parabola.py is a second copy of 01_parabola.py",)
+    data = json.loads(report_module.render(report, "prairielearn"))
+    jsonschema.validate(data, schema)
+    assert data["gradable"] is True and data["score"] == pytest.approx(2 / 6)
+    assert [(t["points"], t["max_points"]) for t in data["tests"]] == [(2, 2), (0, 2), (0, 2)]
+    assert data["tests"][1]["message"].startswith("got 3, expected 4")
+    assert data["tests"][2]["message"] == "03_momentum.py is not there"
+    assert "left out of grading: cell 3" in data["message"]
+    assert "a second copy of 01_parabola.py" in data["message"]
+    gradescope = json.loads(report_module.render(report, "gradescope"))
+    assert gradescope["output"] == data["message"]  # one headline for both platforms
+
+
+def test_prairielearn_calls_a_submission_with_no_graded_file_not_gradable():
+    import jsonschema
+
+    schema = json.loads(report_module.schema_path("prairielearn-results.schema.json").read_text())
+    report = make_report(exercise("parabola", check(MISSING, 1, "01_parabola.py is not there")))
+    report.notes = ("No exercise file was found in your upload.",)
+    data = json.loads(report_module.render(report, "prairielearn"))
+    jsonschema.validate(data, schema)
+    assert data["gradable"] is False and data["score"] == 0.0
+    assert data["format_errors"] == ["No exercise file was found in your upload."]
+    with pytest.raises(jsonschema.ValidationError):  # the schema itself can refuse
+        jsonschema.validate({"gradable": False, "score": 0.0}, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"score": 1.5}, schema)
 
 
 def test_a_document_is_written_whole_or_not_at_all(tmp_path, monkeypatch):

@@ -151,6 +151,7 @@ def test_a_result_rebuilt_from_its_fields_is_not_escaped_twice():
 
 
 GRADESCOPE = json.loads(schema_path("gradescope-results.schema.json").read_text())
+PRAIRIELEARN = json.loads(schema_path("prairielearn-results.schema.json").read_text())
 JUNIT = xmlschema.XMLSchema(str(schema_path("junit-10.xsd")))
 
 
@@ -162,6 +163,7 @@ def assert_every_format_is_valid(report: Report) -> dict[str, str]:
     for document in (to_json(report), to_gradescope(report)):  # tools that keep non-ASCII
         json.loads(json.dumps(document, ensure_ascii=False).encode("utf-8"))
     jsonschema.validate(json.loads(outputs["gradescope"]), GRADESCOPE)
+    jsonschema.validate(json.loads(outputs["prairielearn"]), PRAIRIELEARN)
     JUNIT.validate(outputs["junit"])
     assert_safe(render(report, "text", colour=True).replace("\x1b[", ""))
     return outputs
@@ -209,6 +211,8 @@ def test_grade_writes_a_valid_report_for_a_submission_printing_escapes(tmp_path,
         assert any(c["status"] == "passed" for c in checks)  # the other checks still ran
     elif fmt == "gradescope":
         jsonschema.validate(json.loads(out), GRADESCOPE)
+    elif fmt == "prairielearn":
+        jsonschema.validate(json.loads(out), PRAIRIELEARN)
     elif fmt == "junit":
         JUNIT.validate(out)
     else:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from grader.report.renderers.gradescope import render_gradescope
 from grader.report.renderers.json_report import render_json
+from grader.report.renderers.prairielearn import render_prairielearn
 from grader.report.renderers.text import render_text
 from grader.report.results import Report
 
@@ -44,5 +45,6 @@ RENDERERS: dict[str, Renderer] = {
         Renderer("json", "everything, for tools", render_json),
         Renderer("gradescope", "Gradescope's results.json", render_gradescope),
         Renderer("junit", "JUnit XML, for CI systems", _render_junit),
+        Renderer("prairielearn", "PrairieLearn's external-grader results", render_prairielearn),
     )
 }

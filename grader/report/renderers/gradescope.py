@@ -33,24 +33,27 @@ def _test(result: ExerciseResult, index: int, check: CheckResult) -> dict:
     }
 
 
+def summary(report: Report) -> str:
+    """The report's headline for a learning platform: exercises done and the isolation that
+    ran, then every note (about the submission, then each exercise: which file was graded,
+    cells left out, links)."""
+    head = f"{report.done}/{len(report.exercises)} exercises done (isolation: {report.isolation})."
+    if not report.include_hidden and report.hidden_not_run:
+        head += f" {report.hidden_not_run} hidden check(s) were not run."
+    notes = [f"{r.exercise.name}: {'; '.join(r.notes)}" for r in report.exercises if r.notes]
+    return "\n".join([head, *report.notes, *notes])
+
+
 def to_gradescope(report: Report) -> dict:
     tests = [
         _test(result, index, check)
         for result in report.exercises
         for index, check in enumerate(result.checks, start=1)
     ]
-    summary = (
-        f"{report.done}/{len(report.exercises)} exercises done (isolation: {report.isolation})."
-    )
-    if not report.include_hidden and report.hidden_not_run:
-        summary += f" {report.hidden_not_run} hidden check(s) were not run."
-    notes = [f"{r.exercise.name}: {'; '.join(r.notes)}" for r in report.exercises if r.notes]
-    if notes:  # what reading the files noted (which file was graded, cells left out, links)
-        summary = "\n".join([summary, *notes])
     return {
         "score": report.score,
         "execution_time": round(report.duration, 3),
-        "output": summary,
+        "output": summary(report),
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": tests,

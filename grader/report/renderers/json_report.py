@@ -53,6 +53,7 @@ def to_json(report: Report) -> dict:
         "done": report.done,
         "total": len(report.exercises),
         "duration": round(report.duration, 4),
+        "notes": list(report.notes),
         "exercises": [_exercise(e) for e in report.exercises],
     }
 

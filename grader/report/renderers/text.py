@@ -92,6 +92,7 @@ def _header(report: Report, colour: bool) -> list[str]:
     lines = [_style(header, None, colour, bold=True)]
     if report.note:
         lines.append(f"note: {report.note}")
+    lines += [f"note: {note}" for note in report.notes]
     if not report.include_hidden and report.hidden_not_run:
         lines.append(
             f"{report.hidden_not_run} hidden check(s) worth {report.hidden_points_not_run} "

@@ -1,0 +1,44 @@
+"""PrairieLearn's external-grader results (``/grade/results/results.json``): ``gradable``,
+``score`` from 0 to 1, ``message``, and one test per check with ``points`` / ``max_points``.
+
+A submission in which no exercise file could be graded (every exercise missing, or nothing to
+grade at all) is not gradable: PrairieLearn then counts no attempt, and ``format_errors`` says
+what to upload. PrairieLearn has no per-test visibility:
+hidden checks' results are shown like the others (on Gradescope they appear after the due
+date).
+"""
+
+from __future__ import annotations
+
+import json
+
+from grader.report.renderers.gradescope import check_text, summary
+from grader.report.results import ExerciseStatus, Report
+
+
+def to_prairielearn(report: Report) -> dict:
+    tests = [
+        {
+            "name": f"{result.exercise.name}: {check.description}",
+            "description": f"{result.exercise.title} ({result.exercise.file}), check {index}",
+            "points": check.score,
+            "max_points": check.points,
+            "message": check_text(check),
+        }
+        for result in report.exercises
+        for index, check in enumerate(result.checks, start=1)
+    ]
+    gradable = any(e.status != ExerciseStatus.MISSING for e in report.exercises)
+    results = {
+        "gradable": gradable,
+        "score": report.score / report.max_score if report.max_score else 0.0,
+        "message": summary(report),
+        "tests": tests,
+    }
+    if not gradable:
+        results["format_errors"] = list(report.notes) or [summary(report)]
+    return results
+
+
+def render_prairielearn(report: Report, colour: bool = False) -> str:
+    return json.dumps(to_prairielearn(report), indent=2) + "\n"
