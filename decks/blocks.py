@@ -95,12 +95,12 @@ class InlineNote:
     note_id: NoteId | None
 
 
-def parse_inline(line: str) -> tuple[InlineNote, str] | None:
-    """``STARTI [Basic] front Back: back Tags: a b ID: 123 ENDI`` → the note and the text of
-    the line outside it (which must be empty). None when the line holds no inline note."""
-    match = INLINE_NOTE.search(line)
-    if match is None:
-        return None
+# What may stand on a line beside inline notes: a list item's marker (O2A: "a bulleted list
+# of inline notes"), a task box, a quote marker.
+LINE_MARKER = re.compile(r"^\s*(?:>\s*)*(?:(?:[-+*]|\d{1,9}[.)])(?:\s+\[.\])?)?\s*$")
+
+
+def _inline_note(match: re.Match[str]) -> InlineNote:
     body = match.group("body")
     found = None
     id_match = INLINE_ID.search(body)
@@ -120,6 +120,15 @@ def parse_inline(line: str) -> tuple[InlineNote, str] | None:
             current = aliases[word[:-1].lower()]
             continue
         fields[current].append(word)
-    rest = (line[: match.start()] + line[match.end() :]).strip()
     texts = [" ".join(words).strip() for words in fields]
-    return InlineNote(match.group("type").strip(), texts, tags, found), rest
+    return InlineNote(match.group("type").strip(), texts, tags, found)
+
+
+def parse_inline(line: str) -> tuple[list[InlineNote], str] | None:
+    """``STARTI [Basic] front Back: back Tags: a b ID: 123 ENDI`` (one or more on a line) →
+    the notes and the text of the line outside them. None when the line holds no inline note."""
+    matches = list(INLINE_NOTE.finditer(line))
+    if not matches:
+        return None
+    rest = INLINE_NOTE.sub(" ", line)
+    return [_inline_note(m) for m in matches], rest

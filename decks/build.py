@@ -16,10 +16,11 @@ from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
+from decks import vault
 from decks.apkg import PackagedNote, write_apkg
 from decks.collection import CollectionNote, read_by_guid, read_guids
 from decks.computed import ANCHOR_KEY, MISTAKES_DECK, computed_home, computed_notes
-from decks.errors import DeckError, OutputError
+from decks.errors import DeckError, MissingDeck, OutputError
 from decks.identity import (
     Candidate,
     Diff,
@@ -37,7 +38,15 @@ from decks.identity import (
     old_by_source,
 )
 from decks.notetypes import deck_id, note_types
-from decks.parser import CLOZE_MARKER, SourceFile, SourceNote, parse_file, section_tag
+from decks.parser import (
+    AS_WRITTEN,
+    CLOZE_MARKER,
+    ReadOptions,
+    SourceFile,
+    SourceNote,
+    parse_file,
+    section_tag,
+)
 from decks.render import plain_text, render_markdown
 from decks.write_ids import planned_ids
 from decks.write_ids import write_ids as write_source_ids
@@ -148,7 +157,12 @@ def render_note(note: SourceNote, space: str | None = None) -> RenderedNote:
     cloze = note.kind == "cloze"
     rendered = [
         render_markdown(
-            f.text, file=note.file, first_line=f.line, cloze=cloze, base_dir=note.base_dir
+            f.text,
+            file=note.file,
+            first_line=f.line,
+            cloze=cloze,
+            base_dir=note.base_dir,
+            media_root=note.media_root,
         )
         if f.text
         else None
@@ -264,10 +278,12 @@ def _newer_than_collection(record, in_collection: dict[str, CollectionNote]):
     return record
 
 
-def _deleted_warnings(files: list[SourceFile], records: list, diff: Diff) -> list[str]:
-    """O2A DELETE markers: the note is removed (tagged) if gdkit built it, else say how."""
+def _deleted_warnings(deck: str, files: list[SourceFile], diff: Diff) -> list[str]:
+    """O2A DELETE markers: a note gdkit built is removed like any note that left the source
+    (tagged, listed as removed); for any other, say what to do in Anki."""
     in_source = {n.anki_id: n for f in files for n in f.notes if n.anki_id is not None}
-    removed_ids = {r.note_id for r in diff.removed + diff.still_removed}
+    removed = diff.removed + diff.still_removed
+    removed_keys = {r.note_id for r in removed} | {r.source_guid for r in removed}
     out = []
     for f in files:
         for nid in f.deleted:
@@ -279,10 +295,11 @@ def _deleted_warnings(files: list[SourceFile], records: list, diff: Diff) -> lis
                     f"note {nid} is marked DELETE but is still in the file: remove the note "
                     "or the DELETE marker",
                 )
-            if nid not in removed_ids:
+            if nid not in removed_keys and note_guid(f"id:{nid}") not in removed_keys:
                 out.append(
-                    f"{f.path}: DELETE {nid}: gdkit cannot delete notes from your collection; "
-                    f"in Anki's browser search nid:{nid} and delete the note"
+                    f"{f.path}: DELETE {nid}: no build in this folder made that note, so there "
+                    f"is nothing to tag gdkit::removed; in Anki's browser search nid:{nid} and "
+                    "delete the note"
                 )
     return out
 
@@ -311,7 +328,8 @@ def _o2a_warnings(
         return []
     if in_collection is None:
         return [
-            f"{_notes(len(ids))} carry Obsidian_to_Anki ids: to update them in your "
+            f"{_notes(len(ids))} {'carries' if len(ids) == 1 else 'carry'} Obsidian_to_Anki "
+            "ids: to update them in your "
             "collection instead of adding copies, build with --anki-collection "
             "PATH/TO/collection.anki2 (read only)"
         ]
@@ -359,6 +377,67 @@ def _held_computed(previous: Manifest | None) -> bool:
     return note_guid(ANCHOR_KEY) in by_source or legacy_guid(previous.deck, ANCHOR_KEY) in by_source
 
 
+_NOTE_BLOCK = re.compile(r"^(?:START|STARTI\b.*)$", re.MULTILINE)
+
+
+def _in_folder(path: Path, folder: Path, options: ReadOptions) -> SourceFile | None:
+    """A note file found under ``folder``: parsed, or None when it names no TARGET DECK and
+    holds no note block (an ordinary note of the vault)."""
+    try:
+        source = parse_file(path, options)
+    except MissingDeck:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        block = _NOTE_BLOCK.search(text)
+        if block is None:
+            return None
+        raise DeckError(
+            str(path),
+            text.count("\n", 0, block.start()) + 1,
+            "a note block in a file without TARGET DECK: write 'TARGET DECK: Name' near the "
+            "top of the file (Obsidian_to_Anki would use its default deck)",
+        ) from None
+    notes = tuple(replace(n, media_root=folder) for n in source.notes)
+    return replace(source, notes=notes)
+
+
+def read_sources(
+    sources: list[Path], options: ReadOptions = AS_WRITTEN
+) -> tuple[list[SourceFile], list[str]]:
+    """Parse every source file, and every note file under a source folder; also the files of
+    those folders that were skipped (no TARGET DECK, no note block)."""
+    parsed: list[SourceFile] = []
+    skipped: list[str] = []
+    vault.forget()
+    for path in sources or [default_source()]:
+        if not path.is_dir():
+            parsed.append(parse_file(path, options))
+            continue
+        for file in vault.note_files(path):
+            source = _in_folder(file, path, options)
+            if source is None:
+                skipped.append(str(file))
+            else:
+                parsed.append(source)
+        if not parsed:
+            raise DeckError(
+                str(path),
+                1,
+                f"no note file with a TARGET DECK in this folder ({len(skipped)} skipped): "
+                "write 'TARGET DECK: Name' at the top of each file of flashcards",
+            )
+    return parsed, skipped
+
+
+def _skipped_warning(skipped: list[str]) -> list[str]:
+    if not skipped:
+        return []
+    shown = ", ".join(skipped[:3]) + (", …" if len(skipped) > 3 else "")
+    return [
+        f"{len(skipped)} file(s) without TARGET DECK and without note blocks were skipped as "
+        f"ordinary notes: {shown}"
+    ]
+
+
 def plan(
     sources: list[Path],
     out_dir: Path,
@@ -366,11 +445,14 @@ def plan(
     figures: bool = True,
     now: int | None = None,
     collection: Path | None = None,
+    options: ReadOptions = AS_WRITTEN,
+    parsed: tuple[list[SourceFile], list[str]] | None = None,
 ) -> list[DeckBuild]:
-    """Parse, render and identify every deck; nothing is written. Raises DeckError."""
-    if not sources:
-        sources = [default_source()]
-    parsed = [parse_file(path) for path in sources]
+    """Parse, render and identify every deck; nothing is written. Raises DeckError.
+
+    A source may be a folder: every note file under it (:mod:`decks.vault`); files with the same
+    TARGET DECK make one package, wherever they are."""
+    parsed, skipped = parsed or read_sources(sources, options)
     by_deck: dict[str, list[SourceFile]] = {}
     for source in parsed:
         by_deck.setdefault(source.deck, []).append(source)
@@ -411,6 +493,7 @@ def plan(
                 taken=in_this_run,
             )
         )
+    builds[0].warnings.extend(_skipped_warning(skipped))
     return builds
 
 
@@ -483,7 +566,7 @@ def plan_rendered(
     warnings = [_rename_warning(deck, previous, package_path)] if renamed else []
     warnings += clock_warnings(now, previous) + _empty_warnings(files)
     warnings += diff.ambiguous + diff.retyped
-    warnings += _deleted_warnings(files, records, diff)
+    warnings += _deleted_warnings(deck, files, diff)
     warnings += _o2a_warnings(rendered.notes, collection_guids)
     return DeckBuild(
         deck=deck,
@@ -516,21 +599,25 @@ def build(
     now: int | None = None,
     write_ids: bool = False,
     collection: Path | None = None,
+    options: ReadOptions = AS_WRITTEN,
 ) -> list[DeckBuild]:
     """Plan every deck, then (unless ``dry_run``) write each package and its manifest.
 
     With ``write_ids``, every deck is planned first (a bad source changes nothing), then the id
     lines are written into the sources and the decks planned again from them.
     """
-    builds = plan(sources, out_dir, figures=figures, now=now, collection=collection)
+    parsed = read_sources(sources, options)
+    builds = plan(sources, out_dir, figures=figures, now=now, collection=collection, parsed=parsed)
     if write_ids:
-        inserts = planned_ids([parse_file(path) for path in sources])
+        inserts = planned_ids(parsed[0])
         for build_ in builds:
             build_.ids_written = sum(len(v) for v in inserts.values())
         if inserts and not dry_run:
             for path, lines in inserts.items():
                 write_source_ids(Path(path), lines)
-            builds = plan(sources, out_dir, figures=figures, now=now, collection=collection)
+            builds = plan(
+                sources, out_dir, figures=figures, now=now, collection=collection, options=options
+            )
             for build_ in builds:
                 build_.ids_written = sum(len(v) for v in inserts.values())
     if not dry_run:

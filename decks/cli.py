@@ -65,7 +65,9 @@ def _report(builds: list, *, dry_run: bool, show_unchanged: bool, wrote: bool) -
         extra = f" (+ {_count(kept, 'removed note')} kept, tagged gdkit::removed)" if kept else ""
         counts = [_count(b.note_count, "note"), _count(b.card_count, "card")]
         click.echo(f"  {', '.join(counts)}, {_count(len(b.media), 'media file')}{extra}")
-        if not d.previous_build:
+        if not d.new and not d.previous_build:
+            click.echo("  no notes to package: the sources hold none (see the warnings)")
+        elif not d.previous_build:
             new = "the note is new" if len(d.new) == 1 else f"all {len(d.new)} notes are new"
             click.echo(f"  no previous build in {where.parent}: {new}")
         else:
@@ -120,9 +122,12 @@ def _run(
     announce_dry_run: bool,
     write_ids: bool = False,
     collection: Path | None = None,
+    styles: tuple[str, ...] = (),
+    obsidian_tags: bool = False,
 ) -> None:
     with stops_cleanly(figures=figures):
         from decks.build import build
+        from decks.source import ReadOptions
 
         builds = build(
             list(sources),
@@ -131,8 +136,34 @@ def _run(
             dry_run=not write,
             write_ids=write_ids,
             collection=collection,
+            options=ReadOptions(styles, obsidian_tags),
         )
     _report(builds, dry_run=announce_dry_run, show_unchanged=show_all, wrote=write)
+
+
+# O2A's named styles (decks.styles.STYLES; kept here so --help needs no deck dependency)
+STYLE_NAMES = ("qa", "remnote", "cloze-paragraph", "header-paragraph")
+
+
+def _reading_options(command):
+    """``--style`` and ``--obsidian-tags``: how to read every file (front matter may differ)."""
+    command = click.option(
+        "--obsidian-tags",
+        is_flag=True,
+        help="O2A's 'Add Obsidian Tags': #tags in a note's text become its tags "
+        "(a file's front matter 'add obsidian tags: true/false' decides for that file).",
+    )(command)
+    return click.option(
+        "--style",
+        "styles",
+        multiple=True,
+        type=click.Choice(STYLE_NAMES),
+        help="Read notes in O2A's documented custom-regex style (repeat for more); a file's "
+        "front matter 'anki style:' decides for that file.",
+    )(command)
+
+
+SOURCES = click.argument("sources", nargs=-1, type=click.Path(path_type=Path, exists=False))
 
 
 @click.group()
@@ -141,7 +172,7 @@ def decks() -> None:
 
 
 @decks.command()
-@click.argument("sources", nargs=-1, type=click.Path(path_type=Path, dir_okay=False))
+@SOURCES
 @click.option(
     "-o",
     "--out",
@@ -152,6 +183,7 @@ def decks() -> None:
 )
 @click.option("--no-figures", is_flag=True, help="Leave out the figure cards (no matplotlib).")
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@_reading_options
 @click.option(
     "--write-ids",
     is_flag=True,
@@ -170,8 +202,13 @@ def build(
     dry_run: bool,
     write_ids: bool,
     collection: Path | None,
+    styles: tuple[str, ...],
+    obsidian_tags: bool,
 ) -> None:
-    """Build one .apkg per deck from SOURCE files (default: the week-2 deck)."""
+    """Build one .apkg per deck from SOURCE files or folders (default: the week-2 deck).
+
+    A folder is built whole: every note file under it (hidden folders such as .obsidian/
+    skipped); files with the same TARGET DECK make one package."""
     _run(
         sources,
         out,
@@ -181,11 +218,13 @@ def build(
         announce_dry_run=dry_run,
         write_ids=write_ids,
         collection=collection,
+        styles=styles,
+        obsidian_tags=obsidian_tags,
     )
 
 
 @decks.command()
-@click.argument("sources", nargs=-1, type=click.Path(path_type=Path, dir_okay=False))
+@SOURCES
 @click.option(
     "-o",
     "--out",
@@ -196,6 +235,7 @@ def build(
 )
 @click.option("--no-figures", is_flag=True, help="Compare a build without figure cards.")
 @click.option("--all", "show_all", is_flag=True, help="List unchanged notes too.")
+@_reading_options
 @click.option(
     "--anki-collection",
     "collection",
@@ -203,7 +243,13 @@ def build(
     help=COLLECTION_HELP,
 )
 def diff(
-    sources: tuple[Path, ...], out: Path, no_figures: bool, show_all: bool, collection: Path | None
+    sources: tuple[Path, ...],
+    out: Path,
+    no_figures: bool,
+    show_all: bool,
+    collection: Path | None,
+    styles: tuple[str, ...],
+    obsidian_tags: bool,
 ) -> None:
     """List new / changed / unchanged / removed notes against the last build in OUT."""
     _run(
@@ -214,6 +260,8 @@ def diff(
         show_all=show_all,
         announce_dry_run=False,
         collection=collection,
+        styles=styles,
+        obsidian_tags=obsidian_tags,
     )
 
 

@@ -55,6 +55,30 @@ def outside_code_and_math(text: str, convert: Callable[[str], str]) -> str:
     return "".join(out)
 
 
+def mask_code_and_math(text: str) -> str:
+    """``text`` with its code and math blanked to spaces (line breaks and positions kept)."""
+    return _UNTOUCHABLE.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
+
+
+_OBSIDIAN_TAG = re.compile(r"(?:^|[ \t])#(?P<tag>[\w/-]*[^\W\d][\w/-]*)", re.MULTILINE)
+
+
+def obsidian_tags(text: str) -> tuple[str, list[str]]:
+    """O2A's "Add Obsidian Tags": every ``#tag`` (Obsidian's tag syntax: after a space or at a
+    line's start, at least one non-digit) leaves the text and becomes a tag; not in code or
+    math. Returns the text and the tags, in order."""
+    if "#" not in text:
+        return text, []
+    found: list[str] = []
+
+    def take(match: re.Match[str]) -> str:
+        found.append(match.group("tag"))
+        return ""
+
+    cleaned = outside_code_and_math(text, lambda part: _OBSIDIAN_TAG.sub(take, part))
+    return "\n".join(line.rstrip() for line in cleaned.split("\n")).strip(), found
+
+
 def _check_embeds(text: str, file: str, line: int) -> None:
     for match in _EMBED.finditer(text):
         target = match.group(1).strip()

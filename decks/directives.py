@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from decks import blocks
 from decks.blocks import note_id
-from decks.errors import DeckError
+from decks.errors import DeckError, MissingDeck
 from decks.notemaker import NoteMaker
 from decks.render import parser as markdown_parser
 from decks.source import normalise_tags
@@ -46,7 +46,7 @@ class Directives:
         self.deck_line = 0
         self.file_tags: list[str] = []
         self.blocks: dict[int, int] = {}  # START line index → END line index
-        self.inline: dict[int, blocks.InlineNote] = {}  # STARTI lines
+        self.inline: dict[int, list[blocks.InlineNote]] = {}  # STARTI lines
         self.deleted: list[int] = []
 
     def error(self, index: int, message: str) -> DeckError:
@@ -144,10 +144,14 @@ class Directives:
     def _inline(self, i: int) -> None:
         parsed = blocks.parse_inline(self.lines[i])
         assert parsed is not None
-        inline, rest = parsed
-        if rest:
-            raise self.error(i, "write an inline note STARTI [Type] … ENDI on a line of its own")
-        self.inline[i] = inline
+        notes, rest = parsed
+        if not blocks.LINE_MARKER.match(rest):
+            raise self.error(
+                i,
+                "text beside an inline note: write STARTI [Type] … ENDI on a line of its own or "
+                "as a list item (- STARTI …), and the other text on a line of its own",
+            )
+        self.inline[i] = notes
 
     def scan(self) -> None:
         protected = self._protected_lines()
@@ -157,7 +161,7 @@ class Directives:
                 i = self._directive(i)
             i += 1
         if self.deck is None:
-            raise DeckError(
+            raise MissingDeck(
                 self.display,
                 1,
                 "missing TARGET DECK (write e.g. 'TARGET DECK: NeuralComputation::Week-02' "

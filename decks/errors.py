@@ -16,6 +16,10 @@ class DeckError(Exception):
         super().__init__(f"{file}:{line}: {message}")
 
 
+class MissingDeck(DeckError):
+    """A file names no TARGET DECK (a folder build skips such files when they hold no notes)."""
+
+
 class SettingError(Exception):
     """A bad setting from the environment (``SOURCE_DATE_EPOCH``); the message says the fix."""
 

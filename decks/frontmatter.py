@@ -17,7 +17,9 @@ from decks.errors import DeckError
 
 MAX_LINES = 500  # front matter longer than this is not front matter but a mistake
 MAX_CHARS = 64 * 1024
-DECK_KEYS = ("deck", "target deck", "target_deck")
+DECK_KEYS = ("deck", "target deck")  # keys compare in lower case, "-" and "_" read as spaces
+STYLE_KEY = "anki style"  # O2A's custom-regex styles by name (decks.styles)
+TAGS_KEY = "add obsidian tags"  # O2A's "Add Obsidian Tags": #tags in the text become tags
 
 
 @dataclass
@@ -25,6 +27,8 @@ class FrontMatter:
     deck: str | None = None
     line: int = 0  # 1-based line of the deck key (for "given twice" messages)
     tags: list[str] = field(default_factory=list)
+    styles: tuple[str, ...] | None = None  # None: as the command line says
+    obsidian_tags: bool | None = None
 
 
 SCALARS = (str, int, float, bool)
@@ -50,6 +54,23 @@ def _closing_line(lines: list[str]) -> int | None:
     return None
 
 
+def _key(key: object) -> str:
+    return str(key).lower().replace("-", " ").replace("_", " ")
+
+
+def _read_options(front: FrontMatter, data: dict, display: str) -> None:
+    """``anki style`` (a name or a list of names) and ``add obsidian tags`` (true / false)."""
+    if data.get(STYLE_KEY) is not None:
+        front.styles = tuple(split_tags(data[STYLE_KEY]))
+    value = data.get(TAGS_KEY)
+    if value is not None:
+        if not isinstance(value, bool):
+            raise DeckError(
+                display, 2, f"front matter: {TAGS_KEY!r} must be true or false, not {value!r}"
+            )
+        front.obsidian_tags = value
+
+
 def read_front_matter(lines: list[str], display: str) -> FrontMatter:
     """Read and blank the front matter at the top of ``lines`` (changed in place)."""
     if not lines or lines[0].rstrip() != "---":
@@ -73,15 +94,16 @@ def read_front_matter(lines: list[str], display: str) -> FrontMatter:
         ) from None
     if data is not None and not isinstance(data, dict):
         raise DeckError(display, 2, "front matter must be 'key: value' lines")
-    data = {str(k).lower(): v for k, v in (data or {}).items() if isinstance(k, SCALARS)}
+    data = {_key(k): v for k, v in (data or {}).items() if isinstance(k, SCALARS)}
     front = FrontMatter(tags=split_tags(data.get("tags")))
+    _read_options(front, data, display)
     for key in DECK_KEYS:
         if data.get(key) is not None and not isinstance(data[key], SCALARS):
             raise DeckError(display, 2, f"front matter: {key!r} must be a deck name")
         if data.get(key) is not None:
             front.deck = str(data[key]).strip()
             front.line = 1 + next(
-                (i for i in range(1, end) if lines[i].lower().lstrip().startswith(key)), 0
+                (i for i in range(1, end) if _key(lines[i]).lstrip().startswith(key)), 0
             )
     lines[: end + 1] = [""] * (end + 1)
     return front

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from decks import blocks
 from decks.blocks import NoteId, note_id
-from decks.dialect import obsidian_markup, short_clozes
+from decks.dialect import obsidian_markup, obsidian_tags, short_clozes
 from decks.errors import DeckError
 from decks.source import CLOZE_MARKER, FieldText, SourceNote, normalise_tags
 
@@ -20,8 +20,11 @@ def _collapse(text: str) -> str:
 class NoteMaker:
     """Makes SourceNotes from the lines of one file (shared with the parser, changed in place)."""
 
-    def __init__(self, lines: list[str], path: Path, display: str) -> None:
+    def __init__(
+        self, lines: list[str], path: Path, display: str, *, obsidian_tags: bool = False
+    ) -> None:
         self.lines = lines
+        self.obsidian_tags = obsidian_tags
         self.path = path
         self.display = display
         self.frozen: dict[str, tuple[str, str]] = {}  # kind → text appended to each field
@@ -33,12 +36,19 @@ class NoteMaker:
         """A SourceNote with Obsidian markup converted (``lines`` are 0-based indexes)."""
         if kind == "cloze":
             texts = (short_clozes(texts[0]), texts[1])
+        if self.obsidian_tags:  # O2A's "Add Obsidian Tags"
+            pairs = [obsidian_tags(t) for t in texts]
+            texts = tuple(t for t, _ in pairs)  # type: ignore[assignment]
+            found_tags = normalise_tags(" ".join(tag for _, tags in pairs for tag in tags))
+            kw["tags"] = tuple(kw.get("tags", ())) + tuple(found_tags)
         fields = tuple(
             FieldText(obsidian_markup(t, file=self.display, line=i + 1), i + 1)
             for t, i in zip(texts, lines, strict=True)
         )
         found: NoteId | None = kw.pop("note_id", None)
         key = found.key if found else _collapse(texts[0])
+        if not texts[0].strip() and kind != "cloze":
+            raise self.error(lines[0], "a card without a question (its first field is empty)")
         return SourceNote(
             kind=kind,
             fields=fields,  # type: ignore[arg-type]

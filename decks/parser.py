@@ -52,19 +52,24 @@ from decks.errors import DeckError
 from decks.frontmatter import read_front_matter
 from decks.notemaker import NoteMaker
 from decks.source import (
+    AS_WRITTEN,
     CLOZE_MARKER,
     FieldText,
+    ReadOptions,
     SourceFile,
     SourceNote,
     normalise_tags,
     section_tag,
     slugify,
 )
+from decks.styles import check_styles
 from decks.walk import Walk
 
 __all__ = [
+    "AS_WRITTEN",
     "CLOZE_MARKER",
     "FieldText",
+    "ReadOptions",
     "SourceFile",
     "SourceNote",
     "parse_file",
@@ -105,11 +110,12 @@ def strip_obsidian_comments(text: str) -> str:
 class _Parser:
     """Pass 2 and the result: the lines as pass 1 (:class:`Directives`) left them."""
 
-    def __init__(self, path: Path, text: str, display: str) -> None:
+    def __init__(self, path: Path, text: str, display: str, options: ReadOptions) -> None:
         self.path = path
         self.display = display
+        self.styles = options.styles
         self.lines = text.split("\n")
-        self.maker = NoteMaker(self.lines, path, display)
+        self.maker = NoteMaker(self.lines, path, display, obsidian_tags=options.obsidian_tags)
         self.directives = Directives(self.lines, self.maker, display)
         # found by pass 1 (the same objects, filled in by Directives.scan)
         self.blocks = self.directives.blocks
@@ -153,15 +159,30 @@ class _Parser:
         )
 
 
-def parse_text(text: str, *, path: Path, display: str | None = None) -> SourceFile:
-    """Parse source text (``path`` locates images; ``display`` names the file in errors)."""
+def _options(front, options: ReadOptions, display: str) -> ReadOptions:
+    """The command line's options, with what the file's front matter says instead."""
+    styles = options.styles if front.styles is None else front.styles
+    tags = options.obsidian_tags if front.obsidian_tags is None else front.obsidian_tags
+    return ReadOptions(check_styles(styles, display, 1 if front.styles is None else 2), tags)
+
+
+def parse_text(
+    text: str,
+    *,
+    path: Path,
+    display: str | None = None,
+    options: ReadOptions = AS_WRITTEN,
+) -> SourceFile:
+    """Parse source text (``path`` locates images; ``display`` names the file in errors;
+    ``options`` as the command line gives them)."""
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     display = display or str(path)
     refuse_control_characters(text, display)
     lines = text.split("\n")
     inka.rewrite(lines, display)
     front = read_front_matter(lines, display)
-    parser = _Parser(path, strip_obsidian_comments("\n".join(lines)), display)
+    options = _options(front, options, display)
+    parser = _Parser(path, strip_obsidian_comments("\n".join(lines)), display, options)
     parser.file_tags.extend(normalise_tags(front.tags))
     if front.deck is not None:
         parser.directives.set_deck(front.deck, front.line - 1)
@@ -170,7 +191,7 @@ def parse_text(text: str, *, path: Path, display: str | None = None) -> SourceFi
     return parser.result()
 
 
-def parse_file(path: str | Path) -> SourceFile:
+def parse_file(path: str | Path, options: ReadOptions = AS_WRITTEN) -> SourceFile:
     """Parse one deck source file; raises :class:`DeckError` with ``file:line`` on bad input."""
     path = Path(path)
     try:
@@ -187,4 +208,4 @@ def parse_file(path: str | Path) -> SourceFile:
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise DeckError(str(path), 1, f"cannot read the file: {reason}") from None
-    return parse_text(text, path=path)
+    return parse_text(text, path=path, options=options)

@@ -17,8 +17,9 @@
   ``$$`` inside a paragraph, a list item or a table cell, e.g. on the line right after a
   sentence. A wide formula then scrolls inside the card instead of widening the page on a
   phone. Tables are wrapped in ``<div class="gd-scroll">`` for the same reason.
-- Local images ``![alt](file.png)`` are looked up relative to the note's folder, added to the
-  package's media and referenced by their file name.
+- Local images ``![alt](file.png)`` are looked up as Obsidian does (beside the note, else
+  anywhere in its vault, :mod:`decks.vault`), added to the package's media and referenced by
+  their file name.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
 from decks.errors import DeckError
+from decks.vault import find_picture
 
 
 def _make_parser() -> MarkdownIt:
@@ -153,7 +155,12 @@ def _raise_stray_dollar(lines: list[str], block: Token, file: str, first_line: i
 
 
 def _check_and_collect(
-    tokens: list[Token], text: str, file: str, first_line: int, base_dir: Path | None
+    tokens: list[Token],
+    text: str,
+    file: str,
+    first_line: int,
+    base_dir: Path | None,
+    root: Path | None = None,
 ) -> dict[str, Path]:
     """Raise on a stray ``$``; resolve local images (rewriting their src to the bare name)."""
     media: dict[str, Path] = {}
@@ -175,11 +182,18 @@ def _check_and_collect(
                     continue
                 if base_dir is None:
                     raise DeckError(
-                        file, first_line + start, f"image {src!r}: no folder to look in"
+                        file, first_line + start, f"image {unquote(src)!r}: no folder to look in"
                     )
-                path = (base_dir / unquote(src)).resolve()
-                if not path.is_file():
-                    raise DeckError(file, first_line + start, f"image {src!r} not found at {path}")
+                path = find_picture(
+                    unquote(src), base_dir, root, file=file, line=first_line + start
+                )
+                if path is None:
+                    raise DeckError(
+                        file,
+                        first_line + start,
+                        f"image {unquote(src)!r} not found beside the note ({base_dir}) nor "
+                        "anywhere in its vault",
+                    )
                 name = path.name
                 if name in media and media[name] != path:
                     raise DeckError(
@@ -234,6 +248,7 @@ def render_markdown(
     first_line: int = 1,
     cloze: bool = False,
     base_dir: Path | None = None,
+    media_root: Path | None = None,
 ) -> Rendered:
     """Render one field's Markdown to HTML.
 
@@ -241,7 +256,7 @@ def render_markdown(
     Raises :class:`DeckError` for an unbalanced ``$`` or a missing local image.
     """
     tokens = _MD.parse(text)
-    media = _check_and_collect(tokens, text, file, first_line, base_dir)
+    media = _check_and_collect(tokens, text, file, first_line, base_dir, media_root)
     env = {"cloze": cloze}
     return Rendered(_MD.renderer.render(tokens, _MD.options, env).strip(), media)
 

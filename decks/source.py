@@ -13,6 +13,18 @@ CLOZE_MARKER = re.compile(r"\{\{c(\d+)::")
 
 
 @dataclass(frozen=True)
+class ReadOptions:
+    """How to read a file, from the command line (a file's front matter may say otherwise):
+    O2A's named custom-regex styles (:mod:`decks.styles`) and its "Add Obsidian Tags"."""
+
+    styles: tuple[str, ...] = ()
+    obsidian_tags: bool = False
+
+
+AS_WRITTEN = ReadOptions()  # gdkit's own syntax, no O2A options
+
+
+@dataclass(frozen=True)
 class FieldText:
     """One field's Markdown and the 1-based line where it starts."""
 
@@ -37,6 +49,7 @@ class SourceNote:
     file: str
     line: int
     base_dir: Path | None = None
+    media_root: Path | None = None  # where pictures are searched by name (build DIR's folder)
     media: tuple[tuple[str, bytes], ...] = ()  # files the fields reference as <img src="name">
     anki_id: int | None = None
     has_id: bool = False  # the source names the note's id (so --write-ids leaves it alone)

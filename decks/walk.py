@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from decks import styles
 from decks.blocks import NoteId, note_id
 from decks.render import parser as markdown_parser
 from decks.source import CLOZE_MARKER
@@ -208,8 +209,10 @@ class Walk:
             return p.blocks[i] + 1
         if i in p.inline:
             self.close(i)
-            p.notes.append(p.maker.inline_note(i, p.inline[i], self.section))
+            p.notes.extend(p.maker.inline_note(i, note, self.section) for note in p.inline[i])
             return i + 1
+        if p.styles:
+            return self.style_step(i)
         if i in self.layout.headings:
             return self.heading(i)
         if i in self.layout.protected:
@@ -224,6 +227,11 @@ class Walk:
         if i == self.forced_question or (
             is_question(self.lines, i) and (self.seed_style or starts_paragraph)
         ):
+            span = styles.qa_span(self.visible, i)
+            if span is not None:  # "Q: …" over several lines, then its "A: …" line
+                text = "\n".join(self.lines[i : span[0]]).strip()[2:].strip()
+                self.open_question(i, text, "basic", span[1])
+                return span[1]
             text = line.strip()
             text = text[2:].lstrip() if text.startswith("Q:") else text
             return self.open_question(i, text, "basic", i + 1)
@@ -233,6 +241,35 @@ class Walk:
             self.forced_question = i + 1
             return i + 1
         return self.outside_text(i)
+
+    def style_step(self, i: int) -> int:
+        """Under O2A's named styles: the styles' notes; headings are sections, code and math
+        blocks are skipped, and any other text is the author's own (as in O2A)."""
+        if i in self.layout.protected:
+            return self.layout.protected[i]
+        if not self.visible[i].strip():
+            return i + 1
+        found = styles.find(self.p.styles, self.visible, i, self.p.display)
+        if found is not None:
+            texts = (found.fields[0][0], found.fields[1][0])
+            self.p.notes.append(
+                self.p.maker.note(
+                    found.kind,
+                    texts,
+                    (found.fields[0][1], found.fields[1][1]),
+                    section=self.section,
+                    tags=(),
+                    line=i + 1,
+                    note_id=found.note_id,
+                    id_slot=-1 if found.note_id else found.next,
+                )
+            )
+            return found.next
+        if i in self.layout.headings:
+            end, title = self.layout.headings[i]
+            self.section = title.strip()
+            return end
+        return i + 1
 
     def outside_text(self, i: int) -> int:
         if self.question is not None:
