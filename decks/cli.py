@@ -11,9 +11,10 @@ the next ``diff`` / ``build`` compares against. Exit status: 0 on success, 1 whe
 bad or the deck dependencies are not installed (nothing is written then), 2 on bad usage.
 
 ``mistakes`` reads the JSON report of ``grade --format json`` and builds a personal deck of the
-cards about each mistake it diagnosed (decks/mistakes.py); exit status 1 when the report cannot
-be read. Every command stops the same way (:func:`stops_cleanly`): one ``error:`` line, no
-traceback.
+cards about each mistake it diagnosed, and of the concept cards of each exercise that fails
+without a named mistake (decks/mistakes.py); it lists what it did for each exercise; exit
+status 1 when the report cannot be read. Every command stops the same way
+(:func:`stops_cleanly`): one ``error:`` line, no traceback.
 """
 
 from __future__ import annotations
@@ -278,7 +279,8 @@ def diff(
 @click.option("--no-figures", is_flag=True, help="Leave out the figure cards (no matplotlib).")
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
 def mistakes(report: Path, out: Path, no_figures: bool, dry_run: bool) -> None:
-    """Build a deck of the cards about each mistake a grade report diagnosed.
+    """Build a deck of the cards about each mistake a grade report diagnosed, and of the
+    concepts of each exercise that fails without a named mistake.
 
     REPORT is the file `grade --format json -o REPORT.json` wrote. Build again after more
     grading, into the same folder: the notes are updated in place.
@@ -289,12 +291,16 @@ def mistakes(report: Path, out: Path, no_figures: bool, dry_run: bool) -> None:
         planned = plan_mistakes(report, out, figures=not no_figures)
     for key in planned.unknown:
         click.echo(f"note: no cards for the mistake {key} (not in decks/mistakes.json)", err=True)
+    for action in planned.actions:
+        cards = f" → {_count(action.cards, 'card')}" if action.cards else ""
+        click.echo(f"  {action.exercise}: {action.what}{cards}")
     if planned.build is None:
-        click.echo(f"{report}: no diagnosed mistake to review; nothing was written.")
+        click.echo(f"{report}: no failing exercise to review; nothing was written.")
         return
-    click.echo(
-        f"{_count(len(planned.mistakes), 'diagnosed mistake')}: {', '.join(planned.mistakes)}"
-    )
+    if planned.mistakes:
+        click.echo(
+            f"{_count(len(planned.mistakes), 'diagnosed mistake')}: {', '.join(planned.mistakes)}"
+        )
     if not dry_run:
         with stops_cleanly(figures=not no_figures):
             planned.build.write()

@@ -19,9 +19,10 @@ from decks import report_input
 from decks.build import build
 from decks.cli import decks
 from decks.computed import fmt
+from decks.identity import note_guid
 from decks.mistake_examples import EXAMPLES
-from decks.mistakes import MISTAKES_DECK, mapping, plan_mistakes, week02_notes
-from decks.report_input import ReportError, diagnosed_mistakes
+from decks.mistakes import MISTAKES_DECK, concepts, mapping, plan_mistakes, week02_notes
+from decks.report_input import ReportError, diagnosed_mistakes, read_report
 from grader.exercises import load_exercises
 from grader.report.render import render
 from grader.report.results import FAILED, PASSED, CheckResult, ExerciseResult, Report
@@ -59,8 +60,12 @@ def test_worked_values_are_what_the_formulas_give():
     assert wrong == pytest.approx(12.006001, abs=1e-9)  # forward: error 3h·2 + h²
 
 
+FAILS = ""  # in _grader_report: a check that failed without a named mistake
+
+
 def _grader_report(diagnoses: dict[str, list[str | None]]) -> str:
-    """A report written by the grader's own JSON renderer."""
+    """A report written by the grader's own JSON renderer (None: a check passed; FAILS: it
+    failed with no mistake named; else the mistake it diagnosed)."""
     by_name = {e.name: e for e in load_exercises()}
     results = []
     for name, found in diagnoses.items():
@@ -72,8 +77,8 @@ def _grader_report(diagnoses: dict[str, list[str | None]]) -> str:
                 points=1,
                 visibility="public",
                 status=PASSED if d is None else FAILED,
-                diagnosis=d,
-                diagnosis_message="" if d is None else by_name[name].mistake(d).message,
+                diagnosis=d or None,
+                diagnosis_message=by_name[name].mistake(d).message if d else "",
             )
             for i, d in enumerate(found)
         ]
@@ -123,6 +128,10 @@ def test_reads_the_diagnoses_of_a_grader_report_in_order_once(tmp_path):
             b'{"exercises": [{"name": "a", "checks": [{"diagnosis": "x/../y"}]}]}',
             "got 'x/../y'",
         ),
+        (
+            b'{"exercises": [{"name": "a", "checks": [{"status": "\\u001b[2J"}]}]}',
+            "exercises[0].checks[0].status: expected one of passed, failed, not_started",
+        ),
     ],
 )
 def test_a_bad_report_is_refused_with_where_and_what(tmp_path, content, message):
@@ -165,7 +174,8 @@ def test_cli_with_nothing_to_review_writes_nothing(tmp_path):
     out = tmp_path / "out"
     result = CliRunner().invoke(decks, ["mistakes", str(path), "-o", str(out)])
     assert result.exit_code == 0, result.output
-    assert "no diagnosed mistake to review" in result.output
+    assert "parabola: nothing to review: passed" in result.output
+    assert "no failing exercise to review; nothing was written" in result.output
     assert not out.exists()
 
 
@@ -303,3 +313,70 @@ def test_dry_run_writes_nothing_and_a_rebuild_is_byte_identical(tmp_path, monkey
 def test_the_readme_counts_the_worked_examples():
     readme = (Path(__file__).resolve().parents[2] / "decks" / "README.md").read_text("utf-8")
     assert f"for the {len(EXAMPLES)} mistakes whose wrong formula" in readme
+
+
+def test_every_exercise_maps_to_concept_cards_of_the_week2_deck():
+    cards = week02_notes(figures=True)
+    assert set(concepts()) == {e.name for e in load_exercises()}
+    for name, ids in concepts().items():
+        assert ids, name
+        assert set(ids) <= set(cards), (name, set(ids) - set(cards))
+
+
+def test_each_exercise_is_read_with_its_statuses(tmp_path):
+    path = _write_report(
+        tmp_path, "r.json", {"parabola": [None, FAILS], "momentum": ["ema_velocity"]}
+    )
+    parabola, momentum = read_report(path)
+    assert (parabola.name, parabola.mistakes, parabola.failing) == ("parabola", (), True)
+    assert momentum.mistakes == ("momentum/ema_velocity",) and momentum.failing
+    passed = _write_report(tmp_path, "p.json", {"adam": [None, None]})
+    (adam,) = read_report(passed)
+    assert not adam.failing and adam.summary() == "passed"
+    hand_written = tmp_path / "h.json"
+    hand_written.write_text('{"exercises": [{"name": "adam", "checks": [{}]}]}')
+    (unknown,) = read_report(hand_written)
+    assert not unknown.failing and unknown.summary() == "no failed check in the report"
+
+
+def test_a_failing_exercise_without_a_named_mistake_gets_its_concept_cards_in_anki(tmp_path):
+    report = tmp_path / "r.json"
+    data = json.loads(
+        _grader_report(
+            {
+                "parabola": [None, "sign_flipped"],
+                "momentum": [None, FAILS],
+                "adam": [None, None],
+                "bce_gradient": [None],
+            }
+        )
+    )
+    data["exercises"][3]["checks"][0]["status"] = "not_started"
+    data["exercises"].append({"name": "future_exercise", "checks": [{"status": "failed"}]})
+    report.write_text(json.dumps(data), encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(decks, ["mistakes", str(report), "-o", str(out), "--no-figures"])
+    assert result.exit_code == 0, result.output
+    momentum = len(concepts()["momentum"])
+    parabola = 1 + len(mapping()["parabola/sign_flipped"])
+    lines = [line.strip() for line in result.output.splitlines()]
+    assert f"parabola: 1 mistake named (sign_flipped) → {parabola} cards" in lines
+    assert f"momentum: failing, no mistake named: the cards of its concepts → {momentum} cards" in (
+        lines
+    )
+    assert "adam: nothing to review: passed" in lines
+    assert "bce_gradient: nothing to review: not started" in lines
+    assert (
+        "future_exercise: failing, no mistake named, and no concept cards for this exercise"
+        in lines
+    )
+    col = new_collection(tmp_path / "anki")
+    try:
+        log = import_apkg(col, out / "NeuralComputation-Week-02-Mistakes.apkg")
+        tagged = col.find_notes("tag:mistakes::momentum::no_mistake_named")
+        wanted = {note_guid(f"id:{i}", MISTAKES_DECK) for i in concepts()["momentum"]}
+        assert {col.get_note(n).guid for n in tagged} == wanted and len(wanted) == momentum
+        assert col.find_notes("tag:mistakes::adam*") == []
+        assert len(log.new) == len(_notes(col)) <= parabola + momentum
+    finally:
+        col.close()
