@@ -2,270 +2,128 @@
 
     python -m grader.instructor.autograde          # find the layout (Gradescope, PrairieLearn)
     python -m grader.instructor.autograde --submission DIR --results FILE \
-        [--format gradescope|prairielearn]
+        [--format gradescope|prairielearn] [--deadline SECONDS]
 
 Layouts (``--layout auto`` picks the first whose folder exists):
 
 - ``gradescope``: reads ``/autograder/submission``, writes ``/autograder/results/results.json``
   in Gradescope's format (grader/report/schemas/gradescope-results.schema.json).
 - ``prairielearn``: reads ``/grade/student``, writes ``/grade/results/results.json`` in
-  PrairieLearn's external-grader format (``gradable``, ``score`` from 0 to 1, ``message``,
-  ``tests`` with ``points`` / ``max_points``).
+  PrairieLearn's external-grader format (grader/report/schemas/prairielearn-results.schema.json).
 
 The upload is hostile input: exercise files are found at any depth (a student zips a folder, or
 uploads files loose) by :mod:`grader.submission.uploads` (no links followed; bounds on depth,
-entries and size); they are copied into a private staging folder, and only that is graded. Each
-exercise is graded by its own ``grade`` process, in course order, under an overall deadline, so a
-submission that loops costs its own exercises only and the score so far is kept. Whatever happens —
-an empty upload, unreadable files, a grader failure, the deadline — a valid results file is written
-with a message the student can act on. Weak isolation while running as root is never silent: the
-results' output says so.
+entries and size); they are copied into a private staging folder, and only that is graded, in
+this process, by the pipeline every door uses: one grading session (:func:`grader.runner.grade`,
+all checks, hidden ones too) → the report model → the format's renderer
+(grader/report/renderers/), so the results hold the same tests, scores and notes as
+``grade DIR --hidden --format gradescope`` (or ``prairielearn``).
+
+The overall deadline (``--deadline``) is the sandbox's: every call of the student's code is cut
+to the time left, and once it has passed the remaining checks fail with a sentence naming the
+time limit; the score so far is kept. The sandbox is closed before the results are written, so
+no worker process (each runs in its own session, killed as a whole) outlives the autograder.
+Whatever happens — an empty upload, unreadable files, a grader failure, the deadline — a valid
+results file is written with a message the student can act on; the results name the isolation
+that ran, and weak isolation while running as root is never silent.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import signal
-import subprocess
 import sys
 import tempfile
-import time
 import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from grader.instructor.gradebook import check_list
-from grader.report.write import write_whole
-from grader.submission.uploads import read_submission, wanted_names
+# one BLAS thread: the checks work on small arrays (set before NumPy is imported; as `grade`)
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+from grader.report.write import write_whole  # noqa: E402
+from grader.sandbox.sandbox import Deadline, Limits, Sandbox  # noqa: E402
+
+if TYPE_CHECKING:
+    from grader.report.results import Report
+    from grader.submission.uploads import Upload
 
 LAYOUTS = {
     "gradescope": (Path("/autograder/submission"), Path("/autograder/results/results.json")),
     "prairielearn": (Path("/grade/student"), Path("/grade/results/results.json")),
 }
+FORMATS = ("gradescope", "prairielearn")  # renderers in grader/report/renderers/
 DEFAULT_DEADLINE = 600.0  # seconds for the whole submission
 
-
-def _grade_one(folder: Path, name: str, budget: float, out: Path) -> tuple[dict | None, str]:
-    """(the JSON report of one exercise, or None; "timeout" or "grader" when there is none).
-    The grading process gets its own process group: on the deadline all of it is killed."""
-    out.unlink(missing_ok=True)
-    command = [sys.executable, "-m", "grader.cli", str(folder), "-e", name, "--hidden",
-               "--format", "json", "-o", str(out)]  # fmt: skip
-    process = subprocess.Popen(
-        command,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=hasattr(os, "setsid"),
-    )
-    try:
-        _, errors = process.communicate(timeout=budget)
-    except subprocess.TimeoutExpired:
-        _kill_group(process)
-        return None, "timeout"
-    try:
-        return json.loads(out.read_text(encoding="utf-8")), ""
-    except (OSError, ValueError):
-        sys.stderr.write(errors[-4000:])  # for the instructor's log, never the student
-        return None, "grader"
+NOTHING_RAN = "none (no file of yours was run)"
+ROOT_WARNING = (
+    "Warning: this autograder ran as root without bubblewrap, so the submission's code ran "
+    "with a weaker sandbox (resource limits only). Instructors: allow user namespaces in the "
+    "container, or run it as a non-root user."
+)
 
 
-def _kill_group(process: subprocess.Popen) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (AttributeError, ProcessLookupError, PermissionError):
-        process.kill()
-    process.wait()
-
-
-_TIME_UP = "not graded: the time limit for the whole submission ({:.0f} s) was reached"
-
-
-def _grade_entry(exercise, folder: Path, problems: dict, left: float, deadline: float,
-                 work: Path, summary: dict) -> dict:  # fmt: skip
-    """One exercise's entry: its report, or the sentence saying why there is none."""
-    entry = {"name": exercise.name, "order": exercise.order, "file": exercise.file}
-    names = sorted(wanted_names([exercise]))  # NN_name.py, and the notebook NN_name.ipynb
-    present = [name for name in names if (folder / name).exists()]
-    refused = [problems[name] for name in names if name in problems]
-    if refused and not present:
-        entry["problem"] = refused[0]
-    elif not present:
-        entry["problem"] = f"{' or '.join(names)} was not in your upload"
-    elif left < 1:
-        entry["problem"] = _TIME_UP.format(deadline)
-    else:
-        report, failure = _grade_one(folder, exercise.name, left, work / "report.json")
-        if report is not None:
-            entry["report"] = report["exercises"][0]
-            summary["isolation"].add(report["isolation"])
-        elif failure == "timeout":
-            entry["problem"] = _TIME_UP.format(deadline) + (
-                " while grading it; does your code loop forever?"
-            )
-        else:
-            entry["problem"] = (
-                "the grader failed on this exercise (not your fault; tell your instructor)"
-            )
-    return entry
-
-
-def grade_upload(upload: Path, deadline: float) -> dict:
-    """Everything needed for either results format, as plain data."""
+def grade_upload(upload: Path, sandbox: Sandbox) -> Report:
+    """Stage the exercise files of ``upload`` (a folder or a zip) and grade them with every
+    check in ``sandbox``; the report says what the upload held and what it lacked."""
     from grader.exercises import load_exercises
+    from grader.runner import grade
+    from grader.submission.uploads import read_submission, wanted_names
 
-    started = time.monotonic()
-    exercises = list(load_exercises())
+    exercises = load_exercises()
     found = read_submission(upload, wanted_names(exercises))
-    summary = {"exercises": [], "notes": list(found.notes), "isolation": set()}
-    summary["found"] = len(found.files)
     with tempfile.TemporaryDirectory(prefix="gdkit-submission-") as work:
         folder = Path(work) / "submission"
         found.write(folder)
-        for exercise in exercises:
-            left = deadline - (time.monotonic() - started)
-            summary["exercises"].append(
-                _grade_entry(exercise, folder, found.refused, left, deadline, Path(work), summary)
-            )
-    summary["duration"] = time.monotonic() - started
-    return summary
+        report = grade(folder, include_hidden=True, sandbox=sandbox)
+    _explain_upload(report, found)
+    if sandbox.deadline is not None and sandbox.deadline.left() <= 0:
+        report.notes += (
+            f"Grading stopped early: {sandbox.deadline.reached}. The checks after that point "
+            "failed without running; the points scored before it are kept.",
+        )
+    return report
 
 
-def _check_output(check: dict) -> str:
-    if check["status"] == "passed":
-        return "passed"
-    parts = [check.get("message", "")]
-    if check.get("details"):
-        parts.append(check["details"])
-    if check.get("diagnosis_message"):
-        parts.append(f"Likely mistake: {check['diagnosis_message']}")
-    if check.get("hint"):
-        parts.append(f"Hint: {check['hint']}")
-    if check.get("output", "").strip():
-        parts.append("Your code printed:\n" + check["output"].strip()[:1000])
-    return "\n".join(p for p in parts if p)
+def _explain_upload(report: Report, found: Upload) -> None:
+    """Put what staging the upload found into the report: an exercise without a file says
+    why (not uploaded, or refused and why) instead of naming the private staging folder."""
+    from grader.report.results import ExerciseStatus
+    from grader.submission.uploads import wanted_names
 
-
-def tests_of(summary: dict) -> list[dict]:
-    """One entry per check, graded or not: name, number, score, max_score, output, …"""
-    from grader.exercises import by_name
-
-    tests = []
-    for entry in summary["exercises"]:
-        report = entry.get("report")
-        checks = report["checks"] if report else check_list(by_name(entry["name"]))
-        for index, check in enumerate(checks, start=1):
-            graded = report is not None
-            tests.append(
-                {
-                    "name": f"{entry['name']}: {check['description']}",
-                    "number": f"{entry['order']}.{index}",
-                    "score": check["score"] if graded else 0,
-                    "max_score": check["points"],
-                    "passed": graded and check["status"] == "passed",
-                    "output": _check_output(check) if graded else entry["problem"],
-                    "hidden": check["visibility"] == "hidden",
-                    "tags": [entry["name"]]
-                    + ([check["diagnosis"]] if graded and check.get("diagnosis") else []),
-                }
-            )
-    return tests
+    for result in report.exercises:
+        if result.status == ExerciseStatus.MISSING:
+            reason = found.absence(wanted_names([result.exercise]))
+            for check in result.checks:
+                check.message = reason
+    notes = list(found.notes)
+    if not found.files:
+        report.isolation = NOTHING_RAN
+        files = [e.exercise.file for e in report.exercises]
+        notes.insert(
+            0,
+            "No exercise file was found in your upload, so nothing could be graded. Upload the "
+            f"files you worked on ({files[0]}, {files[1]}, …, {files[-1]}), with these exact "
+            "names (or the same names ending in .ipynb): loose, or in a folder or zip.",
+        )
+    elif _is_root() and not report.isolation.startswith("bubblewrap"):
+        notes.append(ROOT_WARNING)
+    report.notes += tuple(notes)
 
 
 def _is_root() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0
 
 
-def headline(summary: dict, tests: list[dict]) -> str:
-    from grader.exercises import load_exercises
+def failure_report(upload: Path, error: BaseException) -> Report:
+    """What is reported when grading itself broke: no points, and what the student can do."""
+    from grader.report.results import Report
 
-    lines = []
-    score, total = sum(t["score"] for t in tests), sum(t["max_score"] for t in tests)
-    isolation = ", ".join(sorted(summary["isolation"])) or "none (nothing was run)"
-    if summary["found"] == 0:
-        names = [e.file for e in load_exercises()]
-        lines.append(
-            "No exercise file was found in your upload, so nothing could be graded. Upload the "
-            f"files you worked on ({names[0]}, {names[1]}, …, {names[-1]}), with these exact "
-            "names: loose, or in a folder or zip."
-        )
-    else:
-        lines.append(f"Graded {summary['found']} exercise file(s): {score}/{total} points.")
-    lines += [f"Note: {note}" for note in summary["notes"]]
-    lines.append(f"Isolation: {isolation}.")
-    weak = [i for i in summary["isolation"] if not i.startswith("bubblewrap")]
-    if weak and _is_root():
-        lines.append(
-            "Warning: this autograder ran as root without bubblewrap, so the submission's code "
-            "ran with a weaker sandbox (resource limits only). Instructors: allow user "
-            "namespaces in the container, or run it as a non-root user."
-        )
-    return "\n".join(lines)
-
-
-def to_gradescope(summary: dict) -> dict:
-    tests = tests_of(summary)
-    return {
-        "score": sum(t["score"] for t in tests),
-        "execution_time": round(summary.get("duration", 0.0), 3),
-        "output": headline(summary, tests),
-        "visibility": "visible",
-        "stdout_visibility": "hidden",
-        "tests": [
-            {
-                "name": t["name"],
-                "number": t["number"],
-                "score": t["score"],
-                "max_score": t["max_score"],
-                "status": "passed" if t["passed"] else "failed",
-                "output": t["output"],
-                "visibility": "after_due_date" if t["hidden"] else "visible",
-                "tags": t["tags"],
-            }
-            for t in tests
-        ],
-    }
-
-
-def to_prairielearn(summary: dict) -> dict:
-    tests = tests_of(summary)
-    total = sum(t["max_score"] for t in tests)
-    return {
-        "gradable": summary["found"] > 0,
-        "score": sum(t["score"] for t in tests) / total if total else 0.0,
-        "message": headline(summary, tests),
-        "tests": [
-            {
-                "name": t["name"],
-                "description": t["name"],
-                "points": t["score"],
-                "max_points": t["max_score"],
-                "message": "passed" if t["passed"] else t["output"],
-            }
-            for t in tests
-        ],
-    }
-
-
-FORMATS = {"gradescope": to_gradescope, "prairielearn": to_prairielearn}
-
-
-def failure_results(fmt: str, message: str) -> dict:
-    """What is written when grading itself broke: score 0, and what the student can do."""
-    text = (
-        f"The autograder failed ({message}); this is not your fault. Please resubmit, "
-        "and tell your instructor if it happens again."
+    sentence = (
+        f"The autograder failed ({type(error).__name__}); this is not your fault. Please "
+        "resubmit, and tell your instructor if it happens again."
     )
-    if fmt == "prairielearn":
-        return {"gradable": False, "score": 0.0, "message": text, "tests": []}
-    return {"score": 0, "output": text, "visibility": "visible", "tests": []}
-
-
-def write_results(results: Path, data: dict) -> None:
-    """Write ``data`` atomically (a half-written file is never left behind)."""
-    results.parent.mkdir(parents=True, exist_ok=True)
-    write_whole(results, json.dumps(data, indent=2, ensure_ascii=True) + "\n")
+    return Report(str(upload), NOTHING_RAN, True, [], notes=(sentence,))
 
 
 def _layout(name: str) -> str:
@@ -277,32 +135,59 @@ def _layout(name: str) -> str:
     return "gradescope"
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gdkit-autograde", description=__doc__.split("\n")[0])
     parser.add_argument("--layout", choices=["auto", *LAYOUTS], default="auto")
     parser.add_argument("--submission", type=Path, help="the uploaded files (overrides layout)")
     parser.add_argument("--results", type=Path, help="where results.json goes")
-    parser.add_argument("--format", choices=list(FORMATS), help="default: the layout's")
+    parser.add_argument("--format", choices=FORMATS, help="default: the layout's")
     parser.add_argument(
         "--deadline",
         type=float,
         default=DEFAULT_DEADLINE,
         help="seconds for the whole submission (default %(default)s)",
     )
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Grade the upload and write its results file (always); returns 0."""
+    args = _parser().parse_args(argv)
+    deadline = Deadline.after(args.deadline)  # the whole run counts, from here
     layout = _layout(args.layout)
     upload = args.submission or LAYOUTS[layout][0]
     results = args.results or LAYOUTS[layout][1]
     fmt = args.format or layout
-    try:
-        data = FORMATS[fmt](grade_upload(upload, args.deadline))
-    except BaseException as error:  # noqa: BLE001 - a results file is written whatever happens
-        traceback.print_exc()
-        data = failure_results(fmt, type(error).__name__)
-    write_results(results, data)
+    text = _graded(upload, fmt, deadline)
+    results.parent.mkdir(parents=True, exist_ok=True)
+    write_whole(results, text)
     print(f"wrote {results}")
     return 0
 
 
+def _graded(upload: Path, fmt: str, deadline: Deadline) -> str:
+    """The results document: the upload's report in ``fmt``, or the failure report's."""
+    from grader.report.render import render
+
+    try:
+        # started first: the worker imports NumPy while this process loads pytest and checks
+        with Sandbox(Limits.from_env(), deadline=deadline) as sandbox:
+            report = grade_upload(upload, sandbox)
+        return render(report, fmt)
+    except BaseException as error:  # noqa: BLE001 - a results file is written whatever happens
+        traceback.print_exc()  # for the instructor's log, never the student
+        return render(failure_report(upload, error), fmt)
+
+
+def run() -> None:
+    """The autograder as a program (``gdkit-autograde``, ``python -m …``): :func:`main`, then
+    the end of the process without tearing NumPy, pytest and the checks down module by module
+    (the results are written and every worker is gone by then)."""
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()

@@ -45,6 +45,13 @@ class Upload:
         for name, data in self.files.items():
             (folder / name).write_bytes(data)
 
+    def absence(self, names: Iterable[str]) -> str:
+        """Why none of ``names`` (one exercise's files) is here: the sentence that refused the
+        first one refused, else that none was uploaded."""
+        names = sorted(names)
+        refused = [self.refused[name] for name in names if name in self.refused]
+        return refused[0] if refused else f"{' or '.join(names)} was not in your upload"
+
 
 def safe_name(name: str) -> str:
     """A name fit to show on one line (undecodable bytes, control characters made visible)."""

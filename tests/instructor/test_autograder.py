@@ -7,12 +7,13 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
+import time
 import zipfile
 from pathlib import Path
 
 import jsonschema
 import pytest
+from grade_cli import run_grade
 
 from gdkit.autograder import build_autograder
 from grader.exercises import REPO_ROOT, load_exercises
@@ -22,7 +23,10 @@ from grader.report.render import schema_path
 
 SOLUTIONS = REPO_ROOT / "solutions"
 SCHEMA = json.loads(schema_path("gradescope-results.schema.json").read_text())
-TOTAL = None
+SCHEMAS = {
+    "gradescope": SCHEMA,
+    "prairielearn": json.loads(schema_path("prairielearn-results.schema.json").read_text()),
+}
 
 
 def total_points() -> int:
@@ -34,9 +38,29 @@ def run(upload: Path, tmp_path: Path, *args: str) -> dict:
     code = autograde.main(["--submission", str(upload), "--results", str(results), *args])
     assert code == 0
     data = json.loads(results.read_text())
-    if "--format" not in args:
-        jsonschema.validate(data, SCHEMA)
+    fmt = args[args.index("--format") + 1] if "--format" in args else "gradescope"
+    jsonschema.validate(data, SCHEMAS[fmt])
     return data
+
+
+def isolation_of(data: dict) -> str:
+    """The isolation the results name (Gradescope's output or PrairieLearn's message)."""
+    text = data.get("output", data.get("message", ""))
+    return text.split("(isolation: ", 1)[1].split("\n")[0]
+
+
+def children() -> set[int]:
+    """The processes whose parent is this one (the sandbox's workers while it is open)."""
+    found = set()
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                parent = int(handle.read().rpartition(b")")[2].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        if parent == os.getpid():
+            found.add(int(entry))
+    return found
 
 
 def test_a_good_submission_in_a_nested_folder_gets_full_marks(tmp_path):
@@ -45,7 +69,7 @@ def test_a_good_submission_in_a_nested_folder_gets_full_marks(tmp_path):
     data = run(tmp_path / "upload", tmp_path)
     assert data["score"] == total_points()
     assert all(t["status"] == "passed" for t in data["tests"])
-    assert "Isolation:" in data["output"]
+    assert isolation_of(data).startswith(("bubblewrap", "process"))
 
 
 def test_an_empty_upload_scores_zero_and_says_what_to_upload(tmp_path):
@@ -54,6 +78,9 @@ def test_an_empty_upload_scores_zero_and_says_what_to_upload(tmp_path):
     assert data["score"] == 0 and len(data["tests"]) > 0
     assert "No exercise file was found" in data["output"] and "01_parabola.py" in data["output"]
     assert sum(t["max_score"] for t in data["tests"]) == total_points()
+    assert isolation_of(data).startswith("none")  # nothing of the student's ran
+    assert "was not in your upload" in data["tests"][0]["output"]
+    assert "gdkit-submission-" not in json.dumps(data)  # the staging folder is never named
 
 
 def test_a_syntax_error_costs_only_its_exercise(tmp_path):
@@ -67,24 +94,28 @@ def test_a_syntax_error_costs_only_its_exercise(tmp_path):
     assert data["score"] == total_points() - sum(t["max_score"] for t in parabola)
 
 
-def test_the_overall_deadline_keeps_the_score_so_far(tmp_path, monkeypatch):
-    staging = tmp_path / "staging"
-    staging.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(staging))
+def test_the_overall_deadline_keeps_the_score_so_far(tmp_path):
+    """A file that loops is stopped at the deadline (not at the 10 s per call), the exercises
+    after it fail with a sentence naming the time limit, and no worker outlives the run."""
     upload = tmp_path / "upload"
     upload.mkdir()
     shutil.copy(SOLUTIONS / "01_parabola.py", upload)
     (upload / "02_bce_gradient.py").write_text("while True:\n    pass\n")
     shutil.copy(SOLUTIONS / "03_momentum.py", upload)
+    before = children()
+    started = time.monotonic()
     data = run(upload, tmp_path, "--deadline", "4")
+    assert time.monotonic() - started < 9  # a hang guard: the loop did not get its 10 s
+    assert children() - before == set()  # every worker of the run is gone
     by_exercise = {}
     for test in data["tests"]:
         by_exercise.setdefault(test["tags"][0], []).append(test)
     assert all(t["status"] == "passed" for t in by_exercise["parabola"])
-    assert "time limit for the whole submission" in by_exercise["bce_gradient"][0]["output"]
+    limit = "the time limit for the whole submission (4 s) was reached"
+    assert limit in by_exercise["bce_gradient"][0]["output"]
+    assert all(limit in t["output"] for t in by_exercise["momentum"])
     assert data["score"] == sum(t["max_score"] for t in by_exercise["parabola"])
-    left = subprocess.run(["pgrep", "-f", str(staging)], capture_output=True).stdout
-    assert left.strip() == b""  # the looping exercise's grading process is gone, all of it
+    assert "Grading stopped early" in data["output"]
 
 
 def test_hostile_files_are_refused_one_by_one(tmp_path):
@@ -113,14 +144,24 @@ def test_hostile_files_are_refused_one_by_one(tmp_path):
 
 
 def test_a_grader_failure_still_writes_valid_results(tmp_path, monkeypatch):
-    def broken(upload, deadline):
+    def broken(upload, sandbox):
         raise RuntimeError("checks could not load")
 
     monkeypatch.setattr(autograde, "grade_upload", broken)
+    before = children()
     data = run(tmp_path, tmp_path)
-    assert data["score"] == 0 and "not your fault" in data["output"]
+    assert children() - before == set()  # the sandbox opened for it is closed
+    assert data["score"] == 0 and data["tests"] == []
+    assert "The autograder failed (RuntimeError); this is not your fault" in data["output"]
     pl = run(tmp_path, tmp_path, "--format", "prairielearn")
-    assert pl == {"gradable": False, "score": 0.0, "message": pl["message"], "tests": []}
+    assert pl["gradable"] is False and pl["score"] == 0.0 and pl["tests"] == []
+    assert "not your fault" in pl["format_errors"][0]
+
+
+def test_no_sandbox_at_all_still_writes_valid_results(tmp_path, monkeypatch):
+    monkeypatch.setenv("GDKIT_TIMEOUT", "soon")  # the limits cannot even be read
+    data = run(SOLUTIONS, tmp_path)
+    assert data["score"] == 0 and "The autograder failed (ValueError)" in data["output"]
 
 
 def test_prairielearn_format(tmp_path):
@@ -224,23 +265,57 @@ def test_in_a_simulated_gradescope_machine(tmp_path):
         "09_adam.py": None,
     })  # fmt: skip
     assert hostile["score"] == broken["score"]
-    if "bubblewrap" not in hostile["output"].split("Isolation:")[1].split("\n")[0]:
+    if not isolation_of(hostile).startswith("bubblewrap"):
         assert "Warning: this autograder ran as root" in hostile["output"]
 
 
 def test_a_notebook_upload_is_graded(tmp_path):
     upload = tmp_path / "upload" / "nb"
     upload.mkdir(parents=True)
-    source = (SOLUTIONS / "01_parabola.py").read_text()
-    notebook = {
-        "cells": [{"cell_type": "code", "metadata": {}, "execution_count": None,
-                   "outputs": [], "source": source.splitlines(keepends=True)}],
-        "metadata": {}, "nbformat": 4, "nbformat_minor": 5,
-    }  # fmt: skip
-    (upload / "01_parabola.ipynb").write_text(json.dumps(notebook))
+    (upload / "01_parabola.ipynb").write_text(notebook((SOLUTIONS / "01_parabola.py").read_text()))
     data = run(tmp_path / "upload", tmp_path)
     parabola = [t for t in data["tests"] if t["tags"][0] == "parabola"]
     assert all(t["status"] == "passed" for t in parabola), parabola[0]["output"]
     assert "01_parabola.ipynb or 01_parabola.py" not in parabola[0]["output"]
     momentum = [t for t in data["tests"] if t["tags"][0] == "momentum"]
     assert "03_momentum.ipynb or 03_momentum.py was not in your upload" in momentum[0]["output"]
+
+
+def notebook(*cells: str) -> str:
+    return json.dumps({
+        "cells": [{"cell_type": "code", "id": f"cell-{n}", "metadata": {}, "outputs": [],
+                   "execution_count": None, "source": cell.splitlines(keepends=True)}
+                  for n, cell in enumerate(cells)],
+        "metadata": {}, "nbformat": 4, "nbformat_minor": 5,
+    })  # fmt: skip
+
+
+def without_time(data: dict) -> dict:
+    return {key: value for key, value in data.items() if key != "execution_time"}
+
+
+@pytest.mark.parametrize(
+    ("submission", "formats"),
+    [("solved .py files", ["gradescope"]), ("a notebook", ["gradescope", "prairielearn"])],
+)
+def test_the_autograder_gives_what_grade_hidden_gives(tmp_path, submission, formats):
+    """One pipeline behind both doors: the same tests, scores, notes and output text."""
+    upload = tmp_path / "upload"
+    shutil.copytree(SOLUTIONS, upload)
+    if submission == "a notebook":  # a cell of top-level statements is left out, with a note
+        (upload / "01_parabola.py").unlink()
+        source = (SOLUTIONS / "01_parabola.py").read_text()
+        trial = "w = 3.0\nprint(gd_step(w, 2.0, 0.1))\n"
+        (upload / "01_parabola.ipynb").write_text(notebook(source, trial))
+    for fmt in formats:
+        through_grade = tmp_path / f"grade-{fmt}.json"
+        ran = run_grade([upload, "--hidden", "--format", fmt, "-o", through_grade])
+        assert ran.exit_code == 0, ran.output
+        expected = json.loads(through_grade.read_text())
+        got = run(upload, tmp_path, "--format", fmt)
+        assert without_time(got) == without_time(expected)
+        text = got.get("output", got.get("message"))
+        if submission == "a notebook":
+            assert "parabola: left out of grading: 1 statement (cell 2, line 2: print(" in text
+        else:
+            assert "left out" not in text
