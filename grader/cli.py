@@ -30,11 +30,14 @@ from pathlib import Path
 # pool when NumPy is imported costs ~0.15 s of CPU on two cores (set before NumPy is imported).
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from grader.authoring.stubs import EXERCISE_FILE, NOTEBOOK_FILE  # noqa: E402
 from grader.edition import SOLUTIONS_NOT_IN_RELEASE, release_info, release_note  # noqa: E402
 from grader.exercises import exercises_dir, load_exercises, solutions_dir  # noqa: E402
 from grader.report.sanitize import clean_name, clean_text  # noqa: E402
-from grader.submission.files import SubmissionFileError, read_source  # noqa: E402
+from grader.submission.resolve import (  # noqa: E402
+    exercise_named_by,
+    is_exercise_file,
+    resolve,
+)
 
 # = grader.report.render.FORMATS (imported lazily)
 FORMATS = ("text", "json", "gradescope", "junit", "prairielearn")
@@ -65,18 +68,8 @@ def _fail(message: str, code: int = EXIT_USAGE) -> None:
     sys.exit(code)
 
 
-def _known_files() -> dict[str, str]:
-    """Exercise file name (NN_name.py or NN_name.ipynb) -> exercise name."""
-    known = {}
-    for exercise in load_exercises():
-        known[exercise.file] = known[str(Path(exercise.file).with_suffix(".ipynb"))] = exercise.name
-    return known
-
-
 def _holds_exercises(folder: Path) -> bool:
-    return folder.is_dir() and any(
-        EXERCISE_FILE.match(p.name) or NOTEBOOK_FILE.match(p.name) for p in folder.iterdir()
-    )
+    return folder.is_dir() and any(is_exercise_file(p.name) for p in folder.iterdir())
 
 
 def resolve_submission(path: Path | None) -> tuple[Path, list[str] | None, dict[str, str]]:
@@ -95,19 +88,11 @@ def resolve_submission(path: Path | None) -> tuple[Path, list[str] | None, dict[
         _fail(f"{shown}: no such file or folder")
     if path.is_dir():
         return path, None, {}
-    name = _known_files().get(path.name)
-    if name is None:
+    exercise = exercise_named_by(path.name, load_exercises())
+    if exercise is None:
         examples = ", ".join(e.file for e in load_exercises()[:2])
         _fail(f"{shown}: not an exercise file (expected a name like {examples}, or .ipynb)")
-    return path.parent, [name], {name: path.name}
-
-
-def _graded_file(folder: Path, exercise, files: dict[str, str]) -> str:
-    """The file of ``exercise`` that is graded: the one named on the command line, else the
-    .py or .ipynb one (the one saved last when both are there; grader/submission/notebook.py)."""
-    from grader.submission.notebook import exercise_file
-
-    return files.get(exercise.name) or exercise_file(folder, exercise.file)[0]
+    return path.parent, [exercise.name], {exercise.name: path.name}
 
 
 def _check_present(folder: Path, names: list[str] | None, files: dict[str, str]) -> None:
@@ -115,11 +100,11 @@ def _check_present(folder: Path, names: list[str] | None, files: dict[str, str])
 
     A file that is there but cannot be graded (a link out of the folder, a FIFO, too large,
     not UTF-8, …) is not a usage error: grading it fails that exercise with the sentence
-    grader.submission.files gives, and the other exercises are graded as usual.
+    grader.submission gives, and the other exercises are graded as usual.
     """
     exercises = [e for e in load_exercises() if names is None or e.name in names]
-    chosen = {e.name: _graded_file(folder, e, files) for e in exercises}
-    present = [e for e in exercises if not _is_missing(folder, chosen[e.name])]
+    chosen = {name: r.graded for name, r in resolve(folder, exercises, files).items()}
+    present = [e for e in exercises if os.path.lexists(folder / chosen[e.name])]
     if not present:
         wanted = ", ".join(e.file for e in exercises)
         _fail(
@@ -129,14 +114,6 @@ def _check_present(folder: Path, names: list[str] | None, files: dict[str, str])
     if names is not None and len(present) < len(exercises):
         missing = ", ".join(chosen[e.name] for e in exercises if e not in present)
         _fail(f"{clean_name(str(folder))}: {missing} not found")
-
-
-def _is_missing(folder: Path, filename: str) -> bool:
-    try:
-        read_source(folder, filename)
-    except SubmissionFileError as error:
-        return error.missing
-    return False
 
 
 def _show_hint(name: str) -> None:
@@ -201,7 +178,7 @@ def _show_solution(folder: Path, name: str, timeout: float | None, isolation: st
     if release_info() is not None:
         _fail(SOLUTIONS_NOT_IN_RELEASE)
     source = solutions_dir() / exercise.file
-    graded = _graded_file(folder, exercise, files)
+    graded = resolve(folder, [exercise], files)[name].graded
     if not os.path.lexists(folder / graded):
         _fail(f"{clean_name(str(folder / graded))} not found")
     report = _grade(folder, [name], True, timeout, isolation, files={name: graded})
@@ -248,8 +225,9 @@ def _parser() -> argparse.ArgumentParser:
         prog="grade",
         description="Grade your gradient-descent exercises and say which mistake you made.",
         epilog="PATH is a folder of exercise files (default: ./exercises) or one exercise file. "
-        "Exercise files are NN_name.py or NN_name.ipynb; with both, the one saved last is "
-        "graded. Exit status: 0 all graded checks pass, 1 some fail, 2 bad usage or unreadable "
+        "Exercise files are NN_name.py or NN_name.ipynb; with both, the one you started is "
+        "graded (both started: both, and the better kept). Exit status: 0 all graded checks "
+        "pass, 1 some fail, 2 bad usage or unreadable "
         "submission, 3 the grader itself failed.",
         allow_abbrev=False,
     )

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from grader.submission.files import SubmissionFileError, read_text
 from grader.submission.notebook import NotebookError, code_sources, without_ipython
+from grader.submission.resolve import candidates, exercise_named_by
 
 if TYPE_CHECKING:
     from IPython.core.interactiveshell import InteractiveShell
@@ -60,7 +61,7 @@ def _front_end_path(shell) -> Path | None:
 
 
 def _default_path(exercise) -> Path:
-    name = Path(exercise.file).with_suffix(".ipynb").name
+    name = notebook_name(exercise)
     for folder in (Path.cwd(), Path.cwd() / "exercises"):
         if (folder / name).exists():
             return folder / name
@@ -72,10 +73,9 @@ def _exercise_for(name: str | None, path: Path | None):
 
     if name is not None:
         return by_name(name)
-    stem = path.stem if path is not None else ""
-    for exercise in load_exercises():
-        if Path(exercise.file).stem == stem:
-            return exercise
+    exercise = exercise_named_by(notebook_name_of(path), load_exercises()) if path else None
+    if exercise is not None:
+        return exercise
     raise KeyError(f'say which exercise to check, e.g. check("parabola") (file: {path})')
 
 
@@ -92,7 +92,17 @@ def find_notebook(
 
 def _matches(path: Path, exercise) -> bool:
     """Is the front end's notebook this exercise's (not, say, a scratch notebook)?"""
-    return path.stem == Path(exercise.file).stem
+    return notebook_name_of(path) == notebook_name(exercise)
+
+
+def notebook_name(exercise: Exercise) -> str:
+    """``01_parabola.ipynb``."""
+    return next(name for name in candidates(exercise) if name.endswith(".ipynb"))
+
+
+def notebook_name_of(path: Path) -> str:
+    """The exercise notebook name ``path`` stands for (``01_parabola`` -> ``01_parabola.ipynb``)."""
+    return path.with_suffix(".ipynb").name
 
 
 def definitions(sources: list[str]) -> dict[str, str]:
@@ -165,13 +175,16 @@ def check(
         shown = clean_name(str(notebook))
         print(f"grade: {shown} not found: save the notebook first, or pass path=...")
         return
+    # the exercise's own notebook is graded by the rule every door uses (beside a started
+    # NN_name.py, both are graded and the better kept); a notebook of another name as it is
+    named = {} if notebook.name == notebook_name(exercise) else {exercise.name: notebook.name}
     try:
         report = grade(
             notebook.parent,
             [exercise.name],
             include_hidden=hidden,
             isolation=isolation,
-            files={exercise.name: notebook.name},
+            files=named,
         )
     except (GraderError, SandboxError) as error:
         print(f"grade: the grader itself failed (not your fault): {error}")

@@ -11,14 +11,14 @@ import contextlib
 import io
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from grader.exercises import checks_module_path, load_exercises
 from grader.report.results import CheckResult, ExerciseResult, Report
 from grader.sandbox.sandbox import Limits, Sandbox, SubmissionError, Worker
-from grader.submission.files import SubmissionFileError, read_source
-from grader.submission.notebook import exercise_file
+from grader.submission.files import SubmissionFileError
+from grader.submission.resolve import Resolution, resolve
 
 # pytest's built-in plugins that checks do not need (fewer imports: faster start)
 _UNUSED = (
@@ -68,41 +68,27 @@ def _quiet_pytest_env():
                 os.environ[key] = value
 
 
-def graded_files(submission: Path, exercises: list, files: dict[str, str] | None = None) -> dict:
-    """Exercise name -> (the file graded, notes): the file ``files`` names, else NN_name.py or
-    NN_name.ipynb, the one saved last when both are there (grader/submission/notebook.py
-    says why)."""
-    chosen = {}
-    for exercise in exercises:
-        if files and exercise.name in files:
-            chosen[exercise.name] = (files[exercise.name], [])
-        else:
-            filename, note = exercise_file(submission, exercise.file)
-            chosen[exercise.name] = (filename, [note] if note else [])
-    return chosen
-
-
 def load_workers(
-    submission: Path, sandbox: Sandbox, exercises: list, chosen: dict | None = None
+    submission: Path, sandbox: Sandbox, resolutions: dict[str, Resolution], which: int = 0
 ) -> tuple[dict, dict]:
-    """Each exercise's file (``chosen`` by graded_files), read here; its source goes to the
-    submission's worker process on the first call. An unreadable file is a SubmissionError for
-    every check. Also returns what choosing and reading each file noted (e.g. that it is a
-    link, or which cells of a notebook were left out)."""
-    chosen = chosen if chosen is not None else graded_files(submission, exercises)
+    """For each exercise, its ``which``-th file (grader/submission/resolve.py chose them),
+    read here and handed to the sandbox; its source goes to the submission's worker process
+    on the first call. An unreadable file is a SubmissionError for every check. Also returns
+    what reading each file noted (e.g. that it is a link, or which cells of a notebook were
+    left out)."""
     workers: dict[str, Worker | SubmissionError] = {}
     notes: dict[str, list[str]] = {}
-    for exercise in exercises:
-        filename, choice = chosen[exercise.name]
-        notes[exercise.name] = list(choice)
+    for name, resolution in resolutions.items():
+        filename = resolution.files[which]
+        notes[name] = []
         try:
-            source = read_source(submission, filename)
+            source = resolution.source(submission, filename)
         except SubmissionFileError as error:
             kind = "missing_file" if error.missing else "unreadable"
-            workers[exercise.name] = SubmissionError(kind, str(error))
+            workers[name] = SubmissionError(kind, str(error))
             continue
-        workers[exercise.name] = sandbox.load(source.text, filename, str(submission))
-        notes[exercise.name] += source.notes
+        workers[name] = sandbox.load(source.text, filename, str(submission))
+        notes[name] += source.notes
     return workers, notes
 
 
@@ -124,47 +110,83 @@ def _pytest_args(exercises: list) -> list[str]:
 
 
 class _Round:
-    """One submission's turn: its files read and handed to the sandbox; then its report."""
+    """One turn of a submission: the ``which``-th file of each exercise in ``resolutions``
+    read and handed to the sandbox; then its results, one ExerciseResult per exercise."""
 
     def __init__(
-        self,
-        submission: Path,
-        exercises: list,
-        sandbox: Sandbox,
-        files: dict[str, str] | None,
-        include_hidden: bool,
-        on_report: Callable[[Report], None],
+        self, submission: Path, resolutions: dict[str, Resolution], sandbox: Sandbox, which: int
     ) -> None:
-        self.started = time.perf_counter()
-        self.submission = Path(submission).resolve()
-        self.exercises, self.sandbox, self.on_report = exercises, sandbox, on_report
-        self.include_hidden = include_hidden
-        self.chosen = graded_files(self.submission, exercises, files)
+        self.submission, self.sandbox, self.which = submission, sandbox, which
+        self.resolutions = resolutions
+        self.names = set(resolutions)
+        self.results: dict[str, ExerciseResult] = {}
         sandbox.start()
-        self.workers, self.notes = load_workers(self.submission, sandbox, exercises, self.chosen)
+        self.workers, self.notes = load_workers(submission, sandbox, resolutions, which)
 
     def release(self) -> None:
         self.sandbox.release(str(self.submission))  # no process of it outlives its turn
 
     def finish(self, results: list[CheckResult], hidden_not_run: dict[str, list[int]]) -> None:
-        report_exercises = []
-        for exercise in self.exercises:
-            filename = self.chosen[exercise.name][0]
-            result = ExerciseResult(exercise, str(self.submission / filename))
-            result.checks = [c for c in results if c.exercise == exercise.name]
-            hidden = hidden_not_run.get(exercise.name, [])
+        for name, resolution in self.resolutions.items():
+            filename = resolution.files[self.which]
+            result = ExerciseResult(resolution.exercise, str(self.submission / filename))
+            result.checks = [c for c in results if c.exercise == name]
+            hidden = hidden_not_run.get(name, [])
             result.hidden_not_run, result.hidden_points_not_run = len(hidden), sum(hidden)
-            result.notes = tuple(self.notes.get(exercise.name, ()))
-            report_exercises.append(result)
-        self.on_report(
-            Report(
-                submission=str(self.submission),
-                isolation=self.sandbox.isolation.name,
-                include_hidden=self.include_hidden,
-                exercises=report_exercises,
-                duration=time.perf_counter() - self.started,
-                note=_isolation_note(self.sandbox),
-            )
+            result.notes = tuple(self.notes.get(name, ()))
+            self.results[name] = result
+
+
+def _keep_better(first: ExerciseResult, second: ExerciseResult) -> ExerciseResult:
+    """Both files of an exercise were started and graded: the better score is kept (the first
+    on a tie), with one note naming both."""
+    kept, other = (second, first) if second.score > first.score else (first, second)
+    kept_name, other_name = Path(kept.file).name, Path(other.file).name
+    kept.notes = (
+        f"{kept_name} and {other_name} are both started: graded both, kept {kept_name} "
+        f"({kept.score}/{kept.max_score}; {other_name}: {other.score}/{other.max_score})",
+        *kept.notes,
+    )
+    return kept
+
+
+class _Submission:
+    """One submission's way through a grading session: it is resolved (which file of each
+    exercise), graded in one round, and — for exercises where both files are started — in a
+    second round over the other files; then its one report."""
+
+    def __init__(
+        self,
+        folder: Path,
+        exercises: list,
+        sandbox: Sandbox,
+        files: dict[str, str] | None,
+        include_hidden: bool,
+    ) -> None:
+        self.started = time.perf_counter()
+        self.folder = Path(folder).resolve()
+        self.exercises, self.sandbox, self.include_hidden = exercises, sandbox, include_hidden
+        self.resolutions = resolve(self.folder, exercises, files)
+
+    def rounds(self) -> Iterator[_Round]:
+        first = _Round(self.folder, self.resolutions, self.sandbox, 0)
+        yield first
+        self.results = first.results
+        both = {n: r for n, r in self.resolutions.items() if len(r.files) > 1}
+        if both:
+            second = _Round(self.folder, both, self.sandbox, 1)
+            yield second
+            for name, result in second.results.items():
+                self.results[name] = _keep_better(self.results[name], result)
+
+    def report(self) -> Report:
+        return Report(
+            submission=str(self.folder),
+            isolation=self.sandbox.isolation.name,
+            include_hidden=self.include_hidden,
+            exercises=[self.results[e.name] for e in self.exercises],
+            duration=time.perf_counter() - self.started,
+            note=_isolation_note(self.sandbox),
         )
 
 
@@ -182,19 +204,25 @@ def grade_each(
     it: a batch worker reads its next folder from a pipe). The checks are collected once;
     each folder gets its own worker process, killed before the next folder is taken.
     Raises :class:`GraderError` if the checks cannot run, or what stopped a folder's turn
-    (e.g. :class:`grader.sandbox.sandbox.SandboxError`), after reporting the folders before it.
+    (e.g. :class:`grader.sandbox.SandboxError`), after reporting the folders before it.
     """
     import pytest
 
     from grader.checking.plugin import GradingPlugin
 
     exercises = _selected(names)
-    rounds = (_Round(s, exercises, sandbox, files, include_hidden, on_report) for s in submissions)
+
+    def rounds() -> Iterator[_Round]:
+        for folder in submissions:
+            submission = _Submission(folder, exercises, sandbox, files, include_hidden)
+            yield from submission.rounds()
+            on_report(submission.report())
+
     if not exercises:
-        for turn in rounds:
-            turn.finish([], {})
+        for folder in submissions:
+            on_report(_Submission(folder, [], sandbox, files, include_hidden).report())
         return
-    plugin = GradingPlugin({e.name for e in exercises}, include_hidden, rounds)
+    plugin = GradingPlugin({e.name for e in exercises}, include_hidden, rounds())
     with _quiet_pytest_env(), contextlib.redirect_stdout(io.StringIO()):
         code = pytest.main(_pytest_args(exercises), plugins=[plugin])
     if plugin.problems:
@@ -225,7 +253,7 @@ def grade(
 ) -> Report:
     """Grade the exercise files in ``submission`` (a folder). ``names`` selects exercises;
     ``files`` (exercise name -> file name in the folder) names the file to grade for some of
-    them (else NN_name.py or NN_name.ipynb, see graded_files).
+    them (else the rule of grader/submission/resolve.py picks NN_name.py or NN_name.ipynb).
 
     ``sandbox`` may be one the caller opened earlier and keeps open across calls and folders
     (watch mode); the caller then closes it, and calls ``sandbox.start()`` between calls to

@@ -29,6 +29,7 @@ from grader.report.results import ExerciseResult, Report
 from grader.report.sanitize import clean_name, clean_text
 from grader.runner import GraderError, grade
 from grader.sandbox.sandbox import Limits, Sandbox, SandboxError
+from grader.submission.resolve import candidates
 
 STEP_MS = 10  # events are grouped until none has come for this long (the debounce)
 MAX_DEBOUNCE_MS = 500  # ... but for no longer than this
@@ -145,13 +146,11 @@ def open_sandbox(limits: Limits, isolation: str) -> Sandbox:
 
 
 def watched_files(exercises: Iterable, given: dict[str, str]) -> dict[str, str]:
-    """File name -> exercise name: each exercise's NN_name.py and NN_name.ipynb (the grader
-    takes the one saved last), or the one file given for it."""
+    """File name -> exercise name: each exercise's NN_name.py and NN_name.ipynb (which one is
+    graded is grader/submission/resolve.py's rule), or the one file given for it."""
     files = {}
     for exercise in exercises:
-        names = [given[exercise.name]] if exercise.name in given else [exercise.file]
-        if exercise.name not in given:
-            names.append(str(Path(exercise.file).with_suffix(".ipynb")))
+        names = [given[exercise.name]] if exercise.name in given else candidates(exercise)
         files.update((name, exercise.name) for name in names)
     return files
 

@@ -7,7 +7,6 @@ must occur exactly once (so a mutant can never silently drift from the solution 
 
 from __future__ import annotations
 
-import ast
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -73,57 +72,33 @@ def run_mutants(
     With ``notebooks``, each mutant is graded in notebook form (NN_name.ipynb, the mutated
     functions in their code cells)."""
     from grader.authoring.notebook_stubs import solution_notebook
-    from grader.runner import grade
+    from grader.runner import grade_each
+    from grader.sandbox.sandbox import Sandbox
 
     os.environ[STRICT_ENV] = "1"  # inputs that cannot tell two mistakes apart are an error here
     solutions = solutions or solutions_dir()
     outcomes = []
-    for exercise in load_exercises():
-        if names and exercise.name not in names:
-            continue
-        source = (solutions / exercise.file).read_text(encoding="utf-8")
-        for mistake in exercise.mistakes:
-            with tempfile.TemporaryDirectory(prefix=f"mutant-{mistake.id}-") as folder:
-                path = Path(folder) / exercise.file
-                text = apply_mutant(source, mistake, exercise.file)
+    with Sandbox() as sandbox, tempfile.TemporaryDirectory(prefix="gdkit-mutants-") as root:
+        for exercise in load_exercises():
+            if names and exercise.name not in names:
+                continue
+            source = (solutions / exercise.file).read_text(encoding="utf-8")
+            folders = []
+            for mistake in exercise.mistakes:
+                folder = Path(root) / f"{exercise.name}-{mistake.id}"
+                folder.mkdir()
+                path, text = folder / exercise.file, apply_mutant(source, mistake, exercise.file)
                 if notebooks:
                     path, text = path.with_suffix(".ipynb"), solution_notebook(text, exercise.name)
                 path.write_text(text, encoding="utf-8")
-                report = grade(Path(folder), [exercise.name], include_hidden=True)
-            outcomes.append(outcome(exercise, mistake, report.exercises[0]))
+                folders.append(folder)
+            # one grading session per exercise: its mutants one after another, as a batch
+            reports: list = []
+            grade_each(
+                folders, reports.append, [exercise.name], include_hidden=True, sandbox=sandbox
+            )
+            outcomes += [
+                outcome(exercise, mistake, report.exercises[0])
+                for mistake, report in zip(exercise.mistakes, reports, strict=True)
+            ]
     return outcomes
-
-
-def affected_functions(source: str, mistake: Mistake) -> set[str]:
-    """The top-level functions of ``source`` whose results a mistake's mutant changes: those
-    its substitutions touch, and every function that calls one of them (directly or not)."""
-    tree = ast.parse(source)
-    functions = [node for node in tree.body if isinstance(node, ast.FunctionDef)]
-    lines = source.splitlines(keepends=True)
-    starts = [0]
-    for line in lines:
-        starts.append(starts[-1] + len(line))
-    touched: set[str] = set()
-    for old, _ in mistake.mutant:
-        offset = source.find(old)
-        if offset < 0:
-            continue
-        first = next(i for i, start in enumerate(starts) if start > offset)  # 1-based line
-        last = next(i for i, start in enumerate(starts) if start >= offset + len(old))
-        for node in functions:
-            if node.lineno <= last and first <= (node.end_lineno or node.lineno):
-                touched.add(node.name)
-    calls = {
-        node.name: {
-            call.func.id
-            for call in ast.walk(node)
-            if isinstance(call, ast.Call) and isinstance(call.func, ast.Name)
-        }
-        for node in functions
-    }
-    changed = True
-    while changed:
-        callers = {name for name, called in calls.items() if called & touched} - touched
-        changed = bool(callers)
-        touched |= callers
-    return touched

@@ -66,6 +66,9 @@ class Exercise:
     summary: str  # one sentence: what the learner builds
     hints: Sequence[str]
     mistakes: Sequence[Mistake] = field(default_factory=tuple)
+    # the functions the stub leaves to the learner, in file order (grader/submission/resolve.py
+    # tells a started file from an untouched one by them); empty: every function of the file
+    to_write: Sequence[str] = ()
 
     def mistake(self, mistake_id: str) -> Mistake:
         for mistake in self.mistakes:

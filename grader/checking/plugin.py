@@ -69,6 +69,7 @@ class Round(Protocol):
     """One submission's turn in a grading session (grader/runner.py makes them)."""
 
     workers: dict[str, Worker | SubmissionError]  # exercise name -> its worker (loading)
+    names: set[str]  # the exercises whose checks run in this round
 
     def finish(self, results: list[CheckResult], hidden_not_run: dict[str, list[int]]) -> None:
         """Its checks ran: make its report."""
@@ -152,6 +153,7 @@ class GradingPlugin:
 
     def _run_round(self, items: list[pytest.Item], turn: Round) -> None:
         self._workers, self._students, self.results = turn.workers, {}, []
+        items = [item for item in items if _exercise_of(item).name in turn.names]
         for index, item in enumerate(items):
             following = items[index + 1] if index + 1 < len(items) else None  # None: tear down
             item.ihook.pytest_runtest_protocol(item=item, nextitem=following)
@@ -274,8 +276,8 @@ _FUNCTIONS: dict[tuple[str, str], frozenset[str]] = {}
 def mistake_functions(exercise: Exercise, mistake_id: str) -> frozenset[str]:
     """The learner functions a mistake is about: its ``functions``, or else those its mutant
     changes in the reference solution (the function it edits and every caller)."""
-    from grader.authoring.mutants import affected_functions
-    from grader.exercises import solutions_dir
+    from grader.checking.affected import affected_functions
+    from grader.paths import solutions_dir
 
     key = (exercise.name, mistake_id)
     if key not in _FUNCTIONS:

@@ -20,6 +20,7 @@ EXERCISE = Exercise(
     name="adam",
     order=9,
     file="09_adam.py",
+    to_write=("adam_init", "adam_step", "adam_minimize_quadratic"),
     title="Adam with bias correction",
     summary="Adam's first and second moments, their bias correction, ε after the square root, "
     "and state carried explicitly from step to step.",

@@ -14,6 +14,7 @@ EXERCISE = Exercise(
     name="bce_gradient",
     order=2,
     file="02_bce_gradient.py",
+    to_write=("sigmoid", "bce", "dloss_dz", "logistic_grads"),
     title="The BCE gradient through the sigmoid",
     summary="A stable sigmoid, the mean BCE, dJ/dz = (ŷ − y)/m, and vectorised dW and db.",
     hints=(

@@ -33,6 +33,7 @@ EXERCISE = Exercise(
     name="gradient_check",
     order=11,
     file="11_gradient_check.py",
+    to_write=("numerical_gradient", "relative_error", "worst_component", "check_logistic_gradient"),
     title="Gradient checking with central differences",
     summary="Estimate a gradient by central differences, compare it with an analytic one by "
     "CS231n's relative error, and point at the worst component.",

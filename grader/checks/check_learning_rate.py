@@ -20,6 +20,7 @@ EXERCISE = Exercise(
     name="learning_rate",
     order=10,
     file="10_learning_rate.py",
+    to_write=("step_decay", "exponential_decay", "inverse_time_decay", "classify_trace"),
     title="The learning rate: schedules and loss traces",
     summary="Step, exponential and inverse-time decay as functions of the update index, and "
     "telling a too-small, about-right and too-large learning rate apart from the loss trace.",

@@ -28,6 +28,7 @@ EXERCISE = Exercise(
     name="linear_regression",
     order=5,
     file="05_linear_regression.py",
+    to_write=("predict", "mse_loss", "gradients", "fit"),
     title="Linear regression by gradient descent",
     summary="Predictions, the MSE with its 1/(2m), the gradient Xᵀ(ŷ − y)/m and a full-batch "
     "gradient-descent fit of commute times.",

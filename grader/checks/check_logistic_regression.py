@@ -39,6 +39,7 @@ EXERCISE = Exercise(
     name="logistic_regression",
     order=7,
     file="07_logistic_regression.py",
+    to_write=("sigmoid", "standardize", "loss_and_gradients", "train", "predict", "accuracy"),
     title="Logistic regression end to end",
     summary="Standardise the breast-cancer features, train logistic regression with a "
     "convergence test and an iteration budget, and reach 95 % test accuracy.",

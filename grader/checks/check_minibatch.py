@@ -19,6 +19,7 @@ EXERCISE = Exercise(
     name="minibatch",
     order=8,
     file="08_minibatch.py",
+    to_write=("num_batches", "split_batches", "batch_schedule", "minibatch_descent"),
     title="Batch, stochastic and mini-batch gradient descent",
     summary="Cut shuffled epochs into batches (the last one partial), draw the shuffles from one "
     "seeded generator, and run mini-batch descent on linear regression.",

@@ -31,6 +31,7 @@ EXERCISE = Exercise(
     name="momentum",
     order=3,
     file="03_momentum.py",
+    to_write=("momentum_step", "steps_to_tolerance"),
     title="Momentum through a ravine",
     summary="The momentum update with explicit velocity, and momentum against plain GD on an "
     "ill-conditioned quadratic.",

@@ -17,6 +17,7 @@ EXERCISE = Exercise(
     name="parabola",
     order=1,
     file="01_parabola.py",
+    to_write=("parabola_loss", "parabola_grad", "gd_step", "trajectory", "error_ratio"),
     title="Gradient descent by hand on a parabola",
     summary="One update step, a five-step trajectory, and what a too-large learning rate does.",
     hints=(

@@ -19,6 +19,7 @@ EXERCISE = Exercise(
     name="sign_perceptron",
     order=6,
     file="06_sign_perceptron.py",
+    to_write=("predict", "sign_derivative", "loss", "gradients", "train"),
     title="The sign perceptron: why gradient descent cannot train it",
     summary="Write the honest chain rule for a sign-activated perceptron with squared error and "
     "watch the gradient vanish and the parameters freeze.",

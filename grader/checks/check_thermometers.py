@@ -29,6 +29,7 @@ EXERCISE = Exercise(
     name="thermometers",
     order=4,
     file="04_thermometers.py",
+    to_write=("loss", "subgradient", "descend"),
     title="The three thermometers: absolute error and its subgradient",
     summary="The mean absolute error of one estimate, its subgradient, and subgradient descent "
     "that ends up hopping around the median.",

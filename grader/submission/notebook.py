@@ -27,12 +27,10 @@ from __future__ import annotations
 
 import ast
 import io
-import os
 import re
 import sys
 import tokenize
 from dataclasses import dataclass, field
-from pathlib import Path, PurePath
 
 from grader.submission import limits
 
@@ -338,32 +336,3 @@ def extract(data: str | bytes, display: str = "the notebook") -> Extracted:
         )
     builder.result.source = source
     return builder.result
-
-
-TIE_NS = 2_000_000_000  # files saved within 2 s of each other were written together (a clone)
-
-
-def exercise_file(folder: Path, py_name: str) -> tuple[str, str]:
-    """Which file of an exercise to grade in ``folder``, and a note when there was a choice.
-
-    ``NN_name.py`` or ``NN_name.ipynb``, whichever exists; when both do, the one saved last
-    (the one the learner works in: a release ships both), and ``.py`` when they were saved
-    within 2 s of each other (a fresh clone or unzipped release, where neither was touched).
-    """
-    notebook_name = str(PurePath(py_name).with_suffix(".ipynb"))
-    times = {}
-    for name in (py_name, notebook_name):
-        try:
-            times[name] = os.lstat(folder / name).st_mtime_ns
-        except OSError:
-            continue
-    if len(times) < 2:
-        return (notebook_name if notebook_name in times else py_name), ""
-    if times[notebook_name] - times[py_name] > TIE_NS:
-        return notebook_name, f"graded {notebook_name}, saved more recently than {py_name}"
-    if times[py_name] - times[notebook_name] > TIE_NS:
-        return py_name, f"graded {py_name}, saved more recently than {notebook_name}"
-    return (
-        py_name,
-        f"graded {py_name}, not {notebook_name} (saved at the same time; save the one you use)",
-    )

@@ -59,12 +59,10 @@ def safe_name(name: str) -> str:
 
 
 def wanted_names(exercises: Iterable[Exercise]) -> set[str]:
-    """The file names to look for: each exercise's file, and its stem with every suffix the
-    submission reader has a format for."""
-    from grader.submission.files import FORMATS
+    """The file names to look for: every name each exercise's file may have."""
+    from grader.submission.resolve import candidates
 
-    names = {e.file for e in exercises}
-    return names | {PurePosixPath(e.file).stem + suffix for e in exercises for suffix in FORMATS}
+    return {name for exercise in exercises for name in candidates(exercise)}
 
 
 def _read_regular(path: str, limit: int) -> bytes:

@@ -62,7 +62,7 @@ def test_a_mutant_that_does_not_apply_is_an_error():
 
 
 def test_a_mistake_is_about_the_function_it_edits_and_its_callers():
-    from grader.authoring.mutants import affected_functions
+    from grader.checking.affected import affected_functions
 
     source = (
         "def loss(r):\n    return r @ r / 2\n\n\n"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import inspect
 import json
-import os
 import re
 
 import nbformat
@@ -14,13 +13,13 @@ from nbformat import v4
 
 from grader.authoring.docstring_markdown import docstring_cells, to_latex
 from grader.authoring.notebook_stubs import make_notebook
-from grader.authoring.stubs import make_stub, out_of_date, write_stubs
+from grader.authoring.stubs import make_stub
+from grader.authoring.sync import out_of_date, write_stubs
 from grader.exercises import exercises_dir, load_exercises, solutions_dir
 from grader.submission.limits import FILE_BYTES
 from grader.submission.notebook import (
     SKIP_TAG,
     NotebookError,
-    exercise_file,
     extract,
     kept,
 )
@@ -390,28 +389,6 @@ def test_outputs_of_megabytes_are_not_graded_code():
 
 
 # -- which file of an exercise is graded ---------------------------------------------------
-
-
-def _touch(path, seconds):
-    path.write_text("")
-    os.utime(path, ns=(seconds * 10**9, seconds * 10**9))
-
-
-def test_exercise_file_prefers_the_one_saved_last(tmp_path):
-    py, notebook = tmp_path / "01_parabola.py", tmp_path / "01_parabola.ipynb"
-    assert exercise_file(tmp_path, "01_parabola.py") == ("01_parabola.py", "")
-    _touch(notebook, 1000)
-    assert exercise_file(tmp_path, "01_parabola.py") == ("01_parabola.ipynb", "")
-    _touch(py, 990)
-    assert exercise_file(tmp_path, "01_parabola.py") == (
-        "01_parabola.ipynb",
-        "graded 01_parabola.ipynb, saved more recently than 01_parabola.py",
-    )
-    _touch(py, 1010)
-    assert exercise_file(tmp_path, "01_parabola.py")[0] == "01_parabola.py"
-    _touch(notebook, 1011)  # within 2 s: written together (a clone, an unzipped release)
-    chosen, note = exercise_file(tmp_path, "01_parabola.py")
-    assert chosen == "01_parabola.py" and "not 01_parabola.ipynb (saved at the same time" in note
 
 
 def test_kept_lines_say_their_cell_and_line():
