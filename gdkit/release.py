@@ -28,7 +28,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10: the instructor extra installs tomli
     import tomli as tomllib
 
-from grader.authoring.stubs import StubError, planned_stubs
+from grader.authoring.stubs import StubError
+from grader.authoring.sync import planned_stubs
 from grader.edition import RELEASE_FILE_NAME
 from grader.exercises import REPO_ROOT, checks_module_path, load_exercises
 

@@ -11,8 +11,17 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from grader.checking.framework import Exercise
 
-CHECKS_DIR = Path(__file__).resolve().parent / "checks"
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from grader.paths import CHECKS_DIR, REPO_ROOT, exercises_dir, solutions_dir
+
+__all__ = [
+    "CHECKS_DIR",
+    "REPO_ROOT",
+    "by_name",
+    "checks_module_path",
+    "exercises_dir",
+    "load_exercises",
+    "solutions_dir",
+]
 
 
 @lru_cache(maxsize=1)
@@ -58,11 +67,3 @@ def by_name(name: str) -> Exercise:
 
 def checks_module_path(exercise: Exercise) -> Path:
     return CHECKS_DIR / f"check_{exercise.name}.py"
-
-
-def solutions_dir() -> Path:
-    return REPO_ROOT / "solutions"
-
-
-def exercises_dir() -> Path:
-    return REPO_ROOT / "exercises"

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import click
 
-from grader.authoring.stubs import StubError, out_of_date, write_stubs
+from grader.authoring.stubs import StubError
+from grader.authoring.sync import out_of_date, write_stubs
 from grader.exercises import exercises_dir, solutions_dir
 
 _SOLUTIONS = click.option(

@@ -7,18 +7,15 @@
 Each block (markers indented like the code) becomes ``raise NotImplementedError("<fn> is not
 written yet")`` at the same indentation, where <fn> is the function the block is in. Everything
 else — the instructions in the module docstring, signatures, docstrings, imports — is kept.
-Each stub is also written as a notebook, NN_name.ipynb (grader/authoring/notebook_stubs.py).
+grader/authoring/sync.py writes each stub, and the same stub as a notebook, into exercises/.
 """
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
-EXERCISE_FILE = re.compile(r"^\d\d_[a-z0-9_]+\.py$")
-NOTEBOOK_FILE = re.compile(r"^\d\d_[a-z0-9_]+\.ipynb$")
 _DEF = re.compile(r"^(\s*)(?:async\s+)?def\s+([A-Za-z_]\w*)")
 
 
@@ -74,51 +71,3 @@ def _enclosing_function(lines: list[str], index: int, indent: str) -> str | None
         if match and len(match.group(1)) < len(indent):
             return match.group(2)
     return None
-
-
-def solution_files(solutions: Path) -> list[Path]:
-    return sorted(p for p in solutions.iterdir() if EXERCISE_FILE.match(p.name))
-
-
-def planned_stubs(solutions: Path) -> dict[str, str]:
-    """File name -> the text that exercises/ should hold: for each solution NN_name.py, the
-    stub NN_name.py and the same stub as a notebook, NN_name.ipynb."""
-    from grader.authoring.notebook_stubs import make_notebook
-
-    planned = {}
-    for path in solution_files(solutions):
-        stub = make_stub(path.read_text(encoding="utf-8"), str(path))
-        planned[path.name] = stub
-        planned[path.with_suffix(".ipynb").name] = make_notebook(stub, path.stem[3:])
-    return planned
-
-
-def out_of_date(solutions: Path, exercises: Path) -> list[str]:
-    """Human-readable reasons why ``exercises`` does not match ``solutions`` (empty: in sync)."""
-    problems = []
-    planned = planned_stubs(solutions)
-    for name, text in planned.items():
-        target = exercises / name
-        if not target.exists():
-            problems.append(f"{target}: missing")
-        elif target.read_text(encoding="utf-8") != text:
-            source = solutions / Path(name).with_suffix(".py")
-            problems.append(f"{target}: differs from the stub generated from {source}")
-    if exercises.is_dir():
-        for path in sorted(exercises.iterdir()):
-            generated = EXERCISE_FILE.match(path.name) or NOTEBOOK_FILE.match(path.name)
-            if generated and path.name not in planned:
-                problems.append(f"{path}: has no solution file in {solutions}")
-    return problems
-
-
-def write_stubs(solutions: Path, exercises: Path) -> list[Path]:
-    """Write every stub whose content changed; return the files written."""
-    exercises.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, text in planned_stubs(solutions).items():
-        target = exercises / name
-        if not target.exists() or target.read_text(encoding="utf-8") != text:
-            target.write_text(text, encoding="utf-8")
-            written.append(target)
-    return written

@@ -10,7 +10,7 @@ import shutil
 import pytest
 from grader_helpers import FAST
 
-from grader.authoring.stubs import out_of_date
+from grader.authoring.sync import out_of_date
 from grader.exercises import exercises_dir, load_exercises, solutions_dir
 from grader.report.render import render_text
 from grader.runner import grade

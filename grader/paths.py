@@ -1,0 +1,17 @@
+"""Where the project's own folders are: the checks, the reference solutions and the learner's
+exercises beside the installed grader (a clone, an editable install or a student release)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+CHECKS_DIR = Path(__file__).resolve().parent / "checks"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def solutions_dir() -> Path:
+    return REPO_ROOT / "solutions"
+
+
+def exercises_dir() -> Path:
+    return REPO_ROOT / "exercises"
