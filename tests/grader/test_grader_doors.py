@@ -167,3 +167,28 @@ def test_every_door_sees_the_same_files_in_a_subfolder(submission, reference):
     """`grade` on the subfolder a student's files are in grades what the others grade."""
     ran = run_grade([submission[1] / "hw2", "--hidden", "--format", "json", "--timeout", "20"])
     assert _essence(json.loads(ran.stdout)) == _essence(reference)
+
+
+def _without_time(data: dict) -> dict:
+    return {key: value for key, value in data.items() if key != "execution_time"}
+
+
+@pytest.mark.parametrize("fmt", ["gradescope", "prairielearn"])
+@pytest.mark.parametrize("form", ["folder", "zip"])
+def test_the_autograder_agrees(submission, tmp_path, fmt, form):
+    """The autograder on the upload (files in a subfolder, or a zip) writes what
+    `grade DIR --hidden --format FMT` writes for the folder: the same tests, scores, output."""
+    from grader.instructor import autograde
+
+    expected_file = tmp_path / "grade.json"
+    ran = run_grade([submission[0], "--hidden", "--format", fmt, "-o", expected_file])
+    assert ran.exit_code in (0, 1), ran.output
+    upload = submission[1] if form == "folder" else submission[2].parent / "unzipped"
+    if form == "zip":  # an autograder is handed the zip unpacked, with the zip's folder in it
+        with zipfile.ZipFile(submission[2]) as archive:
+            archive.extractall(upload)
+    results = tmp_path / "results.json"
+    code = autograde.main(["--submission", str(upload), "--results", str(results), "--format", fmt])
+    assert code == 0
+    got, expected = json.loads(results.read_text()), json.loads(expected_file.read_text())
+    assert _without_time(got) == _without_time(expected)
