@@ -27,7 +27,6 @@ import multiprocessing
 import os
 import re
 import shutil
-import signal
 import tempfile
 import time
 from collections.abc import Callable, Iterable
@@ -36,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from grader.report.write import write_whole
+from grader.sandbox.sessions import kill_session
 from grader.submission.uploads import Upload, read_submission, safe_name, wanted_names
 
 if TYPE_CHECKING:
@@ -271,13 +271,7 @@ class _Worker:
         return student, report, problem
 
     def kill(self) -> None:
-        try:
-            if hasattr(os, "killpg"):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            else:  # pragma: no cover - Windows
-                self.process.kill()
-        except (ProcessLookupError, PermissionError):
-            self.process.kill()
+        kill_session(self.process.pid, self.process.kill)  # it called os.setsid()
         self.process.join(5)
         self._close_pipes()
 

@@ -41,6 +41,7 @@ from grader.sandbox.backends import (
     unprivileged_uid,
 )
 from grader.sandbox.replies import open_replies
+from grader.sandbox.sessions import kill_session
 
 
 @dataclass(frozen=True)
@@ -414,13 +415,7 @@ class _Process:
             return self.exit_code
         self.dead = True
         if self.popen.poll() is None:
-            try:
-                if hasattr(os, "killpg"):
-                    os.killpg(self.popen.pid, signal.SIGKILL)
-                else:
-                    self.popen.kill()
-            except OSError:
-                pass
+            kill_session(self.popen.pid, self.popen.kill)
         for stream in (self.popen.stdin, self.popen.stdout):
             try:
                 stream.close()
