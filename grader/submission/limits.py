@@ -21,7 +21,7 @@ FILE_BYTES = {
 SOURCE_CHARS = 1 << 20
 
 UPLOAD_DEPTH = 8  # folders below the upload's root
-UPLOAD_ENTRIES = 2000  # folder entries or zip members looked at
+UPLOAD_ENTRIES = 10_000  # folder entries or zip members looked at, in all
 UPLOAD_ARCHIVE_BYTES = 64 << 20  # the zip file itself
 
 

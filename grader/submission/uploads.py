@@ -80,7 +80,7 @@ def _take(upload: Upload, name: str, where: str, read) -> None:
         return
     try:
         data = read(limits.file_bytes(name))
-    except (OSError, zipfile.BadZipFile, RuntimeError, ValueError) as error:
+    except _UNREADABLE as error:
         upload.refused.setdefault(name, f"{where} could not be read ({_reason(error)})")
         return
     if len(data) > limits.file_bytes(name):
@@ -95,83 +95,132 @@ def _too_large(where: str, name: str) -> str:
 
 
 def _reason(error: BaseException) -> str:
-    return getattr(error, "strerror", None) or str(error) or type(error).__name__
+    text = getattr(error, "strerror", None) or str(error) or type(error).__name__
+    return clean_name(text)[:200]
+
+
+# Whatever reading hostile bytes can raise (a damaged deflate stream raises zlib.error, a
+# truncated one EOFError, an unsupported compression NotImplementedError, a forged header
+# struct.error or OverflowError): one student's reason, never the end of a batch.
+_UNREADABLE = (Exception,)
+
+
+def _children(folder: str, budget: int) -> list[os.DirEntry]:
+    """At most ``budget`` entries of ``folder``, exercise files first is the caller's job."""
+    children = []
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            children.append(entry)
+            if len(children) >= budget:
+                break
+    return children
 
 
 def read_folder(folder: Path, wanted: set[str]) -> Upload:
-    """The exercise files below ``folder``, breadth first (shallowest first)."""
+    """The exercise files below ``folder``, shallowest first. At most
+    ``limits.UPLOAD_ENTRIES`` entries are looked at in all; in each folder the exercise files
+    are taken before its subfolders are queued, so thousands of other files beside them (a
+    venv, data) cannot crowd them out."""
     upload = Upload()
-    pending, entries = [(str(folder), 0)], 0
-    while pending:
+    pending, budget = [(str(folder), 0)], limits.UPLOAD_ENTRIES
+    while pending and budget > 0:
         current, depth = pending.pop(0)
         try:
-            children = sorted(os.scandir(current), key=lambda e: e.name)
-        except OSError as error:
-            upload.notes.append(f"could not read the folder {safe_name(current)}: {_reason(error)}")
+            children = _children(current, budget + 1)
+        except _UNREADABLE as error:
+            where = safe_name(os.path.relpath(current, folder))
+            upload.notes.append(f"could not read the folder {where}: {_reason(error)}")
             continue
+        if len(children) > budget:
+            upload.notes.append(f"more than {limits.UPLOAD_ENTRIES} files: the rest were not read")
+        children = children[:budget]
+        budget -= len(children)
+        children.sort(key=lambda e: (e.name not in wanted, e.name))
         for entry in children:
-            entries += 1
-            if entries > limits.UPLOAD_ENTRIES:
-                upload.notes.append(
-                    f"more than {limits.UPLOAD_ENTRIES} files: the rest were not read"
-                )
-                return upload
-            mode = entry.stat(follow_symlinks=False).st_mode
-            shown = safe_name(os.path.relpath(entry.path, folder))
-            if stat.S_ISDIR(mode):
-                if depth < limits.UPLOAD_DEPTH and not entry.name.startswith((".", "__MACOSX")):
-                    pending.append((entry.path, depth + 1))
-            elif entry.name in wanted and not stat.S_ISREG(mode):
-                reason = f"{shown} is not a regular file (a link?); upload the file itself"
-                upload.refused.setdefault(entry.name, reason)
-            elif entry.name in wanted:
-                _take(upload, entry.name, shown, partial(_read_regular, entry.path))
+            _look_at(upload, folder, entry, wanted, depth, pending)
     return upload
+
+
+def _look_at(upload: Upload, root: Path, entry: os.DirEntry, wanted: set[str], depth: int,
+             pending: list) -> None:  # fmt: skip
+    shown = safe_name(os.path.relpath(entry.path, root))
+    try:
+        mode = entry.stat(follow_symlinks=False).st_mode
+    except _UNREADABLE as error:
+        if entry.name in wanted:
+            upload.refused.setdefault(entry.name, f"{shown} could not be read ({_reason(error)})")
+        return
+    if stat.S_ISDIR(mode):
+        if depth < limits.UPLOAD_DEPTH and not entry.name.startswith((".", "__MACOSX")):
+            pending.append((entry.path, depth + 1))
+    elif entry.name in wanted and not stat.S_ISREG(mode):
+        reason = f"{shown} is not a regular file (a link?); upload the file itself"
+        upload.refused.setdefault(entry.name, reason)
+    elif entry.name in wanted:
+        _take(upload, entry.name, shown, partial(_read_regular, entry.path))
 
 
 def read_zip(path: Path, wanted: set[str]) -> Upload:
     """The exercise files in a zip, by member name only (never extracted by path)."""
     upload = Upload()
+    shown = safe_name(path.name)
     try:
+        size = path.stat().st_size
+        if size > limits.UPLOAD_ARCHIVE_BYTES:
+            upload.notes.append(
+                f"{shown} is {limits.human(size)}, more than the "
+                f"{limits.human(limits.UPLOAD_ARCHIVE_BYTES)} a zip may have: upload only "
+                "your exercise files"
+            )
+            return upload
         archive = zipfile.ZipFile(path)
-    except (OSError, zipfile.BadZipFile) as error:
-        upload.notes.append(f"{safe_name(path.name)} is not a readable zip ({_reason(error)})")
+    except _UNREADABLE as error:
+        upload.notes.append(f"{shown} is not a readable zip ({_reason(error)})")
         return upload
     with archive:
-        # shallowest first, then the bound: members listed early (a venv/) cannot crowd out
-        # the exercise files
-        members = sorted(archive.infolist(), key=lambda m: (m.filename.count("/"), m.filename))
-        if len(members) > limits.UPLOAD_ENTRIES:
-            upload.notes.append(f"more than {limits.UPLOAD_ENTRIES} files: the rest were not read")
-            members = members[: limits.UPLOAD_ENTRIES]
-        for member in members:
-            name = PurePosixPath(member.filename.replace("\\", "/")).name
-            if member.is_dir() or name not in wanted or "__MACOSX" in member.filename:
-                continue
-            shown = safe_name(member.filename)
-            if stat.S_ISLNK(member.external_attr >> 16):
-                upload.refused.setdefault(name, f"{shown} is a link; upload the file itself")
-                continue
-            if member.file_size > limits.file_bytes(name):
-                upload.refused.setdefault(name, _too_large(shown, name))
-                continue
-
-            def read(limit: int, m: zipfile.ZipInfo = member) -> bytes:
-                with archive.open(m) as handle:
-                    return handle.read(limit + 1)
-
-            _take(upload, name, shown, read)
+        try:
+            _read_members(upload, archive, wanted)
+        except _UNREADABLE as error:  # a central directory that lies
+            upload.notes.append(f"{shown} could not be read to the end ({_reason(error)})")
     return upload
 
 
+def _read_members(upload: Upload, archive: zipfile.ZipFile, wanted: set[str]) -> None:
+    # shallowest first, then the bound: members listed early (a venv/) cannot crowd out
+    # the exercise files
+    members = sorted(archive.infolist(), key=lambda m: (m.filename.count("/"), m.filename))
+    if len(members) > limits.UPLOAD_ENTRIES:
+        upload.notes.append(f"more than {limits.UPLOAD_ENTRIES} files: the rest were not read")
+        members = members[: limits.UPLOAD_ENTRIES]
+    for member in members:
+        name = PurePosixPath(member.filename.replace("\\", "/")).name
+        if member.is_dir() or name not in wanted or "__MACOSX" in member.filename:
+            continue
+        shown = safe_name(member.filename)
+        if stat.S_ISLNK(member.external_attr >> 16):
+            upload.refused.setdefault(name, f"{shown} is a link; upload the file itself")
+            continue
+        if member.file_size > limits.file_bytes(name):
+            upload.refused.setdefault(name, _too_large(shown, name))
+            continue
+
+        def read(limit: int, m: zipfile.ZipInfo = member) -> bytes:
+            with archive.open(m) as handle:
+                return handle.read(limit + 1)
+
+        _take(upload, name, shown, read)
+
+
 def read_submission(path: Path, wanted: set[str]) -> Upload:
-    """A folder or a zip (anything else: nothing found, and a note saying why)."""
+    """A folder or a zip (anything else: nothing found, and a note saying why). Never raises
+    for what the upload holds: every failure is a note or a refused file of this student."""
     try:
         mode = path.lstat().st_mode
-    except OSError as error:
+        is_zip = stat.S_ISREG(mode) and zipfile.is_zipfile(path)
+    except _UNREADABLE as error:
         return Upload(notes=[f"{safe_name(str(path))} cannot be read ({_reason(error)})"])
     if stat.S_ISDIR(mode):
         return read_folder(path, wanted)
-    if stat.S_ISREG(mode) and zipfile.is_zipfile(path):
+    if is_zip:
         return read_zip(path, wanted)
     return Upload(notes=[f"{safe_name(path.name)} is neither a folder nor a zip"])

@@ -90,3 +90,98 @@ def test_not_a_zip_and_not_a_folder(tmp_path):
 def test_names_are_shown_safely():
     assert "\n" not in uploads.safe_name("evil\nname\x1b[2J")
     assert Path(uploads.safe_name(b"\xff.py".decode("utf-8", "surrogateescape"))).name
+
+
+# -- a broken upload costs its own student only ---------------------------------------------
+
+
+def _zip_with(path: Path, name: str, data: bytes, method: int = zipfile.ZIP_DEFLATED) -> None:
+    with zipfile.ZipFile(path, "w", method) as archive:
+        archive.writestr(name, data)
+
+
+def _corrupt_first_member_data(path: Path) -> None:
+    """Overwrite the middle of the first member's compressed bytes (the CRC and sizes stay)."""
+    with zipfile.ZipFile(path) as archive:
+        info = archive.infolist()[0]
+    data = bytearray(path.read_bytes())
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    for index in range(start + 2, start + min(40, info.compress_size - 2)):
+        data[index] ^= 0xA5
+    path.write_bytes(bytes(data))
+
+
+def test_a_damaged_deflate_stream_is_that_files_reason(tmp_path):
+    archive = tmp_path / "student.zip"
+    _zip_with(archive, "01_parabola.py", ("def f(w):\n    return w\n" * 200).encode())
+    _corrupt_first_member_data(archive)
+    upload = read_submission(archive, WANTED)
+    assert upload.files == {}
+    assert "01_parabola.py could not be read" in upload.refused["01_parabola.py"]
+
+
+def test_an_unsupported_compression_is_that_files_reason(tmp_path):
+    archive = tmp_path / "student.zip"
+    _zip_with(archive, "01_parabola.py", b"x = 1\n" * 100)
+    data = bytearray(archive.read_bytes())
+    data[8:10] = (99).to_bytes(2, "little")  # the local header's method: AE-x encryption
+    central = data.rfind(b"PK\x01\x02")
+    data[central + 10 : central + 12] = (99).to_bytes(2, "little")
+    archive.write_bytes(bytes(data))
+    upload = read_submission(archive, WANTED)
+    assert upload.files == {} and "could not be read" in upload.refused["01_parabola.py"]
+
+
+def test_a_truncated_or_lying_zip_is_a_note_not_a_crash(tmp_path):
+    archive = tmp_path / "student.zip"
+    _zip_with(archive, "01_parabola.py", b"x = 1\n" * 1000)
+    whole = archive.read_bytes()
+    for cut in (len(whole) // 2, len(whole) - 10, 30):
+        archive.write_bytes(whole[:cut])
+        upload = read_submission(archive, WANTED)
+        assert upload.files == {} and (upload.notes or upload.refused)
+
+
+def test_an_unreadable_subfolder_or_entry_is_a_note(tmp_path, monkeypatch):
+    """A folder the grader may not read (mode 0444 for an ordinary user; simulated here, as
+    CI runs as root) and an entry whose stat fails: the rest is still read."""
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "locked" / "02_bce_gradient.py").write_text("y = 2\n")
+    (tmp_path / "01_parabola.py").write_text("x = 1\n")
+    real_scandir = os.scandir
+
+    def scandir(path):
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied")
+        return real_scandir(path)
+
+    monkeypatch.setattr(uploads.os, "scandir", scandir)
+    upload = read_submission(tmp_path, WANTED)
+    assert upload.files == {"01_parabola.py": b"x = 1\n"}
+    assert any("could not read the folder locked" in n for n in upload.notes)
+
+
+def test_thousands_of_other_files_cannot_crowd_out_the_exercises(tmp_path):
+    """2,000 files listed before the exercise files (a folder of data; a zip whose venv/
+    members come first): the exercise files are still found."""
+    folder = tmp_path / "upload"
+    (folder / "week2").mkdir(parents=True)
+    for index in range(2000):
+        (folder / f"{index:05d}.txt").write_text("")
+    (folder / "01_parabola.py").write_text("x = 1\n")
+    (folder / "week2" / "02_bce_gradient.py").write_text("y = 2\n")
+    assert set(read_submission(folder, WANTED).files) == {"01_parabola.py", "02_bce_gradient.py"}
+    archive = tmp_path / "student.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for index in range(2500):
+            zipped.writestr(f"venv/lib/site-packages/{index:05d}.py", "")
+        zipped.writestr("hw/01_parabola.py", "x = 1\n")
+    assert read_submission(archive, WANTED).files == {"01_parabola.py": b"x = 1\n"}
+
+
+def test_a_huge_zip_is_refused_before_it_is_opened(tmp_path, monkeypatch):
+    monkeypatch.setattr(limits, "UPLOAD_ARCHIVE_BYTES", 1000)
+    archive = tmp_path / "student.zip"
+    _zip_with(archive, "01_parabola.py", os.urandom(5000), zipfile.ZIP_STORED)
+    upload = read_submission(archive, WANTED)
+    assert upload.files == {} and "more than the 1.0 kB a zip may have" in upload.notes[0]
