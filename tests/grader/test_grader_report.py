@@ -288,6 +288,25 @@ def test_prairielearn_calls_a_submission_with_no_graded_file_not_gradable():
         jsonschema.validate({"score": 1.5}, schema)
 
 
+def test_prairielearn_results_stay_within_its_1_mb_even_when_every_check_prints_the_most():
+    import jsonschema
+
+    from grader.report.renderers.prairielearn import RESULTS_BYTES
+
+    schema = json.loads(report_module.schema_path("prairielearn-results.schema.json").read_text())
+    flood = "\u00e9\u2028" * 5000  # non-ASCII: six bytes each in JSON
+    checks = [check(FAILED, n, "m" * 3000, details=flood, output=flood) for n in range(130)]
+    report = make_report(exercise("parabola", *checks))
+    text = report_module.render(report, "prairielearn")
+    assert len(text.encode("utf-8")) <= RESULTS_BYTES
+    data = json.loads(text)
+    jsonschema.validate(data, schema)
+    assert all(t["message"].endswith("results are limited to 1 MB)") for t in data["tests"])
+    assert data["score"] == 0.0 and len(data["tests"]) == 130
+    small = make_report(exercise("parabola", check(FAILED, 1, "got 3, expected 4")))
+    assert "limited to 1 MB" not in report_module.render(small, "prairielearn")
+
+
 def test_a_document_is_written_whole_or_not_at_all(tmp_path, monkeypatch):
     from grader.report import write
 

@@ -5,7 +5,9 @@ A submission in which no exercise file could be graded (every exercise missing, 
 grade at all) is not gradable: PrairieLearn then counts no attempt, and ``format_errors`` says
 what to upload. PrairieLearn has no per-test visibility:
 hidden checks' results are shown like the others (on Gradescope they appear after the due
-date).
+date). PrairieLearn takes results of at most 1 MB: when a report's text would make them larger
+(a submission that prints the most it may in every check), each test's message is cut to a
+length that fits, and says so.
 """
 
 from __future__ import annotations
@@ -40,5 +42,18 @@ def to_prairielearn(report: Report) -> dict:
     return results
 
 
+RESULTS_BYTES = 1_000_000  # PrairieLearn's bound on results.json
+_CUT = "\n… (cut here: PrairieLearn's results are limited to 1 MB)"
+
+
 def render_prairielearn(report: Report, colour: bool = False) -> str:
-    return json.dumps(to_prairielearn(report), indent=2) + "\n"
+    results = to_prairielearn(report)
+    text = json.dumps(results, indent=2) + "\n"
+    keep = max((len(test["message"]) for test in results["tests"]), default=0)
+    while len(text) > RESULTS_BYTES and keep > 0:  # ASCII only: characters are bytes
+        keep //= 2
+        for test in results["tests"]:
+            if len(test["message"]) > keep:
+                test["message"] = test["message"][:keep] + _CUT
+        text = json.dumps(results, indent=2) + "\n"
+    return text
