@@ -7,6 +7,8 @@ Each reader takes its numbers from here, so ``grade``, watch, the notebook ``che
                 notebook carries its outputs (plots) and may be a few MB.
 ``SOURCE_CHARS`` the most Python source one file may hand the sandbox (a notebook's kept code
                  is bounded like a ``.py`` file).
+``NOTEBOOK_*``  what a notebook may hold before its code is parsed: cells, and the characters
+                and lines of all its code cells together.
 ``UPLOAD_*``    how far a folder or zip is searched for exercise files.
 """
 
@@ -19,6 +21,11 @@ FILE_BYTES = {
     ".ipynb": 16 << 20,  # 16 MiB
 }
 SOURCE_CHARS = 1 << 20
+# a notebook's code cells, all together, before any is parsed (a week's notebook has a few
+# hundred lines; parsing costs time and memory in proportion to them)
+NOTEBOOK_CODE_CHARS = 1 << 20
+NOTEBOOK_CODE_LINES = 20_000
+NOTEBOOK_CELLS = 2_000
 
 UPLOAD_DEPTH = 8  # folders below the upload's root
 UPLOAD_ENTRIES = 10_000  # folder entries or zip members looked at, in all

@@ -51,6 +51,13 @@ class Extracted:
     cells_tagged: int = 0  # code cells tagged skip-grading
     cells_magic: int = 0  # code cells that start with a cell magic (%%timeit, %%bash, …)
     statements_left_out: list[str] = field(default_factory=list)  # "cell 3, line 1: plt.plot(…)"
+    more_left_out: int = 0  # statements left out beyond those named (counted, not kept)
+
+    def left_out(self, statement: str) -> None:
+        if len(self.statements_left_out) < _SHOWN:
+            self.statements_left_out.append(statement)
+        else:
+            self.more_left_out += 1
 
     @property
     def cells_left_out(self) -> int:
@@ -65,10 +72,10 @@ class Extracted:
         if self.cells_magic:
             parts.append(f"{_plural(self.cells_magic, 'cell')} with a %% cell magic")
         if self.statements_left_out:
-            shown = "; ".join(self.statements_left_out[:_SHOWN])
-            more = len(self.statements_left_out) - _SHOWN
-            shown += f"; {more} more" if more > 0 else ""
-            parts.append(f"{_plural(len(self.statements_left_out), 'statement')} ({shown})")
+            shown = "; ".join(self.statements_left_out)
+            shown += f"; {self.more_left_out} more" if self.more_left_out else ""
+            total = len(self.statements_left_out) + self.more_left_out
+            parts.append(f"{_plural(total, 'statement')} ({shown})")
         return [f"left out of grading: {'; '.join(parts)}"] if parts else []
 
 
@@ -289,8 +296,8 @@ class _Builder:
                 f"{self.display}: cell {number}, line {line}: {getattr(error, 'msg', error)} "
                 f"(fix it, or tag the cell {SKIP_TAG} to leave it out of grading)"
             ) from None
-        lines = text.split("\n")
-        left_out = [(n, _short(source.split("\n")[n - 1])) for n in blanked]
+        lines, source_lines = text.split("\n"), source.split("\n")
+        left_out = [(n, _short(source_lines[n - 1])) for n in blanked]
         kept_here = []
         for node in tree.body:
             first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
@@ -304,25 +311,48 @@ class _Builder:
                     self.unavailable |= bound_names(node)
                 left_out.append((first, _short(segment)))
         for line, shown in sorted(left_out):
-            self.result.statements_left_out.append(f"cell {number}, line {line}: {shown}")
+            self.result.left_out(f"cell {number}, line {line}: {shown}")
         if kept_here:
             self.body.append(f"# --- cell {number} ---\n" + "\n".join(kept_here))
 
 
 def code_sources(data: str | bytes, display: str = "the notebook") -> list[str]:
-    """The source of every code cell, tagged or not (NotebookError if it is not a notebook)."""
+    """The source of every code cell, tagged or not (NotebookError if it is not a notebook,
+    or if its code is larger than grader/submission/limits.py allows)."""
+    return [source for _, _, source in _code_cells(data, display)]
+
+
+def _code_cells(data: str | bytes, display: str) -> list[tuple[int, dict, str]]:
+    """(number, cell, source) of every code cell, after the bounds on cells, characters and
+    lines are checked — before any code is parsed."""
     cells = _read_notebook(data, display)
-    sources = (_cell_source(cell, n, display) for n, cell in enumerate(cells, start=1))
-    return [source for source in sources if source is not None]
+    if len(cells) > limits.NOTEBOOK_CELLS:
+        raise NotebookError(
+            f"{display} has {len(cells)} cells, more than the {limits.NOTEBOOK_CELLS} a "
+            "notebook may have; keep your exercise's cells and move the rest to another notebook"
+        )
+    found = []
+    for number, cell in enumerate(cells, start=1):
+        source = _cell_source(cell, number, display)
+        if source is not None:
+            found.append((number, cell, source))
+    chars = sum(len(source) for _, _, source in found)
+    lines = sum(source.count("\n") + 1 for _, _, source in found)
+    if chars > limits.NOTEBOOK_CODE_CHARS or lines > limits.NOTEBOOK_CODE_LINES:
+        raise NotebookError(
+            f"{display} holds {lines} lines ({chars} characters) of code, more than the "
+            f"{limits.NOTEBOOK_CODE_LINES} lines ({limits.NOTEBOOK_CODE_CHARS} characters) a "
+            "notebook may have; move experiments and generated code to another notebook"
+        )
+    return found
 
 
 def extract(data: str | bytes, display: str = "the notebook") -> Extracted:
     """The graded source of a notebook file (its text, or its bytes), by the rule above
     (NotebookError if the notebook cannot be read or a code cell does not parse)."""
     builder = _Builder(display)
-    for number, cell in enumerate(_read_notebook(data, display), start=1):
-        source = _cell_source(cell, number, display)
-        if source is None or checks_only(source):
+    for number, cell, source in _code_cells(data, display):
+        if checks_only(source):
             continue
         if _tagged_skip(cell):
             builder.result.cells_tagged += 1

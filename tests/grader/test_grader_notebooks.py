@@ -244,7 +244,8 @@ def test_left_out_cells_and_statements_are_counted_and_named():
         "cell 3, line 4: print(f(3))",
         "cell 3, line 5: plt.plot([1, 2])",
     ]
-    assert len(left) == 8  # the four above and cell 6's four IPython lines
+    assert len(left) == 5 and graded.more_left_out == 3  # the four above, cell 6's four
+    assert "8 statements (" in graded.notes[0] and "; 3 more" in graded.notes[0]  # IPython lines
     assert "import numpy as np" in graded.source and "LR = 0.1" in graded.source
     assert "matplotlib" not in graded.source
     assert "print" not in graded.source and "%" not in graded.source
@@ -418,3 +419,15 @@ def test_the_file_reader_and_the_upload_reader_take_the_same_notebook(tmp_path):
     assert "parabola_loss" in read_source(tmp_path, "01_parabola.ipynb").text
     upload = read_submission(tmp_path, {"01_parabola.ipynb"})
     assert upload.files == {"01_parabola.ipynb": data} and not upload.refused
+
+
+def test_reading_a_notebook_costs_time_in_proportion_to_it():
+    """15,000 IPython lines in one cell are blanked and counted (each line once: this took
+    minutes when every line split the cell again), and a cell of 100,000 statements or 2,001
+    cells are refused before anything is parsed."""
+    graded = extract(notebook_bytes(code("%a\n" * 15_000 + "X = 1\n")), "01_parabola.ipynb")
+    assert graded.more_left_out == 15_000 - 5 and "X = 1" in graded.source
+    with pytest.raises(NotebookError, match="more than the 20000 lines"):
+        extract(notebook_bytes(code("a = 1\n" * 100_000)), "01_parabola.ipynb")
+    with pytest.raises(NotebookError, match="cells, more than the 2000"):
+        extract(notebook_bytes(*[code(f"# {n}") for n in range(2001)]), "01_parabola.ipynb")
