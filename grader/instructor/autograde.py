@@ -31,6 +31,7 @@ that ran, and weak isolation while running as root is never silent.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import tempfile
@@ -135,6 +136,17 @@ def _layout(name: str) -> str:
     return "gradescope"
 
 
+def _seconds(text: str) -> float:
+    """A positive, finite number of seconds (argparse's type for --deadline)."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    return seconds
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gdkit-autograde", description=__doc__.split("\n")[0])
     parser.add_argument("--layout", choices=["auto", *LAYOUTS], default="auto")
@@ -143,7 +155,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--format", choices=FORMATS, help="default: the layout's")
     parser.add_argument(
         "--deadline",
-        type=float,
+        type=_seconds,
         default=DEFAULT_DEADLINE,
         help="seconds for the whole submission (default %(default)s)",
     )

@@ -319,3 +319,11 @@ def test_the_autograder_gives_what_grade_hidden_gives(tmp_path, submission, form
             assert "parabola: left out of grading: 1 statement (cell 2, line 2: print(" in text
         else:
             assert "left out" not in text
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "nan", "inf", "soon"])
+def test_a_deadline_that_is_not_a_positive_time_is_refused(value, capsys):
+    with pytest.raises(SystemExit) as ended:
+        autograde.main(["--submission", "x", "--results", "y", "--deadline", value])
+    assert ended.value.code == 2
+    assert "expected a positive number of seconds" in capsys.readouterr().err
