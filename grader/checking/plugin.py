@@ -11,7 +11,7 @@ Fixtures available to every check:
 from __future__ import annotations
 
 import zlib
-from collections.abc import Generator, Iterable
+from collections.abc import Callable, Generator, Iterable
 from typing import Protocol
 
 import numpy as np
@@ -20,7 +20,7 @@ import pytest
 from grader.checking import framework
 from grader.checking.framework import CheckBug, CheckFailed, Exercise
 from grader.report.results import ERROR, FAILED, MISSING, NOT_STARTED, PASSED, CheckResult
-from grader.sandbox.sandbox import SubmissionError, Worker
+from grader.sandbox.sandbox import Instruments, SubmissionError, Worker
 
 OUTPUT_KEEP = 2000
 
@@ -38,11 +38,23 @@ class Student:
         self.called: set[str] = set()  # the learner functions this check called
 
     def call(self, function: str, *args: object, **kwargs: object) -> object:
+        return self._call(Instruments(), function, args, kwargs)
+
+    def instrumented(
+        self, *, replace: dict[str, Callable] | None = None, unsilenced: bool = False
+    ) -> Instrumented:
+        """A handle whose calls swap the learner's functions named in ``replace`` for the
+        check's (e.g. ``sign_derivative``, to see that ``gradients`` uses it), and, with
+        ``unsilenced``, make NumPy's overflow/invalid/divide errors warn however the learner's
+        code tries to silence them (``np.errstate``, ``np.seterr``, warning filters)."""
+        return Instrumented(self, Instruments(dict(replace or {}), unsilenced))
+
+    def _call(self, instruments: Instruments, function: str, args, kwargs) -> object:
         self.called.add(function)
         if isinstance(self._worker, SubmissionError):
             raise self._worker
         try:
-            result = self._worker.call(function, *args, **kwargs)
+            result = self._worker.call_instrumented(instruments, function, *args, **kwargs)
         except SubmissionError as error:
             self._output.append(error.output)
             raise
@@ -63,6 +75,21 @@ class Student:
         if len(text) > OUTPUT_KEEP:
             text = text[:OUTPUT_KEEP] + f"\n… ({len(text) - OUTPUT_KEEP} more characters)"
         return text
+
+
+class Instrumented:
+    """``student.instrumented(...)``: calls the learner's functions with instruments on."""
+
+    def __init__(self, student: Student, instruments: Instruments) -> None:
+        self._student, self._instruments = student, instruments
+
+    def call(self, function: str, *args: object, **kwargs: object) -> object:
+        return self._student._call(self._instruments, function, args, kwargs)
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return lambda *args, **kwargs: self.call(name, *args, **kwargs)
 
 
 class Round(Protocol):

@@ -26,8 +26,8 @@ import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
 
 from grader.sandbox import affinity, wire
 from grader.sandbox.backends import (
@@ -426,6 +426,14 @@ class _Process:
         return self.exit_code
 
 
+@dataclass(frozen=True)
+class Instruments:
+    """What a call may change in the worker for its duration (see Worker.call_instrumented)."""
+
+    replace: Mapping[str, Callable] = field(default_factory=dict)
+    unsilenced: bool = False
+
+
 class Worker:
     """Calls functions of one loaded file, in its group's worker process."""
 
@@ -443,6 +451,14 @@ class Worker:
         Callables among the arguments stay in the grading process: learner code calls them
         back over the channel (plain data both ways).
         """
+        return self.call_instrumented(Instruments(), function, *args, **kwargs)
+
+    def call_instrumented(
+        self, instruments: Instruments, function: str, *args: object, **kwargs: object
+    ) -> object:
+        """:meth:`call`, with the learner's module functions named in ``instruments.replace``
+        swapped for the grader's callables during the call, and NumPy's floating-point errors
+        made to warn, unsilenceably, when ``instruments.unsilenced``."""
         process = self._loaded()
         callbacks: dict[int, Callable] = {}
         blobs: list[bytes] = []
@@ -453,6 +469,10 @@ class Worker:
             "args": wire.encode(list(args), blobs, callbacks),
             "kwargs": wire.encode(dict(kwargs), blobs, callbacks),
         }
+        if instruments.replace:
+            request["replace"] = wire.encode(dict(instruments.replace), blobs, callbacks)
+        if instruments.unsilenced:
+            request["unsilenced"] = True
         header, reply_blobs = process.exchange(
             request, blobs, callbacks, overall=self.sandbox.deadline
         )

@@ -15,12 +15,13 @@ imports only the standard library, NumPy and :mod:`wire` (next to this file). In
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import ModuleType
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -278,9 +279,15 @@ class Session:
         if isinstance(bound, str):
             return self.error("signature", bound), []
         before = {key: snapshot(value) for key, value in bound.items()}
+        replace = {}
+        if "replace" in request:
+            replace = wire.decode(request["replace"], blobs, self.callback)
+            if type(replace) is not dict:
+                return self.error("internal", "a malformed replace request"), []
         set_cpu_budget(self.limits["cpu"])
         try:
-            result, warned = run(function, args, kwargs)
+            with instrumented(module, replace, bool(request.get("unsilenced"))):
+                result, warned = run(function, args, kwargs)
         except BaseException as exc:  # noqa: BLE001 - learner code may raise anything
             return self.error(*failure(name, exc, self.limits), exc), []
         out_blobs: list[bytes] = []
@@ -322,6 +329,62 @@ def bind(function: Callable, name: str, args: list, kwargs: dict) -> dict | str:
             f"{name}{signature} cannot be called as the exercise describes ({exc}); "
             "keep the signature given in the exercise"
         )
+
+
+class _Unsilenced:
+    """Stands in for ``numpy.errstate`` during an unsilenced call: changes nothing."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        pass
+
+    def __enter__(self) -> _Unsilenced:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def __call__(self, function: Callable) -> Callable:  # used as a decorator
+        return function
+
+
+@contextlib.contextmanager
+def instrumented(module: ModuleType, replace: dict, unsilenced: bool) -> Iterator[None]:
+    """The call's instruments: ``replace`` swaps functions of the learner's module for the
+    grader's (to see that a function the instructions require is the one used), and
+    ``unsilenced`` makes NumPy's overflow, invalid and divide errors warn with no way for the
+    learner's code to silence them (``np.errstate``, ``np.seterr``, warning filters)."""
+    import warnings
+
+    import numpy
+
+    saved = {name: module.__dict__.get(name, _ABSENT) for name in replace}
+    module.__dict__.update(replace)
+    patched = [
+        (numpy, "errstate", _Unsilenced),
+        (numpy, "seterr", lambda *a, **k: numpy.geterr()),
+        (warnings, "filterwarnings", lambda *a, **k: None),
+        (warnings, "simplefilter", lambda *a, **k: None),
+    ]
+    originals = [(owner, name, getattr(owner, name)) for owner, name, _ in patched]
+    old_errors = numpy.geterr()
+    try:
+        if unsilenced:
+            numpy.seterr(over="warn", invalid="warn", divide="warn")
+            for owner, name, value in patched:
+                setattr(owner, name, value)
+        yield
+    finally:
+        for owner, name, value in originals:
+            setattr(owner, name, value)
+        numpy.seterr(**old_errors)
+        for name, value in saved.items():
+            if value is _ABSENT:
+                module.__dict__.pop(name, None)
+            else:
+                module.__dict__[name] = value
+
+
+_ABSENT = object()
 
 
 def run(function: Callable, args: list, kwargs: dict) -> tuple[object, list[str]]:

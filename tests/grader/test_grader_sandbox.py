@@ -15,7 +15,14 @@ import pytest
 from grader_helpers import BUBBLEWRAP, FAST, ISOLATIONS, leftovers, process_table
 
 from grader.sandbox import backends, wire
-from grader.sandbox.sandbox import Deadline, Limits, Sandbox, SandboxError, SubmissionError
+from grader.sandbox.sandbox import (
+    Deadline,
+    Instruments,
+    Limits,
+    Sandbox,
+    SandboxError,
+    SubmissionError,
+)
 
 SOURCE = textwrap.dedent("""
     import os, sys, time
@@ -120,6 +127,18 @@ SOURCE = textwrap.dedent("""
         return np.exp(np.array([1000.0]))
     def twice(f, x):
         return 2 * f(x)
+    def helper(x):
+        return x + 1.0
+    def through_helper(x):
+        return 3.0 * helper(x)
+    def silenced_overflow():
+        import warnings
+        with np.errstate(over="ignore"):
+            a = np.exp(np.array([1000.0]))
+        np.seterr(all="ignore")
+        warnings.simplefilter("ignore")
+        b = np.exp(np.array([1000.0]))
+        return float(a[0] + b[0])
     def write(path):
         with open(path, "w") as handle:
             handle.write("{}")
@@ -248,6 +267,23 @@ def test_callbacks_and_warnings(worker):
     assert worker.call("twice", lambda x: x + 1.0, 3.0) == 8.0
     worker.call("overflow")
     assert any("overflow" in w for w in worker.last_warnings)
+
+
+def test_instruments_replace_a_function_for_one_call_only(worker):
+    seen = []
+    swap = Instruments(replace={"helper": lambda x: seen.append(x) or 10.0})
+    assert worker.call_instrumented(swap, "through_helper", 2.0) == 30.0
+    assert seen == [2.0]
+    assert worker.call("through_helper", 2.0) == 9.0  # the learner's own helper is back
+
+
+def test_unsilenced_calls_see_the_warnings_the_learner_silenced(worker):
+    assert worker.call("silenced_overflow") == float("inf")
+    assert worker.last_warnings == []
+    worker.call_instrumented(Instruments(unsilenced=True), "silenced_overflow")
+    assert any("overflow" in w for w in worker.last_warnings)
+    worker.call("silenced_overflow")  # and the next plain call is as before
+    assert worker.last_warnings == []
 
 
 def test_a_callback_that_raises_is_the_learners_exception(worker):
