@@ -205,20 +205,27 @@ def show(value: object) -> str:
     if isinstance(value, float | np.floating):
         return number(value)
     if isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_):
-        return str(int(value))
+        return _integer(int(value))
     if isinstance(value, np.ndarray):
         if value.ndim == 0:
             return show(value.item())
         if value.ndim == 1 and value.dtype.kind in "fiub":
-            items = [show(v) for v in value.tolist()]
-            if len(items) > 8:
-                items = items[:3] + ["…"] + items[-3:]
-            return "[" + ", ".join(items) + "]"
+            if value.size > 8:  # elided before anything is converted: arrays may be huge
+                head, tail = value[:3].tolist(), value[-3:].tolist()
+                return "[" + ", ".join([*map(show, head), "…", *map(show, tail)]) + "]"
+            return "[" + ", ".join(show(v) for v in value.tolist()) + "]"
         text = np.array2string(
             value, precision=6, threshold=8, edgeitems=3, separator=", ", max_line_width=10_000
         )
         return " ".join(text.split())
     return repr(value)
+
+
+def _integer(value: int) -> str:
+    """An integer in full, or its size when it has more digits than a line can hold."""
+    if value.bit_length() <= 64:
+        return str(value)
+    return f"{'-' if value < 0 else ''}an integer of {value.bit_length()} bits"
 
 
 def show_pair(got: object, expected: object) -> tuple[str, str]:
@@ -364,14 +371,17 @@ def _scaled(g, e):
     mask = np.abs(e) > 1e-12
     if not mask.any() or not close(g[~mask], e[~mask], 1e-7, 1e-9).all():
         return ""
-    ratios = g[mask] / e[mask]
-    k = float(ratios.flat[0])
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        ratios = g[mask] / e[mask]
+        k = float(ratios.flat[0])
+        inverse = 1 / k if k else np.inf
+    if not (np.isfinite(k) and np.isfinite(inverse)):  # at the edges of float: no ratio read
+        return ""
     if not np.allclose(ratios, k, rtol=1e-6) or k <= 0 or np.isclose(k, 1.0):
         return ""
     if k > 1:
         factor = round(k) if np.isclose(k, round(k)) else number(k)
         return f"{factor} times too large"
-    inverse = 1 / k
     if np.isclose(inverse, round(inverse)):
         return f"{round(inverse)} times too small"
     return f"{number(k)} times the right value"
@@ -390,7 +400,10 @@ def _shifted(g, e):
 def _offset(g, e):
     if g.size < 2:
         return ""
-    d = (g - e).ravel()
+    with np.errstate(over="ignore", invalid="ignore"):
+        d = (g - e).ravel()
+    if not np.all(np.isfinite(d)):
+        return ""
     if np.allclose(d, d[0], rtol=1e-6, atol=1e-12) and abs(d[0]) > 0:
         return number(float(d[0]))
     return ""
