@@ -42,7 +42,8 @@ ID_COMMENT = re.compile(r"^<!--\s*id:\s*(\S+?)\s*-->$", re.IGNORECASE)
 O2A_ID = re.compile(r"^(?:<!--\s*)?ID:\s*(\d+)\s*(?:-->)?$")
 DELETE_LINE = "DELETE"
 INLINE_NOTE = re.compile(r"STARTI\s*\[(?P<type>[^\]\n]*)\](?P<body>.*?)ENDI")
-INLINE_ID = re.compile(r"(?:<!--\s*)?ID:\s*(\d+)\s*(?:-->)?")
+# inside an inline note: O2A's id (``ID: 123``, ``<!--ID: 123-->``) or gdkit's ``<!-- id: slug -->``
+INLINE_ID = re.compile(r"<!--\s*id:\s*[^\s>]+?\s*-->|(?:<!--\s*)?ID:\s*\d+\s*(?:-->)?")
 FROZEN_HEAD = re.compile(r"^FROZEN\s*-\s*(?P<type>.+?):\s*$")
 
 
@@ -105,7 +106,7 @@ def _inline_note(match: re.Match[str]) -> InlineNote:
     found = None
     id_match = INLINE_ID.search(body)
     if id_match:
-        found = NoteId(f"id:{id_match.group(1)}", int(id_match.group(1)))
+        found = note_id(id_match.group(0))
         body = body[: id_match.start()] + body[id_match.end() :]
     tags: list[str] = []
     if "Tags:" in body:

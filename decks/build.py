@@ -99,7 +99,7 @@ class DeckBuild:
     model_mods: dict[str, int]
     card_count: int
     warnings: list[str] = field(default_factory=list)
-    ids_written: int = 0  # id lines --write-ids wrote (or would write) into the sources
+    ids_written: int | None = None  # ids --write-ids wrote (would write) into the sources
     renamed_from: str = ""  # the deck's name in its previous build, when it was renamed
 
     @property
@@ -609,17 +609,16 @@ def build(
     parsed = read_sources(sources, options)
     builds = plan(sources, out_dir, figures=figures, now=now, collection=collection, parsed=parsed)
     if write_ids:
-        inserts = planned_ids(parsed[0])
-        for build_ in builds:
-            build_.ids_written = sum(len(v) for v in inserts.values())
-        if inserts and not dry_run:
-            for path, lines in inserts.items():
-                write_source_ids(Path(path), lines)
+        ids = planned_ids(parsed[0])
+        if ids.inserts and not dry_run:
+            for path, inserts in ids.inserts.items():
+                write_source_ids(Path(path), inserts)
             builds = plan(
                 sources, out_dir, figures=figures, now=now, collection=collection, options=options
             )
-            for build_ in builds:
-                build_.ids_written = sum(len(v) for v in inserts.values())
+        for build_ in builds:
+            build_.ids_written = ids.count
+        builds[0].warnings.extend(ids.skipped)
     if not dry_run:
         for deck_build in builds:
             deck_build.write()

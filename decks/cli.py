@@ -86,7 +86,9 @@ def _report(builds: list, *, dry_run: bool, show_unchanged: bool, wrote: bool) -
             )
         if b.ids_written:
             verb = "would write" if dry_run else "wrote"
-            click.echo(f"  --write-ids: {verb} {_count(b.ids_written, 'id line')} into the sources")
+            click.echo(f"  --write-ids: {verb} {_count(b.ids_written, 'id')} into the sources")
+        elif b.ids_written == 0:
+            click.echo("  --write-ids: no id to write; nothing written")
         for warning in b.warnings:
             click.echo(f"warning: {warning}", err=True)
     if dry_run:

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from decks.cli import decks
 from decks.parser import parse_file
+from decks.write_ids import planned_ids
 
 SOURCE = "TARGET DECK: Cli::Ids\n\n## S\n\nWhat does the lerning rate scale?\nEach step.\n\n"
 SOURCE += "Which optimiser keeps a running mean?\nMomentum.\n\nThe rate is {{c1::small}}.\n"
@@ -55,9 +56,9 @@ def test_write_ids_adds_an_id_to_every_note_and_keeps_each_identity(tmp_path):
     out = str(tmp_path / "out")
     _run("build", str(source), "-o", out)
     dry = _run("build", str(source), "-o", out, "--write-ids", "--dry-run")
-    assert "would write 3 id lines" in dry and b"<!-- id:" not in source.read_bytes()
+    assert "would write 3 ids" in dry and b"<!-- id:" not in source.read_bytes()
     output = _run("build", str(source), "-o", out, "--write-ids")
-    assert "wrote 3 id lines" in output
+    assert "wrote 3 ids" in output
     assert "0 new, 0 changed, 3 unchanged, 0 removed" in output
     data = source.read_bytes()
     assert b"\r\n<!-- id: what-does-the-lerning-rate-scale -->\r\n" in data
@@ -96,6 +97,63 @@ def test_o2a_ids_without_a_collection_are_warned_about(tmp_path):
     )
     assert result.exit_code == 0
     assert "--anki-collection" in result.output
+
+
+INLINE = (
+    "TARGET DECK: Cli::Inline\n\n## S\n\n"
+    "- STARTI [Basic] What is the rate? Back: A step size. ENDI\n"
+    "* [ ] STARTI [Basic] One? Back: 1. ENDI STARTI [Basic] Two? Back: 2. <!-- id: two --> ENDI "
+    "STARTI [Basic] Three? Back: 3. ENDI\n"
+    "STARTI [Basic] Known? Back: Yes. ID: 1566052191670 ENDI\n\n"
+    "What does momentum keep?\nA running mean.\n"
+)
+
+
+def test_write_ids_writes_inside_inline_notes(tmp_path):
+    source = tmp_path / "n.md"
+    source.write_bytes(INLINE.replace("\n", "\r\n").encode())
+    out = str(tmp_path / "out")
+    _run("build", str(source), "-o", out)
+    output = _run("build", str(source), "-o", out, "--write-ids")
+    assert "wrote 4 ids into the sources" in output
+    assert "0 new, 0 changed, 6 unchanged, 0 removed" in output
+    text = source.read_bytes().decode()
+    rate = "Back: A step size. <!-- id: what-is-the-rate --> ENDI\r\n"
+    assert f"- STARTI [Basic] What is the rate? {rate}" in text
+    assert (
+        "* [ ] STARTI [Basic] One? Back: 1. <!-- id: one --> ENDI STARTI [Basic] Two? Back: 2. "
+        "<!-- id: two --> ENDI STARTI [Basic] Three? Back: 3. <!-- id: three --> ENDI\r\n"
+    ) in text
+    assert "Back: Yes. ID: 1566052191670 ENDI\r\n" in text  # an O2A id is an id: untouched
+    assert "\n" not in text.replace("\r\n", "")
+    notes = parse_file(source).notes
+    assert sorted(n.key for n in notes) == sorted(
+        [
+            "id:what-is-the-rate",
+            "id:one",
+            "id:two",
+            "id:three",
+            "id:1566052191670",
+            "id:what-does-momentum-keep",
+        ]
+    )
+    assert all("<!--" not in n.fields[1].text for n in notes)  # the ids are not card text
+    # nothing left to write, and it says so
+    again = _run("build", str(source), "-o", out, "--write-ids")
+    assert "--write-ids: no id to write; nothing written" in again
+
+
+def test_write_ids_says_where_it_wrote_nothing_and_why(tmp_path):
+    source = tmp_path / "n.md"
+    source.write_text(INLINE, encoding="utf-8")
+    parsed = parse_file(source)
+    # the file changed after it was read: the inline line no longer holds the notes parsed
+    source.write_text(INLINE.replace("Two? Back: 2. <!-- id: two --> ENDI ", ""), "utf-8")
+    plan = planned_ids([parsed])
+    assert plan.count == 2  # the lone inline note and the question
+    assert len(plan.skipped) == 2
+    assert plan.skipped[0].startswith(f"{source}:6: no id written:")
+    assert "write <!-- id: a-name --> on the line after it" in plan.skipped[0]
 
 
 MISSING_EXTRA = [
