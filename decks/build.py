@@ -319,26 +319,40 @@ def _notes(count: int) -> str:
     return f"{count} note" if count == 1 else f"{count} notes"
 
 
+def _count_ids(count: int) -> str:
+    return "1 Obsidian_to_Anki id is" if count == 1 else f"{count} Obsidian_to_Anki ids are"
+
+
 def _o2a_warnings(
-    rendered: list[RenderedNote], in_collection: dict[int, CollectionNote] | None
+    rendered: list[RenderedNote],
+    in_collection: dict[int, CollectionNote] | None,
+    new: AbstractSet[str] = frozenset(),
 ) -> list[str]:
-    """What to tell a learner migrating from Obsidian_to_Anki about its note ids."""
+    """What to tell a learner migrating from Obsidian_to_Anki about its note ids. Without a
+    collection, only about the notes new in this build (``new``: their GUIDs): a note built
+    before was imported already, and saying it again on every build is no news."""
     ids = [r.anki_id for r in rendered if r.anki_id is not None]
     if not ids:
         return []
     if in_collection is None:
+        fresh = [r for r in rendered if r.anki_id is not None and r.guid in new]
+        if not fresh:
+            return []
+        what = (
+            "1 new note carries an Obsidian_to_Anki id"
+            if len(fresh) == 1
+            else f"{len(fresh)} new notes carry Obsidian_to_Anki ids"
+        )
         return [
-            f"{_notes(len(ids))} {'carries' if len(ids) == 1 else 'carry'} Obsidian_to_Anki "
-            "ids: to update them in your "
-            "collection instead of adding copies, build with --anki-collection "
-            "PATH/TO/collection.anki2 (read only)"
+            f"{what}: to update the notes Obsidian_to_Anki made in your collection instead of "
+            "adding copies, build with --anki-collection PATH/TO/collection.anki2 (read only)"
         ]
     out = []
     missing = [i for i in ids if i not in in_collection]
     if missing:
         out.append(
-            f"{len(missing)} Obsidian_to_Anki id(s) not in the collection "
-            f"(first: {missing[0]}): they are built as new notes"
+            f"{_count_ids(len(missing))} not in the collection (first: {missing[0]}): "
+            + ("it is built as a new note" if len(missing) == 1 else "they are built as new notes")
         )
     ours = {nt.model_id for nt in note_types().values()}
     foreign = [i for i in ids if i in in_collection and in_collection[i].model_id not in ours]
@@ -567,7 +581,8 @@ def plan_rendered(
     warnings += clock_warnings(now, previous) + _empty_warnings(files)
     warnings += diff.ambiguous + diff.retyped
     warnings += _deleted_warnings(deck, files, diff)
-    warnings += _o2a_warnings(rendered.notes, collection_guids)
+    new = {rec.source_guid for rec in diff.new}
+    warnings += _o2a_warnings(rendered.notes, collection_guids, new)
     return DeckBuild(
         deck=deck,
         deck_id=deck_id(deck),

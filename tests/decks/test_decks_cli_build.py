@@ -89,14 +89,21 @@ def test_write_ids_never_touches_a_bad_source(tmp_path):
     assert good.read_text(encoding="utf-8") == "TARGET DECK: G\n\nQ?\nA.\n"
 
 
-def test_o2a_ids_without_a_collection_are_warned_about(tmp_path):
+def test_o2a_ids_without_a_collection_are_warned_about_when_new(tmp_path):
     source = tmp_path / "n.md"
     source.write_text("TARGET DECK: O\n\nQ?\nA.\nID: 1566052191670\n", encoding="utf-8")
-    result = CliRunner().invoke(
-        decks, ["build", str(source), "-o", str(tmp_path / "o"), "--no-figures"]
-    )
+    args = ["build", str(source), "-o", str(tmp_path / "o"), "--no-figures"]
+    result = CliRunner().invoke(decks, args)
     assert result.exit_code == 0
+    assert "warning: 1 new note carries an Obsidian_to_Anki id: to update" in result.output
     assert "--anki-collection" in result.output
+    # built and imported before: no news, nothing said
+    again = CliRunner().invoke(decks, args)
+    assert again.exit_code == 0 and "Obsidian_to_Anki" not in again.output
+    with source.open("a", encoding="utf-8") as handle:
+        handle.write("\nR?\nB.\nID: 1566052191671\n\nS?\nC.\nID: 1566052191672\n")
+    more = CliRunner().invoke(decks, args)
+    assert "warning: 2 new notes carry Obsidian_to_Anki ids: to update" in more.output
 
 
 INLINE = (
