@@ -159,7 +159,9 @@ class GradingPlugin:
             if unknown:
                 self.problems.append(f"{item.nodeid}: declares unknown mistakes {sorted(unknown)}")
             keep.append(item)
-        items[:] = keep
+        # hidden checks last, after every public check of every exercise: a later public call
+        # never runs after learner code has seen a hidden input (and could report it)
+        items[:] = sorted(keep, key=_is_hidden)
         if dropped:
             config.hook.pytest_deselected(items=dropped)
 
@@ -318,6 +320,10 @@ def mistake_functions(exercise: Exercise, mistake_id: str) -> frozenset[str]:
         else:
             _FUNCTIONS[key] = frozenset()
     return _FUNCTIONS[key]
+
+
+def _is_hidden(item: pytest.Item) -> bool:
+    return item.get_closest_marker("check").kwargs["visibility"] == "hidden"
 
 
 def _exercise_of(node: pytest.Item) -> Exercise:
