@@ -26,7 +26,13 @@ from pathlib import Path
 
 import click
 
-from decks.errors import DeckError, OutputError, SettingError, missing_extra_message
+from decks.errors import (
+    DeckError,
+    OutputError,
+    SettingError,
+    missing_extra_message,
+    require_extra,
+)
 from decks.report_input import ReportError
 
 OUT_HELP = "Folder for the .apkg files and their manifests (default: ./out)."
@@ -102,6 +108,7 @@ def stops_cleanly(*, figures: bool) -> Iterator[None]:
     output that cannot be written. One ``error:`` line, exit status 1, and no traceback; no
     file is left half-written."""
     try:
+        require_extra(figures=figures)
         yield
     except ModuleNotFoundError as exc:
         click.echo(f"error: {missing_extra_message(exc, figures=figures)}", err=True)

@@ -8,18 +8,20 @@ section "Worked examples"; each has an explicit id, so rewording a card keeps it
 
 Figure cards (section "Figures") show PNGs from :mod:`decks.figures`; they are left out of a
 ``--no-figures`` build (a card that points at a missing picture would be worse than none).
+gdref and NumPy are imported by the functions that compute, so building any other deck does not
+pay for them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Set
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-import gdref
 from decks.parser import FieldText, SourceNote
-from gdref import datasets, optim
+
+if TYPE_CHECKING:
+    import gdref
 
 COMPUTED_DECK = "NeuralComputation::Week-02"  # the shipped week-2 source's TARGET DECK
 # The personal deck of ``gdkit decks mistakes``: copies of week-2 cards, with GUIDs of their own
@@ -103,6 +105,10 @@ def _note(key: str, front: str, back: str, section: str, media: Iterable = ()) -
 
 def sgd_step(w: float, grad: float, lr: float) -> float:
     """One plain gradient-descent step by gdref.optim.sgd."""
+    import numpy as np
+
+    from gdref import optim
+
     opt = optim.sgd(lr)
     new_w, _ = opt.step(np.array(w), np.array(grad), opt.init(np.array(w)))
     return float(new_w)
@@ -133,6 +139,11 @@ def update_step_cards() -> list[SourceNote]:
 
 def parabola_table(lr: float) -> tuple[list[float], list[float], gdref.Trace]:
     """w_k and L(w_k) for k = 0…5 on L(w) = (w − 2)² from w0 = 6, by gdref.descend."""
+    import numpy as np
+
+    import gdref
+    from gdref import datasets, optim
+
     trace = gdref.descend(
         datasets.parabola_objective,
         np.array(PARABOLA_W0),
@@ -148,6 +159,8 @@ def parabola_table(lr: float) -> tuple[list[float], list[float], gdref.Trace]:
 
 
 def parabola_cards() -> list[SourceNote]:
+    from gdref import datasets
+
     cards = []
     for lr in PARABOLA_RATES:
         ws, losses, _ = parabola_table(lr)
@@ -182,6 +195,10 @@ def parabola_cards() -> list[SourceNote]:
 
 
 def momentum_card() -> SourceNote:
+    import numpy as np
+
+    from gdref import datasets, optim
+
     lr, beta, w0 = MOMENTUM["lr"], MOMENTUM["beta"], MOMENTUM["w0"]
     opt = optim.momentum(lr, beta=beta)
     w = np.array(w0)
@@ -212,6 +229,10 @@ def momentum_card() -> SourceNote:
 
 
 def adam_card() -> SourceNote:
+    import numpy as np
+
+    from gdref import datasets, optim
+
     lr, b1, b2, eps, w0 = (ADAM[k] for k in ("lr", "b1", "b2", "eps", "w0"))
     opt = optim.adam(lr, b1=b1, b2=b2, eps=eps)
     w = np.array(w0)
@@ -241,6 +262,9 @@ def adam_card() -> SourceNote:
 
 def figure_cards() -> list[SourceNote]:
     """Cards that show the figures (rendering them needs matplotlib)."""
+    import numpy as np
+
+    import gdref
     from decks.figures import TRACE_PANEL_ORDER, TRACE_RATES, all_figures
 
     figs = all_figures()

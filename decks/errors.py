@@ -42,6 +42,23 @@ DECK_DISTRIBUTIONS = {
 }
 
 
+def require_extra(*, figures: bool) -> None:
+    """Raise ModuleNotFoundError for the first deck dependency that is not installed, before
+    any work: some are imported only when a build needs them (PyYAML for front matter,
+    rapidfuzz for matching), yet a missing one should be named up front, not halfway."""
+    import importlib.util
+
+    for name in DECK_DISTRIBUTIONS:
+        if name == "matplotlib" and not figures:
+            continue
+        try:
+            found = importlib.util.find_spec(name) is not None
+        except ValueError:  # hidden (sys.modules[name] = None), or half-imported
+            found = False
+        if not found:
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+
+
 def missing_extra_message(exc: ModuleNotFoundError, *, figures: bool = True) -> str:
     """What to install when a deck dependency cannot be imported (re-raises anything else)."""
     top = (exc.name or "").split(".")[0]

@@ -27,9 +27,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
-from rapidfuzz import fuzz, process
+if TYPE_CHECKING:
+    import numpy as np
 
 THRESHOLD = 0.8
 MARGIN = 0.02
@@ -53,6 +54,9 @@ def _tokens(text: str) -> set[str]:
 def _blocked_scores(new: list[str], old: list[str]) -> np.ndarray:
     """Scores of the pairs that share one of the new note's rarest words (present in the old
     notes); every other pair is left at 0."""
+    import numpy as np
+    from rapidfuzz import fuzz
+
     postings: dict[str, list[int]] = {}
     for j, text in enumerate(old):
         for token in _tokens(text):
@@ -68,6 +72,9 @@ def _blocked_scores(new: list[str], old: list[str]) -> np.ndarray:
 
 def _scores(new: list[tuple[str, str]], old: list[tuple[str, str]]) -> np.ndarray:
     """Similarity matrix (new × old), 0 below the threshold or across kinds."""
+    import numpy as np
+    from rapidfuzz import fuzz, process
+
     new_texts, old_texts = [t for _, t in new], [t for _, t in old]
     if len(new) * len(old) <= EXACT_PAIRS:
         matrix = process.cdist(
@@ -90,6 +97,8 @@ def match_notes(new: list[tuple[str, str]], old: list[tuple[str, str]]) -> list[
     """Pair new (kind, text) notes with old ones; each pair is the clear best both ways."""
     if not new or not old:
         return []
+    import numpy as np  # here, not at the top: a build with nothing to match never needs it
+
     scores = _scores(new, old)
     matches = []
     for i in np.flatnonzero(scores.max(axis=1) >= THRESHOLD):
