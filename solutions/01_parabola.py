@@ -16,14 +16,21 @@ What to write (every function receives plain numbers, or NumPy arrays, as argume
 
     parabola_loss(w)         -> float      L(w) = (w − 2)²
     parabola_grad(w)         -> float      dL/dw = 2(w − 2)
+                                           w is a number (an int or a float) or an array: for an
+                                           array, both work entry by entry and return an array of
+                                           its shape, so do not convert with float() or math.*
     gd_step(w, grad, lr)     -> same type as w
                                            one update w − lr · grad; w and grad may be floats or
-                                           arrays of the same shape (then every entry is updated)
+                                           arrays of the same shape (then every entry is updated,
+                                           and w is not changed in place: return a new array)
     trajectory(w0, lr, steps) -> (ws, losses)
                                            run `steps` updates on the parabola starting at w0,
                                            using parabola_grad and gd_step; ws[k] is w *after*
                                            update k+1 and losses[k] = L(ws[k]); both are lists of
-                                           length `steps` (w0 itself is not in the list)
+                                           length `steps` (w0 itself is not in the list). w0 may
+                                           be an int (trajectory(6, 0.3, 5) gives the same floats
+                                           as trajectory(6.0, 0.3, 5)); steps = 0 gives two empty
+                                           lists
     error_ratio(lr)          -> float      the number r with (w_new − 2) = r · (w − 2) for one
                                            update on this parabola (work it out on paper from
                                            the two formulas above); |r| < 1 means the distance to

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from gdref import datasets, optim
 from grader.checking.framework import Exercise, Mistake, check, expect_close
 from grader.checking.remember import remembered
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-
-    import numpy as np
 
 EXERCISE = Exercise(
     name="parabola",
@@ -155,6 +155,59 @@ def test_step_updates_every_parameter(student, rng):
             what=f"gd_step(w, g, {lr:.3g}) on arrays of shape ({size},)",
             mistakes={"sign_flipped": step(w, -g, lr), "lr_ignored": step(w, g, 1.0)},
         )
+
+
+@check(1, mistakes=["grad_missing_factor_2"])
+def test_loss_and_slope_on_arrays(student, rng):
+    """parabola_loss and parabola_grad on arrays: entry by entry, an array of the same shape."""
+    for w in (np.array([6.0, 2.0, -1.5, 3.6, 0.25]), rng.uniform(-10, 10, size=(2, 3))):
+        what = f"<array of shape {w.shape}>"
+        expect_close(
+            student.parabola_loss(w), datasets.parabola_loss(w), what=f"parabola_loss({what})"
+        )
+        expect_close(
+            student.parabola_grad(w),
+            datasets.parabola_grad(w),
+            what=f"parabola_grad({what})",
+            mistakes={"grad_missing_factor_2": datasets.parabola_grad(w) / 2},
+        )
+
+
+@check(1, mistakes=["sign_flipped", "lr_ignored"])
+def test_step_on_arrays(student):
+    """gd_step on arrays: w = [3, 5, −1], g = [2.5, −3, 0.5], α = 0.1 — every entry moves."""
+    w, g = np.array([3.0, 5.0, -1.0]), np.array([2.5, -3.0, 0.5])
+    for lr in (0.1, 0.2):
+        expect_close(
+            student.gd_step(w, g, lr),
+            step(w, g, lr),
+            what=f"gd_step([3, 5, −1], [2.5, −3, 0.5], {lr})",
+            mistakes={"sign_flipped": step(w, -g, lr), "lr_ignored": step(w, g, 1.0)},
+        )
+
+
+@check(1, mistakes=["sign_flipped", "lr_ignored", "grad_missing_factor_2", "recorded_before_step"])
+def test_trajectory_edges(student):
+    """trajectory from an int w0 (trajectory(6, 0.3, 5): floats, not truncated), 1 and 0 steps."""
+    expect_close(
+        student.trajectory(6, 0.3, 5),
+        reference_trajectory(6.0, 0.3, 5),
+        what="trajectory(6, 0.3, 5) (w0 an int)",
+        mistakes=mistaken_trajectories(6.0, 0.3, 5),
+        names=("ws", "losses"),
+    )
+    expect_close(
+        student.trajectory(6.0, 0.3, 1),
+        reference_trajectory(6.0, 0.3, 1),
+        what="trajectory(6.0, 0.3, 1)",
+        names=("ws", "losses"),
+    )
+    expect_close(
+        student.trajectory(6.0, 0.3, 0),
+        ([], []),
+        what="trajectory(6.0, 0.3, 0)",
+        names=("ws", "losses"),
+    )
 
 
 @check(3, mistakes=["sign_flipped", "lr_ignored", "grad_missing_factor_2", "recorded_before_step"])
