@@ -1,6 +1,6 @@
 """``gdkit`` — one command for the instructor's tools.
 
-    gdkit exercises sync     regenerate exercises/ from solutions/  (grader.authoring.exercises_cli)
+    gdkit exercises sync     authoring: exercises/ from solutions/  (grader.authoring.exercises_cli)
     gdkit exercises check    fail when exercises/ is out of date
     gdkit decks build        build the Anki packages                    (decks.cli)
     gdkit decks diff         what an import of the next build would change

@@ -1,7 +1,10 @@
-"""``gdkit exercises sync`` / ``gdkit exercises check``: keep exercises/ generated from solutions/.
+"""``gdkit exercises sync`` / ``check`` / ``mutants``: authoring commands that keep exercises/
+generated from solutions/ and prove the mistake catalogue.
 
-These are instructor commands: ``sync`` overwrites exercises/NN_*.py with fresh stubs (a
-learner's work in those files would be lost; learners never need to run it).
+These are for a course's authors; learners never need them. ``sync`` writes fresh stubs, but
+never over a learner's work: a file that holds code written into it is refused, or with
+``--force`` kept as a numbered backup first (``01_parabola.backup-1.py``), and the backup is
+named.
 """
 
 from __future__ import annotations
@@ -31,26 +34,41 @@ _EXERCISES = click.option(
 
 @click.group("exercises")
 def exercises() -> None:
-    """Generate the learner stubs in exercises/ from solutions/."""
+    """Authoring: generate the learner stubs in exercises/ from solutions/, and self-test."""
 
 
 @exercises.command()
 @_SOLUTIONS
 @_EXERCISES
-def sync(solutions: Path | None, exercises_path: Path | None) -> None:
-    """Regenerate exercises/ from solutions/ (solution blocks become NotImplementedError),
-    each stub as NN_name.py and as the notebook NN_name.ipynb."""
+@click.option(
+    "--force", is_flag=True, help="Overwrite files that hold work too (each kept as a backup)."
+)
+def sync(solutions: Path | None, exercises_path: Path | None, force: bool) -> None:
+    """Authoring: regenerate exercises/ from solutions/ (solution blocks become
+    NotImplementedError), each stub as NN_name.py and as the notebook NN_name.ipynb. A file
+    holding a learner's work is not overwritten (--force: overwritten after a backup)."""
     solutions = solutions or solutions_dir()
     target = exercises_path or exercises_dir()
     if not solutions.is_dir():
         raise click.UsageError(f"{solutions} is not a folder")
     try:
-        written = write_stubs(solutions, target)
+        synced = write_stubs(solutions, target, force=force)
     except StubError as error:
         raise click.ClickException(str(error)) from None
-    for path in written:
-        click.echo(f"wrote {path}")
-    click.echo(f"{len(written)} stub(s) written; {target} is up to date")
+    for path in synced.written:
+        kept = synced.backups.get(path)
+        click.echo(f"wrote {path}" + (f" (your version is kept as {kept.name})" if kept else ""))
+    for path, why in synced.refused.items():
+        click.echo(f"not overwritten: {path}: {why}", err=True)
+    click.echo(f"{len(synced.written)} stub(s) written")
+    if synced.refused:
+        click.echo(
+            f"{len(synced.refused)} file(s) hold work and were left as they are; run "
+            "`gdkit exercises sync --force` to overwrite them (each is kept as a backup first)",
+            err=True,
+        )
+        raise SystemExit(1)
+    click.echo(f"{target} is up to date")
 
 
 @exercises.command("check")

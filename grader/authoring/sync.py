@@ -4,11 +4,19 @@ stub ``NN_name.py`` (grader/authoring/stubs.py) and the same stub as a notebook,
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader.authoring.notebook_stubs import make_notebook
 from grader.authoring.stubs import make_stub
-from grader.submission.resolve import is_exercise_file
+from grader.exercises import load_exercises
+from grader.report.write import backup, write_whole
+from grader.submission.files import SubmissionFileError, read_source
+from grader.submission.resolve import exercise_named_by, is_exercise_file, is_started
+
+if TYPE_CHECKING:
+    from grader.checking.framework import Exercise
 
 
 def solution_files(solutions: Path) -> list[Path]:
@@ -44,13 +52,46 @@ def out_of_date(solutions: Path, exercises: Path) -> list[str]:
     return problems
 
 
-def write_stubs(solutions: Path, exercises: Path) -> list[Path]:
-    """Write every stub whose content changed; return the files written."""
+@dataclass
+class Synced:
+    """What ``write_stubs`` did: the files written, the learner files it kept a backup of
+    first (file -> its backup), and those it would not overwrite (file -> why)."""
+
+    written: list[Path] = field(default_factory=list)
+    backups: dict[Path, Path] = field(default_factory=dict)
+    refused: dict[Path, str] = field(default_factory=dict)
+
+
+def write_stubs(solutions: Path, exercises: Path, force: bool = False) -> Synced:
+    """Write every stub whose content changed. A file that differs from its new stub and holds
+    the learner's work (grader/submission/resolve.py: a function to write is written; or it
+    cannot be read) is refused, or with ``force`` kept as a numbered backup first."""
     exercises.mkdir(parents=True, exist_ok=True)
-    written = []
+    synced = Synced()
+    known = load_exercises()
     for name, text in planned_stubs(solutions).items():
         target = exercises / name
-        if not target.exists() or target.read_text(encoding="utf-8") != text:
-            target.write_text(text, encoding="utf-8")
-            written.append(target)
-    return written
+        if target.exists() and target.read_text(encoding="utf-8", errors="replace") == text:
+            continue
+        work = _learners_work(target, exercise_named_by(name, known))
+        if work and not force:
+            synced.refused[target] = work
+            continue
+        if work:
+            synced.backups[target] = backup(target)
+        write_whole(target, text)
+        synced.written.append(target)
+    return synced
+
+
+def _learners_work(target: Path, exercise: Exercise | None) -> str:
+    """Why ``target`` holds a learner's work ("" for a stub, or no file at all)."""
+    if not target.exists() and not target.is_symlink():
+        return ""
+    try:
+        source = read_source(target.parent, target.name)
+    except SubmissionFileError as error:
+        return f"it cannot be read as a stub ({error})"
+    if exercise is None or is_started(source, exercise):
+        return "it holds code written into it"
+    return ""

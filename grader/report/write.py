@@ -1,7 +1,8 @@
 """Writing a finished document to disk: the one way every report, gradebook and results file
-is written.
+is written, and the one way a file a learner wrote is kept before anything replaces it.
 
     write_whole(Path("results/results.json"), text)
+    kept = backup(Path("exercises/01_parabola.py"))   # exercises/01_parabola.backup-1.py
 
 The text goes to a temporary file beside the target, which then replaces it in one step
 (``os.replace``): a failure (a full disk, an interrupt, a killed process) leaves the previous
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -30,3 +32,20 @@ def write_whole(path: Path, text: str) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def backup(path: Path) -> Path:
+    """Copy ``path`` to the first free ``NAME.backup-N.SUFFIX`` beside it (contents, times and
+    permissions) and return that name. The name is no exercise file (``01_parabola.backup-1.py``
+    is not ``01_parabola.py``), so grading never picks a backup up; a backup is never
+    overwritten."""
+    for number in range(1, 10_000):
+        candidate = path.with_name(f"{path.stem}.backup-{number}{path.suffix}")
+        try:
+            with open(candidate, "xb") as claimed, open(path, "rb") as source:
+                shutil.copyfileobj(source, claimed)
+        except FileExistsError:
+            continue
+        shutil.copystat(path, candidate)
+        return candidate
+    raise FileExistsError(f"{path}: 9999 backups already; remove old ones")
