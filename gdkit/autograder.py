@@ -26,6 +26,7 @@ from pathlib import Path
 import click
 
 from gdkit.release import ReleaseError, learner_readme, release_pyproject
+from grader.commands import SECONDS
 from grader.exercises import REPO_ROOT
 
 PROJECT_PACKAGES = ("gdref", "grader")
@@ -113,7 +114,7 @@ def autograder() -> None:
 @click.argument("out", type=click.Path(path_type=Path))
 @click.option(
     "--deadline",
-    type=float,
+    type=SECONDS,
     default=600.0,
     show_default=True,
     help="Seconds allowed for one whole submission.",
@@ -127,7 +128,5 @@ def autograder() -> None:
 @click.option("--force", is_flag=True, help="Replace OUT if it exists.")
 def build(out: Path, deadline: float, force: bool, base_image: str) -> None:
     """Write OUT/gdkit-autograder.zip (Gradescope) and OUT/container/ (a Dockerfile)."""
-    if not deadline > 0:
-        raise click.BadParameter("must be a positive number of seconds", param_hint="--deadline")
     build_autograder(out, deadline, force, base_image)
     click.echo(f"wrote {out / 'gdkit-autograder.zip'} and {out / 'container'}/Dockerfile")

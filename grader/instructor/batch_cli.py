@@ -9,8 +9,14 @@ from pathlib import Path
 
 import click
 
+from grader.commands import SECONDS, sandbox_options
 
-@click.command("batch", context_settings={"help_option_names": ["-h", "--help"]})
+
+@click.command(
+    "batch",
+    short_help="Grade a whole class: many folders, zips or an LMS export.",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.argument(
     "submissions", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path)
 )
@@ -30,23 +36,12 @@ import click
 )
 @click.option(
     "--time-limit",
-    type=click.FloatRange(min=0, min_open=True),
+    type=SECONDS,
     default=120.0,
     show_default=True,
     help="Seconds allowed for one whole submission.",
 )
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    default=None,
-    help="Seconds allowed per function call (default 10, or $GDKIT_TIMEOUT).",
-)
-@click.option(
-    "--isolation",
-    type=click.Choice(["auto", "bubblewrap", "process", "rlimits"]),
-    default="auto",
-    show_default=True,
-)
+@sandbox_options
 def batch(
     submissions: tuple[Path, ...],
     out: Path,

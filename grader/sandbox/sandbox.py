@@ -21,6 +21,7 @@ their score.
 from __future__ import annotations
 
 import json
+import math
 import os
 import signal
 import subprocess
@@ -44,6 +45,16 @@ from grader.sandbox.replies import open_replies
 from grader.sandbox.sessions import kill_session
 
 
+def positive_seconds(value: str | float) -> float:
+    """``value`` as a number of seconds that a limit can be: positive and finite (not 0, a
+    negative number, nan or inf). Raises ValueError otherwise. Every timeout, time limit and
+    deadline a person sets (an option or GDKIT_TIMEOUT) is checked here."""
+    seconds = float(value)
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise ValueError(f"not a positive number of seconds: {value!r}")
+    return seconds
+
+
 @dataclass(frozen=True)
 class Limits:
     """Resource limits for learner code. Times in seconds, sizes in bytes."""
@@ -64,13 +75,11 @@ class Limits:
         values: dict = {}
         if timeout:
             try:
-                seconds = float(timeout)
+                seconds = positive_seconds(timeout)
             except ValueError:
-                seconds = -1.0
-            if not seconds > 0:
                 raise ValueError(
                     f"GDKIT_TIMEOUT must be a positive number of seconds, got {timeout!r}"
-                )
+                ) from None
             values = {"wall": seconds, "cpu": seconds}
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)

@@ -19,6 +19,7 @@ BELOW = {
     "grader.paths": set(),
     "grader.edition": set(),
     "grader.sandbox": {"grader._lazy"},
+    "grader.commands": {"grader.sandbox"},
     "grader.report": {"grader._lazy", "grader.edition"},
     "grader.submission": {"grader._lazy", "grader.report"},
     "grader.checking": {"grader._lazy", "grader.paths", "grader.report", "grader.sandbox"},

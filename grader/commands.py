@@ -1,0 +1,108 @@
+"""What gdkit's command lines share (all of them are click commands): subcommands imported on
+first use, and the option type for a number of seconds.
+
+Cheap to import (click and the standard library only), so ``gdkit decks …`` can use it without
+loading the grader.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import click
+
+
+def _installed(module_name: str) -> bool:
+    try:
+        return importlib.util.find_spec(module_name) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+_WHOLE_SENTENCE = 1000  # characters: no first sentence of a command's help is cut
+
+
+class LazyGroup(click.Group):
+    """A click group whose subcommands live in modules imported on first use.
+
+    ``subcommands`` maps a name to (module, attribute). A subcommand whose module is not
+    installed is neither listed nor found: the student release leaves the instructor's modules
+    out, and with them their commands.
+    """
+
+    def __init__(
+        self, *args: Any, subcommands: Mapping[str, tuple[str, str]] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.subcommands = dict(subcommands or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(name for name, (module, _) in self.subcommands.items() if _installed(module))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self.subcommands or not _installed(self.subcommands[name][0]):
+            return None
+        module_name, attribute = self.subcommands[name]
+        return getattr(importlib.import_module(module_name), attribute)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Each subcommand with the whole first sentence of its help, wrapped (click would cut
+        it to what fits on one line)."""
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=_WHOLE_SENTENCE)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+class Seconds(click.ParamType):
+    """A positive, finite number of seconds (a timeout, a time limit, a deadline). Anything
+    else — a word, 0, a negative number, nan, inf — is a usage error whose sentence names the
+    option: ``--timeout must be a positive number of seconds, not 'nan'``."""
+
+    name = "seconds"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
+        from grader.sandbox.sandbox import positive_seconds
+
+        try:
+            return positive_seconds(value)
+        except ValueError:
+            option = param.opts[-1] if param is not None and param.opts else "the value"
+            raise click.UsageError(
+                f"{option} must be a positive number of seconds, not {value!r}", ctx
+            ) from None
+
+
+SECONDS = Seconds()
+
+
+ISOLATIONS = ("auto", "bubblewrap", "process", "rlimits")  # rlimits: process's former name
+
+
+def sandbox_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--timeout SECONDS`` and ``--isolation NAME``, the same on every command that grades
+    (``grade``, ``grade batch``)."""
+    timeout = click.option(
+        "--timeout",
+        type=SECONDS,
+        default=None,
+        help="Seconds allowed per function call (default 10, or $GDKIT_TIMEOUT).",
+    )
+    isolation = click.option(
+        "--isolation",
+        type=click.Choice(ISOLATIONS),
+        default="auto",
+        show_default=True,
+        help="Sandbox backend: auto picks bubblewrap where it works, else process "
+        "(rlimits: the former name of process).",
+    )
+    return timeout(isolation(command))
