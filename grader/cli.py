@@ -7,29 +7,34 @@
     grade --hint NAME           the hints of an exercise
     grade --solution NAME       the reference solution, once your exercise passes all its checks
     grade --format json|gradescope|junit|prairielearn [-o FILE]
+    grade batch SUBMISSIONS… -o OUT   a whole class (grader/instructor/batch_cli.py; instructors)
+
+The command line is a click command (grader/commands.py has what every gdkit command shares);
+``grade batch`` is its subcommand, listed only where the instructor's modules are installed.
 
 Learners run the public checks (the default); instructors add ``--hidden`` to run all checks.
 A public-only run says how many hidden checks it did not run.
 
 Exit status: 0 every graded check passed; 1 some check failed; 2 bad usage or an unreadable
 submission; 3 the grader itself failed (a check crashed, or the sandbox could not start: not the
-learner's fault).
+learner's fault); 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
-import importlib.util
-import math
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 # The checks work on small arrays: one BLAS thread is as fast, and starting OpenBLAS's thread
 # pool when NumPy is imported costs ~0.15 s of CPU on two cores (set before NumPy is imported).
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
+import click  # noqa: E402
+
+from grader.commands import CommandWithSubcommands, sandbox_options  # noqa: E402
 from grader.edition import SOLUTIONS_NOT_IN_RELEASE, release_info, release_note  # noqa: E402
 from grader.exercises import exercises_dir, load_exercises, solutions_dir  # noqa: E402
 from grader.report.sanitize import clean_name, clean_text  # noqa: E402
@@ -43,6 +48,7 @@ from grader.submission.resolve import (  # noqa: E402
 FORMATS = ("text", "json", "gradescope", "junit", "prairielearn")
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as a shell reports it
 ISOLATION_ALIASES = {"rlimits": "process"}  # the name before the backends had their own
 
 
@@ -220,89 +226,105 @@ def _watch(folder: Path, names, hidden, timeout, isolation, fmt, max_runs, files
         _fail(f"{error}.", EXIT_INTERNAL)
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="grade",
-        description="Grade your gradient-descent exercises and say which mistake you made.",
-        epilog="PATH is a folder of exercise files (default: ./exercises) or one exercise file. "
-        "Exercise files are NN_name.py or NN_name.ipynb; with both, the one you started is "
-        "graded (both started: both, and the better kept). Exit status: 0 all graded checks "
-        "pass, 1 some fail, 2 bad usage or unreadable "
-        "submission, 3 the grader itself failed.",
-        allow_abbrev=False,
-    )
-    add = parser.add_argument
-    add("path", nargs="?", type=Path, metavar="PATH", help="submission folder or exercise file")
-    add(
-        "-e",
-        "--exercise",
-        dest="names",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="grade only this exercise (repeatable)",
-    )
-    add(
-        "--hidden",
-        action="store_true",
-        help="also run the hidden checks (instructors); default: public checks only",
-    )
-    add("--public-only", dest="hidden", action="store_false", help="public checks only")
-    add(
-        "--format",
-        dest="fmt",
-        choices=FORMATS,
-        default="text",
-        help="output format (default: text)",
-    )
-    add(
-        "-o",
-        "--output",
-        type=Path,
-        metavar="FILE",
-        help="write the report to this file instead of the terminal",
-    )
-    add("--watch", action="store_true", help="re-grade whenever a file in the submission changes")
-    add("--hint", dest="hint_name", metavar="NAME", help="show the hints of an exercise")
-    add(
-        "--solution",
-        dest="solution_name",
-        metavar="NAME",
-        help="show the reference solution (once your exercise passes all its checks)",
-    )
-    add("--list", dest="list_exercises", action="store_true", help="list the exercises")
-    add(
-        "--timeout",
-        type=float,
-        metavar="SECONDS",
-        help="seconds allowed per function call (default 10, or $GDKIT_TIMEOUT)",
-    )
-    add(
-        "--isolation",
-        choices=("auto", "bubblewrap", "process", "rlimits"),
-        default="auto",
-        help="sandbox backend: auto (the default) picks bubblewrap where it works, else "
-        "process (rlimits: the old name of process)",
-    )
-    add("--watch-runs", type=int, help=argparse.SUPPRESS)
-    parser.set_defaults(hidden=False)
-    return parser
+SUBCOMMANDS = {"batch": ("grader.instructor.batch_cli", "batch")}  # not in a student release
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the command line asked for (see :func:`grade_command` for each one's meaning)."""
+
+    path: Path | None
+    names: tuple[str, ...]
+    hidden: bool
+    fmt: str
+    output: Path | None
+    watch: bool
+    hint_name: str | None
+    solution_name: str | None
+    list_exercises: bool
+    timeout: float | None
+    isolation: str
+    watch_runs: int | None
+
+
+def _report_file(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    if value is not None and value.is_dir():
+        raise click.UsageError(
+            f"-o {clean_name(str(value))}: is a folder; give the report's file name", ctx
+        )
+    return value
+
+
+@click.group(
+    "grade",
+    cls=CommandWithSubcommands,
+    subcommands=SUBCOMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog="PATH is a folder of exercise files (default: ./exercises) or one exercise file. "
+    "Exercise files are NN_name.py or NN_name.ipynb; with both, the one you started is "
+    "graded (both started: both, and the better kept). Exit status: 0 all graded checks "
+    "pass, 1 some fail, 2 bad usage or unreadable submission, 3 the grader itself failed.",
+)
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option(
+    "-e",
+    "--exercise",
+    "names",
+    multiple=True,
+    metavar="NAME",
+    help="Grade only this exercise (repeatable).",
+)
+@click.option(
+    "--hidden/--public-only",
+    default=False,
+    help="Also run the hidden checks (instructors), or the public checks only (the default). "
+    "The last one given wins.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    callback=_report_file,
+    help="Write the report to this file instead of the terminal.",
+)
+@click.option("--watch", is_flag=True, help="Re-grade whenever a file in the submission changes.")
+@click.option("--hint", "hint_name", metavar="NAME", help="Show the hints of an exercise.")
+@click.option(
+    "--solution",
+    "solution_name",
+    metavar="NAME",
+    help="Show the reference solution (once your exercise passes all its checks).",
+)
+@click.option("--list", "list_exercises", is_flag=True, help="List the exercises.")
+@sandbox_options
+@click.option("--watch-runs", type=int, hidden=True)  # the tests' option: reports before stopping
+def grade_command(**given: object) -> None:
+    """Grade your gradient-descent exercises and say which mistake you made."""
+    options = Options(**given)
+    try:
+        _run(options)
+    except KeyboardInterrupt:
+        _fail("interrupted", EXIT_INTERRUPTED)
 
 
 def main(args: list[str] | None = None) -> None:
-    """``grade [PATH] [options]``; ``grade batch …`` where the instructor's batch module is
-    installed (not in a student release). Only the bare word ``batch`` dispatches: ``grade
-    ./batch`` grades a folder of that name. Ends with ``sys.exit`` and the exit status."""
+    """``grade [PATH] [OPTIONS]``, and ``grade batch …`` where the instructor's batch module is
+    installed (not in a student release). Only the bare first word ``batch`` dispatches:
+    ``grade ./batch`` grades a folder of that name. Ends with ``sys.exit`` and the exit status."""
     _never_unencodable()
-    args = list(sys.argv[1:] if args is None else args)
-    if (
-        args[:1] == ["batch"]
-        and importlib.util.find_spec("grader.instructor.batch_cli") is not None
-    ):
-        from grader.instructor.batch_cli import batch
+    grade_command.main(args, prog_name="grade")
 
-        sys.exit(batch.main(args[1:], prog_name="grade batch"))
-    options = _parser().parse_args(args)
+
+def _run(options: Options) -> None:
     sandbox = None
     if _grades_a_folder(options):
         # start the sandbox first: NumPy loads there while this process loads the checks
@@ -322,26 +344,17 @@ def main(args: list[str] | None = None) -> None:
     _grade_command(options, sandbox)
 
 
-def _grades_a_folder(options: argparse.Namespace) -> bool:
-    """A plain run over a folder with a valid --timeout (the sandbox can start at once)."""
+def _grades_a_folder(options: Options) -> bool:
+    """A plain run over a folder (the sandbox can start at once)."""
     asks_other = options.list_exercises or options.hint_name or options.watch
     if asks_other or options.solution_name:
         return False
-    path, timeout = options.path, options.timeout
-    return (path is None or path.is_dir()) and (timeout is None or _positive(timeout))
+    return options.path is None or options.path.is_dir()
 
 
-def _positive(seconds: float) -> bool:
-    return math.isfinite(seconds) and seconds > 0
-
-
-def _grade_command(options: argparse.Namespace, sandbox) -> None:
+def _grade_command(options: Options, sandbox) -> None:
     """Grade (or --solution, or --watch) the submission that ``options`` name, and exit."""
     timeout, isolation, hidden = options.timeout, options.isolation, options.hidden
-    if timeout is not None and not _positive(timeout):
-        _fail("--timeout must be a positive number of seconds")
-    if options.output is not None and options.output.is_dir():
-        _fail(f"-o {clean_name(str(options.output))}: is a folder; give the report's file name")
     folder, implied, files = resolve_submission(options.path)
     names = options.names
     selected = list(names) or implied

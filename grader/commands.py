@@ -1,5 +1,6 @@
 """What gdkit's command lines share (all of them are click commands): subcommands imported on
-first use, and the option type for a number of seconds.
+first use, a command that is also a group (``grade PATH`` beside ``grade batch …``), and the
+option type for a number of seconds.
 
 Cheap to import (click and the standard library only), so ``gdkit decks …`` can use it without
 loading the grader.
@@ -59,6 +60,59 @@ class LazyGroup(click.Group):
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
+
+
+_SUBCOMMAND_ARGS = "gdkit.subcommand_args"  # key in ctx.meta
+
+
+class CommandWithSubcommands(LazyGroup):
+    """A command with its own options and arguments (``grade [PATH] [OPTIONS]``) that is also
+    the group of a few subcommands (``grade batch …``).
+
+    Only a first word that names an installed subcommand dispatches; anything else is the
+    command's own command line, so ``grade ./batch`` grades a folder named ``batch``. When a
+    subcommand runs, the command's own callback does not.
+    """
+
+    # parsed as a command, not as a group: options after PATH are the command's, and a word
+    # left over is an error (a group would stop at PATH and keep the rest for a subcommand)
+    allow_interspersed_args = True
+    allow_extra_args = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("invoke_without_command", True)
+        super().__init__(*args, **kwargs)
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and self.get_command(ctx, args[0]) is not None:
+            ctx.meta[_SUBCOMMAND_ARGS] = args
+            args = []  # the command's own parameters keep their defaults
+        return click.Command.parse_args(self, ctx, args)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        args = ctx.meta.get(_SUBCOMMAND_ARGS)
+        if args is None:
+            return click.Command.invoke(self, ctx)
+        name, command, rest = self.resolve_command(ctx, args)
+        assert command is not None  # parse_args found it
+        ctx.invoked_subcommand = name
+        with command.make_context(name, rest, parent=ctx) as sub_ctx:
+            return command.invoke(sub_ctx)
+
+    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
+        params = super().get_params(ctx)
+        if ctx.command is self:
+            return params
+        # a subcommand's context builds its path from these: `grade batch`, not
+        # `grade [PATH] batch` (PATH is not given before a subcommand)
+        return [param for param in params if not isinstance(param, click.Argument)]
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """``Usage: grade [OPTIONS] [PATH]`` and, below it, ``grade COMMAND [ARGS]...``."""
+        own = " ".join(click.Command.collect_usage_pieces(self, ctx))
+        formatter.write_usage(ctx.command_path, own)
+        if self.list_commands(ctx):
+            formatter.write_usage(ctx.command_path, "COMMAND [ARGS]...", prefix=" " * 7)
 
 
 class Seconds(click.ParamType):

@@ -20,6 +20,17 @@ class Ran:
     stderr: str
     output: str  # both streams, interleaved in the order they were written
 
+    @property
+    def usage_error(self) -> str | None:
+        """The sentence of a usage error as click shows it (``Usage: …`` first, ``Error: …``
+        last, on stderr), or None when the run was not one: another exit status than 2,
+        anything on stdout, or no such lines."""
+        lines = self.stderr.splitlines()
+        if self.exit_code != 2 or self.stdout or not lines or not lines[0].startswith("Usage: "):
+            return None
+        last = lines[-1]
+        return last.removeprefix("Error: ") if last.startswith("Error: ") else None
+
 
 class _Stream(io.StringIO):
     """One of the two streams; every write also goes to the shared ``both``."""
@@ -41,7 +52,9 @@ def _status(exit: SystemExit) -> int:
 
 
 def run_grade(args: Sequence[str], env: Mapping[str, str] | None = None) -> Ran:
-    """``grade ARGS`` (grader.cli.main) with ``env`` added to the environment for the call."""
+    """``grade ARGS`` (grader.cli.main, a click command run as its program would be: usage
+    errors are shown and end with status 2) with ``env`` added to the environment for the
+    call."""
     from grader.cli import main
 
     both: list[str] = []

@@ -58,37 +58,123 @@ def test_exit_codes(tmp_path, stub_folder):
     assert run([str(stub_folder), "--format", "yaml"]).exit_code == 2
     assert run([str(stub_folder), "--timeout", "0"]).exit_code == 2
     assert run([str(stub_folder)], env={"GDKIT_TIMEOUT": "soon"}).exit_code == 2
+    assert run([str(stub_folder)], env={"GDKIT_TIMEOUT": "inf"}).exit_code == 2
     unreadable = tmp_path / "unreadable"
     (unreadable / "01_parabola.py").mkdir(parents=True)  # a folder where a file should be
     assert run([str(unreadable)]).exit_code == 1  # that exercise's failure, not bad usage
 
 
+SECONDS = "--timeout must be a positive number of seconds"
+
+
 @pytest.mark.parametrize(
     ("args", "said"),
     [
-        (["--format", "yaml"], "invalid choice: 'yaml' (choose from 'text', 'json'"),
-        (["--timeout", "nan"], "--timeout must be a positive number of seconds"),
-        (["--timeout=-inf"], "--timeout must be a positive number of seconds"),
-        (["--timeout", "-1"], "--timeout must be a positive number of seconds"),
-        (["--timeout", "soon"], "argument --timeout: invalid float value: 'soon'"),
-        (["--isolation", "docker"], "invalid choice: 'docker'"),
-        (["--hid"], "unrecognized arguments: --hid"),  # no abbreviations of options
+        (
+            ["--format", "yaml"],
+            "Invalid value for '--format': 'yaml' is not one of 'text', 'json', 'gradescope', "
+            "'junit', 'prairielearn'.",
+        ),
+        (["--timeout", "nan"], f"{SECONDS}, not 'nan'"),
+        (["--timeout=-inf"], f"{SECONDS}, not '-inf'"),
+        (["--timeout", "inf"], f"{SECONDS}, not 'inf'"),
+        (["--timeout", "-1"], f"{SECONDS}, not '-1'"),
+        (["--timeout", "0"], f"{SECONDS}, not '0'"),
+        (["--timeout", "soon"], f"{SECONDS}, not 'soon'"),
+        (
+            ["--isolation", "docker"],
+            "Invalid value for '--isolation': 'docker' is not one of 'auto', 'bubblewrap', "
+            "'process', 'rlimits'.",
+        ),
+        # no abbreviations of options
+        (["--hid"], "No such option '--hid'. (Did you mean one of: '--hidden', '--hint'?)"),
         (["-o", "."], "-o .: is a folder; give the report's file name"),
+        (["extra"], "Got unexpected extra argument (extra)"),
     ],
 )
 def test_bad_usage_says_what_was_expected(stub_folder, args, said):
     result = run([str(stub_folder), *args])
-    assert result.exit_code == 2 and said in result.stderr, result.output
-    assert result.stdout == ""
+    assert result.usage_error == said, result.output
+    assert result.stderr.startswith("Usage: grade [OPTIONS] [PATH]\n")
 
 
-def test_help_lists_every_option_and_the_exit_statuses():
+def test_help_lists_every_option_the_commands_and_the_exit_statuses():
     result = run(["--help"])
-    assert result.exit_code == 0
-    for option in ("--exercise", "--hidden", "--public-only", "--format", "--output", "--watch"):
-        assert option in result.stdout
+    assert result.exit_code == 0 and result.stderr == ""
+    assert result.stdout.startswith("Usage: grade [OPTIONS] [PATH]\n       grade COMMAND")
+    options = ["--exercise", "--hidden / --public-only", "--format", "--output", "--watch"]
+    options += ["--hint", "--solution", "--list", "--timeout", "--isolation", "-h, --help"]
+    for option in options:
+        assert option in result.stdout, option
     assert "--watch-runs" not in result.stdout  # the tests' option, not the learners'
+    assert "Commands:\n  batch  Grade a whole class" in result.stdout
     assert "Exit status: 0 all graded checks pass, 1 some fail" in " ".join(result.stdout.split())
+    assert run(["-h"]).stdout == result.stdout
+
+
+def test_gdkit_help_lists_every_command_with_its_whole_first_sentence():
+    from gdkit.cli import SUBCOMMANDS, main
+
+    result = CliRunner().invoke(main, ["-h"])
+    assert result.exit_code == 0, result.output
+    listed = result.output.split("Commands:")[1]
+    assert [line.split()[0] for line in listed.splitlines() if line[2:3].strip()] == sorted(
+        SUBCOMMANDS
+    )
+    assert "Gradescope, PrairieLearn or a Kubernetes Job." in " ".join(listed.split())
+    assert "..." not in listed
+    assert (
+        CliRunner()
+        .invoke(main, ["decks", "build", "-h"])
+        .output.startswith("Usage: gdkit decks build [OPTIONS]")
+    )
+
+
+def test_grade_batch_is_a_subcommand_with_its_own_usage(tmp_path):
+    helped = run(["batch", "--help"])
+    assert helped.exit_code == 0
+    assert helped.stdout.startswith("Usage: grade batch [OPTIONS] SUBMISSIONS...\n")
+    for option in ("--output", "--jobs", "--time-limit", "--timeout", "--isolation"):
+        assert option in helped.stdout, option
+    missing = run(["batch"])
+    assert missing.usage_error == "Missing argument 'SUBMISSIONS...'."
+    assert missing.stderr.startswith("Usage: grade batch [OPTIONS] SUBMISSIONS...\n")
+    for option in ("--timeout", "--time-limit"):  # the same rule as grade's --timeout
+        refused = run(["batch", str(tmp_path), "-o", str(tmp_path / "out"), option, "nan"])
+        assert refused.usage_error == f"{option} must be a positive number of seconds, not 'nan'"
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_sandbox_starts_before_pytest_is_imported():
+    """Workers import NumPy while the grading process loads pytest and the checks."""
+    code = (
+        "import sys\n"
+        "from grader.sandbox.sandbox import Sandbox\n"
+        "start = Sandbox.start\n"
+        "def start_and_tell(self):\n"
+        "    print('pytest already imported:', 'pytest' in sys.modules, file=sys.stderr)\n"
+        "    return start(self)\n"
+        "Sandbox.start = start_and_tell\n"
+        "from grader.cli import run\n"
+        "run()\n"
+    )
+    args = [sys.executable, "-c", code, "solutions", "-e", "parabola"]
+    done = subprocess.run(args, cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "pytest already imported: False" in done.stderr.splitlines()[0]
+
+
+def test_an_interrupted_run_is_not_a_failed_one(monkeypatch):
+    """Ctrl-C: exit 130 (as a shell reports it), not click's "Aborted!" with 1 (some failed)."""
+    import grader.runner
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(grader.runner, "grade", interrupted)
+    result = run([str(solutions_dir()), "-e", "parabola"])
+    assert result.exit_code == 130 and result.stderr == "grade: interrupted\n"
+    assert result.stdout == ""
 
 
 def test_the_last_of_hidden_and_public_only_wins():
