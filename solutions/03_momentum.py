@@ -22,12 +22,16 @@ eigenvalues far apart), with gradient ∇L(w) = A w and its minimum at w = 0.
 What to write:
 
     momentum_step(w, grad, v, lr, beta)  -> (w_new, v_new)
-                      w, grad, v: arrays of one shape (n,); lr, beta: floats
+                      w, grad, v: arrays of one shape (n,), n ≥ 1, of floats or ints (the
+                      results are floats); lr, beta: floats. v_new first, then w moves by
+                      η · v_new. Return new arrays: do not change w, grad or v in place
     steps_to_tolerance(A, w0, lr, beta, tol, max_steps) -> int
                       start at w0 with v = 0 and apply momentum_step with grad = A w
-                      (quadratic_grad below) until ‖w‖ ≤ tol (np.linalg.norm); return the number
-                      of updates made (0 if ‖w0‖ ≤ tol already), or max_steps if ‖w‖ is still
-                      above tol after max_steps updates
+                      (quadratic_grad below) until ‖w‖ ≤ tol (np.linalg.norm of w itself, not
+                      of the gradient; ‖w‖ equal to tol stops, and tol may be 0); return the
+                      number of updates made (0 if ‖w0‖ ≤ tol already), or max_steps if ‖w‖ is
+                      still above tol after max_steps updates. w0 may hold ints: the iterates
+                      are floats all the same
 
 Then compare: with the same η, β = 0.9 reaches the tolerance in far fewer steps than β = 0
 (plain gradient descent) on the ravine.

@@ -78,6 +78,34 @@ EXERCISE = Exercise(
             mutant=[(LOOP_CALL, LOOP_CALL.replace("w, v =", "w, _ ="))],
         ),
         Mistake(
+            id="old_velocity",
+            message="Your w update uses the old velocity (w − η v, with the v passed in); the "
+            "PyTorch form first updates v, then moves w by the new one: w − η (βv + g).",
+            hint="Compute v_new = beta*v + grad first, then w_new = w - lr*v_new.",
+            mutant=[(UPDATE, "    v_new = beta * v + grad\n    w_new = w - lr * v\n")],
+        ),
+        Mistake(
+            id="gradient_norm_stop",
+            message="Your loop stops when the gradient ‖A w‖ is within tol; the instructions "
+            "stop on ‖w‖ ≤ tol (the distance to the minimum at 0).",
+            hint="Test np.linalg.norm(w) <= tol before each update, not the gradient's norm.",
+            mutant=[
+                (
+                    "        if np.linalg.norm(w) <= tol:\n",
+                    "        if np.linalg.norm(quadratic_grad(A, w)) <= tol:\n",
+                )
+            ],
+        ),
+        Mistake(
+            id="strict_tolerance",
+            message="Your loop goes on while ‖w‖ equals tol: the instructions stop as soon as "
+            "‖w‖ ≤ tol (a tie stops).",
+            hint="Compare with <=: if np.linalg.norm(w) <= tol, return the count.",
+            mutant=[
+                ("        if np.linalg.norm(w) <= tol:\n", "        if np.linalg.norm(w) < tol:\n")
+            ],
+        ),
+        Mistake(
             id="off_by_one_steps",
             message="Your step count is one too high: count the updates made before ‖w‖ ≤ tol "
             "held (0 if it holds at w0).",
@@ -87,7 +115,7 @@ EXERCISE = Exercise(
     ),
 )
 
-STEP_MISTAKES = ["sutskever_form", "lr_in_velocity", "ema_velocity"]
+STEP_MISTAKES = ["sutskever_form", "lr_in_velocity", "ema_velocity", "old_velocity"]
 STEP_NAMES = ("w_new", "v_new")  # momentum_step's results, as the instructions name them
 
 
@@ -117,6 +145,10 @@ def step_with_mistakes(
         "sutskever_form": reference_step(w, grad, v, lr, beta, form="sutskever"),
         "lr_in_velocity": reference_step(w, grad, v, lr, beta, grad_scale=lr, lr_scale=1.0),
         "ema_velocity": reference_step(w, grad, v, lr, beta, grad_scale=1.0 - beta),
+        "old_velocity": (
+            reference_step(w, v, np.zeros_like(v), lr, 0.0)[0],  # w − η v: GD along the old v
+            reference_step(w, grad, v, lr, beta)[1],
+        ),
     }
 
 
@@ -137,13 +169,17 @@ def reference_steps(
     max_steps: int,
     *,
     grad_scale: float = 1.0,
+    stop_on: str = "w",
+    ties_stop: bool = True,
 ) -> int:
-    """Updates until ‖w‖ ≤ tol, by gdref's momentum optimizer (β = 0: plain GD)."""
+    """Updates until ‖w‖ ≤ tol, by gdref's momentum optimizer (β = 0: plain GD). For the
+    mistakes: ``stop_on="grad"`` tests ‖A w‖ instead, ``ties_stop=False`` tests < tol."""
     opt = optim.momentum(lr, beta)
     w = np.asarray(w0, dtype=float)
     state = opt.init(w)
     for step in range(max_steps):
-        if tol >= np.linalg.norm(w):
+        size = np.linalg.norm(A @ w if stop_on == "grad" else w)
+        if size < tol or (ties_stop and size == tol):
             return step
         w, state = opt.step(w, grad_scale * (A @ w), state)
     return max_steps
@@ -160,6 +196,9 @@ def steps_with_mistakes(
         "off_by_one_steps": expected + 1 if expected < max_steps else expected,
         "ema_velocity": lambda: reference_steps(
             A, w0, lr, beta, tol, max_steps, grad_scale=1.0 - beta
+        ),
+        "gradient_norm_stop": lambda: reference_steps(
+            A, w0, lr, beta, tol, max_steps, stop_on="grad"
         ),
     }
 
@@ -250,6 +289,20 @@ def confirmed(student: Student, mistakes: dict) -> dict:
     return mistakes
 
 
+def separable(mistakes: dict) -> dict:
+    """The mistakes whose count no other mistake gives too: step counts are small integers, so
+    two loop mistakes often agree on one problem, and then neither can be named from it."""
+    values = {key: value() if callable(value) else value for key, value in mistakes.items()}
+    counts = list(values.values())
+    return {key: value for key, value in values.items() if counts.count(value) == 1}
+
+
+def loop_mistakes(student: Student, mistakes: dict) -> dict:
+    """A count's loop mistakes, named only when the learner's momentum_step is right (a wrong
+    step changes every count) and no other loop mistake gives the same count."""
+    return separable(mistakes) if step_verdict(student)[0] else {}
+
+
 def check_ravine_steps(student: Student, beta: float) -> None:
     expected, mistakes = steps_with_mistakes(beta=beta, **RAVINE)
     got = student.steps_to_tolerance(
@@ -265,13 +318,16 @@ def check_ravine_steps(student: Student, beta: float) -> None:
     )
 
 
-@check(3, mistakes=["velocity_not_carried", "off_by_one_steps", "ema_velocity"])
+COUNT_MISTAKES = ["velocity_not_carried", "off_by_one_steps", "ema_velocity", "gradient_norm_stop"]
+
+
+@check(3, mistakes=COUNT_MISTAKES)
 def test_ravine_steps(student):
     """steps_to_tolerance on the ravine (κ = 50, η = 0.02) with momentum β = 0.8."""
     check_ravine_steps(student, 0.8)
 
 
-@check(1, hidden=True, mistakes=["velocity_not_carried", "off_by_one_steps", "ema_velocity"])
+@check(1, hidden=True, mistakes=COUNT_MISTAKES)
 def test_ravine_steps_plain_gd(student):
     """steps_to_tolerance on the ravine with β = 0: plain gradient descent, hundreds of steps."""
     check_ravine_steps(student, 0.0)
@@ -304,7 +360,66 @@ def test_momentum_beats_plain_gd(student):
     expect(False, summary)
 
 
-@check(1, mistakes=["off_by_one_steps"])
+@check(1, mistakes=STEP_MISTAKES)
+def test_step_edges(student):
+    """momentum_step with int arrays (w = [1, −2], v = [0, 0]) and with one parameter (n = 1)."""
+    cases = [
+        (np.array([1, -2]), np.array([0.5, 1.0]), np.array([0, 0]), "int w and v"),
+        (np.array([2.0]), np.array([-1.5]), np.array([0.4]), "n = 1"),
+    ]
+    for w, g, v, label in cases:
+        expected, mistakes = step_with_mistakes(w.astype(float), g, v.astype(float), 0.1, 0.9)
+        expect_close(
+            student.momentum_step(w, g, v, 0.1, 0.9),
+            expected,
+            what=f"momentum_step(w, g, v, lr=0.1, beta=0.9) ({label})",
+            mistakes=mistakes,
+            names=STEP_NAMES,
+        )
+
+
+@check(1, mistakes=["strict_tolerance", "gradient_norm_stop", "off_by_one_steps"])
+def test_steps_exact_ties(student):
+    """steps_to_tolerance where ‖w‖ lands exactly on tol (plain GD, β = 0, on A = cI with
+    w0 = [3, −4]): with A = 2I, η = 0.5 it reaches w = 0 and tol = 0 (1 update, since ‖w‖ ≤ 0);
+    with A = 4I, η = 0.125 it halves w, ‖w3‖ = 0.625 = tol; and an int w0 on the ravine."""
+    w0 = np.array([3, -4])
+    for c, lr, tol, off_by_one in ((2.0, 0.5, 0.0, True), (4.0, 0.125, 0.625, False)):
+        A = c * np.eye(2)
+        expected = reference_steps(A, w0, lr, 0.0, tol, 10)
+        mistakes = {
+            "strict_tolerance": reference_steps(A, w0, lr, 0.0, tol, 10, ties_stop=False),
+            "gradient_norm_stop": reference_steps(A, w0, lr, 0.0, tol, 10, stop_on="grad"),
+        }
+        if off_by_one:  # with tol = 0.625 one more update is also what the strict test gives
+            mistakes["off_by_one_steps"] = expected + 1
+        expect_close(
+            student.steps_to_tolerance(A, w0, lr, 0.0, tol, 10),
+            expected,
+            what=f"steps_to_tolerance({c:g}I, [3, −4], lr={lr}, beta=0, tol={tol:g}, 10)",
+            mistakes=lambda mistakes=mistakes: loop_mistakes(student, mistakes),
+            rtol=0,
+            atol=0,
+        )
+    expected, mistakes = steps_with_mistakes(beta=0.8, **dict(RAVINE, w0=np.array([4, 3])))
+    got = student.steps_to_tolerance(
+        RAVINE["A"], np.array([4, 3]), RAVINE["lr"], 0.8, RAVINE["tol"], RAVINE["max_steps"]
+    )
+    expect_close(
+        got,
+        expected,
+        what="steps_to_tolerance(ravine, w0=[4, 3] as ints, lr=0.02, beta=0.8)",
+        mistakes=lambda: {
+            key: value
+            for key, value in confirmed(student, mistakes).items()
+            if key in ("gradient_norm_stop", "off_by_one_steps")
+        },
+        rtol=0,
+        atol=0,
+    )
+
+
+@check(1, mistakes=["off_by_one_steps", "strict_tolerance", "gradient_norm_stop"])
 def test_steps_at_the_boundaries(student):
     """steps_to_tolerance: 0 when ‖w0‖ ≤ tol already (also ‖w0‖ = tol), max_steps when the
     budget runs out first."""
@@ -314,7 +429,18 @@ def test_steps_at_the_boundaries(student):
             student.steps_to_tolerance(A, w0, 0.02, 0.8, 1e-3, 50),
             reference_steps(A, w0, 0.02, 0.8, 1e-3, 50),
             what=f"steps_to_tolerance from ‖w0‖ {label} with tol = 1e-3 (no update is needed)",
-            mistakes={"off_by_one_steps": 1},
+            mistakes=lambda w0=w0: loop_mistakes(
+                student,
+                {
+                    "off_by_one_steps": 1,
+                    "strict_tolerance": reference_steps(
+                        A, w0, 0.02, 0.8, 1e-3, 50, ties_stop=False
+                    ),
+                    "gradient_norm_stop": reference_steps(
+                        A, w0, 0.02, 0.8, 1e-3, 50, stop_on="grad"
+                    ),
+                },
+            ),
             rtol=0,
             atol=0,
         )
@@ -329,7 +455,7 @@ def test_steps_at_the_boundaries(student):
         )
 
 
-@check(2, hidden=True, mistakes=["velocity_not_carried", "off_by_one_steps"])
+@check(2, hidden=True, mistakes=["velocity_not_carried", "off_by_one_steps", "gradient_norm_stop"])
 def test_random_ravines(student, rng):
     """steps_to_tolerance on random ravines, learning rates and starts."""
     for _ in range(3):
@@ -343,7 +469,7 @@ def test_random_ravines(student, rng):
             got,
             expected,
             what=f"steps_to_tolerance(κ={kappa:.3g}, lr={lr:.3g}, beta={beta:.3g})",
-            mistakes=lambda mistakes=mistakes: confirmed(student, mistakes),
+            mistakes=lambda mistakes=mistakes: separable(confirmed(student, mistakes)),
             rtol=0,
             atol=0,
         )

@@ -1,0 +1,27 @@
+"""wrong: keeps w and v in arrays of w0's dtype, copying each step in with [:]: an int w0 truncates every iterate"""
+
+import numpy as np
+
+
+def quadratic_grad(A, w):
+    return np.asarray(A, dtype=float) @ np.asarray(w, dtype=float)
+
+
+def momentum_step(w, grad, v, lr, beta):
+    v_new = beta * np.asarray(v, dtype=float) + np.asarray(grad, dtype=float)
+    w_new = np.asarray(w, dtype=float) - lr * v_new
+    return w_new, v_new
+
+
+def steps_to_tolerance(A, w0, lr, beta, tol, max_steps):
+    w = np.array(w0)
+    v = np.zeros_like(w)
+    count = 0
+    while count < max_steps:
+        if np.linalg.norm(w) <= tol:
+            return count
+        w_new, v_new = momentum_step(w, quadratic_grad(A, w), v, lr, beta)
+        w[:] = w_new
+        v[:] = v_new
+        count += 1
+    return max_steps

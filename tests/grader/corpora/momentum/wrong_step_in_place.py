@@ -1,0 +1,25 @@
+"""wrong: momentum_step updates in place on the arrays it is given (w -= …), changing the caller's w"""
+
+import numpy as np
+
+
+def quadratic_grad(A, w):
+    return np.asarray(A, dtype=float) @ np.asarray(w, dtype=float)
+
+
+def momentum_step(w, grad, v, lr, beta):
+    v_new = beta * np.asarray(v, dtype=float) + np.asarray(grad, dtype=float)
+    w -= lr * v_new
+    return w, v_new
+
+
+def steps_to_tolerance(A, w0, lr, beta, tol, max_steps):
+    w = np.asarray(w0, dtype=float)
+    v = np.zeros_like(w)
+    count = 0
+    while count < max_steps:
+        if np.linalg.norm(w) <= tol:
+            return count
+        w, v = momentum_step(w, quadratic_grad(A, w), v, lr, beta)
+        count += 1
+    return max_steps
