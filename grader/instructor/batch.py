@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from grader.report.write import write_whole
-from grader.sandbox.sessions import kill_session
+from grader.sandbox.sessions import kill_session, lead_own_session
 from grader.submission.uploads import Upload, read_submission, safe_name, wanted_names
 
 if TYPE_CHECKING:
@@ -202,8 +202,7 @@ def _worker_main(settings: dict, tasks, results) -> None:
     """A worker process: grade the folders it is sent until the pipe closes, in one grading
     session (the checks are collected once). Messages are JSON (never pickle) on pipes of its
     own, so killing it harms no other worker."""
-    if hasattr(os, "setsid"):
-        os.setsid()  # its own process group: killing it on a time limit kills what it started
+    lead_own_session()  # Ctrl-C on the terminal reaches the pool only, which stops its workers
     os.environ["GDKIT_JOBS"] = "1"  # one grading process per worker: the pool is the parallelism
     from grader.report.render import to_json
     from grader.runner import grade_each
@@ -271,7 +270,8 @@ class _Worker:
         return student, report, problem
 
     def kill(self) -> None:
-        kill_session(self.process.pid, self.process.kill)  # it called os.setsid()
+        if self.process.is_alive():
+            kill_session(self.process.pid)  # with its sandbox's workers
         self.process.join(5)
         self._close_pipes()
 

@@ -42,7 +42,7 @@ from grader.sandbox.backends import (
     unprivileged_uid,
 )
 from grader.sandbox.replies import open_replies
-from grader.sandbox.sessions import kill_session
+from grader.sandbox.sessions import OWN_SESSION, kill_session
 
 
 def positive_seconds(value: str | float) -> float:
@@ -312,9 +312,6 @@ class _Process:
         self.limits = limits
         self.signal_offset = offset
         self.errors = tempfile.TemporaryFile()
-        options: dict = {"start_new_session": True} if hasattr(os, "killpg") else {}
-        if os.name == "nt":
-            options["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP
         self.popen = subprocess.Popen(
             command,
             stdin=subprocess.PIPE,
@@ -322,7 +319,7 @@ class _Process:
             stderr=self.errors,
             env=CLEAN_ENV,
             cwd=cwd,
-            **options,
+            **OWN_SESSION,
         )
         self.replies = open_replies(self.popen.stdout, limits.message_bytes)
         self.ready = self.dead = False
@@ -424,7 +421,7 @@ class _Process:
             return self.exit_code
         self.dead = True
         if self.popen.poll() is None:
-            kill_session(self.popen.pid, self.popen.kill)
+            kill_session(self.popen.pid)
         for stream in (self.popen.stdin, self.popen.stdout):
             try:
                 stream.close()

@@ -1,28 +1,106 @@
 """Ending a process with everything it started: the one way the grader kills a process.
 
-Every process the grader may have to kill — a sandbox worker, a batch worker — starts in a
-session of its own (``start_new_session`` / ``os.setsid``), so it leads a process group that
-holds whatever it starts; killing the group ends them all at once. Windows has no process
-groups: there the process itself is killed.
+    process = subprocess.Popen(command, **OWN_SESSION)
+    kill_session(process.pid)      # then reap it: process.wait()
+
+Every process the grader may have to kill — a sandbox worker that overran or crashed, a
+``grade batch`` worker past its time limit — leads a session of its own (:data:`OWN_SESSION`,
+or :func:`lead_own_session` in a child started by multiprocessing). Killing only the process,
+or only its process group, leaves processes behind: a batch worker's sandbox workers each
+lead a session of their own, so they are in neither. :func:`kill_session`
+stops the process and, level by level, every process below it (stopped, none of them can start
+another), then kills each one and each process group one of them leads.
+
+POSIX finds the processes below through ``/proc`` (Linux) or psutil (macOS); Windows through
+psutil; without psutil, only the process and its group are killed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
-from collections.abc import Callable
+import subprocess
+
+# Popen keyword arguments: the child leads a session (POSIX) or a process group (Windows) of
+# its own, so that no signal meant for the caller's group (Ctrl-C) reaches it, and back
+OWN_SESSION: dict = (
+    {"start_new_session": True}
+    if hasattr(os, "setsid")
+    else {"creationflags": getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)}
+)
 
 
-def kill_session(pid: int, kill_one: Callable[[], None]) -> None:
-    """SIGKILL the process group led by ``pid``; where there are no groups (Windows), or the
-    group is gone or not ours to signal, ``kill_one()`` (the process's own kill) instead."""
-    if hasattr(os, "killpg"):
-        try:
-            os.killpg(pid, signal.SIGKILL)
-            return
-        except OSError:
-            pass
+def lead_own_session() -> None:
+    """Make this process (a child started without :data:`OWN_SESSION`, e.g. by
+    multiprocessing) lead a session of its own, where the platform has sessions."""
+    if hasattr(os, "setsid"):
+        with contextlib.suppress(OSError):  # a session leader already
+            os.setsid()
+
+
+def kill_session(pid: int) -> None:
+    """Kill process ``pid``, every process below it (in any session) and every process group
+    one of them leads; never the caller's own group. The caller reaps ``pid``."""
+    if not hasattr(os, "killpg"):  # Windows
+        for below in reversed(_below(pid, stop=False)):
+            _signal(below, signal.SIGTERM)  # TerminateProcess
+        _signal(pid, signal.SIGTERM)
+        return
+    tree = [pid, *_below(pid, stop=True)]
+    own_group = os.getpgrp()
+    for member in tree:
+        with contextlib.suppress(OSError):
+            if os.getpgid(member) == member != own_group:
+                os.killpg(member, signal.SIGKILL)
+        _signal(member, signal.SIGKILL)
+
+
+def _below(pid: int, stop: bool) -> list[int]:
+    """Every process below ``pid``, parents before children; with ``stop``, each is stopped
+    (SIGSTOP) before its children are listed, so none is started unseen."""
+    found: list[int] = []
+    level = [pid]
+    while level:
+        if stop:
+            for member in level:
+                _signal(member, signal.SIGSTOP)
+        level = [child for member in level for child in _children(member)]
+        found += level
+    return found
+
+
+# Linux lists each thread's children in /proc (where the kernel has CONFIG_PROC_CHILDREN)
+_PROC_CHILDREN = os.path.exists(f"/proc/self/task/{os.getpid()}/children")
+
+
+def _children(pid: int) -> list[int]:
+    if not _PROC_CHILDREN:
+        return _children_by_psutil(pid)
+    tasks = f"/proc/{pid}/task"
+    children: list[int] = []
     try:
-        kill_one()
-    except OSError:
-        pass  # it has ended already
+        threads = os.listdir(tasks)
+    except OSError:  # gone
+        return children
+    for thread in threads:
+        with contextlib.suppress(OSError):  # a thread that ended while it was read
+            with open(f"{tasks}/{thread}/children", "rb") as listing:
+                children += [int(child) for child in listing.read().split()]
+    return children
+
+
+def _children_by_psutil(pid: int) -> list[int]:
+    try:
+        import psutil
+    except ImportError:
+        return []
+    try:
+        return [child.pid for child in psutil.Process(pid).children()]
+    except psutil.Error:
+        return []
+
+
+def _signal(pid: int, number: int) -> None:
+    with contextlib.suppress(OSError):  # gone already, or not ours
+        os.kill(pid, number)
