@@ -23,11 +23,14 @@ parameters never move — however wrong the predictions are. Changing the loss d
 zero comes from sign, so the cure is a differentiable activation (the sigmoid, exercise 07).
 
 Your job is to *demonstrate* this by writing the honest chain-rule computation: do not shortcut
-to "return zeros" in ``gradients``; multiply by your ``sign_derivative``.
+to "return zeros" in ``gradients``; multiply by your ``sign_derivative``, called by that name
+(the grader swaps in another derivative, e.g. one that returns 1 everywhere, and expects your
+gradients to follow it).
 
 What to write (X: (m, n), y: (m,) with values ±1, W: (n,), b: float)
 --------------------------------------------------------------------
-    predict(X, W, b) -> np.ndarray (m,)             sign(XW + b), values in {−1, 0, +1}
+    predict(X, W, b) -> np.ndarray (m,)             sign(XW + b), values in {−1, 0, +1};
+                                                    m may be 1, and X, W, b may hold ints
     sign_derivative(z) -> np.ndarray (same shape)   d sign(z)/dz (0 everywhere, see above)
     loss(X, y, W, b) -> float                       J(W, b) with the 1/(2m) factor
     gradients(X, y, W, b) -> (dW: np.ndarray (n,), db: float)   by the chain rule above

@@ -57,6 +57,20 @@ EXERCISE = Exercise(
             ],
         ),
         Mistake(
+            id="gradient_skips_sign_derivative",
+            message="Your gradients do not go through your sign_derivative: they come out as "
+            "zeros whatever sign_derivative returns (a shortcut the instructions rule out).",
+            hint="Compute dJ/dz = (ŷ − y)/m * sign_derivative(z), then dW = Xᵀ dJ/dz and "
+            "db = Σ dJ/dz.",
+            mutant=[
+                (
+                    "    dJ_dz = dJ_dyhat * sign_derivative(z)\n",
+                    "    dJ_dz = np.zeros_like(dJ_dyhat)\n",
+                )
+            ],
+            functions=("gradients",),
+        ),
+        Mistake(
             id="zero_one_predictions",
             message="Your predictions are 0/1; the sign perceptron outputs −1/+1 (and 0 at z = 0) "
             "to match labels ±1.",
@@ -313,6 +327,50 @@ def test_gradients_vanish(student, rng):
             f"{int(np.sum(models.sign_perceptron_predict(X, W, b) != y))} of {y.size})",
             mistakes=gradient_mistakes(X, y, W, b),
             names=("dW", "db"),
+        )
+
+
+def ones_derivative(z: object) -> np.ndarray:
+    """Stands in for the learner's sign_derivative: 1 everywhere (plain data in and out)."""
+    return np.ones_like(np.asarray(z, dtype=float))
+
+
+def half_z_derivative(z: object) -> np.ndarray:
+    """Another stand-in, z/2: a gradient through it depends on z, not just on the shapes."""
+    return np.asarray(z, dtype=float) / 2.0
+
+
+@check(1, mistakes=["gradient_skips_sign_derivative"])
+def test_gradients_use_sign_derivative(student, rng):
+    """gradients goes through sign_derivative: with it replaced by 1 (then by z/2), dW and db are
+    the chain rule through that stand-in, not zeros."""
+    for derivative, label in ((ones_derivative, "1"), (half_z_derivative, "z/2")):
+        X, y, W, b = random_problem(rng, 7, 3)
+        instrumented = student.instrumented(replace={"sign_derivative": derivative})
+        expected = chain_rule(X, y, W, b, derivative)
+        expect_close(
+            instrumented.gradients(X, y, W, b),
+            expected,
+            what=f"gradients(X of shape {X.shape}, y, W, {b:.3g}) with your sign_derivative "
+            f"replaced by one that returns {label}",
+            mistakes={"gradient_skips_sign_derivative": (np.zeros_like(W), 0.0)},
+            names=("dW", "db"),
+        )
+
+
+@check(1, mistakes=["zero_one_predictions", "sign_of_zero"])
+def test_predict_edges(student):
+    """predict with one example (m = 1), int inputs, and z = 0 exactly on a boundary row."""
+    cases = [
+        (np.array([[2.0, -1.0]]), np.array([0.5, 1.0]), 0.0),  # m = 1, z = 0
+        (np.array([[1, 2], [3, -1], [0, 0]]), np.array([1, 1]), -3),  # ints: z = 0, 2, −3
+    ]
+    for X, W, b in cases:
+        expect_close(
+            student.predict(X, W, b),
+            models.sign_perceptron_predict(X, W, b),
+            what=f"predict(X = {X.tolist()}, W = {W.tolist()}, b = {b})",
+            mistakes=predict_mistakes(X.astype(float), W.astype(float), float(b)),
         )
 
 
