@@ -25,6 +25,7 @@ from decks.identity import (
     Candidate,
     Diff,
     Manifest,
+    NoteRecord,
     assign,
     build_time,
     clock_warnings,
@@ -36,6 +37,13 @@ from decks.identity import (
     model_mods,
     note_guid,
     old_by_source,
+)
+from decks.moves import (
+    folder_manifests,
+    moved_warning,
+    plan_moves,
+    refuse_shared,
+    shared_warnings,
 )
 from decks.notetypes import deck_id, note_types
 from decks.parser import (
@@ -480,9 +488,10 @@ def plan(
     # decks of this run, and the mistakes deck (copies of week-2 notes), are never "renamed"
     skip = {manifest_name(deck) for deck in [*by_deck, MISTAKES_DECK]}
     previous: dict[str, Manifest | None] = {}
+    candidates: dict[str, list[Candidate]] = {}
     for deck in by_deck:
-        candidates = [_candidate(r, collection_guids or {}) for r in rendered[deck].notes]
-        previous[deck] = found = previous_build(deck, candidates, out_dir, skip)
+        candidates[deck] = [_candidate(r, collection_guids or {}) for r in rendered[deck].notes]
+        previous[deck] = found = previous_build(deck, candidates[deck], out_dir, skip)
         if found is not None:
             skip.add(manifest_name(found.deck))  # one previous build continues one deck
     home = computed_home(
@@ -492,6 +501,8 @@ def plan(
     )
     if home is not None:
         rendered[home].add(_computed_for(by_deck[home][0], figures))
+    folder = folder_manifests(out_dir) if out_dir.is_dir() else []
+    moves = plan_moves(candidates, previous, folder, {MISTAKES_DECK})
     builds: list[DeckBuild] = []
     for deck, files in by_deck.items():
         in_this_run = {n.note_id for b in builds for n in b.notes}
@@ -505,8 +516,15 @@ def plan(
                 collection=collection_guids,
                 collection_file=collection,
                 taken=in_this_run,
+                adopted=moves.adopted.get(deck),
+                moved=moves.moved.get(deck, set()),
             )
         )
+        built = builds[-1]
+        built.warnings += shared_warnings(
+            list(built.manifest.notes.values()), built.diff.moved_in, moves.outside
+        )
+    refuse_shared({b.deck: [r for r in b.manifest.notes.values() if not r.removed] for b in builds})
     builds[0].warnings.extend(_skipped_warning(skipped))
     return builds
 
@@ -537,6 +555,14 @@ def _rename_warning(deck: str, previous: Manifest, package: Path) -> str:
     )
 
 
+def _former_names(deck: str, previous: Manifest | None) -> tuple[str, ...]:
+    """The names the deck had before (kept, so their manifests stay known as left behind)."""
+    if previous is None:
+        return ()
+    names = previous.renamed_from + ((previous.deck,) if previous.deck != deck else ())
+    return tuple(dict.fromkeys(n for n in names if n != deck))
+
+
 def plan_rendered(
     rendered: _Rendered,
     previous: Manifest | None,
@@ -547,8 +573,11 @@ def plan_rendered(
     collection: dict[int, CollectionNote] | None = None,
     collection_file: Path | None = None,
     taken: AbstractSet[int] = frozenset(),
+    adopted: dict[str, tuple[str, NoteRecord]] | None = None,
+    moved: AbstractSet[str] = frozenset(),
 ) -> DeckBuild:
-    """Identify one deck's rendered notes against its ``previous`` build.
+    """Identify one deck's rendered notes against its ``previous`` build (``adopted``,
+    ``moved``: notes that moved between decks, see :mod:`decks.moves`).
 
     ``files`` are the sources the notes came from (for their DELETE markers); ``collection``
     the notes an Anki collection holds for the Obsidian_to_Anki ids, ``collection_file`` that
@@ -564,7 +593,13 @@ def plan_rendered(
     candidates = [_candidate(r, collection_guids or {}) for r in rendered.notes]
     elsewhere = ids_of_other_decks(out_dir, manifest_path) | set(taken)
     records, diff = assign(
-        candidates, previous, now, first_id=first_note_id(deck, now), taken=elsewhere
+        candidates,
+        previous,
+        now,
+        first_id=first_note_id(deck, now),
+        taken=elsewhere,
+        adopted=adopted,
+        moved=moved,
     )
     if collection_file is not None:
         held = read_by_guid(collection_file, [rec.guid for rec in records])
@@ -578,6 +613,7 @@ def plan_rendered(
     ]
     renamed = previous is not None and previous.deck != deck
     warnings = [_rename_warning(deck, previous, package_path)] if renamed else []
+    warnings += moved_warning(deck, records, diff.moved_in)
     warnings += clock_warnings(now, previous) + _empty_warnings(files)
     warnings += diff.ambiguous + diff.retyped
     warnings += _deleted_warnings(deck, files, diff)
@@ -595,6 +631,7 @@ def plan_rendered(
             package_path.name,
             {rec.guid: rec for rec in records},
             models,
+            renamed_from=_former_names(deck, previous),
         ),
         diff=diff,
         media=rendered.media,

@@ -53,12 +53,18 @@ def _record_lines(d, show_unchanged: bool) -> list[str]:
     if show_unchanged:
         groups.append(("unchanged", "=", d.unchanged))
     groups.append(("removed", "-", d.removed))
+    groups.append(("moved", ">", d.moved_out))
     for label, mark, records in groups:
         for r in records:
             why = label
             if r.guid in d.matched and label != "removed":
                 why = f"{label} (matched by similarity {d.matched[r.guid]:.2f})"
-            where = f"was {r.origin}" if label == "removed" else r.origin  # gone from there
+            if r.guid in d.moved_in:
+                why = f"{label} (moved here from {d.moved_in[r.guid]})"
+            if label == "moved":
+                why = "moved to another deck"
+            gone = label in ("removed", "moved")
+            where = f"was {r.origin}" if gone else r.origin  # gone from there
             lines.append(f"  {mark} {why:<9} {where:<24} {r.question[:90]}")
     return lines
 
@@ -81,6 +87,7 @@ def _report(builds: list, *, dry_run: bool, show_unchanged: bool, wrote: bool) -
             click.echo(
                 f"  against the previous build: {len(d.new)} new, {len(d.changed)} changed, "
                 f"{len(d.unchanged)} unchanged, {len(d.removed)} removed"
+                + (f", {len(d.moved_out)} moved to another deck" if d.moved_out else "")
             )
         for line in _record_lines(d, show_unchanged):
             click.echo(line)

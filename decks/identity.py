@@ -183,6 +183,7 @@ class Manifest:
     notes: dict[str, NoteRecord] = field(default_factory=dict)  # by GUID, in deck order
     models: dict[str, dict[str, int | str]] = field(default_factory=dict)  # kind → hash, mod
     format: int = MANIFEST_FORMAT  # as read: below KEYED_FORMAT, source GUIDs name the deck
+    renamed_from: tuple[str, ...] = ()  # the deck's former names: their manifests are stale
 
     def to_json(self) -> str:
         data = {
@@ -193,6 +194,8 @@ class Manifest:
             "models": {kind: self.models[kind] for kind in sorted(self.models)},
             "notes": [r.to_json() for r in self.notes.values()],
         }
+        if self.renamed_from:
+            data["renamed_from"] = list(self.renamed_from)
         return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
 
     @property
@@ -217,6 +220,7 @@ class Manifest:
                 {r.guid: r for r in records},
                 data["models"],
                 int(data["format"]),
+                tuple(str(name) for name in data.get("renamed_from", ())),
             )
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
@@ -234,6 +238,8 @@ class Diff:
     matched: dict[str, float] = field(default_factory=dict)  # GUID → similarity it was kept by
     ambiguous: list[str] = field(default_factory=list)  # messages: pairs that were not guessed
     retyped: list[str] = field(default_factory=list)  # messages: notes whose note type changed
+    moved_in: dict[str, str] = field(default_factory=dict)  # GUID → the deck it came from
+    moved_out: list[NoteRecord] = field(default_factory=list)  # now in another deck's source
     previous_build: bool = False
 
 
@@ -416,13 +422,18 @@ def assign(
     *,
     first_id: int | None = None,
     taken: AbstractSet[int] = frozenset(),
+    adopted: dict[str, tuple[str, NoteRecord]] | None = None,
+    moved: AbstractSet[str] = frozenset(),
 ) -> tuple[list[NoteRecord], Diff]:
     """Give every note its id and modification time; say which notes are new/changed/removed.
 
     Fresh ids start at ``first_id`` (default: the build time in ms; :func:`first_note_id` for a
-    deck) and skip ``taken``, the ids of other decks. Returns the records of the source's notes,
-    in order, then those of removed notes.
+    deck) and skip ``taken``, the ids of other decks. ``adopted``: candidate GUID → (deck,
+    record) for notes that moved here from another deck (they continue that record); ``moved``:
+    GUIDs of notes now in another deck's source (they are not removed, just gone from here).
+    Returns the records of the source's notes, in order, then those of removed notes.
     """
+    adopted = adopted or {}
     old = previous.notes if previous else {}
     by_source = old_by_source(old)
     diff = Diff(previous_build=previous is not None)
@@ -432,7 +443,11 @@ def assign(
     similar = _similar_pairs(candidates, looked_up, old, known, diff) if old else {}
     records, used = [], set()
     for cand, guid in zip(candidates, looked_up, strict=True):
-        before = by_source.get(guid) or similar.get(cand.guid)
+        before = by_source.get(guid)
+        if before is None and cand.guid in adopted:
+            came_from, before = adopted[cand.guid]
+            diff.moved_in[before.guid] = came_from
+        before = before or similar.get(cand.guid)
         if before is not None and before.guid in used:
             before = None  # two notes claim one old note: the second is new
         if before is None:
@@ -454,7 +469,9 @@ def assign(
         used.add(record.guid)
         records.append(record)
     for record in old.values():
-        if record.guid not in used:
+        if record.guid not in used and {record.guid, record.source_guid} & moved:
+            diff.moved_out.append(record)
+        elif record.guid not in used:
             kept = _removed(record, now, diff)
             if kept is not None:
                 records.append(kept)

@@ -49,7 +49,7 @@ def test_build_then_diff_reports_each_kind_of_change(tmp_path):
 
 def test_one_package_per_deck(tmp_path):
     a = _write(tmp_path / "a.md", "TARGET DECK: One\n\nQ?\nA.\n")
-    b = _write(tmp_path / "b.md", "TARGET DECK: Two::Sub\n\nQ?\nA.\n")
+    b = _write(tmp_path / "b.md", "TARGET DECK: Two::Sub\n\nS?\nA.\n")
     c = _write(tmp_path / "c.md", "TARGET DECK: One\n\nR?\nB.\n")
     out = tmp_path / "out"
     result = CliRunner().invoke(

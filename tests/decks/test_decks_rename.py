@@ -10,12 +10,15 @@ under any name.
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
+from click.testing import CliRunner
 from deck_helpers import FIXED_TIME, FIXTURES, import_apkg, new_collection, package_ids, review_all
 
 from decks.build import build, default_source
+from decks.cli import decks
 from decks.computed import COMPUTED_DECK, computed_notes
 from decks.identity import Manifest, legacy_guid, note_guid
 from decks.mistakes import MISTAKES_DECK, plan_mistakes
@@ -173,7 +176,7 @@ def test_an_upgrade_and_a_rename_at_once_keep_the_guids(tmp_path):
     assert package_ids(build_.package_path) == old_ids
 
 
-def test_without_the_old_manifest_a_renamed_deck_is_new(tmp_path):
+def test_a_deck_holding_one_note_of_another_is_not_a_rename(tmp_path):
     """A manifest is claimed only when it knows at least half of its notes among ours."""
     source, out = tmp_path / "notes.md", tmp_path / "out"
     source.write_text(SOURCE, encoding="utf-8")
@@ -182,7 +185,8 @@ def test_without_the_old_manifest_a_renamed_deck_is_new(tmp_path):
     kept = "What does the learning rate scale?\nThe length of each step.\n"
     other.write_text(f"TARGET DECK: Unrelated\n\n{kept}\nWhat else?\nMore.\n")
     (unrelated,) = build([other], out, figures=False, now=FIXED_TIME + 60)
-    assert unrelated.renamed_from == "" and len(unrelated.diff.new) == 2
+    assert unrelated.renamed_from == ""
+    assert len(unrelated.diff.new) == 1 and len(unrelated.diff.moved_in) == 1
 
 
 def test_the_mistakes_deck_is_never_taken_for_a_renamed_week2_deck(tmp_path):
@@ -241,3 +245,79 @@ def test_the_shipped_source_gets_the_computed_cards_whatever_it_is_named(tmp_pat
     shutil.copyfile(source, other)
     (copy,) = build([other], tmp_path / "out2", figures=False, now=FIXED_TIME, dry_run=True)
     assert not keys & {n.guid for n in copy.notes}
+
+
+TWO_DECKS = {
+    "a.md": "TARGET DECK: Course::A\nFILE TAGS: t\n\nWhat is one?\nOne.\n\nWhat is two?\nTwo.\n",
+    "b.md": "TARGET DECK: Course::B\nFILE TAGS: t\n\nWhat is three?\nThree.\n",
+}
+MOVED = "What is two?\nTwo.\n"
+
+
+def _two_decks(tmp_path: Path) -> tuple[Path, Path]:
+    for name, text in TWO_DECKS.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    return tmp_path / "a.md", tmp_path / "b.md"
+
+
+def _move_two(a: Path, b: Path) -> None:
+    a.write_text(a.read_text().replace("\n" + MOVED, ""), encoding="utf-8")
+    b.write_text(b.read_text() + "\n" + MOVED, encoding="utf-8")
+
+
+def test_a_note_moved_to_another_deck_keeps_its_note_and_history_in_anki(tmp_path):
+    a, b = _two_decks(tmp_path)
+    out = tmp_path / "out"
+    first = build([a, b], out, figures=False, now=FIXED_TIME)
+    col = new_collection(tmp_path / "anki")
+    for built in first:
+        import_apkg(col, built.package_path)
+    review_all(col, "Course::A")
+    before = _collection_state(col)
+    _move_two(a, b)
+    deck_a, deck_b = build([a, b], out, figures=False, now=FIXED_TIME + 60)
+    assert [r.question for r in deck_a.diff.moved_out] == ["What is two?"]
+    assert not deck_a.diff.removed and not deck_b.diff.new
+    assert list(deck_b.diff.moved_in.values()) == ["Course::A"]
+    (advice,) = [w for w in deck_b.warnings if "moved here" in w]
+    for built in (deck_a, deck_b):
+        log = import_apkg(col, built.package_path)
+        assert not log.new
+    assert _collection_state(col) == before  # the same notes, cards, history; none removed
+    assert col.find_notes("tag:gdkit::removed") == []
+    search = re.search(r"search (nid:[0-9,]+), select all", advice).group(1)
+    col.set_deck(col.find_cards(search), col.decks.id_for_name("Course::B"))
+    moved = [g for g, (deck, _) in _collection_state(col).items() if deck == "Course::B"]
+    assert len(moved) == 2  # "three" and the moved "two"
+    col.close()
+
+
+def test_a_note_moved_between_decks_built_one_at_a_time(tmp_path):
+    a, b = _two_decks(tmp_path)
+    out = tmp_path / "out"
+    build([a], out, figures=False, now=FIXED_TIME)
+    build([b], out, figures=False, now=FIXED_TIME)
+    _move_two(a, b)
+    (deck_b,) = build([b], out, figures=False, now=FIXED_TIME + 60)
+    assert list(deck_b.diff.moved_in.values()) == ["Course::A"] and not deck_b.diff.new
+    (deck_a,) = build([a], out, figures=False, now=FIXED_TIME + 120)
+    assert len(deck_a.diff.moved_out) == 1 and not deck_a.diff.removed
+    assert not [w for w in deck_a.warnings if "also in the last build" in w]
+
+
+def test_one_note_in_two_decks(tmp_path):
+    a, b = _two_decks(tmp_path)
+    b.write_text(b.read_text() + "\n" + MOVED, encoding="utf-8")  # a copy, not a move
+    out = tmp_path / "out"
+    result = CliRunner().invoke(decks, ["build", str(a), str(b), "-o", str(out), "--no-figures"])
+    assert result.exit_code == 1
+    assert "b.md:7: the same note is in deck 'Course::A' (a.md:7) and in deck 'Course::B'" in (
+        result.output
+    )
+    assert not out.exists()
+    # built one at a time, the second deck's build cannot refuse: it says so instead
+    build([a], out, figures=False, now=FIXED_TIME)
+    build([b], out, figures=False, now=FIXED_TIME)
+    (again,) = build([a], out, figures=False, now=FIXED_TIME + 60)
+    (shared,) = [w for w in again.warnings if "also in the last build" in w]
+    assert shared.startswith("1 note is also in the last build of deck 'Course::B' (first: a.md:7)")
