@@ -1,6 +1,7 @@
 """How fast is `grade`? Wall time of grading the week's solutions with each sandbox backend
 against the floor `python -c "import numpy, pytest"` measured in the same run (interleaved, so
-that a busy machine slows all alike), and each backend's cost per call.
+that a busy machine slows all alike), each backend's cost per call, and what importing click
+(the command line's framework) adds to the floor.
 
     .venv/bin/python benchmarks/bench_grade.py [--runs 7]
 
@@ -61,6 +62,23 @@ def per_call(isolation: str, calls: int) -> dict[str, float]:
                 samples.append((time.perf_counter() - t) / calls)
             results[label] = statistics.median(samples)
     return results
+
+
+def click_import(python: str, runs: int) -> float:
+    """Median seconds of ``import click`` in a fresh interpreter that has imported NumPy and
+    pytest already (the floor): what parsing `grade`'s command line with click costs at start-up
+    beyond the modules both share."""
+    code = (
+        "import time, numpy, pytest\n"
+        "start = time.perf_counter()\n"
+        "import click\n"
+        "print(time.perf_counter() - start)\n"
+    )
+    samples = [
+        float(subprocess.run([python, "-c", code], capture_output=True, text=True).stdout)
+        for _ in range(runs)
+    ]
+    return statistics.median(samples)
 
 
 def per_exercise(python: str) -> None:
@@ -132,6 +150,11 @@ def main() -> None:
             value = result[key]
             cells.append(f"{value * 1e3:>9.1f} ms" if value > 0.01 else f"{value * 1e6:>9.0f} µs")
         print(f"{key:<52} " + " ".join(f"{c:>12}" for c in cells))
+    click_cost = click_import(python, args.runs)
+    print(
+        f"{'import click, beyond the floor (in-process)':<52} {click_cost * 1e3:>7.1f} ms "
+        f"= {click_cost / floor:.3f}× floor"
+    )
     print()
     per_exercise(python)
     print()
