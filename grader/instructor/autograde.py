@@ -30,8 +30,6 @@ that ran, and weak isolation while running as root is never silent.
 
 from __future__ import annotations
 
-import argparse
-import math
 import os
 import sys
 import tempfile
@@ -42,6 +40,9 @@ from typing import TYPE_CHECKING
 # one BLAS thread: the checks work on small arrays (set before NumPy is imported; as `grade`)
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
+import click  # noqa: E402
+
+from grader.commands import SECONDS  # noqa: E402
 from grader.report.write import write_whole  # noqa: E402
 from grader.sandbox.sandbox import Deadline, Limits, Sandbox  # noqa: E402
 
@@ -136,44 +137,59 @@ def _layout(name: str) -> str:
     return "gradescope"
 
 
-def _seconds(text: str) -> float:
-    """A positive, finite number of seconds (argparse's type for --deadline)."""
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = math.nan
-    if not (math.isfinite(seconds) and seconds > 0):
-        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
-    return seconds
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="gdkit-autograde", description=__doc__.split("\n")[0])
-    parser.add_argument("--layout", choices=["auto", *LAYOUTS], default="auto")
-    parser.add_argument("--submission", type=Path, help="the uploaded files (overrides layout)")
-    parser.add_argument("--results", type=Path, help="where results.json goes")
-    parser.add_argument("--format", choices=FORMATS, help="default: the layout's")
-    parser.add_argument(
-        "--deadline",
-        type=_seconds,
-        default=DEFAULT_DEADLINE,
-        help="seconds for the whole submission (default %(default)s)",
-    )
-    return parser
+@click.command("gdkit-autograde", context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--layout",
+    type=click.Choice(["auto", *LAYOUTS]),
+    default="auto",
+    show_default=True,
+    help="Where the upload is and the results go; auto: the first layout whose folder exists.",
+)
+@click.option(
+    "--submission",
+    type=click.Path(path_type=Path),
+    help="The uploaded files (instead of the layout's folder).",
+)
+@click.option(
+    "--results",
+    type=click.Path(path_type=Path),
+    help="Where results.json goes (instead of the layout's file).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    help="The results' format (default: the layout's).",
+)
+@click.option(
+    "--deadline",
+    type=SECONDS,
+    default=DEFAULT_DEADLINE,
+    show_default=True,
+    help="Seconds for the whole submission.",
+)
+def command(
+    layout: str, submission: Path | None, results: Path | None, fmt: str | None, deadline: float
+) -> None:
+    """Grade one uploaded submission and write its results.json, whatever happens."""
+    overall = Deadline.after(deadline)  # the whole run counts, from here
+    layout = _layout(layout)
+    upload = submission or LAYOUTS[layout][0]
+    results = results or LAYOUTS[layout][1]
+    text = _graded(upload, fmt or layout, overall)
+    results.parent.mkdir(parents=True, exist_ok=True)
+    write_whole(results, text)
+    click.echo(f"wrote {results}")
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Grade the upload and write its results file (always); returns 0."""
-    args = _parser().parse_args(argv)
-    deadline = Deadline.after(args.deadline)  # the whole run counts, from here
-    layout = _layout(args.layout)
-    upload = args.submission or LAYOUTS[layout][0]
-    results = args.results or LAYOUTS[layout][1]
-    fmt = args.format or layout
-    text = _graded(upload, fmt, deadline)
-    results.parent.mkdir(parents=True, exist_ok=True)
-    write_whole(results, text)
-    print(f"wrote {results}")
+    """Grade the upload and write its results file (always); returns 0. A usage error is shown
+    and ends the process with status 2, before anything is graded."""
+    try:
+        command.main(argv, prog_name="gdkit-autograde", standalone_mode=False)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
     return 0
 
 

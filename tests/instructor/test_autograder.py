@@ -322,8 +322,20 @@ def test_the_autograder_gives_what_grade_hidden_gives(tmp_path, submission, form
 
 
 @pytest.mark.parametrize("value", ["0", "-5", "nan", "inf", "soon"])
-def test_a_deadline_that_is_not_a_positive_time_is_refused(value, capsys):
+def test_a_deadline_that_is_not_a_positive_time_is_refused(value, capsys, tmp_path):
+    results = tmp_path / "results.json"
     with pytest.raises(SystemExit) as ended:
-        autograde.main(["--submission", "x", "--results", "y", "--deadline", value])
+        autograde.main(["--submission", "x", "--results", str(results), "--deadline", value])
     assert ended.value.code == 2
-    assert "expected a positive number of seconds" in capsys.readouterr().err
+    said = capsys.readouterr()
+    assert said.out == "" and said.err.startswith("Usage: gdkit-autograde [OPTIONS]\n")
+    sentence = f"--deadline must be a positive number of seconds, not {value!r}"
+    assert said.err.splitlines()[-1] == f"Error: {sentence}"
+    assert not results.exists()  # refused before anything is graded
+
+
+def test_the_autograder_help_lists_every_option(capsys):
+    assert autograde.main(["--help"]) == 0
+    shown = capsys.readouterr().out
+    for option in ("--layout", "--submission", "--results", "--format", "--deadline"):
+        assert option in shown, option
