@@ -7,12 +7,11 @@ must occur exactly once (so a mutant can never silently drift from the solution 
 
 from __future__ import annotations
 
-import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.checking.framework import STRICT_ENV, Exercise, Mistake
+from grader.checking.framework import Exercise, Mistake, strict_mode
 from grader.exercises import load_exercises, solutions_dir
 from grader.report.results import ERROR, ExerciseResult
 
@@ -75,10 +74,14 @@ def run_mutants(
     from grader.runner import grade_each
     from grader.sandbox.sandbox import Sandbox
 
-    os.environ[STRICT_ENV] = "1"  # inputs that cannot tell two mistakes apart are an error here
     solutions = solutions or solutions_dir()
     outcomes = []
-    with Sandbox() as sandbox, tempfile.TemporaryDirectory(prefix="gdkit-mutants-") as root:
+    # strict: inputs that cannot tell two mistakes apart are an error here (and only here)
+    with (
+        strict_mode(),
+        Sandbox() as sandbox,
+        tempfile.TemporaryDirectory(prefix="gdkit-mutants-") as root,
+    ):
         for exercise in load_exercises():
             if names and exercise.name not in names:
                 continue

@@ -7,8 +7,9 @@ few ``@check(...)``-decorated pytest tests. See ``grader/CHECKS.md``.
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -126,6 +127,20 @@ def strict() -> bool:
     """The self-test's mode: every mistake value is computed, even for right answers, and a
     check whose inputs cannot tell two of its mistakes apart is a :class:`CheckBug`."""
     return os.environ.get(STRICT_ENV) == "1"
+
+
+@contextlib.contextmanager
+def strict_mode() -> Iterator[None]:
+    """Within: the self-test's :func:`strict` mode; afterwards the setting is as it was."""
+    before = os.environ.get(STRICT_ENV)
+    os.environ[STRICT_ENV] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(STRICT_ENV, None)
+        else:
+            os.environ[STRICT_ENV] = before
 
 
 class Forms(tuple):

@@ -3,6 +3,9 @@ points and is diagnosed as itself (and as nothing else)."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+
 import pytest
 from grader_helpers import ISOLATIONS, MUTANT_LIMITS
 
@@ -98,3 +101,30 @@ def test_a_check_in_error_is_not_a_caught_mutant(monkeypatch):
     monkeypatch.setattr(mutants, "run_mutants", lambda *args, **kwargs: [found])
     ran = CliRunner().invoke(exercises, ["mutants"])
     assert ran.exit_code == 1 and "CHECK IN ERROR: test_b" in ran.output, ran.output
+
+
+@pytest.mark.parametrize("before", [None, "0", "1"])
+def test_the_self_test_is_strict_while_it_runs_and_only_then(monkeypatch, before):
+    """run_mutants grades in strict mode, and leaves the setting as it found it (also when
+    grading fails): a grade later in the same process is not strict."""
+    import grader.runner
+    import grader.sandbox.sandbox
+    from grader.authoring import mutants
+    from grader.checking import framework
+
+    if before is None:
+        monkeypatch.delenv(framework.STRICT_ENV, raising=False)
+    else:
+        monkeypatch.setenv(framework.STRICT_ENV, before)
+    seen = []
+
+    def grade_each(folders, on_report, names, **kwargs):
+        seen.append(framework.strict())
+        raise RuntimeError("the grading failed")
+
+    monkeypatch.setattr(grader.runner, "grade_each", grade_each)
+    monkeypatch.setattr(grader.sandbox.sandbox, "Sandbox", lambda: contextlib.nullcontext())
+    with pytest.raises(RuntimeError, match="the grading failed"):
+        mutants.run_mutants(["parabola"])
+    assert seen == [True]
+    assert os.environ.get(framework.STRICT_ENV) == before
