@@ -57,7 +57,7 @@ def warm_grade_seconds(sample: list[Path], root: Path) -> float:
     one warm sandbox (grader.runner.grade_each, as a batch worker grades): the floor of the
     batch layer."""
     code = (
-        "import os, sys, time; os.environ['GDKIT_JOBS'] = '1'\n"
+        "import sys, time\n"
         "from pathlib import Path\n"
         "from grader.instructor.batch import open_sandbox\n"
         "from grader.runner import grade_each\n"

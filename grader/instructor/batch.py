@@ -203,7 +203,6 @@ def _worker_main(settings: dict, tasks, results) -> None:
     session (the checks are collected once). Messages are JSON (never pickle) on pipes of its
     own, so killing it harms no other worker."""
     lead_own_session()  # Ctrl-C on the terminal reaches the pool only, which stops its workers
-    os.environ["GDKIT_JOBS"] = "1"  # one grading process per worker: the pool is the parallelism
     from grader.report.render import to_json
     from grader.runner import grade_each
 
