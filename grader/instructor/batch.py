@@ -21,12 +21,14 @@ takes the next submission.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import multiprocessing
 import os
 import re
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable
@@ -347,17 +349,17 @@ class BatchResult:
 
 
 def _progress(total: int, enabled: bool):
-    """A progress bar on a terminal (rich), nothing otherwise: (advance, close)."""
+    """A progress bar on stderr (click's, as every command's terminal output) when
+    ``enabled``, nothing otherwise: (advance, close)."""
     if not enabled or total == 0:
         return (lambda: None), (lambda: None)
-    try:
-        from rich.progress import Progress
-    except ImportError:  # the instructor extra is not installed: no bar
-        return (lambda: None), (lambda: None)
-    progress = Progress(transient=True)
-    task = progress.add_task("grading", total=total)
-    progress.start()
-    return (lambda: progress.advance(task)), progress.stop
+    import click
+
+    shown = contextlib.ExitStack()
+    bar = shown.enter_context(
+        click.progressbar(length=total, label="grading", show_pos=True, file=sys.stderr)
+    )
+    return (lambda: bar.update(1)), shown.close
 
 
 def run_batch(

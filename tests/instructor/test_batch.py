@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import csv
 import html
+import io
 import json
 import shutil
 import stat
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -18,7 +20,7 @@ from grade_cli import run_grade
 
 from grader.authoring.mutants import apply_mutant
 from grader.exercises import REPO_ROOT, by_name, load_exercises
-from grader.instructor.batch import discover, run_batch, write_outputs
+from grader.instructor.batch import _progress, discover, run_batch, write_outputs
 from grader.instructor.gradebook import cell
 
 SOLUTIONS = REPO_ROOT / "solutions"
@@ -330,3 +332,22 @@ def test_a_class_that_works_in_notebooks_is_graded_like_py_files(tmp_path):
             (row["exercise"], row["mistake"]): row["students"] for row in csv.DictReader(handle)
         }
     assert tally[("parabola", "sign_flipped")] == "nb-cat"
+
+
+def test_the_progress_bar_is_shown_on_a_terminal_only(monkeypatch):
+    """click's bar on stderr (the one terminal library of every command), advanced per
+    submission; nothing at all when not asked for (not a terminal, or CI)."""
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    for enabled, shown in ((True, "grading"), (False, "")):
+        terminal = Terminal()
+        monkeypatch.setattr(sys, "stderr", terminal)
+        advance, close = _progress(2, enabled)
+        advance()
+        advance()
+        close()
+        assert shown in terminal.getvalue() and bool(terminal.getvalue()) == enabled
+        assert ("2/2" in terminal.getvalue()) == enabled
