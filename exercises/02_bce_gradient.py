@@ -17,7 +17,9 @@ and since zᵢ = Σⱼ Wⱼ Xᵢⱼ + b, vectorised over all examples:
 Numerical care:
 - σ(z) must not overflow: e^(−z) overflows for z below about −710. Compute e = e^(−|z|), which is
   always ≤ 1, and use σ(z) = 1/(1 + e) where z ≥ 0 and σ(z) = e/(1 + e) where z < 0 (the same
-  function, rewritten). No warnings, for any finite z.
+  function, rewritten). No warnings, for any finite z — and no overflow kept quiet either:
+  np.errstate, np.seterr or a warnings filter around a formula that overflows does not count
+  (the grader lets NumPy's warnings through while it checks sigmoid).
 - log(0) is −∞: clip ŷ into [ε, 1 − ε] with ε = 1e-12 before taking logs in the BCE.
 
 What to write (arrays are NumPy arrays of floats):
@@ -26,7 +28,8 @@ What to write (arrays are NumPy arrays of floats):
     bce(y_hat, y)                -> float           mean BCE, y_hat clipped to [1e-12, 1 − 1e-12]
     dloss_dz(y_hat, y)           -> array (m,)      ∂J/∂z = (ŷ − y) / m, with m = len(y)
     logistic_grads(X, y, W, b)   -> (dW, db)        dW an array (n,), db a float; use your
-                                                    sigmoid and dloss_dz
+                                                    sigmoid and dloss_dz. Any m ≥ 1 and n ≥ 1
+                                                    (m = 1, or more features than examples)
 
 Numbers are compared within 1e-7 relative and 1e-9 absolute error (a check that compares
 otherwise, e.g. step counts exactly, says so when it fails).

@@ -137,13 +137,16 @@ def test_sigmoid_values(student, rng):
 
 @check(2, mistakes=["sigmoid_overflow"])
 def test_sigmoid_is_stable(student):
-    """sigmoid for |z| up to 1e4: right values, no overflow warnings."""
+    """sigmoid for |z| up to 1e4: right values, no overflow — not even one that np.errstate,
+    np.seterr or a warnings filter keeps quiet (the grader lets NumPy's warnings through)."""
     z = np.array([-1e4, -1000.0, -745.0, -100.0, -30.0, 0.0, 30.0, 100.0, 745.0, 1000.0, 1e4])
-    got = student.sigmoid(z)
+    unsilenced = student.instrumented(unsilenced=True)
+    got = unsilenced.sigmoid(z)
     overflow = [w for w in student.warnings if "overflow" in w]
     expect(
         not overflow,
-        f"sigmoid(z) for z in ±1e4 warned: {'; '.join(student.warnings)}",
+        f"sigmoid(z) for z in ±1e4 overflowed (with NumPy's warnings let through): "
+        f"{'; '.join(student.warnings)}",
         mistake="sigmoid_overflow",
     )
     # the default tolerance (1e-9 absolute): the instructions ask for no overflow and the right
@@ -211,6 +214,32 @@ def test_logistic_grads_small(student):
         mistakes=mistakes,
         names=("dW", "db"),
     )
+
+
+@check(1, mistakes=GRADIENT_MISTAKES)
+def test_logistic_grads_edges(student):
+    """logistic_grads with one example (m = 1), with more features than examples (2 × 5), and
+    with int X and y."""
+    cases = [
+        (np.array([[0.5, -1.0, 2.0]]), np.array([1.0]), np.array([0.3, 0.1, -0.2]), -0.4),
+        (
+            np.array([[1.0, 0.0, -2.0, 0.5, 1.5], [-1.0, 2.0, 0.5, 0.0, -0.5]]),
+            np.array([0.0, 1.0]),
+            np.array([0.2, -0.1, 0.4, 0.0, 0.3]),
+            0.25,
+        ),
+        (np.array([[1, 2], [3, -1], [0, 2]]), np.array([1, 0, 1]), np.array([0.5, -0.5]), 0.0),
+    ]
+    for X, y, W, b in cases:
+        m, n = X.shape
+        expected, mistakes = grads_with_mistakes(X.astype(float), y.astype(float), W, b)
+        expect_close(
+            student.logistic_grads(X, y, W, b),
+            expected,
+            what=f"logistic_grads(X {m}×{n}{' of ints' if X.dtype.kind == 'i' else ''}, y, W, b)",
+            mistakes=mistakes,
+            names=("dW", "db"),
+        )
 
 
 @check(2, hidden=True, mistakes=GRADIENT_MISTAKES)
