@@ -94,9 +94,12 @@ def test_a_syntax_error_costs_only_its_exercise(tmp_path):
     assert data["score"] == total_points() - sum(t["max_score"] for t in parabola)
 
 
-def test_the_overall_deadline_keeps_the_score_so_far(tmp_path):
-    """A file that loops is stopped at the deadline (not at the 10 s per call), the exercises
-    after it fail with a sentence naming the time limit, and no worker outlives the run."""
+def test_the_overall_deadline_keeps_the_score_so_far(tmp_path, monkeypatch):
+    """A file that loops is stopped at the deadline (not at its own 60 s per call), every check
+    left fails with a sentence naming the time limit, the points scored before it are kept,
+    and no worker outlives the run. (Public checks of every exercise run before any hidden
+    one, so the loop in exercise 2 costs exercise 1 its hidden checks.)"""
+    monkeypatch.setenv("GDKIT_TIMEOUT", "60")
     upload = tmp_path / "upload"
     upload.mkdir()
     shutil.copy(SOLUTIONS / "01_parabola.py", upload)
@@ -104,17 +107,17 @@ def test_the_overall_deadline_keeps_the_score_so_far(tmp_path):
     shutil.copy(SOLUTIONS / "03_momentum.py", upload)
     before = children()
     started = time.monotonic()
-    data = run(upload, tmp_path, "--deadline", "4")
-    assert time.monotonic() - started < 9  # a hang guard: the loop did not get its 10 s
+    data = run(upload, tmp_path, "--deadline", "6")
+    assert time.monotonic() - started < 40  # a hang guard: the loop did not get its 60 s
     assert children() - before == set()  # every worker of the run is gone
-    by_exercise = {}
-    for test in data["tests"]:
-        by_exercise.setdefault(test["tags"][0], []).append(test)
-    assert all(t["status"] == "passed" for t in by_exercise["parabola"])
-    limit = "the time limit for the whole submission (4 s) was reached"
-    assert limit in by_exercise["bce_gradient"][0]["output"]
-    assert all(limit in t["output"] for t in by_exercise["momentum"])
-    assert data["score"] == sum(t["max_score"] for t in by_exercise["parabola"])
+    tests = [t for t in data["tests"] if t["tags"][0] in ("parabola", "bce_gradient", "momentum")]
+    parabola = [t for t in tests if t["tags"][0] == "parabola" and t["visibility"] == "visible"]
+    assert parabola and all(t["status"] == "passed" for t in parabola)
+    limit = "the time limit for the whole submission (6 s) was reached"
+    failed = [t for t in tests if t["status"] == "failed"]
+    assert failed and all(limit in t["output"] for t in failed), failed[0]["output"]
+    assert data["score"] == sum(t["max_score"] for t in tests if t["status"] == "passed")
+    assert data["score"] >= sum(t["max_score"] for t in parabola)
     assert "Grading stopped early" in data["output"]
 
 
