@@ -16,7 +16,9 @@ The model (X: (m, n), y: (m,) with values 0/1, W: (n,), b: float)
     ∂J/∂z = (ŷ − y)/m,     ∂J/∂W = Xᵀ (ŷ − y)/m,     ∂J/∂b = Σᵢ (ŷᵢ − yᵢ)/m
 
 Compute σ without overflow: for z ≥ 0 use 1/(1 + e^(−z)), for z < 0 use e^z/(1 + e^z), so the
-exponent is never positive. Compute J from z without ever taking log 0, using
+exponent is never positive — for float64 and float32 arrays alike. An overflow kept quiet
+(np.errstate, np.seterr, a warnings filter) still counts as one: the grader lets NumPy's
+warnings through while it checks sigmoid. Compute J from z without ever taking log 0, using
 
     log ŷ = −log(1 + e^(−z)) = −np.logaddexp(0, −z)
     log(1 − ŷ) = −log(1 + e^z) = −np.logaddexp(0, z)
@@ -27,7 +29,8 @@ Features on very different scales make gradient descent crawl. Standardise each 
 **training** mean μ and standard deviation s (``np.std``, i.e. ddof = 0), and apply the same μ and s
 to the test set (the test set must not leak into the preprocessing):
 
-    X_std = (X − μ) / s       (a column with s = 0 is left centred: divide it by 1 instead)
+    X_std = (X − μ) / s       (a column with s = 0 is left centred: divide it by 1 instead;
+                              with a single training row every column is such a column)
 
 Stopping: two criteria
 ----------------------
@@ -40,7 +43,8 @@ current parameters, then:
   3. max iterations: once ``max_steps`` updates have been made, stop; the reason is "max_steps".
 ``losses`` lists every J_k you computed, in order: its length is the number of updates made,
 plus one if the run converged. (The change is relative so that a loss creeping slowly towards 0
-is not mistaken for convergence.)
+is not mistaken for convergence.) The test is ≤ against the *previous* loss J_{k−1}: a change
+exactly equal to tol · |J_{k−1}| stops, and tol may be 0 (then only an unchanged loss stops).
 
 What to write
 -------------
@@ -48,7 +52,8 @@ What to write
     standardize(X_train, X_test) -> (X_train_std, X_test_std)
     loss_and_gradients(X, y, W, b) -> (J: float, dW: np.ndarray (n,), db: float)
     train(X, y, lr, max_steps, tol) -> (W, b, losses: np.ndarray, reason: str)
-    predict(X, W, b) -> np.ndarray (m,) of ints   1 where σ(XW + b) ≥ 0.5, else 0
+    predict(X, W, b) -> np.ndarray (m,) of ints   1 where σ(XW + b) ≥ 0.5, else 0 (an int
+                                                  array, not bools; σ = 0.5 exactly gives 1)
     accuracy(y_true, y_pred) -> float             fraction of equal entries
 
 The grader trains your model on the standardised training data and expects at least 95 %

@@ -9,6 +9,7 @@ import numpy as np
 
 from gdref import activations, datasets, models, optim
 from gdref.descent import Trace, descend, logistic_objective
+from grader.checking.compare import kind
 from grader.checking.framework import (
     Exercise,
     Mistake,
@@ -130,6 +131,25 @@ EXERCISE = Exercise(
                     "abs(J - losses[-2]) <= tol:",
                 )
             ],
+        ),
+        Mistake(
+            id="relative_to_new_loss",
+            message="Your convergence test divides by the new loss (|J_k − J_{k−1}| ≤ tol·|J_k|); "
+            "the instructions measure the change relative to the previous one, tol·|J_{k−1}|.",
+            hint="Compare abs(J - previous) with tol * abs(previous), previous being J_{k−1}.",
+            mutant=[
+                (
+                    "abs(J - losses[-2]) <= tol * abs(losses[-2]):",
+                    "abs(J - losses[-2]) <= tol * abs(J):",
+                )
+            ],
+        ),
+        Mistake(
+            id="predict_bools",
+            message="Your predict returns True/False; the instructions ask for integer labels "
+            "0/1 (an array of ints).",
+            hint="Convert the comparison: (p >= 0.5).astype(int).",
+            mutant=[("    return (p >= 0.5).astype(int)\n", "    return p >= 0.5\n")],
         ),
         Mistake(
             id="predict_probabilities",
@@ -328,12 +348,18 @@ def expect_no_warnings(student: Student, what: str, *, mistake: str | None = Non
 
 @check(1, mistakes=["sigmoid_overflow"])
 def test_sigmoid_no_warnings(student):
-    """sigmoid for z from −1e4 to 1e4: no overflow warnings (the instructions forbid them)."""
-    z = np.array([-1e4, -1000.0, -710.0, -100.0, 0.0, 100.0, 710.0, 1000.0, 1e4])
-    got = student.sigmoid(z)
-    expect_no_warnings(student, "sigmoid([-1e4, …, 1e4])", mistake="sigmoid_overflow")
-    # a point for no warnings is earned by values too (within the default tolerance)
-    expect_close(got, activations.sigmoid(z), what="sigmoid([-1e4, …, 1e4])")
+    """sigmoid for z from −1e4 to 1e4, float64 and float32: no overflow, not even one kept quiet
+    by np.errstate, np.seterr or a warnings filter (the grader lets NumPy's warnings through)."""
+    unsilenced = student.instrumented(unsilenced=True)
+    for z in (
+        np.array([-1e4, -1000.0, -710.0, -100.0, 0.0, 100.0, 710.0, 1000.0, 1e4]),
+        np.array([-1000.0, -100.0, -89.0, 0.0, 89.0, 100.0, 1000.0], dtype=np.float32),
+    ):
+        what = f"sigmoid([{z[0]:g}, …, {z[-1]:g}] as {z.dtype})"
+        got = unsilenced.sigmoid(z)
+        expect_no_warnings(student, what, mistake="sigmoid_overflow")
+        # a point for no warnings is earned by values too (within the default tolerance)
+        expect_close(got, activations.sigmoid(z.astype(float)), what=what)
 
 
 @check(1)
@@ -432,6 +458,86 @@ def test_train_converges_at_once(student):
     check_fixed_train(student, 0.1, 50, 0.5)
 
 
+# the rows with y = 1 and those with y = 0 add up to the same vector, and half the labels are
+# 1: at W = 0, b = 0 the gradient is exactly 0, so no update moves and J_1 = J_0 exactly
+FLAT = (np.array([[1.0, 2.0], [3.0, -1.0], [2.0, 0.0], [2.0, 1.0]]), np.array([1.0, 1.0, 0.0, 0.0]))
+
+
+@check(1)  # never stopping here is also what a strict < gives: no mistake is named from it
+def test_train_tie_at_tol_zero(student):
+    """train with tol = 0 where the gradient at the start is exactly 0: J_1 = J_0, a change of
+    exactly 0 ≤ 0 · J_0, so it stops at k = 1 ("converged", two equal losses)."""
+    X, y = FLAT
+    J, dW, db = loss_and_grads(X, y, np.zeros(2), 0.0)
+    assert not dW.any() and db == 0.0, "the flat problem's gradient is not exactly 0"
+    what = "train(X 4×2 with a zero gradient at W = 0, y, 0.5, 5, 0)"
+    got = unpack(student.train(X, y, 0.5, 5, 0.0), TRAIN_RESULT, what)
+    expect_close(
+        got[:3],
+        (np.zeros(2), 0.0, np.array([J, J])),
+        what=f"{what} → (W, b, losses)",
+        names=TRAIN_NAMES,
+    )
+    expect(
+        type(got[3]) is str and got[3] == "converged",
+        f"{what} stopped with reason {got[3]!r}, expected 'converged' (a change of 0 is ≤ 0)",
+    )
+
+
+@remembered
+def boundary_problem() -> tuple[np.ndarray, np.ndarray, float, float, Trace]:
+    """A small problem and a tol between the k = 3 change relative to J_2 (smaller: the loss
+    falls) and the same change relative to J_3, so only the previous loss stops it at k = 3."""
+    rng = np.random.default_rng(7)
+    X, y, _, _ = random_binary_problem(rng, 30, 3, scale=2.0)
+    full = run(X, y, 1.0, 12)
+    J = np.asarray(full.losses)
+    change = np.abs(np.diff(J))
+    tol = float((change[2] / J[2] + change[2] / J[3]) / 2)
+    assert np.all(change[:2] / J[:2] > tol), "the boundary problem's changes do not shrink"
+    return X, y, 1.0, tol, full
+
+
+@check(1, mistakes=[*TRAIN_MISTAKES, "relative_to_new_loss"])
+def test_train_tol_boundary(student):
+    """train with tol just above the k = 3 change relative to J_2 and just below it relative to
+    J_3: it stops at k = 3, because the change is measured against the previous loss."""
+    X, y, lr, tol, full = boundary_problem()
+    trace = run(X, y, lr, 12, tol)
+    assert trace.steps == 3, "the reference does not stop at k = 3"
+    J = np.asarray(full.losses)
+    later = np.flatnonzero(np.abs(np.diff(J)) <= tol * J[1:])
+
+    def mistakes() -> dict[str, tuple]:
+        wrong = train_mistakes(X, y, lr, 12, tol)
+        if later.size:
+            wrong["relative_to_new_loss"] = as_result(full, int(later[0]) + 1)
+        return wrong
+
+    check_train(student, X, y, lr, 12, tol, trace=trace, mistakes=mistakes)
+
+
+@check(1)  # with m = 1 a missing 1/m changes nothing: no mistake can be told apart here
+def test_edges(student):
+    """m = 1 and int inputs: loss_and_gradients on one example, and standardize with a single
+    training row (every column constant: centred, divided by 1)."""
+    X, y, W, b = np.array([[2, -1, 0]]), np.array([1]), np.array([0.5, 0.25, -1.0]), 0.5
+    Xf, yf = X.astype(float), y.astype(float)
+    expect_close(
+        student.loss_and_gradients(X, y, W, b),
+        loss_and_grads(Xf, yf, W, b),
+        what="loss_and_gradients(X = [[2, −1, 0]], y = [1], W, 0.5) (m = 1, ints)",
+        names=("J", "dW", "db"),
+    )
+    X_train, X_test = np.array([[1.0, 5.0, -2.0]]), np.array([[2.0, 5.0, 0.0], [1.0, 4.0, -2.0]])
+    expect_close(
+        student.standardize(X_train, X_test),
+        (X_train - X_train, X_test - X_train),  # s = 0 in every column: only centred
+        what="standardize(one training row, two test rows)",
+        names=("X_train_std", "X_test_std"),
+    )
+
+
 @check(1, hidden=True, mistakes=TRAIN_MISTAKES)
 def test_train_random(student, rng):
     """train on a random problem with a random learning rate and tolerance."""
@@ -439,17 +545,28 @@ def test_train_random(student, rng):
     check_train(student, X, y, float(rng.uniform(0.1, 1.0)), 150, float(rng.uniform(1e-4, 1e-2)))
 
 
-@check(1, mistakes=["predict_probabilities"])
+@check(1, mistakes=["predict_probabilities", "predict_bools"])
 def test_predict(student, rng):
-    """predict: integer labels, 1 where σ(XW + b) ≥ 0.5 (z = 0 gives 1)."""
+    """predict: an array of ints, 1 where σ(XW + b) ≥ 0.5 (z = 0, the boundary, gives 1), also
+    for one example (m = 1)."""
     X, _, W, b = random_binary_problem(rng, 15, 3)
     X[0] = 0.0
-    for bias in (b, 0.0):
+    cases = [(X, W, b), (X, W, 0.0), (np.array([[0.5, -1.0, 0.5]]), np.array([1.0, 1.0, 1.0]), 0.0)]
+    for X, W, bias in cases:
+        what = f"predict(X of shape {X.shape}, W, {bias:.3g})"
+        got = student.predict(X, W, bias)
+        expected = models.logistic_predict(X, W, bias)
         expect_close(
-            student.predict(X, W, bias),
-            models.logistic_predict(X, W, bias),
-            what=f"predict(X of shape {X.shape}, W, {bias:.3g})",
+            got,
+            expected,
+            what=what,
             mistakes={"predict_probabilities": models.logistic_predict_proba(X, W, bias)},
+        )
+        expect(
+            isinstance(got, np.ndarray) and got.dtype.kind in "iu",
+            f"{what} returned {kind(got)}, expected an array of ints (0/1), as the instructions "
+            "say",
+            mistake="predict_bools" if isinstance(got, np.ndarray) and got.dtype == bool else None,
         )
 
 
