@@ -34,12 +34,12 @@ from decks.identity import (
     first_note_id,
     ids_of_other_decks,
     legacy_guid,
+    load_folder,
     model_mods,
     note_guid,
     old_by_source,
 )
 from decks.moves import (
-    folder_manifests,
     moved_warning,
     plan_moves,
     refuse_shared,
@@ -380,15 +380,18 @@ def manifest_name(deck: str) -> str:
 
 
 def previous_build(
-    deck: str, candidates: list[Candidate], out_dir: Path, skip: AbstractSet[str] = frozenset()
+    deck: str,
+    candidates: list[Candidate],
+    manifests: dict[str, Manifest],
+    skip: AbstractSet[str] = frozenset(),
 ) -> Manifest | None:
-    """The deck's previous build: its own manifest, else (a renamed deck) the manifest of
-    :func:`decks.identity.find_previous` among those whose file names are not in ``skip``."""
-    own = Manifest.load(out_dir / manifest_name(deck))
+    """The deck's previous build among the output folder's ``manifests`` (by file name): its
+    own, else (a renamed deck) the one :func:`decks.identity.find_previous` finds among those
+    whose file names are not in ``skip``."""
+    own = manifests.get(manifest_name(deck))
     if own is not None and own.deck == deck:
         return own
-    skip = set(skip) | {manifest_name(deck)}
-    return find_previous(out_dir, candidates, skip) if out_dir.is_dir() else None
+    return find_previous(manifests, candidates, set(skip) | {manifest_name(deck)})
 
 
 def _held_computed(previous: Manifest | None) -> bool:
@@ -487,11 +490,12 @@ def plan(
     }
     # decks of this run, and the mistakes deck (copies of week-2 notes), are never "renamed"
     skip = {manifest_name(deck) for deck in [*by_deck, MISTAKES_DECK]}
+    manifests = load_folder(out_dir)
     previous: dict[str, Manifest | None] = {}
     candidates: dict[str, list[Candidate]] = {}
     for deck in by_deck:
         candidates[deck] = [_candidate(r, collection_guids or {}) for r in rendered[deck].notes]
-        previous[deck] = found = previous_build(deck, candidates[deck], out_dir, skip)
+        previous[deck] = found = previous_build(deck, candidates[deck], manifests, skip)
         if found is not None:
             skip.add(manifest_name(found.deck))  # one previous build continues one deck
     home = computed_home(
@@ -501,8 +505,7 @@ def plan(
     )
     if home is not None:
         rendered[home].add(_computed_for(by_deck[home][0], figures))
-    folder = folder_manifests(out_dir) if out_dir.is_dir() else []
-    moves = plan_moves(candidates, previous, folder, {MISTAKES_DECK})
+    moves = plan_moves(candidates, previous, list(manifests.values()), {MISTAKES_DECK})
     builds: list[DeckBuild] = []
     for deck, files in by_deck.items():
         in_this_run = {n.note_id for b in builds for n in b.notes}
@@ -518,6 +521,7 @@ def plan(
                 taken=in_this_run,
                 adopted=moves.adopted.get(deck),
                 moved=moves.moved.get(deck, set()),
+                manifests=manifests,
             )
         )
         built = builds[-1]
@@ -541,7 +545,9 @@ def plan_deck(
     manifest, or a renamed deck's); ``space``: see :func:`decks.identity.note_guid`."""
     rendered = _Rendered(deck, space).add(source_notes)
     candidates = [_candidate(r, {}) for r in rendered.notes]
-    return plan_rendered(rendered, previous_build(deck, candidates, out_dir), out_dir, now=now)
+    manifests = load_folder(out_dir)
+    previous = previous_build(deck, candidates, manifests)
+    return plan_rendered(rendered, previous, out_dir, now=now, manifests=manifests)
 
 
 def _rename_warning(deck: str, previous: Manifest, package: Path) -> str:
@@ -575,9 +581,11 @@ def plan_rendered(
     taken: AbstractSet[int] = frozenset(),
     adopted: dict[str, tuple[str, NoteRecord]] | None = None,
     moved: AbstractSet[str] = frozenset(),
+    manifests: dict[str, Manifest] | None = None,
 ) -> DeckBuild:
     """Identify one deck's rendered notes against its ``previous`` build (``adopted``,
-    ``moved``: notes that moved between decks, see :mod:`decks.moves`).
+    ``moved``: notes that moved between decks, see :mod:`decks.moves`; ``manifests``: the
+    output folder's, when already read).
 
     ``files`` are the sources the notes came from (for their DELETE markers); ``collection``
     the notes an Anki collection holds for the Obsidian_to_Anki ids, ``collection_file`` that
@@ -591,7 +599,7 @@ def plan_rendered(
     package_path = out_dir / f"{stem}.apkg"
     manifest_path = out_dir / manifest_name(deck)
     candidates = [_candidate(r, collection_guids or {}) for r in rendered.notes]
-    elsewhere = ids_of_other_decks(out_dir, manifest_path) | set(taken)
+    elsewhere = ids_of_other_decks(out_dir, manifest_path, manifests) | set(taken)
     records, diff = assign(
         candidates,
         previous,

@@ -292,14 +292,24 @@ class _Ids:
         return self.next - ID_STRIDE
 
 
-def ids_of_other_decks(folder: Path, manifest_path: Path) -> set[int]:
-    """The note ids in the other manifests of ``folder`` (the decks built there before)."""
+def load_folder(folder: Path) -> dict[str, Manifest]:
+    """Every readable manifest in ``folder``, by file name (read once per build)."""
+    if not folder.is_dir():
+        return {}
+    found = {path.name: Manifest.load(path) for path in sorted(folder.glob("*.manifest.json"))}
+    return {name: m for name, m in found.items() if m is not None}
+
+
+def ids_of_other_decks(
+    folder: Path, manifest_path: Path, manifests: dict[str, Manifest] | None = None
+) -> set[int]:
+    """The note ids in the other manifests of ``folder`` (the decks built there before);
+    ``manifests``: the folder's manifests when already read (:func:`load_folder`)."""
+    manifests = load_folder(folder) if manifests is None else manifests
     ids: set[int] = set()
-    for path in sorted(folder.glob("*.manifest.json")):
-        if path.name != manifest_path.name:
-            other = Manifest.load(path)
-            if other is not None:
-                ids.update(r.note_id for r in other.notes.values())
+    for name, other in manifests.items():
+        if name != manifest_path.name:
+            ids.update(r.note_id for r in other.notes.values())
     return ids
 
 
@@ -367,17 +377,15 @@ def looked_up_guid(cand: Candidate, by_source: dict[str, NoteRecord], previous: 
 
 
 def find_previous(
-    folder: Path, candidates: list[Candidate], skip: AbstractSet[str]
+    manifests: dict[str, Manifest], candidates: list[Candidate], skip: AbstractSet[str]
 ) -> Manifest | None:
     """The previous build of a deck whose own manifest is missing (a renamed deck): the manifest
-    in ``folder`` (its file name not in ``skip``) that knows the most of ``candidates``, if it
-    knows at least half of its own notes among them. None when no manifest qualifies."""
+    of the folder (``manifests``, by file name; not in ``skip``) that knows the most of
+    ``candidates``, if it knows at least half of its own notes among them. None when no manifest
+    qualifies."""
     best: tuple[int, int, Manifest] | None = None
-    for path in sorted(folder.glob("*.manifest.json")):
-        if path.name in skip:
-            continue
-        other = Manifest.load(path)
-        if other is None:
+    for name, other in manifests.items():
+        if name in skip:
             continue
         by_source = old_by_source(other.notes)
         found = {
@@ -526,6 +534,7 @@ __all__ = [
     "clock_warnings",
     "content_hash",
     "find_previous",
+    "load_folder",
     "legacy_guid",
     "note_guid",
 ]

@@ -18,7 +18,6 @@ The builds of the output folder decide the rest (:func:`plan_moves`):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from decks.errors import DeckError
 from decks.identity import Candidate, Manifest, NoteRecord, looked_up_guid, old_by_source
@@ -29,12 +28,6 @@ class Moves:
     adopted: dict[str, dict[str, tuple[str, NoteRecord]]] = field(default_factory=dict)
     moved: dict[str, set[str]] = field(default_factory=dict)  # deck → GUIDs now elsewhere
     outside: dict[str, set[str]] = field(default_factory=dict)  # deck not in the run → live GUIDs
-
-
-def folder_manifests(folder: Path) -> list[Manifest]:
-    """Every readable manifest in ``folder``."""
-    found = (Manifest.load(path) for path in sorted(folder.glob("*.manifest.json")))
-    return [m for m in found if m is not None]
 
 
 def _pool(
