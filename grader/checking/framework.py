@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pytest
 
+from grader.checking import judge
 from grader.checking.compare import (
     LARGE,
     close,
@@ -170,19 +171,30 @@ def _forms(value: object) -> tuple:
     return tuple(value) if isinstance(value, Forms) else (value,)
 
 
-def _resolve(mistakes, expected, rtol, atol, declared: bool = True) -> dict[str, tuple]:
-    """Each declared mistake's forms on these inputs, without those that equal the right answer
-    (a mistake that makes no difference here cannot be told apart from a right answer)."""
+def _all_forms(mistakes, declared: bool = True) -> dict[str, tuple]:
+    """Each mistake's forms on these inputs (its value, or the values of :func:`any_of`)."""
     if callable(mistakes):
         mistakes = mistakes()
     if declared:
         _require_declared(mistakes or {})
+    return {mistake_id: _forms(value) for mistake_id, value in (mistakes or {}).items()}
+
+
+def _differing(forms: dict[str, tuple], expected, rtol, atol) -> dict[str, tuple]:
+    """The forms that differ from the right answer (a mistake that makes no difference here
+    cannot be told apart from a right answer)."""
     resolved = {}
-    for mistake_id, value in (mistakes or {}).items():
-        forms = tuple(f for f in _forms(value) if difference(f, expected, rtol, atol) is not None)
-        if forms:
-            resolved[mistake_id] = forms
+    for mistake_id, values in forms.items():
+        kept = tuple(f for f in values if difference(f, expected, rtol, atol) is not None)
+        if kept:
+            resolved[mistake_id] = kept
     return resolved
+
+
+def _resolve(mistakes, expected, rtol, atol, declared: bool = True) -> dict[str, tuple]:
+    """Each declared mistake's forms on these inputs, without those that equal the right
+    answer."""
+    return _differing(_all_forms(mistakes, declared), expected, rtol, atol)
 
 
 def _matches(got: object, forms: tuple, rtol: float, atol: float) -> bool:
@@ -214,9 +226,12 @@ def diagnose(
 
     A mistake is named only when ``got`` matches one of its forms, and no other declared mistake
     and not the right answer gives that value on these inputs. In strict mode (the self-test)
-    inputs that leave two declared mistakes indistinguishable are a :class:`CheckBug`.
+    inputs that leave two declared mistakes indistinguishable are a :class:`CheckBug`. What the
+    value says about each mistake is kept as evidence for the exercise's judgement
+    (grader/checking/judge.py): a name stands only if no other call of the exercise contradicts
+    it.
     """
-    return _verdict(got, expected, _resolve(mistakes, expected, rtol, atol), what, rtol, atol)
+    return _verdict(got, expected, mistakes, what, rtol, atol, declared=True)
 
 
 def shown_by(
@@ -230,18 +245,43 @@ def shown_by(
 ) -> str | None:
     """:func:`diagnose` for a value that is not the check's verdict but evidence for it (the
     learner's gradient, asked to confirm a gradient mistake on a check of fit): the mistakes
-    need not be the check's declared ones, and nothing is named to the learner from it."""
-    candidates = _resolve(mistakes, expected, rtol, atol, declared=False)
-    return _verdict(got, expected, candidates, what, rtol, atol)
+    need not be the check's declared ones, and nothing is named to the learner from it (it
+    still counts as evidence for or against each mistake in the exercise's judgement)."""
+    return _verdict(got, expected, mistakes, what, rtol, atol, declared=False)
 
 
-def _verdict(got, expected, candidates: dict[str, tuple], what, rtol, atol) -> str | None:
+def _verdict(got, expected, mistakes, what, rtol, atol, declared: bool) -> str | None:
+    right = difference(got, expected, rtol, atol) is None
+    if right and not strict():
+        _note_right(expected, mistakes, rtol, atol)
+        return None
+    forms = _all_forms(mistakes, declared)
+    candidates = _differing(forms, expected, rtol, atol)
     if strict():
         _require_distinguishable(candidates, what, rtol, atol)
-    if difference(got, expected, rtol, atol) is None:
+    if right:
+        _note_right(expected, mistakes, rtol, atol)
         return None
-    named = [key for key, forms in candidates.items() if _matches(got, forms, rtol, atol)]
-    return named[0] if len(named) == 1 else None
+    supports = frozenset(key for key, values in forms.items() if _matches(got, values, rtol, atol))
+    named = next(iter(supports)) if len(supports) == 1 else None
+    judge.note(judge.Evidence(supports, frozenset(forms) - supports, named))
+    return named
+
+
+def _note_right(expected, mistakes, rtol, atol) -> None:
+    """A right answer contradicts every mistake whose value differs from it here: kept as a
+    question the exercise's judgement asks only about a name it is weighing. A mapping
+    computed by a function (it may ask the learner's other functions) is not asked again."""
+    if not mistakes or callable(mistakes) or judge.current() is None:
+        return
+
+    def differs(mistake_id: str) -> bool:
+        if mistake_id not in mistakes:
+            return False
+        values = _forms(mistakes[mistake_id])
+        return all(difference(value, expected, rtol, atol) is not None for value in values)
+
+    judge.note(judge.Evidence(later=differs))
 
 
 def keep_confirmed(
@@ -283,7 +323,10 @@ def expect_close(
         _require_declared(mistakes or {})
     found = difference(got, expected, rtol, atol, names)
     if found is None and not (strict() and mistakes):
+        _note_right(expected, mistakes, rtol, atol)
         return
+    if found is not None:
+        judge.note_failure()
     diagnosis = diagnose(got, expected, mistakes, what=what, rtol=rtol, atol=atol)
     if found is None:
         return
@@ -326,6 +369,9 @@ def expect(condition: bool, summary: str, *, mistake: str | None = None) -> None
     if mistake is not None and _current_declared is not None and mistake not in _current_declared:
         raise CheckBug(f"expect names mistake {mistake!r}, which the check does not declare")
     if not condition:
+        judge.note_failure()
+        if mistake is not None:
+            judge.note(judge.Evidence(supports=frozenset({mistake}), singles=mistake))
         raise CheckFailed(summary, diagnosis=mistake)
 
 

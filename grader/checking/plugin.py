@@ -17,7 +17,7 @@ from typing import Protocol
 import numpy as np
 import pytest
 
-from grader.checking import framework
+from grader.checking import framework, judge
 from grader.checking.framework import CheckBug, CheckFailed, Exercise
 from grader.report.results import ERROR, FAILED, MISSING, NOT_STARTED, PASSED, CheckResult
 from grader.sandbox.sandbox import Instruments, SubmissionError, Worker
@@ -36,6 +36,7 @@ class Student:
         self._output: list[str] = []
         self.warnings: list[str] = []  # warnings raised by the last call, e.g. "RuntimeWarning: …"
         self.called: set[str] = set()  # the learner functions this check called
+        self.record = judge.CheckRecord()  # its calls in order, and what its comparisons showed
 
     def call(self, function: str, *args: object, **kwargs: object) -> object:
         return self._call(Instruments(), function, args, kwargs)
@@ -51,6 +52,7 @@ class Student:
 
     def _call(self, instruments: Instruments, function: str, args, kwargs) -> object:
         self.called.add(function)
+        self.record.calls.append(function)
         if isinstance(self._worker, SubmissionError):
             raise self._worker
         try:
@@ -120,6 +122,7 @@ class GradingPlugin:
         self.failure: BaseException | None = None  # what stopped the rounds, raised by the runner
         self._workers: dict[str, Worker | SubmissionError] = {}
         self._students: dict[str, Student] = {}
+        self._judged: list[JudgedCheck] = []
 
     # -- fixtures -----------------------------------------------------------------------------
     @pytest.fixture
@@ -182,15 +185,32 @@ class GradingPlugin:
 
     def _run_round(self, items: list[pytest.Item], turn: Round) -> None:
         self._workers, self._students, self.results = turn.workers, {}, []
+        self._judged = []
         items = [item for item in items if _exercise_of(item).name in turn.names]
         for index, item in enumerate(items):
             following = items[index + 1] if index + 1 < len(items) else None  # None: tear down
             item.ihook.pytest_runtest_protocol(item=item, nextitem=following)
+        self._judge()
         turn.finish(self.results, self.hidden_not_run)
+
+    def _judge(self) -> None:
+        """The exercise's judgement over all its checks (grader/checking/judge.py)."""
+        by_exercise: dict[str, list[JudgedCheck]] = {}
+        for judged in self._judged:
+            by_exercise.setdefault(judged.exercise.name, []).append(judged)
+        for name, checks in by_exercise.items():
+            exercise = checks[0].exercise
+            worker = self._workers.get(name)
+            source = worker.source if isinstance(worker, Worker) else None
+            judge.judge_exercise(
+                checks, source, lambda mistake_id, e=exercise: mistake_functions(e, mistake_id)
+            )
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, object, object]:
         framework._set_declared(item.get_closest_marker("check").kwargs["mistakes"])
+        student = self._students.get(item.nodeid)
+        judge.set_current(student.record if student else judge.CheckRecord())
         try:
             return (yield)
         finally:
@@ -206,7 +226,13 @@ class GradingPlugin:
         source files); learners never see it, so it is not built.
         """
         if call.when == "call" or (call.when == "setup" and call.excinfo is not None):
-            self.results.append(check_result(item, call, self._students.get(item.nodeid)))
+            student = self._students.get(item.nodeid)
+            result = check_result(item, call, student)
+            self.results.append(result)
+            record = judge.current() if call.when == "call" else None
+            error = call.excinfo.value if call.excinfo is not None else None
+            self._judged.append(JudgedCheck(result, item.module.EXERCISE, record, error))
+            judge.set_current(None)
         if call.excinfo is None:
             outcome, longrepr = "passed", None
         elif call.excinfo.errisinstance(pytest.skip.Exception):
@@ -282,6 +308,45 @@ def _describe_failure(result: CheckResult, exercise: Exercise, error: CheckFaile
         result.hint = mistake.hint
     if shows:
         result.message += f": {shows}"
+
+
+class JudgedCheck(judge.Judged):
+    """A CheckResult as the exercise's judgement sees it: a name it withdraws and the
+    sentences it adds about the function at fault are written back into the result."""
+
+    def __init__(
+        self,
+        result: CheckResult,
+        exercise: Exercise,
+        record: judge.CheckRecord | None,
+        error: BaseException | None,
+    ) -> None:
+        self.result, self.exercise = result, exercise
+        self.record = record or judge.CheckRecord()
+        self.failed = result.status == FAILED
+        self.diagnosis = result.diagnosis
+        self.error = error if isinstance(error, CheckFailed) else None
+        self.observation = self.error.observation if self.error else ""
+        self._message = result.message
+        self._added: list[str] = []
+
+    def withdraw(self, why: str) -> None:
+        self.diagnosis = None
+        result = self.result
+        result.diagnosis, result.diagnosis_message, result.hint = None, "", ""
+        if self.error is not None:
+            shown = self.error.observation
+            self._message = f"{self.error.summary}: {shown}" if shown else self.error.summary
+        self._write()
+
+    def point_at(self, sentence: str) -> None:
+        self._added.append(sentence)
+        self._write()
+
+    def _write(self) -> None:
+        self.result.message = (
+            " ".join([self._message + ".", *self._added]) if self._added else (self._message)
+        )
 
 
 def _unrelated_mistakes(exercise: Exercise, declared, student: Student | None) -> str:

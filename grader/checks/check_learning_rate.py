@@ -8,7 +8,7 @@ import numpy as np
 
 from gdref import datasets, optim, schedules
 from gdref.descent import descend, linear_objective
-from grader.checking.framework import Exercise, Mistake, check, expect_close
+from grader.checking.framework import Exercise, Mistake, any_of, check, expect_close
 from grader.checking.remember import remembered
 
 if TYPE_CHECKING:
@@ -182,14 +182,20 @@ NOT_NAMED_ON = {"a run ending at 0.43 of its first loss": {"progress_test_revers
 
 
 @remembered
-def mistaken_labels(losses: np.ndarray) -> dict[str, str]:
-    """What each catalogued classify_trace mistake says about ``losses``."""
+def mistaken_labels(losses: np.ndarray) -> dict[str, object]:
+    """What each catalogued classify_trace mistake says about ``losses`` (a label, or the
+    labels of its common forms)."""
     J = np.asarray(losses, dtype=float)
     finite = bool(np.all(np.isfinite(J)))
     rises, flat_or_rises = bool(np.any(np.diff(J) > 0)), bool(np.any(np.diff(J) >= 0))
     slow = bool(J[-1] > 0.5 * J[0])
+    unchecked = TOO_LARGE if rises else (TOO_SMALL if slow else ABOUT_RIGHT)
+    # its two common forms: no test of finiteness at all, or a test of the last loss only
+    last_only = TOO_LARGE if not np.isfinite(J[-1]) else unchecked
     return {
-        "nonfinite_not_checked": TOO_LARGE if rises else (TOO_SMALL if slow else ABOUT_RIGHT),
+        "nonfinite_not_checked": unchecked
+        if last_only == unchecked
+        else any_of(unchecked, last_only),
         "flat_counts_as_rise": TOO_LARGE
         if (not finite or flat_or_rises)
         else (TOO_SMALL if slow else ABOUT_RIGHT),
@@ -213,11 +219,19 @@ def check_label(student: Student, description: str, losses: np.ndarray, label: s
     )
 
 
-def separable(labels: dict[str, str], right: str) -> dict[str, str]:
-    """The mistakes whose label on this trace no other mistake (nor the right answer) gives:
-    with three labels, several mistakes often say the same, and then none of them is named."""
-    wrong = [value for value in labels.values() if value != right]
-    return {key: value for key, value in labels.items() if wrong.count(value) == 1}
+def separable(labels: dict[str, object], right: str) -> dict[str, object]:
+    """The mistakes whose wrong labels on this trace no other mistake gives: with three
+    labels, several mistakes often say the same, and then none of them is named."""
+
+    def wrong_of(value: object) -> set[str]:
+        return {label for label in (value if isinstance(value, tuple) else (value,))} - {right}
+
+    wrong = [label for value in labels.values() for label in wrong_of(value)]
+    return {
+        key: value
+        for key, value in labels.items()
+        if wrong_of(value) and all(wrong.count(label) == 1 for label in wrong_of(value))
+    }
 
 
 CLASSIFY_MISTAKES = ["nonfinite_not_checked", "flat_counts_as_rise", "progress_test_reversed"]
