@@ -129,9 +129,11 @@ def update_step_cards() -> list[SourceNote]:
             "what is the new $w$?"
         )
         grad_text = f"({given(grad)})" if grad < 0 else given(grad)
+        # one step of the working per line, so that the new w fits a phone's width
         back = (
-            f"$$w \\leftarrow w - \\alpha \\frac{{dL}}{{dw}} = {given(w)} - {given(lr)} \\times "
-            f"{grad_text} = {fmt(new_w)}$$\n\n{direction}"
+            f"$$\\begin{{aligned}} w &\\leftarrow w - \\alpha \\frac{{dL}}{{dw}} \\\\ "
+            f"&= {given(w)} - {given(lr)} \\times {grad_text} \\\\ "
+            f"&= {fmt(new_w)} \\end{{aligned}}$$\n\n{direction}"
         )
         cards.append(_note(f"worked-update-step-{number}", front, back, WORKED_SECTION))
     return cards

@@ -153,10 +153,11 @@ def test_update_step_cards_show_gdref_results(week02):
     _, col, _ = week02
     worked = col.find_notes("tag:week02::worked_examples")
     answers = " ".join(col.get_note(n)["Back"] for n in worked)
+    # the new w ends the working, on its own line
     for w, grad, lr in UPDATE_STEPS:
-        assert f"= {fmt(sgd_step(w, grad, lr))}\\]" in answers
+        assert f"\\\\ &amp;= {fmt(sgd_step(w, grad, lr))} \\end{{aligned}}\\]" in answers
     # the lesson's own numbers
-    assert "= 2.75\\]" in answers and "= 5.6\\]" in answers
+    assert "&amp;= 2.75 \\end{aligned}\\]" in answers and "&amp;= 5.6 \\end{aligned}" in answers
 
 
 def test_parabola_tables_match_gdref(week02):
