@@ -16,7 +16,8 @@
   was written: a ``<div>`` for ``$$`` on lines of its own, a ``<span>`` (styled as a block) for
   ``$$`` inside a paragraph, a list item or a table cell, e.g. on the line right after a
   sentence. A wide formula then scrolls inside the card instead of widening the page on a
-  phone. Tables are wrapped in ``<div class="gd-scroll">`` for the same reason.
+  phone. Tables are wrapped in ``<div class="gd-scroll">`` for the same reason, and a table
+  with formulas in its body stacks its rows on a narrow screen (:mod:`decks.tables`).
 - Local images ``![alt](file.png)`` are looked up as Obsidian does (beside the note, else
   anywhere in its vault, :mod:`decks.vault`), added to the package's media and referenced by
   their file name.
@@ -34,6 +35,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
+from decks import tables
 from decks.errors import DeckError
 from decks.vault import find_picture
 
@@ -217,14 +219,6 @@ def _math_display(self, tokens: list[Token], idx: int, options, env: dict) -> st
     return '<span class="math-display">\\[' + tex + "\\]</span>"
 
 
-def _table_open(self, tokens: list[Token], idx: int, options, env: dict) -> str:
-    return '<div class="gd-scroll">\n' + self.renderToken(tokens, idx, options, env)
-
-
-def _table_close(self, tokens: list[Token], idx: int, options, env: dict) -> str:
-    return self.renderToken(tokens, idx, options, env) + "</div>\n"
-
-
 def _text_special(self, tokens: list[Token], idx: int, options, env: dict) -> str:
     return html.escape(tokens[idx].content, quote=False)
 
@@ -235,8 +229,7 @@ for _name, _rule in {
     "math_block": _math_display,
     "math_block_label": _math_display,
     "text_special": _text_special,
-    "table_open": _table_open,
-    "table_close": _table_close,
+    **tables.RULES,
 }.items():
     _MD.add_render_rule(_name, _rule)
 

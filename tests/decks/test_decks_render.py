@@ -53,6 +53,43 @@ def test_greater_than_is_escaped_inside_math():
     assert render_markdown("$\\eta > 0$").html == "<p>\\(\\eta &gt; 0\\)</p>"
 
 
+def test_a_table_with_formulas_in_its_body_stacks_with_its_headers_as_labels():
+    html = render_markdown(
+        "| | Regression | $\\hat{y}$ |\n|---|---|---:|\n"
+        "| Output | $z$ | plain |\n| Loss | squared | x |\n"
+    ).html
+    assert html.startswith('<div class="gd-scroll gd-stack">\n<table>')
+    rows = re.findall(r"<tr>(.*?)</tr>", html, re.S)[1:]
+    for row, first in zip(rows, ("Output", "Loss"), strict=True):
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
+        assert cells[0] == first  # the row's heading carries no label
+        assert cells[1].startswith('<span class="gd-label">Regression</span> ')
+        assert cells[2].startswith('<span class="gd-label">\\(\\hat{y}\\)</span> ')
+    assert html.count('class="gd-label"') == 4
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "| $k$ | $w_k$ |\n|---|---|\n| 0 | 6.5 |\n",  # formulas in the header only
+        "| a | b |\n|---|---|\n| words wrap | 123.456 |\n",
+    ],
+)
+def test_a_table_of_text_and_numbers_stays_a_table(source):
+    html = render_markdown(source).html
+    assert html.startswith('<div class="gd-scroll">\n<table>')
+    assert "gd-label" not in html
+
+
+def test_only_the_table_with_formulas_stacks():
+    html = render_markdown(
+        "| a | b |\n|---|---|\n| 1 | 2 |\n\n| c | d |\n|---|---|\n| 1 | $x$ |\n"
+    ).html
+    first, second = html.split("</table>")[:2]
+    assert "gd-stack" not in first and "gd-label" not in first
+    assert "gd-stack" in second and second.count('<span class="gd-label">d</span>') == 1
+
+
 def test_tables_lists_code_and_emphasis_are_rendered():
     html = render_markdown(
         "**bold** and `code`\n\n- one\n- two\n\n| a | b |\n|---|---|\n| $1$ | 2 |\n\n"
