@@ -1,6 +1,7 @@
 """Every card of the week-2 deck in a real headless Chromium, as Anki's reviewer shows it.
 
-(And the worked cards of the personal mistakes deck, ``gdkit decks mistakes``.)
+(And the worked cards of the personal mistakes deck, ``gdkit decks mistakes``, and a learner's
+deck of things too wide for a phone, ``LEARNER_NOTES``.)
 
 The deck is built, imported into a real Anki collection, and each card's question and answer
 (``card.question()`` / ``card.answer()``: the real templates and CSS) are put into a page built
@@ -10,13 +11,19 @@ way the reviewer does it (``MathJax.typesetClear(); MathJax.typesetPromise([qa])
 from the same local server. Each side is measured at 380 px (a phone, mobile emulation) and
 900 px, in day and night mode (Anki's body classes ``nightMode night_mode``).
 
+Nothing of the week-2 deck may need a sideways scroll, at any width: every element whose
+content is wider than its box (``scrollWidth`` > ``clientWidth``: a formula's box, a table's,
+a code block, a paragraph with a formula sticking out) is found. What a learner writes too wide
+for a phone must scroll in its own box, with the shadow cue that shows it scrolls.
+
 Legibility of a figure is judged by its smallest text: figures are drawn ``WIDTH_IN`` inches
 wide at ``DPI`` with tick labels of ``MIN_FONT_PT`` points, so on screen that text measures
 ``MIN_FONT_PT / 72 * DPI * shown_width / natural_width`` CSS px; it must be at least
 ``MIN_TEXT_PX``.
 
-A few screenshots are kept for a person to look at, in the folder printed at the end of the run
-(``$GDKIT_TEST_ARTEFACTS`` if set, else tmp/artefacts/cards at the top of the checkout).
+Screenshots of every computed card and of a few others are kept for a person to look at, in the
+folder printed at the end of the run (``$GDKIT_TEST_ARTEFACTS`` if set, else tmp/artefacts/cards
+at the top of the checkout).
 """
 
 from __future__ import annotations
@@ -38,10 +45,11 @@ from deck_helpers import FIXED_TIME, import_apkg, new_collection
 
 from decks import figures
 from decks.build import build
-from decks.computed import COMPUTED_DECK
+from decks.computed import COMPUTED_DECK, computed_notes
 from decks.identity import note_guid
 from decks.mistake_examples import EXAMPLES
 from decks.mistakes import MISTAKES_DECK, plan_mistakes
+from decks.notetypes import css
 
 pytestmark = pytest.mark.slow
 
@@ -52,15 +60,53 @@ VIEWS = (
     ("desktop-day", 900, False),
     ("desktop-night", 900, True),
 )
-# (deck, note id, side, view) for the screenshots
+
+LEARNER_DECK = "Learner::Too-wide"
+WIDE_TEX = " + ".join(f"a_{{{i}}} b_{{{i}}} c_{{{i}}}" for i in range(1, 13))  # ~700 px
+# A learner's notes with what cannot fit a phone: each must scroll in its box, with the cue.
+LEARNER_NOTES = f"""TARGET DECK: {LEARNER_DECK}
+
+What does a formula too wide for a phone do?
+<!-- id: wide-formula -->
+$$
+{WIDE_TEX}
+$$
+
+What does a table of numbers too wide for a phone do?
+<!-- id: wide-numbers -->
+| a | b | c | d | e | f |
+|---|---|---|---|---|---|
+| 0.12345678 | 1.2345678 | 12.345678 | 123.45678 | 1234.5678 | 12345.678 |
+
+What does a formula too wide for a stacked table's row do?
+<!-- id: wide-stacked-cell -->
+| case | value |
+|---|---|
+| long | ${WIDE_TEX}$ |
+
+What does a line of code too long for a phone do?
+<!-- id: wide-code -->
+```python
+result = a_function_with_a_long_name(first_argument, second_argument, third_argument)
+```
+"""
+# the boxes that scroll in the learner's deck (by class or tag): each kind must be seen
+LEARNER_SCROLL_BOXES = {"math-display", "gd-scroll", "gd-stack", "pre"}
+
+# (deck, note id, side, view) for the screenshots: every computed card, and a few others
 SCREENSHOTS = (
-    (COMPUTED_DECK, "figure-learning-rate-traces", "answer", "phone-day"),
+    *((COMPUTED_DECK, n.key.removeprefix("id:"), "answer", "phone-day") for n in computed_notes()),
     (COMPUTED_DECK, "figure-learning-rate-traces", "answer", "phone-night"),
+    (COMPUTED_DECK, "worked-adam-first-step", "answer", "phone-night"),
     (COMPUTED_DECK, "week02-summary-table", "answer", "phone-day"),
     (COMPUTED_DECK, "chain-rule-table-part-a", "answer", "phone-night"),
-    (COMPUTED_DECK, "sign-perceptron-zero-gradient", "answer", "phone-day"),
+    (COMPUTED_DECK, "sigmoid-derivative-derivation", "answer", "phone-day"),
+    (COMPUTED_DECK, "bce-definition", "answer", "phone-night"),
+    (COMPUTED_DECK, "adam-combines", "answer", "phone-day"),
     (COMPUTED_DECK, "adam-combines", "answer", "desktop-night"),
     (MISTAKES_DECK, "worked-mistake-adam-eps_inside_sqrt", "answer", "phone-day"),
+    (LEARNER_DECK, "wide-formula", "answer", "phone-day"),
+    (LEARNER_DECK, "wide-stacked-cell", "answer", "phone-night"),
 )
 
 REVIEWER_PAGE = """<!doctype html>
@@ -123,14 +169,38 @@ MEASURE_JS = """
     shown: img.getBoundingClientRect().width,
     figure: img.classList.contains("gd-figure"),
   }));
-  const scrollers = [...qa.querySelectorAll(".gd-scroll, .math-display")]
-    .filter((el) => el.scrollWidth > el.clientWidth + 1)
-    .map((el) => ({kind: el.className, cue: getComputedStyle(el).backgroundImage}));
+  // The innermost elements whose content is wider than their box, each with the box that
+  // scrolls it (the nearest that does not let it overflow visibly; #qa when none does). MathJax's
+  // assistive MathML is set aside while measuring: clipped to nothing, and laid out by the
+  // browser's own MathML with other metrics, it can stick out where nothing shows.
+  const hide = document.createElement("style");
+  hide.textContent = "#qa mjx-assistive-mml { display: none !important; }";
+  document.head.append(hide);
+  const wider = (el) => el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1;
+  const clips = (el) => getComputedStyle(el).overflowX !== "visible";
+  const describe = (el) => [el.tagName.toLowerCase(), ...el.classList].join(".");
+  const inMath = (el) => el.parentElement.closest("#qa mjx-container") !== null;
+  const wide = [qa, ...qa.querySelectorAll("*")].filter((el) => !inMath(el) && wider(el));
+  const overflows = wide
+    .filter((el) => !wide.some((other) => other !== el && el.contains(other)))
+    .map((el) => {
+      let box = el;
+      while (box !== qa && !clips(box)) box = box.parentElement;
+      return {
+        element: describe(el),
+        box: box === qa ? "" : describe(box),
+        width: box.scrollWidth,
+        shown: box.clientWidth,
+        cue: box === qa ? "" : getComputedStyle(box).backgroundImage,
+        text: el.textContent.trim().slice(0, 60),
+      };
+    });
+  hide.remove();
   return {
     page: document.documentElement.scrollWidth,
     viewport: window.innerWidth,
     images,
-    scrollers,
+    overflows,
   };
 })()
 """
@@ -140,15 +210,19 @@ MEASURE_JS = """
 class Side:
     name: str  # "<note key> card <ord> question|answer"
     guid: str
+    deck: str
     side: str
     html: str
 
 
 @pytest.fixture(scope="module")
-def week02_sides(tmp_path_factory) -> tuple[list[Side], Path]:
-    """Every card side of the built and imported week-2 deck, and the collection's media."""
+def deck_sides(tmp_path_factory) -> tuple[list[Side], Path]:
+    """Every card side of the built and imported decks (week 2, mistakes, the learner's), and
+    the collection's media."""
     folder = tmp_path_factory.mktemp("browser-deck")
     (result,) = build([], folder / "out", now=FIXED_TIME)
+    (folder / "wide.md").write_text(LEARNER_NOTES, encoding="utf-8")
+    (learner,) = build([folder / "wide.md"], folder / "out", now=FIXED_TIME)
     # and the worked cards of a personal mistakes deck: a report naming every worked example
     report = {
         "exercises": [
@@ -162,18 +236,20 @@ def week02_sides(tmp_path_factory) -> tuple[list[Side], Path]:
     try:
         import_apkg(col, result.package_path)
         import_apkg(col, personal.package_path)
+        import_apkg(col, learner.package_path)
         sides = []
         for card_id in sorted(col.find_cards("")):
             card = col.get_card(card_id)
             note = card.note()
             name = f"{note.fields[0][:50]!r} card {card.ord + 1}"
-            sides.append(Side(f"{name} question", note.guid, "question", card.question()))
-            sides.append(Side(f"{name} answer", note.guid, "answer", card.answer()))
+            deck = col.decks.name(card.did)
+            sides.append(Side(f"{name} question", note.guid, deck, "question", card.question()))
+            sides.append(Side(f"{name} answer", note.guid, deck, "answer", card.answer()))
         media = folder / "media"
         shutil.copytree(col.media.dir(), media)
     finally:
         col.close()
-    assert len(sides) >= 2 * (result.card_count + personal.card_count)
+    assert len(sides) >= 2 * (result.card_count + personal.card_count + learner.card_count)
     return sides, media
 
 
@@ -189,7 +265,7 @@ def _server(root: Path) -> http.server.ThreadingHTTPServer:
 
 
 @pytest.fixture(scope="module")
-def reviewer(week02_sides, tmp_path_factory):
+def reviewer(deck_sides, tmp_path_factory):
     """A browser on a page built like Anki's reviewer, served with the deck's media."""
     executable = chromium_path()
     assets = assets_dir()
@@ -204,7 +280,7 @@ def reviewer(week02_sides, tmp_path_factory):
         if os.environ.get("CI"):
             pytest.fail(missing)
         pytest.skip(missing)
-    _, media = week02_sides
+    _, media = deck_sides
     root = tmp_path_factory.mktemp("reviewer")
     shutil.copytree(media, root, dirs_exist_ok=True)
     shutil.copytree(assets, root / "_anki")
@@ -246,9 +322,9 @@ def artefacts_dir() -> Path:
 
 
 @pytest.fixture(scope="module")
-def rendered(reviewer, week02_sides, request):
+def rendered(reviewer, deck_sides, request):
     """Typeset every side once, measure it in every view; take the screenshots."""
-    sides, _ = week02_sides
+    sides, _ = deck_sides
     shots = {
         (
             note_guid(f"id:{key}", deck if deck == MISTAKES_DECK else None),
@@ -328,12 +404,39 @@ def test_every_image_loads_and_its_text_is_legible(rendered, view):
     assert figures_seen >= 4  # the three figure cards (the traces twice on the answer)
 
 
-@pytest.mark.parametrize("view", ["phone-day", "phone-night"])
-def test_what_scrolls_on_a_phone_shows_that_it_scrolls(rendered, view):
-    scrolling = [(side, s) for side, result in rendered for s in result["views"][view]["scrollers"]]
-    assert scrolling, "nothing scrolls at 380 px: the check would be empty"
-    problems = [f"{side.name}: {s['kind']}" for side, s in scrolling if "gradient" not in s["cue"]]
+def _overflow(side: Side, wide: dict) -> str:
+    hidden = wide["width"] - wide["shown"]
+    return (
+        f"{side.name}: {wide['element']} in {wide['box'] or 'the card'} is {wide['width']} px "
+        f"wide, {wide['shown']} px shown ({hidden / wide['width']:.0%} hidden): {wide['text']!r}"
+    )
+
+
+@pytest.mark.parametrize("view", [v[0] for v in VIEWS])
+def test_nothing_in_the_week02_deck_needs_a_sideways_scroll(rendered, view):
+    week02 = [(side, result) for side, result in rendered if side.deck == COMPUTED_DECK]
+    assert len(week02) > 100, f"only {len(week02)} sides of {COMPUTED_DECK} were measured"
+    problems = [
+        _overflow(side, wide)
+        for side, result in week02
+        for wide in result["views"][view]["overflows"]
+    ]
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("view", ["phone-day", "phone-night"])
+def test_what_does_not_fit_a_phone_scrolls_in_its_box_with_a_cue(rendered, view):
+    """In every deck; the learner's too-wide notes make sure that each kind of box is seen."""
+    seen = set()
+    problems = []
+    for side, result in rendered:
+        for wide in result["views"][view]["overflows"]:
+            if side.deck == LEARNER_DECK:
+                seen |= set(wide["box"].split(".")) & LEARNER_SCROLL_BOXES
+            if not wide["box"] or "gradient" not in wide["cue"]:
+                problems.append(_overflow(side, wide) + " without a scroll cue")
+    assert not problems, "\n".join(problems)
+    assert seen == LEARNER_SCROLL_BOXES, f"nothing too wide seen in {LEARNER_SCROLL_BOXES - seen}"
 
 
 @pytest.mark.parametrize(
@@ -349,14 +452,37 @@ def test_the_checks_see_a_broken_formula(reviewer, field, what):
     assert result["errors"] or result["leftover"], what
 
 
+@pytest.mark.parametrize(
+    ("field", "box"),
+    [
+        (f'<div class="math-display">\\[{"a + " * 40}b\\]</div>', "div.math-display"),
+        (f"<p>\\({'a + ' * 40}b\\)</p>", ""),  # inline: sticks out of its paragraph
+        (f"<pre><code>{'x = 1; ' * 30}</code></pre>", "pre"),
+    ],
+)
+def test_the_checks_see_what_is_wider_than_its_box(reviewer, field, box):
+    show(reviewer, f'<style>{css()}</style><div class="gd-card">{field}</div>')
+    (wide,) = measure(reviewer, 380, False)["overflows"]
+    assert wide["box"] == box and wide["width"] > wide["shown"]
+
+
+def test_the_checks_see_nothing_wide_in_a_formula_that_fits(reviewer):
+    show(
+        reviewer,
+        f"<style>{css()}</style>"
+        '<div class="math-display">\\[\\begin{aligned} a &= b \\\\ &= c \\end{aligned}\\]</div>',
+    )
+    assert measure(reviewer, 380, False)["overflows"] == []
+
+
 def test_the_checks_see_a_page_that_overflows(reviewer):
     show(reviewer, '<div style="width: 600px">wide</div>')
     measured = measure(reviewer, 380, False)
     assert max(measured["page"], measured["viewport"]) > measured["screen"]
 
 
-def test_the_checks_see_a_figure_shown_too_small(reviewer, week02_sides):
-    _, media = week02_sides
+def test_the_checks_see_a_figure_shown_too_small(reviewer, deck_sides):
+    _, media = deck_sides
     name = next(p.name for p in media.iterdir() if p.name.startswith("gdkit-lr-traces"))
     show(reviewer, f'<img src="{name}" class="gd-figure" style="width: 200px">')
     (image,) = measure(reviewer, 380, False)["images"]
