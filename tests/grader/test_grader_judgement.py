@@ -1,0 +1,222 @@
+"""The exercise's judgement (grader/checking/judge.py): a mistake is named only if every check
+of the exercise agrees, and a failure found through another function points at the function
+whose own checks fail.
+
+The wrong functions below are written from the exercise instructions (each replaces one
+function of a correct corpus variant): each gives a catalogued mistake's value on one check
+and another value elsewhere. With the judgement switched off, that one check names the
+mistake (so the test can fail); with it, nothing is named.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+from grader_helpers import MUTANT_LIMITS
+
+from grader.checking import judge
+from grader.exercises import load_exercises
+from grader.runner import grade
+from grader.sandbox.sandbox import Sandbox
+
+CORPORA = Path(__file__).parent / "corpora"
+
+# exercise -> (correct corpus variant, the mistake it must not be named as, wrong function)
+COINCIDENCES = {
+    # the issue's example: a sign-reversed slope gives gd_step's "added the step" trajectories,
+    # but gd_step passes its own checks
+    "parabola": (
+        "correct_plain_python.py",
+        "sign_flipped",
+        "def parabola_grad(w):\n    return -2.0 * (w - 2.0)\n",
+    ),
+    # the issue's example: PyTorch's factor 2 is "summed without dividing by m" when m = 2 only
+    "linear_regression": (
+        "correct_loops.py",
+        "sum_not_mean",
+        "def gradients(X, y, W, b):\n"
+        "    r = predict(X, W, b) - y\n"
+        "    return 2 * (X.T @ r) / len(y), 2 * float(r.sum()) / len(y)\n",
+    ),
+    # rounding k / s instead of flooring it is "one step early" for s = 3, not for s = 10
+    "learning_rate": (
+        "correct_loops.py",
+        "step_off_by_one",
+        "def step_decay(lr0, step_size, gamma, k):\n"
+        "    return lr0 * gamma ** np.round(np.asarray(k) / step_size)\n",
+    ),
+    # returning the old velocity makes the loop stop where a stop on ‖A w‖ would, on one ravine
+    "momentum": (
+        "correct_loops.py",
+        "gradient_norm_stop",
+        "def momentum_step(w, grad, v, lr, beta):\n"
+        "    v_new = beta * np.asarray(v, dtype=float) + grad\n"
+        "    return w - lr * v_new, v\n",
+    ),
+}
+
+
+def replace_function(source: str, name: str, new: str) -> str:
+    """``source`` with its top-level function ``name`` replaced by ``new``."""
+    tree = ast.parse(source)
+    node = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == name)
+    lines = source.splitlines(keepends=True)
+    return "".join(lines[: node.lineno - 1]) + new + "".join(lines[node.end_lineno :])
+
+
+def wrong_file(tmp_path: Path, exercise_name: str, base: str, function: str) -> Path:
+    exercise = next(e for e in load_exercises() if e.name == exercise_name)
+    source = (CORPORA / exercise_name / base).read_text(encoding="utf-8")
+    name = ast.parse(function).body[0].name  # type: ignore[attr-defined]
+    (tmp_path / exercise.file).write_text(replace_function(source, name, function))
+    return tmp_path
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    with Sandbox(MUTANT_LIMITS, "auto") as opened:
+        yield opened
+
+
+def _names(report) -> set[str]:
+    return {c.diagnosis for c in report.exercises[0].checks if c.diagnosis}
+
+
+@pytest.mark.parametrize("exercise", sorted(COINCIDENCES))
+def test_a_coincidence_on_one_check_names_nothing(tmp_path, monkeypatch, sandbox, exercise):
+    base, mistake, function = COINCIDENCES[exercise]
+    folder = wrong_file(tmp_path, exercise, base, function)
+    report = grade(folder, [exercise], include_hidden=True, sandbox=sandbox)
+    result = report.exercises[0]
+    assert result.score < result.max_score
+    assert not _names(report), [c.message for c in result.checks if c.diagnosis]
+    assert all(c.status != "error" for c in result.checks)
+    # the coincidence is real: one check alone names the mistake
+    monkeypatch.setattr(judge, "judge_exercise", lambda *args, **kwargs: None)
+    sandbox.start()
+    assert _names(grade(folder, [exercise], include_hidden=True, sandbox=sandbox)) == {mistake}
+
+
+def test_the_fault_is_pointed_at_the_function_whose_own_checks_fail(tmp_path, sandbox):
+    base, _, function = COINCIDENCES["parabola"]
+    folder = wrong_file(tmp_path, "parabola", base, function)
+    report = grade(folder, ["parabola"], sandbox=sandbox)
+    checks = {c.name: c for c in report.exercises[0].checks}
+    assert "opposite sign" in checks["test_loss_and_slope"].message
+    trajectory = checks["test_five_steps_from_six"]
+    assert not trajectory.passed and trajectory.diagnosis is None
+    assert (
+        "The fault is in parabola_grad, which fails its own check (it has the opposite sign); "
+        "your gd_step is right." in trajectory.message
+    )
+
+
+def test_the_factor_two_says_what_the_values_show(tmp_path, sandbox):
+    base, _, function = COINCIDENCES["linear_regression"]
+    folder = wrong_file(tmp_path, "linear_regression", base, function)
+    report = grade(folder, ["linear_regression"], sandbox=sandbox)
+    first = report.exercises[0].first_failure
+    assert first is not None and first.diagnosis is None
+    assert "dW is 2 times too large; db is 2 times too large" in first.message
+    assert "The fault is in gradients" in " ".join(c.message for c in report.exercises[0].checks)
+
+
+def test_a_step_written_into_the_loop_keeps_its_name(tmp_path, sandbox):
+    """A right gd_step says nothing about a trajectory that adds the step itself."""
+    function = (
+        "def trajectory(w0, lr, steps):\n"
+        "    ws, losses, w = [], [], w0\n"
+        "    for _ in range(steps):\n"
+        "        w = w + lr * parabola_grad(w)\n"
+        "        ws.append(w)\n"
+        "        losses.append(parabola_loss(w))\n"
+        "    return ws, losses\n"
+    )
+    folder = wrong_file(tmp_path, "parabola", "correct_plain_python.py", function)
+    report = grade(folder, ["parabola"], sandbox=sandbox)
+    assert _names(report) == {"sign_flipped"}
+    assert "the fault is in trajectory itself" in report.exercises[0].first_failure.message
+
+
+# ---------------------------------------------------------------------------------------------
+# the rule itself, on recorded evidence
+
+
+class Fake(judge.Judged):
+    def __init__(self, calls, evidence, failed=False, diagnosis=None, observation=""):
+        self.record = judge.CheckRecord(evidence=list(evidence), calls=list(calls))
+        self.failed, self.diagnosis, self.observation = failed, diagnosis, observation
+        self.withdrawn, self.sentences = "", []
+
+    def withdraw(self, why):
+        self.diagnosis, self.withdrawn = None, why
+
+    def point_at(self, sentence):
+        self.sentences.append(sentence)
+
+
+SOURCE = (
+    "def grad(w):\n    return 2 * w\n\n"
+    "def step(w, g, lr):\n    return w - lr * g\n\n"
+    "def run(w, lr):\n    return step(w, grad(w), lr)\n\n"
+    "def other(x):\n    return x\n"
+)
+
+
+def named(mistake: str) -> judge.Evidence:
+    return judge.Evidence(supports=frozenset({mistake}), singles=mistake, function="run")
+
+
+def test_function_uses_follows_calls_and_callbacks():
+    uses = judge.function_uses(SOURCE + "\ndef apply(f):\n    return map(grad, f)\n")
+    assert uses["run"] == {"step", "grad"}
+    assert uses["apply"] == {"grad"} and uses["grad"] == set() and uses["other"] == set()
+    assert judge.function_uses("def broken(:\n") == {}
+
+
+@pytest.mark.parametrize(
+    "evidence, kept",
+    [
+        ([], True),  # nothing else said
+        ([judge.Evidence(contradicts=frozenset({"m"}), function="step")], False),
+        ([judge.Evidence(later=lambda m: m == "m", function="step")], False),  # a right answer
+        ([judge.Evidence(later=lambda m: False, function="step")], True),  # m gives it too
+        ([judge.Evidence(contradicts=frozenset({"m"}), function="other")], True),  # unrelated
+        ([judge.Evidence(later=lambda m: 1 / 0, function="step")], True),  # cannot tell: silent
+    ],
+)
+def test_a_name_stands_only_if_no_related_call_contradicts_it(evidence, kept):
+    naming = Fake(["run"], [named("m")], failed=True, diagnosis="m")
+    judge.judge_exercise([naming, Fake(["step"], evidence)], SOURCE, lambda m: frozenset())
+    assert (naming.diagnosis == "m") is kept
+
+
+def test_a_name_no_call_singles_out_is_withdrawn():
+    both = judge.Evidence(supports=frozenset({"m", "n"}), function="run")
+    naming = Fake(["run"], [both], failed=True, diagnosis="m")
+    judge.judge_exercise([naming], SOURCE, lambda m: frozenset())
+    assert naming.diagnosis is None and "tells it apart" in naming.withdrawn
+
+
+def test_a_failure_through_another_function_points_at_it():
+    grad = Fake(["grad"], [], failed=True, observation="your value has the opposite sign")
+    step = Fake(["step"], [])
+    run = Fake(["run"], [named("m")], failed=True, diagnosis="m")
+    judge.judge_exercise([grad, step, run], SOURCE, lambda m: frozenset({"step", "run"}))
+    assert run.diagnosis is None  # a mistake about step, but step is right
+    assert run.sentences == [
+        "The fault is in grad, which fails its own check (it has the opposite sign); your step "
+        "is right."
+    ]
+    assert grad.sentences == [] and step.sentences == []
+
+
+def test_a_name_about_the_function_at_fault_stays():
+    grad = Fake(["grad"], [named("g")], failed=True, diagnosis="g")
+    grad.record.evidence[0] = judge.Evidence(supports=frozenset({"g"}), singles="g")
+    run = Fake(["run"], [named("g")], failed=True, diagnosis="g")
+    judge.judge_exercise([grad, run], SOURCE, lambda m: frozenset({"grad", "run"}))
+    assert run.diagnosis == "g" and grad.diagnosis == "g"
+    assert run.sentences == ["The fault is in grad, which fails its own check."]
