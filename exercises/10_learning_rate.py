@@ -24,15 +24,19 @@ Reading a loss trace
 --------------------
 Given the losses J₀, J₁, …, J_{K−1} of a full-batch run (J_k measured before update k), decide,
 in this order:
-  1. "too large"   if some loss is not finite (inf or nan), or the loss ever goes up:
-                   J_{k+1} > J_k for some k;
+  1. "too large"   if some loss is not finite (inf or nan — the first one included), or the
+                   loss ever goes up: J_{k+1} > J_k for some k (an equal loss is no rise);
   2. "too small"   otherwise, if the final loss is still more than half the first one:
-                   J_{K−1} > 0.5 · J₀;
+                   J_{K−1} > 0.5 · J₀ (exactly half is not more than half);
   3. "about right" otherwise.
+A trace may hold a single loss (K = 1): then J_{K−1} = J₀.
 (These thresholds are our rule of thumb for traces whose best possible loss is near 0.)
 
 What to write (k: np.ndarray of non-negative ints, shape (K,); each schedule returns shape (K,))
 -------------------------------------------------------------------------------------------------
+k may be in any order and may be empty (entry i of the result is the rate for k[i]);
+decay_steps may be fractional.
+
     step_decay(lr0, step_size, gamma, k) -> np.ndarray
     exponential_decay(lr0, gamma, k) -> np.ndarray
     inverse_time_decay(lr0, decay_rate, decay_steps, k) -> np.ndarray

@@ -164,6 +164,8 @@ def edge_traces() -> list[tuple[str, np.ndarray, str]]:
     slowish = parabola_losses(0.05, 5)
     assert 0.25 < slowish[-1] / slowish[0] < 0.5, "the threshold trace moved; pick another rate"
     return [
+        # first: where a flat stretch alone decides ("≥ 0 counts as a rise" is named here)
+        ("a run that never moves", np.full(4, slowish[0]), TOO_SMALL),
         # lr 0.5 on (w − 2)² lands exactly on the minimum: the loss then stays at 0
         ("parabola, lr 0.5 (reaches the minimum and stays)", parabola_losses(0.5, 8), ABOUT_RIGHT),
         ("a run that overflowed to inf", np.append(diverging, np.inf), TOO_LARGE),
@@ -172,13 +174,32 @@ def edge_traces() -> list[tuple[str, np.ndarray, str]]:
         ("a run with nan in the middle", nan_inside, TOO_LARGE),
         ("a run that rises once, then ends below its start", bump, TOO_LARGE),
         ("a run ending at 0.43 of its first loss", slowish, ABOUT_RIGHT),
+        # the rule's own boundaries: a first loss that is already inf; a final loss of exactly
+        # half the first (not "more than half": about right); a single loss (no change to see,
+        # and J_0 > 0.5·J_0); a run that stays flat from the start
+        ("a run whose first loss is inf", np.append(np.inf, parabola_losses(0.3, 5)), TOO_LARGE),
+        (
+            "a run ending at exactly half its first loss",
+            np.append(slowish[:4], slowish[0] / 2),
+            ABOUT_RIGHT,
+        ),
+        ("a single loss", parabola_losses(0.3, 1), TOO_SMALL),
     ]
 
 
 # traces on which a catalogued mistake gives the same label as a plausible bug outside the
 # catalogue, so its name would mislead: on the 0.43 trace a reversed progress test and a
 # threshold of ¼ instead of ½ both say "too small"
-NOT_NAMED_ON = {"a run ending at 0.43 of its first loss": {"progress_test_reversed"}}
+NOT_NAMED_ON = {
+    "a run ending at 0.43 of its first loss": {"progress_test_reversed"},
+    # ≥ instead of > in the progress test says "too small" there too
+    "a run ending at exactly half its first loss": {"progress_test_reversed"},
+    # testing for nan only (or from the second loss on) lets an inf first loss through too
+    "a run whose first loss is inf": {"nonfinite_not_checked"},
+    # any change at all taken for a rise (np.any(np.diff(J)) > 0) says "too large" there too;
+    # a flat ≥ is named on the run that never moves
+    "parabola, lr 0.5 (reaches the minimum and stays)": {"flat_counts_as_rise"},
+}
 
 
 @remembered
@@ -278,6 +299,33 @@ def test_inverse_time_decay(student):
         )
 
 
+@check(1, mistakes=["step_off_by_one", "step_no_floor", "exponential_off_by_one"])
+def test_schedules_edges(student):
+    """the schedules on unsorted k ([5, 0, 3, 12, 3]), one k ([0]), no k at all (an empty array,
+    an empty result), and inverse-time decay with a fractional decay_steps (2.5)."""
+    for k in (np.array([5, 0, 3, 12, 3]), np.array([0]), np.array([], dtype=int)):
+        label = f"k={k.tolist()}"
+        expect_close(
+            student.step_decay(0.1, 3, 0.5, k),
+            values(schedules.step_decay(0.1, 3, 0.5), k),
+            what=f"step_decay(0.1, 3, 0.5, {label})",
+            mistakes=step_mistakes(0.1, 3, 0.5, k),
+        )
+        expect_close(
+            student.exponential_decay(0.2, 0.9, k),
+            values(schedules.exponential_decay(0.2, 0.9), k),
+            what=f"exponential_decay(0.2, 0.9, {label})",
+            mistakes={
+                "exponential_off_by_one": values(schedules.exponential_decay(0.2, 0.9), k + 1)
+            },
+        )
+        expect_close(
+            student.inverse_time_decay(1.0, 0.5, 2.5, k),
+            values(schedules.inverse_time_decay(1.0, 0.5, 2.5), k),
+            what=f"inverse_time_decay(1.0, 0.5, 2.5, {label})",
+        )
+
+
 @check(
     1,
     hidden=True,
@@ -321,7 +369,8 @@ def test_classify_gd_runs(student):
 
 @check(1, mistakes=CLASSIFY_MISTAKES)
 def test_classify_edge_cases(student):
-    """classify_trace at the edges: a loss that reaches 0 and stays, inf or nan at the end or in
-    the middle, one rise in a run that still ends low, a final loss between ¼ and ½ of the first."""
+    """classify_trace at the edges: a loss that reaches 0 and stays, inf or nan at the start, the
+    end or in the middle, one rise in a run that still ends low, a final loss between ¼ and ½ of
+    the first and one of exactly ½, a single loss, a run that never moves."""
     for description, losses, label in edge_traces():
         check_label(student, description, losses, label)

@@ -1,0 +1,28 @@
+"""wrong: inverse_time_decay floors k / decay_steps (k // s), as a staircase"""
+
+import numpy as np
+
+
+def step_decay(lr0, step_size, gamma, k):
+    k = np.asarray(k)
+    return lr0 * gamma ** (k // step_size)
+
+
+def exponential_decay(lr0, gamma, k):
+    return lr0 * gamma ** np.asarray(k, dtype=float)
+
+
+def inverse_time_decay(lr0, decay_rate, decay_steps, k):
+    return lr0 / (1 + decay_rate * (np.asarray(k) // decay_steps))
+
+
+def classify_trace(losses):
+    J = np.asarray(losses, dtype=float)
+    if not np.isfinite(J).all():
+        return "too large"
+    for a, b in zip(J[:-1], J[1:]):
+        if b > a:
+            return "too large"
+    if J[-1] > J[0] / 2:
+        return "too small"
+    return "about right"

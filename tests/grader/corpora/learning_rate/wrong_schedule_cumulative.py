@@ -1,0 +1,33 @@
+"""wrong: exponential_decay multiplies by γ along k in order (a running product), which assumes k = 0, 1, 2, …"""
+
+import numpy as np
+
+
+def step_decay(lr0, step_size, gamma, k):
+    k = np.asarray(k)
+    return lr0 * gamma ** (k // step_size)
+
+
+def exponential_decay(lr0, gamma, k):
+    rates = []
+    rate = lr0
+    for _ in np.asarray(k):
+        rates.append(rate)
+        rate = rate * gamma
+    return np.array(rates)
+
+
+def inverse_time_decay(lr0, decay_rate, decay_steps, k):
+    return lr0 / (1 + decay_rate * np.asarray(k, dtype=float) / decay_steps)
+
+
+def classify_trace(losses):
+    J = np.asarray(losses, dtype=float)
+    if not np.isfinite(J).all():
+        return "too large"
+    for a, b in zip(J[:-1], J[1:]):
+        if b > a:
+            return "too large"
+    if J[-1] > J[0] / 2:
+        return "too small"
+    return "about right"
