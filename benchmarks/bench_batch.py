@@ -54,7 +54,7 @@ def timed(command: list[str]) -> float:
 
 def warm_grade_seconds(sample: list[Path], root: Path) -> float:
     """Mean seconds per submission of one grading session over the sample in one process with
-    one warm sandbox (grader.runner.grade_each, as a batch worker grades): the floor of the
+    one warm sandbox (grader.runner.grade_each, as a batch grader grades): the floor of the
     batch layer."""
     code = (
         "import sys, time\n"

@@ -46,8 +46,8 @@ def per_call(isolation: str, calls: int) -> dict[str, float]:
     source = "import numpy as np\ndef step(w, g, lr):\n    return w - lr * g\n"
     start = time.perf_counter()
     with Sandbox(isolation=isolation) as sandbox:
-        worker = sandbox.load(source, "01_parabola.py")
-        worker.call("step", 1.0, 1.0, 0.1)
+        loaded = sandbox.load(source, "01_parabola.py")
+        loaded.call("step", 1.0, 1.0, 0.1)
         first = time.perf_counter() - start
         results = {"start (worker + load + first call)": first}
         for label, args in (
@@ -58,7 +58,7 @@ def per_call(isolation: str, calls: int) -> dict[str, float]:
             for _ in range(5):
                 t = time.perf_counter()
                 for _ in range(calls):
-                    worker.call("step", *args)
+                    loaded.call("step", *args)
                 samples.append((time.perf_counter() - t) / calls)
             results[label] = statistics.median(samples)
     return results

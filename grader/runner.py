@@ -16,7 +16,7 @@ from pathlib import Path
 
 from grader.exercises import checks_module_path, load_exercises
 from grader.report.results import CheckResult, ExerciseResult, Report
-from grader.sandbox.sandbox import Limits, Sandbox, SubmissionError, Worker
+from grader.sandbox.sandbox import Limits, LoadedFile, Sandbox, SubmissionError
 from grader.submission.files import SubmissionFileError
 from grader.submission.resolve import Resolution, resolve
 
@@ -68,7 +68,7 @@ def _quiet_pytest_env():
                 os.environ[key] = value
 
 
-def load_workers(
+def load_files(
     submission: Path, sandbox: Sandbox, resolutions: dict[str, Resolution], which: int = 0
 ) -> tuple[dict, dict]:
     """For each exercise, its ``which``-th file (grader/submission/resolve.py chose them),
@@ -76,7 +76,7 @@ def load_workers(
     on the first call. An unreadable file is a SubmissionError for every check. Also returns
     what reading each file noted (e.g. that it is a link, or which cells of a notebook were
     left out)."""
-    workers: dict[str, Worker | SubmissionError] = {}
+    files: dict[str, LoadedFile | SubmissionError] = {}
     notes: dict[str, list[str]] = {}
     for name, resolution in resolutions.items():
         filename = resolution.files[which]
@@ -85,11 +85,11 @@ def load_workers(
             source = resolution.source(submission, filename)
         except SubmissionFileError as error:
             kind = "missing_file" if error.missing else "unreadable"
-            workers[name] = SubmissionError(kind, str(error))
+            files[name] = SubmissionError(kind, str(error))
             continue
-        workers[name] = sandbox.load(source.text, filename, str(submission))
+        files[name] = sandbox.load(source.text, filename, str(submission))
         notes[name] += source.notes
-    return workers, notes
+    return files, notes
 
 
 def _pytest_args(exercises: list) -> list[str]:
@@ -121,7 +121,7 @@ class _Round:
         self.names = set(resolutions)
         self.results: dict[str, ExerciseResult] = {}
         sandbox.start()
-        self.workers, self.notes = load_workers(submission, sandbox, resolutions, which)
+        self.files, self.notes = load_files(submission, sandbox, resolutions, which)
 
     def release(self) -> None:
         self.sandbox.release(str(self.submission))  # no process of it outlives its turn
@@ -201,7 +201,7 @@ def grade_each(
 ) -> None:
     """Grade folder after folder in one pytest session, passing each one's report to
     ``on_report`` before the next folder is taken from ``submissions`` (which may wait for
-    it: a batch worker reads its next folder from a pipe). The checks are collected once;
+    it: a batch grader reads its next folder from a pipe). The checks are collected once;
     each folder gets its own worker process, killed before the next folder is taken.
     Raises :class:`GraderError` if the checks cannot run, or what stopped a folder's turn
     (e.g. :class:`grader.sandbox.SandboxError`), after reporting the folders before it.

@@ -20,7 +20,7 @@ import pytest
 from grader.checking import framework, judge
 from grader.checking.framework import CheckBug, CheckFailed, Exercise
 from grader.report.results import ERROR, FAILED, MISSING, NOT_STARTED, PASSED, CheckResult
-from grader.sandbox.sandbox import Instruments, SubmissionError, Worker
+from grader.sandbox.sandbox import Instruments, LoadedFile, SubmissionError
 
 OUTPUT_KEEP = 2000
 
@@ -28,11 +28,11 @@ OUTPUT_KEEP = 2000
 class Student:
     """A handle on one submission file: attribute access calls the function in the sandbox.
 
-    ``worker`` is the file's :class:`Worker`, or the SubmissionError every call raises (a
+    ``loaded`` is the file's :class:`LoadedFile`, or the SubmissionError every call raises (a
     file that could not be read)."""
 
-    def __init__(self, worker: Worker | SubmissionError) -> None:
-        self._worker = worker
+    def __init__(self, loaded: LoadedFile | SubmissionError) -> None:
+        self._file = loaded
         self._output: list[str] = []
         self.warnings: list[str] = []  # warnings raised by the last call, e.g. "RuntimeWarning: …"
         self.called: set[str] = set()  # the learner functions this check called
@@ -53,15 +53,15 @@ class Student:
     def _call(self, instruments: Instruments, function: str, args, kwargs) -> object:
         self.called.add(function)
         self.record.calls.append(function)
-        if isinstance(self._worker, SubmissionError):
-            raise self._worker
+        if isinstance(self._file, SubmissionError):
+            raise self._file
         try:
-            result = self._worker.call_instrumented(instruments, function, *args, **kwargs)
+            result = self._file.call_instrumented(instruments, function, *args, **kwargs)
         except SubmissionError as error:
             self._output.append(error.output)
             raise
-        self._output.append(self._worker.last_output)
-        self.warnings = list(self._worker.last_warnings)
+        self._output.append(self._file.last_output)
+        self.warnings = list(self._file.last_warnings)
         return result
 
     def __getattr__(self, name: str):
@@ -72,8 +72,8 @@ class Student:
     @property
     def output(self) -> str:
         text = "".join(self._output)
-        if isinstance(self._worker, Worker) and self._worker.load_output:
-            text = self._worker.load_output + text
+        if isinstance(self._file, LoadedFile) and self._file.load_output:
+            text = self._file.load_output + text
         if len(text) > OUTPUT_KEEP:
             text = text[:OUTPUT_KEEP] + f"\n… ({len(text) - OUTPUT_KEEP} more characters)"
         return text
@@ -97,7 +97,7 @@ class Instrumented:
 class Round(Protocol):
     """One submission's turn in a grading session (grader/runner.py makes them)."""
 
-    workers: dict[str, Worker | SubmissionError]  # exercise name -> its worker (loading)
+    files: dict[str, LoadedFile | SubmissionError]  # exercise name -> its file (loading)
     names: set[str]  # the exercises whose checks run in this round
 
     def finish(self, results: list[CheckResult], hidden_not_run: dict[str, list[int]]) -> None:
@@ -110,7 +110,7 @@ class Round(Protocol):
 class GradingPlugin:
     """Collects the checks once, then runs them for each :class:`Round` that ``rounds``
     yields, in turn (``pytest_runtestloop``): one submission for ``grade``, one after another
-    for a batch worker. Between two rounds every fixture is torn down."""
+    for a batch grader. Between two rounds every fixture is torn down."""
 
     def __init__(self, names: set[str], include_hidden: bool, rounds: Iterable[Round]) -> None:
         self.names = names
@@ -120,14 +120,14 @@ class GradingPlugin:
         self.hidden_not_run: dict[str, list[int]] = {}
         self.problems: list[str] = []  # collection errors and unmarked tests: grader bugs
         self.failure: BaseException | None = None  # what stopped the rounds, raised by the runner
-        self._workers: dict[str, Worker | SubmissionError] = {}
+        self._files: dict[str, LoadedFile | SubmissionError] = {}
         self._students: dict[str, Student] = {}
         self._judged: list[JudgedCheck] = []
 
     # -- fixtures -----------------------------------------------------------------------------
     @pytest.fixture
     def student(self, request: pytest.FixtureRequest) -> Student:
-        handle = Student(self._workers[_exercise_of(request.node).name])
+        handle = Student(self._files[_exercise_of(request.node).name])
         self._students[request.node.nodeid] = handle
         return handle
 
@@ -184,7 +184,7 @@ class GradingPlugin:
         return True
 
     def _run_round(self, items: list[pytest.Item], turn: Round) -> None:
-        self._workers, self._students, self.results = turn.workers, {}, []
+        self._files, self._students, self.results = turn.files, {}, []
         self._judged = []
         items = [item for item in items if _exercise_of(item).name in turn.names]
         for index, item in enumerate(items):
@@ -200,8 +200,8 @@ class GradingPlugin:
             by_exercise.setdefault(judged.exercise.name, []).append(judged)
         for name, checks in by_exercise.items():
             exercise = checks[0].exercise
-            worker = self._workers.get(name)
-            source = worker.source if isinstance(worker, Worker) else None
+            loaded = self._files.get(name)
+            source = loaded.source if isinstance(loaded, LoadedFile) else None
             judge.judge_exercise(
                 checks, source, lambda mistake_id, e=exercise: mistake_functions(e, mistake_id)
             )

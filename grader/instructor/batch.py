@@ -13,9 +13,10 @@ hash it was graded from), ``gradebook.csv``, ``mistakes.csv``
 A submission whose files and checks are unchanged since its report was written is not graded
 again (``--force`` regrades everything).
 
-Grading runs in ``--jobs`` worker processes, each with ONE sandbox opened once and reused for
-every submission it grades. Each submission has an overall time limit: a worker that passes it
-is killed with everything it started, that student gets 0 with a note, and a fresh worker
+Grading runs in ``--jobs`` grader processes (a pool of :class:`Grader`), each with ONE sandbox
+opened once and reused for every submission it grades. Each submission has an overall time
+limit: a grader that passes it is killed with everything it started (its sandbox's worker
+processes too), that student gets 0 with a note, and a fresh grader
 takes the next submission.
 """
 
@@ -180,15 +181,15 @@ def store_outcome(out: Path, outcome: Outcome, source: Path) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# the workers
+# the graders: the pool's processes, each grading one submission after another
 
 
 ISOLATION_ALIASES = {"rlimits": "process"}  # as for `grade --isolation`
 
 
 def open_sandbox(timeout: float | None, isolation: str, cpu: int | None = None) -> Sandbox:
-    """The one sandbox a worker reuses for every submission it grades (it is not bound to a
-    folder: the grading process sends each file's source). Worker ``cpu`` of the pool grades
+    """The one sandbox a grader reuses for every submission it grades (it is not bound to a
+    folder: the grading process sends each file's source). Grader ``cpu`` of the pool grades
     on CPU number ``cpu`` (of those allowed), with its sandbox's workers
     (grader/sandbox/affinity.py)."""
     from grader.sandbox.sandbox import Limits, Sandbox
@@ -200,11 +201,11 @@ def open_sandbox(timeout: float | None, isolation: str, cpu: int | None = None) 
     return sandbox
 
 
-def _worker_main(settings: dict, tasks, results) -> None:
-    """A worker process: grade the folders it is sent until the pipe closes, in one grading
+def _grader_main(settings: dict, tasks, results) -> None:
+    """A grader process: grade the folders it is sent until the pipe closes, in one grading
     session (the checks are collected once). Messages are JSON (never pickle) on pipes of its
-    own, so killing it harms no other worker."""
-    lead_own_session()  # Ctrl-C on the terminal reaches the pool only, which stops its workers
+    own, so killing it harms no other grader."""
+    lead_own_session()  # Ctrl-C on the terminal reaches the pool only, which stops its graders
     from grader.report.render import to_json
     from grader.runner import grade_each
 
@@ -240,14 +241,14 @@ def _worker_main(settings: dict, tasks, results) -> None:
                 sandbox.close()
 
 
-class _Worker:
-    """One worker process, its two pipes, and the submission it is grading."""
+class Grader:
+    """One grader process of the pool, its two pipes, and the submission it is grading."""
 
     def __init__(self, context, settings: dict) -> None:
         task_reader, self.tasks = context.Pipe(duplex=False)
         self.results, result_writer = context.Pipe(duplex=False)
         self.process = context.Process(
-            target=_worker_main,
+            target=_grader_main,
             args=(settings, task_reader, result_writer),
             daemon=True,
         )
@@ -262,7 +263,7 @@ class _Worker:
         self.tasks.send_bytes(json.dumps([student, str(folder)]).encode())
 
     def receive(self) -> tuple[str, dict | None, str] | None:
-        """The finished submission's result, or None when the worker died."""
+        """The finished submission's result, or None when the grader died."""
         try:
             student, report, problem = json.loads(self.results.recv_bytes())
         except (EOFError, OSError, ValueError):
@@ -277,7 +278,7 @@ class _Worker:
         self._close_pipes()
 
     def stop(self) -> None:
-        self.tasks.close()  # the worker's recv ends: it closes its sandbox and exits
+        self.tasks.close()  # the grader's recv ends: it closes its sandbox and exits
         self.process.join(30)
         if self.process.is_alive():
             self.kill()
@@ -294,47 +295,47 @@ def _why_stopped(late: bool, time_limit: float) -> str:
             f"not graded: the time limit of {time_limit:g} s for one submission was reached "
             "(does the code loop forever?)"
         )
-    return f"{GRADER_FAULT}: its worker process died while grading it"
+    return f"{GRADER_FAULT}: its grader process died while grading it"
 
 
 def run_pool(
     jobs: list[tuple[str, Path]],
     settings: dict,
-    workers: int,
+    graders: int,
     time_limit: float,
     on_done: Callable[[str, dict | None, str], None],
 ) -> None:
-    """Grade ``jobs`` ((student, staged folder)) on ``workers`` processes; each finished one is
-    passed to ``on_done(student, report, problem)``. A worker past ``time_limit`` on one
+    """Grade ``jobs`` ((student, staged folder)) on ``graders`` processes; each finished one is
+    passed to ``on_done(student, report, problem)``. A grader past ``time_limit`` on one
     submission is killed (with its sandbox) and replaced."""
     from multiprocessing.connection import wait
 
     context = multiprocessing.get_context("spawn")  # fork is unsafe beside threads, and absent
     pending = list(jobs)
-    pool = [_Worker(context, dict(settings, cpu=i)) for i in range(min(workers, len(jobs)))]
+    pool = [Grader(context, dict(settings, cpu=i)) for i in range(min(graders, len(jobs)))]
     try:
-        while pending or any(w.student for w in pool):
-            for worker in pool:
-                if worker.student is None and pending:
-                    worker.send(*pending.pop(0))
-            busy = [w for w in pool if w.student]
-            ready = wait([w.results for w in busy], timeout=0.2)
-            for index, worker in enumerate(pool):
-                if not worker.student:
+        while pending or any(g.student for g in pool):
+            for grader in pool:
+                if grader.student is None and pending:
+                    grader.send(*pending.pop(0))
+            busy = [g for g in pool if g.student]
+            ready = wait([g.results for g in busy], timeout=0.2)
+            for index, grader in enumerate(pool):
+                if not grader.student:
                     continue
-                result = worker.receive() if worker.results in ready else None
+                result = grader.receive() if grader.results in ready else None
                 if result is not None:
                     on_done(*result)
                     continue
-                late = time.monotonic() - worker.started > time_limit
-                if late or worker.results in ready:  # past its time, or it died
-                    student = worker.student
-                    worker.kill()
+                late = time.monotonic() - grader.started > time_limit
+                if late or grader.results in ready:  # past its time, or it died
+                    student = grader.student
+                    grader.kill()
                     on_done(student, None, _why_stopped(late, time_limit))
-                    pool[index] = _Worker(context, dict(settings, cpu=index))
+                    pool[index] = Grader(context, dict(settings, cpu=index))
     finally:
-        for worker in pool:
-            worker.stop()
+        for grader in pool:
+            grader.stop()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from grader.commands import SECONDS, sandbox_options
     help="Folder for reports/, gradebook.csv, mistakes.csv and report.html.",
 )
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
-              help="Worker processes (default: the number of cores).")  # fmt: skip
+              help="Grader processes (default: the number of cores).")  # fmt: skip
 @click.option("--force", is_flag=True, help="Regrade every submission, even unchanged ones.")
 @click.option(
     "--hidden/--public-only", default=True, show_default=True, help="Run the hidden checks too."

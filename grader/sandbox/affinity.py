@@ -18,7 +18,7 @@ from collections.abc import Iterator
 
 
 def choose(preferred: int | None = None) -> int | None:
-    """The CPU to share: ``preferred`` (e.g. a batch worker's index) among the CPUs this
+    """The CPU to share: ``preferred`` (e.g. a batch grader's index) among the CPUs this
     process may use, else the one it runs on now; None where affinity cannot be set or only
     one CPU is allowed anyway."""
     if not hasattr(os, "sched_setaffinity"):

@@ -1,8 +1,8 @@
 """Run learner code in worker processes and get plain data back.
 
     with Sandbox(limits) as sandbox:        # picks a backend (grader/sandbox/backends.py)
-        worker = sandbox.load(source_text, "01_parabola.py")
-        value = worker.call("gd_step", 3.0, 2.5, 0.1)    # -> 2.75, or raises SubmissionError
+        loaded = sandbox.load(source_text, "01_parabola.py")
+        value = loaded.call("gd_step", 3.0, 2.5, 0.1)    # -> 2.75, or raises SubmissionError
 
 Each loaded file gets its own worker process (``grader/sandbox/worker.py``), started by the backend;
 a few are started ahead of time, so that NumPy is already imported when a file arrives. The
@@ -146,7 +146,7 @@ def choose_backend(requested: str) -> tuple[ProcessBackend, str]:
 
 
 class Sandbox:
-    """Starts worker processes with one backend and hands out a :class:`Worker` per file.
+    """Starts worker processes with one backend and hands out a :class:`LoadedFile` per file.
 
     The files of one *group* (a submission folder) share a worker process, one request at a
     time; different groups never share one. With ``prestart`` (for callers that grade one
@@ -205,9 +205,9 @@ class Sandbox:
             self._tmp.cleanup()
             self._tmp = None
 
-    def load(self, source: str, filename: str, group: str = "") -> Worker:
+    def load(self, source: str, filename: str, group: str = "") -> LoadedFile:
         """A worker for one file's source text (loaded on its first call)."""
-        return Worker(self, source, filename, group)
+        return LoadedFile(self, source, filename, group)
 
     def release(self, group: str) -> None:
         """Kill the group's worker process (its files load again if called again)."""
@@ -323,7 +323,7 @@ class _Process:
         )
         self.replies = open_replies(self.popen.stdout, limits.message_bytes)
         self.ready = self.dead = False
-        self.loaded: dict[str, Worker] = {}  # file name -> the worker whose source it runs
+        self.loaded: dict[str, LoadedFile] = {}  # file name -> the file whose source it runs
         self.seq = 0
         self.exit_code: int | None = None
 
@@ -434,13 +434,13 @@ class _Process:
 
 @dataclass(frozen=True)
 class Instruments:
-    """What a call may change in the worker for its duration (see Worker.call_instrumented)."""
+    """What a call may change in the worker for its duration (see LoadedFile.call_instrumented)."""
 
     replace: Mapping[str, Callable] = field(default_factory=dict)
     unsilenced: bool = False
 
 
-class Worker:
+class LoadedFile:
     """Calls functions of one loaded file, in its group's worker process."""
 
     def __init__(self, sandbox: Sandbox, source: str, filename: str, group: str) -> None:

@@ -4,9 +4,9 @@
     kill_session(process.pid)      # then reap it: process.wait()
 
 Every process the grader may have to kill — a sandbox worker that overran or crashed, a
-``grade batch`` worker past its time limit — leads a session of its own (:data:`OWN_SESSION`,
+``grade batch`` grader past its time limit — leads a session of its own (:data:`OWN_SESSION`,
 or :func:`lead_own_session` in a child started by multiprocessing). Killing only the process,
-or only its process group, leaves processes behind: a batch worker's sandbox workers each
+or only its process group, leaves processes behind: a batch grader's sandbox workers each
 lead a session of their own, so they are in neither. :func:`kill_session`
 stops the process and, level by level, every process below it (stopped, none of them can start
 another), then kills each one and each process group one of them leads.

@@ -48,13 +48,13 @@ def test_move_and_restore():
 def test_a_graded_group_shares_one_cpu_and_gives_it_back(isolation):
     before = os.sched_getaffinity(0)
     with Sandbox(FAST, isolation, cpu=1) as sandbox:
-        worker = sandbox.load(WHERE, "where.py", "amy")
-        assert worker.call("where") == [sorted(before)[1]]
+        loaded = sandbox.load(WHERE, "where.py", "amy")
+        assert loaded.call("where") == [sorted(before)[1]]
         assert os.sched_getaffinity(0) == {sorted(before)[1]}
         sandbox.release("amy")
         assert os.sched_getaffinity(0) == before
-        worker = sandbox.load(WHERE, "where.py", "bob")
-        assert worker.call("where") == [sorted(before)[1]]
+        loaded = sandbox.load(WHERE, "where.py", "bob")
+        assert loaded.call("where") == [sorted(before)[1]]
     assert os.sched_getaffinity(0) == before
 
 

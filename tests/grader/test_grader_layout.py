@@ -132,3 +132,30 @@ def test_the_worker_imports_only_the_standard_library_numpy_and_wire():
         for alias in node.names
     }
     assert "grader" not in top and {"numpy", "wire"} <= top
+
+
+def named_after_the_worker(paths: dict[str, Path]) -> list[str]:
+    """Classes named after a "worker", and functions so named outside grader/sandbox/: the word
+    means the sandbox's worker process alone (a program, not a class; a loaded file is a
+    LoadedFile, a process of the batch's pool a Grader)."""
+    found = []
+    for module, path in paths.items():
+        kinds = ast.ClassDef
+        if not module.startswith("grader.sandbox"):
+            kinds = ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, kinds) and "worker" in node.name.lower():
+                found.append(f"{module}.{node.name}")
+    return found
+
+
+def test_worker_means_the_sandbox_worker_process_only(tmp_path):
+    assert named_after_the_worker(MODULES) == []
+    pool = tmp_path / "pool.py"
+    pool.write_text("class _Worker:\n    pass\n\ndef _worker_main():\n    pass\n")
+    found = named_after_the_worker({"grader.instructor.pool": pool, "grader.sandbox.x": pool})
+    assert found == [
+        "grader.instructor.pool._Worker",
+        "grader.instructor.pool._worker_main",
+        "grader.sandbox.x._Worker",
+    ]

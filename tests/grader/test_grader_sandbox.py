@@ -150,26 +150,26 @@ SOURCE = textwrap.dedent("""
 
 
 @pytest.fixture(params=ISOLATIONS)
-def worker(request):
+def loaded(request):
     sandbox = Sandbox(FAST, isolation=request.param)
     sandbox.start()
     yield sandbox.load(SOURCE, "01_parabola.py")
     sandbox.close()
 
 
-def failure(worker, function, *args):
+def failure(loaded, function, *args):
     with pytest.raises(SubmissionError) as info:
-        worker.call(function, *args)
+        loaded.call(function, *args)
     return info.value
 
 
-def test_plain_data_round_trip(worker):
-    assert worker.call("add", 2, 3) == 5
-    assert "module loaded" in worker.load_output
-    assert "adding 2 3" in worker.last_output
-    got = worker.call("scale", np.arange(6.0).reshape(2, 3), 2.0)
+def test_plain_data_round_trip(loaded):
+    assert loaded.call("add", 2, 3) == 5
+    assert "module loaded" in loaded.load_output
+    assert "adding 2 3" in loaded.last_output
+    got = loaded.call("scale", np.arange(6.0).reshape(2, 3), 2.0)
     assert type(got) is np.ndarray and got.shape == (2, 3) and got[1, 2] == 10.0
-    x, info = worker.call("pair", np.array([1.0, 2.0]))
+    x, info = loaded.call("pair", np.array([1.0, 2.0]))
     assert x.tolist() == [1.0, 2.0] and info == {"sum": 3.0, "n": 2}
 
 
@@ -188,25 +188,25 @@ def test_plain_data_round_trip(worker):
         ("not_a_function", "missing", "not a function"),
     ],
 )
-def test_failures_cost_only_the_call(worker, function, kind, words):
-    error = failure(worker, function)
+def test_failures_cost_only_the_call(loaded, function, kind, words):
+    error = failure(loaded, function)
     assert error.kind == kind
     assert words in error.message
-    assert worker.call("add", 1, 1) == 2  # the next call works (a new worker if the old died)
+    assert loaded.call("add", 1, 1) == 2  # the next call works (a new worker if the old died)
 
 
-def test_replaced_streams_are_restored(worker):
-    assert worker.call("swap_streams") == 1
-    assert worker.call("add", 1, 2) == 3 and "adding 1 2" in worker.last_output
+def test_replaced_streams_are_restored(loaded):
+    assert loaded.call("swap_streams") == 1
+    assert loaded.call("add", 1, 2) == 3 and "adding 1 2" in loaded.last_output
 
 
-def test_traceback_shows_the_learners_line(worker):
-    error = failure(worker, "boom")
+def test_traceback_shows_the_learners_line(loaded):
+    error = failure(loaded, "boom")
     assert "01_parabola.py, line" in error.where and "1 / 0" in error.where
 
 
-def test_wrong_signature(worker):
-    error = failure(worker, "add", 1)
+def test_wrong_signature(loaded):
+    error = failure(loaded, "add", 1)
     assert error.kind == "signature"
     assert "add(a, b)" in error.message
 
@@ -224,8 +224,8 @@ def test_wrong_signature(worker):
         ("tricky", "raised KeyError when read"),
     ],
 )
-def test_only_plain_data_comes_back(worker, function, words):
-    error = failure(worker, function)
+def test_only_plain_data_comes_back(loaded, function, words):
+    error = failure(loaded, function)
     assert error.kind == "bad_return"
     assert words in error.message and f"{function} returned" in error.message
     # the sentence lists every accepted kind, and never an internal module name
@@ -233,13 +233,13 @@ def test_only_plain_data_comes_back(worker, function, words):
     assert "submission_" not in error.message and "builtins" not in error.message
 
 
-def test_subclasses_and_numpy_scalars_arrive_as_plain_types(worker):
-    value = worker.call("float_subclass")
+def test_subclasses_and_numpy_scalars_arrive_as_plain_types(loaded):
+    value = loaded.call("float_subclass")
     assert type(value) is float and value == 1.0
-    result = worker.call("named_tuple")
+    result = loaded.call("named_tuple")
     assert type(result) is tuple and result == (1.5, [2.0, 3])
     assert [type(v) for v in result[1]] == [float, int]
-    kinds = worker.call("allowed_kinds")
+    kinds = loaded.call("allowed_kinds")
     assert kinds["size"] == 4 and type(kinds["size"]) is int
     assert kinds["text"] == "ok" and type(kinds["text"]) is str
     assert type(kinds["zero_d"]) is np.ndarray and kinds["zero_d"].shape == ()
@@ -247,57 +247,57 @@ def test_subclasses_and_numpy_scalars_arrive_as_plain_types(worker):
     assert kinds["complex"].item() == 1 + 2j
 
 
-def test_an_argument_changed_in_place_is_a_failure(worker):
+def test_an_argument_changed_in_place_is_a_failure(loaded):
     w = np.array([1.0, 2.0])
-    error = failure(worker, "mutate", w, np.array([1.0, 1.0]), 0.5)
+    error = failure(loaded, "mutate", w, np.array([1.0, 1.0]), 0.5)
     assert error.kind == "mutated"
     assert error.message.startswith("mutate changed its argument w in place")
     assert w.tolist() == [1.0, 2.0]  # the grader's own copy was never at risk
-    assert "values" in failure(worker, "mutate_list", [1.0]).message
-    assert worker.call("keep", w, np.array([1.0, 1.0]), 0.5).tolist() == [0.5, 1.5]
+    assert "values" in failure(loaded, "mutate_list", [1.0]).message
+    assert loaded.call("keep", w, np.array([1.0, 1.0]), 0.5).tolist() == [0.5, 1.5]
 
 
 @pytest.mark.parametrize("module", ["gdref", "grader", "solutions", "grader.checks", "wire"])
-def test_grader_packages_cannot_be_imported(worker, module):
-    error = failure(worker, "uses", module)
+def test_grader_packages_cannot_be_imported(loaded, module):
+    error = failure(loaded, "uses", module)
     assert "ImportError" in error.message and "not allowed" in error.message
 
 
-def test_callbacks_and_warnings(worker):
-    assert worker.call("twice", lambda x: x + 1.0, 3.0) == 8.0
-    worker.call("overflow")
-    assert any("overflow" in w for w in worker.last_warnings)
+def test_callbacks_and_warnings(loaded):
+    assert loaded.call("twice", lambda x: x + 1.0, 3.0) == 8.0
+    loaded.call("overflow")
+    assert any("overflow" in w for w in loaded.last_warnings)
 
 
-def test_instruments_replace_a_function_for_one_call_only(worker):
+def test_instruments_replace_a_function_for_one_call_only(loaded):
     seen = []
     swap = Instruments(replace={"helper": lambda x: seen.append(x) or 10.0})
-    assert worker.call_instrumented(swap, "through_helper", 2.0) == 30.0
+    assert loaded.call_instrumented(swap, "through_helper", 2.0) == 30.0
     assert seen == [2.0]
-    assert worker.call("through_helper", 2.0) == 9.0  # the learner's own helper is back
+    assert loaded.call("through_helper", 2.0) == 9.0  # the learner's own helper is back
 
 
-def test_unsilenced_calls_see_the_warnings_the_learner_silenced(worker):
-    assert worker.call("silenced_overflow") == float("inf")
-    assert worker.last_warnings == []
-    worker.call_instrumented(Instruments(unsilenced=True), "silenced_overflow")
-    assert any("overflow" in w for w in worker.last_warnings)
-    worker.call("silenced_overflow")  # and the next plain call is as before
-    assert worker.last_warnings == []
+def test_unsilenced_calls_see_the_warnings_the_learner_silenced(loaded):
+    assert loaded.call("silenced_overflow") == float("inf")
+    assert loaded.last_warnings == []
+    loaded.call_instrumented(Instruments(unsilenced=True), "silenced_overflow")
+    assert any("overflow" in w for w in loaded.last_warnings)
+    loaded.call("silenced_overflow")  # and the next plain call is as before
+    assert loaded.last_warnings == []
 
 
-def test_a_callback_that_raises_is_the_learners_exception(worker):
+def test_a_callback_that_raises_is_the_learners_exception(loaded):
     def picky(x):
         raise IndexError("no such entry")
 
-    error = failure(worker, "twice", picky, 3.0)
+    error = failure(loaded, "twice", picky, 3.0)
     assert error.kind == "exception" and "IndexError: no such entry" in error.message
-    assert worker.call("add", 1, 1) == 2
+    assert loaded.call("add", 1, 1) == 2
 
 
-def test_isolation_is_reported(worker):
-    isolation = worker.sandbox.isolation
-    assert isolation.name == worker.sandbox.requested
+def test_isolation_is_reported(loaded):
+    isolation = loaded.sandbox.isolation
+    assert isolation.name == loaded.sandbox.requested
     assert isolation.description and "\n" not in isolation.description
 
 
@@ -336,15 +336,15 @@ def test_without_prestart_a_group_takes_the_only_spare():
         assert sandbox._spares == []  # one-off grading starts no process it will not use
 
 
-def test_a_load_error_is_remembered(worker):
-    sandbox = worker.sandbox
+def test_a_load_error_is_remembered(loaded):
+    sandbox = loaded.sandbox
     broken = sandbox.load("def f(:\n    pass\n", "02_bce_gradient.py")
     error = failure(broken, "f")
     assert error.kind == "syntax" and "line 1" in error.message
     assert failure(broken, "f") is error
     exits = sandbox.load("import sys\nsys.exit('bye')\n", "03_momentum.py")
     assert failure(exits, "f").kind == "exit"
-    assert worker.call("add", 2, 2) == 4
+    assert loaded.call("add", 2, 2) == 4
 
 
 def test_close_leaves_no_process():
@@ -581,18 +581,18 @@ def test_an_overall_deadline_cuts_a_call_and_refuses_the_ones_after_it():
     afterwards nothing runs; a deadline that is still far away changes nothing."""
     limits = Limits(wall=30.0, cpu=30.0, cpu_total=60.0, memory_bytes=256 << 20)
     with Sandbox(limits, ISOLATIONS[-1], deadline=Deadline.after(60)) as sandbox:
-        worker = sandbox.load(SOURCE, "01_parabola.py")
-        assert worker.call("add", 1, 2) == 3
+        loaded = sandbox.load(SOURCE, "01_parabola.py")
+        assert loaded.call("add", 1, 2) == 3
         sandbox.deadline = Deadline(2.5, time.monotonic() + 1.0)
         started = time.monotonic()
-        cut = failure(worker, "sleep")
+        cut = failure(loaded, "sleep")
         assert time.monotonic() - started < 10  # not the call's own 30 s
         assert cut.kind == "timeout"
         assert "the time limit for the whole submission (2.5 s) was reached" in cut.message
         after = failure(sandbox.load(SOURCE, "02_bce_gradient.py"), "add", 1, 2)
         assert after.kind == "timeout" and after.message.startswith("not run: the time limit")
         sandbox.deadline = None
-        assert worker.call("add", 2, 2) == 4  # without the deadline, calls run again
+        assert loaded.call("add", 2, 2) == 4  # without the deadline, calls run again
 
 
 def test_a_call_over_its_own_limit_names_that_limit_not_the_deadline():

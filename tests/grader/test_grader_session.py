@@ -91,14 +91,14 @@ def test_no_worker_of_a_folder_runs_when_the_next_is_taken(folders):
 def test_a_folder_that_stops_the_session_costs_only_its_turn(folders, monkeypatch):
     """A grader fault on the second folder: the first was reported, the fault is raised, and
     a new session given the same folders goes on with the third."""
-    real = runner.load_workers
+    real = runner.load_files
 
     def failing(submission, *args, **kwargs):
         if submission.name.startswith("1-"):
             raise SandboxError("a sandbox worker could not start: simulated")
         return real(submission, *args, **kwargs)
 
-    monkeypatch.setattr(runner, "load_workers", failing)
+    monkeypatch.setattr(runner, "load_files", failing)
     before = process_table()
     reports = []
     pending = iter(folders[:3])

@@ -1,5 +1,5 @@
 """grader/sandbox/sessions.py: a killed process takes with it everything it started — in its
-own group, in a session of its own (as a batch worker's sandbox workers are), or below one."""
+own group, in a session of its own (as a batch grader's sandbox workers are), or below one."""
 
 from __future__ import annotations
 
