@@ -476,14 +476,23 @@ def assign(
             diff.unchanged.append(record)
         used.add(record.guid)
         records.append(record)
+    return records + _left(old, used, moved, now, diff), diff
+
+
+def _left(
+    old: dict[str, NoteRecord], used: set[str], moved: AbstractSet[str], now: int, diff: Diff
+) -> list[NoteRecord]:
+    """The records of the notes that left the source: moved to another deck (dropped), else
+    removed (packaged again with the removed tag, see :func:`_removed`)."""
+    kept = []
     for record in old.values():
-        if record.guid not in used and {record.guid, record.source_guid} & moved:
+        if record.guid in used:
+            continue
+        if {record.guid, record.source_guid} & moved:
             diff.moved_out.append(record)
-        elif record.guid not in used:
-            kept = _removed(record, now, diff)
-            if kept is not None:
-                records.append(kept)
-    return records, diff
+        elif (gone := _removed(record, now, diff)) is not None:
+            kept.append(gone)
+    return kept
 
 
 def clock_warnings(now: int, previous: Manifest | None, clock: int | None = None) -> list[str]:
