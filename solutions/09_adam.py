@@ -29,11 +29,14 @@ What to write (params and grads: np.ndarray of any shape, the same for both)
         {"m": zeros like params, "v": zeros like params, "t": 0}
     adam_step(params, grads, state, lr=1e-3, b1=0.9, b2=0.999, eps=1e-8) -> (new_params, new_state)
         One update as above. Return new arrays; do not modify params, grads or state in place.
+        Keep the parameter names and defaults: the grader calls it with some of them left
+        out and others given by name (e.g. eps=0.05).
     adam_minimize_quadratic(A, c, w0, lr, steps, b1=0.9, b2=0.999, eps=1e-8) -> np.ndarray
         Minimise f(w) = ½ (w − c)ᵀ A (w − c) (A: (n, n) symmetric, c and w0: (n,)), whose
         gradient is ∇f(w) = A (w − c). Start from w0 with ``adam_init``, make ``steps`` calls
-        to ``adam_step`` (carrying the state from one call to the next) and return every
-        iterate including w0: shape (steps + 1, n).
+        to ``adam_step`` (carrying the state from one call to the next, and passing on this
+        function's own lr, b1, b2 and eps) and return every iterate including w0: shape
+        (steps + 1, n), floats even when w0 holds ints; steps = 0 gives just [w0].
 
 Worked example (check yourself): the first step of Adam moves every parameter by almost exactly
 α against the sign of its gradient — with g = [2, −0.5] and α = 0.1, θ = [0, 0] becomes

@@ -10,7 +10,8 @@ import numpy as np
 from gdref import optim
 from gdref.descent import Objective, descend
 from gdref.optim import AdamState
-from grader.checking.framework import Exercise, Mistake, check, expect_close
+from grader.checking.compare import kind
+from grader.checking.framework import Exercise, Mistake, check, expect, expect_close
 from grader.checking.remember import remembered
 
 if TYPE_CHECKING:
@@ -93,6 +94,18 @@ EXERCISE = Exercise(
                 (
                     "        w, state = adam_step(w, A @ (w - c), state, lr, b1, b2, eps)\n",
                     "        w, state = adam_step(w, A @ (w - c), adam_init(w), lr, b1, b2, eps)\n",
+                )
+            ],
+        ),
+        Mistake(
+            id="hyperparameters_not_passed",
+            message="Your adam_minimize_quadratic does not pass b1, b2 and eps on to adam_step, "
+            "so every run uses the defaults whatever the caller asked for.",
+            hint="Call adam_step(w, grad, state, lr, b1, b2, eps) with the loop's own arguments.",
+            mutant=[
+                (
+                    "        w, state = adam_step(w, A @ (w - c), state, lr, b1, b2, eps)\n",
+                    "        w, state = adam_step(w, A @ (w - c), state, lr)\n",
                 )
             ],
         ),
@@ -383,6 +396,68 @@ def test_minimize_quadratic(student):
         what="adam_minimize_quadratic(A (2×2), c, w0, lr=0.1, steps=60)",
         mistakes=partial(path_mistakes, A, c, w0, 0.1, 60, kinds=DEFAULT_EPS_PATH_MISTAKES),
     )
+
+
+@check(1, mistakes=STEP_MISTAKES)
+def test_step_defaults_and_keywords(student, rng):
+    """adam_step with its defaults (lr 1e-3, b1 0.9, b2 0.999, eps 1e-8: no argument given; the
+    gradients are tiny, so that ε = 1e-8 shows) and with eps = 0.05 and b2 = 0.9 given by name
+    (the others left at their defaults); the new state's t is an int."""
+    params = rng.normal(size=3)
+    for scale, kwargs in ((1e-7, {}), (0.1, {"eps": 0.05, "b2": 0.9})):
+        grads, m, v = (
+            scale * rng.normal(size=3),
+            scale * rng.normal(size=3),
+            scale**2 * rng.random(3),
+        )
+        state = {"m": m, "v": v, "t": 4}
+        settings = dict({"lr": 1e-3, "b1": 0.9, "b2": 0.999, "eps": 1e-8}, **kwargs)
+        args = (params, grads, m, v, 4, *settings.values())
+        given = ", ".join(f"{k}={v:g}" for k, v in kwargs.items()) or "no hyper-parameters"
+        what = f"adam_step(<3 params>, grads of size {scale:g}, state with t=4, {given})"
+        got = student.adam_step(params, grads, state, **kwargs)
+        expect_close(
+            got,
+            as_state(gdref_step(*args)),
+            what=what,
+            mistakes={key: as_state(value) for key, value in step_mistakes(*args).items()},
+            names=("new_params", "new_state"),
+        )
+        t = got[1]["t"]  # accepted above: a dict with the key t holding 5
+        expect(
+            isinstance(t, int) and not isinstance(t, bool),
+            f"{what}: the new state's t is {kind(t)}, expected an int (the step count)",
+        )
+
+
+EDGE_A, EDGE_C = np.array([[3.0, 1.0], [1.0, 2.0]]), np.array([0.5, -1.0])
+
+
+@check(1, mistakes=[*PATH_MISTAKES, "hyperparameters_not_passed"])
+def test_minimize_edges(student):
+    """adam_minimize_quadratic with b1 = 0.8, b2 = 0.99, eps = 1e-3 given by name, from an int
+    w0, with one parameter (n = 1), and with 0 steps (just w0)."""
+    w0 = np.array([2.0, -1.5])
+    settings = {"b1": 0.8, "b2": 0.99, "eps": 1e-3}
+    mistakes = dict(path_mistakes(EDGE_A, EDGE_C, w0, 0.05, 15, **settings))
+    mistakes["hyperparameters_not_passed"] = reference_path(EDGE_A, EDGE_C, w0, 0.05, 15)
+    expect_close(
+        student.adam_minimize_quadratic(EDGE_A, EDGE_C, w0, 0.05, 15, **settings),
+        reference_path(EDGE_A, EDGE_C, w0, 0.05, 15, **settings),
+        what="adam_minimize_quadratic(A, c, w0, lr=0.05, steps=15, b1=0.8, b2=0.99, eps=1e-3)",
+        mistakes=mistakes,
+    )
+    cases = [
+        (EDGE_A, EDGE_C, np.array([2, -1]), 0.1, 10, "w0 = [2, −1] as ints"),
+        (np.array([[4.0]]), np.array([1.0]), np.array([-1.0]), 0.1, 5, "n = 1"),
+        (EDGE_A, EDGE_C, w0, 0.1, 0, "0 steps"),
+    ]
+    for A, c, start, lr, steps, label in cases:
+        expect_close(
+            student.adam_minimize_quadratic(A, c, start, lr, steps),
+            reference_path(A, c, start.astype(float), lr, steps),
+            what=f"adam_minimize_quadratic(A, c, w0, lr={lr}, steps={steps}) ({label})",
+        )
 
 
 @check(1, hidden=True, mistakes=PATH_MISTAKES)
