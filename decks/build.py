@@ -522,6 +522,7 @@ def plan(
                 adopted=moves.adopted.get(deck),
                 moved=moves.moved.get(deck, set()),
                 manifests=manifests,
+                known_candidates=candidates[deck],
             )
         )
         built = builds[-1]
@@ -547,7 +548,9 @@ def plan_deck(
     candidates = [_candidate(r, {}) for r in rendered.notes]
     manifests = load_folder(out_dir)
     previous = previous_build(deck, candidates, manifests)
-    return plan_rendered(rendered, previous, out_dir, now=now, manifests=manifests)
+    return plan_rendered(
+        rendered, previous, out_dir, now=now, manifests=manifests, known_candidates=candidates
+    )
 
 
 def _rename_warning(deck: str, previous: Manifest, package: Path) -> str:
@@ -582,10 +585,12 @@ def plan_rendered(
     adopted: dict[str, tuple[str, NoteRecord]] | None = None,
     moved: AbstractSet[str] = frozenset(),
     manifests: dict[str, Manifest] | None = None,
+    known_candidates: list[Candidate] | tuple = (),
 ) -> DeckBuild:
     """Identify one deck's rendered notes against its ``previous`` build (``adopted``,
     ``moved``: notes that moved between decks, see :mod:`decks.moves`; ``manifests``: the
-    output folder's, when already read).
+    output folder's, when already read; ``known_candidates``: the candidates of the first
+    rendered notes, when already made).
 
     ``files`` are the sources the notes came from (for their DELETE markers); ``collection``
     the notes an Anki collection holds for the Obsidian_to_Anki ids, ``collection_file`` that
@@ -598,7 +603,10 @@ def plan_rendered(
     stem = package_stem(deck)
     package_path = out_dir / f"{stem}.apkg"
     manifest_path = out_dir / manifest_name(deck)
-    candidates = [_candidate(r, collection_guids or {}) for r in rendered.notes]
+    known = list(known_candidates)  # those of the first notes, computed by the caller
+    candidates = known + [
+        _candidate(r, collection_guids or {}) for r in rendered.notes[len(known) :]
+    ]
     elsewhere = ids_of_other_decks(out_dir, manifest_path, manifests) | set(taken)
     records, diff = assign(
         candidates,
