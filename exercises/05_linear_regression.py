@@ -41,7 +41,11 @@ What to write
     fit(X, y, W0, b0, lr, steps) -> (W: np.ndarray (n,), b: float, losses: np.ndarray (steps,))
         Run exactly ``steps`` full-batch updates from (W0, b0). ``losses[k]`` is the loss J at
         the parameters *before* update k (so losses[0] = mse_loss(X, y, W0, b0)). Do not modify
-        W0 in place.
+        W0 in place. steps = 0 returns (W0, b0) and an empty losses array.
+
+Any m ≥ 1 and n ≥ 1 (one example, or more features than examples), and X, y, W0, b0 may hold
+ints: the results are floats all the same. There is no factor 2 in the gradients (that is the
+gradient of PyTorch's MSELoss, which has no ½).
 
 Worked example (check yourself): X = [[1], [2]], y = [1, 3], W = [0], b = 0 → ŷ = [0, 0],
 J = (1 + 9) / 4 = 2.5, dW = [(−1·1 − 3·2) / 2] = [−3.5], db = (−1 − 3) / 2 = −2.

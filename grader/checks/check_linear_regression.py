@@ -69,6 +69,17 @@ EXERCISE = Exercise(
             ],
         ),
         Mistake(
+            id="pytorch_factor_2",
+            message="Your gradients are twice the right ones: that is the gradient of PyTorch's "
+            "MSELoss, 1/m Σ (ŷ − y)², without the ½ of this exercise's J.",
+            hint="The ½ in J = 1/(2m) Σ (ŷ − y)² cancels the 2 of the square's derivative: "
+            "dW = Xᵀ(ŷ − y)/m, db = Σ(ŷ − y)/m, no factor 2.",
+            mutant=[
+                ("    dW = X.T @ error / m\n", "    dW = 2 * X.T @ error / m\n"),
+                ("    db = float(np.sum(error) / m)\n", "    db = float(2 * np.sum(error) / m)\n"),
+            ],
+        ),
+        Mistake(
             id="residual_sign",
             message="Your gradient has the wrong sign: you used y − ŷ where the derivative of "
             "(ŷ − y)² needs ŷ − y.",
@@ -135,8 +146,11 @@ def gradient_mistakes(X: np.ndarray, y: np.ndarray, W: np.ndarray, b: float) -> 
     dW, db = models.linear_grads(X, y, W, b)
     mistakes: dict[str, object] = {
         "sum_not_mean": (m * dW, m * db),
+        "pytorch_factor_2": (2 * dW, 2 * db),
         "residual_sign": (-dW, -db),
     }
+    if m == 2:  # m times too large is 2 times too large: neither can be named
+        del mistakes["sum_not_mean"], mistakes["pytorch_factor_2"]
     if X.shape[0] == X.shape[1]:
         residual = models.linear_predict(X, W, b) - y
         mistakes["x_transposed"] = (X @ residual / m, db)
@@ -225,8 +239,11 @@ def fit_mistakes(
         "loss_sum_not_mean": variant_fit(X, y, W0, b0, lr, steps, loss_scale=X.shape[0]),
         # gradient mistakes carried into fit: an m-times larger step, or steps uphill
         "sum_not_mean": variant_fit(X, y, W0, b0, lr * X.shape[0], steps),
+        "pytorch_factor_2": variant_fit(X, y, W0, b0, 2 * lr, steps),
         "residual_sign": variant_fit(X, y, W0, b0, -lr, steps),
     }
+    if X.shape[0] == 2:
+        del variants["sum_not_mean"], variants["pytorch_factor_2"]
     return {key: value for key, value in variants.items() if value is not None}
 
 
@@ -237,6 +254,7 @@ FIT_MISTAKES = [
     "missing_half",
     "loss_sum_not_mean",
     "sum_not_mean",
+    "pytorch_factor_2",
     "residual_sign",
 ]
 LOSS_MISTAKES = ["missing_half", "loss_sum_not_mean"]
@@ -250,7 +268,7 @@ def loss_mistakes(X: np.ndarray, y: np.ndarray, W: np.ndarray, b: float) -> dict
     return {"missing_half": 2.0 * expected, "loss_sum_not_mean": X.shape[0] * expected}
 
 
-GRADIENT_MISTAKES = ["sum_not_mean", "residual_sign", "x_transposed"]
+GRADIENT_MISTAKES = ["sum_not_mean", "pytorch_factor_2", "residual_sign", "x_transposed"]
 
 
 @check(1)
@@ -337,6 +355,54 @@ def test_gradients_rows_are_examples(student, rng):
             mistakes=gradient_mistakes(X, y, W, b),
             names=("dW", "db"),
         )
+
+
+@check(1, mistakes=GRADIENT_MISTAKES)
+def test_gradients_edges(student):
+    """gradients with one example (m = 1), with more features than examples (3 × 6), and with
+    int X and y."""
+    rng = np.random.default_rng(11)
+    cases = [
+        (np.array([[2.0, -1.0, 0.5]]), np.array([3.0]), np.array([0.5, 0.5, -1.0]), 0.25),
+        random_problem(rng, 3, 6),
+        (np.array([[1, 2], [3, 1], [0, -1], [2, 2]]), np.array([4, 5, -1, 6]), np.array([1, 0]), 1),
+    ]
+    for X, y, W, b in cases:
+        Xf, yf, Wf = X.astype(float), y.astype(float), W.astype(float)
+        expect_close(
+            student.gradients(X, y, W, b),
+            models.linear_grads(Xf, yf, Wf, float(b)),
+            what=f"gradients(X of shape {X.shape}{' (ints)' if X.dtype.kind == 'i' else ''}, "
+            "y, W, b)",
+            mistakes=gradient_mistakes(Xf, yf, Wf, float(b)),
+            names=("dW", "db"),
+        )
+
+
+@check(1, mistakes=FIT_MISTAKES)
+def test_fit_edges(student):
+    """fit with three features (W0 ≠ 0), from an int W0 and b0 (floats come back, W0 is left as
+    it was), and with 0 steps (W0, b0 and no losses)."""
+    rng = np.random.default_rng(12)
+    X, y, W0, b0 = random_problem(rng, 12, 3)
+    for args, label in (
+        ((X, y, W0, b0, 0.2, 8), "W0 of 3 floats"),
+        ((X, y, np.array([1, -1, 0]), 2, 0.2, 8), "W0 = [1, −1, 0] and b0 = 2 as ints"),
+    ):
+        floats = (X, y, np.asarray(args[2], float), float(args[3]), 0.2, 8)
+        expect_close(
+            student.fit(*args),
+            reference_fit(*floats),
+            what=f"fit(X of shape (12, 3), y, {label}, 0.2, 8)",
+            mistakes=partial(confirmed_fit_mistakes, student, *floats),
+            names=("W", "b", "losses"),
+        )
+    expect_close(
+        student.fit(X, y, W0, b0, 0.2, 0),
+        (W0, b0, np.zeros(0)),
+        what="fit(X, y, W0, b0, 0.2, 0) (no update)",
+        names=("W", "b", "losses"),
+    )
 
 
 @check(2, mistakes=FIT_MISTAKES)
