@@ -161,4 +161,5 @@ def _add(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
     info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
     info.compress_type = zipfile.ZIP_DEFLATED
     info.external_attr = 0o644 << 16
-    archive.writestr(info, data)
+    # level 1: a few percent larger than the default level 6, several times faster to write
+    archive.writestr(info, data, compresslevel=1)

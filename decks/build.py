@@ -13,6 +13,7 @@ import os
 import re
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -55,7 +56,7 @@ from decks.parser import (
     parse_file,
     section_tag,
 )
-from decks.render import plain_text, render_markdown
+from decks.render import plain_text_of, render_markdown
 from decks.write_ids import planned_ids
 from decks.write_ids import write_ids as write_source_ids
 
@@ -146,7 +147,16 @@ class DeckBuild:
 def _section_html(section: str, note: SourceNote) -> str:
     if not section:
         return ""
-    html = render_markdown(section, file=note.file, first_line=note.line).html
+    try:
+        return _section_html_of(section)
+    except DeckError as exc:
+        raise DeckError(note.file, note.line, exc.message) from None
+
+
+@lru_cache(maxsize=1024)
+def _section_html_of(section: str) -> str:
+    """A section title's HTML, rendered once for all the notes under it."""
+    html = render_markdown(section).html
     return html.removeprefix("<p>").removesuffix("</p>")
 
 
@@ -171,6 +181,7 @@ def render_note(note: SourceNote, space: str | None = None) -> RenderedNote:
             cloze=cloze,
             base_dir=note.base_dir,
             media_root=note.media_root,
+            parsed=f.parsed,
         )
         if f.text
         else None
@@ -209,7 +220,7 @@ def render_note(note: SourceNote, space: str | None = None) -> RenderedNote:
         fields=fields,
         tags=note.tags,
         media=media,
-        question=plain_text(note.fields[0].text)[:200],
+        question=plain_text_of(rendered[0].tokens)[:200] if rendered[0] else "",
         origin=f"{Path(note.file).name}:{note.line}" if note.line else Path(note.file).name,
         cards=cards,
     )

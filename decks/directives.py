@@ -13,7 +13,6 @@ from decks import blocks
 from decks.blocks import note_id
 from decks.errors import DeckError, MissingDeck
 from decks.notemaker import NoteMaker
-from decks.render import parser as markdown_parser
 from decks.source import normalise_tags
 
 
@@ -28,6 +27,7 @@ def _directive_value(line: str, keyword: str) -> str | None:
     return None
 
 
+_FIRST_LETTERS = frozenset("TFSD")  # TARGET DECK, FILE TAGS, START, FROZEN, DELETE
 GLUED_DELETE = (
     "DELETE right below the text of a note: Obsidian_to_Anki would add 'DELETE' to that note, "
     "and the note would stay, as a new one. To delete the note, leave only the DELETE and ID "
@@ -48,16 +48,10 @@ class Directives:
         self.blocks: dict[int, int] = {}  # START line index → END line index
         self.inline: dict[int, list[blocks.InlineNote]] = {}  # STARTI lines
         self.deleted: list[int] = []
+        self.protected: set[int] = set()  # lines in code and math blocks (the file's parse)
 
     def error(self, index: int, message: str) -> DeckError:
         return DeckError(self.display, index + 1, message)
-
-    def _protected_lines(self) -> set[int]:
-        protected: set[int] = set()
-        for token in markdown_parser().parse("\n".join(self.lines)):
-            if token.type in ("fence", "code_block", "math_block") and token.map:
-                protected.update(range(token.map[0], token.map[1]))
-        return protected
 
     def set_deck(self, deck: str, index: int) -> None:
         if self.deck is not None and deck != self.deck:
@@ -154,7 +148,7 @@ class Directives:
         self.inline[i] = notes
 
     def scan(self) -> None:
-        protected = self._protected_lines()
+        protected = self.protected
         i = 0
         while i < len(self.lines):
             if i not in protected:
@@ -174,6 +168,8 @@ class Directives:
         """Handle a directive on line ``i``; return the last line it used."""
         line = self.lines[i]
         stripped = line.strip()
+        if stripped[:1] not in _FIRST_LETTERS and "STARTI" not in line:
+            return i  # no directive starts otherwise (most lines: a quick way past them)
         deck = _directive_value(line, "TARGET DECK")
         if deck is not None:
             return self._target_deck(i, deck)

@@ -11,6 +11,7 @@ from decks.blocks import NoteId, note_id
 from decks.dialect import obsidian_markup, obsidian_tags, short_clozes
 from decks.errors import DeckError
 from decks.source import CLOZE_MARKER, FieldText, SourceNote, normalise_tags
+from decks.structure import Structure
 
 
 def _collapse(text: str) -> str:
@@ -28,9 +29,18 @@ class NoteMaker:
         self.path = path
         self.display = display
         self.frozen: dict[str, tuple[str, str]] = {}  # kind → text appended to each field
+        self.structure: Structure | None = None  # the file's one parse, once it is made
 
     def error(self, index: int, message: str) -> DeckError:
         return DeckError(self.display, index + 1, message)
+
+    def _field(self, text: str, index: int, span: tuple[int, int] | None) -> FieldText:
+        """A field; with its tokens from the file's one parse when it is lines [a, b) as
+        written (``span``), so it is not parsed again (:mod:`decks.structure`)."""
+        parsed = None
+        if span is not None and self.structure is not None:
+            parsed = self.structure.tokens_for(span[0], span[1], text)
+        return FieldText(text, index + 1, parsed)
 
     def note(self, kind: str, texts: tuple[str, str], lines: tuple[int, int], **kw) -> SourceNote:
         """A SourceNote with Obsidian markup converted (``lines`` are 0-based indexes)."""
@@ -41,9 +51,10 @@ class NoteMaker:
             texts = tuple(t for t, _ in pairs)  # type: ignore[assignment]
             found_tags = normalise_tags(" ".join(tag for _, tags in pairs for tag in tags))
             kw["tags"] = tuple(kw.get("tags", ())) + tuple(found_tags)
+        spans = kw.pop("spans", (None, None))
         fields = tuple(
-            FieldText(obsidian_markup(t, file=self.display, line=i + 1), i + 1)
-            for t, i in zip(texts, lines, strict=True)
+            self._field(obsidian_markup(t, file=self.display, line=i + 1), i, span)
+            for t, i, span in zip(texts, lines, spans, strict=True)
         )
         found: NoteId | None = kw.pop("note_id", None)
         key = found.key if found else _collapse(texts[0])

@@ -62,6 +62,7 @@ from decks.source import (
     section_tag,
     slugify,
 )
+from decks.structure import Structure
 from decks.styles import check_styles
 from decks.walk import Walk
 
@@ -183,6 +184,8 @@ def parse_text(
     front = read_front_matter(lines, display)
     options = _options(front, options, display)
     parser = _Parser(path, strip_obsidian_comments("\n".join(lines)), display, options)
+    parser.maker.structure = structure = Structure(parser.lines)  # the file's one parse
+    parser.directives.protected = structure.protected_lines()
     parser.file_tags.extend(normalise_tags(front.tags))
     if front.deck is not None:
         parser.directives.set_deck(front.deck, front.line - 1)

@@ -32,6 +32,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
 from markdown_it.token import Token
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
@@ -39,9 +40,21 @@ from decks import tables
 from decks.errors import DeckError
 from decks.vault import find_picture
 
+CUTS = "gdkit_cuts"  # env key: lines before which no paragraph, list or quote may continue
+
+
+def _cut(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """Block rule: in a document parse, a note's first line (a question, a directive) starts a
+    block of its own even right below text, so the document's tokens are each note's tokens
+    (:mod:`decks.structure`). Only ever ends another block; never makes one."""
+    return silent and start in state.env.get(CUTS, ())
+
 
 def _make_parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True})
+    md.block.ruler.before(
+        "table", "gdkit_cut", _cut, {"alt": ["paragraph", "reference", "blockquote", "list"]}
+    )
     md.enable(["table", "strikethrough"])
     # Keep escaped characters (``\\$``) as their own tokens so that a stray ``$`` can be told
     # apart from an escaped one.
@@ -52,11 +65,19 @@ def _make_parser() -> MarkdownIt:
 
 
 _MD = _make_parser()
+_BLOCKS = _make_parser().disable("inline")  # the same block rules; inline content left unparsed
 
 
 def parser() -> MarkdownIt:
     """The shared markdown-it instance (its block tokens also drive the note-source parser)."""
     return _MD
+
+
+def block_parse(text: str, cuts: frozenset[int] = frozenset()) -> tuple[list[Token], dict]:
+    """The block tokens of a document (inline content parsed later, by whoever renders it),
+    with paragraphs cut before the lines in ``cuts``; and the parse's env (link references)."""
+    env: dict = {CUTS: cuts}
+    return _BLOCKS.parse(text, env), env
 
 
 _CLOZE_OPEN = re.compile(r"\{\{c\d+::")
@@ -118,12 +139,23 @@ def escape_math(tex: str, *, cloze: bool) -> str:
     return html.escape(tex, quote=False)
 
 
+@dataclass(frozen=True)
+class Parsed:
+    """A field's block tokens in the document's parse: ``first`` is the 0-based document line
+    of the field's first line; ``env`` the document parse's (its link references)."""
+
+    tokens: tuple[Token, ...]
+    first: int
+    env: dict
+
+
 @dataclass
 class Rendered:
-    """HTML of one field and the local media files it references (name → path)."""
+    """HTML of one field, the local media files it references (name → path), and its tokens."""
 
     html: str
     media: dict[str, Path] = field(default_factory=dict)
+    tokens: list[Token] = field(default_factory=list)
 
 
 def _is_local(src: str) -> bool:
@@ -133,21 +165,20 @@ def _is_local(src: str) -> bool:
     )
 
 
+_STRAY_DOLLAR = re.compile(r"\$(?=[^\d\s])")
+
+
 def _has_stray_dollar(text: str) -> bool:
     """A ``$`` in plain text that is neither currency (``$5``) nor alone (``5 $``): a formula
     that was opened and never closed."""
-    for index, char in enumerate(text):
-        if char != "$":
-            continue
-        after = text[index + 1 : index + 2]
-        if not (after == "" or after.isspace() or after.isdigit()):
-            return True
-    return False
+    return "$" in text and _STRAY_DOLLAR.search(text) is not None
 
 
-def _raise_stray_dollar(lines: list[str], block: Token, file: str, first_line: int) -> None:
-    start, end = block.map or (0, 1)
-    line = next((i for i in range(start, end) if "$" in lines[i]), start)
+def _raise_stray_dollar(
+    lines: list[str], block: Token, file: str, first_line: int, base: int
+) -> None:
+    start, end = block.map or (base, base + 1)
+    line = next((i for i in range(start, end) if "$" in lines[i - base]), start)
     raise DeckError(
         file,
         first_line + line,
@@ -163,6 +194,7 @@ def _check_and_collect(
     first_line: int,
     base_dir: Path | None,
     root: Path | None = None,
+    base: int = 0,
 ) -> dict[str, Path]:
     """Raise on a stray ``$``; resolve local images (rewriting their src to the bare name)."""
     media: dict[str, Path] = {}
@@ -176,7 +208,7 @@ def _check_and_collect(
             for c in block.children
         )
         if _has_stray_dollar(plain):
-            _raise_stray_dollar(lines, block, file, first_line)
+            _raise_stray_dollar(lines, block, file, first_line, base)
         for child in block.children:
             if child.type == "image":
                 src = str(child.attrs.get("src", ""))
@@ -242,22 +274,40 @@ def render_markdown(
     cloze: bool = False,
     base_dir: Path | None = None,
     media_root: Path | None = None,
+    parsed: Parsed | None = None,
 ) -> Rendered:
     """Render one field's Markdown to HTML.
 
     ``first_line`` is the 1-based source line of ``text``'s first line, for error messages.
+    ``parsed``: the field's block tokens from the document's parse, when the field is exactly
+    those lines (so the text is not parsed again: only its inline content, once).
     Raises :class:`DeckError` for an unbalanced ``$`` or a missing local image.
     """
-    tokens = _MD.parse(text)
-    media = _check_and_collect(tokens, text, file, first_line, base_dir, media_root)
-    env = {"cloze": cloze}
-    return Rendered(_MD.renderer.render(tokens, _MD.options, env).strip(), media)
+    if parsed is None:
+        env: dict = {}
+        tokens = _MD.parse(text, env)
+        base = 0
+    else:
+        env, tokens, base = dict(parsed.env), list(parsed.tokens), parsed.first
+        for token in tokens:
+            if token.type == "inline" and not token.children:  # not yet parsed
+                token.children = []
+                _MD.inline.parse(token.content, _MD, env, token.children)
+    media = _check_and_collect(tokens, text, file, first_line - base, base_dir, media_root, base)
+    env["cloze"] = cloze
+    html_text = _MD.renderer.render(tokens, _MD.options, env).strip()
+    return Rendered(html_text, media, tokens)
 
 
 def plain_text(markdown_text: str) -> str:
     """The text of a Markdown snippet without markup (math kept as its TeX), one line."""
+    return plain_text_of(_MD.parse(markdown_text))
+
+
+def plain_text_of(tokens: list[Token]) -> str:
+    """:func:`plain_text` of tokens already parsed (a rendered field's)."""
     parts: list[str] = []
-    for block in _MD.parse(markdown_text):
+    for block in tokens:
         for child in block.children or []:
             if child.type in ("text", "text_special", "code_inline"):
                 parts.append(child.content)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from decks.frontmatter import split_tags
+
+if TYPE_CHECKING:
+    from decks.render import Parsed
 
 # Anki's cloze marker is Anki syntax, not Markdown.
 CLOZE_MARKER = re.compile(r"\{\{c(\d+)::")
@@ -26,10 +30,12 @@ AS_WRITTEN = ReadOptions()  # gdkit's own syntax, no O2A options
 
 @dataclass(frozen=True)
 class FieldText:
-    """One field's Markdown and the 1-based line where it starts."""
+    """One field's Markdown, the 1-based line where it starts, and its block tokens from the
+    file's one parse when it is lines of the file as written (:mod:`decks.structure`)."""
 
     text: str
     line: int
+    parsed: Parsed | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,12 @@ note at each question (or cloze heading) and closing it at the next note or sect
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from functools import lru_cache
-
 from decks import styles
 from decks.blocks import NoteId, note_id
-from decks.render import parser as markdown_parser
 from decks.source import CLOZE_MARKER
+from decks.structure import is_paragraph_line, is_question
+
+__all__ = ["Walk", "is_prompt", "is_question", "is_seed_section"]
 
 # Seed style only: a section title may be followed by an imperative prompt instead of a question.
 PROMPT_VERBS = frozenset(
@@ -23,24 +22,9 @@ PROMPT_VERBS = frozenset(
 _TERMINAL_PUNCTUATION = tuple(".,;:!?)]…\"'`*")
 
 
-@lru_cache(maxsize=4096)
-def _is_paragraph_line(line: str) -> bool:
-    """True when the line, on its own, is a plain Markdown paragraph at the left margin."""
-    if not line.strip() or line[:1].isspace():
-        return False
-    tokens = markdown_parser().parse(line)
-    return bool(tokens) and tokens[0].type == "paragraph_open"
-
-
 def _strip_answer_prefix(lines: list[str], first: int) -> None:
     if lines[first].startswith("A:"):
         lines[first] = lines[first][2:].lstrip()
-
-
-def is_question(lines: list[str], index: int) -> bool:
-    """A question line: ends in "?" (or starts with "Q:") and is a plain paragraph line."""
-    line = lines[index]
-    return (line.rstrip().endswith("?") or line.startswith("Q:")) and _is_paragraph_line(line)
 
 
 def is_prompt(lines: list[str], index: int) -> bool:
@@ -49,7 +33,7 @@ def is_prompt(lines: list[str], index: int) -> bool:
     return (
         bool(words)
         and words[0].lower().strip(",:") in PROMPT_VERBS
-        and _is_paragraph_line(lines[index])
+        and is_paragraph_line(lines[index])
     )
 
 
@@ -63,42 +47,8 @@ def is_seed_section(lines: list[str], index: int) -> bool:
         and "$" not in line
         and not line.startswith("|")
         and len(line.split()) <= 12
-        and _is_paragraph_line(lines[index])
+        and is_paragraph_line(lines[index])
     )
-
-
-@dataclass
-class Layout:
-    """Where the Markdown parser found headings, code, clozes and comments (top level only)."""
-
-    headings: dict[int, tuple[int, str]] = field(default_factory=dict)  # line → (end, title)
-    protected: dict[int, int] = field(default_factory=dict)  # code / math blocks
-    clozes: dict[int, int] = field(default_factory=dict)  # cloze paragraphs
-    comments: dict[int, int] = field(default_factory=dict)  # HTML comments, --- rules
-
-
-def layout(lines: list[str], visible: list[str]) -> Layout:
-    """Where the top-level blocks of ``visible`` (the lines without note blocks) are."""
-    found = Layout()
-    tokens = markdown_parser().parse("\n".join(visible))
-    for k, token in enumerate(tokens):
-        if token.level != 0 or not token.map:
-            continue
-        start, end = token.map
-        if token.type == "heading_open":
-            found.headings[start] = (end, tokens[k + 1].content)
-        elif token.type in ("fence", "code_block", "math_block"):
-            found.protected[start] = end
-        elif token.type == "html_block" and token.content.lstrip().startswith("<!--"):
-            found.comments[start] = end
-        elif token.type == "hr":
-            found.comments[start] = end  # a --- between notes separates, as in Obsidian
-        elif token.type == "paragraph_open":
-            if CLOZE_MARKER.search(tokens[k + 1].content) and not any(
-                is_question(lines, i) for i in range(start, end)
-            ):
-                found.clozes[start] = end
-    return found
 
 
 class Walk:
@@ -108,7 +58,7 @@ class Walk:
         self.p = parser
         self.lines = parser.lines
         self.visible = visible
-        self.layout = layout(parser.lines, visible)
+        self.layout = parser.maker.structure.layout(parser.lines, visible)
         self.seed_style = not self.layout.headings
         self.heading_ends = {end - 1 for end, _ in self.layout.headings.values()}
         self.section = ""
@@ -155,6 +105,7 @@ class Walk:
                 line=self.question + 1,
                 note_id=self.question_id,
                 id_slot=self.id_slot,
+                spans=((self.question, self.question + 1), (first, last)),
             )
         )
         self.question = None
@@ -181,6 +132,7 @@ class Walk:
                 "cloze",
                 ("\n".join(text_lines).strip(), ""),
                 (i, end),
+                spans=((i, i + len(text_lines)), None),
                 section=self.section,
                 tags=(),
                 line=i + 1,

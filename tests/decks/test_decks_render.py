@@ -160,3 +160,49 @@ def test_dollar_opens_math_only_by_pandocs_rule(text, html):
 def test_an_unclosed_formula_is_still_an_error(text):
     with pytest.raises(DeckError, match="unbalanced"):
         render_markdown(text)
+
+
+def _sources():
+    from deck_helpers import FIXTURES
+
+    from decks.build import default_source
+    from decks.parser import parse_file
+
+    paths = [default_source(), *sorted(FIXTURES.glob("*_*.*")), FIXTURES / "features.md"]
+    return [parse_file(path) for path in paths]
+
+
+def test_one_parse_renders_every_field_as_a_parse_of_its_own_would():
+    """Fields rendered from the file's one parse (decks.structure) give the HTML that parsing
+    each field alone gives, for the week-2 deck and every fixture; and most fields use it."""
+    used = total = 0
+    for source in _sources():
+        for note in source.notes:
+            for f in note.fields:
+                if not f.text:
+                    continue
+                total += 1
+                if f.parsed is None:
+                    continue
+                used += 1
+                kw = {"file": note.file, "first_line": f.line, "cloze": note.kind == "cloze"}
+                kw["base_dir"] = note.base_dir
+                alone = render_markdown(f.text, **kw).html
+                assert render_markdown(f.text, parsed=f.parsed, **kw).html == alone, (
+                    f"{note.file}:{f.line}"
+                )
+    assert used >= 0.8 * total, (used, total)
+
+
+def test_a_field_that_is_not_the_lines_as_written_is_parsed_on_its_own(tmp_path):
+    from decks.parser import parse_text
+
+    text = (
+        "TARGET DECK: D\n\n## S\n\nQ: Prefixed?\nA: Answer with *emphasis*.\n\n"
+        "What is it?\nLine one\nstill it?\n\nPlain?\nSo plain.\n"
+    )
+    prefixed, wrapped, plain = parse_text(text, path=tmp_path / "n.md").notes
+    assert prefixed.fields[1].parsed is None  # "A: " was taken off
+    assert wrapped.fields[1].parsed is None  # "still it?" was cut as a possible question
+    assert render_markdown(wrapped.fields[1].text).html == "<p>Line one\nstill it?</p>"
+    assert plain.fields[0].parsed is not None and plain.fields[1].parsed is not None
