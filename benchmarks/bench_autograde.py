@@ -27,15 +27,27 @@ REPO = Path(__file__).resolve().parents[1]
 TARGET_SECONDS, TARGET_RATIO = 1.5, 1.3
 
 
-def written_after(command: list[str], result: Path) -> tuple[float, float]:
+def cpu_of_children() -> float:
+    """CPU seconds (user + system) of the finished children so far (NaN where unknown)."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return float("nan")
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def written_after(command: list[str], result: Path) -> tuple[float, float, float]:
     """(seconds from the start until ``result`` was last written, seconds until the command
-    ended). The first is what a platform waits for; the second includes the process's exit."""
+    ended, CPU seconds it and its children used). The first is what a platform waits for; the
+    second includes the process's exit; the third depends least on how busy the machine is."""
     result.unlink(missing_ok=True)
+    cpu = cpu_of_children()
     started_wall, started = time.time(), time.perf_counter()
     subprocess.run(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     ended = time.perf_counter() - started
     written = result.stat().st_mtime - started_wall if result.exists() else float("nan")
-    return written, ended
+    return written, ended, cpu_of_children() - cpu
 
 
 def measure(commands: dict[str, tuple[list[str], Path]], runs: int) -> dict[str, list]:
@@ -91,19 +103,20 @@ def main() -> None:
         f"autograder benchmark ({os.cpu_count()} CPUs, load average {load:.2f}; {compiled}; "
         f"median of {args.runs} runs, min in brackets)\n"
     )
-    print(f"{'command':<50} {'results written s':>18} {'process ended s':>16}")
-    medians = {}
+    print(f"{'command':<50} {'results written s':>18} {'process ended s':>16} {'CPU s':>7}")
+    medians, cpus = {}, {}
     for label, samples in times.items():
-        written = [w for w, _ in samples]
-        ended = [e for _, e in samples]
-        medians[label] = statistics.median(written)
+        written, ended, cpu = ([sample[i] for sample in samples] for i in range(3))
+        medians[label], cpus[label] = statistics.median(written), statistics.median(cpu)
         print(
             f"{label:<50} {statistics.median(written):>10.3f} ({min(written):.3f})"
-            f" {statistics.median(ended):>8.3f} ({min(ended):.3f})"
+            f" {statistics.median(ended):>8.3f} ({min(ended):.3f}) {cpus[label]:>7.3f}"
         )
     autograder, grade = medians.values()
     ratio = autograder / grade
-    print(f"\nthe same tests, score and output through both: {'yes' if agree else 'NO'}")
+    cpu_ratio = cpus[next(iter(cpus))] / list(cpus.values())[1]
+    print(f"\nCPU time, autograder / grade: {cpu_ratio:.3f}×")
+    print(f"the same tests, score and output through both: {'yes' if agree else 'NO'}")
     verdict = "met" if autograder <= TARGET_SECONDS else "NOT met"
     print(f"target autograder ≤ {TARGET_SECONDS} s: {verdict} ({autograder:.3f} s)")
     verdict = "met" if ratio <= TARGET_RATIO else "NOT met"
