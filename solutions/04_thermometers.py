@@ -28,7 +28,9 @@ The grader passes in the three readings of the course's example (and other, rand
 
 What to write
 -------------
-All inputs are plain Python floats / ints or NumPy arrays; ``readings`` has shape (m,).
+All inputs are plain Python floats / ints or NumPy arrays; ``readings`` has shape (m,), m ≥ 1
+(a single thermometer is fine), and may hold ints. Results are floats even when w0 and the
+readings are ints.
 
     loss(w, readings) -> float
         L(w) above: the *mean* of |w − tᵢ| over the m readings.
@@ -38,7 +40,8 @@ All inputs are plain Python floats / ints or NumPy arrays; ``readings`` has shap
 
     descend(w0, readings, lr, steps) -> np.ndarray of shape (steps + 1,)
         Run ``steps`` updates w ← w − lr · g(w) starting from w0. Return every iterate
-        *including* the starting point: [w0, w1, …, w_steps]. Use your ``subgradient``.
+        *including* the starting point: [w0, w1, …, w_steps] (just [w0] for steps = 0). Use
+        your ``subgradient``.
 
 Worked example (check yourself): readings [1, 2, 4], w = 0 → L = 7/3, g = −1; with lr = 1.5
 the first update gives w₁ = 1.5.

@@ -328,6 +328,41 @@ def test_descend_oscillates_around_median(student):
     )
 
 
+@check(1, mistakes=["missing_start", "one_step_short"])
+def test_edges(student):
+    """descend from an int w0 (descend(18, …): floats, not truncated) and with 0 steps ([w0]);
+    one reading (m = 1), and int readings, for loss, subgradient (also at the reading) and
+    descend."""
+    readings = datasets.thermometers()
+    expect_close(
+        student.descend(18, readings, 0.5, 12),
+        trajectory(18.0, readings, 0.5, 12),
+        what=f"descend(18, {readings.tolist()}, 0.5, 12) (w0 an int)",
+        mistakes={"missing_start": trajectory(18.0, readings, 0.5, 12)[1:]},
+    )
+    expect_close(
+        student.descend(18.0, readings, 0.5, 0),
+        trajectory(18.0, readings, 0.5, 0),
+        what=f"descend(18.0, {readings.tolist()}, 0.5, 0) (no update: just w0)",
+    )
+    one, ints = np.array([21.5]), np.array([19, 21, 20, 24])
+    for w, t in ((20.0, one), (21.5, one), (20, ints), (21, ints), (20.5, ints)):
+        what = f"({w!r}, {t.tolist()})"
+        expect_close(student.loss(w, t), loss_of(w, t.astype(float)), what=f"loss{what}")
+        expect_close(
+            student.subgradient(w, t), subgradient_of(w, t.astype(float)), what=f"subgradient{what}"
+        )
+    expect_close(
+        student.descend(19.0, one, 0.4, 6),
+        trajectory(19.0, one, 0.4, 6),
+        what="descend(19.0, [21.5], 0.4, 6) (one reading)",
+        mistakes={
+            "missing_start": trajectory(19.0, one, 0.4, 6)[1:],
+            "one_step_short": trajectory(19.0, one, 0.4, 6)[:-1],
+        },
+    )
+
+
 @check(1, hidden=True, mistakes=DESCEND_MISTAKES)
 def test_descend_random(student, rng):
     """descend with random readings, starts, learning rates and step counts."""
