@@ -17,7 +17,10 @@ One *epoch* is one pass over the whole training set. Each epoch:
 
 Randomness is reproducible only if it flows from one seeded generator: create
 ``rng = np.random.default_rng(seed)`` **once** per run and draw one permutation per epoch from it
-(re-creating the generator every epoch would repeat the same order every epoch).
+(re-creating the generator every epoch would repeat the same order every epoch). Draw nothing
+else from it. ``rng.permutation(m)`` is the call to use; shuffling ``np.arange(m)`` in place with
+``rng.shuffle`` draws the very same order, so it counts too (a fresh np.arange(m) each epoch:
+shuffling last epoch's order again is another order) — any other draw does not.
 
 The model here is linear regression (exercise 05): for a batch with rows X_B (B, n), targets y_B,
 
@@ -25,7 +28,8 @@ The model here is linear regression (exercise 05): for a batch with rows X_B (B,
     ∂J_B/∂W = X_Bᵀ (ŷ_B − y_B) / B,     ∂J_B/∂b = Σ (ŷ_B − y_B) / B
     W ← W − α ∂J_B/∂W,     b ← b − α ∂J_B/∂b
 
-Note B is the size of *this* batch (the last one can be smaller), not m.
+Note B is the size of *this* batch (the last one can be smaller), not m. Any 1 ≤ B ≤ m works,
+m = 1 included; X may have several columns.
 
 What to write (X: (m, n), y: (m,), W: (n,), b: float)
 -----------------------------------------------------

@@ -328,6 +328,24 @@ def test_full_batch_descent(student):
     check_descent(student, X, y, np.zeros(1), 0.0, 0.004, 50, 5, 0, "50 commutes, W0=[0], b0=0")
 
 
+@check(1, mistakes=DESCENT_MISTAKES)
+def test_descent_edges(student):
+    """minibatch_descent with two features and a non-zero start (m = 9, B = 4: a last batch of
+    1), and with a single example (m = 1, B = 1: every update on it); batch_schedule with
+    m = 1."""
+    rng = np.random.default_rng(21)
+    X = rng.normal(size=(9, 2))
+    y = X @ np.array([1.5, -0.5]) + 0.3 + 0.1 * rng.normal(size=9)
+    check_descent(student, X, y, np.array([0.2, 0.1]), 0.5, 0.1, 4, 2, 3, "X of shape (9, 2)")
+    one_x, one_y = np.array([[2.0, -1.0]]), np.array([1.0])
+    check_descent(student, one_x, one_y, np.zeros(2), 0.0, 0.1, 1, 3, 0, "one example")
+    expect_close(
+        student.batch_schedule(1, 1, 2, 0),
+        list(gdref_batches(1, 1, 2, 0)),
+        what="batch_schedule(1, 1, 2, 0) (one example, two epochs)",
+    )
+
+
 @check(1, hidden=True, mistakes=DESCENT_MISTAKES)
 def test_descent_random(student, rng):
     """minibatch_descent on random problems, batch sizes and seeds."""
