@@ -270,15 +270,19 @@ def _verdict(got, expected, mistakes, what, rtol, atol, declared: bool) -> str |
 
 def _note_right(expected, mistakes, rtol, atol) -> None:
     """A right answer contradicts every mistake whose value differs from it here: kept as a
-    question the exercise's judgement asks only about a name it is weighing. A mapping
-    computed by a function (it may ask the learner's other functions) is not asked again."""
-    if not mistakes or callable(mistakes) or judge.current() is None:
+    question the exercise's judgement asks only about a name it is weighing (after the check,
+    when no learner function may be called: a mapping that asks one says nothing)."""
+    if not mistakes or judge.current() is None:
         return
+    resolved: dict = {}
 
     def differs(mistake_id: str) -> bool:
-        if mistake_id not in mistakes:
+        if "mapping" not in resolved:
+            resolved["mapping"] = mistakes() if callable(mistakes) else mistakes
+        mapping = resolved["mapping"] or {}
+        if mistake_id not in mapping:
             return False
-        values = _forms(mistakes[mistake_id])
+        values = _forms(mapping[mistake_id])
         return all(difference(value, expected, rtol, atol) is not None for value in values)
 
     judge.note(judge.Evidence(later=differs))

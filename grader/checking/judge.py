@@ -40,10 +40,14 @@ class Evidence:
             return True
         if self.later is None:
             return False
+        global _resolving
+        _resolving = True
         try:
             return self.later(mistake_id)
-        except Exception:  # noqa: BLE001 - a mistake's value that cannot be worked out: silent
+        except Exception:  # noqa: BLE001 - a value that asks the learner, or fails: silent
             return False
+        finally:
+            _resolving = False
 
 
 @dataclass
@@ -61,6 +65,15 @@ class CheckRecord:
 
 
 _current: CheckRecord | None = None
+_resolving = False  # a right answer's mistakes are being worked out: no learner call may run
+
+
+class LearnerCallRefused(Exception):
+    """A learner function was called while the judgement worked out a mistake's value."""
+
+
+def resolving() -> bool:
+    return _resolving
 
 
 def current() -> CheckRecord | None:
@@ -173,6 +186,8 @@ def _point_at_faults(
             continue
         deps = sorted(uses.get(function, set()) & set(own))
         at_fault = [d for d in deps if failing[d]]
+        # the deepest ones: a function that fails through another at fault is not named
+        at_fault = [d for d in at_fault if not uses.get(d, set()) & set(at_fault)]
         fine = [d for d in deps if d in right]
         if at_fault:
             about = functions_of(check.diagnosis) if check.diagnosis else frozenset()

@@ -51,6 +51,8 @@ class Student:
         return Instrumented(self, Instruments(dict(replace or {}), unsilenced))
 
     def _call(self, instruments: Instruments, function: str, args, kwargs) -> object:
+        if judge.resolving():  # the judgement asks gdref only, after the check has ended
+            raise judge.LearnerCallRefused(function)
         self.called.add(function)
         self.record.calls.append(function)
         if isinstance(self._file, SubmissionError):

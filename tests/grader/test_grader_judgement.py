@@ -55,6 +55,14 @@ COINCIDENCES = {
         "    v_new = beta * np.asarray(v, dtype=float) + grad\n"
         "    return w - lr * v_new, v\n",
     ),
+    # a range that stops at m − 1 drops the last batch only when it holds one example
+    "minibatch": (
+        "correct_math_ceil.py",
+        "drop_partial_batch",
+        "def split_batches(order, batch_size):\n"
+        "    order = np.asarray(order)\n"
+        "    return [order[i : i + batch_size] for i in range(0, len(order) - 1, batch_size)]\n",
+    ),
 }
 
 
@@ -220,3 +228,29 @@ def test_a_name_about_the_function_at_fault_stays():
     judge.judge_exercise([grad, run], SOURCE, lambda m: frozenset({"grad", "run"}))
     assert run.diagnosis == "g" and grad.diagnosis == "g"
     assert run.sentences == ["The fault is in grad, which fails its own check."]
+
+
+def test_a_right_answer_is_asked_later_and_never_calls_the_learner(monkeypatch):
+    from grader.checking.framework import STRICT_ENV, expect_close
+    from grader.checking.plugin import Student
+    from grader.sandbox.sandbox import SubmissionError
+
+    monkeypatch.delenv(STRICT_ENV, raising=False)  # as learners grade: mistakes only if needed
+    learner = Student(SubmissionError("unreadable", "not loaded"))
+    asked = []
+
+    def mapping():
+        asked.append(1)
+        return {"m": 2.0, "same": 1.0}
+
+    record = judge.CheckRecord(calls=["f"])
+    judge.set_current(record)
+    try:
+        expect_close(1.0, 1.0, what="f()", mistakes=mapping)
+        expect_close(1.0, 1.0, what="f()", mistakes=lambda: {"m": learner.f()})
+    finally:
+        judge.set_current(None)
+    assert not asked  # nothing is worked out for a right answer until a name is in question
+    by_gdref, by_learner = record.evidence
+    assert by_gdref.against("m") and not by_gdref.against("same") and len(asked) == 1
+    assert not by_learner.against("m") and learner.called == set()
