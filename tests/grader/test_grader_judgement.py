@@ -32,13 +32,15 @@ COINCIDENCES = {
         "sign_flipped",
         "def parabola_grad(w):\n    return -2.0 * (w - 2.0)\n",
     ),
-    # the issue's example: PyTorch's factor 2 is "summed without dividing by m" when m = 2 only
+    # dividing by the number of features n instead of examples m is "summed without dividing
+    # by m" when n = 1, and right when n = m
     "linear_regression": (
         "correct_loops.py",
         "sum_not_mean",
         "def gradients(X, y, W, b):\n"
         "    r = predict(X, W, b) - y\n"
-        "    return 2 * (X.T @ r) / len(y), 2 * float(r.sum()) / len(y)\n",
+        "    n = np.shape(X)[1]\n"
+        "    return (np.asarray(X).T @ r) / n, float(r.sum()) / n\n",
     ),
     # rounding k / s instead of flooring it is "one step early" for s = 3, not for s = 10
     "learning_rate": (
@@ -121,14 +123,23 @@ def test_the_fault_is_pointed_at_the_function_whose_own_checks_fail(tmp_path, sa
     )
 
 
-def test_the_factor_two_says_what_the_values_show(tmp_path, sandbox):
-    base, _, function = COINCIDENCES["linear_regression"]
-    folder = wrong_file(tmp_path, "linear_regression", base, function)
-    report = grade(folder, ["linear_regression"], sandbox=sandbox)
+PYTORCH_FACTOR_2 = (
+    "def gradients(X, y, W, b):\n"
+    "    r = predict(X, W, b) - y\n"
+    "    return 2 * (X.T @ r) / len(y), 2 * float(r.sum()) / len(y)\n"
+)
+
+
+def test_pytorch_factor_two_is_not_summed_without_dividing_by_m(tmp_path, sandbox):
+    """The issue's example: with m = 2 the factor 2 gives Σ, "summed without dividing by m";
+    the check with m = 3 says "2 times too large". Named only as itself."""
+    folder = wrong_file(tmp_path, "linear_regression", "correct_loops.py", PYTORCH_FACTOR_2)
+    report = grade(folder, ["linear_regression"], include_hidden=True, sandbox=sandbox)
+    assert _names(report) == {"pytorch_factor_2"}
     first = report.exercises[0].first_failure
-    assert first is not None and first.diagnosis is None
-    assert "dW is 2 times too large; db is 2 times too large" in first.message
-    assert "The fault is in gradients" in " ".join(c.message for c in report.exercises[0].checks)
+    assert first is not None and "dW is 2 times too large; db is 2 times too large" in first.message
+    fit = next(c for c in report.exercises[0].failures if c.name.startswith("test_fit"))
+    assert "The fault is in gradients" in fit.message
 
 
 def test_a_step_written_into_the_loop_keeps_its_name(tmp_path, sandbox):
