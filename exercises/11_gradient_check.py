@@ -25,7 +25,9 @@ largest element-wise relative error points at the bug.
 What to write
 -------------
     numerical_gradient(f, w, eps=1e-6) -> np.ndarray (same shape as w)
-        f takes an array shaped like w and returns a float. Do not modify w (work on a copy).
+        f takes an array shaped like w and returns a float. Do not modify w (work on a copy,
+        of floats: w may hold ints, and w + h must not be rounded back to an int). Keep the
+        default eps = 1e-6: the grader also calls it without eps.
     relative_error(a, b) -> float
         The formula above for two arrays of the same shape.
     worst_component(a, b) -> tuple[int, ...]
@@ -34,7 +36,8 @@ What to write
     check_logistic_gradient(X, y, theta, analytic, eps=1e-6) -> (float, tuple[int, ...])
         Gradient-check a claimed gradient ``analytic`` (shape (n + 1,)) of the logistic-regression
         loss ``logistic_loss(theta, X, y)`` (written for you below: theta = [W₁ … Wₙ, b]) at
-        ``theta``: return (relative_error(analytic, numeric), worst_component(analytic, numeric)).
+        ``theta``: return (relative_error(analytic, numeric), worst_component(analytic, numeric)),
+        the numeric gradient taken with this function's own eps (default 1e-6).
 
 Worked example (check yourself): for f(w) = Σ wᵢ³ at w = [1, 2] the gradient is [3, 12]; the
 central difference with h = 1e-3 gives [3.000001, 12.000001] (error h² = 1e-6); the forward

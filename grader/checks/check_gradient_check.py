@@ -121,6 +121,19 @@ EXERCISE = Exercise(
                 )
             ],
         ),
+        Mistake(
+            id="eps_not_passed",
+            message="Your check_logistic_gradient does not pass its eps on to "
+            "numerical_gradient, so the step is always the default 1e-6.",
+            hint="numerical_gradient(lambda t: logistic_loss(t, X, y), theta, eps).",
+            mutant=[
+                (
+                    "    numeric = numerical_gradient(lambda t: logistic_loss(t, X, y), theta, "
+                    "eps)\n",
+                    "    numeric = numerical_gradient(lambda t: logistic_loss(t, X, y), theta)\n",
+                )
+            ],
+        ),
     ),
 )
 
@@ -242,11 +255,15 @@ def test_numerical_gradient_matrix(student, rng):
 
 @check(2, mistakes=RELATIVE_MISTAKES)
 def test_relative_error(student, rng):
-    """relative_error: max over components of |a − b| / max(1e-8, |a| + |b|), zeros included."""
+    """relative_error: max over components of |a − b| / max(1e-8, |a| + |b|), zeros included,
+    and either side of the 1e-8 floor."""
     a = rng.normal(size=6)
     cases = [
         (np.array([3.0, 12.0]), np.array([3.000001, 12.000001])),
         (np.array([0.0, 1.0, -2.0]), np.array([0.0, 1.1, -2.0])),  # a 0/0 component
+        # either side of the floor: |a| + |b| = 3e-7 is above 1e-8, 4e-9 is below it
+        (np.array([2e-7, 1.0]), np.array([1e-7, 1.0])),
+        (np.array([3e-9, 1.0]), np.array([1e-9, 1.0])),
         (a, a * (1 + 1e-3 * rng.normal(size=6))),
         (rng.normal(size=(2, 3)), rng.normal(size=(2, 3))),
     ]
@@ -285,6 +302,85 @@ def logistic_f(X: np.ndarray, y: np.ndarray) -> Callable[[np.ndarray], float]:
         return models.logistic_loss(X, y, theta[:-1], float(theta[-1]))
 
     return f
+
+
+def steep(w: np.ndarray) -> float:
+    """f(w) = Σ e^(60 wᵢ): a third derivative large enough that h = 1e-6 and h = 1e-4 differ."""
+    w = np.asarray(w, dtype=float)
+    with np.errstate(all="ignore"):
+        return float(np.sum(np.exp(60.0 * w)))
+
+
+@check(1, mistakes=GRADIENT_MISTAKES)
+def test_numerical_gradient_edges(student):
+    """numerical_gradient with its default eps (1e-6, on a steep f where the step shows), at an
+    int w ([1, 2]: nudging must not truncate), and for a single parameter."""
+    cases = [
+        (steep, np.array([0.05, -0.02, 0.1]), None),
+        (cubic, np.array([1, 2]), 1e-3),
+        (cubic, np.array([0.5]), 1e-3),
+    ]
+    for f, w, eps in cases:
+        args = (f, w) if eps is None else (f, w, eps)
+        label = "default eps" if eps is None else f"eps={eps:g}"
+        expect_close(
+            student.numerical_gradient(*args),
+            gradcheck.numerical_gradient(f, w.astype(float), 1e-6 if eps is None else eps),
+            what=f"numerical_gradient(f, {w.tolist()}, {label})",
+            mistakes=partial(gradient_mistakes, f, w.astype(float), 1e-6 if eps is None else eps),
+            rtol=1e-6,
+        )
+
+
+@check(1, mistakes=["worst_by_absolute_error"])
+def test_worst_component_ties(student):
+    """worst_component where several components share the largest relative error (1/3): the
+    first one, in a vector and in a matrix (row by row); and a single component."""
+    cases = [
+        (np.array([1.0, 2.0, 1.0]), np.array([2.0, 4.0, 2.0])),
+        (np.array([[5.0, 1.0], [3.0, 1.0]]), np.array([[5.0, 2.0], [6.0, 2.0]])),
+        (np.array([0.5]), np.array([0.25])),
+    ]
+    for a, b in cases:
+        expect_close(
+            student.worst_component(a, b),
+            worst_index(a, b),
+            what=f"worst_component({a.tolist()}, {b.tolist()})",
+        )
+
+
+@check(1, mistakes=["eps_not_passed"])
+def test_check_logistic_gradient_eps(student, rng):
+    """check_logistic_gradient with eps = 1e-3 (the error of the right gradient is then the
+    central difference's h² error, about 1e-7), and with eps left at its default."""
+    X = rng.normal(size=(20, 3))
+    y = (rng.random(20) < 0.5).astype(float)
+    theta = rng.normal(size=4)
+    dW, db = models.logistic_grads(X, y, theta[:-1], float(theta[-1]))
+    right = np.append(dW, db)
+    expected = {}
+    for eps in (1e-3, 1e-6):
+        numeric = gradcheck.numerical_gradient(logistic_f(X, y), theta, eps)
+        expected[eps] = (gradcheck.rel_error(right, numeric), worst_index(right, numeric))
+    expect_close(
+        student.check_logistic_gradient(X, y, theta, right, 1e-3),
+        expected[1e-3],
+        what="check_logistic_gradient(X, y, theta, right gradient, eps=1e-3)",
+        mistakes={"eps_not_passed": expected[1e-6]},
+        rtol=1e-2,
+        names=("relative error", "worst component"),
+    )
+    got = unpack(
+        student.check_logistic_gradient(X, y, theta, right),
+        ("relative error", "worst component"),
+        "check_logistic_gradient(X, y, theta, right gradient) (default eps)",
+    )
+    error = as_number(got[0], "check_logistic_gradient with the default eps: the relative error")
+    expect(
+        np.isfinite(error) and error <= 1e-6,
+        f"check_logistic_gradient(X, y, theta, right gradient) with the default eps returned a "
+        f"relative error of {error!r}; with eps = 1e-6 a right gradient agrees to about 1e-8",
+    )
 
 
 @check(2)
