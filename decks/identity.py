@@ -196,7 +196,12 @@ class Manifest:
         }
         if self.renamed_from:
             data["renamed_from"] = list(self.renamed_from)
-        return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
+        # one note per line, each written by json's C encoder (indent= would take the pure
+        # Python one, a tenth of a 2,000-note build)
+        notes = data.pop("notes")
+        head = json.dumps(data, ensure_ascii=False)[:-1]
+        lines = ",\n  ".join(json.dumps(n, ensure_ascii=False) for n in notes)
+        return f'{head}, "notes": [\n  {lines}\n]}}\n' if notes else f'{head}, "notes": []}}\n'
 
     @property
     def latest_mod(self) -> int:
