@@ -43,9 +43,9 @@ DONE = " done"  # how an exercise's line in the overview ends once it passes
 class WatchProcess:
     """`grade FOLDER --watch`, read line by line from its stdout (a pipe, no colour)."""
 
-    def __init__(self, folder: Path, env: dict[str, str]) -> None:
+    def __init__(self, folder: Path, env: dict[str, str], grade: list[str] = GRADE) -> None:
         self.process = subprocess.Popen(
-            [*GRADE, str(folder), "--watch"],
+            [*grade, str(folder), "--watch"],
             cwd=REPO,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -92,13 +92,13 @@ def versions(name: str) -> tuple[str, str, str]:
 
 
 def save_to_report(
-    folder: Path, name: str, saves: int, env: dict[str, str]
+    folder: Path, name: str, saves: int, env: dict[str, str], grade: list[str] = GRADE
 ) -> tuple[list[float], list[float]]:
-    """Seconds from each save to the end of its report, in one watch session; and the part
-    of each spent grading (the status line says `graded NAME in N ms`)."""
+    """Seconds from each save to the end of its report, in one watch session of the command
+    ``grade``; and the part of each spent grading (the status line says `graded NAME in N ms`)."""
     correct, wrong, named = versions(name)
     target = folder / by_name(name).file
-    watching = WatchProcess(folder, env)
+    watching = WatchProcess(folder, env, grade)
     times, grading = [], []
     try:
         watching.next_report()

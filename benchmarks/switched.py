@@ -1,0 +1,131 @@
+"""`grade` with one speed mechanism switched off — for benchmarks/bench_mechanisms.py only.
+
+    GDKIT_BENCH_OFF=remembered python benchmarks/switched.py solutions
+
+runs the `grade` command (any arguments, `grade batch` and `--watch` included) exactly as
+``python -m grader.cli`` does, except that the named mechanism is switched off by patching the
+module that owns it right after that module is imported (nothing is imported earlier than
+usual, so the import order, and what the sandbox's worker overlaps with, stay as shipped).
+With ``GDKIT_BENCH_OFF`` empty, nothing is patched: the baseline goes through this same file.
+
+The switches live here, not in the shipped code. A process that ``grade batch`` spawns
+imports this file again as its main module, so the switch holds in the batch's grading
+processes too (they inherit the environment variable).
+"""
+
+from __future__ import annotations
+
+import importlib.machinery
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+
+def _no_remembering(module) -> None:
+    """Every check works its gdref values out afresh (the decorator does nothing)."""
+    module.remembered = lambda function: function
+
+
+def _replies_by_thread(module) -> None:
+    """Replies read by a thread into a queue on every platform (no poll())."""
+    from grader.sandbox.replies import ThreadedReplies
+
+    module.open_replies = ThreadedReplies
+
+
+def _no_prestart(module) -> None:
+    """Sandboxes never start the next group's worker ahead of time."""
+    shipped = module.Sandbox.__init__
+
+    def without_prestart(self, *args, **kwargs) -> None:
+        shipped(self, *args, **dict(kwargs, prestart=False))
+
+    module.Sandbox.__init__ = without_prestart
+
+
+def _no_plugin_skipping(module) -> None:
+    """pytest loads all its built-in plugins (the runner's list of unused ones is empty)."""
+    module._DISABLED_PLUGINS = []
+
+
+def _no_affinity(module) -> None:
+    """No sandbox picks a CPU to share (so nothing is pinned, in the grader or the worker)."""
+    if hasattr(module, "choose"):
+        module.choose = lambda preferred=None: None
+
+
+def _late_start(module) -> None:
+    """`grade` does not start the sandbox before the checks load: the worker is launched
+    when the first submission's turn comes (after pytest is imported and the checks are
+    collected)."""
+    shipped = module._start_sandbox
+
+    def start_later(timeout, isolation):
+        from grader.sandbox.sandbox import Sandbox
+
+        start, Sandbox.start = Sandbox.start, lambda self: None
+        try:
+            return shipped(timeout, isolation)
+        finally:
+            Sandbox.start = start
+
+    module._start_sandbox = start_later
+
+
+# mechanism -> (the module that owns it, the patch that switches it off)
+SWITCHES: dict[str, tuple[str, Callable]] = {
+    "remembered": ("grader.checking.remember", _no_remembering),
+    "poll_replies": ("grader.sandbox.sandbox", _replies_by_thread),
+    "prestart": ("grader.sandbox.sandbox", _no_prestart),
+    "skipped_plugins": ("grader.runner", _no_plugin_skipping),
+    "affinity": ("grader.sandbox.affinity", _no_affinity),
+    "early_start": ("grader.cli", _late_start),
+}
+
+
+class _PatchAfterImport:
+    """A meta path finder that lets a module load as usual, then patches it."""
+
+    def __init__(self, patches: dict[str, Callable]) -> None:
+        self.patches = patches
+
+    def find_spec(self, name: str, path=None, target=None):
+        patch = self.patches.get(name)
+        if patch is None:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is None or spec.loader is None:
+            return spec
+        load = spec.loader.exec_module
+
+        def load_then_patch(module) -> None:
+            load(module)
+            patch(module)
+
+        spec.loader.exec_module = load_then_patch
+        return spec
+
+
+def switch_off(name: str) -> None:
+    if not name:
+        return
+    if name not in SWITCHES:
+        raise SystemExit(f"GDKIT_BENCH_OFF: unknown mechanism {name!r} (known: {list(SWITCHES)})")
+    owner, patch = SWITCHES[name]
+    if owner in sys.modules:
+        patch(sys.modules[owner])
+    else:
+        sys.meta_path.insert(0, _PatchAfterImport({owner: patch}))
+
+
+switch_off(os.environ.get("GDKIT_BENCH_OFF", ""))
+
+if __name__ == "__main__":
+    from grader.cli import run
+
+    run()

@@ -1,0 +1,69 @@
+"""benchmarks/switched.py: each speed mechanism's switch really switches it off (and the
+baseline, with nothing named, leaves every one on). A switch that silently stopped matching
+the code it patches would make bench_mechanisms.py compare the grader with itself."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "benchmarks"))
+from switched import SWITCHES  # noqa: E402
+
+# mechanism -> code printing True when the mechanism is off in this process
+PROBES = {
+    "remembered": (
+        "from grader.checking.remember import remembered\ndef f(): pass\nprint(remembered(f) is f)"
+    ),
+    "poll_replies": (
+        "import grader.sandbox.sandbox as s\n"
+        "from grader.sandbox.replies import ThreadedReplies\n"
+        "print(s.open_replies is ThreadedReplies)"
+    ),
+    "prestart": (
+        "from grader.sandbox.sandbox import Sandbox\n"
+        "print(Sandbox(isolation='process', prestart=True).prestart is False)"
+    ),
+    "skipped_plugins": "import grader.runner as r\nprint(r._DISABLED_PLUGINS == [])",
+    "affinity": "from grader.sandbox import affinity\nprint(affinity.choose(0) is None)",
+    "early_start": (
+        "import grader.cli as cli\n"
+        "sandbox = cli._start_sandbox(None, 'process')\n"
+        "print(sandbox._spares == [])\n"
+        "sandbox.close()"
+    ),
+}
+
+
+def switched_off(mechanism: str, off: str) -> bool:
+    """Run the mechanism's probe through switched.py with GDKIT_BENCH_OFF=off."""
+    code = (
+        "import runpy, sys\n"
+        f"runpy.run_path({str(REPO / 'benchmarks' / 'switched.py')!r}, run_name='switches')\n"
+        + PROBES[mechanism]
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "GDKIT_BENCH_OFF": off},
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip().splitlines()[-1] == "True"
+
+
+def test_every_switch_has_a_probe():
+    assert set(PROBES) == set(SWITCHES)
+
+
+@pytest.mark.parametrize("mechanism", sorted(SWITCHES))
+def test_the_switch_turns_its_mechanism_off_and_only_when_named(mechanism):
+    assert switched_off(mechanism, mechanism)
+    assert not switched_off(mechanism, "")
