@@ -288,10 +288,17 @@ def test_predict(student, rng):
 
 @check(1, mistakes=LOSS_MISTAKES)
 def test_loss_worked_example(student):
-    """mse_loss on the commute data and on the worked example, with the 1/(2m) factor."""
+    """mse_loss on the commute data, on three features, on one example (m = 1) and on the
+    worked example, with the 1/(2m) factor."""
     X, y = datasets.commute_times()
+    X3, y3, W3, b3 = random_problem(np.random.default_rng(13), 4, 3)
     # the commute data (m = 50) first: on the worked example (m = 2) the two loss mistakes agree
-    cases = [(X, y, np.array([2.0]), 5.0), (WORKED_X, WORKED_Y, np.zeros(1), 0.0)]
+    cases = [
+        (X, y, np.array([2.0]), 5.0),
+        (X3, y3, W3, b3),
+        (X3[:1], y3[:1], W3, b3),
+        (WORKED_X, WORKED_Y, np.zeros(1), 0.0),
+    ]
     for X, y, W, b in cases:
         expect_close(
             student.mse_loss(X, y, W, b),
