@@ -43,6 +43,8 @@ O2A_ID = re.compile(r"^(?:<!--\s*)?ID:\s*(\d+)\s*(?:-->)?$")
 DELETE_LINE = "DELETE"
 INLINE_NOTE = re.compile(r"STARTI\s*\[(?P<type>[^\]\n]*)\](?P<body>.*?)ENDI")
 # inside an inline note: O2A's id (``ID: 123``, ``<!--ID: 123-->``) or gdkit's ``<!-- id: slug -->``
+# O2A's way to delete an inline note: everything but its id taken out.
+INLINE_DELETE = re.compile(r"STARTI\s*(?:<!--\s*)?ID:\s*(\d+)\s*(?:-->)?\s*ENDI")
 INLINE_ID = re.compile(r"<!--\s*id:\s*[^\s>]+?\s*-->|(?:<!--\s*)?ID:\s*\d+\s*(?:-->)?")
 FROZEN_HEAD = re.compile(r"^FROZEN\s*-\s*(?P<type>.+?):\s*$")
 

@@ -190,6 +190,15 @@ class Directives:
             self.lines[i : i + marker[1]] = [""] * marker[1]
             return i + marker[1] - 1
         self._no_bare_delete(i)
-        if "STARTI" in line and blocks.INLINE_NOTE.search(line):
-            self._inline(i)
+        if "STARTI" in line:
+            self._inline_or_deleted(i)
         return i
+
+    def _inline_or_deleted(self, i: int) -> None:
+        line = self.lines[i]
+        deleted = blocks.INLINE_DELETE.search(line)
+        if deleted and blocks.LINE_MARKER.match(blocks.INLINE_DELETE.sub(" ", line)):
+            self.deleted.append(int(deleted.group(1)))  # STARTI <!--ID: N--> ENDI
+            self.lines[i] = ""
+        elif blocks.INLINE_NOTE.search(line):
+            self._inline(i)

@@ -255,3 +255,26 @@ def test_a_note_block_in_a_file_without_deck_is_refused_in_a_folder(tmp_path):
     (vault / "loose.md").write_text("Intro.\n\nSTART\nBasic\nFront: a\nBack: b\nEND\n")
     with pytest.raises(DeckError, match=r"loose.md:3: a note block in a file without TARGET DECK"):
         build([vault], tmp_path / "o", dry_run=True)
+
+
+def test_an_inline_note_emptied_to_its_id_is_deleted(tmp_path):
+    from decks.parser import parse_text
+
+    text = "TARGET DECK: O2A\n\n- STARTI <!--ID: 1566052191670--> ENDI\nSTARTI ID: 42 ENDI\n"
+    source = parse_text(text, path=tmp_path / "n.md")
+    assert source.deleted == (1566052191670, 42) and source.notes == ()
+
+
+def test_named_styles_in_anki(tmp_path):
+    text = (
+        "---\ndeck: O2A\nanki style: [qa, remnote, header-paragraph]\n---\n"
+        "Q: Can the question\nrun over lines?\nA: Yes.\n\n"
+        "η::the learning rate\n\n"
+        "### Momentum\nKeeps a running mean of the gradients.\n"
+    )
+    col, result = _import(tmp_path, text)
+    assert result.note_count == 3
+    cards = {q.split("</style>")[-1]: a for q, a in _cards(col)}
+    assert any("Can the question\nrun over lines?" in q for q in cards)
+    assert any("the learning rate" in a for a in cards.values())
+    assert any("Keeps a running mean" in a for a in cards.values())
