@@ -67,6 +67,8 @@ def main() -> None:
         if entry.get("is_mistake"):
             catalogued += 1
             named += names == expected
+            if names != expected:
+                print(f"NOT NAMED: {exercise}/{entry['file']}: {sorted(names)}")
     print(f"correct variants at full marks: {full} of {correct}")
     print(f"wrong variants caught: {caught} of {wrong} ({catalogued} catalogued mistakes)")
     print(f"misnamed: {misnamed}")

@@ -435,7 +435,13 @@ def test_steps_at_the_boundaries(student):
     """steps_to_tolerance: 0 when ‖w0‖ ≤ tol already (also ‖w0‖ = tol), max_steps when the
     budget runs out first."""
     A = RAVINE["A"]
-    for w0, label in ((np.array([3e-4, -2e-4]), "3.6e-4"), (np.array([1e-3, 0.0]), "= tol")):
+    # first a w0 so small that ‖A w0‖ ≤ tol too: there only a count one too high gives 1
+    starts = (
+        (np.array([1e-5, -1e-5]), "1.4e-5"),
+        (np.array([3e-4, -2e-4]), "3.6e-4"),
+        (np.array([1e-3, 0.0]), "= tol"),
+    )
+    for w0, label in starts:
         expect_close(
             student.steps_to_tolerance(A, w0, 0.02, 0.8, 1e-3, 50),
             reference_steps(A, w0, 0.02, 0.8, 1e-3, 50),
