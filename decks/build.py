@@ -14,14 +14,12 @@ import re
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
-from decks import vault
 from decks.apkg import PackagedNote, write_apkg
 from decks.collection import CollectionNote, read_by_guid, read_guids
 from decks.computed import ANCHOR_KEY, MISTAKES_DECK, computed_home, computed_notes
-from decks.errors import DeckError, MissingDeck, OutputError
+from decks.errors import DeckError, OutputError
 from decks.identity import (
     Candidate,
     Diff,
@@ -53,20 +51,15 @@ from decks.parser import (
     ReadOptions,
     SourceFile,
     SourceNote,
-    parse_file,
     section_tag,
 )
 from decks.render import plain_text_of, render_markdown
+from decks.sources import default_source, read_sources, skipped_warning
 from decks.write_ids import planned_ids
 from decks.write_ids import write_ids as write_source_ids
 
 SIMILARITY_TEXT = 2000  # characters of a note's plain text kept for similarity matching
 DESCRIPTION = "Built by gdkit from Markdown notes; worked examples computed by gdref."
-
-
-def default_source() -> Path:
-    """The week-2 deck source shipped inside the package (decks/week02.md)."""
-    return Path(str(resources.files("decks").joinpath("week02.md")))
 
 
 def package_stem(deck: str) -> str:
@@ -413,67 +406,6 @@ def _held_computed(previous: Manifest | None) -> bool:
     return note_guid(ANCHOR_KEY) in by_source or legacy_guid(previous.deck, ANCHOR_KEY) in by_source
 
 
-_NOTE_BLOCK = re.compile(r"^(?:START|STARTI\b.*)$", re.MULTILINE)
-
-
-def _in_folder(path: Path, folder: Path, options: ReadOptions) -> SourceFile | None:
-    """A note file found under ``folder``: parsed, or None when it names no TARGET DECK and
-    holds no note block (an ordinary note of the vault)."""
-    try:
-        source = parse_file(path, options)
-    except MissingDeck:
-        text = path.read_text(encoding="utf-8", errors="replace")
-        block = _NOTE_BLOCK.search(text)
-        if block is None:
-            return None
-        raise DeckError(
-            str(path),
-            text.count("\n", 0, block.start()) + 1,
-            "a note block in a file without TARGET DECK: write 'TARGET DECK: Name' near the "
-            "top of the file (Obsidian_to_Anki would use its default deck)",
-        ) from None
-    notes = tuple(replace(n, media_root=folder) for n in source.notes)
-    return replace(source, notes=notes)
-
-
-def read_sources(
-    sources: list[Path], options: ReadOptions = AS_WRITTEN
-) -> tuple[list[SourceFile], list[str]]:
-    """Parse every source file, and every note file under a source folder; also the files of
-    those folders that were skipped (no TARGET DECK, no note block)."""
-    parsed: list[SourceFile] = []
-    skipped: list[str] = []
-    vault.forget()
-    for path in sources or [default_source()]:
-        if not path.is_dir():
-            parsed.append(parse_file(path, options))
-            continue
-        for file in vault.note_files(path):
-            source = _in_folder(file, path, options)
-            if source is None:
-                skipped.append(str(file))
-            else:
-                parsed.append(source)
-        if not parsed:
-            raise DeckError(
-                str(path),
-                1,
-                f"no note file with a TARGET DECK in this folder ({len(skipped)} skipped): "
-                "write 'TARGET DECK: Name' at the top of each file of flashcards",
-            )
-    return parsed, skipped
-
-
-def _skipped_warning(skipped: list[str]) -> list[str]:
-    if not skipped:
-        return []
-    shown = ", ".join(skipped[:3]) + (", …" if len(skipped) > 3 else "")
-    return [
-        f"{len(skipped)} file(s) without TARGET DECK and without note blocks were skipped as "
-        f"ordinary notes: {shown}"
-    ]
-
-
 def plan(
     sources: list[Path],
     out_dir: Path,
@@ -541,7 +473,7 @@ def plan(
             list(built.manifest.notes.values()), built.diff.moved_in, moves.outside
         )
     refuse_shared({b.deck: [r for r in b.manifest.notes.values() if not r.removed] for b in builds})
-    builds[0].warnings.extend(_skipped_warning(skipped))
+    builds[0].warnings.extend(skipped_warning(skipped))
     return builds
 
 
