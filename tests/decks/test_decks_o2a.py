@@ -278,3 +278,10 @@ def test_named_styles_in_anki(tmp_path):
     assert any("Can the question\nrun over lines?" in q for q in cards)
     assert any("the learning rate" in a for a in cards.values())
     assert any("Keeps a running mean" in a for a in cards.values())
+
+
+def test_the_command_line_offers_exactly_the_named_styles():
+    from decks.cli import STYLE_NAMES
+    from decks.styles import STYLES
+
+    assert STYLE_NAMES == tuple(STYLES)
