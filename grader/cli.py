@@ -263,7 +263,8 @@ def _report_file(ctx: click.Context, param: click.Parameter, value: Path | None)
     epilog="PATH is a folder of exercise files (default: ./exercises) or one exercise file. "
     "Exercise files are NN_name.py or NN_name.ipynb; with both, the one you started is "
     "graded (both started: both, and the better kept). Exit status: 0 all graded checks "
-    "pass, 1 some fail, 2 bad usage or unreadable submission, 3 the grader itself failed.",
+    "pass, 1 some fail, 2 bad usage or unreadable submission, 3 the grader itself failed, "
+    "130 interrupted (Ctrl-C).",
 )
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @click.option(

@@ -108,7 +108,9 @@ def test_help_lists_every_option_the_commands_and_the_exit_statuses():
         assert option in result.stdout, option
     assert "--watch-runs" not in result.stdout  # the tests' option, not the learners'
     assert "Commands:\n  batch  Grade a whole class" in result.stdout
-    assert "Exit status: 0 all graded checks pass, 1 some fail" in " ".join(result.stdout.split())
+    statuses = "Exit status: 0 all graded checks pass, 1 some fail, 2 bad usage or unreadable "
+    statuses += "submission, 3 the grader itself failed, 130 interrupted (Ctrl-C)."
+    assert statuses in " ".join(result.stdout.split())
     assert run(["-h"]).stdout == result.stdout
 
 
