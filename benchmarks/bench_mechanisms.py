@@ -45,8 +45,8 @@ SPIN = "import os\nparent = os.getppid()\nwhile os.getppid() == parent:\n    pas
 
 # the mechanisms each workload uses (the others change nothing there)
 USED = {
-    "grade solutions": [m for m in SWITCHES if m != "prestart"],
-    "watch save -> report": [m for m in SWITCHES if m not in ("prestart", "early_start")],
+    "grade solutions": list(SWITCHES),
+    "watch save -> report": [m for m in SWITCHES if m != "early_start"],
     "grade batch": [m for m in SWITCHES if m != "early_start"],
 }
 
@@ -163,9 +163,9 @@ def call_cost(off: str, calls: int) -> float:
             return (time.perf_counter() - start) / calls
 
 
-def per_call(rounds: int, calls: int) -> None:
+def per_call(rounds: int, calls: int, only: list[str] | None = None) -> None:
     """The per-call cost of each mechanism a call uses, on and off, quiet and busy."""
-    variants = [m for m in IN_PROCESS if m in SWITCHES]
+    variants = [m for m in IN_PROCESS if m in SWITCHES and (not only or m in only)]
     costs = {busy: {v: [] for v in [ON, *variants]} for busy in (False, True)}
     for _ in range(rounds):
         for busy in (False, True):
@@ -216,6 +216,7 @@ def main() -> None:
     parser.add_argument("--exercise", default="logistic_regression", help="the one watched")
     parser.add_argument("--calls", type=int, default=400, help="per round, per call cost")
     parser.add_argument("--only", nargs="*", help="workloads to run (default: all)")
+    parser.add_argument("--mechanisms", nargs="*", help="mechanisms to switch (default: all)")
     args = parser.parse_args()
     compiled = byte_compile()
     load = f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}"
@@ -226,7 +227,7 @@ def main() -> None:
         "grade batch": batch(args.students),
     }
     if not args.only or "per call" in args.only:
-        per_call(args.rounds * 2, args.calls)
+        per_call(args.rounds * 2, args.calls, args.mechanisms)
     results = {}
     with tempfile.TemporaryDirectory(prefix="bench-mechanisms-") as tmp:
         for index, (name, run) in enumerate(workloads.items()):
@@ -235,7 +236,8 @@ def main() -> None:
             work = Path(tmp) / f"workload{index}"
             work.mkdir()
             warm_up = 1 if name == "grade solutions" else 0  # the others run for seconds
-            results[name] = measure(run, USED[name], args.rounds, work, warm_up)
+            variants = [m for m in USED[name] if not args.mechanisms or m in args.mechanisms]
+            results[name] = measure(run, variants, args.rounds, work, warm_up)
             show(name, results[name])
     if results:
         verdicts(results)
@@ -252,7 +254,7 @@ def verdicts(results: dict[str, dict[bool, dict[str, list[float]]]]) -> None:
             (statistics.median(ratios[b][mechanism]), n, "busy" if b else "quiet")
             for n, ratios in results.items()
             for b in (False, True)
-            if mechanism in USED[n] and pays(ratios[b][mechanism])
+            if mechanism in ratios[b] and pays(ratios[b][mechanism])
         ]
         verdict = "pays: keep" if measured else "does not pay"
         where = ", ".join(f"{r:.3f} in {n} ({b})" for r, n, b in measured)
@@ -264,7 +266,7 @@ def show(name: str, ratios: dict[bool, dict[str, list[float]]]) -> None:
     on = [statistics.median(ratios[busy][ON]) * 1e3 for busy in (False, True)]
     print(f"{name}: all on {on[0]:.0f} ms quiet, {on[1]:.0f} ms busy (medians)")
     print(f"  {'switched off':<20} {'quiet: off/on, slower':>24} {'busy: off/on, slower':>24}")
-    for mechanism in USED[name]:
+    for mechanism in [m for m in USED[name] if m in ratios[False]]:
         cells = [summary(ratios[busy][mechanism]) for busy in (False, True)]
         print(f"  {mechanism:<20} {cells[0]:>24} {cells[1]:>24}")
     print(flush=True)

@@ -38,16 +38,6 @@ def _replies_by_thread(module) -> None:
     module.open_replies = ThreadedReplies
 
 
-def _no_prestart(module) -> None:
-    """Sandboxes never start the next group's worker ahead of time."""
-    shipped = module.Sandbox.__init__
-
-    def without_prestart(self, *args, **kwargs) -> None:
-        shipped(self, *args, **dict(kwargs, prestart=False))
-
-    module.Sandbox.__init__ = without_prestart
-
-
 def _no_plugin_skipping(module) -> None:
     """pytest loads all its built-in plugins (the runner's list of unused ones is empty)."""
     module._DISABLED_PLUGINS = []
@@ -81,7 +71,6 @@ def _late_start(module) -> None:
 SWITCHES: dict[str, tuple[str, Callable]] = {
     "remembered": ("grader.checking.remember", _no_remembering),
     "poll_replies": ("grader.sandbox.sandbox", _replies_by_thread),
-    "prestart": ("grader.sandbox.sandbox", _no_prestart),
     "skipped_plugins": ("grader.runner", _no_plugin_skipping),
     "affinity": ("grader.sandbox.affinity", _no_affinity),
     "early_start": ("grader.cli", _late_start),

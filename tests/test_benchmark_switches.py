@@ -25,10 +25,6 @@ PROBES = {
         "from grader.sandbox.replies import ThreadedReplies\n"
         "print(s.open_replies is ThreadedReplies)"
     ),
-    "prestart": (
-        "from grader.sandbox.sandbox import Sandbox\n"
-        "print(Sandbox(isolation='process', prestart=True).prestart is False)"
-    ),
     "skipped_plugins": "import grader.runner as r\nprint(r._DISABLED_PLUGINS == [])",
     "affinity": "from grader.sandbox import affinity\nprint(affinity.choose(0) is None)",
     "early_start": (

@@ -196,7 +196,7 @@ def open_sandbox(timeout: float | None, isolation: str, cpu: int | None = None) 
 
     limits = Limits.from_env(wall=timeout, cpu=timeout)
     isolation = ISOLATION_ALIASES.get(isolation, isolation)
-    sandbox = Sandbox(limits, isolation, prestart=True, cpu=cpu)
+    sandbox = Sandbox(limits, isolation, cpu=cpu)
     sandbox.start()
     return sandbox
 

@@ -149,9 +149,7 @@ class Sandbox:
     """Starts worker processes with one backend and hands out a :class:`LoadedFile` per file.
 
     The files of one *group* (a submission folder) share a worker process, one request at a
-    time; different groups never share one. With ``prestart`` (for callers that grade one
-    folder after another), the next group's worker is started as soon as a group takes the
-    spare, so it imports NumPy while the current folder is graded. A worker that crashes,
+    time; different groups never share one. A worker that crashes,
     overruns or sends anything malformed is killed, and the group's next call starts a fresh
     one (files load again).
     """
@@ -161,13 +159,11 @@ class Sandbox:
         limits: Limits | None = None,
         isolation: str = "auto",
         *,
-        prestart: bool = False,
         cpu: int | None = None,
         deadline: Deadline | None = None,
     ) -> None:
         self.limits = limits or Limits.from_env()
         self.deadline = deadline  # bounds every call's wall limit (see the module docstring)
-        self.prestart = prestart  # start the next spare as soon as a group takes one
         # the CPU this process and its workers share while a group is graded
         # (grader/sandbox/affinity.py);
         # ``cpu`` picks one by index (a batch's workers each take their own)
@@ -224,8 +220,6 @@ class Sandbox:
             self.start()
             process = self._groups[group] = self._spares.pop()
             self._share_cpu(True)
-            if self.prestart:
-                self.start()
         return process
 
     def _share_cpu(self, share: bool) -> None:

@@ -86,7 +86,7 @@ def test_a_process_started_while_pinned_may_use_every_cpu():
 
 @needs_cpus
 def test_a_worker_started_while_grading_is_started_unpinned(monkeypatch):
-    """The next spare (prestart) is launched while this process is pinned; it must be launched
+    """The next spare is launched while this process is pinned; it must be launched
     from the CPUs this process had before, so that it imports NumPy wherever there is room."""
     from grader.sandbox import sandbox as sandbox_module
 
@@ -99,7 +99,8 @@ def test_a_worker_started_while_grading_is_started_unpinned(monkeypatch):
 
     monkeypatch.setattr(sandbox_module, "_Process", recording)
     before = frozenset(os.sched_getaffinity(0))
-    with Sandbox(FAST, "process", prestart=True, cpu=0) as sandbox:
+    with Sandbox(FAST, "process", cpu=0) as sandbox:
         sandbox.load(WHERE, "where.py", "amy").call("where")
         assert len(os.sched_getaffinity(0)) == 1  # pinned while amy is graded
+        sandbox.start()  # the next folder's worker, started while amy is graded
     assert len(launched_with) == 2 and launched_with == [before, before]

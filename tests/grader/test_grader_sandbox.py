@@ -317,23 +317,14 @@ def test_files_of_one_group_share_a_worker_and_groups_do_not(tmp_path):
         assert first.call("count") == 1  # a released group starts again on its next call
 
 
-def test_prestart_keeps_a_fresh_spare_that_no_group_has_used():
-    before = process_table()
-    with Sandbox(FAST, ISOLATIONS[-1], prestart=True) as sandbox:
-        alice = sandbox.load(SOURCE, "01_parabola.py", "alice")
-        assert alice.call("count") == 1
-        (spare,) = sandbox._spares  # started as soon as alice took the first one
-        assert spare is not sandbox._groups["alice"] and not spare.loaded
-        bob = sandbox.load(SOURCE, "01_parabola.py", "bob")
-        assert bob.call("count") == 1  # bob's worker is that spare, not alice's
-        assert sandbox._groups["bob"] is spare and len(sandbox._spares) == 1
-    assert leftovers(before) == []
-
-
-def test_without_prestart_a_group_takes_the_only_spare():
+def test_a_group_takes_the_only_spare_and_no_other_is_started():
     with Sandbox(FAST, ISOLATIONS[-1]) as sandbox:
         assert sandbox.load(SOURCE, "01_parabola.py", "alice").call("count") == 1
-        assert sandbox._spares == []  # one-off grading starts no process it will not use
+        assert sandbox._spares == []  # grading starts no process it will not use
+        sandbox.start()  # a caller that grades another folder next has one started
+        (spare,) = sandbox._spares
+        bob = sandbox.load(SOURCE, "01_parabola.py", "bob")
+        assert bob.call("count") == 1 and sandbox._groups["bob"] is spare
 
 
 def test_a_load_error_is_remembered(loaded):
