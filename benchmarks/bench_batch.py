@@ -62,7 +62,7 @@ def warm_grade_seconds(sample: list[Path], root: Path) -> float:
         "from grader.instructor.batch import open_sandbox\n"
         "from grader.runner import grade_each\n"
         "folders = [Path(p) for p in sys.argv[2:]]\n"
-        "sandbox = open_sandbox(None, 'auto', 0)\n"
+        "sandbox = open_sandbox(None, 'auto')\n"
         "grade_each(folders[:1], lambda r: None, include_hidden=True, sandbox=sandbox)\n"
         "start = time.perf_counter()\n"
         "grade_each(folders, lambda r: None, include_hidden=True, sandbox=sandbox)\n"

@@ -139,7 +139,6 @@ def _threaded_replies():
 # the mechanisms a single call uses: the attribute patched, and what gives its "off" value
 IN_PROCESS = {
     "poll_replies": ("grader.sandbox.sandbox.open_replies", _threaded_replies),
-    "affinity": ("grader.sandbox.affinity.choose", lambda: lambda preferred=None: None),
 }
 
 

@@ -43,12 +43,6 @@ def _no_plugin_skipping(module) -> None:
     module._DISABLED_PLUGINS = []
 
 
-def _no_affinity(module) -> None:
-    """No sandbox picks a CPU to share (so nothing is pinned, in the grader or the worker)."""
-    if hasattr(module, "choose"):
-        module.choose = lambda preferred=None: None
-
-
 def _late_start(module) -> None:
     """`grade` does not start the sandbox before the checks load: the worker is launched
     when the first submission's turn comes (after pytest is imported and the checks are
@@ -72,7 +66,6 @@ SWITCHES: dict[str, tuple[str, Callable]] = {
     "remembered": ("grader.checking.remember", _no_remembering),
     "poll_replies": ("grader.sandbox.sandbox", _replies_by_thread),
     "skipped_plugins": ("grader.runner", _no_plugin_skipping),
-    "affinity": ("grader.sandbox.affinity", _no_affinity),
     "early_start": ("grader.cli", _late_start),
 }
 

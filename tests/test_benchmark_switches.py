@@ -26,7 +26,6 @@ PROBES = {
         "print(s.open_replies is ThreadedReplies)"
     ),
     "skipped_plugins": "import grader.runner as r\nprint(r._DISABLED_PLUGINS == [])",
-    "affinity": "from grader.sandbox import affinity\nprint(affinity.choose(0) is None)",
     "early_start": (
         "import grader.cli as cli\n"
         "sandbox = cli._start_sandbox(None, 'process')\n"

@@ -187,16 +187,14 @@ def store_outcome(out: Path, outcome: Outcome, source: Path) -> None:
 ISOLATION_ALIASES = {"rlimits": "process"}  # as for `grade --isolation`
 
 
-def open_sandbox(timeout: float | None, isolation: str, cpu: int | None = None) -> Sandbox:
+def open_sandbox(timeout: float | None, isolation: str) -> Sandbox:
     """The one sandbox a grader reuses for every submission it grades (it is not bound to a
-    folder: the grading process sends each file's source). Grader ``cpu`` of the pool grades
-    on CPU number ``cpu`` (of those allowed), with its sandbox's workers
-    (grader/sandbox/affinity.py)."""
+    folder: the grading process sends each file's source)."""
     from grader.sandbox.sandbox import Limits, Sandbox
 
     limits = Limits.from_env(wall=timeout, cpu=timeout)
     isolation = ISOLATION_ALIASES.get(isolation, isolation)
-    sandbox = Sandbox(limits, isolation, cpu=cpu)
+    sandbox = Sandbox(limits, isolation)
     sandbox.start()
     return sandbox
 
@@ -229,7 +227,7 @@ def _grader_main(settings: dict, tasks, results) -> None:
     while True:  # a session ends when the pipe closes, or on a grader fault (then a new one)
         sandbox = None
         try:
-            sandbox = open_sandbox(settings["timeout"], settings["isolation"], settings["cpu"])
+            sandbox = open_sandbox(settings["timeout"], settings["isolation"])
             grade_each(pending, answer, include_hidden=settings["hidden"], sandbox=sandbox)
             break
         except Exception as error:  # noqa: BLE001 - the grader failed: not the student's loss
@@ -312,7 +310,7 @@ def run_pool(
 
     context = multiprocessing.get_context("spawn")  # fork is unsafe beside threads, and absent
     pending = list(jobs)
-    pool = [Grader(context, dict(settings, cpu=i)) for i in range(min(graders, len(jobs)))]
+    pool = [Grader(context, settings) for _ in range(min(graders, len(jobs)))]
     try:
         while pending or any(g.student for g in pool):
             for grader in pool:
@@ -332,7 +330,7 @@ def run_pool(
                     student = grader.student
                     grader.kill()
                     on_done(student, None, _why_stopped(late, time_limit))
-                    pool[index] = Grader(context, dict(settings, cpu=index))
+                    pool[index] = Grader(context, settings)
     finally:
         for grader in pool:
             grader.stop()

@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 
-from grader.sandbox import affinity, wire
+from grader.sandbox import wire
 from grader.sandbox.backends import (
     BACKENDS,
     CLEAN_ENV,
@@ -159,16 +159,10 @@ class Sandbox:
         limits: Limits | None = None,
         isolation: str = "auto",
         *,
-        cpu: int | None = None,
         deadline: Deadline | None = None,
     ) -> None:
         self.limits = limits or Limits.from_env()
         self.deadline = deadline  # bounds every call's wall limit (see the module docstring)
-        # the CPU this process and its workers share while a group is graded
-        # (grader/sandbox/affinity.py);
-        # ``cpu`` picks one by index (a batch's workers each take their own)
-        self.cpu = affinity.choose(cpu)
-        self._cpus_before: frozenset[int] | None = None
         self.requested = isolation
         self.backend, self.note = choose_backend(isolation)
         self._spares: list[_Process] = []
@@ -202,7 +196,8 @@ class Sandbox:
             self._tmp = None
 
     def load(self, source: str, filename: str, group: str = "") -> LoadedFile:
-        """A worker for one file's source text (loaded on its first call)."""
+        """A handle on one file's source text (loaded into the group's worker on its first
+        call)."""
         return LoadedFile(self, source, filename, group)
 
     def release(self, group: str) -> None:
@@ -210,8 +205,6 @@ class Sandbox:
         process = self._groups.pop(group, None)
         if process is not None:
             process.kill()
-        if not self._groups:
-            self._share_cpu(False)
 
     def _process_for(self, group: str) -> _Process:
         """The group's running worker process; a spare (or a new one) if it has none."""
@@ -219,16 +212,7 @@ class Sandbox:
         if process is None or process.dead:
             self.start()
             process = self._groups[group] = self._spares.pop()
-            self._share_cpu(True)
         return process
-
-    def _share_cpu(self, share: bool) -> None:
-        """Move this process to the workers' CPU while it grades, and back when it is done."""
-        if share and self._cpus_before is None:
-            self._cpus_before = affinity.move_to(self.cpu)
-        elif not share:
-            affinity.restore(self._cpus_before)
-            self._cpus_before = None
 
     def _fall_back(self, reason: str) -> None:
         """A worker could not start: under ``auto``, use the next weaker backend and say why."""
@@ -246,7 +230,6 @@ class Sandbox:
             process.kill()
         self._groups.clear()
         self._spares.clear()
-        self._share_cpu(False)
 
     def _launch(self) -> _Process:
         limits = dict(asdict(self.limits))
@@ -254,13 +237,11 @@ class Sandbox:
             "site": self.backend.site(),
             "limits": limits,
             "drop_to": unprivileged_uid(),
-            "cpu": self.cpu,
         }
         command = self.backend.command(self._python, json.dumps(config))
         offset = self.backend.signal_exit_offset
         try:
-            with affinity.unpinned(self._cpus_before):  # it starts on any CPU (see affinity.py)
-                return _Process(command, self._tmp.name, self.limits, offset)
+            return _Process(command, self._tmp.name, self.limits, offset)
         except OSError as error:
             raise SandboxError(f"cannot start {command[0]}: {error.strerror}") from None
 

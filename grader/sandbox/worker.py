@@ -139,16 +139,6 @@ def drop_privileges(uid: int | None) -> None:
         sys.meta_path.append(UnreadableRuntime())
 
 
-def share_cpu(cpu: int | None) -> None:
-    """Run on the grading process's CPU from now on (see grader/sandbox/affinity.py): the two take
-    turns, and a call costs half as much when neither has to wake another CPU."""
-    if type(cpu) is int and hasattr(os, "sched_setaffinity"):
-        try:
-            os.sched_setaffinity(0, {cpu})
-        except OSError:
-            pass
-
-
 def set_cpu_budget(seconds: float) -> None:
     """Allow ``seconds`` more CPU time from now (the soft limit; SIGXCPU when it runs out)."""
     try:
@@ -472,7 +462,6 @@ def main() -> None:
     set_limits(config["limits"])
     drop_privileges(config.get("drop_to"))
     sys.meta_path.insert(0, RefuseImports())
-    share_cpu(config.get("cpu"))
     session = Session(channel_in, channel_out, output, config["limits"])
     session.send({"op": "ready"})
     session.serve()

@@ -11,18 +11,17 @@ import sys
 
 PROFILES = {
     # Windows: no fcntl, no resource, no fork, no AF_UNIX, no process groups to kill, no
-    # poll (its select takes sockets only), no CPU affinity
+    # poll (its select takes sockets only)
     "windows-like": {
         "modules": ["fcntl", "resource"],
-        "os": ["fork", "forkpty", "killpg", "register_at_fork", "sched_setaffinity"],
+        "os": ["fork", "forkpty", "killpg", "register_at_fork"],
         "socket": ["AF_UNIX"],
         "select": ["poll"],
     },
-    # macOS: no bubblewrap, no /proc-based memory limit (RLIMIT_AS is not enforced there), no
-    # CPU affinity
+    # macOS: no bubblewrap, no /proc-based memory limit (RLIMIT_AS is not enforced there)
     "macos-like": {
         "modules": [],
-        "os": ["sched_setaffinity"],
+        "os": [],
         "socket": [],
         "resource": ["RLIMIT_AS"],
     },
