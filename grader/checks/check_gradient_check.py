@@ -316,7 +316,7 @@ def test_numerical_gradient_edges(student):
     """numerical_gradient with its default eps (1e-6, on a steep f where the step shows), at an
     int w ([1, 2]: nudging must not truncate), and for a single parameter."""
     cases = [
-        (steep, np.array([0.05, -0.02, 0.1]), None),
+        (steep, np.array([0.05, 0.1]), None),
         (cubic, np.array([1, 2]), 1e-3),
         (cubic, np.array([0.5]), 1e-3),
     ]

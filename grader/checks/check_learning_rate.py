@@ -301,28 +301,27 @@ def test_inverse_time_decay(student):
 
 @check(1, mistakes=["step_off_by_one", "step_no_floor", "exponential_off_by_one"])
 def test_schedules_edges(student):
-    """the schedules on unsorted k ([5, 0, 3, 12, 3]), one k ([0]), no k at all (an empty array,
-    an empty result), and inverse-time decay with a fractional decay_steps (2.5)."""
-    for k in (np.array([5, 0, 3, 12, 3]), np.array([0]), np.array([], dtype=int)):
-        label = f"k={k.tolist()}"
+    """the schedules on unsorted k ([5, 0, 3, 12, 3]) and on no k at all (an empty array, an
+    empty result); inverse-time decay with a fractional decay_steps (2.5)."""
+    unsorted, empty = np.array([5, 0, 3, 12, 3]), np.array([], dtype=int)
+    calls = [
+        ("step_decay", (0.1, 3, 0.5), schedules.step_decay, unsorted),
+        ("exponential_decay", (0.2, 0.9), schedules.exponential_decay, unsorted),
+        ("inverse_time_decay", (1.0, 0.5, 2.5), schedules.inverse_time_decay, unsorted),
+        ("step_decay", (0.1, 3, 0.5), schedules.step_decay, empty),
+        ("exponential_decay", (0.2, 0.9), schedules.exponential_decay, empty),
+    ]
+    for name, settings, schedule, k in calls:
+        mistakes: dict[str, object] = {}
+        if name == "step_decay" and k.size:
+            mistakes = step_mistakes(*settings, k)
+        elif name == "exponential_decay" and k.size:
+            mistakes = {"exponential_off_by_one": values(schedule(*settings), k + 1)}
         expect_close(
-            student.step_decay(0.1, 3, 0.5, k),
-            values(schedules.step_decay(0.1, 3, 0.5), k),
-            what=f"step_decay(0.1, 3, 0.5, {label})",
-            mistakes=step_mistakes(0.1, 3, 0.5, k),
-        )
-        expect_close(
-            student.exponential_decay(0.2, 0.9, k),
-            values(schedules.exponential_decay(0.2, 0.9), k),
-            what=f"exponential_decay(0.2, 0.9, {label})",
-            mistakes={
-                "exponential_off_by_one": values(schedules.exponential_decay(0.2, 0.9), k + 1)
-            },
-        )
-        expect_close(
-            student.inverse_time_decay(1.0, 0.5, 2.5, k),
-            values(schedules.inverse_time_decay(1.0, 0.5, 2.5), k),
-            what=f"inverse_time_decay(1.0, 0.5, 2.5, {label})",
+            student.call(name, *settings, k),
+            values(schedule(*settings), k),
+            what=f"{name}({', '.join(map(str, settings))}, k={k.tolist()})",
+            mistakes=mistakes,
         )
 
 

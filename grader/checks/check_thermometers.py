@@ -346,11 +346,15 @@ def test_edges(student):
         what=f"descend(18.0, {readings.tolist()}, 0.5, 0) (no update: just w0)",
     )
     one, ints = np.array([21.5]), np.array([19, 21, 20, 24])
-    for w, t in ((20.0, one), (21.5, one), (20, ints), (21, ints), (20.5, ints)):
-        what = f"({w!r}, {t.tolist()})"
-        expect_close(student.loss(w, t), loss_of(w, t.astype(float)), what=f"loss{what}")
+    for function, w, t in (
+        ("loss", 20.0, one),
+        ("subgradient", 21.5, one),  # at the only reading: sign(0) = 0
+        ("loss", 20, ints),
+        ("subgradient", 20.5, ints),  # between int readings: w must not be rounded
+    ):
+        expected = (loss_of if function == "loss" else subgradient_of)(w, t.astype(float))
         expect_close(
-            student.subgradient(w, t), subgradient_of(w, t.astype(float)), what=f"subgradient{what}"
+            student.call(function, w, t), expected, what=f"{function}({w!r}, {t.tolist()})"
         )
     expect_close(
         student.descend(19.0, one, 0.4, 6),
