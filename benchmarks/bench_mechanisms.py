@@ -127,59 +127,6 @@ def measure(
     return ratios
 
 
-STEP = "def step(w, g, lr):\n    return w - lr * g\n"
-
-
-def _threaded_replies():
-    from grader.sandbox.replies import ThreadedReplies
-
-    return ThreadedReplies
-
-
-# the mechanisms a single call uses: the attribute patched, and what gives its "off" value
-IN_PROCESS = {
-    "poll_replies": ("grader.sandbox.sandbox.open_replies", _threaded_replies),
-}
-
-
-def call_cost(off: str, calls: int) -> float:
-    """Seconds per scalar call to a warm worker, in this process, ``off`` switched off."""
-    from unittest import mock
-
-    from grader.sandbox.sandbox import Sandbox
-
-    with contextlib.ExitStack() as stack:
-        if off:
-            target, replacement = IN_PROCESS[off]
-            stack.enter_context(mock.patch(target, replacement()))
-        with Sandbox() as sandbox:
-            loaded = sandbox.load(STEP, "01_parabola.py")
-            for _ in range(20):
-                loaded.call("step", 3.0, 2.5, 0.1)
-            start = time.perf_counter()
-            for _ in range(calls):
-                loaded.call("step", 3.0, 2.5, 0.1)
-            return (time.perf_counter() - start) / calls
-
-
-def per_call(rounds: int, calls: int, only: list[str] | None = None) -> None:
-    """The per-call cost of each mechanism a call uses, on and off, quiet and busy."""
-    variants = [m for m in IN_PROCESS if m in SWITCHES and (not only or m in only)]
-    costs = {busy: {v: [] for v in [ON, *variants]} for busy in (False, True)}
-    for _ in range(rounds):
-        for busy in (False, True):
-            with condition(busy):
-                for variant in [ON, *variants]:
-                    costs[busy][variant].append(call_cost(variant, calls))
-    print(f"one scalar call to a warm worker, µs (median of {rounds} × {calls} calls)")
-    print(f"  {'switched off':<20} {'quiet':>16} {'busy':>16}")
-    for variant in [ON, *variants]:
-        cells = [statistics.median(costs[busy][variant]) * 1e6 for busy in (False, True)]
-        label = variant or "(all on)"
-        print(f"  {label:<20} {cells[0]:>16.0f} {cells[1]:>16.0f}")
-    print(flush=True)
-
-
 def pays(ratios: list[float]) -> bool:
     """Off costs 3 % or more (the median), and off was slower in 3 of every 4 rounds."""
     slower = sum(r > 1 for r in ratios)
@@ -213,7 +160,6 @@ def main() -> None:
     parser.add_argument("--students", type=int, default=16)
     parser.add_argument("--saves", type=int, default=8)
     parser.add_argument("--exercise", default="logistic_regression", help="the one watched")
-    parser.add_argument("--calls", type=int, default=400, help="per round, per call cost")
     parser.add_argument("--only", nargs="*", help="workloads to run (default: all)")
     parser.add_argument("--mechanisms", nargs="*", help="mechanisms to switch (default: all)")
     args = parser.parse_args()
@@ -225,8 +171,6 @@ def main() -> None:
         "watch save -> report": watch(args.exercise, args.saves),
         "grade batch": batch(args.students),
     }
-    if not args.only or "per call" in args.only:
-        per_call(args.rounds * 2, args.calls, args.mechanisms)
     results = {}
     with tempfile.TemporaryDirectory(prefix="bench-mechanisms-") as tmp:
         for index, (name, run) in enumerate(workloads.items()):

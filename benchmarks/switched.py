@@ -31,13 +31,6 @@ def _no_remembering(module) -> None:
     module.remembered = lambda function: function
 
 
-def _replies_by_thread(module) -> None:
-    """Replies read by a thread into a queue on every platform (no poll())."""
-    from grader.sandbox.replies import ThreadedReplies
-
-    module.open_replies = ThreadedReplies
-
-
 def _no_plugin_skipping(module) -> None:
     """pytest loads all its built-in plugins (the runner's list of unused ones is empty)."""
     module._DISABLED_PLUGINS = []
@@ -64,7 +57,6 @@ def _late_start(module) -> None:
 # mechanism -> (the module that owns it, the patch that switches it off)
 SWITCHES: dict[str, tuple[str, Callable]] = {
     "remembered": ("grader.checking.remember", _no_remembering),
-    "poll_replies": ("grader.sandbox.sandbox", _replies_by_thread),
     "skipped_plugins": ("grader.runner", _no_plugin_skipping),
     "early_start": ("grader.cli", _late_start),
 }

@@ -20,11 +20,6 @@ PROBES = {
     "remembered": (
         "from grader.checking.remember import remembered\ndef f(): pass\nprint(remembered(f) is f)"
     ),
-    "poll_replies": (
-        "import grader.sandbox.sandbox as s\n"
-        "from grader.sandbox.replies import ThreadedReplies\n"
-        "print(s.open_replies is ThreadedReplies)"
-    ),
     "skipped_plugins": "import grader.runner as r\nprint(r._DISABLED_PLUGINS == [])",
     "early_start": (
         "import grader.cli as cli\n"

@@ -41,7 +41,7 @@ from grader.sandbox.backends import (
     start_failure,
     unprivileged_uid,
 )
-from grader.sandbox.replies import open_replies
+from grader.sandbox.replies import Replies
 from grader.sandbox.sessions import OWN_SESSION, kill_session
 
 
@@ -279,8 +279,8 @@ class _StartFailed(Exception):
 class _Process:
     """One worker process: requests and replies over its pipes, one request at a time.
 
-    Replies are waited for with a deadline (grader/sandbox/replies.py: poll, or a reader thread
-    where pipes cannot be polled). Any failure kills the process and marks it dead.
+    Replies are waited for with a deadline (grader/sandbox/replies.py: a reader thread). Any
+    failure kills the process and marks it dead.
     """
 
     def __init__(self, command: list[str], cwd: str, limits: Limits, offset: int = 0) -> None:
@@ -296,7 +296,7 @@ class _Process:
             cwd=cwd,
             **OWN_SESSION,
         )
-        self.replies = open_replies(self.popen.stdout, limits.message_bytes)
+        self.replies = Replies(self.popen.stdout, limits.message_bytes)
         self.ready = self.dead = False
         self.loaded: dict[str, LoadedFile] = {}  # file name -> the file whose source it runs
         self.seq = 0
