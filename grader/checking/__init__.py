@@ -4,7 +4,9 @@
 helpers that compare a learner's value with gdref's and name a mistake only when nothing else
 explains the value; ``compare`` says what a wrong value shows; ``remember`` keeps gdref's
 values for the rest of the process; ``plugin`` is the pytest plugin that turns check outcomes
-into results and gives checks their ``student`` and ``rng`` fixtures. See ``grader/CHECKS.md``.
+into results and gives checks their ``student`` and ``rng`` fixtures; ``judge`` weighs every
+check of an exercise together before the report is built (a name no call contradicts, the
+function at fault). See ``grader/CHECKS.md``.
 """
 
 from grader._lazy import exports
