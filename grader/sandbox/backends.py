@@ -26,10 +26,13 @@ from pathlib import Path
 
 GRADER = Path(__file__).resolve().parent
 WORKER_FILES = ("worker.py", "wire.py")
+# isolated mode (no user site, no PYTHON* variables), no site module, and never a .pyc written:
+# ``-I`` ignores PYTHONDONTWRITEBYTECODE, and a worker started as root would write them into the
+# grader's installation (its ``wire`` module) and the Python runtime
+PYTHON_FLAGS = ("-I", "-S", "-B")
 CLEAN_ENV = {
     "PATH": os.defpath,
     "LANG": "C.UTF-8",
-    "PYTHONDONTWRITEBYTECODE": "1",
     "PYTHONHASHSEED": "0",
     "OPENBLAS_NUM_THREADS": "1",
     "OMP_NUM_THREADS": "1",
@@ -111,7 +114,7 @@ class ProcessBackend:
         return None
 
     def command(self, python: str, config: str) -> list[str]:
-        return [python, "-I", "-S", str(GRADER / "worker.py"), config]
+        return [python, *PYTHON_FLAGS, str(GRADER / "worker.py"), config]
 
     def site(self) -> list[str]:
         return [str(numpy_folder())]
@@ -174,7 +177,7 @@ class BubblewrapBackend(ProcessBackend):
                 args += ["--ro-bind", str(numpy_folder() / name), f"/sandbox/site/{name}"]
         for name in WORKER_FILES:
             args += ["--ro-bind", str(GRADER / name), f"/sandbox/{name}"]
-        return [*args, "--chdir", "/tmp", python, "-I", "-S", "/sandbox/worker.py", config]
+        return [*args, "--chdir", "/tmp", python, *PYTHON_FLAGS, "/sandbox/worker.py", config]
 
 
 def start_failure(name: str, message: str) -> str:

@@ -1,6 +1,6 @@
 """The sandbox worker: the only process that runs learner code (the files of one submission).
 
-Started by a backend as ``python -I -S worker.py CONFIG`` (never imported by the grader); it
+Started by a backend as ``python -I -S -B worker.py CONFIG`` (never imported by the grader); it
 imports only the standard library, NumPy and :mod:`wire` (next to this file). In order:
 
 1. keep stdin/stdout as the channel to the grading process (frames, see ``wire.py``) and point

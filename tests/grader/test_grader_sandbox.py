@@ -383,6 +383,16 @@ def test_process_backend_blocks_new_processes():
     assert "BlockingIOError" in error.message  # RLIMIT_NPROC = 0
 
 
+def test_a_worker_writes_no_bytecode_into_the_grader(monkeypatch, tmp_path):
+    # a copy of the worker's files, so that a .pyc written by an earlier run cannot hide one
+    for name in backends.WORKER_FILES:
+        (tmp_path / name).write_bytes((backends.GRADER / name).read_bytes())
+    monkeypatch.setattr(backends, "GRADER", tmp_path)
+    with Sandbox(FAST, "process") as sandbox:
+        assert sandbox.load(SOURCE, "01_parabola.py").call("add", 1, 2) == 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(backends.WORKER_FILES)
+
+
 def test_a_worker_that_does_not_start_falls_back_and_says_so(monkeypatch):
     """bubblewrap runs but the worker cannot start inside it (as with a Python that lives in a
     folder bwrap does not show): auto falls back to process and says why; asked for
