@@ -374,7 +374,7 @@ def _grade_command(options: Options, sandbox) -> None:
         sys.exit(_watch(folder, selected, hidden, timeout, isolation, options.fmt, runs, files))
     report = _grade(folder, selected, hidden, timeout, isolation, sandbox, files)
     _show_report(report, options.fmt, options.output)
-    _leave(_exit_code(report))
+    _leave(report.exit_status)
 
 
 def _show_report(report, fmt: str, output: Path | None) -> None:
@@ -420,12 +420,6 @@ def run() -> None:
         with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more to say
             stream.flush()
     os._exit(_FINISHED[-1])
-
-
-def _exit_code(report) -> int:
-    if any(check.status == "error" for e in report.exercises for check in e.checks):
-        return EXIT_INTERNAL  # a check itself crashed: the score is not trustworthy
-    return EXIT_OK if report.all_passed else EXIT_FAILED
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -298,13 +298,6 @@ def _in_main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
 
 
-def exit_status(report: Report) -> int:
-    """As for one `grade` run: 0 all passed, 1 some failed, 3 a check crashed."""
-    if any(check.status == "error" for e in report.exercises for check in e.checks):
-        return 3
-    return 0 if report.all_passed else 1
-
-
 def _regrade(session: Session, view: View, signals: Signals, names: set[str]):
     """Grade ``names`` and show the report: (exit status, names to retry, summary)."""
     started = time.perf_counter()
@@ -319,7 +312,7 @@ def _regrade(session: Session, view: View, signals: Signals, names: set[str]):
     graded = [e.name for e in session.exercises if e.name in names]
     whole = len(graded) == len(session.exercises) > 1
     what = f"all {len(graded)} exercises" if whole else ", ".join(graded)
-    return exit_status(report), set(), f"graded {what} in {_ms(started)} ms"
+    return report.exit_status, set(), f"graded {what} in {_ms(started)} ms"
 
 
 def _ms(started: float) -> int:

@@ -200,6 +200,15 @@ class Report(_SafeText):
         return all(c.passed for e in self.exercises for c in e.checks)
 
     @property
+    def exit_status(self) -> int:
+        """What a command that graded this report ends with (``grade``, each ``grade --watch``
+        report): 0 every check passed, 1 some failed, 3 a check itself crashed (the grader's
+        fault: the score is not trustworthy)."""
+        if any(c.status == CheckStatus.ERROR for e in self.exercises for c in e.checks):
+            return 3
+        return 0 if self.all_passed else 1
+
+    @property
     def current(self) -> ExerciseResult | None:
         """The exercise to work on next: in course order, the first one the learner has
         written code for that does not pass yet (failing, or a check that could not run);
