@@ -70,10 +70,20 @@ def parabola_trace(lr: float, steps: int, w0: float = TRACE_W0) -> gdref.Trace:
     )
 
 
+def _pin_ticks(fig) -> None:
+    """Fix every axis's ticks to those its automatic locator places inside the view, so that
+    drawing makes no tick objects for the ones just outside it (a third of the drawing time)."""
+    for ax in fig.axes:
+        for axis, (low, high) in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
+            low, high = min(low, high), max(low, high)
+            axis.set_ticks([t for t in axis.get_majorticklocs() if low <= t <= high])
+
+
 def _png(fig: object, stem: str, alt: str) -> Figure:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     FigureCanvasAgg(fig)
+    _pin_ticks(fig)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
     data = buffer.getvalue()
@@ -117,7 +127,7 @@ def learning_rate_traces(labelled: bool) -> Figure:
         losses = parabola_trace(lr, TRACE_STEPS).losses
         ax.plot(range(len(losses)), losses, marker="o", markersize=3, color="#1f77b4")
         panel = "ABC"[index]
-        ax.set_title(f"{panel}: α = {lr:g} ({verdict})" if labelled else panel)
+        ax.set_title(f"{panel}: α = {lr:g} ({verdict})" if labelled else panel, y=1.0)
         ax.set_xlabel("step k")
         ax.set_ylabel("loss L(w_k)")
         ax.set_ylim(bottom=0)
@@ -164,7 +174,7 @@ def parabola_trajectories() -> Figure:
                 textcoords="offset points",
                 xytext=(4, 4),
             )
-        ax.set_title(f"α = {lr:g}, w0 = 6")
+        ax.set_title(f"α = {lr:g}, w0 = 6", y=1.0)
         ax.set_xlabel("w")
         ax.set_ylabel("L(w) = (w − 2)²")
         ax.grid(alpha=0.3)
