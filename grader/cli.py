@@ -49,7 +49,6 @@ FORMATS = ("text", "json", "gradescope", "junit", "prairielearn")
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as a shell reports it
-ISOLATION_ALIASES = {"rlimits": "process"}  # the name before the backends had their own
 
 
 def _never_unencodable() -> None:
@@ -148,7 +147,7 @@ def _start_sandbox(timeout: float | None, isolation: str):
     except ValueError as error:
         _fail(str(error))
     try:
-        sandbox = Sandbox(limits, ISOLATION_ALIASES.get(isolation, isolation))
+        sandbox = Sandbox(limits, isolation)
         sandbox.start()
     except SandboxError as error:
         _fail(f"{error}.", EXIT_INTERNAL)
@@ -217,7 +216,7 @@ def _watch(folder: Path, names, hidden, timeout, isolation, fmt, max_runs, files
             names,
             include_hidden=hidden,
             limits=limits,
-            isolation=ISOLATION_ALIASES.get(isolation, isolation),
+            isolation=isolation,
             fmt=fmt,
             max_reports=max_runs,
             files=files,

@@ -139,7 +139,12 @@ class Seconds(click.ParamType):
 SECONDS = Seconds()
 
 
-ISOLATIONS = ("auto", "bubblewrap", "process", "rlimits")  # rlimits: process's former name
+ISOLATIONS = ("auto", "bubblewrap", "process", "rlimits")
+FORMER_NAMES = {"rlimits": "process"}  # accepted on the command line, passed on as the new one
+
+
+def _current_name(ctx: click.Context, param: click.Parameter, isolation: str) -> str:
+    return FORMER_NAMES.get(isolation, isolation)
 
 
 def sandbox_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -156,6 +161,7 @@ def sandbox_options(command: Callable[..., Any]) -> Callable[..., Any]:
         type=click.Choice(ISOLATIONS),
         default="auto",
         show_default=True,
+        callback=_current_name,
         help="Sandbox backend: auto picks bubblewrap where it works, else process "
         "(rlimits: the former name of process).",
     )

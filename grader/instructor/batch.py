@@ -184,16 +184,12 @@ def store_outcome(out: Path, outcome: Outcome, source: Path) -> None:
 # the graders: the pool's processes, each grading one submission after another
 
 
-ISOLATION_ALIASES = {"rlimits": "process"}  # as for `grade --isolation`
-
-
 def open_sandbox(timeout: float | None, isolation: str) -> Sandbox:
     """The one sandbox a grader reuses for every submission it grades (it is not bound to a
     folder: the grading process sends each file's source)."""
     from grader.sandbox.sandbox import Limits, Sandbox
 
     limits = Limits.from_env(wall=timeout, cpu=timeout)
-    isolation = ISOLATION_ALIASES.get(isolation, isolation)
     sandbox = Sandbox(limits, isolation)
     sandbox.start()
     return sandbox

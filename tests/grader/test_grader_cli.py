@@ -424,8 +424,9 @@ def test_cli_offers_every_report_format():
 
 
 def test_report_names_the_isolation_used():
-    out = run([str(solutions_dir()), "-e", "parabola", "--isolation", "process"]).output
-    assert "isolation: process" in out and "no filesystem or network isolation" in out
+    for name in ("process", "rlimits"):  # rlimits: process's former name
+        out = run([str(solutions_dir()), "-e", "parabola", "--isolation", name]).output
+        assert "isolation: process" in out and "no filesystem or network isolation" in out
     data = json.loads(run([str(solutions_dir()), "-e", "parabola", "--format", "json"]).output)
     assert data["isolation"] in ("bubblewrap", "process")
 
