@@ -63,7 +63,9 @@ class Limits:
     cpu: float = 10.0  # per call (RLIMIT_CPU soft limit)
     cpu_total: float = 120.0  # per worker (RLIMIT_CPU hard limit)
     memory_bytes: int = 1 << 30  # on top of what the worker uses after importing NumPy
-    output_bytes: int = 1 << 20  # printed output per call (RLIMIT_FSIZE)
+    output_bytes: int = 1 << 20  # printed output per call; every file written (RLIMIT_FSIZE)
+    open_files: int = 64  # file descriptors open at once (RLIMIT_NOFILE): with RLIMIT_FSIZE,
+    # what memfd files can hold, which RLIMIT_AS does not count
     output_keep: int = 4000  # printed output kept for the report, per call
     message_bytes: int = 256 << 20  # largest reply accepted
     start: float = 30.0  # for a worker to start (import NumPy) on a busy machine

@@ -76,7 +76,8 @@ def set_limits(limits: dict) -> None:
     cpu = int(resource.getrusage(resource.RUSAGE_SELF).ru_utime + limits["cpu_total"]) + 1
     wanted = {
         "RLIMIT_CPU": cpu,
-        "RLIMIT_FSIZE": int(limits["output_bytes"]),
+        "RLIMIT_FSIZE": int(limits["output_bytes"]),  # each file, memfd files too
+        "RLIMIT_NOFILE": int(limits["open_files"]),  # so memfd files hold at most both
         "RLIMIT_CORE": 0,
         "RLIMIT_NPROC": 0,  # no new processes (applies to every user but root)
     }

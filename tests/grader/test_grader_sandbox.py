@@ -142,6 +142,21 @@ SOURCE = textwrap.dedent("""
     def write(path):
         with open(path, "w") as handle:
             handle.write("{}")
+    def hold_memfd(cap):
+        # bytes held in memfd files, 1 MB at a time, until refused or cap; -1: no memfd here
+        if not hasattr(os, "memfd_create"):
+            return -1
+        held, total, chunk = [], 0, b"x" * (1 << 20)
+        while total < cap:
+            try:
+                held.append(os.memfd_create("held"))
+                while total < cap:
+                    os.write(held[-1], chunk)
+                    total += len(chunk)
+            except OSError as error:
+                if not held or error.errno == 24:  # EMFILE: no more descriptors
+                    break
+        return total
     def network():
         import socket
         socket.create_connection(("192.0.2.1", 80), timeout=1)
@@ -375,6 +390,16 @@ def test_bubblewrap_blocks_processes_network_and_writes(boxed, tmp_path):
     assert not (tmp_path / "results.json").exists()
     failure(boxed, "kill_parent")  # not allowed to signal anything outside
     assert boxed.call("add", 2, 2) == 4
+
+
+@pytest.mark.parametrize("isolation", ISOLATIONS)
+def test_memfd_files_hold_a_bounded_amount(isolation):
+    # RLIMIT_AS does not count memfd files: RLIMIT_FSIZE bounds each, RLIMIT_NOFILE their number
+    with Sandbox(FAST, isolation) as sandbox:
+        held = sandbox.load(SOURCE, "01_parabola.py").call("hold_memfd", 512 << 20)
+    if held == -1:
+        pytest.skip("no memfd on this platform")
+    assert 0 < held <= FAST.open_files * FAST.output_bytes < 512 << 20
 
 
 def test_process_backend_blocks_new_processes():
