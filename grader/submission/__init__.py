@@ -2,7 +2,8 @@
 
 ``files`` reads one exercise file (regular files only, inside the submission, size-limited,
 UTF-8; ``.py`` or ``.ipynb``); ``notebook`` is the one rule for what of a notebook is graded;
-``uploads`` finds exercise files in a folder or zip of any layout and stages them.
+``uploads`` finds exercise files in a folder or zip of any layout and stages them;
+``exports`` says who the students of an LMS export are (Moodle, Canvas, Gradescope, plain).
 """
 
 from grader._lazy import exports

@@ -16,6 +16,7 @@ graded and the student is told which.
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 import zipfile
@@ -39,6 +40,35 @@ class Upload:
     files: dict[str, bytes] = field(default_factory=dict)
     refused: dict[str, str] = field(default_factory=dict)  # file name -> why it was not used
     notes: list[str] = field(default_factory=list)
+    others: list[str] = field(default_factory=list)  # a few other files seen (for a reason)
+    zips: list[str] = field(default_factory=list)  # zips inside a folder, to open (paths)
+
+    def merge(self, other: Upload) -> None:
+        """Add ``other``'s files (a name already here keeps its first file, with a note)."""
+        for name, data in other.files.items():
+            if name in self.files:
+                self.notes.append(f"a second copy of {name} was found; the first one was graded")
+            else:
+                self.files[name] = data
+                self.refused.pop(name, None)
+        for name, why in other.refused.items():
+            if name not in self.files:
+                self.refused.setdefault(name, why)
+        self.notes += other.notes
+        self.others += other.others[: OTHERS_SHOWN - len(self.others)]
+
+    def nothing_found(self) -> str:
+        """Why this upload yields nothing to grade: one sentence (for the gradebook)."""
+        if self.refused:
+            return "no exercise file could be used: " + next(iter(self.refused.values()))
+        if self.notes:
+            return "nothing could be graded: " + self.notes[0]
+        if self.others:
+            return (
+                "no exercise file (named like 01_parabola.py or .ipynb) in the upload; it held "
+                + ", ".join(self.others)
+            )
+        return "the upload is empty: no file in it"
 
     def write(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
@@ -51,6 +81,10 @@ class Upload:
         names = sorted(names)
         refused = [self.refused[name] for name in names if name in self.refused]
         return refused[0] if refused else f"{' or '.join(names)} was not in your upload"
+
+
+OTHERS_SHOWN = 5
+NESTED_ZIPS = 5  # zips inside a student's folder that are opened
 
 
 def safe_name(name: str) -> str:
@@ -138,7 +172,24 @@ def read_folder(folder: Path, wanted: set[str]) -> Upload:
         children.sort(key=lambda e: (e.name not in wanted, e.name))
         for entry in children:
             _look_at(upload, folder, entry, wanted, depth, pending)
+    _open_nested_zips(upload, folder, wanted)
     return upload
+
+
+def _open_nested_zips(upload: Upload, folder: Path, wanted: set[str]) -> None:
+    """A zip inside the folder (a student who zipped their work before uploading it) is opened,
+    shallowest first, at most ``NESTED_ZIPS`` of them; its files add to the folder's."""
+    for path in upload.zips[:NESTED_ZIPS]:
+        shown = safe_name(os.path.relpath(path, folder))
+        inner = read_zip(Path(path), wanted)
+        if inner.files:
+            upload.notes.append(f"opened {shown}: {', '.join(sorted(inner.files))}")
+        upload.merge(inner)
+        if not inner.files and len(upload.others) < OTHERS_SHOWN:
+            upload.others.append(shown)
+    if len(upload.zips) > NESTED_ZIPS:
+        upload.notes.append(f"more than {NESTED_ZIPS} zips in the upload: the rest were not opened")
+    upload.zips = []
 
 
 def _look_at(upload: Upload, root: Path, entry: os.DirEntry, wanted: set[str], depth: int,
@@ -158,43 +209,97 @@ def _look_at(upload: Upload, root: Path, entry: os.DirEntry, wanted: set[str], d
         upload.refused.setdefault(entry.name, reason)
     elif entry.name in wanted:
         _take(upload, entry.name, shown, partial(_read_regular, entry.path))
+    elif stat.S_ISREG(mode) and entry.name.lower().endswith(".zip"):
+        upload.zips.append(entry.path)
+    elif stat.S_ISREG(mode) and len(upload.others) < OTHERS_SHOWN:
+        upload.others.append(shown)
 
 
-def read_zip(path: Path, wanted: set[str]) -> Upload:
-    """The exercise files in a zip, by member name only (never extracted by path)."""
+def read_zip(path: Path, wanted: set[str], chosen: dict[str, str] | None = None) -> Upload:
+    """The exercise files in a zip, by member name only (never extracted by path).
+    ``chosen`` (an export zip's members of one student: member -> the name to read it as,
+    ``""`` for the member's own name) limits what is read; a chosen member that is a zip is
+    opened in memory (bounded like a zip file)."""
     upload = Upload()
     shown = safe_name(path.name)
     try:
         size = path.stat().st_size
-        if size > limits.UPLOAD_ARCHIVE_BYTES:
-            upload.notes.append(
-                f"{shown} is {limits.human(size)}, more than the "
-                f"{limits.human(limits.UPLOAD_ARCHIVE_BYTES)} a zip may have: upload only "
-                "your exercise files"
-            )
+        if size > limits.UPLOAD_ARCHIVE_BYTES and chosen is None:
+            upload.notes.append(_zip_too_large(shown, size))
             return upload
         archive = zipfile.ZipFile(path)
     except _UNREADABLE as error:
         upload.notes.append(f"{shown} is not a readable zip ({_reason(error)})")
         return upload
-    with archive:
-        try:
-            _read_members(upload, archive, wanted)
-        except _UNREADABLE as error:  # a central directory that lies
-            upload.notes.append(f"{shown} could not be read to the end ({_reason(error)})")
+    _read_archive(upload, archive, shown, wanted, chosen)
     return upload
 
 
-def _read_members(upload: Upload, archive: zipfile.ZipFile, wanted: set[str]) -> None:
+def _zip_too_large(shown: str, size: int) -> str:
+    return (
+        f"{shown} is {limits.human(size)}, more than the "
+        f"{limits.human(limits.UPLOAD_ARCHIVE_BYTES)} a zip may have: upload only your exercise "
+        "files"
+    )
+
+
+def _read_archive(upload: Upload, archive: zipfile.ZipFile, shown: str, wanted: set[str],
+                  chosen: dict[str, str] | None, nest: bool = True) -> None:  # fmt: skip
+    with archive:
+        try:
+            _read_members(upload, archive, wanted, chosen, nest)
+        except _UNREADABLE as error:  # a central directory that lies
+            upload.notes.append(f"{shown} could not be read to the end ({_reason(error)})")
+
+
+def _open_member_zip(upload: Upload, archive: zipfile.ZipFile, member: zipfile.ZipInfo,
+                     wanted: set[str]) -> None:  # fmt: skip
+    shown = safe_name(member.filename)
+    if member.file_size > limits.UPLOAD_ARCHIVE_BYTES:
+        upload.notes.append(_zip_too_large(shown, member.file_size))
+        return
+    try:
+        with archive.open(member) as handle:
+            data = handle.read(limits.UPLOAD_ARCHIVE_BYTES + 1)
+        if len(data) > limits.UPLOAD_ARCHIVE_BYTES:
+            upload.notes.append(_zip_too_large(shown, len(data)))
+            return
+        inner = zipfile.ZipFile(io.BytesIO(data))
+    except _UNREADABLE as error:
+        upload.notes.append(f"{shown} is not a readable zip ({_reason(error)})")
+        return
+    found = Upload()
+    _read_archive(found, inner, shown, wanted, None, nest=False)
+    if found.files:
+        upload.notes.append(f"opened {shown}: {', '.join(sorted(found.files))}")
+    elif len(upload.others) < OTHERS_SHOWN:
+        upload.others.append(shown)
+    upload.merge(found)
+
+
+def _read_members(upload: Upload, archive: zipfile.ZipFile, wanted: set[str],
+                  chosen: dict[str, str] | None = None, nest: bool = True) -> None:  # fmt: skip
     # shallowest first, then the bound: members listed early (a venv/) cannot crowd out
     # the exercise files
-    members = sorted(archive.infolist(), key=lambda m: (m.filename.count("/"), m.filename))
+    infos = archive.infolist()
+    if chosen is not None:
+        infos = [m for m in infos if m.filename in chosen]
+    members = sorted(infos, key=lambda m: (m.filename.count("/"), m.filename))
     if len(members) > limits.UPLOAD_ENTRIES:
         upload.notes.append(f"more than {limits.UPLOAD_ENTRIES} files: the rest were not read")
         members = members[: limits.UPLOAD_ENTRIES]
+    nested = []
     for member in members:
         name = PurePosixPath(member.filename.replace("\\", "/")).name
-        if member.is_dir() or name not in wanted or "__MACOSX" in member.filename:
+        if chosen is not None and chosen.get(member.filename):
+            name = chosen[member.filename]
+        if member.is_dir() or "__MACOSX" in member.filename:
+            continue
+        if name not in wanted:
+            if name.lower().endswith(".zip") and not stat.S_ISLNK(member.external_attr >> 16):
+                nested.append(member)
+            elif len(upload.others) < OTHERS_SHOWN:
+                upload.others.append(safe_name(member.filename))
             continue
         shown = safe_name(member.filename)
         if stat.S_ISLNK(member.external_attr >> 16):
@@ -209,6 +314,8 @@ def _read_members(upload: Upload, archive: zipfile.ZipFile, wanted: set[str]) ->
                 return handle.read(limit + 1)
 
         _take(upload, name, shown, read)
+    for member in nested[:NESTED_ZIPS] if nest else ():  # a zip in a zip's zip is not opened
+        _open_member_zip(upload, archive, member, wanted)
 
 
 def read_submission(path: Path, wanted: set[str]) -> Upload:
@@ -224,3 +331,27 @@ def read_submission(path: Path, wanted: set[str]) -> Upload:
     if is_zip:
         return read_zip(path, wanted)
     return Upload(notes=[f"{safe_name(path.name)} is neither a folder nor a zip"])
+
+
+def read_student(sources: Iterable, wanted: set[str]) -> Upload:
+    """One student's files from every place an export put them (:mod:`.exports`): folders,
+    zips, single files read under the exercise name they stand for, an export zip's members.
+    Never raises, as :func:`read_submission`."""
+    upload = Upload()
+    for source in sources:
+        if source.members:
+            upload.merge(read_zip(source.path, wanted, source.members))
+        elif source.as_name:
+            upload.merge(_read_single(source.path, source.as_name, wanted))
+        else:
+            upload.merge(read_submission(source.path, wanted))
+    return upload
+
+
+def _read_single(path: Path, as_name: str, wanted: set[str]) -> Upload:
+    upload = Upload()
+    if as_name in wanted:
+        _take(upload, as_name, safe_name(path.name), partial(_read_regular, str(path)))
+    else:
+        upload.others.append(safe_name(path.name))
+    return upload
