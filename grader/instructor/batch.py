@@ -1,14 +1,13 @@
 """``grade batch SUBMISSIONS… -o OUT``: grade a whole class, in parallel, resumably.
 
-What a SUBMISSIONS argument may be (a student is named by their folder or zip name):
+What a SUBMISSIONS argument may be: one student's folder or zip, or an export (a folder or a
+zip of an LMS's submissions: Moodle, Canvas, Gradescope, GitHub Classroom, or plain folders and
+zips), see :mod:`grader.submission.exports` — which also says how each student gets a key,
+unique by construction. Inside each student's part, exercise files are found at any depth, and
+a zip in a folder is opened (:mod:`grader.submission.uploads`).
 
-- a zip: one student;
-- a folder with exercise files directly inside: one student;
-- any other folder (an LMS or Gradescope export): every subfolder and zip in it is a student
-  (inside each, exercise files are found at any depth, see :mod:`grader.submission.uploads`).
-
-Everything is written under OUT: ``reports/<student>.json`` (the full JSON report, with the
-hash it was graded from), ``gradebook.csv``, ``mistakes.csv``
+Everything is written under OUT: ``reports/<key>.json`` (the full JSON report, with the
+hash it was graded from), ``gradebook.csv`` (and its Canvas and Moodle forms), ``mistakes.csv``
 (:mod:`grader.instructor.gradebook`) and ``report.html`` (:mod:`grader.instructor.insights`).
 A submission whose files and checks are unchanged since its report was written is not graded
 again (``--force`` regrades everything).
@@ -27,7 +26,6 @@ import hashlib
 import json
 import multiprocessing
 import os
-import re
 import shutil
 import sys
 import tempfile
@@ -39,7 +37,8 @@ from typing import TYPE_CHECKING
 
 from grader.report.write import write_whole
 from grader.sandbox.sessions import kill_session, lead_own_session
-from grader.submission.uploads import Upload, read_submission, safe_name, wanted_names
+from grader.submission.exports import Student, discover
+from grader.submission.uploads import Upload, read_student, safe_name, wanted_names
 
 if TYPE_CHECKING:
     from grader.sandbox.sandbox import Sandbox
@@ -47,25 +46,39 @@ if TYPE_CHECKING:
 REPORTS = "reports"
 DEFAULT_TIME_LIMIT = 120.0  # seconds per submission
 GRADER_FAULT = "the grader failed (not the student's fault)"  # how such a problem starts
-_UNSAFE = re.compile(r"[^A-Za-z0-9._@+-]+")
+__all__ = ["BatchResult", "NoStudents", "Outcome", "discover", "run_batch", "write_outputs"]
+
+
+class NoStudents(Exception):
+    """The arguments name no student at all."""
 
 
 @dataclass
 class Submission:
-    student: str  # unique, safe as a file name and in a CSV cell
-    source: Path
+    who: Student
     upload: Upload = field(default_factory=Upload)
     digest: str = ""
+
+    @property
+    def student(self) -> str:
+        return self.who.key
 
 
 @dataclass
 class Outcome:
-    student: str
+    student: str  # the key: unique, safe as a file name
     report: dict | None  # grader.report.render.to_json, or None when it could not be graded
-    problem: str = ""  # why not (time limit, grader failure), for the instructor and student
+    problem: str = ""  # why not (nothing found, time limit, grader failure)
     digest: str = ""
     cached: bool = False
     notes: list[str] = field(default_factory=list)
+    name: str = ""  # as the export gives it
+    lms: str = ""
+    lms_id: str = ""
+
+    @property
+    def shown(self) -> str:
+        return self.name or self.student
 
     @property
     def grader_fault(self) -> bool:
@@ -74,41 +87,6 @@ class Outcome:
 
 # ---------------------------------------------------------------------------------------------
 # finding the students
-
-
-def _student_name(path: Path) -> str:
-    stem = path.name[: -len(".zip")] if path.name.lower().endswith(".zip") else path.name
-    name = _UNSAFE.sub("_", safe_name(stem)).strip("._") or "student"
-    return name[:80]
-
-
-def _is_student(folder: Path, wanted: set[str]) -> bool:
-    try:
-        return any(entry.name in wanted for entry in os.scandir(folder))
-    except OSError:
-        return True  # reported as unreadable when it is read
-
-
-def discover(paths: Iterable[Path], wanted: set[str]) -> list[tuple[str, Path]]:
-    """(student name, path) for every submission the arguments name, names made unique."""
-    found: list[tuple[str, Path]] = []
-    for path in paths:
-        if path.is_dir() and not path.is_symlink() and not _is_student(path, wanted):
-            children = sorted(os.scandir(path), key=lambda e: e.name)
-            for entry in children:
-                child = Path(entry.path)
-                if entry.is_dir(follow_symlinks=False) and not entry.name.startswith("."):
-                    found.append((_student_name(child), child))
-                elif entry.is_file(follow_symlinks=False) and entry.name.lower().endswith(".zip"):
-                    found.append((_student_name(child), child))
-        else:
-            found.append((_student_name(path), path))
-    seen: dict[str, int] = {}
-    unique = []
-    for name, path in found:
-        seen[name] = seen.get(name, 0) + 1
-        unique.append((name if seen[name] == 1 else f"{name}-{seen[name]}", path))
-    return unique
 
 
 # ---------------------------------------------------------------------------------------------
@@ -156,22 +134,30 @@ def cached_outcome(out: Path, submission: Submission) -> Outcome | None:
         return None
     if str(stored.get("problem", "")).startswith(GRADER_FAULT):
         return None  # the grader failed last time: try again
-    return Outcome(
-        submission.student,
+    return _outcome(
+        submission,
         stored.get("report"),
         stored.get("problem", ""),
-        submission.digest,
         cached=True,
         notes=list(stored.get("notes", [])),
     )
 
 
-def store_outcome(out: Path, outcome: Outcome, source: Path) -> None:
+def _outcome(submission: Submission, report: dict | None, problem: str, **more) -> Outcome:
+    who = submission.who
+    return Outcome(who.key, report, problem, submission.digest, name=who.name, lms=who.lms,
+                   lms_id=who.lms_id, **more)  # fmt: skip
+
+
+def store_outcome(out: Path, outcome: Outcome, sources: list) -> None:
     path = report_path(out, outcome.student)
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {
         "student": outcome.student,
-        "source": safe_name(str(source)),
+        "name": outcome.name,
+        "lms": outcome.lms,
+        "lms_id": outcome.lms_id,
+        "source": [safe_name(str(source.path)) for source in sources],
         "digest": outcome.digest,
         "problem": outcome.problem,
         "notes": outcome.notes,
@@ -376,26 +362,42 @@ def run_batch(
     wanted = wanted_names(load_exercises())
     version = checks_version()
     submissions = []
-    for student, source in discover(paths, wanted):
-        if source.resolve() == out.resolve():
+    for student in discover(paths, wanted):
+        student.sources = [s for s in student.sources if s.path.resolve() != out.resolve()]
+        if not student.sources:
             continue  # OUT inside the export folder is not a student
-        upload = read_submission(source, wanted)
-        submission = Submission(student, source, upload)
+        upload = read_student(student.sources, wanted)
+        submission = Submission(student, upload)
         submission.digest = submission_digest(upload, version, hidden)
         submissions.append(submission)
+    if not submissions:
+        raise NoStudents(
+            "no student was found in " + ", ".join(safe_name(str(p)) for p in paths) + ": give "
+            "an export folder or zip (Moodle, Canvas, Gradescope, GitHub Classroom, or one "
+            "folder or zip per student), or one student's folder or zip"
+        )
     outcomes: dict[str, Outcome] = {}
     todo = []
+    out.mkdir(parents=True, exist_ok=True)
     for submission in submissions:
         cached = None if force else cached_outcome(out, submission)
         if cached is not None:
             outcomes[submission.student] = cached
+        elif not submission.upload.files:  # nothing to grade: 0, and why
+            outcome = _outcome(submission, None, submission.upload.nothing_found(),
+                               notes=_notes(submission.upload))  # fmt: skip
+            store_outcome(out, outcome, submission.who.sources)
+            outcomes[submission.student] = outcome
         else:
             todo.append(submission)
-    out.mkdir(parents=True, exist_ok=True)
     if todo:
         _grade_all(todo, out, outcomes, jobs, hidden, time_limit, timeout, isolation, progress)
     ordered = [outcomes[s.student] for s in submissions]
     return BatchResult(ordered, len(todo), time.perf_counter() - started)
+
+
+def _notes(upload: Upload) -> list[str]:
+    return upload.notes + list(upload.refused.values())
 
 
 def _grade_all(todo, out, outcomes, jobs, hidden, time_limit, timeout, isolation, progress):
@@ -411,9 +413,8 @@ def _grade_all(todo, out, outcomes, jobs, hidden, time_limit, timeout, isolation
 
         def done(student: str, report: dict | None, problem: str) -> None:
             submission = by_student[student]
-            notes = submission.upload.notes + list(submission.upload.refused.values())
-            outcome = Outcome(student, report, problem, submission.digest, notes=notes)
-            store_outcome(out, outcome, submission.source)
+            outcome = _outcome(submission, report, problem, notes=_notes(submission.upload))
+            store_outcome(out, outcome, submission.who.sources)
             outcomes[student] = outcome
             advance()
 
@@ -446,18 +447,32 @@ def _report_is_current(path: Path, digest: str) -> bool:
     return f'<meta name="gdkit-class" content="{digest}">' in head
 
 
-def write_outputs(result: BatchResult, out: Path) -> list[Path]:
-    """gradebook.csv, mistakes.csv and report.html (the page is redrawn only when some
-    submission's result changed since it was drawn)."""
-    from grader.exercises import load_exercises
-    from grader.instructor.gradebook import gradebook_rows, mistake_tally, mistakes_csv, to_csv
+DEFAULT_ASSIGNMENT = "Week 2 exercises"
 
-    exercises = load_exercises()
-    rows = gradebook_rows(result.outcomes, exercises)
-    tally = mistake_tally(result.outcomes, exercises)
+
+def write_outputs(result: BatchResult, out: Path, exercises: list | None = None,
+                  assignment: str = DEFAULT_ASSIGNMENT) -> list[Path]:  # fmt: skip
+    """gradebook.csv (and its Canvas and Moodle forms), mistakes.csv and report.html (the
+    page is redrawn only when some submission's result changed since it was drawn), for
+    ``exercises`` (default: every exercise)."""
+    from datetime import datetime, timezone
+
+    from grader.exercises import load_exercises
+    from grader.instructor import gradebook as book
+
+    exercises = exercises or load_exercises()
+    rows = book.gradebook_rows(result.outcomes, exercises)
+    tally = book.mistake_tally(result.outcomes, exercises)
     written = [out / "gradebook.csv", out / "mistakes.csv", out / "report.html"]
-    write_whole(written[0], to_csv(rows))
-    write_whole(written[1], mistakes_csv(tally))
+    write_whole(written[0], book.to_csv(rows))
+    write_whole(written[1], book.mistakes_csv(tally))
+    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    for name, lms_rows in (
+        ("gradebook-canvas.csv", book.canvas_rows(result.outcomes, exercises, assignment)),
+        ("gradebook-moodle.csv", book.moodle_rows(result.outcomes, exercises, when)),
+    ):
+        write_whole(out / name, book.to_csv(lms_rows))
+        written.append(out / name)
     digest = _class_digest(result.outcomes)
     if not _report_is_current(written[2], digest):
         from grader.instructor.insights import render_report

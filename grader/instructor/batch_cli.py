@@ -41,6 +41,21 @@ from grader.commands import SECONDS, sandbox_options
     show_default=True,
     help="Seconds allowed for one whole submission.",
 )
+@click.option(
+    "-e",
+    "--exercises",
+    "exercise_names",
+    default=None,
+    metavar="NAMES",
+    help="The assignment's exercises, comma-separated: the gradebook's columns (default: every "
+    "exercise).",
+)
+@click.option(
+    "--assignment",
+    default="Week 2 exercises",
+    show_default=True,
+    help="The assignment's title in gradebook-canvas.csv (Canvas matches 'Title (id)' by id).",
+)
 @sandbox_options
 def batch(
     submissions: tuple[Path, ...],
@@ -51,28 +66,42 @@ def batch(
     time_limit: float,
     timeout: float | None,
     isolation: str,
+    exercise_names: str | None,
+    assignment: str,
 ) -> None:
     """Grade many submissions: folders, zips, or an export folder of them (one per student).
 
     To grade a single folder that happens to be named "batch", run `grade ./batch`.
 
-    Exit status: 0 every submission was graded (time limits are the student's); 3 the grader
-    failed on some submission (see report.html and reports/).
+    Exit status: 0 every submission was graded (time limits are the student's); 2 no student
+    was found, or an unknown exercise; 3 the grader failed on some submission (see report.html
+    and reports/).
     """
-    from grader.instructor.batch import run_batch, write_outputs
+    from grader.exercises import by_name
+    from grader.instructor.batch import NoStudents, run_batch, write_outputs
 
-    result = run_batch(
-        submissions,
-        out,
-        jobs=jobs,
-        force=force,
-        hidden=hidden,
-        time_limit=time_limit,
-        timeout=timeout,
-        isolation=isolation,
-        progress=sys.stderr.isatty() and not os.environ.get("CI"),
-    )
-    written = write_outputs(result, out)
+    exercises = None
+    if exercise_names:
+        try:
+            exercises = [by_name(n.strip()) for n in exercise_names.split(",") if n.strip()]
+        except KeyError as error:
+            raise click.BadParameter(error.args[0], param_hint="--exercises") from None
+    try:
+        result = run_batch(
+            submissions,
+            out,
+            jobs=jobs,
+            force=force,
+            hidden=hidden,
+            time_limit=time_limit,
+            timeout=timeout,
+            isolation=isolation,
+            progress=sys.stderr.isatty() and not os.environ.get("CI"),
+        )
+    except NoStudents as error:
+        click.echo(f"grade batch: {error}.", err=True)
+        sys.exit(2)
+    written = write_outputs(result, out, exercises, assignment)
     problems = sum(1 for o in result.outcomes if o.problem)
     faults = [o.student for o in result.outcomes if o.grader_fault]
     click.echo(

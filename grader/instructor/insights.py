@@ -151,9 +151,9 @@ def render_report(outcomes: Sequence, exercises: Sequence, gradebook: list[list[
                   tally: list[dict]) -> str:  # fmt: skip
     """The whole page, as text."""
     stats = exercise_stats(outcomes, exercises)
-    totals = [int(row[-2]) for row in gradebook[1:]]
-    maximum = int(gradebook[1][-1]) if len(gradebook) > 1 else 0
-    problems = [(o.student, o.problem) for o in outcomes if o.problem]
+    totals = [int(row[-3]) for row in gradebook[1:]]
+    maximum = int(gradebook[1][-2]) if len(gradebook) > 1 else 0
+    problems = [(o.shown, o.problem) for o in outcomes if o.problem]
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -202,4 +202,5 @@ def render_report(outcomes: Sequence, exercises: Sequence, gradebook: list[list[
 
 
 def _numbers(row: list[str]) -> list[object]:
-    return [row[0], *(int(v) for v in row[1:])]
+    """student, id, key, the scores (numbers), reason."""
+    return [*row[:3], *(int(v) for v in row[3:-1]), row[-1]]

@@ -303,7 +303,19 @@ def discover(paths: Iterable[Path], wanted: set[str]) -> list[Student]:
         for key, student in found.students.items():
             _merge_sources(student)
             students[key] = student
+    _tell_apart(list(students.values()))
     return list(students.values())
+
+
+def _tell_apart(students: list[Student]) -> None:
+    """Plain entries shown alike (``alice/`` beside ``alice.zip``) are shown by their whole
+    entry name, so a person can tell their rows apart (their keys differ anyway)."""
+    seen: dict[tuple[str, str], int] = {}
+    for student in students:
+        seen[student.name, student.lms_id] = seen.get((student.name, student.lms_id), 0) + 1
+    for student in students:
+        if not student.lms and seen[student.name, student.lms_id] > 1:
+            student.name = clean_name(student.sources[0].path.name)
 
 
 def _merge_sources(student: Student) -> None:
