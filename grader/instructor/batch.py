@@ -38,7 +38,13 @@ from typing import TYPE_CHECKING
 from grader.report.write import write_whole
 from grader.sandbox.sessions import kill_session, lead_own_session
 from grader.submission.exports import Student, discover
-from grader.submission.uploads import Upload, read_student, safe_name, wanted_names
+from grader.submission.uploads import (
+    Upload,
+    close_export_zips,
+    read_student,
+    safe_name,
+    wanted_names,
+)
 
 if TYPE_CHECKING:
     from grader.sandbox.sandbox import Sandbox
@@ -362,14 +368,17 @@ def run_batch(
     wanted = wanted_names(load_exercises())
     version = checks_version()
     submissions = []
-    for student in discover(paths, wanted):
-        student.sources = [s for s in student.sources if s.path.resolve() != out.resolve()]
-        if not student.sources:
-            continue  # OUT inside the export folder is not a student
-        upload = read_student(student.sources, wanted)
-        submission = Submission(student, upload)
-        submission.digest = submission_digest(upload, version, hidden)
-        submissions.append(submission)
+    try:
+        for student in discover(paths, wanted):
+            student.sources = [s for s in student.sources if s.path.resolve() != out.resolve()]
+            if not student.sources:
+                continue  # OUT inside the export folder is not a student
+            upload = read_student(student.sources, wanted)
+            submission = Submission(student, upload)
+            submission.digest = submission_digest(upload, version, hidden)
+            submissions.append(submission)
+    finally:
+        close_export_zips()
     if not submissions:
         raise NoStudents(
             "no student was found in " + ", ".join(safe_name(str(p)) for p in paths) + ": give "

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from grader.submission.exports import discover, encode
-from grader.submission.uploads import read_student
+from grader.submission.uploads import close_export_zips, read_student
 
 WANTED = {"01_parabola.py", "01_parabola.ipynb", "02_bce_gradient.py", "02_bce_gradient.ipynb"}
 CODE = b"def gd_step(w, grad, lr):\n    return w - lr * grad\n"
@@ -168,6 +168,7 @@ def test_moodle_flat_files_and_the_export_zip(tmp_path):
     ]
     assert read_student(students[0].sources, WANTED).files == {"01_parabola.py": b"ana"}
     assert read_student(students[1].sources, WANTED).files == {"02_bce_gradient.py": b"bo"}
+    close_export_zips()
 
 
 def _zip_bytes(tmp_path: Path, members: dict[str, bytes]) -> bytes:
@@ -209,6 +210,7 @@ def test_canvas_flat_names_late_resubmitted_and_text(tmp_path):
     assert {n: s.key for n, s in again.items()} == {n: s.key for n, s in students.items()}
     for name, student in again.items():
         assert read_student(student.sources, WANTED).files == files[name].files, name
+    close_export_zips()
 
 
 # -- Gradescope, GitHub Classroom, plain ------------------------------------------------------
