@@ -225,7 +225,8 @@ def _export_entries(folder: Path) -> list[tuple[Path, bool]]:
 
 def _gradescope_names(folder: Path) -> dict[str, str]:
     """submission folder -> its submitters' names, from Gradescope's metadata (when PyYAML is
-    there to read it; else the folder's own name is shown)."""
+    there to read it, as ``pip install gdkit[instructor]`` has it; else the folder's own name
+    is shown)."""
     metadata = folder / "submission_metadata.yml"
     try:
         import yaml
@@ -245,7 +246,11 @@ def _gradescope_names(folder: Path) -> dict[str, str]:
 
 
 def _add_export_folder(found: _Found, folder: Path) -> None:
-    entries = _export_entries(folder)
+    try:
+        entries = _export_entries(folder)
+    except OSError:  # unreadable: one student, whose reader says why
+        found.add_entry(folder, True)
+        return
     if (folder / "submission_metadata.yml").is_file():
         names = _gradescope_names(folder)
         for path, is_dir in entries:

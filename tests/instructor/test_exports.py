@@ -258,3 +258,24 @@ def test_github_classroom_and_plain_folders_and_zips(tmp_path):
     assert read["week2-ana-garcia"].files == {"01_parabola.py": b"ana"}
     assert read["week2-bo-li"].files == {} and read["cy"].files == {"01_parabola.py": b"cy"}
     assert read["empty"].nothing_found() == "the upload is empty: no file in it"
+
+
+def test_an_export_folder_that_cannot_be_listed_is_a_reason_not_a_crash(tmp_path, monkeypatch):
+    from grader.submission import exports, uploads
+
+    export = tmp_path / "export"
+    _write(export / "alice" / "01_parabola.py")
+    real = exports.os.scandir
+    calls = []
+
+    def scandir(path):
+        calls.append(path)
+        if len(calls) > 1 and Path(path) == export:  # listed once (one student?), then refused
+            raise PermissionError(13, "Permission denied")
+        return real(path)
+
+    monkeypatch.setattr(exports.os, "scandir", scandir)
+    monkeypatch.setattr(uploads.os, "scandir", scandir)
+    (student,) = discover([export], WANTED)
+    assert student.name == "export"
+    assert "Permission denied" in read_student(student.sources, WANTED).nothing_found()
