@@ -174,9 +174,8 @@ def _has_stray_dollar(text: str) -> bool:
     return "$" in text and _STRAY_DOLLAR.search(text) is not None
 
 
-def _raise_stray_dollar(
-    lines: list[str], block: Token, file: str, first_line: int, base: int
-) -> None:
+def _raise_stray_dollar(text: str, block: Token, file: str, first_line: int, base: int) -> None:
+    lines = text.split("\n")
     start, end = block.map or (base, base + 1)
     line = next((i for i in range(start, end) if "$" in lines[i - base]), start)
     raise DeckError(
@@ -198,17 +197,19 @@ def _check_and_collect(
 ) -> dict[str, Path]:
     """Raise on a stray ``$``; resolve local images (rewriting their src to the bare name)."""
     media: dict[str, Path] = {}
-    lines = text.split("\n")
     for block in tokens:
         if block.type != "inline" or block.children is None:
             continue
         start = block.map[0] if block.map else 0
-        plain = "".join(
-            c.content if c.type == "text" else "\x00" if c.type == "text_special" else " "
-            for c in block.children
-        )
-        if _has_stray_dollar(plain):
-            _raise_stray_dollar(lines, block, file, first_line, base)
+        if "$" in block.content:  # else no text of it can hold one
+            plain = "".join(
+                c.content if c.type == "text" else "\x00" if c.type == "text_special" else " "
+                for c in block.children
+            )
+            if _has_stray_dollar(plain):
+                _raise_stray_dollar(text, block, file, first_line, base)
+        if "![" not in block.content:  # no image: what every picture's Markdown starts with
+            continue
         for child in block.children:
             if child.type == "image":
                 src = str(child.attrs.get("src", ""))
