@@ -9,7 +9,10 @@ its review history stays).
   difflib's ``SequenceMatcher.ratio`` computed exactly) of the notes' plain text (question and
   answer, or cloze text and extra). rapidfuzz computes a whole matrix in C++ with a score
   cut-off, so a 2,000-note rebuild with a hundred edited notes costs milliseconds, not the
-  minutes of a pure-Python quadratic loop.
+  minutes of a pure-Python quadratic loop. Only the scores above the threshold are kept (a
+  row per new note), so no matrix and no NumPy (whose import alone is a tenth of a second);
+  each score is rounded to float32, the precision the matching has always used, so the same
+  notes match.
 - Threshold: :data:`THRESHOLD` = 0.8. A typo fix or a reworded question with the same answer
   scores 0.9–1.0; two different notes of one deck rarely pass 0.7.
 - Cost: every pair is scored while there are at most :data:`EXACT_PAIRS` (new × old) pairs,
@@ -26,17 +29,25 @@ its review history stays).
 from __future__ import annotations
 
 import re
+import struct
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    import numpy as np
 
 THRESHOLD = 0.8
 MARGIN = 0.02
 EXACT_PAIRS = 250_000  # up to this many (new, old) pairs, every pair is scored
 RARE_WORDS = 8  # beyond it, a pair is scored only if it shares one of these rarest words
 _WORD = re.compile(r"\w{3,}")
+_FLOAT32 = struct.Struct("f")
+
+Scores = list[dict[int, float]]  # per new note: old note index → score, the threshold passed
+
+
+def _f32(x: float) -> float:
+    """``x`` rounded to the nearest float32 (what a float32 score or difference holds)."""
+    return _FLOAT32.unpack(_FLOAT32.pack(x))[0]
+
+
+_THRESHOLD32, _MARGIN32 = _f32(THRESHOLD), _f32(MARGIN)
 
 
 @dataclass(frozen=True)
@@ -51,67 +62,58 @@ def _tokens(text: str) -> set[str]:
     return set(_WORD.findall(text.lower()))
 
 
-def _blocked_scores(new: list[str], old: list[str]) -> np.ndarray:
-    """Scores of the pairs that share one of the new note's rarest words (present in the old
-    notes); every other pair is left at 0."""
-    import numpy as np
-    from rapidfuzz import fuzz
-
+def _candidates(new: list[str], old: list[str]) -> list[list[int] | None]:
+    """Per new note, the old notes worth scoring: all of them (None) while there are at most
+    EXACT_PAIRS pairs, else those that share one of the new note's rarest words."""
+    if len(new) * len(old) <= EXACT_PAIRS:
+        return [None] * len(new)
     postings: dict[str, list[int]] = {}
     for j, text in enumerate(old):
         for token in _tokens(text):
             postings.setdefault(token, []).append(j)
-    matrix = np.zeros((len(new), len(old)), dtype=np.float32)
-    for i, text in enumerate(new):
+    found: list[list[int] | None] = []
+    for text in new:
         shared = sorted((len(postings[t]), t) for t in _tokens(text) if t in postings)
-        candidates = {j for _, token in shared[:RARE_WORDS] for j in postings[token]}
-        for j in candidates:
-            matrix[i, j] = fuzz.ratio(text, old[j], score_cutoff=THRESHOLD * 100)
-    return matrix
+        found.append(sorted({j for _, token in shared[:RARE_WORDS] for j in postings[token]}))
+    return found
 
 
-def _scores(new: list[tuple[str, str]], old: list[tuple[str, str]]) -> np.ndarray:
-    """Similarity matrix (new × old), 0 below the threshold or across kinds."""
-    import numpy as np
+def _scores(new: list[tuple[str, str]], old: list[tuple[str, str]]) -> Scores:
+    """Per new note, the old notes of its kind at or above the threshold, with their scores."""
     from rapidfuzz import fuzz, process
 
-    new_texts, old_texts = [t for _, t in new], [t for _, t in old]
-    if len(new) * len(old) <= EXACT_PAIRS:
-        matrix = process.cdist(
-            new_texts,
-            old_texts,
-            scorer=fuzz.ratio,
-            score_cutoff=THRESHOLD * 100,
-            dtype=np.float32,
+    old_texts = [t for _, t in old]
+    rows: Scores = []
+    for (kind, text), among in zip(new, _candidates([t for _, t in new], old_texts), strict=True):
+        choices = old_texts if among is None else {j: old_texts[j] for j in among}
+        found = process.extract(
+            text, choices, scorer=fuzz.ratio, score_cutoff=THRESHOLD * 100, limit=None
         )
-    else:
-        matrix = _blocked_scores(new_texts, old_texts)
-    matrix /= 100.0
-    kinds_new = np.array([k for k, _ in new])
-    kinds_old = np.array([k for k, _ in old])
-    matrix[kinds_new[:, None] != kinds_old[None, :]] = 0.0
-    return matrix
+        row = {j: _f32(_f32(score) / 100.0) for _, score, j in found if old[j][0] == kind}
+        rows.append({j: score for j, score in row.items() if score >= _THRESHOLD32})
+    return rows
 
 
 def match_notes(new: list[tuple[str, str]], old: list[tuple[str, str]]) -> list[Match]:
     """Pair new (kind, text) notes with old ones; each pair is the clear best both ways."""
     if not new or not old:
         return []
-    import numpy as np  # here, not at the top: a build with nothing to match never needs it
-
-    scores = _scores(new, old)
+    rows = _scores(new, old)
+    columns: Scores = [{} for _ in old]
+    for i, row in enumerate(rows):
+        for j, score in row.items():
+            columns[j][i] = score
     matches = []
-    for i in np.flatnonzero(scores.max(axis=1) >= THRESHOLD):
-        row = scores[i]
-        best = int(row.argmax())
-        rivals = [j for j in np.flatnonzero(row >= row[best] - MARGIN) if j != best]
-        column = scores[:, best]
-        other_new = [k for k in np.flatnonzero(column >= row[best] - MARGIN) if k != i]
+    for i, row in enumerate(rows):
+        if not row:
+            continue
+        best = min(row, key=lambda j: (-row[j], j))  # the highest score, the first such note
+        floor = _f32(row[best] - _MARGIN32)
+        rivals = sorted(j for j, score in row.items() if score >= floor and j != best)
+        other_new = [k for k, score in columns[best].items() if score >= floor and k != i]
         if rivals or other_new:
-            close = [best, *rivals] if rivals else [best]
-            matches.append(
-                Match(int(i), -1, float(row[best]), tuple((int(j), float(row[j])) for j in close))
-            )
+            close = [best, *rivals]
+            matches.append(Match(i, -1, row[best], tuple((j, row[j]) for j in close)))
         else:
-            matches.append(Match(int(i), best, float(row[best])))
+            matches.append(Match(i, best, row[best]))
     return matches
