@@ -5,8 +5,7 @@ that a busy machine slows all alike), each backend's cost per call, and what imp
 
     .venv/bin/python benchmarks/bench_grade.py [--runs 7]
 
-Prints a table. Targets: `grade solutions` within 2.0× the floor with bubblewrap, 3.0× with
-process.
+Prints a table. Target: `grade solutions` within 2.2× the floor with either backend.
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 
-TARGETS = {"bubblewrap": 2.0, "process": 3.0}
+TARGETS = {"bubblewrap": 2.2, "process": 2.2}  # issue 16: simplicity over the last 5 %
 
 
 def walls(commands: dict[str, list[str]], runs: int) -> dict[str, tuple[float, float]]:
