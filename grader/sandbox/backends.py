@@ -113,8 +113,13 @@ class ProcessBackend:
     def unavailable(self) -> str | None:
         return None
 
-    def command(self, python: str, config: str) -> list[str]:
+    def command(self, python: str, config: str, temp_bytes: int) -> list[str]:  # noqa: ARG002
         return [python, *PYTHON_FLAGS, str(GRADER / "worker.py"), config]
+
+    def environment(self, folder: str) -> dict[str, str]:
+        """The worker's environment: clean, with its temporary files in its private ``folder``
+        (which the grading process removes when the worker ends)."""
+        return {**CLEAN_ENV, "TMPDIR": folder, "TEMP": folder, "TMP": folder}
 
     def site(self) -> list[str]:
         return [str(numpy_folder())]
@@ -157,9 +162,14 @@ class BubblewrapBackend(ProcessBackend):
     def site(self) -> list[str]:
         return ["/sandbox/site"]
 
-    def command(self, python: str, config: str) -> list[str]:
+    def environment(self, folder: str) -> dict[str, str]:  # noqa: ARG002 - /tmp is private
+        return {**CLEAN_ENV, "TMPDIR": "/tmp"}
+
+    def command(self, python: str, config: str, temp_bytes: int) -> list[str]:
         args = [self.program(), *self.namespace_args(), "--proc", "/proc", "--dev", "/dev"]
-        args += ["--tmpfs", "/tmp", "--ro-bind", "/usr", "/usr"]
+        for private in ("/tmp", "/dev/shm"):  # in memory, so bounded: gone with the worker
+            args += ["--perms", "1777", "--size", str(temp_bytes), "--tmpfs", private]
+        args += ["--ro-bind", "/usr", "/usr"]
         for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
             if os.path.islink(top):
                 args += ["--symlink", os.readlink(top), top]
@@ -177,6 +187,8 @@ class BubblewrapBackend(ProcessBackend):
                 args += ["--ro-bind", str(numpy_folder() / name), f"/sandbox/site/{name}"]
         for name in WORKER_FILES:
             args += ["--ro-bind", str(GRADER / name), f"/sandbox/{name}"]
+        # the root and /dev themselves (tmpfs, unbounded) hold nothing learner code writes
+        args += ["--remount-ro", "/dev", "--remount-ro", "/"]
         return [*args, "--chdir", "/tmp", python, *PYTHON_FLAGS, "/sandbox/worker.py", config]
 
 

@@ -33,7 +33,6 @@ from dataclasses import asdict, dataclass, field
 from grader.sandbox import wire
 from grader.sandbox.backends import (
     BACKENDS,
-    CLEAN_ENV,
     STRONGEST_FIRST,
     Isolation,
     ProcessBackend,
@@ -66,6 +65,7 @@ class Limits:
     output_bytes: int = 1 << 20  # printed output per call; every file written (RLIMIT_FSIZE)
     open_files: int = 64  # file descriptors open at once (RLIMIT_NOFILE): with RLIMIT_FSIZE,
     # what memfd files can hold, which RLIMIT_AS does not count
+    temp_bytes: int = 32 << 20  # bubblewrap: the size of its private /tmp, and of /dev/shm
     output_keep: int = 4000  # printed output kept for the report, per call
     message_bytes: int = 256 << 20  # largest reply accepted
     start: float = 30.0  # for a worker to start (import NumPy) on a busy machine
@@ -240,10 +240,10 @@ class Sandbox:
             "limits": limits,
             "drop_to": unprivileged_uid(),
         }
-        command = self.backend.command(self._python, json.dumps(config))
+        command = self.backend.command(self._python, json.dumps(config), self.limits.temp_bytes)
         offset = self.backend.signal_exit_offset
         try:
-            return _Process(command, self._tmp.name, self.limits, offset)
+            return _Process(command, self.backend, self.limits, offset)
         except OSError as error:
             raise SandboxError(f"cannot start {command[0]}: {error.strerror}") from None
 
@@ -282,22 +282,30 @@ class _Process:
     """One worker process: requests and replies over its pipes, one request at a time.
 
     Replies are waited for with a deadline (grader/sandbox/replies.py: a reader thread). Any
-    failure kills the process and marks it dead.
+    failure kills the process and marks it dead. Its private folder (its working folder and,
+    with the process backend, its TMPDIR) is removed when it is killed.
     """
 
-    def __init__(self, command: list[str], cwd: str, limits: Limits, offset: int = 0) -> None:
+    def __init__(
+        self, command: list[str], backend: ProcessBackend, limits: Limits, offset: int = 0
+    ) -> None:
         self.limits = limits
         self.signal_offset = offset
         self.errors = tempfile.TemporaryFile()
-        self.popen = subprocess.Popen(
-            command,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self.errors,
-            env=CLEAN_ENV,
-            cwd=cwd,
-            **OWN_SESSION,
-        )
+        self.folder = private_folder(unprivileged_uid())
+        try:
+            self.popen = subprocess.Popen(
+                command,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self.errors,
+                env=backend.environment(self.folder.name),
+                cwd=self.folder.name,
+                **OWN_SESSION,
+            )
+        except OSError:
+            self.folder.cleanup()
+            raise
         self.replies = Replies(self.popen.stdout, limits.message_bytes)
         self.ready = self.dead = False
         self.loaded: dict[str, LoadedFile] = {}  # file name -> the file whose source it runs
@@ -406,6 +414,7 @@ class _Process:
                 pass
         self.exit_code = self.popen.wait()
         self.errors.close()
+        self.folder.cleanup()  # what learner code wrote there, whatever its permissions
         return self.exit_code
 
 
@@ -503,6 +512,34 @@ class LoadedFile:
         process.loaded[self.filename] = self
         self.load_output = _text(header.get("output"))
         return process
+
+
+def private_folder(owner: int | None) -> tempfile.TemporaryDirectory:
+    """A folder of one worker's own (mode 0700), owned by the user learner code runs as: in the
+    temporary folder, or (run as root with a TMPDIR that user cannot reach) in /tmp."""
+    parent = None
+    if owner is not None and not _reachable_by_others(tempfile.gettempdir()):
+        parent = next((p for p in ("/tmp", "/var/tmp") if _reachable_by_others(p)), None)
+    folder = tempfile.TemporaryDirectory(
+        prefix="gdkit-worker-", dir=parent, ignore_cleanup_errors=True
+    )
+    if owner is not None:
+        os.chown(folder.name, owner, owner)
+    return folder
+
+
+def _reachable_by_others(folder: str) -> bool:
+    """May any user go through ``folder`` and every folder above it?"""
+    path = os.path.abspath(folder)
+    while True:
+        try:
+            if not os.stat(path).st_mode & 0o001:
+                return False
+        except OSError:
+            return False
+        if os.path.dirname(path) == path:
+            return True
+        path = os.path.dirname(path)
 
 
 def _text(value: object) -> str:

@@ -6,13 +6,23 @@ import io
 import json
 import os
 import struct
+import subprocess
+import sys
 import textwrap
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
-from grader_helpers import BUBBLEWRAP, FAST, ISOLATIONS, leftovers, process_table
+from grader_helpers import (
+    BUBBLEWRAP,
+    FAST,
+    ISOLATIONS,
+    leftovers,
+    process_table,
+    solution_text,
+    write_submission,
+)
 
 from grader.sandbox import backends, wire
 from grader.sandbox.sandbox import (
@@ -156,6 +166,17 @@ SOURCE = textwrap.dedent("""
             except OSError as error:
                 if not held or error.errno == 24:  # EMFILE: no more descriptors
                     break
+        return total
+    def fill(folder, cap):
+        # bytes written to files in folder, 1 MB each, until refused or cap
+        total, chunk = 0, b"x" * (1 << 20)
+        try:
+            while total < cap:
+                with open(os.path.join(folder, f"fill{total}"), "wb") as handle:
+                    handle.write(chunk)
+                total += len(chunk)
+        except OSError:
+            pass
         return total
     def network():
         import socket
@@ -402,6 +423,72 @@ def test_memfd_files_hold_a_bounded_amount(isolation):
     assert 0 < held <= FAST.open_files * FAST.output_bytes < 512 << 20
 
 
+@bwrap_only
+def test_bubblewrap_has_a_small_private_tmp_and_dev_shm_and_nothing_else_writable(boxed):
+    for folder in ("/tmp", "/dev/shm"):  # usable (as "nobody" too), in memory, bounded
+        assert 0 < boxed.call("fill", folder, 512 << 20) <= FAST.temp_bytes
+    for folder in ("/", "/dev", "/sandbox"):  # tmpfs too: read-only, else unbounded
+        assert boxed.call("fill", folder, 512 << 20) == 0
+
+
+LITTER = textwrap.dedent("""
+    import os, tempfile
+    def _litter(token):
+        handle, _ = tempfile.mkstemp(prefix=token)
+        os.write(handle, b"x")
+        with tempfile.NamedTemporaryFile(prefix=token, delete=False) as named:
+            named.write(b"x")
+        tempfile.mkdtemp(prefix=token)
+        with open(token + "-relative", "w") as relative:
+            relative.write("x")
+        for folder in ("/tmp", "/var/tmp", "/dev/shm"):
+            try:
+                with open(os.path.join(folder, token), "w") as named:
+                    named.write("x")
+            except OSError:
+                pass
+    _litter("gdkit-litter-")
+""")
+PUBLIC_TEMP = ("/tmp", "/var/tmp", "/dev/shm")
+
+
+def litter() -> set[str]:
+    return {
+        os.path.join(folder, name)
+        for folder in PUBLIC_TEMP
+        if os.path.isdir(folder)
+        for name in os.listdir(folder)
+        if name.startswith("gdkit-litter-")
+    }
+
+
+@pytest.mark.parametrize("isolation", ISOLATIONS)
+def test_nothing_a_worker_writes_outlives_grade(isolation, tmp_path):
+    submission = write_submission(
+        tmp_path / "sub", {"01_parabola.py": solution_text("parabola") + LITTER}
+    )
+    temp = tmp_path / "temp"  # the grading process's own temporary folder
+    temp.mkdir()
+    caches = sorted(Path(backends.GRADER).parent.rglob("__pycache__"))
+    before = litter()
+    command = [sys.executable, "-m", "grader.cli", str(submission), "-e", "parabola"]
+    env = {**os.environ, "TMPDIR": str(temp), "PYTHONDONTWRITEBYTECODE": "1"}
+    try:
+        done = subprocess.run(
+            [*command, "--isolation", isolation], env=env, capture_output=True, timeout=300
+        )
+        assert done.returncode == 0, done.stdout[-2000:]  # the littering code ran, and passed
+        assert list(temp.iterdir()) == []  # no worker's folder, nothing written to TMPDIR
+        assert [p.name for p in submission.iterdir()] == ["01_parabola.py"]
+        assert sorted(Path(backends.GRADER).parent.rglob("__pycache__")) == caches
+        if isolation == "bubblewrap":  # the process backend cannot stop writes by full path
+            assert litter() == before
+    finally:
+        if isolation != "bubblewrap":
+            for folder in PUBLIC_TEMP:
+                Path(folder, "gdkit-litter-").unlink(missing_ok=True)
+
+
 def test_process_backend_blocks_new_processes():
     with Sandbox(FAST, "process") as sandbox:
         error = failure(sandbox.load(SOURCE, "01_parabola.py"), "fork")
@@ -426,8 +513,8 @@ def test_a_worker_that_does_not_start_falls_back_and_says_so(monkeypatch):
         pytest.skip("needs bubblewrap")
     real = backends.BubblewrapBackend.command
 
-    def broken(self, python, config):
-        return real(self, "/nonexistent/python3", config)
+    def broken(self, python, *rest):
+        return real(self, "/nonexistent/python3", *rest)
 
     monkeypatch.setattr(backends.BubblewrapBackend, "command", broken)
     with Sandbox(FAST) as sandbox:
@@ -443,7 +530,7 @@ def test_disabled_user_namespaces_are_named(monkeypatch):
     message = "bwrap: No permissions to creating new namespace, likely because the kernel..."
     failing = ["sh", "-c", f"echo '{message}' >&2; exit 1"]
     monkeypatch.setattr(backends.BubblewrapBackend, "program", staticmethod(lambda: "bwrap"))
-    monkeypatch.setattr(backends.BubblewrapBackend, "command", lambda self, p, c: failing)
+    monkeypatch.setattr(backends.BubblewrapBackend, "command", lambda self, *args: failing)
     with Sandbox(FAST) as sandbox:
         assert sandbox.load(SOURCE, "01_parabola.py").call("add", 2, 2) == 4
         assert sandbox.isolation.name == "process"

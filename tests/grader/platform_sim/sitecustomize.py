@@ -18,9 +18,10 @@ BOOT = (
 )
 
 
-def command(self, python, config):
+def command(self, python, config, *rest):
     boot = BOOT.format(here=HERE, profile=PROFILE)
-    return [python, "-I", "-S", "-c", boot, str(backends.GRADER / "worker.py"), config]
+    worker = str(backends.GRADER / "worker.py")
+    return [python, *backends.PYTHON_FLAGS, "-c", boot, worker, config]
 
 
 backends.ProcessBackend.command = command
