@@ -36,29 +36,10 @@ def _no_plugin_skipping(module) -> None:
     module._DISABLED_PLUGINS = []
 
 
-def _late_start(module) -> None:
-    """`grade` does not start the sandbox before the checks load: the worker is launched
-    when the first submission's turn comes (after pytest is imported and the checks are
-    collected)."""
-    shipped = module._start_sandbox
-
-    def start_later(timeout, isolation):
-        from grader.sandbox.sandbox import Sandbox
-
-        start, Sandbox.start = Sandbox.start, lambda self: None
-        try:
-            return shipped(timeout, isolation)
-        finally:
-            Sandbox.start = start
-
-    module._start_sandbox = start_later
-
-
 # mechanism -> (the module that owns it, the patch that switches it off)
 SWITCHES: dict[str, tuple[str, Callable]] = {
     "remembered": ("grader.checking.remember", _no_remembering),
     "skipped_plugins": ("grader.runner", _no_plugin_skipping),
-    "early_start": ("grader.cli", _late_start),
 }
 
 

@@ -137,9 +137,9 @@ def _exercise_or_fail(name: str):
     _fail(f"no exercise named {name!r} (known: {known})")
 
 
-def _start_sandbox(timeout: float | None, isolation: str):
-    """Start the sandbox early: workers import NumPy while this process loads pytest and checks.
-    No backend can start: exit 3 with what is missing and what to do."""
+def _open_sandbox(timeout: float | None, isolation: str):
+    """The run's sandbox (its worker starts when the submission's turn comes). No backend can
+    run: exit 3 with what is missing and what to do."""
     from grader.sandbox.sandbox import Limits, Sandbox, SandboxError
 
     try:
@@ -148,7 +148,6 @@ def _start_sandbox(timeout: float | None, isolation: str):
         _fail(str(error))
     try:
         sandbox = Sandbox(limits, isolation)
-        sandbox.start()
     except SandboxError as error:
         _fail(f"{error}.", EXIT_INTERNAL)
     return sandbox
@@ -160,14 +159,12 @@ def _grade(
     hidden: bool,
     timeout: float | None,
     isolation: str,
-    sandbox=None,
     files=None,
 ):
     from grader.runner import GraderError, grade
     from grader.sandbox.sandbox import SandboxError
 
-    if sandbox is None:
-        sandbox = _start_sandbox(timeout, isolation)
+    sandbox = _open_sandbox(timeout, isolation)
     try:
         report = grade(folder, names, include_hidden=hidden, sandbox=sandbox, files=files)
     except (GraderError, SandboxError) as error:
@@ -325,11 +322,6 @@ def main(args: list[str] | None = None) -> None:
 
 
 def _run(options: Options) -> None:
-    sandbox = None
-    if _grades_a_folder(options):
-        # start the sandbox first: NumPy loads there while this process loads the checks
-        resolve_submission(options.path)
-        sandbox = _start_sandbox(options.timeout, options.isolation)
     try:
         all_exercises = load_exercises()
     except ValueError as error:
@@ -341,18 +333,10 @@ def _run(options: Options) -> None:
     if options.hint_name:
         _show_hint(options.hint_name)
         sys.exit(EXIT_OK)
-    _grade_command(options, sandbox)
+    _grade_command(options)
 
 
-def _grades_a_folder(options: Options) -> bool:
-    """A plain run over a folder (the sandbox can start at once)."""
-    asks_other = options.list_exercises or options.hint_name or options.watch
-    if asks_other or options.solution_name:
-        return False
-    return options.path is None or options.path.is_dir()
-
-
-def _grade_command(options: Options, sandbox) -> None:
+def _grade_command(options: Options) -> None:
     """Grade (or --solution, or --watch) the submission that ``options`` name, and exit."""
     timeout, isolation, hidden = options.timeout, options.isolation, options.hidden
     folder, implied, files = resolve_submission(options.path)
@@ -371,7 +355,7 @@ def _grade_command(options: Options, sandbox) -> None:
             _fail("--watch shows its reports in the terminal: leave out -o")
         runs = options.watch_runs
         sys.exit(_watch(folder, selected, hidden, timeout, isolation, options.fmt, runs, files))
-    report = _grade(folder, selected, hidden, timeout, isolation, sandbox, files)
+    report = _grade(folder, selected, hidden, timeout, isolation, files)
     _show_report(report, options.fmt, options.output)
     _leave(report.exit_status)
 

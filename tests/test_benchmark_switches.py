@@ -21,12 +21,6 @@ PROBES = {
         "from grader.checking.remember import remembered\ndef f(): pass\nprint(remembered(f) is f)"
     ),
     "skipped_plugins": "import grader.runner as r\nprint(r._DISABLED_PLUGINS == [])",
-    "early_start": (
-        "import grader.cli as cli\n"
-        "sandbox = cli._start_sandbox(None, 'process')\n"
-        "print(sandbox._spares == [])\n"
-        "sandbox.close()"
-    ),
 }
 
 
