@@ -352,3 +352,39 @@ def test_the_progress_bar_is_shown_on_a_terminal_only(monkeypatch):
         close()
         assert shown in terminal.getvalue() and bool(terminal.getvalue()) == enabled
         assert ("2/2" in terminal.getvalue()) == enabled
+
+
+@pytest.mark.slow
+def test_a_grader_killed_on_its_time_limit_leaves_no_process_behind(tmp_path):
+    """The pool kills a grader past its time limit with the sandbox workers it started (each
+    in a session of its own, so not in the grader's process group)."""
+    import multiprocessing
+    import time
+
+    psutil = pytest.importorskip("psutil")
+    from grader.instructor.batch import Grader
+
+    folder = _solutions(tmp_path / "loops")
+    path = folder / by_name("parabola").file
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text + "\ndef parabola_grad(w):\n    while True:\n        pass\n")
+    settings = {"hidden": False, "timeout": 60.0, "isolation": "process"}
+    grader = Grader(multiprocessing.get_context("spawn"), settings)
+    try:
+        grader.send("loops", folder)
+        below: list = []
+        for _ in range(600):  # until the learner's loop runs in a sandbox worker
+            below = psutil.Process(grader.process.pid).children(recursive=True)
+            if any(p.cpu_times().user > 0.5 for p in below):
+                break
+            time.sleep(0.1)
+        assert below, "no sandbox worker started"
+        grader.kill()
+        deadline = time.monotonic() + 10
+        alive = below
+        while alive and time.monotonic() < deadline:
+            alive = [p for p in alive if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+            time.sleep(0.1)
+        assert alive == []
+    finally:
+        grader.stop()
