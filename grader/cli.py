@@ -241,6 +241,7 @@ class Options:
     timeout: float | None
     isolation: str
     watch_runs: int | None
+    verbose: bool
 
 
 def _report_file(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
@@ -302,6 +303,13 @@ def _report_file(ctx: click.Context, param: click.Parameter, value: Path | None)
     help="Show the reference solution (once your exercise passes all its checks).",
 )
 @click.option("--list", "list_exercises", is_flag=True, help="List the exercises.")
+@click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="Say what the sandbox does and does not protect against, and how many hidden checks "
+    "were not run (JSON reports always carry both).",
+)
 @sandbox_options
 @click.option("--watch-runs", type=int, hidden=True)  # the tests' option: reports before stopping
 def grade_command(**given: object) -> None:
@@ -356,19 +364,19 @@ def _grade_command(options: Options) -> None:
         runs = options.watch_runs
         sys.exit(_watch(folder, selected, hidden, timeout, isolation, options.fmt, runs, files))
     report = _grade(folder, selected, hidden, timeout, isolation, files)
-    _show_report(report, options.fmt, options.output)
+    _show_report(report, options.fmt, options.output, options.verbose)
     _leave(report.exit_status)
 
 
-def _show_report(report, fmt: str, output: Path | None) -> None:
+def _show_report(report, fmt: str, output: Path | None, verbose: bool = False) -> None:
     from grader.report.render import render, use_colour
     from grader.report.write import write_whole
 
     if output is None:
-        _say(render(report, fmt, use_colour(sys.stdout.isatty())), end="")
+        _say(render(report, fmt, use_colour(sys.stdout.isatty()), verbose=verbose), end="")
         return
     try:
-        write_whole(output, render(report, fmt, colour=False))
+        write_whole(output, render(report, fmt, colour=False, verbose=verbose))
     except OSError as error:
         _fail(f"cannot write {clean_name(str(output))}: {error.strerror}")
     shown = clean_name(str(output))

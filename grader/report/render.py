@@ -37,8 +37,12 @@ def use_colour(stream_is_tty: bool) -> bool:
     return stream_is_tty and not os.environ.get("NO_COLOR")
 
 
-def render(report: Report, fmt: str, colour: bool = False) -> str:
-    """The whole report in the format ``fmt`` (one of FORMATS); colour applies to text only."""
+def render(report: Report, fmt: str, colour: bool = False, *, verbose: bool = False) -> str:
+    """The whole report in the format ``fmt`` (one of FORMATS); colour and ``verbose`` (the
+    isolation's note and the hidden checks not run, which every other format always carries)
+    apply to text only."""
+    if fmt == "text":
+        return render_text(report, colour, verbose=verbose)
     try:
         chosen = RENDERERS[fmt]
     except KeyError:

@@ -232,9 +232,11 @@ def test_text_report(stub_folder):
     out = result.output
     assert "parabola" in out and "not started" in out and "bce_gradient" in out
     assert "missing" in out and f"Progress: 1/{len(load_exercises())} done" in out
-    assert "hidden check(s)" in out and "were not run" in out
+    assert "hidden check" not in out and "sandbox: " in out.splitlines()[0]
     assert "Next: start" in out and "grade --hint parabola" in out
-    assert "isolation: " in out
+    verbose = run([str(stub_folder), "--verbose"]).output
+    assert "hidden check(s)" in verbose and "were not run" in verbose
+    assert "isolation: " in verbose
     assert "\x1b[" not in out  # no colour when not on a terminal
     assert "Traceback" not in out
 
@@ -406,8 +408,12 @@ def test_cli_offers_every_report_format():
 
 def test_report_names_the_isolation_used():
     for name in ("process", "rlimits"):  # rlimits: process's former name
-        out = run([str(solutions_dir()), "-e", "parabola", "--isolation", name]).output
-        assert "isolation: process" in out and "no filesystem or network isolation" in out
+        args = [str(solutions_dir()), "-e", "parabola", "--isolation", name]
+        out = run(args).output
+        assert "sandbox: a separate process" in out.splitlines()[0]
+        assert "no filesystem or network isolation" not in out
+        more = run([*args, "-v"]).output
+        assert "isolation: process: no filesystem or network isolation" in more
     data = json.loads(run([str(solutions_dir()), "-e", "parabola", "--format", "json"]).output)
     assert data["isolation"] in ("bubblewrap", "process")
 

@@ -157,10 +157,12 @@ def test_public_only_refuses_a_hidden_flag_it_cannot_read():
 
 
 def test_grade_there_says_it_has_no_hidden_checks(release):
-    done = run_release(release, "grader.cli")
+    done = run_release(release, "grader.cli", "--verbose")
     assert done.returncode == 1, done.stderr
     assert "this release has no hidden checks" in done.stdout
     assert "not started" in done.stdout
+    plain = run_release(release, "grader.cli")  # the default screen: one header line
+    assert "hidden checks" not in plain.stdout and "not started" in plain.stdout
 
 
 def test_the_public_checks_pass_on_the_solutions(release):
@@ -233,7 +235,7 @@ def test_the_release_installs_in_a_fresh_venv_and_grades(release, tmp_path):
     assert install.returncode == 0, install.stderr[-2000:]
     env = learner_env()
     grade = env_dir / "bin" / "grade"
-    done = subprocess.run([str(grade)], cwd=release, capture_output=True, text=True, env=env)
+    done = subprocess.run([str(grade), "-v"], cwd=release, capture_output=True, text=True, env=env)
     assert done.returncode == 1 and "this release has no hidden checks" in done.stdout
     solved = subprocess.run(
         [str(grade), str(REPO_ROOT / "solutions")], capture_output=True, text=True, env=env

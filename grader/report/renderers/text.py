@@ -53,65 +53,156 @@ def display_path(path: str) -> str:
     return os.path.abspath(path) if relative.startswith("..") else relative
 
 
-def describe_failure(check: CheckResult, repeated: bool = False) -> str:
+def describe_failure(
+    check: CheckResult, repeated: bool = False, left_out: tuple[str, ...] = ()
+) -> str:
     """The learner-facing explanation of one failed check (no colour). ``repeated``: the same
-    mistake was named just above, so it is referred to rather than told again."""
+    mistake was named just above, so it is referred to rather than told again; ``left_out``:
+    parts not shown where the screen has no room ("details", "output", "hint")."""
     lines = [check.message] if check.message else []
-    if check.details:
+    if check.details and "details" not in left_out:
         lines.append(check.details)
     if check.diagnosis_message:
         told = "the same as above." if repeated else check.diagnosis_message
         lines.append(f"Likely mistake: {told}")
-    if check.hint and not repeated:
+    if check.hint and not repeated and "hint" not in left_out:
         lines.append(f"Hint: {check.hint}")
-    if check.output.strip():
+    if check.output.strip() and "output" not in left_out:
         lines.append("Your code printed:\n" + _indent(check.output.strip()[:OUTPUT_SHOWN]))
     return "\n".join(lines)
 
 
-def render_text(report: Report, colour: bool = False) -> str:
-    width = min(max(shutil.get_terminal_size((100, 24)).columns, 60), 160)
-    out = _header(report, colour)
+SCREEN_ROWS = 24  # the smallest terminal the default report fits (80×24)
+
+# the isolation in a few plain words (the header); the whole note under --verbose and in JSON
+PLAIN_ISOLATION = {
+    "bubblewrap": "sandbox: bubblewrap",
+    "process": "sandbox: a separate process",
+    "rlimits": "sandbox: a separate process",
+}
+
+
+def render_text(
+    report: Report, colour: bool = False, *, verbose: bool = False, command: str | None = None
+) -> str:
+    """The terminal report. ``command``: the words that run ``grade`` in the learner's shell
+    (default: how this process was run, see grader.report.invocation); ``verbose``: the
+    isolation's whole note and the hidden checks not run, under the header."""
+    if command is None:
+        from grader.report.invocation import grade_command
+
+        command = grade_command()
+    width = min(max(shutil.get_terminal_size((100, SCREEN_ROWS)).columns, 60), 160)
+    out = _header(report, colour, verbose, width)
     out += _overview(report, colour, width)
     current = report.current
-    if current is not None:
-        out += _current_section(current, colour)
-    out.append(
+    tail = [
+        *([""] if current is not None else []),  # after the current exercise's details
         _style(f"Progress: {report.done}/{len(report.exercises)} done", None, colour, bold=True)
-        + f"  ·  {report.score}/{report.max_score} points"
+        + f"  ·  {report.score}/{report.max_score} points",
+        *_wrap(_next_step(report, current, command), width),
+    ]
+    if current is not None:
+        rows = _screen_rows() - len(out) - len(tail)
+        out += _current_section(current, colour, width, rows)
+    return "\n".join(_wrap_all(out + tail, width)) + "\n"
+
+
+def _screen_rows() -> int:
+    """The rows the report should fit: the terminal's (at least SCREEN_ROWS), or $LINES; a
+    report written to a file or a pipe has no screen to fit and is given in full."""
+    import sys
+
+    lines = os.environ.get("LINES", "")
+    if lines.isdigit():
+        return max(int(lines), SCREEN_ROWS)
+    try:
+        return max(os.get_terminal_size(sys.stdout.fileno()).lines, SCREEN_ROWS)
+    except (OSError, ValueError, AttributeError):  # not a terminal (or no file descriptor)
+        return 10_000
+
+
+_KEPT_SPACE = "\x00"  # a space inside a `command`, not broken at (it cannot occur in a report)
+
+
+def _wrap(text: str, width: int, indent: str = "") -> list[str]:
+    """``text`` in lines of at most ``width`` columns; a `command` in backquotes is not broken
+    where it fits a line, nor are words longer than a line."""
+    parts = text.split("`")
+    for at in range(1, len(parts), 2):
+        if len(parts[at]) + 2 <= width - len(indent):
+            parts[at] = parts[at].replace(" ", _KEPT_SPACE)
+    lines = textwrap.wrap(
+        "`".join(parts),
+        width,
+        subsequent_indent=indent,
+        break_long_words=False,
+        break_on_hyphens=False,
     )
-    out.append(_next_step(report, current))
-    return "\n".join(out) + "\n"
+    return [line.replace(_KEPT_SPACE, " ") for line in lines] or [""]
 
 
-def _header(report: Report, colour: bool) -> list[str]:
+def _wrap_all(lines: list[str], width: int) -> list[str]:
+    """Every line of ``lines`` (which may hold several) within ``width``, each continued with
+    its own indent."""
+    out = []
+    for block in lines:
+        for line in block.split("\n"):
+            if _visible(line) <= width:
+                out.append(line)
+                continue
+            line = _unstyled(line)  # too long: wrapped without its colour
+            indent = " " * (len(line) - len(line.lstrip(" ")))
+            out += _wrap(line, width, indent + "  ")
+    return out
+
+
+def _unstyled(line: str) -> str:
+    if "\x1b" not in line:
+        return line
+    import click
+
+    return click.unstyle(line)
+
+
+def _visible(line: str) -> int:
+    return len(_unstyled(line))
+
+
+def _header(report: Report, colour: bool, verbose: bool, width: int) -> list[str]:
+    """One line: what was graded, which checks, the isolation in plain words. The notes about
+    the isolation and the hidden checks not run only under ``--verbose`` (and in JSON)."""
     scope = "all checks" if report.include_hidden else "public checks"
-    header = (
-        f"grade {display_path(report.submission)}  ·  {scope}  ·  isolation: {report.isolation}"
-    )
-    lines = [_style(header, None, colour, bold=True)]
-    if report.note:
-        lines.append(f"note: {report.note}")
-    lines += [f"note: {note}" for note in report.notes]
-    if not report.include_hidden and report.hidden_not_run:
+    sandbox = PLAIN_ISOLATION.get(report.isolation, f"sandbox: {report.isolation}")
+    rest = f"  ·  {scope}  ·  {sandbox}"
+    where = display_path(report.submission)
+    room = max(width - len(rest) - len("grade "), 12)
+    if len(where) > room:  # one line whatever the folder: its end is kept
+        where = "…" + where[-(room - 1) :]
+    lines = [_style(f"grade {where}{rest}", None, colour, bold=True)]
+    if verbose and report.note:
+        lines.append(f"isolation: {report.note}")
+    lines += [f"note: {note}" for note in dict.fromkeys(report.notes)]
+    if verbose and not report.include_hidden and report.hidden_not_run:
         lines.append(
             f"{report.hidden_not_run} hidden check(s) worth {report.hidden_points_not_run} "
             "point(s) were not run (the instructor's grading runs them; `grade --hidden` too)."
         )
-    return [*lines, ""]
+    return [*lines, ""] if len(lines) > 1 else lines
 
 
 def _overview(report: Report, colour: bool, width: int) -> list[str]:
     """One line per exercise; a failing one adds its first failing check's summary."""
     name_width = max((len(e.exercise.name) for e in report.exercises), default=10)
     lines = []
+    current = report.current
     for result in report.exercises:
         status = result.status
         line = (
             f"  {result.exercise.order:>2}  {result.exercise.name:<{name_width}}  "
             f"{result.score:>3}/{result.max_score:<3}  "
         )
-        reason = _reason(result)
+        reason = _reason(result) if result is not current else ""
         if reason:
             room = width - len(line) - len(status) - 3
             reason = f" — {_shorten(reason, room)}" if room >= 20 else ""
@@ -128,33 +219,48 @@ def _reason(result: ExerciseResult) -> str:
     return first.summary if first is not None else ""
 
 
-def _current_section(current: ExerciseResult, colour: bool) -> list[str]:
+def _current_section(current: ExerciseResult, colour: bool, width: int, rows: int) -> list[str]:
+    """The details of the exercise being worked on, within ``rows`` lines where it can: the
+    first failure always in full, the next ones in full while they fit (at most
+    SHOWN_IN_FULL), every other one named on one line."""
     exercise, path, status = current.exercise, display_path(current.file), current.status
     if status == ExerciseStatus.NOT_STARTED:
         return [
-            f"{exercise.name}: not started — {exercise.title}.",
+            f"{exercise.name}: not started — {exercise.title}",
             f"  Open {path}, read the instructions at the top, and replace each "
             "`raise NotImplementedError(...)` with your code.",
-            "",
         ]
     if status == ExerciseStatus.MISSING:
-        return [f"{exercise.name}: {path} is missing from this folder.", ""]
+        return [f"{exercise.name}: {path} is missing from this folder."]
     failures = current.failures
     heading = f"{exercise.name}: {len(failures)} of {_plural(len(current.checks), 'check')}"
     lines = [_style(heading + " did not pass", "red", colour, bold=True)]
     groups = _same_failures(failures)
     told: set[tuple[str, str]] = set()  # (mistake, hint) pairs already shown
+    shown = 0
     for group in groups[:SHOWN_IN_FULL]:
         check = group[0]
-        lines.append(_style(_failure_title(group, len(current.checks)), "red", colour))
         mistake = (check.diagnosis_message, check.hint)
-        lines.append(_indent(describe_failure(check, mistake in told), "      "))
+        title = _style(_failure_title(group, len(current.checks)), "red", colour)
+        room = rows - len(_wrap_all(lines, width)) - 1  # the line naming the rest
+        block = [title, _indent(describe_failure(check, mistake in told), "      ")]
+        if not shown:  # the first failure: what fits, its details and printed output first out
+            for brief in ((), ("details",), ("details", "output"), ("details", "output", "hint")):
+                block = [title, _indent(describe_failure(check, mistake in told, brief), "      ")]
+                if len(_wrap_all(block, width)) <= room:
+                    break
+        elif len(_wrap_all(block, width)) > room:
+            break
+        lines += block
+        shown += 1
         if any(mistake):
             told.add(mistake)
-    hidden = sum(len(group) for group in groups[SHOWN_IN_FULL:])
-    if hidden > 0:
-        lines.append(f"  … and {_plural(hidden, 'more failing check')}.")
-    return [*lines, ""]
+    rest = [c for group in groups[shown:] for c in group]
+    if rest:
+        names = "; ".join(dict.fromkeys(c.description for c in rest))
+        more = _plural(len(rest), "more failing check")
+        lines.append(_shorten(f"  … and {more}: {names}", width))
+    return lines
 
 
 def _same_failures(failures: list[CheckResult]) -> list[list[CheckResult]]:
@@ -178,25 +284,41 @@ def _failure_title(group: list[CheckResult], checks: int) -> str:
     return f"  ✗ {verb}: {group[0].description}, and {more} for the same reason ({points})"
 
 
-def _next_step(report: Report, current: ExerciseResult | None) -> str:
+def _next_step(report: Report, current: ExerciseResult | None, command: str) -> str:
     if current is None:
         if not report.exercises:
             return "Nothing was graded."
+        after = _next_in_course(report)
+        if after is not None:
+            graded = ", ".join(e.exercise.name for e in report.exercises)
+            return (
+                f"Next: {graded} passes. Next in the course: {after.order}. {after.name} "
+                f"({after.file}): `{command} -e {after.name}`; `{command}` grades them all."
+            )
         if release_info() is not None:  # a student release has no solutions to show
             return "Next: all done — well done!"
+        first = report.exercises[0].exercise.name
         return (
-            "Next: all done — well done! `grade --solution NAME` shows a reference solution"
-            " to compare with yours."
+            f"Next: all done — well done! `{command} --solution {first}` shows a reference "
+            "solution to compare with yours (any exercise's name or number)."
         )
     name, path = current.exercise.name, display_path(current.file)
     if current.status == ExerciseStatus.NOT_STARTED:
         return (
-            f"Next: start {path}, then run `grade -e {name}` (or `grade --watch`); "
-            f"`grade --hint {name}` if you get stuck."
+            f"Next: start {path}, then run `{command} -e {name}` (or `{command} --watch`); "
+            f"`{command} --hint {name}` if you get stuck."
         )
     if current.status == ExerciseStatus.MISSING:
         return f"Next: put {current.exercise.file} into {display_path(report.submission)}."
-    return (
-        f"Next: fix {path} and run `grade -e {name}` again (`grade --watch` re-grades on "
-        f"every save; `grade --hint {name}` for hints)."
-    )
+    return f"Next: fix {path} and run `{command} -e {name}` again."
+
+
+def _next_in_course(report: Report):
+    """The first exercise of the course after the last one graded that this report did not
+    grade (a run with ``-e``), or None when the report covers the rest of the course."""
+    from grader.exercises import load_exercises
+
+    graded = {e.exercise.name for e in report.exercises}
+    last = max(e.exercise.order for e in report.exercises)
+    later = [e for e in load_exercises() if e.name not in graded and e.order > last]
+    return later[0] if later else None
