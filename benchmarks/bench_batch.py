@@ -112,7 +112,7 @@ def main() -> None:
         f"({per_submission:.2f} s each) | {1 / per_submission:.2f} |"
     )
     print(
-        f"| one warm worker: a `grade_each` session, per submission, same sample | "
+        f"| one grader, one warm sandbox: a `grade_each` session, per submission, same sample | "
         f"{warm:.2f} s | {1 / warm:.2f} |"
     )
     print(
