@@ -374,6 +374,8 @@ def run_batch(
             if not student.sources:
                 continue  # OUT inside the export folder is not a student
             upload = read_student(student.sources, wanted)
+            if student.late:
+                upload.notes.append(f"{student.lms.capitalize()} marks this submission late")
             submission = Submission(student, upload)
             submission.digest = submission_digest(upload, version, hidden)
             submissions.append(submission)

@@ -206,6 +206,9 @@ def test_a_class_from_every_layout_gets_one_row_each_with_known_scores(tmp_path)
     assert key == "1_2fmoodle_id100200"  # the first of three exports
     stored = json.loads((out / "reports" / f"{key}.json").read_text())
     assert (stored["name"], stored["lms"], stored["lms_id"]) == ("Ana García", "moodle", "100200")
+    late = next(r["key"] for r in rows if r["id"] == "12346")
+    notes = json.loads((out / "reports" / f"{late}.json").read_text())["notes"]
+    assert "Canvas marks this submission late" in notes
     canvas = canvas_reads((out / "gradebook-canvas.csv").read_text(encoding="utf-8"))
     assert canvas["students"][("ID", "12346")] == {"Week 2 (4321)": str(_points("parabola"))}
     moodle = moodle_reads((out / "gradebook-moodle.csv").read_text(encoding="utf-8"))
