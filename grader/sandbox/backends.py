@@ -21,6 +21,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,6 +125,14 @@ class ProcessBackend:
     def site(self) -> list[str]:
         return [str(numpy_folder())]
 
+    def prepare(self, folder: Path) -> None:
+        """Get ready to start workers, with ``folder`` (private, removed with the sandbox)."""
+
+    def handover(self) -> list[int]:
+        """File descriptors the last :meth:`command` opened for the worker to inherit; the
+        caller closes them once the worker has started."""
+        return []
+
 
 class BubblewrapBackend(ProcessBackend):
     """The process backend inside ``bwrap`` namespaces (Linux)."""
@@ -162,11 +171,23 @@ class BubblewrapBackend(ProcessBackend):
     def site(self) -> list[str]:
         return ["/sandbox/site"]
 
+    def prepare(self, folder: Path) -> None:
+        self.view = site_view(folder)
+        self.handed: list[int] = []
+
+    def handover(self) -> list[int]:
+        handed, self.handed = self.handed, []
+        return handed
+
     def environment(self, folder: str) -> dict[str, str]:  # noqa: ARG002 - /tmp is private
         return {**CLEAN_ENV, "TMPDIR": "/tmp"}
 
     def command(self, python: str, config: str, temp_bytes: int) -> list[str]:
-        args = [self.program(), *self.namespace_args(), "--proc", "/proc", "--dev", "/dev"]
+        """bwrap's options go through a file descriptor (``--args``), so that its command line,
+        which learner code reads as /proc/1/cmdline, names no host path; the worker's files are
+        copied in (``--file``) and NumPy bound from a neutral view (:func:`site_view`), so that
+        the mount table names neither the grader's checkout nor its virtual environment."""
+        args = [*self.namespace_args(), "--proc", "/proc", "--dev", "/dev"]
         for private in ("/tmp", "/dev/shm"):  # in memory, so bounded: gone with the worker
             args += ["--perms", "1777", "--size", str(temp_bytes), "--tmpfs", private]
         args += ["--ro-bind", "/usr", "/usr"]
@@ -180,16 +201,51 @@ class BubblewrapBackend(ProcessBackend):
             for parent in reversed(Path(prefix).parents[:-1]):
                 args += ["--perms", "0755", "--dir", str(parent)]  # not root-only (0700)
             args += ["--ro-bind", prefix, prefix]
-        for folder in ("/sandbox", "/sandbox/site"):
-            args += ["--perms", "0755", "--dir", folder]
-        for name in ("numpy", "numpy.libs"):
-            if (numpy_folder() / name).exists():
-                args += ["--ro-bind", str(numpy_folder() / name), f"/sandbox/site/{name}"]
+        args += [
+            "--perms",
+            "0755",
+            "--dir",
+            "/sandbox",
+            "--ro-bind",
+            str(self.view),
+            "/sandbox/site",
+        ]
         for name in WORKER_FILES:
-            args += ["--ro-bind", str(GRADER / name), f"/sandbox/{name}"]
+            self.handed.append(os.open(GRADER / name, os.O_RDONLY))
+            args += ["--perms", "0444", "--file", str(self.handed[-1]), f"/sandbox/{name}"]
         # the root and /dev themselves (tmpfs, unbounded) hold nothing learner code writes
-        args += ["--remount-ro", "/dev", "--remount-ro", "/"]
-        return [*args, "--chdir", "/tmp", python, *PYTHON_FLAGS, "/sandbox/worker.py", config]
+        args += ["--remount-ro", "/dev", "--remount-ro", "/", "--chdir", "/tmp"]
+        options, path = tempfile.mkstemp(prefix="gdkit-bwrap-")
+        os.unlink(path)
+        os.write(options, b"".join(arg.encode() + b"\0" for arg in args))
+        os.lseek(options, 0, os.SEEK_SET)
+        self.handed.append(options)
+        worker = [python, *PYTHON_FLAGS, "/sandbox/worker.py", config]
+        return [self.program(), "--args", str(options), *worker]
+
+
+# not needed to import or run NumPy: its tests, type stubs and C sources and headers
+NOT_IMPORTED = shutil.ignore_patterns("tests", "*.pyi", "*.c", "*.h", "*.pxd", "*.pyx")
+
+
+def site_view(folder: Path) -> Path:
+    """NumPy's files, hard-linked (else copied) into ``folder``/site: bound from there, the
+    sandbox's mount table names this temporary folder, not where NumPy is installed (a bind
+    mount shows its source's path, and a virtual environment may sit in the grader's
+    checkout)."""
+    view = folder / "site"
+    view.mkdir()
+    view.chmod(0o755)  # the worker may run as "nobody"
+    for name in ("numpy", "numpy.libs"):
+        source = numpy_folder() / name
+        if not source.is_dir():
+            continue
+        try:
+            shutil.copytree(source, view / name, ignore=NOT_IMPORTED, copy_function=os.link)
+        except (OSError, shutil.Error):  # another filesystem, or links not allowed
+            shutil.rmtree(view / name, ignore_errors=True)
+            shutil.copytree(source, view / name, ignore=NOT_IMPORTED)
+    return view
 
 
 def start_failure(name: str, message: str) -> str:

@@ -29,6 +29,7 @@ import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 from grader.sandbox import wire
 from grader.sandbox.backends import (
@@ -187,6 +188,7 @@ class Sandbox:
         """Have a worker started ahead of time (it imports NumPy while the caller works)."""
         if self._tmp is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="gdkit-sandbox-")
+            self.backend.prepare(Path(self._tmp.name))
         if not self._spares:
             self._spares.append(self._launch())
 
@@ -293,6 +295,7 @@ class _Process:
         self.signal_offset = offset
         self.errors = tempfile.TemporaryFile()
         self.folder = private_folder(unprivileged_uid())
+        handed = backend.handover()
         try:
             self.popen = subprocess.Popen(
                 command,
@@ -301,11 +304,15 @@ class _Process:
                 stderr=self.errors,
                 env=backend.environment(self.folder.name),
                 cwd=self.folder.name,
+                pass_fds=handed,
                 **OWN_SESSION,
             )
         except OSError:
             self.folder.cleanup()
             raise
+        finally:
+            for descriptor in handed:
+                os.close(descriptor)
         self.replies = Replies(self.popen.stdout, limits.message_bytes)
         self.ready = self.dead = False
         self.loaded: dict[str, LoadedFile] = {}  # file name -> the file whose source it runs

@@ -178,6 +178,9 @@ SOURCE = textwrap.dedent("""
         except OSError:
             pass
         return total
+    def proc_files():
+        return [open(f"/proc/{name}", "rb").read().decode("utf-8", "replace")
+                for name in ("1/cmdline", "self/cmdline", "self/mountinfo", "1/mountinfo")]
     def network():
         import socket
         socket.create_connection(("192.0.2.1", 80), timeout=1)
@@ -400,6 +403,17 @@ def test_bubblewrap_hides_the_project(boxed):
         assert os.path.exists(os.path.join(repo, path))
         error = failure(boxed, "read", os.path.join(repo, path))
         assert "FileNotFoundError" in error.message or "PermissionError" in error.message
+
+
+@bwrap_only
+def test_bubblewrap_shows_no_path_of_the_checkout_or_the_submission(tmp_path):
+    submission = write_submission(tmp_path / "alice", {"01_parabola.py": SOURCE})
+    repo = Path(__file__).resolve().parents[2]
+    with Sandbox(FAST, "bubblewrap") as sandbox:
+        shown = "\n".join(sandbox.load(SOURCE, "01_parabola.py").call("proc_files"))
+    assert "/sandbox/worker.py" in shown and "/sandbox/site" in shown  # what it reads
+    for host in (repo, submission, backends.numpy_folder(), backends.GRADER):
+        assert str(host) not in shown
 
 
 @bwrap_only
