@@ -25,7 +25,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 # The checks work on small arrays: one BLAS thread is as fast, and starting OpenBLAS's thread
@@ -36,7 +36,7 @@ import click  # noqa: E402
 
 from grader.commands import CommandWithSubcommands, sandbox_options  # noqa: E402
 from grader.edition import SOLUTIONS_NOT_IN_RELEASE, release_info, release_note  # noqa: E402
-from grader.exercises import exercises_dir, load_exercises, solutions_dir  # noqa: E402
+from grader.exercises import by_name_or_number, exercises_dir, load_exercises, solutions_dir  # noqa: E402
 from grader.report.sanitize import clean_name, clean_text  # noqa: E402
 from grader.submission.resolve import (  # noqa: E402
     exercise_named_by,
@@ -130,11 +130,11 @@ def _show_hint(name: str) -> None:
 
 
 def _exercise_or_fail(name: str):
-    for exercise in load_exercises():
-        if exercise.name == name:
-            return exercise
-    known = ", ".join(e.name for e in load_exercises())
-    _fail(f"no exercise named {name!r} (known: {known})")
+    """The exercise named by its name or its number in the course; else a usage error."""
+    try:
+        return by_name_or_number(name)
+    except KeyError as error:
+        _fail(str(error.args[0]))
 
 
 def _open_sandbox(timeout: float | None, isolation: str):
@@ -186,16 +186,32 @@ def _show_solution(folder: Path, name: str, timeout: float | None, isolation: st
     report = _grade(folder, [name], True, timeout, isolation, files={name: graded})
     result = report.exercises[0]
     if result.status != "done":
-        _say(
-            f"The solution of {name} is shown once your {clean_name(graded)} passes all its checks "
-            f"(hidden ones too); now {result.score}/{result.max_score}. Run `grade -e {name}`."
-        )
+        _say(_not_yet(name, clean_name(graded), result))
         return EXIT_FAILED
     if not source.is_file():
         _fail(f"the reference solution {source} is not available in this installation")
+    from grader.authoring.stubs import without_markers
+
     _say(f"# Reference solution: {exercise.file}\n")
-    _say(source.read_text(encoding="utf-8"))
+    _say(without_markers(source.read_text(encoding="utf-8")))
     return EXIT_OK
+
+
+def _not_yet(name: str, graded: str, result) -> str:
+    """Why the solution is not shown yet, with the points counted as the report counts them
+    (the public checks) and, apart, those of the hidden checks that --solution also runs."""
+    from grader.report.invocation import grade_command
+
+    public = [c for c in result.checks if c.visibility == "public"]
+    hidden = [c for c in result.checks if c.visibility != "public"]
+    score = f"{sum(c.score for c in public)}/{sum(c.points for c in public)} points"
+    if hidden:
+        hidden_score = f"{sum(c.score for c in hidden)}/{sum(c.points for c in hidden)}"
+        score += f" on the public checks `grade` runs, {hidden_score} on the hidden ones"
+    return (
+        f"The solution of {name} is shown once your {graded} passes all its checks (hidden "
+        f"ones too); now {score}. Run `{grade_command()} -e {name}`."
+    )
 
 
 def _watch(folder: Path, names, hidden, timeout, isolation, fmt, max_runs, files) -> int:
@@ -334,6 +350,7 @@ def _run(options: Options) -> None:
         all_exercises = load_exercises()
     except ValueError as error:
         _fail(f"the checks are inconsistent: {error}", EXIT_INTERNAL)
+    options = _named(options)
     if options.list_exercises:
         for exercise in all_exercises:
             _say(f"{exercise.order:>2}  {exercise.name:<20} {exercise.file:<28} {exercise.title}")
@@ -342,6 +359,21 @@ def _run(options: Options) -> None:
         _show_hint(options.hint_name)
         sys.exit(EXIT_OK)
     _grade_command(options)
+
+
+def _named(options: Options) -> Options:
+    """``options`` with every exercise given by its number (``-e 3``, ``--hint 3``) given by
+    its name; a word that names no exercise is a usage error."""
+
+    def name(word: str | None) -> str | None:
+        return None if word is None else _exercise_or_fail(word).name
+
+    return replace(
+        options,
+        names=tuple(name(word) for word in options.names),
+        hint_name=name(options.hint_name),
+        solution_name=name(options.solution_name),
+    )
 
 
 def _grade_command(options: Options) -> None:

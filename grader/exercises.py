@@ -17,6 +17,7 @@ __all__ = [
     "CHECKS_DIR",
     "REPO_ROOT",
     "by_name",
+    "by_name_or_number",
     "checks_module_path",
     "exercises_dir",
     "load_exercises",
@@ -63,6 +64,20 @@ def by_name(name: str) -> Exercise:
             return exercise
     known = ", ".join(e.name for e in load_exercises())
     raise KeyError(f"no exercise named {name!r} (known: {known})")
+
+
+def by_name_or_number(word: str) -> Exercise:
+    """The exercise a learner named: its name (``parabola``) or its number in the course
+    (``1``, ``01``). KeyError, naming the known ones, for anything else."""
+    if word.strip().isdigit():
+        for exercise in load_exercises():
+            if exercise.order == int(word):
+                return exercise
+        orders = [e.order for e in load_exercises()]
+        raise KeyError(
+            f"no exercise number {word.strip()} (the exercises are {min(orders)}–{max(orders)})"
+        )
+    return by_name(word)
 
 
 def checks_module_path(exercise: Exercise) -> Path:

@@ -65,6 +65,12 @@ def make_stub(source: str, filename: str = "<solution>") -> str:
     return "".join(out)
 
 
+def without_markers(source: str) -> str:
+    """The solution as a learner reads it: the marker lines left out, the code kept."""
+    lines = source.splitlines(keepends=True)
+    return "".join(line for line in lines if line.strip() not in (BEGIN, END))
+
+
 def _enclosing_function(lines: list[str], index: int, indent: str) -> str | None:
     for line in reversed(lines[:index]):
         match = _DEF.match(line)

@@ -325,6 +325,27 @@ def test_solution_only_after_passing(tmp_path, stub_folder):
     copy_solution("parabola", done)
     shown = run([str(done), "--solution", "parabola"])
     assert shown.exit_code == 0 and "def gd_step" in shown.output
+    assert "SOLUTION" not in shown.output  # the markers are the authoring tools', not the code
+    assert run([str(done), "--solution", "1"]).output == shown.output  # by its number
+
+
+def test_solution_counts_points_as_the_report_does(stub_folder):
+    """--solution also runs the hidden checks: their points are told apart from the public
+    ones the report counts ("5/13" against "4/11" before)."""
+    report = json.loads(run([str(stub_folder), "-e", "parabola", "--format", "json"]).output)
+    public = f"{report['score']}/{report['max_score']} points on the public checks"
+    locked = run([str(stub_folder), "--solution", "parabola"]).output
+    assert public in locked and "on the hidden ones" in locked
+    assert "`grade -e parabola`" in locked and "NAME" not in locked
+
+
+def test_exercises_are_named_by_their_number_wherever_a_name_is(stub_folder):
+    by_number = run(["--hint", "3"]).output
+    assert by_number == run(["--hint", "momentum"]).output and "momentum" in by_number
+    graded = json.loads(run([str(stub_folder), "-e", "02", "--format", "json"]).output)
+    assert [e["name"] for e in graded["exercises"]] == ["bce_gradient"]
+    wrong = run([str(stub_folder), "-e", "99"])
+    assert wrong.exit_code == 2 and "no exercise number 99 (the exercises are 1–11)" in wrong.output
 
 
 def test_colour_only_on_a_terminal(monkeypatch):
