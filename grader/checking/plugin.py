@@ -10,6 +10,7 @@ Fixtures available to every check:
 
 from __future__ import annotations
 
+import inspect
 import zlib
 from collections.abc import Callable, Generator, Iterable
 from typing import Protocol
@@ -255,15 +256,22 @@ class GradingPlugin:
         )
 
 
+def check_description(function: object, name: str) -> str:
+    """What a check tests, for the report: the first paragraph of its docstring, whole (a
+    sentence that runs over two lines is not cut at the first), or its name in words."""
+    doc = inspect.getdoc(function) or ""
+    paragraph = doc.strip().split("\n\n", 1)[0]
+    return " ".join(paragraph.split()) or name.replace("test_", "").replace("_", " ")
+
+
 def check_result(item: pytest.Item, call: pytest.CallInfo, student: Student | None) -> CheckResult:
     """The outcome of one check (its call, or a setup that failed) as a CheckResult."""
     marker = item.get_closest_marker("check")
     exercise: Exercise = item.module.EXERCISE
-    doc = (getattr(item, "function", None).__doc__ or "").strip().splitlines()
     result = CheckResult(
         exercise=exercise.name,
         name=item.name,
-        description=doc[0] if doc else item.name.replace("test_", "").replace("_", " "),
+        description=check_description(getattr(item, "function", None), item.name),
         points=int(marker.kwargs["points"]),
         visibility=marker.kwargs["visibility"],
         status=PASSED,

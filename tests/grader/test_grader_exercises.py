@@ -150,3 +150,23 @@ def test_pytest_does_not_collect_the_check_modules():
     assert done.returncode == 5, done.stdout + done.stderr  # 5: no tests collected
     assert "error" not in done.stdout.lower(), done.stdout
     assert all(p.name.startswith("check_") for p in (REPO_ROOT / "grader/checks").glob("c*.py"))
+
+
+def test_every_check_is_described_by_whole_sentences():
+    """The report's title of a check is its docstring's first paragraph, not its first line:
+    thermometers' edge check was shown as "… with 0 steps ([w0]);" before."""
+    import importlib
+    import inspect
+
+    from grader.checking.plugin import check_description
+
+    for exercise in load_exercises():
+        module = importlib.import_module(f"grader.checks.check_{exercise.name}")
+        for name, function in vars(module).items():
+            if not name.startswith("test_") or not callable(function):
+                continue
+            described = check_description(function, name)
+            first = inspect.getdoc(function).split("\n\n")[0]
+            assert described == " ".join(first.split()), name
+            assert described.endswith((".", ")")), f"{exercise.name}.{name}: {described!r}"
+    assert check_description(lambda: None, "test_the_loss_at_zero") == "the loss at zero"
