@@ -9,6 +9,7 @@ large", "it has the opposite sign"), before any guess at the cause.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -115,9 +116,25 @@ def _tuple_difference(got, expected, rtol, atol, names) -> Difference | None:
     for label, g, e in zip(labels, got, expected, strict=True):
         found = difference(g, e, rtol, atol)
         if found is not None:
-            where = f"{label}.{found.where}" if found.where else label
+            where = _within(label, found.where)
             return Difference(where, found.text, found.got, found.expected, found.is_value)
     return None
+
+
+_UNNAMED = re.compile(r"value (\d+)(.*)")  # member_names' label of an unnamed member, then more
+
+
+def _within(outer: str, inner: str) -> str:
+    """Where a difference inside ``outer`` is: ``losses[0]`` for the first member of an unnamed
+    sequence inside ``losses`` (not ``losses.value 0``), ``new_state.m`` for a named one."""
+    if not inner:
+        return outer
+    parts = inner.split(".")
+    indexed = "".join(
+        f"[{m.group(1)}]{m.group(2)}" if (m := _UNNAMED.fullmatch(part)) else f".{part}"
+        for part in parts
+    )
+    return outer + indexed
 
 
 def _dict_difference(got, expected, rtol, atol) -> Difference | None:
@@ -131,7 +148,7 @@ def _dict_difference(got, expected, rtol, atol) -> Difference | None:
     for key, e in expected.items():
         found = difference(got[key], e, rtol, atol)
         if found is not None:
-            where = f"{key}.{found.where}" if found.where else str(key)
+            where = _within(str(key), found.where)
             return Difference(where, found.text, found.got, found.expected, found.is_value)
     return None
 

@@ -97,3 +97,14 @@ def test_a_huge_array_is_elided_before_it_is_converted(monkeypatch):
 
     shown = show(big.view(Spy))
     assert shown.startswith("[0, 1, 2, …") and max(calls) <= 3
+
+
+def test_a_member_of_an_unnamed_sequence_is_located_by_its_index():
+    """``losses[0]``, as the learner writes it; "losses.value 0" before."""
+    named = difference(([1.0, 2.0], 1.0), ([1.5, 2.0], 1.0), names=("losses", "w"))
+    assert named.where == "losses[0]"
+    assert difference({"losses": [1.0, 2.0]}, {"losses": [1.0, 2.5]}).where == "losses[1]"
+    assert difference({"a": [[1.0], [2.0]]}, {"a": [[1.0], [3.0]]}).where == "a[1][0]"
+    assert difference(([1.0, 2.0], 1.0), ([1.0, 2.0], 3.0)).where == "value 1"  # top level
+    state = difference(({"m": 1.0}, 1.0), ({"m": 2.0}, 1.0), names=("new_state", "w"))
+    assert state.where == "new_state.m"
