@@ -4,7 +4,7 @@
     grade PATH                  grade a submission folder (or one exercise file, .py or .ipynb)
     grade PATH -e NAME          grade one exercise (repeat -e for several)
     grade --watch               re-grade whenever a file in the submission changes
-    grade --hint NAME           the hints of an exercise
+    grade --hint NAME           the next hint of an exercise not yet shown (--all: every one)
     grade --solution NAME       the reference solution, once your exercise passes all its checks
     grade --format json|gradescope|junit|prairielearn [-o FILE]
     grade batch SUBMISSIONS… -o OUT   a whole class (grader/instructor/batch_cli.py; instructors)
@@ -121,12 +121,11 @@ def _check_present(folder: Path, names: list[str] | None, files: dict[str, str])
         _fail(f"{clean_name(str(folder))}: {missing} not found")
 
 
-def _show_hint(name: str) -> None:
-    exercise = _exercise_or_fail(name)
-    _say(f"{exercise.order}. {exercise.title} ({exercise.file})")
-    _say(f"   {exercise.summary}")
-    for number, hint in enumerate(exercise.hints, start=1):
-        _say(f"   Hint {number}: {hint}")
+def _show_hint(name: str, every: bool) -> None:
+    from grader.hints import hint_lines
+    from grader.report.invocation import grade_command
+
+    _say("\n".join(hint_lines(_exercise_or_fail(name), grade_command(), every=every)))
 
 
 def _exercise_or_fail(name: str):
@@ -252,6 +251,7 @@ class Options:
     output: Path | None
     watch: bool
     hint_name: str | None
+    all_hints: bool
     solution_name: str | None
     list_exercises: bool
     timeout: float | None
@@ -311,7 +311,13 @@ def _report_file(ctx: click.Context, param: click.Parameter, value: Path | None)
     help="Write the report to this file instead of the terminal.",
 )
 @click.option("--watch", is_flag=True, help="Re-grade whenever a file in the submission changes.")
-@click.option("--hint", "hint_name", metavar="NAME", help="Show the hints of an exercise.")
+@click.option(
+    "--hint",
+    "hint_name",
+    metavar="NAME",
+    help="Show the next hint of an exercise (its name or number) not yet shown.",
+)
+@click.option("--all", "all_hints", is_flag=True, help="With --hint: every hint at once.")
 @click.option(
     "--solution",
     "solution_name",
@@ -355,8 +361,10 @@ def _run(options: Options) -> None:
         for exercise in all_exercises:
             _say(f"{exercise.order:>2}  {exercise.name:<20} {exercise.file:<28} {exercise.title}")
         sys.exit(EXIT_OK)
+    if options.all_hints and not options.hint_name:
+        _fail("--all goes with --hint NAME (every hint of that exercise at once)")
     if options.hint_name:
-        _show_hint(options.hint_name)
+        _show_hint(options.hint_name, options.all_hints)
         sys.exit(EXIT_OK)
     _grade_command(options)
 

@@ -311,7 +311,7 @@ def test_junit_survives_control_characters(tmp_path):
 
 def test_hint_and_list():
     result = run(["--hint", "momentum"])
-    assert result.exit_code == 0 and "Hint 1:" in result.output
+    assert result.exit_code == 0 and "Hint 1 of " in result.output
     assert run(["--hint", "nope"]).exit_code == 2
     listing = run(["--list"]).output
     assert all(e.name in listing for e in load_exercises())
@@ -339,9 +339,36 @@ def test_solution_counts_points_as_the_report_does(stub_folder):
     assert "`grade -e parabola`" in locked and "NAME" not in locked
 
 
+def test_hints_are_shown_one_at_a_time_and_remembered(tmp_path, monkeypatch):
+    from grader.exercises import by_name
+
+    hints = by_name("momentum").hints
+    assert len(hints) >= 2
+    shown = [run(["--hint", "momentum"]).output for _ in hints]
+    for number, (output, hint) in enumerate(zip(shown, hints, strict=True), start=1):
+        assert f"Hint {number} of {len(hints)}: {hint}" in output
+        assert output.count("Hint ") == 1  # one at a time
+    assert "again for hint 2" in shown[0] and "the last one" in shown[-1]
+    again = run(["--hint", "momentum"]).output  # all seen: all of them
+    assert all(hint in again for hint in hints)
+    other = run(["--hint", "parabola"]).output  # remembered per exercise
+    assert "Hint 1 of " in other and "Hint 2 of " not in other
+    every = run(["--hint", "bce_gradient", "--all"]).output
+    assert every.count("Hint ") == len(by_name("bce_gradient").hints)
+    assert run(["--all"]).exit_code == 2
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("GDKIT_CACHE_DIR", str(cache))
+    cache.mkdir()
+    (cache / "hints.json").write_text("{not json", encoding="utf-8")
+    broken = run(["--hint", "momentum"])
+    assert broken.exit_code == 0 and "Hint 1 of " in broken.output
+    assert "starting from the first hint" in broken.output
+    assert "Hint 2 of " in run(["--hint", "momentum"]).output  # the cache written anew
+
+
 def test_exercises_are_named_by_their_number_wherever_a_name_is(stub_folder):
-    by_number = run(["--hint", "3"]).output
-    assert by_number == run(["--hint", "momentum"]).output and "momentum" in by_number
+    by_number = run(["--hint", "3", "--all"]).output
+    assert by_number == run(["--hint", "momentum", "--all"]).output and "momentum" in by_number
     graded = json.loads(run([str(stub_folder), "-e", "02", "--format", "json"]).output)
     assert [e["name"] for e in graded["exercises"]] == ["bce_gradient"]
     wrong = run([str(stub_folder), "-e", "99"])
@@ -467,7 +494,7 @@ def test_the_program_ends_with_its_whole_output_and_exit_status(args, code):
 @pytest.mark.parametrize(
     "encoding, args, code",
     [
-        ("cp1252", ["--hint", "parabola"], 0),  # Windows, output redirected to a file
+        ("cp1252", ["--hint", "parabola", "--all"], 0),  # Windows, output redirected to a file
         ("latin-1", ["exercises", "-e", "parabola"], 1),
         ("ascii", ["solutions", "-e", "parabola"], 0),
     ],
@@ -481,6 +508,6 @@ def test_output_in_an_encoding_without_greek_letters_is_written_with_escapes(enc
     text = done.stdout.decode(encoding)
     assert "Traceback" not in done.stderr.decode(encoding, "replace")
     if "--hint" in args:
-        assert "w_new = w \\u2212 \\u03b1" in text and "Hint 4:" in text
+        assert "w_new = w \\u2212 \\u03b1" in text and "Hint 4 of " in text
     else:
         assert "Progress: " in text and "Next: " in text  # the report's last lines

@@ -1,0 +1,74 @@
+"""``grade --hint NAME``: an exercise's hints one at a time, the next one not yet shown.
+
+How many hints of each exercise a learner has seen is remembered in the learner's cache
+(``hints.json`` in platformdirs' user cache folder for gdkit, or in ``$GDKIT_CACHE_DIR``), so
+that each ``grade --hint NAME`` gives one more; ``--all`` gives them all. A cache that cannot be
+read starts over from the first hint, and one that cannot be written still shows the hint;
+both say so.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from grader.checking.framework import Exercise
+from grader.report.write import write_whole
+
+CACHE_ENV = "GDKIT_CACHE_DIR"
+CACHE_FILE = "hints.json"
+CACHE_LIMIT = 64_000  # bytes: far more than every exercise's count needs
+
+
+def cache_file() -> Path:
+    folder = os.environ.get(CACHE_ENV)
+    if not folder:
+        import platformdirs
+
+        folder = platformdirs.user_cache_dir("gdkit", appauthor=False)
+    return Path(folder) / CACHE_FILE
+
+
+def _seen(path: Path) -> tuple[dict[str, int], str]:
+    """(hints seen per exercise, a note when the cache could not be read)."""
+    try:
+        if not path.is_file():
+            return {}, ""
+        if path.stat().st_size > CACHE_LIMIT:
+            raise ValueError("too large")
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        return {}, f"(could not read {path}: {error}; starting from the first hint)"
+    if not isinstance(data, dict):
+        return {}, f"(could not read {path}: not a JSON object; starting from the first hint)"
+    return {k: v for k, v in data.items() if isinstance(k, str) and type(v) is int}, ""
+
+
+def hint_lines(exercise: Exercise, command: str, *, every: bool = False) -> list[str]:
+    """What ``grade --hint`` says about ``exercise``: the next hint not yet shown (counted in
+    the cache, which this call updates), or every hint when ``every`` or all have been seen."""
+    hints = list(exercise.hints)
+    lines = [f"{exercise.order}. {exercise.title} ({exercise.file})", f"   {exercise.summary}"]
+    if not hints:
+        return [*lines, "   This exercise has no hints."]
+    path = cache_file()
+    seen, note = _seen(path)
+    already = min(max(seen.get(exercise.name, 0), 0), len(hints))
+    if every or already == len(hints):
+        lines += [f"   Hint {n} of {len(hints)}: {hint}" for n, hint in enumerate(hints, 1)]
+        return [*lines, note] if note else lines
+    number = already + 1
+    lines.append(f"   Hint {number} of {len(hints)}: {hints[number - 1]}")
+    again = f"`{command} --hint {exercise.name}`"
+    if number < len(hints):
+        lines.append(f"   ({again} again for hint {number + 1}; `--all` for every hint)")
+    else:
+        lines.append(f"   (the last one; {again} again shows them all)")
+    seen[exercise.name] = number
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_whole(path, json.dumps(seen, indent=1, sort_keys=True) + "\n")
+    except OSError as error:
+        note = f"(could not remember it in {path}: {error.strerror or error})"
+    return [*lines, note] if note else lines
