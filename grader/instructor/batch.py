@@ -187,11 +187,13 @@ def open_sandbox(timeout: float | None, isolation: str) -> Sandbox:
     return sandbox
 
 
-def _grader_main(settings: dict, tasks, results) -> None:
+def _grader_main(settings: dict, tasks, results, temp: str) -> None:
     """A grader process: grade the folders it is sent until the pipe closes, in one grading
     session (the checks are collected once). Messages are JSON (never pickle) on pipes of its
-    own, so killing it harms no other grader."""
+    own, so killing it harms no other grader. Its temporary files (its sandbox's, its workers')
+    go in ``temp``, which the pool removes however the grader ends."""
     lead_own_session()  # Ctrl-C on the terminal reaches the pool only, which stops its graders
+    tempfile.tempdir = temp
     from grader.report.render import to_json
     from grader.runner import grade_each
 
@@ -233,9 +235,11 @@ class Grader:
     def __init__(self, context, settings: dict) -> None:
         task_reader, self.tasks = context.Pipe(duplex=False)
         self.results, result_writer = context.Pipe(duplex=False)
+        self.temp = tempfile.TemporaryDirectory(prefix="gdkit-grader-", ignore_cleanup_errors=True)
+        os.chmod(self.temp.name, 0o711)  # its workers, run as "nobody", reach their own folders
         self.process = context.Process(
             target=_grader_main,
-            args=(settings, task_reader, result_writer),
+            args=(settings, task_reader, result_writer, self.temp.name),
             daemon=True,
         )
         self.process.start()
@@ -271,8 +275,11 @@ class Grader:
         self._close_pipes()
 
     def _close_pipes(self) -> None:
+        """Close the pipes and remove the grader's temporary folder (it has ended)."""
         for pipe in (self.tasks, self.results):
             pipe.close()
+        if not self.process.is_alive():
+            self.temp.cleanup()
 
 
 def _why_stopped(late: bool, time_limit: float) -> str:

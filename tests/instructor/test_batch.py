@@ -355,10 +355,12 @@ def test_the_progress_bar_is_shown_on_a_terminal_only(monkeypatch):
 
 
 @pytest.mark.slow
-def test_a_grader_killed_on_its_time_limit_leaves_no_process_behind(tmp_path):
+def test_a_grader_killed_on_its_time_limit_leaves_no_process_behind(tmp_path, monkeypatch):
     """The pool kills a grader past its time limit with the sandbox workers it started (each
-    in a session of its own, so not in the grader's process group)."""
+    in a session of its own, so not in the grader's process group), and removes the grader's
+    temporary folder with what its sandbox and workers wrote there."""
     import multiprocessing
+    import tempfile
     import time
 
     psutil = pytest.importorskip("psutil")
@@ -369,6 +371,10 @@ def test_a_grader_killed_on_its_time_limit_leaves_no_process_behind(tmp_path):
     text = path.read_text(encoding="utf-8")
     path.write_text(text + "\ndef parabola_grad(w):\n    while True:\n        pass\n")
     settings = {"hidden": False, "timeout": 60.0, "isolation": "process"}
+    temp = Path(tempfile.mkdtemp())
+    temp.chmod(0o755)  # as the machine's temporary folder is: workers run as "nobody" reach it
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    monkeypatch.setenv("TMPDIR", str(temp))  # and the grader's, were it not given its own
     grader = Grader(multiprocessing.get_context("spawn"), settings)
     try:
         grader.send("loops", folder)
@@ -386,5 +392,7 @@ def test_a_grader_killed_on_its_time_limit_leaves_no_process_behind(tmp_path):
             alive = [p for p in alive if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
             time.sleep(0.1)
         assert alive == []
+        assert list(temp.iterdir()) == []  # the grader's folder, with its workers' in it
     finally:
         grader.stop()
+        shutil.rmtree(temp, ignore_errors=True)
