@@ -125,7 +125,9 @@ def _show_hint(name: str, every: bool) -> None:
     from grader.hints import hint_lines
     from grader.report.invocation import grade_command
 
-    _say("\n".join(hint_lines(_exercise_or_fail(name), grade_command(), every=every)))
+    exercise = _exercise_or_fail(name)
+    again = f"`{grade_command()} --hint {exercise.name}`"
+    _say("\n".join(hint_lines(exercise, again, "`--all`", every=every)))
 
 
 def _exercise_or_fail(name: str):

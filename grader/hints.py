@@ -45,9 +45,13 @@ def _seen(path: Path) -> tuple[dict[str, int], str]:
     return {k: v for k, v in data.items() if isinstance(k, str) and type(v) is int}, ""
 
 
-def hint_lines(exercise: Exercise, command: str, *, every: bool = False) -> list[str]:
+def hint_lines(
+    exercise: Exercise, again: str, all_of_them: str, *, every: bool = False
+) -> list[str]:
     """What ``grade --hint`` says about ``exercise``: the next hint not yet shown (counted in
-    the cache, which this call updates), or every hint when ``every`` or all have been seen."""
+    the cache, which this call updates), or every hint when ``every`` or all have been seen.
+    ``again`` and ``all_of_them``: how the learner asks for the next hint, and for all of them,
+    where the hint is shown (a command, a notebook call)."""
     hints = list(exercise.hints)
     lines = [f"{exercise.order}. {exercise.title} ({exercise.file})", f"   {exercise.summary}"]
     if not hints:
@@ -60,9 +64,8 @@ def hint_lines(exercise: Exercise, command: str, *, every: bool = False) -> list
         return [*lines, note] if note else lines
     number = already + 1
     lines.append(f"   Hint {number} of {len(hints)}: {hints[number - 1]}")
-    again = f"`{command} --hint {exercise.name}`"
     if number < len(hints):
-        lines.append(f"   ({again} again for hint {number + 1}; `--all` for every hint)")
+        lines.append(f"   ({again} again for hint {number + 1}; {all_of_them} for every hint)")
     else:
         lines.append(f"   (the last one; {again} again shows them all)")
     seen[exercise.name] = number

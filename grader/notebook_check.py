@@ -160,6 +160,7 @@ def check(
     isolation: str = "auto",
 ) -> None:
     """Grade one exercise's saved notebook and print the report (see the module docstring)."""
+    from grader.report.actions import NOTEBOOK
     from grader.report.render import render
     from grader.report.sanitize import clean_name
     from grader.runner import GraderError, grade
@@ -189,7 +190,23 @@ def check(
     except (GraderError, SandboxError) as error:
         print(f"grade: the grader itself failed (not your fault): {error}")
         return
-    print(unsaved_reminder(notebook, shell) + render(report, "text", colour=False), end="")
+    print(unsaved_reminder(notebook, shell) + render(report, "text", actions=NOTEBOOK), end="")
+
+
+def hint(name: str, *, every: bool = False) -> None:
+    """The next hint of exercise ``name`` (or its number) not yet shown, as ``grade --hint``
+    gives it; ``every=True``: all of them."""
+    from grader.exercises import by_name_or_number
+    from grader.hints import hint_lines
+
+    try:
+        exercise = by_name_or_number(str(name))
+    except KeyError as error:
+        print(f"grade: {error.args[0]}")
+        return
+    again = f'`hint("{exercise.name}")`'
+    every_hint = f'`hint("{exercise.name}", every=True)`'
+    print("\n".join(hint_lines(exercise, again, every_hint, every=every)))
 
 
 def load_ipython_extension(shell: InteractiveShell) -> None:

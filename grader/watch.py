@@ -236,9 +236,11 @@ class View:
         self.status_stream = out if fmt == "text" else err
 
     def report(self, report: Report) -> None:
+        from grader.report.actions import watching
+        from grader.report.invocation import grade_command
         from grader.report.render import render
 
-        text = render(report, self.fmt, self.colour)
+        text = render(report, self.fmt, self.colour, actions=watching(grade_command()))
         if self.fmt == "json":
             text = json.dumps(json.loads(text)) + "\n"
         if self.colour:

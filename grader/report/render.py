@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from grader.report.actions import Actions
 from grader.report.renderers import RENDERERS
 from grader.report.renderers.gradescope import to_gradescope
 from grader.report.renderers.json_report import to_json
@@ -37,12 +38,20 @@ def use_colour(stream_is_tty: bool) -> bool:
     return stream_is_tty and not os.environ.get("NO_COLOR")
 
 
-def render(report: Report, fmt: str, colour: bool = False, *, verbose: bool = False) -> str:
+def render(
+    report: Report,
+    fmt: str,
+    colour: bool = False,
+    *,
+    verbose: bool = False,
+    actions: Actions | None = None,
+) -> str:
     """The whole report in the format ``fmt`` (one of FORMATS); colour and ``verbose`` (the
     isolation's note and the hidden checks not run, which every other format always carries)
-    apply to text only."""
+    apply to text only, as do ``actions`` (what the next step says to do: grader.report.actions;
+    default the command line, as ``grade`` was run)."""
     if fmt == "text":
-        return render_text(report, colour, verbose=verbose)
+        return render_text(report, colour, verbose=verbose, actions=actions)
     try:
         chosen = RENDERERS[fmt]
     except KeyError:

@@ -63,9 +63,10 @@ def test_check_from_inside_the_notebook_grades_the_saved_file(tmp_path):
     run(notebook, tmp_path)
     check_cell, magic_cell = printed(notebook.cells[-2]), printed(notebook.cells[-1])
     for text in (check_cell, magic_cell):
-        assert "isolation:" in text and "parabola" in text
+        assert "sandbox: " in text and "parabola" in text
         assert "parabola" in text and "Progress: 1/1 done" in text
         assert "Reminder" not in text  # what the kernel ran is what the file holds
+        assert 'check("bce_gradient")' in text and "grade -e" not in text  # its own action
 
 
 def test_check_reminds_to_save_when_the_kernel_ran_other_code(tmp_path):

@@ -15,8 +15,9 @@ from grade_cli import run_grade
 from grader.authoring.mutants import apply_mutant
 from grader.exercises import by_name, exercises_dir, load_exercises
 from grader.report import invocation
+from grader.report.actions import NOTEBOOK, command_line, watching
 from grader.report.render import render_text
-from grader.report.results import PASSED, CheckResult, ExerciseResult, Report
+from grader.report.results import FAILED, NOT_STARTED, PASSED, CheckResult, ExerciseResult, Report
 from tests.grader.grader_helpers import copy_solution, solution_text
 
 SCREEN = {"COLUMNS": "80", "LINES": "24", "NO_COLOR": "1"}
@@ -84,12 +85,12 @@ def _report(*names: str) -> Report:
 
 
 def test_passing_one_exercise_with_e_says_what_comes_next_in_the_course():
-    text = render_text(_report("parabola"), command="grade")
+    text = render_text(_report("parabola"), actions=command_line("grade"))
     assert "all done" not in text
     assert "Next in the course: 2. bce_gradient (02_bce_gradient.py): `grade -e bce_gradient`" in (
         " ".join(text.split())
     )
-    whole = render_text(_report(*(e.name for e in load_exercises())), command="grade")
+    whole = render_text(_report(*(e.name for e in load_exercises())), actions=command_line("grade"))
     assert "all done — well done! `grade --solution parabola`" in " ".join(whole.split())
     assert "NAME" not in whole
 
@@ -113,5 +114,34 @@ def test_the_commands_shown_are_the_way_grade_was_run(tmp_path, monkeypatch):
         "python3 -m grader.cli"
     )
     assert invocation.grade_command(["/usr/bin/ipykernel_launcher.py"], ["python"]) == "grade"
-    text = render_text(_report("parabola"), command=shown)
+    text = render_text(_report("parabola"), actions=command_line(shown))
     assert f"`{shown} -e bce_gradient`" in text and "`grade " not in text
+
+
+def test_each_door_says_what_to_do_in_its_own_terms():
+    """The notebook's report names notebook calls, watch mode's a save; no door tells the
+    learner to run a command that does not run where the report is shown."""
+    started = _report("parabola")
+    started.exercises[0].checks[0].status = FAILED
+    fresh = _report("parabola")
+    fresh.exercises[0].checks[0].status = NOT_STARTED
+    notebook = " ".join(render_text(started, actions=NOTEBOOK).split())
+    assert 'save the notebook and run `check("parabola")` again.' in notebook
+    assert "-e parabola" not in notebook
+    first = " ".join(render_text(fresh, actions=NOTEBOOK).split())
+    assert '`from grader import hint; hint("parabola")` if you get stuck' in first
+    assert "--watch" not in first
+    watched = " ".join(render_text(started, actions=watching("grade")).split())
+    assert "Next: fix /tmp/sub/01_parabola.py and save it: it is graded again at once." in watched
+    assert "-e parabola" not in watched
+
+
+def test_hints_in_a_notebook_one_at_a_time(capsys):
+    from grader import hint
+
+    hint("momentum")
+    hint("3")
+    shown = capsys.readouterr().out
+    assert "Hint 1 of " in shown and "Hint 2 of " in shown
+    assert '`hint("momentum")` again for hint 2' in shown
+    assert '`hint("momentum", every=True)` for every hint' in shown

@@ -9,6 +9,7 @@ import shutil
 import textwrap
 
 from grader.edition import release_info
+from grader.report.actions import Actions, command_line
 from grader.report.results import CheckResult, CheckStatus, ExerciseResult, ExerciseStatus, Report
 
 SHOWN_IN_FULL = 3  # failing checks of the current exercise shown with their details
@@ -83,15 +84,15 @@ PLAIN_ISOLATION = {
 
 
 def render_text(
-    report: Report, colour: bool = False, *, verbose: bool = False, command: str | None = None
+    report: Report, colour: bool = False, *, verbose: bool = False, actions: Actions | None = None
 ) -> str:
     """The terminal report. ``command``: the words that run ``grade`` in the learner's shell
     (default: how this process was run, see grader.report.invocation); ``verbose``: the
     isolation's whole note and the hidden checks not run, under the header."""
-    if command is None:
+    if actions is None:
         from grader.report.invocation import grade_command
 
-        command = grade_command()
+        actions = command_line(grade_command())
     width = min(max(shutil.get_terminal_size((100, SCREEN_ROWS)).columns, 60), 160)
     out = _header(report, colour, verbose, width)
     out += _overview(report, colour, width)
@@ -100,7 +101,7 @@ def render_text(
         *([""] if current is not None else []),  # after the current exercise's details
         _style(f"Progress: {report.done}/{len(report.exercises)} done", None, colour, bold=True)
         + f"  ·  {report.score}/{report.max_score} points",
-        *_wrap(_next_step(report, current, command), width),
+        *_wrap(_next_step(report, current, actions), width),
     ]
     if current is not None:
         rows = _screen_rows() - len(out) - len(tail)
@@ -284,33 +285,40 @@ def _failure_title(group: list[CheckResult], checks: int) -> str:
     return f"  ✗ {verb}: {group[0].description}, and {more} for the same reason ({points})"
 
 
-def _next_step(report: Report, current: ExerciseResult | None, command: str) -> str:
+def _next_step(report: Report, current: ExerciseResult | None, actions: Actions) -> str:
     if current is None:
-        if not report.exercises:
-            return "Nothing was graded."
-        after = _next_in_course(report)
-        if after is not None:
-            graded = ", ".join(e.exercise.name for e in report.exercises)
-            return (
-                f"Next: {graded} passes. Next in the course: {after.order}. {after.name} "
-                f"({after.file}): `{command} -e {after.name}`; `{command}` grades them all."
-            )
-        if release_info() is not None:  # a student release has no solutions to show
-            return "Next: all done — well done!"
-        first = report.exercises[0].exercise.name
-        return (
-            f"Next: all done — well done! `{command} --solution {first}` shows a reference "
-            "solution to compare with yours (any exercise's name or number)."
-        )
+        return _after_the_last(report, actions)
     name, path = current.exercise.name, display_path(current.file)
     if current.status == ExerciseStatus.NOT_STARTED:
+        on_save = f" (or {actions.on_save})" if actions.on_save else ""
         return (
-            f"Next: start {path}, then run `{command} -e {name}` (or `{command} --watch`); "
-            f"`{command} --hint {name}` if you get stuck."
+            f"Next: start {path}, then {actions.fill('check_it', name)}{on_save}; "
+            f"{actions.fill('hint', name)} if you get stuck."
         )
     if current.status == ExerciseStatus.MISSING:
         return f"Next: put {current.exercise.file} into {display_path(report.submission)}."
-    return f"Next: fix {path} and run `{command} -e {name}` again."
+    return f"Next: fix {path} and {actions.fill('check_again', name)}."
+
+
+def _after_the_last(report: Report, actions: Actions) -> str:
+    """Every graded exercise passes: what comes next in the course, else all done."""
+    if not report.exercises:
+        return "Nothing was graded."
+    after = _next_in_course(report)
+    if after is not None:
+        graded = ", ".join(e.exercise.name for e in report.exercises)
+        every = f"; {actions.check_all}" if actions.check_all else ""
+        return (
+            f"Next: {graded} passes. Next in the course: {after.order}. {after.name} "
+            f"({after.file}): {actions.fill('check_other', after.name)}{every}."
+        )
+    if release_info() is not None:  # a student release has no solutions to show
+        return "Next: all done — well done!"
+    first = report.exercises[0].exercise.name
+    return (
+        f"Next: all done — well done! {actions.fill('solution', first)} shows a reference "
+        "solution to compare with yours (any exercise's name or number)."
+    )
 
 
 def _next_in_course(report: Report):
