@@ -187,6 +187,7 @@ class _Submission:
             exercises=[self.results[e.name] for e in self.exercises],
             duration=time.perf_counter() - self.started,
             note=_isolation_note(self.sandbox),
+            course=load_exercises(),
         )
 
 

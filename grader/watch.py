@@ -207,6 +207,7 @@ class Session:
             exercises=shown,
             duration=fresh.duration,
             note=fresh.note,
+            course=fresh.course,
         )
 
     def _top_up(self) -> None:

@@ -166,6 +166,8 @@ class Report(_SafeText):
     note: str = ""  # what the isolation does not protect against; why no stronger one
     # what reading the submission as a whole noted, e.g. that an upload held a file twice
     notes: tuple[str, ...] = ()
+    # every exercise of the course in order (a run with -e grades some): what comes next
+    course: tuple[Exercise, ...] = ()
 
     _NAMES: ClassVar[tuple[str, ...]] = ("submission",)
     _TEXT: ClassVar[dict[str, int]] = {"isolation": TEXT_LIMIT, "note": TEXT_LIMIT}

@@ -190,4 +190,7 @@ def test_the_report_says_what_the_isolation_does_not_protect_against(monkeypatch
     assert "no filesystem or network isolation" in data["isolation_note"]
     assert "not stronger: bubblewrap: not installed" in data["isolation_note"]
     header = render(report, "text").splitlines()[:2]
-    assert "isolation: process" in header[0] and "bubblewrap: not installed" in header[1]
+    assert header[0].endswith("sandbox: a separate process") and header[1].startswith("   1  ")
+    verbose = render(report, "text", verbose=True)
+    assert verbose.splitlines()[1].startswith("isolation: process: no filesystem or network")
+    assert "bubblewrap: not installed" in " ".join(verbose.split())

@@ -27,7 +27,7 @@ BELOW = {
     "grader.exercises": {"grader.paths", "grader.checking", "grader.checks"},
 }
 TOP = {"grader", "grader.cli", "grader.runner", "grader.watch", "grader.notebook_check"}
-TOP |= {"grader.instructor", "grader.authoring"}
+TOP |= {"grader.instructor", "grader.authoring", "grader.hints"}
 
 
 def module_name(path: Path) -> str:

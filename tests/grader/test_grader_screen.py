@@ -81,7 +81,7 @@ def _report(*names: str) -> Report:
         )
         for n in names
     ]
-    return Report("/tmp/sub", "bubblewrap", False, results)
+    return Report("/tmp/sub", "bubblewrap", False, results, course=load_exercises())
 
 
 def test_passing_one_exercise_with_e_says_what_comes_next_in_the_course():

@@ -324,9 +324,7 @@ def _after_the_last(report: Report, actions: Actions) -> str:
 def _next_in_course(report: Report):
     """The first exercise of the course after the last one graded that this report did not
     grade (a run with ``-e``), or None when the report covers the rest of the course."""
-    from grader.exercises import load_exercises
-
     graded = {e.exercise.name for e in report.exercises}
     last = max(e.exercise.order for e in report.exercises)
-    later = [e for e in load_exercises() if e.name not in graded and e.order > last]
+    later = [e for e in report.course if e.name not in graded and e.order > last]
     return later[0] if later else None
