@@ -62,6 +62,8 @@ class _SafeText:
                 value = clean_name(value)
             elif name in self._TEXT:
                 value = clean_text(value, self._TEXT[name])
+        elif name == "notes":  # a tuple: set as a whole, so each note is cleaned here
+            value = tuple(clean_text(str(note), TEXT_LIMIT) for note in value)
         super().__setattr__(name, value)
 
 
@@ -118,11 +120,6 @@ class ExerciseResult(_SafeText):
 
     _NAMES: ClassVar[tuple[str, ...]] = ("file",)
 
-    def __setattr__(self, name: str, value: object) -> None:
-        if name == "notes":  # a tuple: set as a whole, so each note is cleaned here
-            value = tuple(clean_text(str(note), TEXT_LIMIT) for note in value)
-        super().__setattr__(name, value)
-
     @property
     def score(self) -> int:
         return sum(c.score for c in self.checks)
@@ -171,11 +168,6 @@ class Report(_SafeText):
 
     _NAMES: ClassVar[tuple[str, ...]] = ("submission",)
     _TEXT: ClassVar[dict[str, int]] = {"isolation": TEXT_LIMIT, "note": TEXT_LIMIT}
-
-    def __setattr__(self, name: str, value: object) -> None:
-        if name == "notes":  # a tuple: set as a whole, so each note is cleaned here
-            value = tuple(clean_text(str(note), TEXT_LIMIT) for note in value)
-        super().__setattr__(name, value)
 
     @property
     def score(self) -> int:
