@@ -39,6 +39,7 @@ from grader.edition import SOLUTIONS_NOT_IN_RELEASE, release_info, release_note 
 from grader.exercises import by_name_or_number, exercises_dir, load_exercises, solutions_dir  # noqa: E402
 from grader.report.sanitize import clean_name, clean_text  # noqa: E402
 from grader.submission.resolve import (  # noqa: E402
+    candidates,
     exercise_named_by,
     is_exercise_file,
     resolve,
@@ -108,8 +109,10 @@ def _check_present(folder: Path, names: list[str] | None, files: dict[str, str])
     grader.submission gives, and the other exercises are graded as usual.
     """
     exercises = [e for e in load_exercises() if names is None or e.name in names]
-    chosen = {name: r.graded for name, r in resolve(folder, exercises, files).items()}
-    present = [e for e in exercises if os.path.lexists(folder / chosen[e.name])]
+    # only whether a file is there: which one is graded is the runner's to resolve (reading
+    # both here would read and parse every notebook twice)
+    looked_for = {e.name: (files[e.name],) if e.name in files else candidates(e) for e in exercises}
+    present = [e for e in exercises if any(os.path.lexists(folder / n) for n in looked_for[e.name])]
     if not present:
         wanted = ", ".join(e.file for e in exercises)
         _fail(
@@ -117,7 +120,7 @@ def _check_present(folder: Path, names: list[str] | None, files: dict[str, str])
             "names ending in .ipynb) is there"
         )
     if names is not None and len(present) < len(exercises):
-        missing = ", ".join(chosen[e.name] for e in exercises if e not in present)
+        missing = ", ".join(looked_for[e.name][0] for e in exercises if e not in present)
         _fail(f"{clean_name(str(folder))}: {missing} not found")
 
 
