@@ -215,10 +215,17 @@ def number(value: float, other: float | None = None) -> str:
 def show(value: object) -> str:
     """A compact one-line rendering of a number, array, tuple or dict of them."""
     if isinstance(value, PLAIN_SEQUENCES):
-        inner = ", ".join(show(v) for v in value)
+        items = (
+            [*map(show, value[:3]), "…", *map(show, value[-3:])]
+            if len(value) > 8
+            else [show(v) for v in value]
+        )
+        inner = ", ".join(items)
         return f"({inner})" if isinstance(value, tuple) else f"[{inner}]"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{k!r}: {show(v)}" for k, v in value.items()) + "}"
+        pairs = [f"{k!r}: {show(v)}" for k, v in list(value.items())[:8]]
+        more = ", …" if len(value) > 8 else ""
+        return "{" + ", ".join(pairs) + more + "}"
     if isinstance(value, float | np.floating):
         return number(value)
     if isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_):

@@ -108,3 +108,12 @@ def test_a_member_of_an_unnamed_sequence_is_located_by_its_index():
     assert difference(([1.0, 2.0], 1.0), ([1.0, 2.0], 3.0)).where == "value 1"  # top level
     state = difference(({"m": 1.0}, 1.0), ({"m": 2.0}, 1.0), names=("new_state", "w"))
     assert state.where == "new_state.m"
+
+
+def test_long_lists_tuples_and_dicts_are_elided_like_arrays():
+    """Nested plain data is shown from its ends too: a list of 100,000 numbers is one short
+    line, not 100,000 formatted numbers."""
+    assert show(list(range(100_000))) == "[0, 1, 2, …, 99997, 99998, 99999]"
+    assert show(tuple(range(9))) == "(0, 1, 2, …, 6, 7, 8)"
+    assert show({f"k{i}": i for i in range(20)}).endswith("'k7': 7, …}")
+    assert show([1.5, 2.5]) == "[1.5, 2.5]"
