@@ -69,6 +69,7 @@ class Limits:
     temp_bytes: int = 32 << 20  # bubblewrap: the size of its private /tmp, and of /dev/shm
     output_keep: int = 4000  # printed output kept for the report, per call
     message_bytes: int = 256 << 20  # largest reply accepted
+    callback_entries: int = 1 << 20  # what learner code may hand a grader function (wire.entries)
     start: float = 30.0  # for a worker to start (import NumPy) on a busy machine
 
     @classmethod
@@ -373,7 +374,10 @@ class _Process:
         out: list[bytes] = []
         try:
             function = callbacks[header.get("id")]
-            result = function(*wire.decode(header.get("args"), blobs))
+            args = wire.decode(header.get("args"), blobs)
+            if wire.entries(args) > self.limits.callback_entries:
+                raise ValueError(_too_large(args, self.limits.callback_entries))
+            result = function(*args)
             reply = {"ok": True, "result": wire.encode(result, out)}
         except Exception as error:  # noqa: BLE001 - learner-chosen arguments may break it
             reply, out = {"ok": False, "message": f"{type(error).__name__}: {error}"[:500]}, []
@@ -547,6 +551,17 @@ def _reachable_by_others(folder: str) -> bool:
         if os.path.dirname(path) == path:
             return True
         path = os.path.dirname(path)
+
+
+def _too_large(args: list, limit: int) -> str:
+    """Why a grader function refused its arguments: they hold more than ``limit`` entries."""
+    shapes = [f"shape {v.shape}" for v in args if hasattr(v, "shape")][:3]
+    given = f" (arrays of {', '.join(shapes)})" if shapes else ""
+    return (
+        f"the grader's function was called with {wire.entries(args):,} entries{given}, more "
+        f"than the {limit:,} it takes (an empty dimension counts as 1); call it with arrays "
+        "the size of the exercise's"
+    )
 
 
 def _text(value: object) -> str:

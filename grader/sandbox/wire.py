@@ -115,6 +115,24 @@ def decode(data: object, blobs: list[bytes], make_callback: Callable | None = No
     raise WireError("a malformed value")
 
 
+def entries(value: object) -> int:
+    """How much a decoded value holds: one for each number, string and container, and for an
+    array the product of its dimensions, an empty one counted as 1 (a ``(0, 2**27)`` array
+    holds no bytes, yet a function given it can build ``np.arange(a.shape[1])``)."""
+    import numpy as np
+
+    if type(value) is np.ndarray:
+        count = 1
+        for n in value.shape:
+            count *= max(n, 1)
+        return count
+    if type(value) in (list, tuple):
+        return 1 + sum(entries(v) for v in value)
+    if type(value) is dict:
+        return 1 + sum(entries(v) for v in value.values())
+    return 1
+
+
 def _decode_array(index: object, dtype: object, shape: object, blobs: list[bytes]):
     """Raw bytes + a numeric dtype + a shape -> a fresh, writeable ndarray (never unpickles)."""
     import numpy as np

@@ -137,6 +137,8 @@ SOURCE = textwrap.dedent("""
         return np.exp(np.array([1000.0]))
     def twice(f, x):
         return 2 * f(x)
+    def call_with(f, shape):
+        return f(np.zeros(shape))
     def helper(x):
         return x + 1.0
     def through_helper(x):
@@ -306,6 +308,22 @@ def test_callbacks_and_warnings(loaded):
     assert loaded.call("twice", lambda x: x + 1.0, 3.0) == 8.0
     loaded.call("overflow")
     assert any("overflow" in w for w in loaded.last_warnings)
+
+
+def test_a_callbacks_arguments_are_bounded_by_their_entries_not_their_bytes(loaded):
+    shapes = []
+
+    def columns(a):  # what a check's function may do with a shape: np.arange(W.shape[1])
+        shapes.append(a.shape)
+        return float(np.arange(a.shape[-1]).sum())
+
+    assert loaded.call("call_with", columns, [0, 1000]) == 499500.0  # small: it runs
+    for shape in ([0, 2**27], [2**11, 0, 2**10]):  # zero bytes, yet 2**27 and 2**21 entries
+        error = failure(loaded, "call_with", columns, shape)
+        assert "ValueError" in error.message and "entries" in error.message
+        assert f"{tuple(shape)}" in error.message
+    assert shapes == [(0, 1000)]  # the grader's function never saw them
+    assert wire.entries([np.zeros((0, 5)), (1.0, {"a": [2, 3]})]) == 5 + 7
 
 
 def test_instruments_replace_a_function_for_one_call_only(loaded):

@@ -1,0 +1,86 @@
+"""End to end, under every backend: what learner input costs the grading process is bounded.
+
+Each test grades a hostile submission with ``grade`` in a process of its own, which reports its
+peak memory (``ru_maxrss``) as it exits, and checks that grading ended (a generous time limit:
+a hang guard, not a speed test), the neighbour exercise kept every point, the JSON report was
+written, the learner scored nothing unearned, and no process of the run is left.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from grader_helpers import ISOLATIONS, copy_solution, leftovers, process_table, solution_text
+
+# the grading process's peak memory, measured as it exits (ru_maxrss: kB on Linux)
+PEAK = """
+import resource, sys
+from grader.cli import main
+try:
+    main(sys.argv[1:])
+finally:
+    sys.stderr.write(f"\\nPEAK {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}\\n")
+"""
+HANG_GUARD = 300  # seconds for a whole run: far above a normal one, far below "forever"
+# the grading process's own peak (pytest, NumPy, the checks) is ~55 MB; each attack below
+# cost it 1 GB or more before it was bounded
+PEAK_BOUND = 256 << 20
+
+
+def grade_apart(folder: Path, exercises: list[str], isolation: str) -> tuple[dict, int]:
+    """Grade ``folder`` with ``grade`` in a process of its own: (the JSON report, its peak
+    memory in bytes). Asserts it ended in time, wrote its report, and left no process."""
+    before = process_table()
+    out = folder.parent / f"{folder.name}-report.json"
+    command = [sys.executable, "-c", PEAK, str(folder), "--hidden", "--format", "json"]
+    command += ["-o", str(out), "--isolation", isolation]
+    for name in exercises:
+        command += ["-e", name]
+    env = {**os.environ, "GDKIT_TIMEOUT": "2", "PYTHONDONTWRITEBYTECODE": "1"}
+    done = subprocess.run(command, env=env, capture_output=True, timeout=HANG_GUARD)
+    assert done.returncode in (0, 1), done.stderr[-3000:]
+    assert leftovers(before) == []
+    peak = int(done.stderr.rsplit(b"PEAK ", 1)[1].split()[0])
+    return json.loads(out.read_text(encoding="utf-8")), peak
+
+
+def exercise(report: dict, name: str) -> dict:
+    return next(e for e in report["exercises"] if e["name"] == name)
+
+
+def assert_bounded(report: dict, peak: int, hostile: str, neighbour: str) -> list[dict]:
+    """The neighbour kept every point, the grading process stayed small; the hostile
+    exercise's checks (each the learner's failure, none the grader's)."""
+    intact = exercise(report, neighbour)
+    assert intact["score"] == intact["max_score"] > 0
+    assert peak < PEAK_BOUND, f"the grading process peaked at {peak >> 20} MB"
+    checks = exercise(report, hostile)["checks"]
+    assert not any(c["status"] == "error" for c in checks), [c["message"] for c in checks]
+    return checks
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("isolation", ISOLATIONS)
+def test_a_callbacks_empty_but_huge_argument_costs_the_grader_nothing(tmp_path, isolation):
+    """numerical_gradient hands the check's f a zero-byte (0, 2**27) array: f would build a
+    1 GB np.arange from its shape; it is refused on its entries, as the learner's failure."""
+    source = solution_text("gradient_check").replace(
+        "def numerical_gradient(", "def _real_numerical_gradient("
+    )
+    source += textwrap.dedent("""
+        def numerical_gradient(f, w, eps=1e-6):
+            f(np.zeros((0, 2**27)))
+            return _real_numerical_gradient(f, w, eps)
+    """)
+    (tmp_path / "11_gradient_check.py").write_text(source)
+    copy_solution("parabola", tmp_path)
+    report, peak = grade_apart(tmp_path, ["gradient_check", "parabola"], isolation)
+    checks = assert_bounded(report, peak, "gradient_check", "parabola")
+    refused = [c for c in checks if "entries" in c["message"]]
+    assert refused and all(c["status"] == "failed" for c in refused)
