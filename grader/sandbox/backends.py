@@ -22,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,12 +40,37 @@ CLEAN_ENV = {
     "OMP_NUM_THREADS": "1",
     "MKL_NUM_THREADS": "1",
 }
+WINDOWS = os.name == "nt"
+# what a Windows Python cannot start or load its DLLs without (SYSTEMROOT: the Windows folder,
+# for Winsock and the system's random numbers)
+WINDOWS_KEPT = ("SYSTEMROOT", "WINDIR")
+# the interpreter's folders on a Windows PATH, where DLLs are looked for: python.exe's own and
+# DLLs\ (python.org, the Store), and a conda environment's, which activation puts on PATH
+WINDOWS_RUNTIME = ("", "DLLs", "Library/mingw-w64/bin", "Library/usr/bin", "Library/bin")
+WINDOWS_RUNTIME += ("Scripts", "bin")
 
 
 @dataclass(frozen=True)
 class Isolation:
     name: str
     description: str  # one line: what this backend does not protect against, here
+
+
+def clean_environment(
+    windows: bool | None = None, environ: Mapping[str, str] = os.environ, prefix: str = ""
+) -> dict[str, str]:
+    """The worker's environment before its temporary folder: :data:`CLEAN_ENV`; on Windows
+    also SYSTEMROOT (and WINDIR), and a PATH of the interpreter's folders that exist
+    (:data:`WINDOWS_RUNTIME`, under ``prefix``: sys.base_prefix) and the system's, so that
+    NumPy finds its DLLs in a conda environment too."""
+    if not (WINDOWS if windows is None else windows):
+        return dict(CLEAN_ENV)
+    kept = {name: environ[name] for name in WINDOWS_KEPT if environ.get(name)}
+    base = Path(prefix or sys.base_prefix)
+    folders = [str(base / name) for name in WINDOWS_RUNTIME if (base / name).is_dir()]
+    if "SYSTEMROOT" in kept:
+        folders += [str(Path(kept["SYSTEMROOT"]) / "System32"), kept["SYSTEMROOT"]]
+    return {**CLEAN_ENV, **kept, "PATH": ";".join(folders)}
 
 
 def base_python() -> str:
@@ -120,7 +146,7 @@ class ProcessBackend:
     def environment(self, folder: str) -> dict[str, str]:
         """The worker's environment: clean, with its temporary files in its private ``folder``
         (which the grading process removes when the worker ends)."""
-        return {**CLEAN_ENV, "TMPDIR": folder, "TEMP": folder, "TMP": folder}
+        return {**clean_environment(), "TMPDIR": folder, "TEMP": folder, "TMP": folder}
 
     def site(self) -> list[str]:
         return [str(numpy_folder())]

@@ -1,0 +1,41 @@
+"""The Windows and macOS branches, each run here with the platform's primitives simulated:
+the console's mode (kernel32 through ctypes, msvcrt), taskkill, the Store Python's app
+execution alias, a Windows worker's environment, and an output encoding without α."""
+
+from __future__ import annotations
+
+import os
+
+from grader.sandbox import backends
+
+# -- the worker's environment on Windows ---------------------------------------------------------
+
+
+def test_a_windows_worker_keeps_systemroot_and_finds_the_interpreters_dlls(tmp_path):
+    """SYSTEMROOT (Winsock, the system's random numbers) and a PATH of the interpreter's
+    folders that exist — a conda environment's Library\\bin among them — then the system's;
+    nothing else of the caller's environment."""
+    prefix = tmp_path / "miniconda3" / "envs" / "course"
+    for folder in ("DLLs", "Library/bin", "Scripts"):
+        (prefix / folder).mkdir(parents=True)
+    environ = {"SYSTEMROOT": r"C:\Windows", "WINDIR": r"C:\Windows", "API_TOKEN": "secret"}
+    environ["PATH"] = r"C:\Users\me\bin"
+    env = backends.clean_environment(windows=True, environ=environ, prefix=str(prefix))
+    assert env["SYSTEMROOT"] == env["WINDIR"] == r"C:\Windows" and "API_TOKEN" not in env
+    system = [os.path.join(r"C:\Windows", "System32"), r"C:\Windows"]
+    ours = [str(prefix), str(prefix / "DLLs"), str(prefix / "Library/bin"), str(prefix / "Scripts")]
+    assert env["PATH"].split(";") == ours + system
+    assert env["PYTHONHASHSEED"] == "0" and env["OMP_NUM_THREADS"] == "1"
+
+
+def test_the_process_backend_gives_a_windows_worker_its_temporary_folder(monkeypatch, tmp_path):
+    monkeypatch.setattr(backends, "WINDOWS", True)
+    monkeypatch.setenv("SYSTEMROOT", r"C:\Windows")
+    env = backends.ProcessBackend().environment(str(tmp_path))
+    assert env["TEMP"] == env["TMP"] == env["TMPDIR"] == str(tmp_path)
+    assert env["SYSTEMROOT"] == r"C:\Windows" and env["PATH"].endswith(r";C:\Windows")
+
+
+def test_a_posix_worker_has_the_plain_clean_environment():
+    env = backends.clean_environment(windows=False, environ={"SYSTEMROOT": "x"})
+    assert env == backends.CLEAN_ENV and env["PATH"] == os.defpath
