@@ -19,6 +19,7 @@ import functools
 import importlib.util
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -73,11 +74,28 @@ def clean_environment(
     return {**CLEAN_ENV, **kept, "PATH": ";".join(folders)}
 
 
+# a Microsoft Store Python's python.exe: an app execution alias, a reparse point in a
+# WindowsApps folder that only CreateProcess follows (stat has this tag; realpath cannot)
+APP_ALIAS_TAG = getattr(stat, "IO_REPARSE_TAG_APPEXECLINK", 0x8000001B)
+
+
+def is_app_alias(path: str) -> bool:
+    """Is ``path`` a Microsoft Store Python's app execution alias (Windows)?"""
+    try:
+        return os.lstat(path).st_reparse_tag == APP_ALIAS_TAG
+    except (OSError, AttributeError, ValueError):  # not there; not Windows (no reparse tags)
+        return False
+
+
 def base_python() -> str:
     """The real interpreter behind this one (a venv's ``python`` is a link or a copy, and on
-    Python 3.10 ``sys._base_executable`` may point into the venv)."""
+    Python 3.10 ``sys._base_executable`` may point into the venv). A Microsoft Store Python is
+    started by its app execution alias: the packaged python.exe that the alias leads to (in
+    sys.base_prefix) cannot be started directly (access denied)."""
     prefix = Path(sys.base_prefix).resolve()
     for candidate in (getattr(sys, "_base_executable", ""), sys.executable):
+        if candidate and is_app_alias(candidate):
+            return candidate
         real = Path(os.path.realpath(candidate)) if candidate else None
         if real and real.is_file() and prefix in real.parents:
             return str(real)

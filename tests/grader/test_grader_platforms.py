@@ -5,6 +5,8 @@ execution alias, a Windows worker's environment, and an output encoding without 
 from __future__ import annotations
 
 import os
+import sys
+from types import SimpleNamespace
 
 from grader.sandbox import backends
 
@@ -39,3 +41,36 @@ def test_the_process_backend_gives_a_windows_worker_its_temporary_folder(monkeyp
 def test_a_posix_worker_has_the_plain_clean_environment():
     env = backends.clean_environment(windows=False, environ={"SYSTEMROOT": "x"})
     assert env == backends.CLEAN_ENV and env["PATH"] == os.defpath
+
+
+# -- the Microsoft Store Python ------------------------------------------------------------------
+
+
+def test_a_store_python_is_started_by_its_app_execution_alias(monkeypatch, tmp_path):
+    """sys._base_executable is the alias (a reparse point in WindowsApps); the packaged
+    python.exe in sys.base_prefix cannot be started directly, so the alias is the one."""
+    package = (
+        tmp_path / "Program Files" / "WindowsApps" / "PythonSoftwareFoundation.Python.3.12_x64"
+    )
+    package.mkdir(parents=True)
+    (package / "python.exe").write_bytes(b"MZ")
+    aliases = tmp_path / "AppData" / "Local" / "Microsoft" / "WindowsApps"
+    aliases.mkdir(parents=True)
+    alias = aliases / "python3.12.exe"
+    alias.write_bytes(b"")
+    venv_python = tmp_path / "course" / ".venv" / "Scripts" / "python.exe"  # the venv launcher
+    venv_python.parent.mkdir(parents=True)
+    venv_python.write_bytes(b"MZ")
+    real_lstat = os.lstat
+
+    def lstat(path, *args, **kwargs):
+        if os.fspath(path) == str(alias):
+            return SimpleNamespace(st_reparse_tag=backends.APP_ALIAS_TAG, st_mode=0o100755)
+        return real_lstat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "lstat", lstat)
+    monkeypatch.setattr(sys, "base_prefix", str(package))
+    monkeypatch.setattr(sys, "_base_executable", str(alias), raising=False)
+    monkeypatch.setattr(sys, "executable", str(venv_python))
+    assert backends.is_app_alias(str(alias)) and not backends.is_app_alias(str(venv_python))
+    assert backends.base_python() == str(alias)
