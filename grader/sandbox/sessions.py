@@ -11,8 +11,10 @@ lead a session of their own, so they are in neither. :func:`kill_session`
 stops the process and, level by level, every process below it (stopped, none of them can start
 another), then kills each one and each process group one of them leads.
 
-POSIX finds the processes below through ``/proc`` (Linux) or psutil (macOS); Windows through
-psutil; without psutil, only the process and its group are killed.
+POSIX finds the processes below through ``/proc`` (Linux) or psutil (macOS). Windows has no
+signals to stop a tree with: ``taskkill /T /F`` ends the process and every process below it
+(children first); where taskkill cannot run, the processes psutil finds below it are
+terminated. Without psutil, only the process and its group are killed.
 """
 
 from __future__ import annotations
@@ -43,9 +45,7 @@ def kill_session(pid: int) -> None:
     """Kill process ``pid``, every process below it (in any session) and every process group
     one of them leads; never the caller's own group. The caller reaps ``pid``."""
     if not hasattr(os, "killpg"):  # Windows
-        for below in reversed(_below(pid, stop=False)):
-            _signal(below, signal.SIGTERM)  # TerminateProcess
-        _signal(pid, signal.SIGTERM)
+        _kill_tree_windows(pid)
         return
     tree = [pid, *_below(pid, stop=True)]
     own_group = os.getpgrp()
@@ -54,6 +54,26 @@ def kill_session(pid: int) -> None:
             if os.getpgid(member) == member != own_group:
                 os.killpg(member, signal.SIGKILL)
         _signal(member, signal.SIGKILL)
+
+
+def _kill_tree_windows(pid: int) -> None:
+    """taskkill /T /F (by its full path: a bare name is looked for in the current folder
+    first); where it cannot run or fails, TerminateProcess on each process psutil finds."""
+    taskkill = os.path.join(os.environ.get("SYSTEMROOT", r"C:\Windows"), "System32", "taskkill.exe")
+    try:
+        done = subprocess.run(
+            [taskkill, "/PID", str(pid), "/T", "/F"],
+            capture_output=True,
+            timeout=10,
+            creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0),  # no console flashes up
+        )
+    except (OSError, subprocess.SubprocessError):
+        done = None
+    if done is not None and done.returncode == 0:
+        return
+    for below in reversed(_below(pid, stop=False)):
+        _signal(below, signal.SIGTERM)  # TerminateProcess
+    _signal(pid, signal.SIGTERM)
 
 
 def _below(pid: int, stop: bool) -> list[int]:

@@ -5,10 +5,14 @@ execution alias, a Windows worker's environment, and an output encoding without 
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 import sys
 from types import SimpleNamespace
 
-from grader.sandbox import backends
+import pytest
+
+from grader.sandbox import backends, sessions
 
 # -- the worker's environment on Windows ---------------------------------------------------------
 
@@ -74,3 +78,47 @@ def test_a_store_python_is_started_by_its_app_execution_alias(monkeypatch, tmp_p
     monkeypatch.setattr(sys, "executable", str(venv_python))
     assert backends.is_app_alias(str(alias)) and not backends.is_app_alias(str(venv_python))
     assert backends.base_python() == str(alias)
+
+
+# -- killing a hung worker's whole tree on Windows -----------------------------------------------
+
+
+@pytest.fixture
+def windows_kill(monkeypatch):
+    """No process groups (Windows); taskkill and TerminateProcess recorded, not run."""
+    monkeypatch.delattr(os, "killpg")
+    monkeypatch.setenv("SYSTEMROOT", r"C:\Windows")
+    calls = SimpleNamespace(run=[], signals=[])
+    monkeypatch.setattr(
+        sessions, "_signal", lambda pid, number: calls.signals.append((pid, number))
+    )
+    tree = {1234: [2000, 2001], 2000: [3000]}
+    monkeypatch.setattr(sessions, "_children", lambda pid: tree.get(pid, []))
+    return calls
+
+
+def test_a_hung_worker_is_killed_with_its_whole_tree_by_taskkill(windows_kill, monkeypatch):
+    def run(command, **kwargs):
+        windows_kill.run.append(command)
+        assert kwargs["timeout"] > 0 and kwargs["capture_output"]
+        return subprocess.CompletedProcess(command, 0)
+
+    monkeypatch.setattr(sessions.subprocess, "run", run)
+    sessions.kill_session(1234)
+    taskkill = os.path.join(r"C:\Windows", "System32", "taskkill.exe")
+    assert windows_kill.run == [[taskkill, "/PID", "1234", "/T", "/F"]]
+    assert windows_kill.signals == []
+
+
+@pytest.mark.parametrize("failure", [FileNotFoundError(2, "no taskkill"), 128])
+def test_without_taskkill_each_process_below_is_terminated_children_first(
+    windows_kill, monkeypatch, failure
+):
+    def run(command, **kwargs):
+        if isinstance(failure, Exception):
+            raise failure
+        return subprocess.CompletedProcess(command, failure)
+
+    monkeypatch.setattr(sessions.subprocess, "run", run)
+    sessions.kill_session(1234)
+    assert windows_kill.signals == [(pid, signal.SIGTERM) for pid in (3000, 2001, 2000, 1234)]
