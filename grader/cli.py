@@ -38,6 +38,7 @@ from grader.commands import CommandWithSubcommands, sandbox_options  # noqa: E40
 from grader.edition import SOLUTIONS_NOT_IN_RELEASE, release_info, release_note  # noqa: E402
 from grader.exercises import by_name_or_number, exercises_dir, load_exercises, solutions_dir  # noqa: E402
 from grader.report.sanitize import clean_name, clean_text  # noqa: E402
+from grader.report.terminal import plain_where_unencodable  # noqa: E402
 from grader.submission.resolve import (  # noqa: E402
     candidates,
     exercise_named_by,
@@ -50,16 +51,6 @@ FORMATS = ("text", "json", "gradescope", "junit", "prairielearn")
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as a shell reports it
-
-
-def _never_unencodable() -> None:
-    """Show a character that the output's encoding lacks as an escape (``\\u03b1``) instead of
-    failing: on Windows a redirected ``grade > report.txt`` writes cp1252, which has no α, −
-    or ≈, and a report must always be written. UTF-8 output is left as it is."""
-    for stream in (sys.stdout, sys.stderr):
-        encoding = (getattr(stream, "encoding", None) or "utf-8").lower().replace("-", "")
-        if encoding not in ("utf8", "utf_8") and hasattr(stream, "reconfigure"):
-            stream.reconfigure(errors="backslashreplace")
 
 
 def _say(text: str, *, err: bool = False, end: str = "\n") -> None:
@@ -352,7 +343,7 @@ def main(args: list[str] | None = None) -> None:
     """``grade [PATH] [OPTIONS]``, and ``grade batch …`` where the instructor's batch module is
     installed (not in a student release). Only the bare first word ``batch`` dispatches:
     ``grade ./batch`` grades a folder of that name. Ends with ``sys.exit`` and the exit status."""
-    _never_unencodable()
+    plain_where_unencodable(sys.stdout, sys.stderr)  # a report can always be written
     grade_command.main(args, prog_name="grade")
 
 
@@ -414,11 +405,12 @@ def _grade_command(options: Options) -> None:
 
 
 def _show_report(report, fmt: str, output: Path | None, verbose: bool = False) -> None:
-    from grader.report.render import render, use_colour
+    from grader.report.render import render
+    from grader.report.terminal import use_colour
     from grader.report.write import write_whole
 
     if output is None:
-        _say(render(report, fmt, use_colour(sys.stdout.isatty()), verbose=verbose), end="")
+        _say(render(report, fmt, use_colour(sys.stdout), verbose=verbose), end="")
         return
     try:
         write_whole(output, render(report, fmt, colour=False, verbose=verbose))

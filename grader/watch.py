@@ -229,23 +229,24 @@ class View:
     to stderr, so that stdout stays a stream of reports."""
 
     def __init__(self, folder: Path, fmt: str, out: TextIO, err: TextIO) -> None:
-        from grader.report.render import use_colour
+        from grader.report.terminal import use_colour
 
         self.where = clean_name(str(folder))  # a folder's name can hold escape sequences
         self.fmt, self.out, self.err = fmt, out, err
-        self.colour = fmt == "text" and use_colour(out.isatty())
+        self.colour = fmt == "text" and use_colour(out)
         self.status_stream = out if fmt == "text" else err
 
     def report(self, report: Report) -> None:
         from grader.report.actions import watching
         from grader.report.invocation import grade_command
         from grader.report.render import render
+        from grader.report.terminal import CLEAR_SCREEN
 
         text = render(report, self.fmt, self.colour, actions=watching(grade_command()))
         if self.fmt == "json":
             text = json.dumps(json.loads(text)) + "\n"
         if self.colour:
-            text = "\x1b[2J\x1b[H" + text  # clear the terminal
+            text = CLEAR_SCREEN + text
         self._write(self.out, text)
 
     def status(self, summary: str, how: str) -> None:

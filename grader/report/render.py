@@ -17,7 +17,6 @@ The formats live in grader/report/renderers/, one module each:
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from grader.report.actions import Actions
@@ -30,12 +29,7 @@ from grader.report.results import Report
 FORMATS = tuple(RENDERERS)
 
 __all__ = ["FORMATS", "describe_failure", "render", "render_text", "schema_path"]
-__all__ += ["to_gradescope", "to_json", "use_colour"]
-
-
-def use_colour(stream_is_tty: bool) -> bool:
-    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
-    return stream_is_tty and not os.environ.get("NO_COLOR")
+__all__ += ["to_gradescope", "to_json"]
 
 
 def render(

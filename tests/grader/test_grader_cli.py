@@ -21,7 +21,7 @@ from grader_helpers import copy_solution
 
 from grader.authoring.exercises_cli import exercises as exercises_group
 from grader.exercises import exercises_dir, load_exercises, solutions_dir
-from grader.report.render import schema_path, use_colour
+from grader.report.render import schema_path
 
 REPO = Path(__file__).resolve().parents[2]
 GRADE = [sys.executable, "-m", "grader.cli"]
@@ -375,13 +375,6 @@ def test_exercises_are_named_by_their_number_wherever_a_name_is(stub_folder):
     assert wrong.exit_code == 2 and "no exercise number 99 (the exercises are 1–11)" in wrong.output
 
 
-def test_colour_only_on_a_terminal(monkeypatch):
-    monkeypatch.delenv("NO_COLOR", raising=False)
-    assert use_colour(True) and not use_colour(False)
-    monkeypatch.setenv("NO_COLOR", "1")
-    assert not use_colour(True)
-
-
 def _run_on_pty(args, env):
     leader, follower = pty.openpty()
     process = subprocess.Popen(GRADE + args, stdout=follower, stderr=follower, cwd=REPO, env=env)
@@ -499,15 +492,17 @@ def test_the_program_ends_with_its_whole_output_and_exit_status(args, code):
         ("ascii", ["solutions", "-e", "parabola"], 0),
     ],
 )
-def test_output_in_an_encoding_without_greek_letters_is_written_with_escapes(encoding, args, code):
+def test_output_in_an_encoding_without_greek_letters_is_spelled_plainly(encoding, args, code):
     """The hints and reports use α, − and ≈: where the output's encoding lacks them they are
-    written as \\u escapes, and the rest of the text arrives whole."""
+    spelled plainly (alpha, -, ~=; grader/report/terminal.py), never as \\u escapes, and the
+    rest of the text arrives whole."""
     env = {**os.environ, "PYTHONIOENCODING": encoding, "GDKIT_TIMEOUT": "5"}
     done = subprocess.run(GRADE + args, cwd=REPO, capture_output=True, env=env)
     assert done.returncode == code, done.stderr.decode(encoding, "replace")
     text = done.stdout.decode(encoding)
     assert "Traceback" not in done.stderr.decode(encoding, "replace")
+    assert "\\u" not in text
     if "--hint" in args:
-        assert "w_new = w \\u2212 \\u03b1" in text and "Hint 4 of " in text
+        assert "w_new = w - alpha" in text and "Hint 4 of " in text
     else:
         assert "Progress: " in text and "Next: " in text  # the report's last lines

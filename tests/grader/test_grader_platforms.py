@@ -4,6 +4,8 @@ execution alias, a Windows worker's environment, and an output encoding without 
 
 from __future__ import annotations
 
+import ctypes
+import io
 import os
 import signal
 import subprocess
@@ -12,7 +14,108 @@ from types import SimpleNamespace
 
 import pytest
 
+from grader.report import terminal
 from grader.sandbox import backends, sessions
+
+# -- colour and screen clearing on a Windows console --------------------------------------------
+
+
+class Console:
+    """kernel32's console-mode calls, as ctypes.WinDLL("kernel32") gives them."""
+
+    def __init__(self, mode: int | None, accepts: bool = True) -> None:
+        self.mode, self.accepts, self.set = mode, accepts, []
+
+    def GetConsoleMode(self, handle, mode_ref):  # noqa: N802 - the Windows API's name
+        assert handle == 77  # what msvcrt.get_osfhandle gave
+        if self.mode is None:  # not a console: a pipe, a file, mintty
+            return 0
+        mode_ref._obj.value = self.mode
+        return 1
+
+    def SetConsoleMode(self, handle, mode):  # noqa: N802
+        self.set.append(mode)
+        if self.accepts:
+            self.mode = mode
+        return int(self.accepts)
+
+
+class Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return 1
+
+
+@pytest.fixture
+def windows_console(monkeypatch):
+    """Make the terminal module take its Windows branch against a simulated console."""
+
+    def use(console: Console) -> Console:
+        monkeypatch.setattr(terminal, "WINDOWS", True)
+        monkeypatch.setattr(ctypes, "WinDLL", lambda name, **_: console, raising=False)
+        monkeypatch.setitem(sys.modules, "msvcrt", SimpleNamespace(get_osfhandle=lambda fd: 77))
+        monkeypatch.delenv("NO_COLOR", raising=False)
+        return console
+
+    return use
+
+
+def test_a_windows_console_gets_colour_once_virtual_terminal_processing_is_on(windows_console):
+    console = windows_console(Console(mode=0x0003))  # processed and wrapped output, VT off
+    assert terminal.use_colour(Tty())
+    assert console.set == [0x0007] and console.mode == 0x0007
+    assert terminal.use_colour(Tty()) and len(console.set) == 1  # on already: left as it is
+
+
+@pytest.mark.parametrize(
+    "console", [Console(mode=0x0003, accepts=False), Console(mode=None)], ids=["old", "no-console"]
+)
+def test_a_console_that_refuses_it_gets_plain_text(windows_console, console):
+    """Windows before 10 refuses the mode; what is not a console has none: no colour, and so
+    no escape code is ever written there raw."""
+    windows_console(console)
+    assert not terminal.use_colour(Tty())
+
+
+def test_watch_mode_clears_the_screen_only_where_escapes_work(windows_console, tmp_path):
+    from grader.watch import View
+
+    windows_console(Console(mode=0x0003, accepts=False))
+    assert not View(tmp_path, "text", Tty(), io.StringIO()).colour
+    windows_console(Console(mode=0x0003))
+    assert View(tmp_path, "text", Tty(), io.StringIO()).colour
+
+
+def test_colour_only_on_a_terminal_and_never_with_no_color(monkeypatch):
+    monkeypatch.setattr(terminal, "WINDOWS", False)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    assert terminal.use_colour(Tty()) and not terminal.use_colour(io.StringIO())
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert not terminal.use_colour(Tty())
+
+
+# -- an output encoding without the report's characters ---------------------------------------
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "latin-1", "ascii"])
+def test_what_the_output_cannot_hold_is_spelled_plainly(encoding):
+    raw = io.BytesIO()
+    stream = io.TextIOWrapper(raw, encoding=encoding)
+    terminal.plain_where_unencodable(stream)
+    stream.write("w_new = w − α · ∂L/∂w; ŷᵢ ≈ σ(z) ≤ 1, Xᵀ, ½ ‖g‖², 😀\n")
+    stream.flush()
+    text = raw.getvalue().decode(encoding)
+    assert "\\u" not in text and "w_new = w - alpha " in text and "dL/dw" in text
+    assert "y^_i ~= sigma(z) <= 1, X^T, " in text and "||g||" in text and "?" in text
+
+
+def test_utf8_output_is_left_as_it_is():
+    stream = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+    terminal.plain_where_unencodable(stream)
+    assert stream.errors == "strict"
+
 
 # -- the worker's environment on Windows ---------------------------------------------------------
 
