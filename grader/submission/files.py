@@ -58,6 +58,7 @@ class SubmissionSource:
     path: Path  # folder / filename, as asked for
     display: str  # the file's name, safe to show
     notes: list[str] = field(default_factory=list)
+    quick: bool = False  # read only to tell whether it is started (read_source(quick=True))
 
 
 class SourceFormat(ABC):
@@ -68,6 +69,11 @@ class SourceFormat(ABC):
     @abstractmethod
     def to_source(self, text: str, display: str) -> tuple[str, list[str]]:
         """(the Python source, notes for the learner); raise SubmissionFileError to refuse."""
+
+    def quick_source(self, text: str, display: str) -> tuple[str, list[str]] | None:
+        """:meth:`to_source`'s result where the format has a cheaper way to the same source
+        (only to tell whether the file is started); None where it has not."""
+        return None
 
 
 FORMATS: dict[str, SourceFormat] = {}
@@ -95,14 +101,22 @@ class PythonSource(SourceFormat):
         return text, []
 
 
-def read_source(folder: Path, filename: str) -> SubmissionSource:
-    """Read ``folder / filename`` as the module docstring says; raise SubmissionFileError."""
+def read_source(folder: Path, filename: str, *, quick: bool = False) -> SubmissionSource:
+    """Read ``folder / filename`` as the module docstring says; raise SubmissionFileError.
+    ``quick``: only to tell whether the file is started (grader/submission/resolve.py); where
+    its format has a cheaper way to the same source, the result is marked ``quick`` and is not
+    graded (the graded file is read again, in full)."""
     _require_plain_name(filename)
     reader = _format_of(filename)
     text, display, notes = read_text(folder, filename)
-    source, more_notes = reader.to_source(text, display)
+    found = reader.quick_source(text, display) if quick else None
+    source, more_notes = found or reader.to_source(text, display)
     return SubmissionSource(
-        text=source, path=Path(folder) / filename, display=display, notes=notes + more_notes
+        text=source,
+        path=Path(folder) / filename,
+        display=display,
+        notes=notes + more_notes,
+        quick=found is not None,
     )
 
 
@@ -277,10 +291,19 @@ class NotebookSource(SourceFormat):
     suffix = ".ipynb"
 
     def to_source(self, text: str, display: str) -> tuple[str, list[str]]:
+        return self._extracted(text, display, validate=True)
+
+    def quick_source(self, text: str, display: str) -> tuple[str, list[str]]:
+        """The same source without nbformat's import and validation, where the notebook has
+        the shape Jupyter writes (grader/submission/notebook.py)."""
+        return self._extracted(text, display, validate=False)
+
+    @staticmethod
+    def _extracted(text: str, display: str, validate: bool) -> tuple[str, list[str]]:
         from grader.submission.notebook import NotebookError, extract
 
         try:
-            graded = extract(text, display)
+            graded = extract(text, display, validate=validate)
         except NotebookError as error:
             raise SubmissionFileError(str(error)) from None
         return graded.source, graded.notes

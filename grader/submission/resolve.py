@@ -57,7 +57,9 @@ def exercise_named_by(filename: str, exercises: Iterable[Exercise]) -> Exercise 
 class Resolution:
     """What is graded for one exercise: ``files`` (one, or two when both are started: each is
     graded and the better kept), and the sources already read (a name -> its source, or why it
-    cannot be read), so nothing is read twice."""
+    cannot be read), so that a ``.py`` file is not read twice. A notebook is read quickly to
+    tell whether it is started (json, not nbformat: :func:`read_source`'s ``quick``), and
+    again in full if it is graded."""
 
     exercise: Exercise
     files: tuple[str, ...]
@@ -95,9 +97,10 @@ def _resolve_one(folder: Path, exercise: Exercise) -> Resolution:
     present = [name for name in names if _exists(folder / name)]
     if len(present) < 2:
         return Resolution(exercise, tuple(present) or names[:1])
-    read = {name: _read(folder, name) for name in present}
+    read = {name: _read(folder, name, quick=True) for name in present}
     started = [name for name in present if is_started(read[name], exercise)]
-    return Resolution(exercise, tuple(started) or (present[0],), read)
+    kept = {name: found for name, found in read.items() if not getattr(found, "quick", False)}
+    return Resolution(exercise, tuple(started) or (present[0],), kept)
 
 
 def _exists(path: Path) -> bool:
@@ -108,9 +111,9 @@ def _exists(path: Path) -> bool:
     return True
 
 
-def _read(folder: Path, name: str) -> SubmissionSource | SubmissionFileError:
+def _read(folder: Path, name: str, quick: bool = False) -> SubmissionSource | SubmissionFileError:
     try:
-        return read_source(folder, name)
+        return read_source(folder, name, quick=quick)
     except SubmissionFileError as error:
         return error
 

@@ -6,6 +6,9 @@ from __future__ import annotations
 import inspect
 import json
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -25,6 +28,7 @@ from grader.submission.notebook import (
 )
 
 EXERCISES = load_exercises()
+REPO = Path(__file__).resolve().parents[2]
 
 
 def notebook_bytes(*cells) -> bytes:
@@ -432,3 +436,100 @@ def test_reading_a_notebook_costs_time_in_proportion_to_it():
         extract(notebook_bytes(code("a = 1\n" * 100_000)), "01_parabola.ipynb")
     with pytest.raises(NotebookError, match="cells, more than the 2000"):
         extract(notebook_bytes(*[code(f"# {n}") for n in range(2001)]), "01_parabola.ipynb")
+
+
+# -- the quick read that only tells whether a notebook is started ----------------------------
+
+
+def _plain(cells, **top) -> bytes:
+    return json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": cells, **top})
+
+
+def _cell(source="def f():\n    return 1", **fields) -> dict:
+    return {"cell_type": "code", "metadata": {}, "source": source, "outputs": [], **fields}
+
+
+# shapes the quick read takes itself, and shapes it leaves to nbformat (where nbformat may
+# refuse them): either way the same source, notes or error as the validated read
+SHAPES = {
+    "a list of lines": _plain([_cell(["def f():\n", "    return 1\n"])]),
+    "markdown and code": _plain(
+        [{"cell_type": "markdown", "metadata": {}, "source": "m"}, _cell()]
+    ),
+    "tagged skip-grading": _plain([_cell(metadata={"tags": [SKIP_TAG]}), _cell("x = 2")]),
+    "outputs of every kind": _plain(
+        [
+            _cell(
+                outputs=[
+                    {"output_type": "stream", "name": "stdout", "text": ["a", "b"]},
+                    {"output_type": "display_data", "data": {"text/plain": ["1"]}, "metadata": {}},
+                ]
+            )
+        ]
+    ),
+    "nbformat 3": json.dumps(
+        {
+            "nbformat": 3,
+            "nbformat_minor": 0,
+            "metadata": {},
+            "worksheets": [{"cells": [{"cell_type": "code", "input": "def f():\n    return 3"}]}],
+        }
+    ),
+    "nbformat 4.0 as a float": _plain([_cell()], nbformat=4.0),
+    "nbformat true": _plain([_cell()], nbformat=True),
+    "no metadata": json.dumps({"nbformat": 4, "nbformat_minor": 5, "cells": [_cell()]}),
+    "a cell without metadata": _plain([{"cell_type": "code", "source": "x = 1", "outputs": []}]),
+    "a cell's metadata a list": _plain([_cell(metadata=[])]),
+    "a markdown source of numbers": _plain(
+        [{"cell_type": "markdown", "metadata": {}, "source": [1, 2]}, _cell()]
+    ),
+    "an output that is not an object": _plain([_cell(outputs=[3])]),
+    "an output's text of numbers": _plain(
+        [_cell(outputs=[{"output_type": "stream", "name": "stdout", "text": [1]}])]
+    ),
+    "an output type that is a list": _plain([_cell(outputs=[{"output_type": ["x"]}])]),
+    "an attachment that is not an object": _plain(
+        [{"cell_type": "markdown", "metadata": {}, "source": "m", "attachments": {"a": 1}}]
+    ),
+    "outputs not a list": _plain([_cell(outputs=3)]),
+    **{name: data.decode("utf-8", "replace") for name, data in HOSTILE.items()},
+}
+
+
+def _outcome(data, validate: bool):
+    try:
+        graded = extract(data, "01_parabola.ipynb", validate=validate)
+    except NotebookError as error:
+        return "refused", str(error)
+    return graded.source, graded.notes
+
+
+@pytest.mark.parametrize("data", SHAPES.values(), ids=SHAPES.keys())
+def test_the_quick_read_gives_what_the_validated_read_gives(data):
+    assert _outcome(data, validate=False) == _outcome(data, validate=True)
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.name)
+def test_the_quick_read_of_every_stub_and_solved_notebook(exercise):
+    from grader.authoring.notebook_stubs import solution_notebook
+
+    stub = (exercises_dir() / exercise.file).with_suffix(".ipynb").read_text(encoding="utf-8")
+    solved = solution_notebook((solutions_dir() / exercise.file).read_text("utf-8"), exercise.name)
+    for data in (stub, solved):
+        assert _outcome(data, validate=False) == _outcome(data, validate=True)
+
+
+def test_a_fresh_clone_is_resolved_without_nbformat():
+    """Telling whether the notebooks of a fresh clone are started reads them with json alone:
+    nbformat's import and schema (~0.14 s) are left to the notebooks that are graded."""
+    code = (
+        "import sys\n"
+        "from grader.exercises import exercises_dir, load_exercises\n"
+        "from grader.submission.resolve import resolve\n"
+        "chosen = resolve(exercises_dir(), load_exercises())\n"
+        "assert all(r.graded.endswith('.py') for r in chosen.values()), chosen\n"
+        "print('nbformat' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
