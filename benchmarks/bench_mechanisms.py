@@ -46,8 +46,8 @@ SPIN = "import os\nparent = os.getppid()\nwhile os.getppid() == parent:\n    pas
 # the mechanisms each workload uses (the others change nothing there)
 USED = {
     "grade solutions": list(SWITCHES),
-    "watch save -> report": list(SWITCHES),
-    "grade batch": list(SWITCHES),
+    "watch save -> report": [m for m in SWITCHES if m != "early_start"],
+    "grade batch": [m for m in SWITCHES if m != "early_start"],
 }
 
 

@@ -36,10 +36,17 @@ def _no_plugin_skipping(module) -> None:
     module._DISABLED_PLUGINS = []
 
 
+def _late_start(module) -> None:
+    """`grade` does not start the sandbox before the checks load: the worker is launched when
+    the submission's turn comes (after pytest is imported and the checks are collected)."""
+    module._early_sandbox = lambda options: None
+
+
 # mechanism -> (the module that owns it, the patch that switches it off)
 SWITCHES: dict[str, tuple[str, Callable]] = {
     "remembered": ("grader.checking.remember", _no_remembering),
     "skipped_plugins": ("grader.runner", _no_plugin_skipping),
+    "early_start": ("grader.cli", _late_start),
 }
 
 

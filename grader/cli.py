@@ -133,8 +133,9 @@ def _exercise_or_fail(name: str):
 
 
 def _open_sandbox(timeout: float | None, isolation: str):
-    """The run's sandbox (its worker starts when the submission's turn comes). No backend can
-    run: exit 3 with what is missing and what to do."""
+    """The run's sandbox (its worker starts when it is first needed, or when
+    :func:`_early_sandbox` starts it). No backend can run: exit 3 with what is missing and
+    what to do."""
     from grader.sandbox.sandbox import Limits, Sandbox, SandboxError
 
     try:
@@ -155,11 +156,13 @@ def _grade(
     timeout: float | None,
     isolation: str,
     files=None,
+    sandbox=None,
 ):
     from grader.runner import GraderError, grade
     from grader.sandbox.sandbox import SandboxError
 
-    sandbox = _open_sandbox(timeout, isolation)
+    if sandbox is None:
+        sandbox = _open_sandbox(timeout, isolation)
     try:
         report = grade(folder, names, include_hidden=hidden, sandbox=sandbox, files=files)
     except (GraderError, SandboxError) as error:
@@ -348,6 +351,36 @@ def main(args: list[str] | None = None) -> None:
 
 
 def _run(options: Options) -> None:
+    sandbox = _early_sandbox(options)
+    try:
+        _run_with(options, sandbox)
+    finally:
+        if sandbox is not None:
+            sandbox.close()
+
+
+def _early_sandbox(options: Options):
+    """For a plain run over a folder, the sandbox with its worker started at once, before the
+    checks and pytest are imported: the worker imports NumPy while this process loads them
+    (on an idle CPU; see README "Speed mechanisms"). None for anything else (--list,
+    --hint, --watch, --solution, one file named as PATH), which opens its own when it needs one."""
+    asks_other = options.list_exercises or options.hint_name or options.watch
+    if asks_other or options.solution_name:
+        return None
+    if options.path is not None and not options.path.is_dir():
+        return None
+    from grader.sandbox.sandbox import SandboxError
+
+    sandbox = _open_sandbox(options.timeout, options.isolation)
+    try:
+        sandbox.start()
+    except SandboxError as error:
+        sandbox.close()
+        _fail(f"{error}.", EXIT_INTERNAL)
+    return sandbox
+
+
+def _run_with(options: Options, sandbox) -> None:
     try:
         all_exercises = load_exercises()
     except ValueError as error:
@@ -362,7 +395,7 @@ def _run(options: Options) -> None:
     if options.hint_name:
         _show_hint(options.hint_name, options.all_hints)
         sys.exit(EXIT_OK)
-    _grade_command(options)
+    _grade_command(options, sandbox)
 
 
 def _named(options: Options) -> Options:
@@ -380,7 +413,7 @@ def _named(options: Options) -> Options:
     )
 
 
-def _grade_command(options: Options) -> None:
+def _grade_command(options: Options, sandbox=None) -> None:
     """Grade (or --solution, or --watch) the submission that ``options`` name, and exit."""
     timeout, isolation, hidden = options.timeout, options.isolation, options.hidden
     folder, implied, files = resolve_submission(options.path)
@@ -399,7 +432,7 @@ def _grade_command(options: Options) -> None:
             _fail("--watch shows its reports in the terminal: leave out -o")
         runs = options.watch_runs
         sys.exit(_watch(folder, selected, hidden, timeout, isolation, options.fmt, runs, files))
-    report = _grade(folder, selected, hidden, timeout, isolation, files)
+    report = _grade(folder, selected, hidden, timeout, isolation, files, sandbox)
     _show_report(report, options.fmt, options.output, options.verbose)
     _leave(report.exit_status)
 

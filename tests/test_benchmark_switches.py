@@ -21,6 +21,15 @@ PROBES = {
         "from grader.checking.remember import remembered\ndef f(): pass\nprint(remembered(f) is f)"
     ),
     "skipped_plugins": "import grader.runner as r\nprint(r._DISABLED_PLUGINS == [])",
+    "early_start": (
+        "import grader.cli as cli\n"
+        "options = cli.Options(None, (), False, 'text', None, False, None, False, None, False,\n"
+        "                      None, 'process', None, False)\n"
+        "sandbox = cli._early_sandbox(options)\n"
+        "print(sandbox is None)\n"
+        "if sandbox is not None:\n"
+        "    sandbox.close()"
+    ),
 }
 
 

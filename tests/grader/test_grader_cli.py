@@ -147,6 +147,25 @@ def test_grade_batch_is_a_subcommand_with_its_own_usage(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_the_sandbox_starts_before_pytest_is_imported():
+    """Its worker imports NumPy while the grading process loads pytest and the checks."""
+    code = (
+        "import sys\n"
+        "from grader.sandbox.sandbox import Sandbox\n"
+        "start = Sandbox.start\n"
+        "def start_and_tell(self):\n"
+        "    print('pytest already imported:', 'pytest' in sys.modules, file=sys.stderr)\n"
+        "    return start(self)\n"
+        "Sandbox.start = start_and_tell\n"
+        "from grader.cli import run\n"
+        "run()\n"
+    )
+    args = [sys.executable, "-c", code, "solutions", "-e", "parabola"]
+    done = subprocess.run(args, cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "pytest already imported: False" in done.stderr.splitlines()[0]
+
+
 def test_an_interrupted_run_is_not_a_failed_one(monkeypatch):
     """Ctrl-C: exit 130 (as a shell reports it), not click's "Aborted!" with 1 (some failed)."""
     import grader.runner
