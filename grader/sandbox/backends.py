@@ -23,7 +23,7 @@ import stat
 import subprocess
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -126,16 +126,29 @@ def unprivileged_uid() -> int | None:
         return 65534
 
 
-def _missing_limits() -> list[str]:
-    """The limits the worker cannot set on this platform (see worker.set_limits)."""
-    try:
-        import resource
-    except ImportError:  # Windows
-        return ["CPU time", "memory", "printed output", "processes it starts"]
-    missing = [] if sys.platform.startswith("linux") else ["memory"]  # RLIMIT_AS: Linux only
-    if not hasattr(resource, "RLIMIT_NPROC"):
-        missing.append("processes it starts")
-    return missing
+# the limits a report names when they are not set (see worker.set_limits)
+LIMIT_WORDS = {
+    "RLIMIT_CPU": "CPU time",
+    "RLIMIT_AS": "memory",
+    "RLIMIT_FSIZE": "printed output",
+    "RLIMIT_NPROC": "processes it starts",
+}
+
+
+def _missing_limits(enforced: Collection[str] | None = None) -> list[str]:
+    """The limits not set on learner code: those a worker said it did not set (``enforced``:
+    the names it set), else those a worker here would not set (worker.set_limits's rule:
+    what ``resource`` has; memory only where /proc tells the address space in use)."""
+    if enforced is None:
+        try:
+            import resource
+        except ImportError:  # Windows
+            enforced = ()
+        else:
+            enforced = {name for name in LIMIT_WORDS if hasattr(resource, name)}
+            if not os.path.exists("/proc/self/statm"):  # macOS: RLIMIT_AS is not enforced
+                enforced.discard("RLIMIT_AS")
+    return [words for name, words in LIMIT_WORDS.items() if name not in enforced]
 
 
 class ProcessBackend:
@@ -146,7 +159,12 @@ class ProcessBackend:
 
     @property
     def isolation(self) -> Isolation:
-        missing = _missing_limits()
+        return self.describe(None)
+
+    def describe(self, enforced: Collection[str] | None) -> Isolation:
+        """The isolation, its limits as a worker said it set them (``enforced``; None: as a
+        worker here would)."""
+        missing = _missing_limits(enforced)
         limits = f"no limit on {', '.join(missing)}; " if missing else ""
         who = "user nobody" if unprivileged_uid() is not None else "this user"
         return Isolation(
@@ -188,6 +206,9 @@ class BubblewrapBackend(ProcessBackend):
         "sees only /usr, the Python runtime and NumPy, read-only, with no network; not a "
         "defence against kernel exploits",
     )
+
+    def describe(self, enforced: Collection[str] | None) -> Isolation:  # noqa: ARG002
+        return self.isolation
 
     def unavailable(self) -> str | None:
         """Cheap checks only: whether bwrap can create namespaces here shows when the first

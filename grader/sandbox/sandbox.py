@@ -173,10 +173,16 @@ class Sandbox:
         self._groups: dict[str, _Process] = {}
         self._python = base_python()
         self._tmp: tempfile.TemporaryDirectory | None = None
+        self._enforced: frozenset[str] | None = None  # the limits a worker said it set
 
     @property
     def isolation(self) -> Isolation:
-        return self.backend.isolation
+        """The backend's isolation; the limits it names as the last worker to start said it
+        set them (its platform's, or a simulated one's), not as this process guesses."""
+        return self.backend.describe(self._enforced)
+
+    def _worker_ready(self, enforced: list[str]) -> None:
+        self._enforced = frozenset(enforced)
 
     def __enter__(self) -> Sandbox:
         self.start()
@@ -226,7 +232,7 @@ class Sandbox:
         if self.requested != "auto" or not weaker:
             raise SandboxError(f"the {name} sandbox could not start a worker: {reason}")
         self._kill_all()
-        self.backend = BACKENDS[weaker[0]]()
+        self.backend, self._enforced = BACKENDS[weaker[0]](), None
         failed = start_failure(name, reason)
         self.note = f"{self.note}; {failed}" if self.note else failed
 
@@ -246,7 +252,7 @@ class Sandbox:
         command = self.backend.command(self._python, json.dumps(config), self.limits.temp_bytes)
         offset = self.backend.signal_exit_offset
         try:
-            return _Process(command, self.backend, self.limits, offset)
+            return _Process(command, self.backend, self.limits, offset, self._worker_ready)
         except OSError as error:
             raise SandboxError(f"cannot start {command[0]}: {error.strerror}") from None
 
@@ -290,9 +296,15 @@ class _Process:
     """
 
     def __init__(
-        self, command: list[str], backend: ProcessBackend, limits: Limits, offset: int = 0
+        self,
+        command: list[str],
+        backend: ProcessBackend,
+        limits: Limits,
+        offset: int = 0,
+        on_ready: Callable[[list[str]], None] | None = None,
     ) -> None:
         self.limits = limits
+        self.on_ready = on_ready  # told the limits the worker set, once it is ready
         self.signal_offset = offset
         self.errors = tempfile.TemporaryFile()
         self.folder = private_folder(unprivileged_uid())
@@ -348,6 +360,7 @@ class _Process:
                 if header.get("op") != "ready":
                     raise wire.WireError("a first message that is not ready")
                 self.ready = True
+                self._tell_limits(header.get("limits"))
             deadline = clock.cut(self.limits.wall)
             while True:
                 header, reply_blobs = self.replies.next(deadline)
@@ -403,6 +416,12 @@ class _Process:
             f"the process running your code ended {what or 'during the call '}(exit status "
             f"{code}); do not call os._exit() or exit the interpreter",
         )
+
+    def _tell_limits(self, limits: object) -> None:
+        """The limits the worker set, as its ``ready`` said (before any learner code ran)."""
+        if isinstance(limits, list) and all(isinstance(name, str) for name in limits):
+            if self.on_ready is not None:
+                self.on_ready(limits)
 
     def startup_log(self) -> str:
         try:

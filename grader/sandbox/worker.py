@@ -65,13 +65,15 @@ def take_channel() -> tuple[io.BufferedReader, io.BufferedWriter, io.BufferedRan
     return channel_in, channel_out, output
 
 
-def set_limits(limits: dict) -> None:
-    """Resource limits where the platform has them (not on Windows)."""
+def set_limits(limits: dict) -> list[str]:
+    """Resource limits where the platform has them (not on Windows); the names of those set
+    (``RLIMIT_CPU``, …), which the worker's ``ready`` tells the grading process, whose report
+    says what is not limited."""
     try:
         import resource
         import signal
     except ImportError:
-        return
+        return []
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an over-long print is an OSError instead
     cpu = int(resource.getrusage(resource.RUSAGE_SELF).ru_utime + limits["cpu_total"]) + 1
     wanted = {
@@ -83,12 +85,15 @@ def set_limits(limits: dict) -> None:
     }
     if address_space():  # known (Linux): a memory limit on top of what is in use now
         wanted["RLIMIT_AS"] = address_space() + int(limits["memory_bytes"])
+    done = []
     for name, value in wanted.items():
         if hasattr(resource, name):
             try:
                 resource.setrlimit(getattr(resource, name), (value, value))
             except (ValueError, OSError):
-                pass
+                continue
+            done.append(name)
+    return done
 
 
 def address_space() -> int:
@@ -460,11 +465,11 @@ def main() -> None:
     if config.get("drop_to") is not None and not readable_by_everyone(*runtime):
         for name in PRELOAD:  # else the unprivileged user imports them when it needs them
             __import__(name)
-    set_limits(config["limits"])
+    limited = set_limits(config["limits"])
     drop_privileges(config.get("drop_to"))
     sys.meta_path.insert(0, RefuseImports())
     session = Session(channel_in, channel_out, output, config["limits"])
-    session.send({"op": "ready"})
+    session.send({"op": "ready", "limits": limited})
     session.serve()
 
 

@@ -47,6 +47,29 @@ PROBE = textwrap.dedent("""
                           "isolation": sandbox.isolation.name, "note": sandbox.note}))
 """)
 
+LIMITS = textwrap.dedent("""
+    import json
+    from grader.sandbox.sandbox import Limits, Sandbox
+
+    # read from /proc, not from the resource module (which a simulated platform hides)
+    CHECK = '''
+    def limits():
+        with open("/proc/self/limits") as listing:
+            rows = [line.split() for line in listing]
+        wanted = {"cpu": "Max cpu time", "memory": "Max address space", "output": "Max file size"}
+        found = {}
+        for key, name in wanted.items():
+            row = next(r for r in rows if " ".join(r).startswith(name))
+            found[key] = row[len(name.split())]
+        return found
+    '''
+    with Sandbox(Limits(wall=5.0), "process") as sandbox:
+        guessed = sandbox.isolation.description
+        enforced = sandbox.load(CHECK, "probe.py").call("limits")
+        told = sandbox.isolation.description
+        print(json.dumps({"guessed": guessed, "told": told, "enforced": enforced}))
+""")
+
 MUTANTS = textwrap.dedent("""
     import json, sys, tempfile
     from pathlib import Path
@@ -100,6 +123,36 @@ def test_the_simulation_removes_the_pieces_in_both_processes(profile):
         assert data["grader"] == gone and data["child"] == gone
     else:
         assert data["grader"]["poll"]
+
+
+@pytest.mark.parametrize("profile", [None, *PROFILES])
+def test_the_report_names_the_limits_the_worker_enforces(profile):
+    """The isolation's description says "no limit on memory" exactly when the worker runs
+    with none (as its /proc/self/limits shows), on this platform and on each simulated one:
+    the limits named are those the worker said it set, and this process's guess before any
+    worker started is the same."""
+    if profile is None:
+        done = subprocess.run(
+            [sys.executable, "-c", LIMITS], cwd=REPO, capture_output=True, text=True, timeout=120
+        )
+    else:
+        done = simulated(profile, ["-c", LIMITS])
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    said = data["told"].partition("no limit on ")[2].partition(";")[0].split(", ")
+    for key, words in (("cpu", "CPU time"), ("memory", "memory"), ("output", "printed output")):
+        assert (words in said) == (data["enforced"][key] == "unlimited"), (key, data)
+    assert data["guessed"] == data["told"]
+    if profile == "macos-like":
+        assert said == ["memory"]
+
+
+def test_a_worker_that_sets_fewer_limits_is_reported_as_it_is():
+    from grader.sandbox.backends import ProcessBackend
+
+    described = ProcessBackend().describe(["RLIMIT_CPU", "RLIMIT_FSIZE"]).description
+    assert "no limit on memory, processes it starts;" in described
+    assert "no limit on CPU time" in ProcessBackend().describe([]).description
 
 
 @pytest.mark.parametrize("profile", PROFILES)
