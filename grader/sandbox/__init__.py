@@ -5,7 +5,8 @@ to over pipes.
 time limits; ``backends`` says how a worker is started (``bubblewrap``, ``process``) and what
 each one protects against; ``worker`` is the program that runs inside (it imports only the
 standard library, NumPy and ``wire``); ``wire`` is the one bounded wire format both sides
-speak; ``replies`` waits for a worker's frames with a deadline on every platform.
+speak; ``replies`` waits for a worker's frames with a deadline on every platform, and
+``outbox`` writes to it with one.
 """
 
 from grader._lazy import exports

@@ -41,6 +41,7 @@ from grader.sandbox.backends import (
     start_failure,
     unprivileged_uid,
 )
+from grader.sandbox.outbox import outbox_for
 from grader.sandbox.replies import Replies
 from grader.sandbox.sessions import OWN_SESSION, kill_session
 
@@ -290,7 +291,8 @@ class _StartFailed(Exception):
 class _Process:
     """One worker process: requests and replies over its pipes, one request at a time.
 
-    Replies are waited for with a deadline (grader/sandbox/replies.py: a reader thread). Any
+    Replies are waited for with a deadline (grader/sandbox/replies.py: a reader thread), and
+    requests written with one (grader/sandbox/outbox.py). Any
     failure kills the process and marks it dead. Its private folder (its working folder and,
     with the process backend, its TMPDIR) is removed when it is killed.
     """
@@ -327,15 +329,17 @@ class _Process:
             for descriptor in handed:
                 os.close(descriptor)
         self.replies = Replies(self.popen.stdout, limits.message_bytes)
+        self.outbox = outbox_for(self.popen.stdin)
         self.ready = self.dead = False
         self.loaded: dict[str, LoadedFile] = {}  # file name -> the file whose source it runs
         self.seq = 0
         self.exit_code: int | None = None
 
-    def _send(self, header: dict, blobs: list[bytes] = ()) -> None:
+    def _send(self, header: dict, blobs: list[bytes], deadline: float) -> None:
+        """Write a frame by ``deadline`` (else TimeoutError: the worker does not read)."""
         try:
-            wire.write_frame(self.popen.stdin, dict(header, seq=self.seq), blobs)
-        except (OSError, ValueError):
+            self.outbox.send(wire.frame(dict(header, seq=self.seq), blobs), deadline)
+        except EOFError:
             pass  # the worker is gone: the reply says how it ended
 
     def exchange(
@@ -352,7 +356,6 @@ class _Process:
         if overall is not None and overall.left() <= 0:
             raise SubmissionError("timeout", f"not run: {overall.reached}")
         self.seq += 1
-        self._send(request, blobs)
         clock = _Clock(self.limits.wall, overall)
         try:
             if not self.ready:
@@ -362,13 +365,16 @@ class _Process:
                 self.ready = True
                 self._tell_limits(header.get("limits"))
             deadline = clock.cut(self.limits.wall)
+            self._send(request, blobs, deadline)
             while True:
                 header, reply_blobs = self.replies.next(deadline)
                 if header.get("seq") != self.seq:
                     raise wire.WireError("a reply to a request that was not made")
                 if header.get("op") != "callback":
                     break
-                self._callback(header, reply_blobs, callbacks)
+                if time.monotonic() >= deadline:  # a flood of callbacks is no way past it
+                    raise TimeoutError
+                self._callback(header, reply_blobs, callbacks, deadline)
         except TimeoutError:
             self.kill()
             raise SubmissionError("timeout", clock.overrun(what)) from None
@@ -382,7 +388,7 @@ class _Process:
             raise SubmissionError(*fields)
         return header, reply_blobs
 
-    def _callback(self, header: dict, blobs: list[bytes], callbacks: dict) -> None:
+    def _callback(self, header: dict, blobs: list[bytes], callbacks: dict, deadline: float) -> None:
         """Run a grader function learner code called; any error goes back to learner code."""
         out: list[bytes] = []
         try:
@@ -394,7 +400,7 @@ class _Process:
             reply = {"ok": True, "result": wire.encode(result, out)}
         except Exception as error:  # noqa: BLE001 - learner-chosen arguments may break it
             reply, out = {"ok": False, "message": f"{type(error).__name__}: {error}"[:500]}, []
-        self._send(reply, out)
+        self._send(reply, out, deadline)
 
     def _ended(self, what: str) -> Exception:
         """The worker closed the channel: why (a _StartFailed if it never got ready)."""

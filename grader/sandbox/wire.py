@@ -158,13 +158,18 @@ def _decode_array(index: object, dtype: object, shape: object, blobs: list[bytes
 
 
 # -- frames -----------------------------------------------------------------------------------
-def write_frame(stream: BinaryIO, header: dict, blobs: list[bytes] = ()) -> None:
-    """Write one frame and flush it."""
+def frame(header: dict, blobs: list[bytes] = ()) -> bytes:
+    """One frame's bytes."""
     body = json.dumps(dict(header, blobs=len(blobs)), separators=(",", ":")).encode()
     parts = [struct.pack(">I", len(body)), body]
     for blob in blobs:
         parts += [struct.pack(">Q", len(blob)), blob]
-    stream.write(b"".join(parts))
+    return b"".join(parts)
+
+
+def write_frame(stream: BinaryIO, header: dict, blobs: list[bytes] = ()) -> None:
+    """Write one frame and flush it."""
+    stream.write(frame(header, blobs))
     stream.flush()
 
 

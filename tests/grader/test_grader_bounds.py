@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 from grader_helpers import ISOLATIONS, copy_solution, leftovers, process_table, solution_text
 
+from grader.sandbox.sessions import OWN_SESSION, kill_session
+
 # the grading process's peak memory, measured as it exits (ru_maxrss: kB on Linux)
 PEAK = """
 import resource, sys
@@ -43,10 +45,16 @@ def grade_apart(folder: Path, exercises: list[str], isolation: str) -> tuple[dic
     for name in exercises:
         command += ["-e", name]
     env = {**os.environ, "GDKIT_TIMEOUT": "2", "PYTHONDONTWRITEBYTECODE": "1"}
-    done = subprocess.run(command, env=env, capture_output=True, timeout=HANG_GUARD)
-    assert done.returncode in (0, 1), done.stderr[-3000:]
+    grading = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, **OWN_SESSION)
+    try:
+        _, errors = grading.communicate(timeout=HANG_GUARD)
+    except subprocess.TimeoutExpired:  # a hung grader is killed with its workers, then fails
+        kill_session(grading.pid)
+        grading.wait()
+        raise
+    assert grading.returncode in (0, 1), errors[-3000:]
     assert leftovers(before) == []
-    peak = int(done.stderr.rsplit(b"PEAK ", 1)[1].split()[0])
+    peak = int(errors.rsplit(b"PEAK ", 1)[1].split()[0])
     return json.loads(out.read_text(encoding="utf-8")), peak
 
 
@@ -84,3 +92,27 @@ def test_a_callbacks_empty_but_huge_argument_costs_the_grader_nothing(tmp_path, 
     checks = assert_bounded(report, peak, "gradient_check", "parabola")
     refused = [c for c in checks if "entries" in c["message"]]
     assert refused and all(c["status"] == "failed" for c in refused)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("isolation", ISOLATIONS)
+def test_a_worker_that_never_reads_cannot_hang_the_grader(tmp_path, isolation):
+    """numerical_gradient writes 20,000 callback requests straight to the channel and never
+    reads the replies: once the pipe is full, the grader's writes time out with the call."""
+    source = solution_text("gradient_check").replace(
+        "def numerical_gradient(", "def _real_numerical_gradient("
+    )
+    source += textwrap.dedent("""
+        import gc, time
+        def numerical_gradient(f, w, eps=1e-6):
+            session = next(o for o in gc.get_objects() if type(o).__name__ == "Session")
+            for _ in range(20_000):
+                session.send({"op": "callback", "id": 0, "args": [[0.5, 0.5]]})
+            time.sleep(3600)
+    """)
+    (tmp_path / "11_gradient_check.py").write_text(source)
+    copy_solution("parabola", tmp_path)
+    report, peak = grade_apart(tmp_path, ["gradient_check", "parabola"], isolation)
+    checks = assert_bounded(report, peak, "gradient_check", "parabola")
+    stopped = [c for c in checks if "took longer than 2 s" in c["message"]]
+    assert stopped and all(c["status"] == "failed" for c in stopped)
