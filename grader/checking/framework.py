@@ -278,7 +278,8 @@ def _note_right(expected, mistakes, rtol, atol) -> None:
 
     def differs(mistake_id: str) -> bool:
         if "mapping" not in resolved:
-            resolved["mapping"] = mistakes() if callable(mistakes) else mistakes
+            ask = mistakes.values if isinstance(mistakes, Confirmed) else mistakes
+            resolved["mapping"] = ask() if callable(ask) else ask
         mapping = resolved["mapping"] or {}
         if mistake_id not in mapping:
             return False
@@ -286,6 +287,25 @@ def _note_right(expected, mistakes, rtol, atol) -> None:
         return all(difference(value, expected, rtol, atol) is not None for value in values)
 
     judge.note(judge.Evidence(later=differs))
+
+
+@dataclass(frozen=True)
+class Confirmed:
+    """The mistakes of a caller's check (fit, descend, train, a step count), some of which live
+    in a function it calls: ``values()`` gives every mistake's value from gdref alone, and
+    ``confirm(values)`` keeps those the learner's own called function shows (it asks that
+    function, e.g. through :func:`shown_by` and :func:`keep_confirmed`).
+
+    Called like a mapping function when the learner's value is wrong. A right answer asks
+    ``values`` only: confirming can only take a mistake away, and no learner function may be
+    called by then, so a right run still contradicts every mistake whose run differs from it.
+    """
+
+    values: Callable[[], Mapping[str, object]]
+    confirm: Callable[[dict[str, object]], Mapping[str, object]]
+
+    def __call__(self) -> Mapping[str, object]:
+        return self.confirm(dict(self.values()))
 
 
 def keep_confirmed(

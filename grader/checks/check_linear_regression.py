@@ -10,6 +10,7 @@ import numpy as np
 from gdref import datasets, models, optim
 from gdref.descent import descend, linear_objective
 from grader.checking.framework import (
+    Confirmed,
     Exercise,
     Mistake,
     check,
@@ -215,16 +216,20 @@ def confirmed_fit_mistakes(
     b0: float,
     lr: float,
     steps: int,
-) -> dict[str, object]:
+) -> Confirmed:
     """fit's mistakes; a gradient mistake only if the learner's gradients shows it at (W0, b0)
     (fit adding the step instead of subtracting it looks like residual_sign, but is not)."""
-    shown = shown_by(
-        student.gradients(X, y, W0, b0),
-        models.linear_grads(X, y, W0, b0),
-        gradient_mistakes(X, y, W0, b0),
-        what="gradients at (W0, b0)",
-    )
-    return keep_confirmed(fit_mistakes(X, y, W0, b0, lr, steps), GRADIENT_MISTAKES, shown)
+
+    def confirm(wrong: dict[str, object]) -> dict[str, object]:
+        shown = shown_by(
+            student.gradients(X, y, W0, b0),
+            models.linear_grads(X, y, W0, b0),
+            gradient_mistakes(X, y, W0, b0),
+            what="gradients at (W0, b0)",
+        )
+        return keep_confirmed(wrong, GRADIENT_MISTAKES, shown)
+
+    return Confirmed(partial(fit_mistakes, X, y, W0, b0, lr, steps), confirm)
 
 
 @remembered
@@ -401,7 +406,7 @@ def test_fit_edges(student):
             student.fit(*args),
             reference_fit(*floats),
             what=f"fit(X of shape (12, 3), y, {label}, 0.2, 8)",
-            mistakes=partial(confirmed_fit_mistakes, student, *floats),
+            mistakes=confirmed_fit_mistakes(student, *floats),
             names=("W", "b", "losses"),
         )
     expect_close(
@@ -421,7 +426,7 @@ def test_fit_commute_times(student):
         student.fit(*args),
         reference_fit(*args),
         what="fit(commute X, y, [0], 0, 0.005, 50)",
-        mistakes=partial(confirmed_fit_mistakes, student, *args),
+        mistakes=confirmed_fit_mistakes(student, *args),
         names=("W", "b", "losses"),
     )
 
@@ -437,6 +442,6 @@ def test_fit_random(student, rng):
             student.fit(*args),
             reference_fit(*args),
             what=f"fit(X of shape {X.shape}, y, W0, b0, {lr:.3g}, {steps})",
-            mistakes=partial(confirmed_fit_mistakes, student, *args),
+            mistakes=confirmed_fit_mistakes(student, *args),
             names=("W", "b", "losses"),
         )

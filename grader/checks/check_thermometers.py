@@ -10,6 +10,7 @@ import numpy as np
 from gdref import datasets, losses, optim
 from gdref.descent import descend as gd_descend
 from grader.checking.framework import (
+    Confirmed,
     Exercise,
     Mistake,
     any_of,
@@ -149,18 +150,21 @@ def trajectory(
 
 def confirmed_trajectories(
     student: Student, w0: float, readings: np.ndarray, lr: float, steps: int
-) -> dict[str, np.ndarray]:
+) -> Confirmed:
     """descend's mistakes; a subgradient mistake only if the learner's subgradient shows it at
     w0 (descend adding the step looks like a flipped subgradient, but is not)."""
-    mistakes = subgradient_mistakes if readings.size in (4, 5) else three_reading_mistakes
-    shown = shown_by(
-        student.subgradient(w0, readings),
-        subgradient_of(w0, readings),
-        mistakes(w0, readings),
-        what=f"subgradient({w0:g}, …)",
-    )
-    wrong = mistaken_trajectories(w0, readings, lr, steps)
-    return keep_confirmed(wrong, ["sign_flipped", "squared_error_gradient"], shown)
+
+    def confirm(wrong: dict[str, object]) -> dict[str, object]:
+        mistakes = subgradient_mistakes if readings.size in (4, 5) else three_reading_mistakes
+        shown = shown_by(
+            student.subgradient(w0, readings),
+            subgradient_of(w0, readings),
+            mistakes(w0, readings),
+            what=f"subgradient({w0:g}, …)",
+        )
+        return keep_confirmed(wrong, ["sign_flipped", "squared_error_gradient"], shown)
+
+    return Confirmed(partial(mistaken_trajectories, w0, readings, lr, steps), confirm)
 
 
 @remembered
@@ -305,7 +309,7 @@ def test_descend_from_18(student):
         student.descend(18.0, readings, 0.5, 12),
         trajectory(18.0, readings, 0.5, 12),
         what=f"descend(18.0, {readings.tolist()}, 0.5, 12)",
-        mistakes=partial(confirmed_trajectories, student, 18.0, readings, 0.5, 12),
+        mistakes=confirmed_trajectories(student, 18.0, readings, 0.5, 12),
     )
 
 
@@ -324,7 +328,7 @@ def test_descend_oscillates_around_median(student):
         expected,
         what=f"descend(25.0, {readings.tolist()}, 0.3, 40) (it should end up hopping around "
         f"the median {median:g}, each hop lr/3 = 0.1 long)",
-        mistakes=partial(confirmed_trajectories, student, 25.0, readings, 0.3, 40),
+        mistakes=confirmed_trajectories(student, 25.0, readings, 0.3, 40),
     )
 
 
@@ -381,5 +385,5 @@ def test_descend_random(student, rng):
             student.descend(w0, readings, lr, steps),
             trajectory(w0, readings, lr, steps),
             what=f"descend({w0:.4g}, <{readings.size} readings>, {lr:.3g}, {steps})",
-            mistakes=partial(confirmed_trajectories, student, w0, readings, lr, steps),
+            mistakes=confirmed_trajectories(student, w0, readings, lr, steps),
         )
