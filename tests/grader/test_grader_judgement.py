@@ -4,8 +4,8 @@ whose own checks fail.
 
 The wrong functions below are written from the exercise instructions (each replaces one
 function of a correct corpus variant): each gives a catalogued mistake's value on one check
-and another value elsewhere. With the judgement switched off, that one check names the
-mistake (so the test can fail); with it, nothing is named.
+and another value elsewhere, one per exercise. With the judgement switched off, that one check
+names the mistake (so the test can fail); with it, nothing is named.
 """
 
 from __future__ import annotations
@@ -23,20 +23,20 @@ from grader.sandbox.sandbox import Sandbox
 
 CORPORA = Path(__file__).parent / "corpora"
 
-# exercise -> (correct corpus variant, the mistake it must not be named as, wrong function)
+# exercise -> (correct corpus variant, the mistakes one check alone names, wrong function)
 COINCIDENCES = {
     # the issue's example: a sign-reversed slope gives gd_step's "added the step" trajectories,
     # but gd_step passes its own checks
     "parabola": (
         "correct_plain_python.py",
-        "sign_flipped",
+        ("sign_flipped",),
         "def parabola_grad(w):\n    return -2.0 * (w - 2.0)\n",
     ),
     # dividing by the number of features n instead of examples m is "summed without dividing
     # by m" when n = 1, and right when n = m
     "linear_regression": (
         "correct_loops.py",
-        "sum_not_mean",
+        ("sum_not_mean",),
         "def gradients(X, y, W, b):\n"
         "    r = predict(X, W, b) - y\n"
         "    n = np.shape(X)[1]\n"
@@ -45,14 +45,14 @@ COINCIDENCES = {
     # rounding k / s instead of flooring it is "one step early" for s = 3, not for s = 10
     "learning_rate": (
         "correct_loops.py",
-        "step_off_by_one",
+        ("step_off_by_one",),
         "def step_decay(lr0, step_size, gamma, k):\n"
         "    return lr0 * gamma ** np.round(np.asarray(k) / step_size)\n",
     ),
     # returning the old velocity makes the loop stop where a stop on ‖A w‖ would, on one ravine
     "momentum": (
         "correct_loops.py",
-        "gradient_norm_stop",
+        ("gradient_norm_stop",),
         "def momentum_step(w, grad, v, lr, beta):\n"
         "    v_new = beta * np.asarray(v, dtype=float) + grad\n"
         "    return w - lr * v_new, v\n",
@@ -60,10 +60,72 @@ COINCIDENCES = {
     # a range that stops at m − 1 drops the last batch only when it holds one example
     "minibatch": (
         "correct_math_ceil.py",
-        "drop_partial_batch",
+        ("drop_partial_batch",),
         "def split_batches(order, batch_size):\n"
         "    order = np.asarray(order)\n"
         "    return [order[i : i + batch_size] for i in range(0, len(order) - 1, batch_size)]\n",
+    ),
+    # |ŷ − y|/m: the right gradient where ŷ > y, the flipped one where ŷ < y (one example with
+    # y = 1 shows only the flip; four mixed ones show neither)
+    "bce_gradient": (
+        "correct_loops.py",
+        ("sign_flipped",),
+        "def dloss_dz(y_hat, y):\n    return np.abs(np.asarray(y_hat) - np.asarray(y)) / len(y)\n",
+    ),
+    # capping the learning rate at 1 ignores it only where it is above 1 (a hidden check's lr = 2)
+    "thermometers": (
+        "correct_loops.py",
+        ("lr_ignored",),
+        "def descend(w0, readings, lr, steps):\n"
+        "    lr = min(lr, 1.0)\n"
+        "    ws = np.empty(steps + 1)\n"
+        "    ws[0] = w0\n"
+        "    for k in range(steps):\n"
+        "        ws[k + 1] = ws[k] - lr * subgradient(ws[k], readings)\n"
+        "    return ws\n",
+    ),
+    # (sign + 1)/2 gives the 0/1 labels wherever z ≠ 0, and ½ at z = 0
+    "sign_perceptron": (
+        "correct_loops.py",
+        ("zero_one_predictions",),
+        "def predict(X, W, b):\n    return (np.sign(np.asarray(X) @ np.asarray(W) + b) + 1) / 2\n",
+    ),
+    # stopping on the gradient's norm: on one run it never stops (tol ignored), on another it
+    # stops where a test against the new loss would, elsewhere as no catalogued test does
+    "logistic_regression": (
+        "correct_loops.py",
+        ("relative_to_new_loss", "tol_ignored"),
+        "def train(X, y, lr, max_steps, tol):\n"
+        "    W, b = np.zeros(X.shape[1]), 0.0\n"
+        "    losses = []\n"
+        "    for k in range(max_steps):\n"
+        "        J, dW, db = loss_and_gradients(X, y, W, b)\n"
+        "        losses.append(J)\n"
+        "        if k > 0 and np.sqrt(np.sum(dW**2) + db**2) <= tol:\n"
+        "            return [W, b, np.array(losses), 'converged']\n"
+        "        W, b = W - lr * dW, b - lr * db\n"
+        "    return [W, b, np.array(losses), 'max_steps']\n",
+    ),
+    # passing b1 and b2 on but not eps: with eps = 1e-3 asked for, 1e-8 looks like no ε at all
+    "adam": (
+        "correct_loops.py",
+        ("no_epsilon",),
+        "def adam_minimize_quadratic(A, c, w0, lr, steps, b1=0.9, b2=0.999, eps=1e-8):\n"
+        "    A, c = np.asarray(A, dtype=float), np.asarray(c, dtype=float)\n"
+        "    w = np.asarray(w0, dtype=float)\n"
+        "    state, path = adam_init(w), [w]\n"
+        "    for _ in range(steps):\n"
+        "        w, state = adam_step(w, A @ (w - c), state, lr, b1, b2)\n"
+        "        path.append(w)\n"
+        "    return np.array(path)\n",
+    ),
+    # the median of the component errors: the mean where there are two, neither elsewhere
+    "gradient_check": (
+        "correct_copies.py",
+        ("mean_not_max",),
+        "def relative_error(a, b):\n"
+        "    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)\n"
+        "    return float(np.median(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), 1e-8)))\n",
     ),
 }
 
@@ -96,7 +158,7 @@ def _names(report) -> set[str]:
 
 @pytest.mark.parametrize("exercise", sorted(COINCIDENCES))
 def test_a_coincidence_on_one_check_names_nothing(tmp_path, monkeypatch, sandbox, exercise):
-    base, mistake, function = COINCIDENCES[exercise]
+    base, mistakes, function = COINCIDENCES[exercise]
     folder = wrong_file(tmp_path, exercise, base, function)
     report = grade(folder, [exercise], include_hidden=True, sandbox=sandbox)
     result = report.exercises[0]
@@ -106,7 +168,11 @@ def test_a_coincidence_on_one_check_names_nothing(tmp_path, monkeypatch, sandbox
     # the coincidence is real: one check alone names the mistake
     monkeypatch.setattr(judge, "judge_exercise", lambda *args, **kwargs: None)
     sandbox.start()
-    assert _names(grade(folder, [exercise], include_hidden=True, sandbox=sandbox)) == {mistake}
+    assert _names(grade(folder, [exercise], include_hidden=True, sandbox=sandbox)) == set(mistakes)
+
+
+def test_every_exercise_has_a_coincidence():
+    assert set(COINCIDENCES) == {exercise.name for exercise in load_exercises()}
 
 
 def test_the_fault_is_pointed_at_the_function_whose_own_checks_fail(tmp_path, sandbox):
