@@ -1,9 +1,11 @@
 """Record scikit-learn's L2-regularised logistic regression on the standardised breast-cancer data
 into tests/data/sklearn_logreg.json.
 
-Run with the dev venv (scikit-learn installed there):
+Run in a virtual environment that has the project and scikit-learn (the golden file was
+recorded with scikit-learn 1.9.1; it is not a dependency of gdkit):
 
-    /work/venv/bin/python scripts/record_sklearn_golden.py
+    python -m pip install -e . scikit-learn==1.9.1
+    python scripts/record_sklearn_golden.py
 
 gdref minimises J(W, b) = BCE(σ(XW + b), y) + λ/2 ‖W‖² (mean BCE, bias not penalised).
 scikit-learn minimises C Σ logloss + ½‖W‖²; dividing by C·m shows the two are the same problem

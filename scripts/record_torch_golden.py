@@ -1,8 +1,10 @@
 """Record golden optimizer trajectories from PyTorch into tests/data/torch_trajectories.json.
 
-Run with the dev venv (torch CPU installed there):
+Run in a virtual environment that has the project and PyTorch's CPU build (the golden file was
+recorded with torch 2.13.0+cpu; torch is not a dependency of gdkit):
 
-    /work/venv/bin/python scripts/record_torch_golden.py
+    python -m pip install -e . torch==2.13.0
+    python scripts/record_torch_golden.py
 
 The tests (tests/gdref/test_optim_vs_torch.py, test_schedules.py) read the JSON file and replay
 every run with gdref.optim + gdref.schedules; torch is not a test dependency.
