@@ -42,11 +42,18 @@ def _late_start(module) -> None:
     module._early_sandbox = lambda options: None
 
 
+def _view_per_sandbox(module) -> None:
+    """bubblewrap builds NumPy's view in each sandbox's temporary folder, and removes it with
+    the sandbox (no view kept in /var/tmp)."""
+    module.kept_site_view = lambda: None
+
+
 # mechanism -> (the module that owns it, the patch that switches it off)
 SWITCHES: dict[str, tuple[str, Callable]] = {
     "remembered": ("grader.checking.remember", _no_remembering),
     "skipped_plugins": ("grader.runner", _no_plugin_skipping),
     "early_start": ("grader.cli", _late_start),
+    "kept_view": ("grader.sandbox.backends", _view_per_sandbox),
 }
 
 

@@ -30,6 +30,7 @@ PROBES = {
         "if sandbox is not None:\n"
         "    sandbox.close()"
     ),
+    "kept_view": "import grader.sandbox.backends as b\nprint(b.kept_site_view() is None)",
 }
 
 

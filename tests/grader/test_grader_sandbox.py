@@ -434,6 +434,40 @@ def test_bubblewrap_shows_no_path_of_the_checkout_or_the_submission(tmp_path):
         assert str(host) not in shown
 
 
+def test_numpys_view_is_built_once_and_kept_whole(tmp_path, monkeypatch):
+    """bubblewrap's view of NumPy (hard links) is kept for later sandboxes while NumPy is the
+    same; one with a file gone (a cleaner of old temporary files) is built again."""
+    monkeypatch.setattr(backends, "KEPT_VIEWS", str(tmp_path))
+    view = backends.kept_site_view()
+    assert view is not None and (view / "numpy" / "__init__.py").is_file()
+    assert view.parent.parent == tmp_path / f"gdkit-site-{os.geteuid()}"
+    marker = view / "numpy" / "version.py"
+    first = marker.stat().st_ino
+    built = view.parent.stat().st_mtime_ns
+    assert backends.kept_site_view() == view and view.parent.stat().st_mtime_ns == built
+    (view / "numpy" / "_core" / "numeric.py").unlink()
+    again = backends.kept_site_view()
+    assert again == view and (view / "numpy" / "_core" / "numeric.py").is_file()
+    assert marker.stat().st_ino == first  # hard links to the same installed files
+    assert [p.name for p in view.parent.parent.iterdir()] == [view.parent.name]
+
+
+@pytest.mark.parametrize("how", ["writable by others", "a link", "not a folder"])
+def test_numpys_view_is_not_kept_in_a_folder_others_control(tmp_path, monkeypatch, how):
+    monkeypatch.setattr(backends, "KEPT_VIEWS", str(tmp_path))
+    base = tmp_path / f"gdkit-site-{os.geteuid()}"
+    if how == "writable by others":
+        base.mkdir()
+        base.chmod(0o777)
+    elif how == "a link":
+        (tmp_path / "elsewhere").mkdir()
+        base.symlink_to(tmp_path / "elsewhere")
+    else:
+        base.write_text("x")
+    assert backends.kept_site_view() is None
+    assert not any((tmp_path / "elsewhere").glob("*")) if how == "a link" else True
+
+
 @bwrap_only
 def test_bubblewrap_blocks_processes_network_and_writes(boxed, tmp_path):
     assert "BlockingIOError" in failure(boxed, "fork").message
