@@ -16,6 +16,10 @@ An optional :class:`Deadline` (``Sandbox(..., deadline=Deadline.after(600))``, o
 the time left, a call that reaches it is stopped, and once it has passed no learner code runs;
 each such call fails with a sentence naming the time limit, so the checks graded before it keep
 their score.
+
+:meth:`Sandbox.cancel` stops a run from another thread (watch mode, when the file being graded
+is saved again): the workers running learner code are killed at once, and every call fails
+with a SubmissionError of kind ``cancelled`` until :meth:`Sandbox.resume`.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import os
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
@@ -115,7 +120,8 @@ class SubmissionError(Exception):
     """Learner code did not produce a usable result.
 
     kind is one of: not_implemented, missing (no such function), missing_file, syntax, import,
-    signature, exception, exit, memory, timeout, crashed, output_limit, bad_return, mutated.
+    signature, exception, exit, memory, timeout, crashed, output_limit, bad_return, mutated,
+    cancelled (the run was stopped: see Sandbox.cancel).
     """
 
     def __init__(self, kind: str, message: str, where: str = "", output: str = "") -> None:
@@ -124,6 +130,9 @@ class SubmissionError(Exception):
         self.message = message
         self.where = where
         self.output = output
+
+
+CANCELLED = "not run: this run was stopped (a newer save is graded instead)"
 
 
 class SandboxError(RuntimeError):
@@ -175,6 +184,7 @@ class Sandbox:
         self._python = base_python()
         self._tmp: tempfile.TemporaryDirectory | None = None
         self._enforced: frozenset[str] | None = None  # the limits a worker said it set
+        self.cancelled = False  # set by cancel(), from any thread
 
     @property
     def isolation(self) -> Isolation:
@@ -217,6 +227,22 @@ class Sandbox:
         process = self._groups.pop(group, None)
         if process is not None:
             process.kill()
+
+    def cancel(self) -> None:
+        """Stop the run in progress; safe from any thread. Every call fails at once (kind
+        ``cancelled``) until :meth:`resume`, and each worker running learner code is killed now
+        (the call waiting on it ends; its owner reaps it). The spare worker is kept warm."""
+        self.cancelled = True  # first: a worker handed out after this is refused its call
+        for process in tuple(self._groups.values()):
+            process.interrupt()
+
+    def resume(self) -> None:
+        """Let calls run again after :meth:`cancel`."""
+        self.cancelled = False
+
+    def refuse_if_cancelled(self) -> None:
+        if self.cancelled:
+            raise SubmissionError("cancelled", CANCELLED)
 
     def _process_for(self, group: str) -> _Process:
         """The group's running worker process; a spare (or a new one) if it has none."""
@@ -334,6 +360,8 @@ class _Process:
         self.loaded: dict[str, LoadedFile] = {}  # file name -> the file whose source it runs
         self.seq = 0
         self.exit_code: int | None = None
+        self.interrupted = False  # killed by interrupt() (Sandbox.cancel), not by a limit
+        self._reaping = threading.Lock()  # no signal after the process is reaped (pid reuse)
 
     def _send(self, header: dict, blobs: list[bytes], deadline: float) -> None:
         """Write a frame by ``deadline`` (else TimeoutError: the worker does not read)."""
@@ -380,6 +408,8 @@ class _Process:
             raise SubmissionError("timeout", clock.overrun(what)) from None
         except wire.WireError as error:
             self.kill()
+            if self.interrupted:  # half a frame from a worker killed mid-reply
+                raise SubmissionError("cancelled", CANCELLED) from None
             raise SubmissionError("bad_return", f"the worker sent {error}") from None
         except EOFError:
             raise self._ended(what) from None
@@ -404,6 +434,9 @@ class _Process:
 
     def _ended(self, what: str) -> Exception:
         """The worker closed the channel: why (a _StartFailed if it never got ready)."""
+        if self.interrupted:
+            self.kill()
+            return SubmissionError("cancelled", CANCELLED)
         ready = self.ready
         log = self.startup_log() if not ready else ""
         code = self.kill()
@@ -436,19 +469,29 @@ class _Process:
         except (OSError, ValueError):
             return ""
 
+    def interrupt(self) -> None:
+        """Kill the worker from another thread, leaving the rest to its owner: the call
+        waiting on it ends at once (as cancelled), and :meth:`kill` reaps it."""
+        with self._reaping:
+            if self.popen.returncode is None:  # not reaped: the pid is still this worker's
+                self.interrupted = True
+                kill_session(self.popen.pid)
+
     def kill(self) -> int | None:
         """Kill the worker (its whole process group on POSIX), reap it, return its status."""
         if self.dead:
             return self.exit_code
         self.dead = True
-        if self.popen.poll() is None:
-            kill_session(self.popen.pid)
+        with self._reaping:
+            if self.popen.poll() is None:
+                kill_session(self.popen.pid)
         for stream in (self.popen.stdin, self.popen.stdout):
             try:
                 stream.close()
             except OSError:
                 pass
-        self.exit_code = self.popen.wait()
+        with self._reaping:
+            self.exit_code = self.popen.wait()
         self.errors.close()
         self.folder.cleanup()  # what learner code wrote there, whatever its permissions
         return self.exit_code
@@ -528,7 +571,9 @@ class LoadedFile:
         """The group's process, with this file's source loaded in it."""
         if self._load_error is not None:
             raise self._load_error  # loading failed once: it would fail again
+        self.sandbox.refuse_if_cancelled()  # before a worker is started for nothing
         process = self.sandbox._process_for(self.group)
+        self.sandbox.refuse_if_cancelled()  # again: cancel() kills only the workers handed out
         if process.loaded.get(self.filename) is self:
             return process
         request = {"op": "load", "filename": self.filename, "source": self.source}
@@ -543,7 +588,8 @@ class LoadedFile:
         except _StartFailed as failed:
             raise SandboxError(f"a sandbox worker could not start: {failed}") from None
         except SubmissionError as error:
-            self._load_error = error
+            if error.kind != "cancelled":  # a stopped run's file loads again when resumed
+                self._load_error = error
             raise
         process.loaded[self.filename] = self
         self.load_output = _text(header.get("output"))

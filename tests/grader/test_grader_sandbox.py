@@ -9,6 +9,7 @@ import struct
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -382,6 +383,30 @@ def test_a_group_takes_the_only_spare_and_no_other_is_started():
         (spare,) = sandbox._spares
         bob = sandbox.load(SOURCE, "01_parabola.py", "bob")
         assert bob.call("count") == 1 and sandbox._groups["bob"] is spare
+
+
+@pytest.mark.parametrize("isolation", ISOLATIONS)
+def test_cancel_from_another_thread_stops_the_run_until_resumed(isolation):
+    """Sandbox.cancel (watch mode: the file being graded was saved again) ends a call in a loop
+    at once, as cancelled, where its time limit (60 s) would have made it a timeout; every
+    later call is refused without starting a worker; after resume, calls run again."""
+    limits = Limits(wall=60, cpu=60, cpu_total=120, memory_bytes=256 << 20)
+    with Sandbox(limits, isolation) as sandbox:
+        loaded = sandbox.load(SOURCE, "01_parabola.py")
+        assert loaded.call("add", 1, 2) == 3
+        cancel = threading.Timer(0.3, sandbox.cancel)
+        cancel.start()
+        error = failure(loaded, "loop")
+        cancel.join()
+        assert error.kind == "cancelled" and "a newer save" in error.message
+        worker = sandbox._groups[""]
+        assert worker.dead and worker.interrupted
+        assert failure(loaded, "add", 1, 2).kind == "cancelled"
+        assert sandbox._groups[""] is worker  # no worker was started for a refused call
+        again = sandbox.load(SOURCE, "01_parabola.py")
+        assert failure(again, "add", 1, 2).kind == "cancelled"  # not loaded: not remembered
+        sandbox.resume()
+        assert again.call("add", 2, 2) == 4 and loaded.call("add", 1, 2) == 3
 
 
 def test_a_load_error_is_remembered(loaded):
