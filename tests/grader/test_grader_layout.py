@@ -27,7 +27,13 @@ BELOW = {
     "grader.exercises": {"grader.paths", "grader.checking", "grader.checks"},
 }
 TOP = {"grader", "grader.cli", "grader.runner", "grader.watch", "grader.notebook_check"}
-TOP |= {"grader.instructor", "grader.authoring", "grader.hints"}
+TOP |= {
+    "grader.instructor",
+    "grader.authoring",
+    "grader.hints",
+    "grader.keys",
+    "grader.watch_screen",
+}
 
 
 def module_name(path: Path) -> str:
