@@ -45,33 +45,42 @@ def _seen(path: Path) -> tuple[dict[str, int], str]:
     return {k: v for k, v in data.items() if isinstance(k, str) and type(v) is int}, ""
 
 
-def hint_lines(
-    exercise: Exercise, again: str, all_of_them: str, *, every: bool = False
-) -> list[str]:
-    """What ``grade --hint`` says about ``exercise``: the next hint not yet shown (counted in
-    the cache, which this call updates), or every hint when ``every`` or all have been seen.
-    ``again`` and ``all_of_them``: how the learner asks for the next hint, and for all of them,
-    where the hint is shown (a command, a notebook call)."""
-    hints = list(exercise.hints)
-    lines = [f"{exercise.order}. {exercise.title} ({exercise.file})", f"   {exercise.summary}"]
-    if not hints:
-        return [*lines, "   This exercise has no hints."]
+def next_hint(exercise: Exercise) -> tuple[int, str]:
+    """The number of ``exercise``'s hint to show now: the first not yet shown, counted in the
+    cache (which this call updates), or 0 when every hint has been shown; and a note when the
+    cache could not be read or written."""
     path = cache_file()
     seen, note = _seen(path)
-    already = min(max(seen.get(exercise.name, 0), 0), len(hints))
-    if every or already == len(hints):
-        lines += [f"   Hint {n} of {len(hints)}: {hint}" for n, hint in enumerate(hints, 1)]
-        return [*lines, note] if note else lines
-    number = already + 1
-    lines.append(f"   Hint {number} of {len(hints)}: {hints[number - 1]}")
-    if number < len(hints):
-        lines.append(f"   ({again} again for hint {number + 1}; {all_of_them} for every hint)")
-    else:
-        lines.append(f"   (the last one; {again} again shows them all)")
-    seen[exercise.name] = number
+    already = min(max(seen.get(exercise.name, 0), 0), len(exercise.hints))
+    if already == len(exercise.hints):
+        return 0, note
+    seen[exercise.name] = number = already + 1
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_whole(path, json.dumps(seen, indent=1, sort_keys=True) + "\n")
     except OSError as error:
         note = f"(could not remember it in {path}: {error.strerror or error})"
+    return number, note
+
+
+def hint_lines(
+    exercise: Exercise, again: str, all_of_them: str, *, every: bool = False
+) -> list[str]:
+    """What ``grade --hint`` says about ``exercise``: the next hint not yet shown (counted in
+    the cache, which this call updates: :func:`next_hint`), or every hint when ``every`` or all
+    have been seen. ``again`` and ``all_of_them``: how the learner asks for the next hint, and
+    for all of them, where the hint is shown (a command, a notebook call)."""
+    hints = list(exercise.hints)
+    lines = [f"{exercise.order}. {exercise.title} ({exercise.file})", f"   {exercise.summary}"]
+    if not hints:
+        return [*lines, "   This exercise has no hints."]
+    number, note = (0, _seen(cache_file())[1]) if every else next_hint(exercise)
+    if number == 0:
+        lines += [f"   Hint {n} of {len(hints)}: {hint}" for n, hint in enumerate(hints, 1)]
+    else:
+        lines.append(f"   Hint {number} of {len(hints)}: {hints[number - 1]}")
+        if number < len(hints):
+            lines.append(f"   ({again} again for hint {number + 1}; {all_of_them} for every hint)")
+        else:
+            lines.append(f"   (the last one; {again} again shows them all)")
     return [*lines, note] if note else lines

@@ -36,16 +36,17 @@ def command_line(command: str) -> Actions:
     )
 
 
-def watching(command: str) -> Actions:
-    """Under ``grade --watch``: a save grades the file again; hints and solutions are the
-    command's (``command`` as for :func:`command_line`)."""
+def watching(command: str, keys: bool = False) -> Actions:
+    """Under ``grade --watch``: a save grades the file again; with ``keys`` (watch reads the
+    terminal's keys: grader/keys.py) a hint is a key press away, else the command's in another
+    terminal; solutions are the command's (``command`` as for :func:`command_line`)."""
     return Actions(
         check_it="save it: it is graded again at once",
         check_again="save it: it is graded again at once",
         check_other="start it and save it",
         check_all="",
         on_save="",
-        hint=f"`{command} --hint {{name}}` in another terminal",
+        hint="press h" if keys else f"`{command} --hint {{name}}` in another terminal",
         solution=f"`{command} --solution {{name}}` in another terminal",
     )
 

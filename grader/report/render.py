@@ -17,6 +17,7 @@ The formats live in grader/report/renderers/, one module each:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from grader.report.actions import Actions
@@ -39,13 +40,26 @@ def render(
     *,
     verbose: bool = False,
     actions: Actions | None = None,
+    focus: str | None = None,
+    rows: int | None = None,
+    details: Sequence[str] | None = None,
 ) -> str:
     """The whole report in the format ``fmt`` (one of FORMATS); colour and ``verbose`` (the
     isolation's note and the hidden checks not run, which every other format always carries)
     apply to text only, as do ``actions`` (what the next step says to do: grader.report.actions;
-    default the command line, as ``grade`` was run)."""
+    default the command line, as ``grade`` was run), ``focus`` (the exercise whose details are
+    shown), ``rows`` (the rows to fit) and ``details`` (lines in place of those details): see
+    render_text."""
     if fmt == "text":
-        return render_text(report, colour, verbose=verbose, actions=actions)
+        return render_text(
+            report,
+            colour,
+            verbose=verbose,
+            actions=actions,
+            focus=focus,
+            rows=rows,
+            details=details,
+        )
     try:
         chosen = RENDERERS[fmt]
     except KeyError:

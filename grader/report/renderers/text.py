@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 import textwrap
+from collections.abc import Sequence
 
 from grader.edition import release_info
 from grader.report.actions import Actions, command_line
@@ -84,19 +85,29 @@ PLAIN_ISOLATION = {
 
 
 def render_text(
-    report: Report, colour: bool = False, *, verbose: bool = False, actions: Actions | None = None
+    report: Report,
+    colour: bool = False,
+    *,
+    verbose: bool = False,
+    actions: Actions | None = None,
+    focus: str | None = None,
+    rows: int | None = None,
+    details: Sequence[str] | None = None,
 ) -> str:
-    """The terminal report. ``command``: the words that run ``grade`` in the learner's shell
-    (default: how this process was run, see grader.report.invocation); ``verbose``: the
-    isolation's whole note and the hidden checks not run, under the header."""
+    """The terminal report. ``actions``: what the next step says to do (default: the command
+    line, as this process was run, see grader.report.invocation); ``verbose``: the isolation's
+    whole note and the hidden checks not run, under the header; ``focus``: the exercise whose
+    details are shown, marked in the overview (default: the report's current one); ``rows``:
+    the rows to fit (default: the terminal's, see _screen_rows); ``details``: lines shown in
+    place of that exercise's details (watch mode's hint)."""
     if actions is None:
         from grader.report.invocation import grade_command
 
         actions = command_line(grade_command())
     width = min(max(shutil.get_terminal_size((100, SCREEN_ROWS)).columns, 60), 160)
+    current = _focused(report, focus)
     out = _header(report, colour, verbose, width)
-    out += _overview(report, colour, width)
-    current = report.current
+    out += _overview(report, colour, width, current, marked=focus is not None)
     tail = [
         *([""] if current is not None else []),  # after the current exercise's details
         _style(f"Progress: {report.done}/{len(report.exercises)} done", None, colour, bold=True)
@@ -104,9 +115,15 @@ def render_text(
         *_wrap(_next_step(report, current, actions), width),
     ]
     if current is not None:
-        rows = _screen_rows() - len(out) - len(tail)
-        out += _current_section(current, colour, width, rows)
+        left = (_screen_rows() if rows is None else rows) - len(out) - len(tail)
+        out += _current_section(current, colour, width, left) if details is None else details
     return "\n".join(_wrap_all(out + tail, width)) + "\n"
+
+
+def _focused(report: Report, focus: str | None) -> ExerciseResult | None:
+    """The exercise named ``focus`` when the report has it, else the report's current one."""
+    named = [e for e in report.exercises if e.exercise.name == focus]
+    return named[0] if named else report.current
 
 
 def _screen_rows() -> int:
@@ -192,15 +209,18 @@ def _header(report: Report, colour: bool, verbose: bool, width: int) -> list[str
     return [*lines, ""] if len(lines) > 1 else lines
 
 
-def _overview(report: Report, colour: bool, width: int) -> list[str]:
-    """One line per exercise; a failing one adds its first failing check's summary."""
+def _overview(
+    report: Report, colour: bool, width: int, current: ExerciseResult | None, marked: bool
+) -> list[str]:
+    """One line per exercise; a failing one adds its first failing check's summary. With
+    ``marked``, the line of ``current`` (whose details follow) starts with ">"."""
     name_width = max((len(e.exercise.name) for e in report.exercises), default=10)
     lines = []
-    current = report.current
     for result in report.exercises:
         status = result.status
+        mark = ">" if marked and result is current else " "
         line = (
-            f"  {result.exercise.order:>2}  {result.exercise.name:<{name_width}}  "
+            f"{mark} {result.exercise.order:>2}  {result.exercise.name:<{name_width}}  "
             f"{result.score:>3}/{result.max_score:<3}  "
         )
         reason = _reason(result) if result is not current else ""
@@ -233,6 +253,8 @@ def _current_section(current: ExerciseResult, colour: bool, width: int, rows: in
         ]
     if status == ExerciseStatus.MISSING:
         return [f"{exercise.name}: {path} is missing from this folder."]
+    if status == ExerciseStatus.DONE:  # shown when asked for (watch mode's n and p keys)
+        return [f"{exercise.name}: done — {_plural(len(current.checks), 'check')} pass."]
     failures = current.failures
     heading = f"{exercise.name}: {len(failures)} of {_plural(len(current.checks), 'check')}"
     lines = [_style(heading + " did not pass", "red", colour, bold=True)]
@@ -286,6 +308,8 @@ def _failure_title(group: list[CheckResult], checks: int) -> str:
 
 
 def _next_step(report: Report, current: ExerciseResult | None, actions: Actions) -> str:
+    if current is not None and current.status == ExerciseStatus.DONE:
+        current = report.current  # a done exercise shown on request: the course's next step
     if current is None:
         return _after_the_last(report, actions)
     name, path = current.exercise.name, display_path(current.file)
