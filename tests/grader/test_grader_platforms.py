@@ -80,12 +80,15 @@ def test_a_console_that_refuses_it_gets_plain_text(windows_console, console):
 
 
 def test_watch_mode_clears_the_screen_only_where_escapes_work(windows_console, tmp_path):
-    from grader.watch import View
+    from grader.watch_screen import Screen
+
+    def screen() -> Screen:
+        return Screen(tmp_path, "text", Tty(), io.StringIO(), keys=True, limit=10)
 
     windows_console(Console(mode=0x0003, accepts=False))
-    assert not View(tmp_path, "text", Tty(), io.StringIO()).colour
+    assert not screen().live and not screen().colour  # no clearing, no line redrawn in place
     windows_console(Console(mode=0x0003))
-    assert View(tmp_path, "text", Tty(), io.StringIO()).colour
+    assert screen().live and screen().colour
 
 
 def test_colour_only_on_a_terminal_and_never_with_no_color(monkeypatch):

@@ -1,6 +1,8 @@
 """`grade --watch`: re-grades on save (file-system events, or polling without them), grades
-again only the saved exercise and shows the others from their last result, survives edits that
-break the sandbox, and ends on Ctrl-C leaving no process behind."""
+again only the saved exercise and shows the others from their last result, says at once what it
+grades, stops a run when its file is saved again, reads keys (h, n, p, r, q) on a terminal and
+works without them elsewhere, survives edits that break the sandbox, and ends on q or Ctrl-C
+leaving no process behind."""
 
 from __future__ import annotations
 
@@ -16,12 +18,14 @@ import threading
 import time
 from pathlib import Path
 
+import click
 import pytest
 from grade_cli import run_grade
 from grader_helpers import ISOLATIONS, copy_solution, solution_text
 
 import grader.watch
 from grader.exercises import by_name, exercises_dir, load_exercises, solutions_dir
+from grader.keys import NoKeys
 from grader.sandbox.sandbox import Limits, SandboxError
 from grader.watch import POLL_SECONDS, PollingSaves, open_saves, watch
 
@@ -47,6 +51,7 @@ class Watching:
         self.process = subprocess.Popen(
             [*GRADE, str(folder), "--watch", *args],
             cwd=REPO,
+            stdin=subprocess.DEVNULL,  # not a terminal: no keys
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -113,27 +118,75 @@ def test_a_save_regrades_only_that_exercise(tmp_path):
         assert watching.stop() == 0
 
 
+class Output(io.StringIO):
+    """watch()'s output, which other threads can wait on: ``wait_for(n)`` returns once ``n``
+    status lines (one ends every report and every redraw) have been written."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.written = threading.Condition()
+
+    def write(self, text: str) -> int:
+        with self.written:
+            count = super().write(text)
+            self.written.notify_all()
+        return count
+
+    def statuses(self) -> int:
+        return self.getvalue().count("· watching ")
+
+    def wait_for(self, statuses: int) -> None:
+        with self.written:
+            if not self.written.wait_for(lambda: self.statuses() >= statuses, timeout=WAIT):
+                raise AssertionError(f"no report {statuses} within {WAIT} s:\n{self.getvalue()}")
+
+
 class ScriptedSaves:
-    """Saves for watch(): each ``wait`` runs the next step (it edits files) and announces the
-    files it names; after the last step, Ctrl-C."""
+    """Saves for watch(): each step waits for the report before it (a person saves after
+    reading), then edits files and announces the files it names; then no more saves."""
 
     how = "scripted"
 
-    def __init__(self, steps) -> None:
-        self.steps = list(steps)
+    def __init__(self, steps, out: Output) -> None:
+        self.steps, self.out, self.done = list(steps), out, 0
 
-    def wait(self) -> set[str]:
+    def wait(self, stop: threading.Event) -> set[str]:
         if not self.steps:
-            raise KeyboardInterrupt
+            stop.wait()
+            return set()
+        self.done += 1
+        self.out.wait_for(self.done)
         return self.steps.pop(0)()
 
     def close(self) -> None:
         pass
 
 
-def run_watch(folder: Path, steps, **options) -> list[str]:
-    """watch() in this process with scripted saves: the reports it printed, in order."""
-    out = io.StringIO()
+class ScriptedKeys:
+    """Keys for watch(): each key is pressed once the screen has ``after`` status lines."""
+
+    why_not = ""
+
+    def __init__(self, presses: list[tuple[int, str]], out: Output) -> None:
+        self.presses, self.out = list(presses), out
+
+    def read(self, timeout: float) -> str | None:
+        if not self.presses:
+            time.sleep(timeout)
+            return None
+        after, key = self.presses.pop(0)
+        self.out.wait_for(after)
+        return key
+
+    def close(self) -> None:
+        pass
+
+
+def run_watch(folder: Path, steps, keys=None, **options) -> list[str]:
+    """watch() in this process with scripted saves (and keys): the reports and redraws it
+    printed, in order; it stops after a report for each step, unless told otherwise."""
+    out = Output()
+    options.setdefault("max_reports", len(steps) + 1)
     status = watch(
         folder,
         ["parabola", "momentum"],
@@ -142,11 +195,24 @@ def run_watch(folder: Path, steps, **options) -> list[str]:
         isolation="auto",
         out=out,
         err=out,
-        make_saves=lambda *_: (ScriptedSaves(steps), ""),
+        make_saves=lambda *_: (ScriptedSaves(steps, out), ""),
+        make_keys=lambda: ScriptedKeys(keys, out) if keys else NoKeys("scripted"),
         **options,
     )
-    assert status == 0
-    return [part for part in out.getvalue().split("Ctrl-C to stop]\n") if part]
+    if keys:
+        assert status == 0  # q
+    return screens(out.getvalue())
+
+
+def screens(text: str) -> list[str]:
+    """``text`` cut after each status line (one ends every report and every redraw)."""
+    parts, lines = [], []
+    for line in text.splitlines(keepends=True):
+        lines.append(line)
+        if line.startswith("[") and "· watching " in line:
+            parts.append("".join(lines))
+            lines = []
+    return parts
 
 
 def test_only_the_announced_file_is_graded_again(two_done):
@@ -198,12 +264,30 @@ def test_a_folder_name_with_escape_sequences_is_shown_safely(tmp_path):
     assert "· watching " in reports[0] and "\x1b" not in reports[0] and "\x07" not in reports[0]
 
 
-def test_a_save_made_while_the_first_report_is_graded_is_not_missed(two_done):
-    def no_more_saves(folder, files):
-        save(two_done, "momentum", stub_text("momentum"))  # after grading, before watching
-        return ScriptedSaves([]), ""
+def test_a_save_made_while_the_first_report_is_graded_stops_it_and_is_graded(two_done, monkeypatch):
+    """A save of an exercise being graded stops the run (its worker killed) and the new save
+    is graded at once: the first report already shows it."""
+    real_grade, announced = grader.watch.grade, threading.Event()
 
-    out = io.StringIO()
+    def save_while_grading(*args, **kwargs):
+        if not announced.is_set():
+            save(two_done, "momentum", stub_text("momentum"))
+            announced.set()
+            stopped = _wait_until(lambda: kwargs["sandbox"].cancelled)
+            assert stopped, "the save did not stop the run"
+        return real_grade(*args, **kwargs)
+
+    class SaveDuringTheFirstRun(ScriptedSaves):
+        def wait(self, stop):
+            if not self.steps:
+                stop.wait()
+                return set()
+            announced.wait(WAIT)
+            return self.steps.pop(0)()
+
+    monkeypatch.setattr(grader.watch, "grade", save_while_grading)
+    out = Output()
+    steps = [lambda: {by_name("momentum").file}]
     watch(
         two_done,
         ["parabola", "momentum"],
@@ -212,10 +296,31 @@ def test_a_save_made_while_the_first_report_is_graded_is_not_missed(two_done):
         isolation="auto",
         out=out,
         err=out,
-        make_saves=no_more_saves,
+        max_reports=1,
+        make_saves=lambda *_: (SaveDuringTheFirstRun(steps, out), ""),
+        make_keys=lambda: NoKeys("scripted"),
     )
-    last = out.getvalue().split("Ctrl-C to stop]\n")[1]
-    assert "graded momentum in" in last and "Progress: 1/2 done" in last
+    shown = out.getvalue()
+    assert "(saved again: starting over)" in shown
+    assert shown.count("· watching ") == 1  # the stopped run was not reported
+    assert "graded all 2 exercises in" in shown and "Progress: 1/2 done" in shown
+
+
+def _wait_until(condition, seconds=WAIT) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return condition()
+
+
+def test_the_busy_line_comes_before_each_report(two_done):
+    def break_parabola():
+        save(two_done, "parabola", stub_text("parabola"))
+        return {by_name("parabola").file}
+
+    out = run_watch(two_done, [break_parabola])
+    assert out[0].index("[grading all 2 exercises …]") < out[0].index("Progress: 2/2 done")
+    assert out[1].index("[grading parabola …]") < out[1].index("Progress: 1/2 done")
 
 
 def test_polling_sees_saves_of_the_same_size(tmp_path):
@@ -225,7 +330,7 @@ def test_polling_sees_saves_of_the_same_size(tmp_path):
     target.write_text("a = 2\n")  # same size; a new mtime (or, on a coarse clock, the same)
     os.utime(target, ns=(1, 1))
     (tmp_path / "03_momentum.py").write_text("b = 1\n")  # a file that appears
-    assert saves.wait() == {"01_parabola.py", "03_momentum.py"}
+    assert saves.wait(threading.Event()) == {"01_parabola.py", "03_momentum.py"}
 
 
 def test_events_that_cannot_start_fall_back_to_polling(tmp_path, monkeypatch):
@@ -242,7 +347,7 @@ def test_events_that_stop_working_fall_back_to_polling(two_done):
     def events_fail():
         raise RuntimeError("error in underlying watcher")
 
-    reports = run_watch(two_done, [events_fail], max_reports=2)
+    reports = run_watch(two_done, [events_fail])
     assert "file-system events stopped (error in underlying watcher)" in reports[1]
     assert "[graded all 2 exercises in " in reports[1] and "(polling every" in reports[1]
 
@@ -402,3 +507,99 @@ def test_a_save_by_renaming_a_new_file_over_the_old_one_is_seen(tmp_path):
         assert "Progress: 0/1 done" in watching.report()
     finally:
         assert watching.stop() == 0
+
+
+def test_keys_pick_an_exercise_show_a_hint_grade_again_and_quit(two_done, monkeypatch, tmp_path):
+    """n/p: another exercise's details (marked >); h: its next hint; r: graded again; q: the
+    end, exit status 0. The screen lists the keys and offers the hint as a key."""
+    monkeypatch.setenv("GDKIT_CACHE_DIR", str(tmp_path / "cache"))
+    save(two_done, "parabola", stub_text("parabola"))
+    keys = [(1, "n"), (2, "h"), (3, "p"), (4, "r"), (5, "q")]
+    shown = run_watch(two_done, [], keys, max_reports=None)
+    assert len(shown) == 5
+    first, picked, hinted, back, again = shown
+    assert "Keys: h hint · n/p next/previous exercise · r re-run · q quit" in first
+    assert "press h if you get stuck" in first and "--hint" not in first.split("Progress")[1]
+    assert "parabola: not started" in first and "Ctrl-C to stop" not in first
+    assert ">  3  momentum" in picked and "momentum: done — " in picked
+    assert "momentum, hint 1 of " in hinted and "(press h for the next):" in hinted
+    assert by_name("momentum").hints[0] in hinted
+    assert ">  1  parabola" in back and "parabola: not started" in back
+    assert "[grading parabola …]" in again and "[graded parabola in " in again
+
+
+PTY = pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+
+
+def watch_in_a_terminal(folder: Path, *args: str, cwd: Path = REPO):
+    """`grade FOLDER --watch …` in a pseudo-terminal of 80×24, as a learner runs it."""
+    pexpect = pytest.importorskip("pexpect")
+    return pexpect.spawn(
+        GRADE[0],
+        [*GRADE[1:], str(folder), "--watch", *args],
+        cwd=str(cwd),
+        dimensions=(24, 80),
+        encoding="utf-8",
+        timeout=WAIT,
+    )
+
+
+@PTY
+def test_in_a_terminal_a_save_during_a_hang_is_graded_at_once(two_done):
+    """The busy line the moment a save is seen; a save of the fix while the loop is graded
+    stops that run and is graded at once — with a time limit of 600 s per call, the report
+    comes (within WAIT) only if the run was stopped; q ends the session."""
+    terminal = watch_in_a_terminal(two_done, *TWO, "--timeout", "600")
+    correct = solution_text("parabola")
+    try:
+        terminal.expect_exact("[graded all 2 exercises in ")
+        save(two_done, "parabola", correct + BROKEN["endless loop in a function"])
+        terminal.expect_exact("[grading parabola …")
+        terminal.expect_exact(" s · time limit 600 s per call (--timeout)]")  # still counting
+        save(two_done, "parabola", correct)
+        terminal.expect_exact("(saved again: starting over)")
+        terminal.expect_exact("[graded parabola in ")
+        screen = terminal.before
+        assert "Progress: 2/2 done" in screen and "took longer than" not in screen
+        assert "Keys: h hint · n/p next/previous exercise · r re-run · q quit" in screen
+        terminal.send("q")
+        terminal.expect(pexpect_eof())
+    finally:
+        terminal.close(force=True)
+    assert terminal.exitstatus == 0
+
+
+def pexpect_eof():
+    import pexpect
+
+    return pexpect.EOF
+
+
+def last_screen(text: str) -> list[str]:
+    """The lines of the last screen drawn (after the last clear), as the terminal shows them."""
+    from grader.report.terminal import CLEAR_SCREEN as CLEAR
+
+    return click.unstyle(text.rsplit(CLEAR, 1)[-1]).replace("\r\n", "\n").split("\n")
+
+
+@PTY
+def test_in_a_terminal_each_screen_fits_80_by_24(tmp_path):
+    """A fresh copy of the exercises (a learner's first run), then the details of another
+    exercise (n) and a hint (h): each screen, keys and status line included, fits 24 rows of
+    80 columns, and none repeats a line."""
+    week = tmp_path / "week"
+    shutil.copytree(exercises_dir(), week)
+    terminal = watch_in_a_terminal(Path("week"), cwd=tmp_path)
+    try:
+        for key in ("", "n", "h"):
+            terminal.send(key)
+            terminal.expect(r"\[graded all 11 exercises in \d+ ms · watching [^\]]*\]")
+            screen = last_screen(terminal.before + terminal.after)
+            assert len(screen) <= 24 and max(map(len, screen)) <= 80, "\n".join(screen)
+            lines = [line for line in screen if line.strip()]
+            assert len(lines) == len(set(lines)), "\n".join(screen)
+        assert "bce_gradient, hint 1 of " in "\n".join(screen)
+        terminal.send("q")
+        terminal.expect(pexpect_eof())
+    finally:
+        terminal.close(force=True)
