@@ -6,6 +6,7 @@
     grade --watch               re-grade whenever a file in the submission changes
     grade --hint NAME           the next hint of an exercise not yet shown (--all: every one)
     grade --solution NAME       the reference solution, once your exercise passes all its checks
+    grade --reset NAME          start an exercise over (your file kept as a numbered backup)
     grade --format json|gradescope|junit|prairielearn [-o FILE]
     grade batch SUBMISSIONS… -o OUT   a whole class (grader/instructor/batch_cli.py; instructors)
 
@@ -195,6 +196,20 @@ def _show_solution(folder: Path, name: str, timeout: float | None, isolation: st
     return EXIT_OK
 
 
+def _reset(folder: Path, name: str, files: dict[str, str]) -> int:
+    """grade --reset NAME (grader/reset.py): PATH, when it is one file, is the only one."""
+    from grader.reset import ResetError, reset, said
+
+    if files and name not in files:
+        _fail("--reset names an exercise that is not the file given as PATH")
+    try:
+        done = reset(folder, _exercise_or_fail(name), files.get(name))
+    except (ResetError, OSError) as error:
+        _fail(f"cannot reset {name}: {error}")
+    _say("\n".join(said(done)))
+    return EXIT_OK
+
+
 def _not_yet(name: str, graded: str, result) -> str:
     """Why the solution is not shown yet, with the points counted as the report counts them
     (the public checks) and, apart, those of the hidden checks that --solution also runs."""
@@ -252,6 +267,7 @@ class Options:
     hint_name: str | None
     all_hints: bool
     solution_name: str | None
+    reset_name: str | None
     list_exercises: bool
     timeout: float | None
     isolation: str
@@ -323,6 +339,13 @@ def _report_file(ctx: click.Context, param: click.Parameter, value: Path | None)
     metavar="NAME",
     help="Show the reference solution (once your exercise passes all its checks).",
 )
+@click.option(
+    "--reset",
+    "reset_name",
+    metavar="NAME",
+    help="Start an exercise over: its .py and .ipynb become the stub again, your versions "
+    "kept as numbered backups (NN_name.backup-1.py) beside them.",
+)
 @click.option("--list", "list_exercises", is_flag=True, help="List the exercises.")
 @click.option(
     "-v",
@@ -365,7 +388,7 @@ def _early_sandbox(options: Options):
     (on an idle CPU; see README "Speed mechanisms"). None for anything else (--list,
     --hint, --watch, --solution, one file named as PATH), which opens its own when it needs one."""
     asks_other = options.list_exercises or options.hint_name or options.watch
-    if asks_other or options.solution_name:
+    if asks_other or options.solution_name or options.reset_name:
         return None
     if options.path is not None and not options.path.is_dir():
         return None
@@ -410,6 +433,7 @@ def _named(options: Options) -> Options:
         names=tuple(name(word) for word in options.names),
         hint_name=name(options.hint_name),
         solution_name=name(options.solution_name),
+        reset_name=name(options.reset_name),
     )
 
 
@@ -424,6 +448,8 @@ def _grade_command(options: Options, sandbox=None) -> None:
             _exercise_or_fail(name)
         if implied and names and set(names) - set(implied):
             _fail("-e names an exercise that is not the file given as PATH")
+    if options.reset_name:
+        sys.exit(_reset(folder, options.reset_name, files))
     _check_present(folder, selected, files)
     if options.solution_name:
         sys.exit(_show_solution(folder, options.solution_name, timeout, isolation, files))

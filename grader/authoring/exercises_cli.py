@@ -14,8 +14,9 @@ from pathlib import Path
 import click
 
 from grader.authoring.stubs import StubError
-from grader.authoring.sync import out_of_date, write_stubs
+from grader.authoring.sync import out_of_date, shipped, write_shipped, write_stubs
 from grader.exercises import exercises_dir, solutions_dir
+from grader.paths import STUBS_FILE
 
 _SOLUTIONS = click.option(
     "--solutions",
@@ -45,14 +46,17 @@ def exercises() -> None:
 )
 def sync(solutions: Path | None, exercises_path: Path | None, force: bool) -> None:
     """Authoring: regenerate exercises/ from solutions/ (solution blocks become
-    NotImplementedError), each stub as NN_name.py and as the notebook NN_name.ipynb. A file
-    holding a learner's work is not overwritten (--force: overwritten after a backup)."""
-    solutions = solutions or solutions_dir()
+    NotImplementedError), each stub as NN_name.py and as the notebook NN_name.ipynb, and the
+    copy that ships with the grader for `grade --reset` (grader/exercise_stubs.json; from the
+    repository's solutions/ only). A file holding a learner's work is not overwritten
+    (--force: overwritten after a backup)."""
     target = exercises_path or exercises_dir()
-    if not solutions.is_dir():
+    if solutions is not None and not solutions.is_dir():
         raise click.UsageError(f"{solutions} is not a folder")
     try:
-        synced = write_stubs(solutions, target, force=force)
+        if solutions is None and write_shipped(solutions_dir(), STUBS_FILE):
+            click.echo(f"wrote {STUBS_FILE}")
+        synced = write_stubs(solutions or solutions_dir(), target, force=force)
     except StubError as error:
         raise click.ClickException(str(error)) from None
     for path in synced.written:
@@ -75,11 +79,15 @@ def sync(solutions: Path | None, exercises_path: Path | None, force: bool) -> No
 @_SOLUTIONS
 @_EXERCISES
 def check_command(solutions: Path | None, exercises_path: Path | None) -> None:
-    """Exit 1 if exercises/ is not what `sync` would write."""
+    """Exit 1 if exercises/ (or the stubs that ship with the grader) is not what `sync` would
+    write."""
+    own = solutions is None
     solutions = solutions or solutions_dir()
     target = exercises_path or exercises_dir()
     try:
         problems = out_of_date(solutions, target)
+        if own and _read(STUBS_FILE) != shipped(solutions):
+            problems.append(f"{STUBS_FILE}: differs from the stubs generated from {solutions}")
     except StubError as error:
         raise click.ClickException(str(error)) from None
     for problem in problems:
@@ -88,6 +96,13 @@ def check_command(solutions: Path | None, exercises_path: Path | None) -> None:
         click.echo("run `gdkit exercises sync` to regenerate the stubs", err=True)
         raise SystemExit(1)
     click.echo(f"{target} is up to date with {solutions}")
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        return None
 
 
 @exercises.command()

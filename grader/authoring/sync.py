@@ -1,9 +1,11 @@
 """Keep ``exercises/`` generated from ``solutions/``: each solution ``NN_name.py`` gives the
 stub ``NN_name.py`` (grader/authoring/stubs.py) and the same stub as a notebook,
-``NN_name.ipynb`` (grader/authoring/notebook_stubs.py)."""
+``NN_name.ipynb`` (grader/authoring/notebook_stubs.py). The same stubs ship with the grader, in
+``grader/exercise_stubs.json`` (:func:`shipped`; ``grade --reset`` puts one back from there)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -50,6 +52,23 @@ def out_of_date(solutions: Path, exercises: Path) -> list[str]:
             if is_exercise_file(path.name) and path.name not in planned:
                 problems.append(f"{path}: has no solution file in {solutions}")
     return problems
+
+
+def shipped(solutions: Path) -> str:
+    """The text of grader/exercise_stubs.json for ``solutions``: every planned stub by its
+    file name, reproducibly."""
+    stubs = planned_stubs(solutions)
+    return json.dumps(stubs, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def write_shipped(solutions: Path, target: Path) -> bool:
+    """Write the shipped stubs (``target``: grader/exercise_stubs.json) when they changed;
+    whether they did. Nobody edits that file, so there is no work in it to keep."""
+    text = shipped(solutions)
+    if target.is_file() and target.read_text(encoding="utf-8") == text:
+        return False
+    write_whole(target, text)
+    return True
 
 
 @dataclass

@@ -33,6 +33,7 @@ TOP |= {
     "grader.hints",
     "grader.keys",
     "grader.watch_screen",
+    "grader.reset",
 }
 
 
