@@ -228,3 +228,16 @@ def test_without_taskkill_each_process_below_is_terminated_children_first(
     monkeypatch.setattr(sessions.subprocess, "run", run)
     sessions.kill_session(1234)
     assert windows_kill.signals == [(pid, signal.SIGTERM) for pid in (3000, 2001, 2000, 1234)]
+
+
+# -- macOS: no /proc to measure memory by --------------------------------------------------------
+
+
+def test_without_proc_the_report_says_memory_is_not_limited(monkeypatch):
+    """macOS has RLIMIT_AS but does not enforce it; the worker sets a memory limit only where
+    /proc tells the address space in use, and the grading process's guess follows the rule."""
+    real_exists = os.path.exists
+    monkeypatch.setattr(os.path, "exists", lambda p: p != "/proc/self/statm" and real_exists(p))
+    assert "no limit on memory;" in backends.ProcessBackend().isolation.description
+    monkeypatch.setattr(os.path, "exists", real_exists)
+    assert "memory" not in backends.ProcessBackend().isolation.description

@@ -89,3 +89,15 @@ def test_kill_session_spares_the_caller_and_survives_a_process_that_is_gone():
     finally:
         bystander.kill()
         bystander.wait()
+
+
+def test_on_macos_the_tree_is_found_through_psutil(monkeypatch):
+    """macOS has no /proc: the processes below are listed by psutil (run here for real, with
+    Linux's /proc listing switched off)."""
+    from grader.sandbox import sessions
+
+    monkeypatch.setattr(sessions, "_PROC_CHILDREN", False)
+    parent, family = start_family()
+    kill_session(parent.pid)
+    parent.wait(10)
+    assert gone_soon(family) == []
