@@ -1,6 +1,8 @@
 """The portable backend proven on Linux: `grade` in a Python made to look like Windows (no
-fcntl, resource, os.fork, AF_UNIX or process groups) or macOS (no bubblewrap, no memory
-limit), in the grading process and in the sandbox's worker alike (platform_sim/)."""
+fcntl, resource, os.fork, AF_UNIX or process groups; a Windows worker environment) or macOS
+(no bubblewrap, no memory limit), in the grading process and in the sandbox's worker alike
+(platform_sim/: the worker starts with -I -S, where no sitecustomize loads, so the simulation
+starts it through a bootstrap that applies the same profile)."""
 
 from __future__ import annotations
 
@@ -38,12 +40,15 @@ PROBE = textwrap.dedent("""
         found["AF_UNIX"] = hasattr(socket, "AF_UNIX")
         found["poll"] = hasattr(select, "poll")
         return found
+    def path():
+        return os.environ["PATH"]
     '''
     namespace = {}
     exec(CHECK, namespace)
     with Sandbox(Limits(wall=5.0)) as sandbox:
         child = sandbox.load(CHECK, "probe.py").call("missing")
-        print(json.dumps({"grader": namespace["missing"](), "child": child,
+        path = sandbox.load(CHECK, "probe.py").call("path")
+        print(json.dumps({"grader": namespace["missing"](), "child": child, "path": path,
                           "isolation": sandbox.isolation.name, "note": sandbox.note}))
 """)
 
@@ -121,8 +126,10 @@ def test_the_simulation_removes_the_pieces_in_both_processes(profile):
     if profile == "windows-like":
         gone = {name: False for name in ("fcntl", "resource", "fork", "AF_UNIX", "poll")}
         assert data["grader"] == gone and data["child"] == gone
+        # the worker's environment is a Windows one: the interpreter's folders, ";" between
+        assert data["path"].split(";")[0] == sys.base_prefix and ":" not in data["path"]
     else:
-        assert data["grader"]["poll"]
+        assert data["grader"]["poll"] and data["path"] == os.defpath
 
 
 @pytest.mark.parametrize("profile", [None, *PROFILES])

@@ -26,3 +26,11 @@ def command(self, python, config, *rest):
 
 backends.ProcessBackend.command = command
 backends.BubblewrapBackend.unavailable = lambda self: f"bubblewrap: not on {PROFILE} platforms"
+
+if PROFILE == "windows-like":
+    # the branches chosen by the platform's name: the worker gets a Windows environment
+    # (SYSTEMROOT, the interpreter's folders on PATH), and the terminal is a Windows console
+    # (no kernel32 here: no colour)
+    import grader.report.terminal as terminal
+
+    backends.WINDOWS = terminal.WINDOWS = True
