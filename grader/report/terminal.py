@@ -45,7 +45,7 @@ def windows_vt_mode(stream: TextIO) -> bool:
         import msvcrt
 
         kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
-        handle = msvcrt.get_osfhandle(stream.fileno())
+        handle = ctypes.c_void_p(msvcrt.get_osfhandle(stream.fileno()))  # a HANDLE, 64-bit
     except (ImportError, AttributeError, OSError, ValueError):
         return False
     mode = ctypes.c_uint32()

@@ -27,13 +27,14 @@ class Console:
         self.mode, self.accepts, self.set = mode, accepts, []
 
     def GetConsoleMode(self, handle, mode_ref):  # noqa: N802 - the Windows API's name
-        assert handle == 77  # what msvcrt.get_osfhandle gave
+        assert handle.value == 77  # what msvcrt.get_osfhandle gave, as a HANDLE
         if self.mode is None:  # not a console: a pipe, a file, mintty
             return 0
         mode_ref._obj.value = self.mode
         return 1
 
     def SetConsoleMode(self, handle, mode):  # noqa: N802
+        assert handle.value == 77
         self.set.append(mode)
         if self.accepts:
             self.mode = mode
