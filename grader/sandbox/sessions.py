@@ -24,13 +24,16 @@ import os
 import signal
 import subprocess
 
-# Popen keyword arguments: the child leads a session (POSIX) or a process group (Windows) of
-# its own, so that no signal meant for the caller's group (Ctrl-C) reaches it, and back
-OWN_SESSION: dict = (
-    {"start_new_session": True}
-    if hasattr(os, "setsid")
-    else {"creationflags": getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)}
-)
+
+def own_session() -> dict:
+    """Popen keyword arguments: the child leads a session (POSIX) or a process group (Windows)
+    of its own, so that no signal meant for the caller's group (Ctrl-C) reaches it, and back."""
+    if hasattr(os, "setsid"):
+        return {"start_new_session": True}
+    return {"creationflags": getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)}
+
+
+OWN_SESSION: dict = own_session()
 
 
 def lead_own_session() -> None:

@@ -190,6 +190,15 @@ def test_a_store_python_is_started_by_its_app_execution_alias(monkeypatch, tmp_p
 # -- killing a hung worker's whole tree on Windows -----------------------------------------------
 
 
+def test_a_windows_worker_leads_a_process_group_of_its_own(monkeypatch):
+    """No sessions on Windows: a new process group, so that Ctrl-C meant for grade does not
+    reach the worker (and back)."""
+    assert sessions.own_session() == {"start_new_session": True}
+    monkeypatch.delattr(os, "setsid")
+    monkeypatch.setattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0x200, raising=False)
+    assert sessions.own_session() == {"creationflags": 0x200}
+
+
 @pytest.fixture
 def windows_kill(monkeypatch):
     """No process groups (Windows); taskkill and TerminateProcess recorded, not run."""
