@@ -86,7 +86,7 @@ def watch(exercise: str, saves: int) -> Callable[[str, Path], float]:
         folder = work / "watched"
         if not folder.exists():
             shutil.copytree(solutions_dir(), folder)
-        times, _ = save_to_report(folder, exercise, saves, {"GDKIT_BENCH_OFF": off}, SWITCHED)
+        times, _, _ = save_to_report(folder, exercise, saves, {"GDKIT_BENCH_OFF": off}, SWITCHED)
         return statistics.median(times)
 
     return median_save

@@ -1,13 +1,22 @@
 """How fast does `grade --watch` answer a save? A driver starts `grade COPY --watch` on a copy of
 solutions/ (text output), saves one exercise file again and again, alternating a catalogued
-mistake and the solution so that every report differs, and times each save to the end of the
-complete new report on stdout: the status line `[graded … · watching … · Ctrl-C to stop]` that
-watch mode prints after every report (the progress line and the next step come just before it).
-For comparison, the same run times the one-shot `grade COPY -e NAME`.
+mistake and the solution so that every report differs, and times each save to the busy line
+that says the exercise is being graded (`[grading NAME …]`) and to the end of the complete new
+report on stdout: the status line `[graded … · watching …]` that watch mode prints after every
+report (the progress line and the next step come just before it). For comparison, the same run
+times the one-shot `grade COPY -e NAME`.
 
-    .venv/bin/python benchmarks/bench_watch.py [--saves 20] [--runs 7]
+Then a hang: with a time limit of 60 s per call, the exercise is saved with a function that
+never returns, and once its run is under way the fix is saved: timed from that save to the
+report that shows the exercise done (the run of the loop is stopped, its worker killed, and a
+new worker started for the fix). A worker's start and first call, timed on its own in this
+process, is the "worker restart" that the target allows on top.
 
-Target (issue 7): a median under 100 ms on this project's 2-core machines.
+    .venv/bin/python benchmarks/bench_watch.py [--saves 20] [--runs 7] [--hangs 5]
+
+Targets (issues 7 and 19), on this project's 2-core machines: save -> report under 100 ms;
+save -> busy line under 0.2 s; a fix saved during a hang -> its report under 1 s plus the
+worker restart (medians).
 """
 
 from __future__ import annotations
@@ -41,26 +50,40 @@ DONE = " done"  # how an exercise's line in the overview ends once it passes
 
 
 class WatchProcess:
-    """`grade FOLDER --watch`, read line by line from its stdout (a pipe, no colour)."""
+    """`grade FOLDER --watch`, read line by line from its stdout (a pipe, no colour, no keys)."""
 
-    def __init__(self, folder: Path, env: dict[str, str], grade: list[str] = GRADE) -> None:
+    def __init__(
+        self, folder: Path, env: dict[str, str], grade: list[str] = GRADE, args: tuple = ()
+    ) -> None:
         self.process = subprocess.Popen(
-            [*grade, str(folder), "--watch"],
+            [*grade, str(folder), "--watch", *args],
             cwd=REPO,
+            stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             env={**os.environ, **env},
         )
         self._buffer = b""
+        self.busy_at: float | None = None  # when the last report's first busy line came
 
     def next_report(self) -> str:
         """Everything up to and including the next status line."""
         lines = []
+        self.busy_at = None
         while True:
             line = self._readline()
             lines.append(line)
+            if line.startswith("[grading ") and self.busy_at is None:
+                self.busy_at = time.perf_counter()
             if line.startswith("[") and "· watching " in line:
                 return "".join(lines)
+
+    def busy_line(self, name: str) -> float:
+        """Wait for the busy line naming ``name``; when it came."""
+        while True:
+            line = self._readline()
+            if line.startswith("[grading ") and name in line:
+                return time.perf_counter()
 
     def _readline(self) -> str:
         fd = self.process.stdout.fileno()
@@ -93,13 +116,14 @@ def versions(name: str) -> tuple[str, str, str]:
 
 def save_to_report(
     folder: Path, name: str, saves: int, env: dict[str, str], grade: list[str] = GRADE
-) -> tuple[list[float], list[float]]:
+) -> tuple[list[float], list[float], list[float]]:
     """Seconds from each save to the end of its report, in one watch session of the command
-    ``grade``; and the part of each spent grading (the status line says `graded NAME in N ms`)."""
+    ``grade``; the part of each spent grading (the status line says `graded NAME in N ms`);
+    and seconds from each save to its busy line."""
     correct, wrong, named = versions(name)
     target = folder / by_name(name).file
     watching = WatchProcess(folder, env, grade)
-    times, grading = [], []
+    times, grading, busy = [], [], []
     try:
         watching.next_report()
         for index in range(saves):
@@ -110,9 +134,59 @@ def save_to_report(
             report = report_showing(watching, name, expect)
             times.append(time.perf_counter() - start)
             grading.append(int(report.split(f"[graded {name} in ")[1].split(" ms")[0]) / 1e3)
+            busy.append(watching.busy_at - start)
     finally:
         watching.stop()
-    return times, grading
+    return times, grading, busy
+
+
+def hanging(name: str) -> str:
+    """The solution with its first function to write replaced by one that never returns."""
+    exercise = by_name(name)
+    correct = (solutions_dir() / exercise.file).read_text(encoding="utf-8")
+    return (
+        correct
+        + f"\n\ndef {exercise.to_write[0]}(*args, **kwargs):\n    while True:\n        pass\n"
+    )
+
+
+def fix_during_hang(folder: Path, name: str, hangs: int) -> list[float]:
+    """Seconds from saving the fix, while a save that hangs is graded, to the report showing
+    the exercise done; the time limit per call is 60 s, so only a stopped run answers sooner."""
+    correct, _, _ = versions(name)
+    target = folder / by_name(name).file
+    watching = WatchProcess(folder, {}, GRADE, ("--timeout", "60"))
+    times = []
+    try:
+        watching.next_report()
+        for _ in range(hangs):
+            time.sleep(PAUSE)
+            target.write_text(hanging(name), encoding="utf-8")
+            watching.busy_line(name)
+            time.sleep(PAUSE)  # the loop is under way
+            start = time.perf_counter()
+            target.write_text(correct, encoding="utf-8")
+            report_showing(watching, name, DONE)
+            times.append(time.perf_counter() - start)
+    finally:
+        watching.stop()
+    return times
+
+
+def worker_restarts(runs: int) -> list[float]:
+    """Seconds for a new sandbox worker to start and answer its first call (NumPy imported),
+    in an open sandbox with no spare worker: what watch mode waits for after a stopped run."""
+    from grader.sandbox.sandbox import Sandbox
+
+    source = "def f():\n    return 1\n"
+    times = []
+    with Sandbox() as sandbox:
+        for index in range(runs + 1):  # the first takes the spare started with the sandbox
+            start = time.perf_counter()
+            sandbox.load(source, "f.py", str(index)).call("f")
+            times.append(time.perf_counter() - start)
+            sandbox.release(str(index))
+    return times[1:]
 
 
 def report_showing(watching: WatchProcess, name: str, expect: str) -> str:
@@ -121,7 +195,7 @@ def report_showing(watching: WatchProcess, name: str, expect: str) -> str:
     they can be graded one after the other, and the first report shows the emptied file."""
     for _ in range(3):
         report = watching.next_report()
-        line = next(x for x in report.splitlines() if f" {name} " in x)
+        line = next(x for x in report.splitlines() if f" {name} " in x and x[:1] != "[")
         shown = expect in line if expect == DONE else expect in report
         if shown and f"[graded {name} in " in report:
             return report
@@ -151,6 +225,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--saves", type=int, default=20)
     parser.add_argument("--runs", type=int, default=7, help="one-shot grade runs")
+    parser.add_argument("--hangs", type=int, default=5, help="fixes saved during a hang")
     parser.add_argument("--exercises", nargs="+", default=["parabola", "logistic_regression"])
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -161,14 +236,22 @@ def main() -> None:
         print(f"grade --watch benchmark ({load}; {compiled})\n")
         header = f"{'median':>7} {'min':>6} {'q1–q3':^13} {'max':>6}"
         print(f"{'milliseconds':<48} {header}")
+        restarts = worker_restarts(args.runs)
+        print(f"{'a worker restart (start, NumPy, first call)':<48} {describe(restarts)}\n")
         for name in args.exercises:
-            events, grading = save_to_report(folder, name, args.saves, {})
-            polled, _ = save_to_report(folder, name, args.saves, {"GDKIT_WATCH_POLL": "1"})
+            events, grading, busy = save_to_report(folder, name, args.saves, {})
+            polled, _, busy_polled = save_to_report(
+                folder, name, args.saves, {"GDKIT_WATCH_POLL": "1"}
+            )
+            fixed = fix_during_hang(folder, name, args.hangs)
             once = one_shot(folder, name, args.runs)
             rows = [
+                (f"save -> busy line, {name} (events)", busy),
                 (f"save -> report, {name} (events)", events),
                 ("  of which grading (the status line's time)", grading),
+                (f"save -> busy line, {name} (polling)", busy_polled),
                 (f"save -> report, {name} (polling)", polled),
+                (f"fix saved during a hang -> report, {name}", fixed),
                 (f"one-shot grade -e {name}", once),
             ]
             for label, times in rows:
