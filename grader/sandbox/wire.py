@@ -204,15 +204,16 @@ def read_frame(stream: BinaryIO, limit: int) -> tuple[dict, list[bytes]]:
     return header, blobs
 
 
-_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_LONG_INT = re.compile(rb"[0-9]{%d}" % (MAX_INT_DIGITS + 1))
+# a run of digits only where one starts, so that the search is linear (without the look-behind
+# it started again at every digit: a 15 MB header of 400-digit numbers took 14 s)
+_LONG_INT = re.compile(rb"(?<![0-9])[0-9]{%d}" % (MAX_INT_DIGITS + 1))
 
 
 def parse_header(body: bytes) -> dict:
     """JSON object -> dict, after bounding its nesting depth and its integers' length."""
     import numpy as np
 
-    outside = _STRING.sub(b'""', body)  # brackets and digits inside strings do not count
+    outside = _outside_strings(body)  # brackets and digits inside strings do not count
     if _LONG_INT.search(outside):
         raise WireError(f"a number of more than {MAX_INT_DIGITS} digits")
     if outside.count(b"[") + outside.count(b"{") > MAX_DEPTH:  # else it cannot be too deep
@@ -227,6 +228,19 @@ def parse_header(body: bytes) -> dict:
     if type(header) is not dict:
         raise WireError("a message that is not a JSON object")
     return header
+
+
+def _outside_strings(body: bytes) -> bytes:
+    """``body`` with the characters inside its JSON strings left out (their quotes stay), in
+    linear time and memory: escaped backslashes, then escaped quotes, are dropped first, so
+    that every quote left opens or closes a string. (A regular expression over each string
+    held ~140 bytes per character of it: a 4 MB string cost 556 MB.)"""
+    import numpy as np
+
+    plain = np.frombuffer(body.replace(b"\\\\", b"").replace(b'\\"', b""), dtype=np.uint8)
+    quotes = plain == ord('"')
+    inside = np.cumsum(quotes, dtype=np.uint8) & 1  # odd: after an opening quote
+    return plain[(inside == 0) | quotes].tobytes()
 
 
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")

@@ -708,6 +708,21 @@ def test_brackets_and_digits_inside_strings_do_not_count():
     assert header["text"].startswith("[[[") and blobs == []
 
 
+@pytest.mark.parametrize("text", ["x" * (4 << 20), '\\"' * (1 << 20), "é" * (1 << 20)])
+def test_the_scan_before_parsing_holds_memory_in_proportion_to_the_header(text):
+    import tracemalloc
+
+    body = json.dumps({"output": text, "blobs": 0}).encode()
+    tracemalloc.start()
+    try:
+        header, _ = wire.read_frame(frame(body), 16 << 20)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert header["output"] == text
+    assert peak < 8 * len(body)  # a regular expression over each string held ~140 per byte
+
+
 def test_oversized_frames_are_refused_before_reading():
     stream = io.BytesIO()
     wire.write_frame(stream, {"x": 1}, [b"\x00" * 1000])
