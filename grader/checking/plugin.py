@@ -35,6 +35,7 @@ class Student:
     def __init__(self, loaded: LoadedFile | SubmissionError) -> None:
         self._file = loaded
         self._output: list[str] = []
+        self._dropped = 0  # characters of printed output the sandbox did not keep
         self.warnings: list[str] = []  # warnings raised by the last call, e.g. "RuntimeWarning: …"
         self.called: set[str] = set()  # the learner functions this check called
         self.record = judge.CheckRecord()  # its calls in order, and what its comparisons showed
@@ -62,8 +63,10 @@ class Student:
             result = self._file.call_instrumented(instruments, function, *args, **kwargs)
         except SubmissionError as error:
             self._output.append(error.output)
+            self._dropped += error.dropped
             raise
         self._output.append(self._file.last_output)
+        self._dropped += self._file.last_dropped
         self.warnings = list(self._file.last_warnings)
         return result
 
@@ -74,11 +77,12 @@ class Student:
 
     @property
     def output(self) -> str:
-        text = "".join(self._output)
-        if isinstance(self._file, LoadedFile) and self._file.load_output:
-            text = self._file.load_output + text
-        if len(text) > OUTPUT_KEEP:
-            text = text[:OUTPUT_KEEP] + f"\n… ({len(text) - OUTPUT_KEEP} more characters)"
+        text, more = "".join(self._output), self._dropped
+        if isinstance(self._file, LoadedFile):
+            text, more = self._file.load_output + text, more + self._file.load_dropped
+        more += max(0, len(text) - OUTPUT_KEEP)
+        if more:
+            text = text[:OUTPUT_KEEP] + f"\n… ({more} more characters of output not kept)"
         return text
 
 

@@ -74,6 +74,7 @@ class Limits:
     # what memfd files can hold, which RLIMIT_AS does not count
     temp_bytes: int = 32 << 20  # bubblewrap: the size of its private /tmp, and of /dev/shm
     output_keep: int = 4000  # printed output kept for the report, per call
+    output_keep_file: int = 16_000  # and of all one file's calls (an exercise's): see Printed
     message_bytes: int = 256 << 20  # largest reply accepted
     callback_entries: int = 1 << 20  # what learner code may hand a grader function (wire.entries)
     start: float = 30.0  # for a worker to start (import NumPy) on a busy machine
@@ -124,12 +125,15 @@ class SubmissionError(Exception):
     cancelled (the run was stopped: see Sandbox.cancel).
     """
 
-    def __init__(self, kind: str, message: str, where: str = "", output: str = "") -> None:
+    def __init__(
+        self, kind: str, message: str, where: str = "", output: str = "", dropped: int = 0
+    ) -> None:
         super().__init__(message)
         self.kind = kind
         self.message = message
         self.where = where
         self.output = output
+        self.dropped = dropped  # characters of printed output not kept (see Printed)
 
 
 CANCELLED = "not run: this run was stopped (a newer save is graded instead)"
@@ -414,8 +418,9 @@ class _Process:
         except EOFError:
             raise self._ended(what) from None
         if header.get("ok") is not True:
-            fields = (_text(header.get(k)) for k in ("kind", "message", "where", "output"))
-            raise SubmissionError(*fields)
+            kind, message, where = (_text(header.get(k))[:n] for k, n in _ERROR_FIELDS.items())
+            output, more = _text(header.get("output")), _count(header.get("output_more"))
+            raise SubmissionError(kind, message, where, output, more)
         return header, reply_blobs
 
     def _callback(self, header: dict, blobs: list[bytes], callbacks: dict, deadline: float) -> None:
@@ -505,15 +510,35 @@ class Instruments:
     unsilenced: bool = False
 
 
+class Printed:
+    """What a file's printed output costs the grading process: of each call's (as its reply
+    says it, which learner code can forge) at most ``per_call`` characters are kept, and at
+    most ``in_all`` of all the file's calls together; the rest is counted, not kept."""
+
+    def __init__(self, per_call: int, in_all: int) -> None:
+        self.per_call, self.left = per_call, in_all
+
+    def keep(self, output: str, more: int) -> tuple[str, int]:
+        """(the part of ``output`` kept, how many characters are not: the rest of it, and the
+        ``more`` the worker did not send)."""
+        kept = output[: max(0, min(self.per_call, self.left))]
+        self.left -= len(kept)
+        return kept, len(output) - len(kept) + more
+
+
 class LoadedFile:
-    """Calls functions of one loaded file, in its group's worker process."""
+    """Calls functions of one loaded file, in its group's worker process. ``last_output`` and
+    ``load_output`` are what its last call and its loading printed, within :class:`Printed`'s
+    budget; ``last_dropped`` and ``load_dropped`` count the characters left out."""
 
     def __init__(self, sandbox: Sandbox, source: str, filename: str, group: str) -> None:
         self.sandbox = sandbox
         self.source, self.filename, self.group = source, filename, group
         self._load_error: SubmissionError | None = None
-        self.load_output = ""
-        self.last_output = ""
+        limits = sandbox.limits
+        self.printed = Printed(limits.output_keep, limits.output_keep_file)
+        self.load_output, self.load_dropped = "", 0
+        self.last_output, self.last_dropped = "", 0
         self.last_warnings: list[str] = []
 
     def call(self, function: str, *args: object, **kwargs: object) -> object:
@@ -544,10 +569,14 @@ class LoadedFile:
             request["replace"] = wire.encode(dict(instruments.replace), blobs, callbacks)
         if instruments.unsilenced:
             request["unsilenced"] = True
-        header, reply_blobs = process.exchange(
-            request, blobs, callbacks, overall=self.sandbox.deadline
-        )
-        self.last_output = _text(header.get("output"))
+        try:
+            header, reply_blobs = process.exchange(
+                request, blobs, callbacks, overall=self.sandbox.deadline
+            )
+        except SubmissionError as error:
+            error.output, error.dropped = self.printed.keep(error.output, error.dropped)
+            raise
+        self.last_output, self.last_dropped = self._printed(header)
         warnings = header.get("warnings")
         self.last_warnings = [_text(w) for w in warnings] if type(warnings) is list else []
         try:
@@ -564,8 +593,13 @@ class LoadedFile:
                 f"{function} changed its argument{plural} {names} in place; leave the inputs "
                 "as they are and return new values (copy first, e.g. w = w.copy())",
                 output=self.last_output,
+                dropped=self.last_dropped,
             )
         return result
+
+    def _printed(self, header: dict) -> tuple[str, int]:
+        output, more = _text(header.get("output")), _count(header.get("output_more"))
+        return self.printed.keep(output, more)
 
     def _loaded(self) -> _Process:
         """The group's process, with this file's source loaded in it."""
@@ -588,11 +622,12 @@ class LoadedFile:
         except _StartFailed as failed:
             raise SandboxError(f"a sandbox worker could not start: {failed}") from None
         except SubmissionError as error:
+            error.output, error.dropped = self.printed.keep(error.output, error.dropped)
             if error.kind != "cancelled":  # a stopped run's file loads again when resumed
                 self._load_error = error
             raise
         process.loaded[self.filename] = self
-        self.load_output = _text(header.get("output"))
+        self.load_output, self.load_dropped = self._printed(header)
         return process
 
 
@@ -637,3 +672,12 @@ def _too_large(args: list, limit: int) -> str:
 
 def _text(value: object) -> str:
     return value if type(value) is str else ""
+
+
+def _count(value: object) -> int:
+    """A count a worker sent (characters of output it did not send), or 0."""
+    return value if type(value) is int and 0 <= value < 1 << 62 else 0
+
+
+# the most a failure's fields hold, in characters, as a worker's reply gives them
+_ERROR_FIELDS = {"kind": 40, "message": 2000, "where": 4000}

@@ -190,8 +190,10 @@ class Session:
             else:
                 self.send(self.error("internal", f"unexpected request {request.get('op')!r}"))
 
-    def take_output(self) -> tuple[str, bool]:
-        """What learner code printed since the last call (bounded), and whether it overflowed."""
+    def take_output(self) -> tuple[dict, bool]:
+        """What learner code printed since the last call, as a reply carries it (``output``:
+        the first ``output_keep`` bytes; ``output_more``: how many were left out), and whether
+        it overflowed."""
         overflow = False
         for stream in self.streams:
             try:
@@ -201,18 +203,17 @@ class Session:
         sys.stdout, sys.stderr = self.streams
         size = os.lseek(self.output_fd, 0, os.SEEK_END)
         if not size:
-            return "", overflow
+            return {"output": "", "output_more": 0}, overflow
         os.lseek(self.output_fd, 0, os.SEEK_SET)
         keep = int(self.limits["output_keep"])
         text = os.read(self.output_fd, keep).decode("utf-8", "replace")
         os.ftruncate(self.output_fd, 0)
         os.lseek(self.output_fd, 0, os.SEEK_SET)
-        if size > keep:
-            text += f"\n… ({size - keep} more bytes of output not shown)"
-        return text, overflow or size >= int(self.limits["output_bytes"])
+        printed = {"output": text, "output_more": max(0, size - keep)}
+        return printed, overflow or size >= int(self.limits["output_bytes"])
 
     def error(self, kind: str, message: str, exc: BaseException | None = None) -> dict:
-        output, overflow = self.take_output()
+        printed, overflow = self.take_output()
         if overflow and kind in ("exception", "import"):
             kind, message = (
                 "output_limit",
@@ -222,7 +223,7 @@ class Session:
                 ),
             )
         where = short_traceback(exc, self.filename) if exc is not None else ""
-        return {"ok": False, "kind": kind, "message": message, "where": where, "output": output}
+        return {"ok": False, "kind": kind, "message": message, "where": where, **printed}
 
     def load(self, source: str, filename: str) -> dict:
         import importlib.util
@@ -247,7 +248,7 @@ class Session:
         except BaseException as exc:  # noqa: BLE001 - learner code may raise anything
             return self.error("import", f"loading the file raised {type(exc).__name__}: {exc}", exc)
         self.modules[filename] = module
-        return {"ok": True, "output": self.take_output()[0]}
+        return {"ok": True, **self.take_output()[0]}
 
     def callback(self, key: int) -> Callable[..., object]:
         def call_grader(*args):
@@ -295,11 +296,11 @@ class Session:
         except Exception as exc:  # noqa: BLE001 - a learner's subclass may break on reading
             message = f"{name} returned a value that raised {type(exc).__name__} when read"
             return self.error("bad_return", f"{message}; expected {wire.ACCEPTED}"), []
-        output, overflow = self.take_output()
+        printed, overflow = self.take_output()
         if overflow:
             return self.error("output_limit", f"{name} printed more than the output limit"), []
         changed = [key for key, value in bound.items() if not same(before[key], value)]
-        reply = {"ok": True, "result": encoded, "output": output, "warnings": warned}
+        reply = {"ok": True, "result": encoded, "warnings": warned, **printed}
         return dict(reply, changed=changed), out_blobs
 
 

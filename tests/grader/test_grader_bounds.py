@@ -116,3 +116,29 @@ def test_a_worker_that_never_reads_cannot_hang_the_grader(tmp_path, isolation):
     checks = assert_bounded(report, peak, "gradient_check", "parabola")
     stopped = [c for c in checks if "took longer than 2 s" in c["message"]]
     assert stopped and all(c["status"] == "failed" for c in stopped)
+
+
+# every reply of the worker carries 4 MB of "printed output" (the worker's own bound on it,
+# forged: learner code reaches the worker's session through the garbage collector)
+FORGED_OUTPUT = """
+import gc
+for _session in gc.get_objects():
+    if type(_session).__name__ == "Session":
+        _session.take_output = lambda: ({"output": "x" * (4 << 20), "output_more": 0}, False)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("isolation", ISOLATIONS)
+def test_printed_output_is_kept_within_a_budget_and_the_rest_counted(tmp_path, isolation):
+    """Each reply says 4 MB were printed: each call keeps 4,000 characters of it, the exercise
+    16,000 in all, and the report counts the rest (all kept before: 344 MB for this exercise,
+    1.8 GB for a whole submission)."""
+    (tmp_path / "01_parabola.py").write_text(solution_text("parabola") + FORGED_OUTPUT)
+    copy_solution("bce_gradient", tmp_path)
+    report, peak = grade_apart(tmp_path, ["parabola", "bce_gradient"], isolation)
+    checks = assert_bounded(report, peak, "parabola", "bce_gradient")
+    shown = [c["output"] for c in checks if c["output"]]
+    assert shown and all(len(text) < 2100 for text in shown)
+    assert all("more characters of output not kept" in text for text in shown)
+    assert sum(int(text.rsplit("(", 1)[1].split()[0]) for text in shown) > 10 * (4 << 20)

@@ -138,6 +138,8 @@ SOURCE = textwrap.dedent("""
         return np.exp(np.array([1000.0]))
     def twice(f, x):
         return 2 * f(x)
+    def shout(n):
+        print("x" * n)
     def call_with(f, shape):
         return f(np.zeros(shape))
     def helper(x):
@@ -325,6 +327,18 @@ def test_a_callbacks_arguments_are_bounded_by_their_entries_not_their_bytes(load
         assert f"{tuple(shape)}" in error.message
     assert shapes == [(0, 1000)]  # the grader's function never saw them
     assert wire.entries([np.zeros((0, 5)), (1.0, {"a": [2, 3]})]) == 5 + 7
+
+
+def test_printed_output_is_kept_within_a_budget_per_call_and_per_file(loaded):
+    limits = loaded.sandbox.limits
+    kept = []
+    for _ in range(6):
+        loaded.call("shout", 10_000)  # 10,001 characters with the newline
+        kept.append(len(loaded.last_output))
+        assert len(loaded.last_output) + loaded.last_dropped == 10_001
+    assert kept[0] == limits.output_keep  # and with what loading printed, the budget:
+    assert sum(kept) + len(loaded.load_output) == limits.output_keep_file
+    assert kept[-1] == 0 and loaded.last_dropped == 10_001  # counted, not kept
 
 
 def test_instruments_replace_a_function_for_one_call_only(loaded):
