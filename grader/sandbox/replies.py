@@ -19,20 +19,39 @@ from typing import BinaryIO
 
 from grader.sandbox import wire
 
+AHEAD = 2  # frames read ahead of the caller; then the worker's writes wait for room
+
 
 class Replies:
-    """Frames read by a thread into a queue; the caller waits on the queue."""
+    """Frames read by a thread into a queue; the caller waits on the queue. The thread reads
+    at most :data:`AHEAD` frames ahead: a worker that writes frames no one asked for (learner
+    code can write to the channel) is held up by the pipe, and the grading process holds a
+    bounded number of them, not every one it sent. :meth:`close` lets the thread end."""
 
     def __init__(self, stream: BinaryIO, limit: int) -> None:
-        self.frames: queue.Queue = queue.Queue()
-        threading.Thread(target=self._read, args=(stream, limit), daemon=True).start()
+        self.frames: queue.Queue = queue.Queue(maxsize=AHEAD)
+        self.closed = False
+        self.thread = threading.Thread(target=self._read, args=(stream, limit), daemon=True)
+        self.thread.start()
 
     def _read(self, stream: BinaryIO, limit: int) -> None:
-        try:
-            while True:
-                self.frames.put(wire.read_frame(stream, limit))
-        except BaseException as error:  # noqa: BLE001 - every problem ends the channel
-            self.frames.put(error)
+        while not self.closed:
+            try:
+                item = wire.read_frame(stream, limit)
+            except BaseException as error:  # noqa: BLE001 - every problem ends the channel
+                self.frames.put(error)
+                return
+            self.frames.put(item)
+
+    def close(self) -> None:
+        """No frame is wanted any more: the queue is emptied, so that the thread (which puts
+        at most one more frame, then finds the channel closed) ends."""
+        self.closed = True
+        while True:
+            try:
+                self.frames.get_nowait()
+            except queue.Empty:
+                return
 
     def next(self, deadline: float) -> tuple[dict, list[bytes]]:
         try:

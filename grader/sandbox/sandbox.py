@@ -495,6 +495,7 @@ class _Process:
                 stream.close()
             except OSError:
                 pass
+        self.replies.close()
         with self._reaping:
             self.exit_code = self.popen.wait()
         self.errors.close()

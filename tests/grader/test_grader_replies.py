@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import os
 import struct
+import threading
 import time
 
 import pytest
 
 from grader.sandbox import wire
-from grader.sandbox.replies import Replies
+from grader.sandbox.replies import AHEAD, Replies
 
 
 @pytest.fixture
@@ -62,3 +63,37 @@ def test_an_oversized_frame_is_refused_on_its_length(pipe):
     writer.flush()
     with pytest.raises(wire.WireError, match="header"):
         replies.next(time.monotonic() + 5)
+
+
+def test_the_reader_keeps_only_a_few_frames_ahead(pipe):
+    """Frames no one asked for wait in the worker (its writes held up by the pipe), not in
+    the grading process."""
+    reader, writer = pipe
+    replies = Replies(reader, 1 << 30)
+    sent = []
+
+    def send():
+        for seq in range(20):
+            wire.write_frame(writer, {"seq": seq}, [bytes(1 << 20)])
+            sent.append(seq)
+
+    sender = threading.Thread(target=send, daemon=True)
+    sender.start()
+    sender.join(1.0)
+    assert sender.is_alive() and len(sent) <= AHEAD + 2  # queued, held by the thread, in the pipe
+    for seq in range(20):
+        assert replies.next(time.monotonic() + 10)[0]["seq"] == seq
+    sender.join(10)
+    assert not sender.is_alive()
+
+
+def test_closing_lets_the_reading_thread_end(pipe):
+    reader, writer = pipe
+    replies = Replies(reader, 1 << 30)
+    for seq in range(AHEAD + 1):  # the queue full, and the thread waiting to put one more
+        wire.write_frame(writer, {"seq": seq})
+    time.sleep(0.2)
+    writer.close()
+    replies.close()
+    replies.thread.join(10)
+    assert not replies.thread.is_alive()
