@@ -449,8 +449,8 @@ def _grade_all(todo, out, outcomes, jobs, hidden, time_limit, timeout, isolation
 # what is written
 
 
-def _class_digest(outcomes: list[Outcome]) -> str:
-    digest = hashlib.sha256()
+def _class_digest(outcomes: list[Outcome], figures: bool) -> str:
+    digest = hashlib.sha256(b"figures" if figures else b"no figures")
     for outcome in outcomes:
         digest.update(f"{outcome.student}\0{outcome.digest}\0{outcome.problem}\0".encode())
     return digest.hexdigest()
@@ -491,10 +491,10 @@ def write_outputs(result: BatchResult, out: Path, exercises: list | None = None,
     ):
         write_whole(out / name, book.to_csv(lms_rows))
         written.append(out / name)
-    digest = _class_digest(result.outcomes)
-    if not _report_is_current(written[2], digest):
-        from grader.instructor.insights import render_report
+    from grader.instructor.insights import figures_available, render_report
 
+    digest = _class_digest(result.outcomes, figures_available())  # redrawn once they can be
+    if not _report_is_current(written[2], digest):
         page = render_report(result.outcomes, exercises, rows, tally)
         marker = f'<meta name="gdkit-class" content="{digest}">'
         write_whole(

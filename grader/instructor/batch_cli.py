@@ -110,6 +110,10 @@ def batch(
         f"{problems} not graded fully. Wrote {', '.join(str(p) for p in written)}",
         err=True,
     )
+    from grader.instructor.insights import FIGURES_MISSING, figures_available
+
+    if not figures_available():
+        click.echo(f"grade batch: report.html: {FIGURES_MISSING}", err=True)
     if faults:
         click.echo(f"grade batch: the grader failed on {', '.join(faults)} (exit 3)", err=True)
         sys.exit(3)

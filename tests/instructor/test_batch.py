@@ -396,3 +396,25 @@ def test_a_grader_killed_on_its_time_limit_leaves_no_process_behind(tmp_path, mo
     finally:
         grader.stop()
         shutil.rmtree(temp, ignore_errors=True)
+
+
+def test_without_matplotlib_the_report_says_so_in_a_sentence(tmp_path, monkeypatch):
+    """matplotlib is optional (the instructor extra): without it grade batch writes every file,
+    the page without its figures says why, and the command ends normally (a traceback after
+    the reports were written before)."""
+    (tmp_path / "class" / "amy").mkdir(parents=True)
+    shutil.copy(SOLUTIONS / "01_parabola.py", tmp_path / "class" / "amy")
+    for name in [n for n in sys.modules if n == "matplotlib" or n.startswith("matplotlib.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib: ImportError
+    out = tmp_path / "o"
+    done = run_grade(["batch", str(tmp_path / "class"), "-o", str(out), "-e", "parabola"])
+    assert done.exit_code == 0, done.output
+    assert "Traceback" not in done.output
+    assert "matplotlib is not installed" in done.output
+    page = (out / "report.html").read_text()
+    assert "matplotlib is not installed" in page and "<img" not in page
+    monkeypatch.delitem(sys.modules, "matplotlib")  # installed again: the page gets its figures
+    again = run_grade(["batch", str(tmp_path / "class"), "-o", str(out), "-e", "parabola"])
+    assert again.exit_code == 0 and "matplotlib is not" not in again.output
+    assert "<img" in (out / "report.html").read_text()
