@@ -2,7 +2,8 @@
 
     python -m grader.instructor.autograde          # find the layout (Gradescope, PrairieLearn)
     python -m grader.instructor.autograde --submission DIR --results FILE \
-        [--format gradescope|prairielearn] [--deadline SECONDS]
+        [--format gradescope|prairielearn|json] [--deadline SECONDS] \
+        [--hidden-checks summary|omit] [--isolation auto|bubblewrap|process]
 
 Layouts (``--layout auto`` picks the first whose folder exists):
 
@@ -25,7 +26,16 @@ time limit; the score so far is kept. The sandbox is closed before the results a
 no worker process (each runs in its own session, killed as a whole) outlives the autograder.
 Whatever happens — an empty upload, unreadable files, a grader failure, the deadline — a valid
 results file is written with a message the student can act on; the results name the isolation
-that ran, and weak isolation while running as root is never silent.
+that ran.
+
+Before grading, learner code's view is tried (:mod:`grader.instructor.secrecy`): if it could
+read the grader's files (hidden checks, gdref), nothing is graded and students are told only
+that. What only instructors may see (the isolation's note, weak isolation as root, the secrecy
+check, a refusal's reason) is the report's ``instructor_notes``: printed on stdout (Gradescope
+shows run_autograder's output to instructors only) and, in Gradescope's results, a test of
+visibility "hidden". Students never see a hidden check's name or message before the due date:
+Gradescope's tests for them are "after_due_date"; PrairieLearn's and the JSON results sum them
+up in one line.
 """
 
 from __future__ import annotations
@@ -34,6 +44,7 @@ import os
 import sys
 import tempfile
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -43,6 +54,9 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import click  # noqa: E402
 
 from grader.commands import SECONDS  # noqa: E402
+from grader.report.renderers.gradescope import render_gradescope  # noqa: E402
+from grader.report.renderers.json_report import render_student_json  # noqa: E402
+from grader.report.renderers.prairielearn import render_prairielearn  # noqa: E402
 from grader.report.write import write_whole  # noqa: E402
 from grader.sandbox.sandbox import Deadline, Limits, Sandbox  # noqa: E402
 
@@ -54,20 +68,38 @@ LAYOUTS = {
     "gradescope": (Path("/autograder/submission"), Path("/autograder/results/results.json")),
     "prairielearn": (Path("/grade/student"), Path("/grade/results/results.json")),
 }
-FORMATS = ("gradescope", "prairielearn")  # renderers in grader/report/renderers/
+# the results' formats (grader/report/renderers/), each safe for students to see
+AUTOGRADER_RENDERERS = {
+    "gradescope": render_gradescope,  # hidden checks' tests visible after the due date
+    "prairielearn": render_prairielearn,  # no per-test visibility: hidden checks in one line
+    "json": render_student_json,  # the same
+}
+FORMATS = tuple(AUTOGRADER_RENDERERS)
 DEFAULT_DEADLINE = 600.0  # seconds for the whole submission
 
 NOTHING_RAN = "none (no file of yours was run)"
-ROOT_WARNING = (
-    "Warning: this autograder ran as root without bubblewrap, so the submission's code ran "
-    "with a weaker sandbox (resource limits only). Instructors: allow user namespaces in the "
-    "container, or run it as a non-root user."
+HIDDEN_CHECKS = {  # --hidden-checks: what each choice does (the option's help)
+    "summary": "run them: Gradescope shows each after the due date, PrairieLearn and JSON "
+    "results one line (their points together, no names)",
+    "omit": "do not run them: the score is the public checks' (grade the hidden ones later, "
+    "with grade batch)",
+}
+REFUSED = (
+    "The autograder did not grade your submission: it is not set up to keep its hidden checks "
+    "secret. This is not your fault; your instructor can see why and has to fix it. Please "
+    "tell them, and resubmit once they have."
+)
+WEAK_AS_ROOT = (
+    "Learner code ran without bubblewrap, as the user nobody (resource limits, no file system "
+    "or network isolation). For stronger isolation, allow user namespaces where the autograder "
+    "runs (bubblewrap then starts), or run it as a non-root user with bubblewrap."
 )
 
 
-def grade_upload(upload: Path, sandbox: Sandbox) -> Report:
-    """Stage the exercise files of ``upload`` (a folder or a zip) and grade them with every
-    check in ``sandbox``; the report says what the upload held and what it lacked."""
+def grade_upload(upload: Path, sandbox: Sandbox, include_hidden: bool = True) -> Report:
+    """Stage the exercise files of ``upload`` (a folder or a zip) and grade them in
+    ``sandbox`` (the hidden checks too, unless not ``include_hidden``); the report says what
+    the upload held and what it lacked."""
     from grader.exercises import load_exercises
     from grader.runner import grade
     from grader.submission.uploads import read_submission, wanted_names
@@ -77,7 +109,7 @@ def grade_upload(upload: Path, sandbox: Sandbox) -> Report:
     with tempfile.TemporaryDirectory(prefix="gdkit-submission-") as work:
         folder = Path(work) / "submission"
         found.write(folder)
-        report = grade(folder, include_hidden=True, sandbox=sandbox)
+        report = grade(folder, include_hidden=include_hidden, sandbox=sandbox)
     _explain_upload(report, found)
     if sandbox.deadline is not None and sandbox.deadline.left() <= 0:
         report.notes += (
@@ -108,13 +140,50 @@ def _explain_upload(report: Report, found: Upload) -> None:
             f"files you worked on ({files[0]}, {files[1]}, …, {files[-1]}), with these exact "
             "names (or the same names ending in .ipynb): loose, or in a folder or zip.",
         )
-    elif _is_root() and not report.isolation.startswith("bubblewrap"):
-        notes.append(ROOT_WARNING)
     report.notes += tuple(notes)
 
 
 def _is_root() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def secrecy_check(sandbox: Sandbox) -> tuple[bool, list[str]]:
+    """(may grade, notes for the instructor): whether learner code, run as it will be in
+    ``sandbox``, can read none of the grader's files (tried: grader.instructor.secrecy)."""
+    from grader.instructor.secrecy import readable_by_learner_code
+
+    readable, tried = readable_by_learner_code(sandbox)
+    name = sandbox.isolation.name
+    if not readable:
+        said = f"Secrecy: learner code ({name}) could read none of the {tried} files and folders"
+        return True, [f"{said} of the grader, its hidden checks and gdref (tried at start-up)."]
+    more = len(readable) - 3
+    shown = ", ".join(readable[:3]) + (f" and {more} more" if more > 0 else "")
+    why = f" (bubblewrap did not start: {sandbox.note})" if sandbox.note else ""
+    return False, [
+        f"Learner code ({name} isolation{why}) could read {len(readable)} of "
+        f"the {tried} files and folders of the grader, its hidden checks and gdref: {shown}. "
+        "Make them unreadable to it: as root, after installing gdkit, run "
+        "`python -m grader.instructor.secrecy` (the Gradescope zip's setup.sh and the "
+        "container's Dockerfile do), or let bubblewrap start (allow user namespaces)."
+    ]
+
+
+def refused_report(upload: Path) -> Report:
+    """What students see when the autograder refuses to grade (their instructor sees why)."""
+    from grader.report.results import Report
+
+    return Report(str(upload), NOTHING_RAN, True, [], notes=(REFUSED,))
+
+
+def isolation_notes(report: Report) -> list[str]:
+    """For the instructor: the isolation that ran, what it leaves open and why no stronger."""
+    if report.isolation == NOTHING_RAN or not report.note:
+        return []
+    notes = [f"Isolation: {report.note}."]
+    if _is_root() and not report.isolation.startswith("bubblewrap"):
+        notes.append(WEAK_AS_ROOT)
+    return notes
 
 
 def failure_report(upload: Path, error: BaseException) -> Report:
@@ -168,17 +237,50 @@ def _layout(name: str) -> str:
     show_default=True,
     help="Seconds for the whole submission.",
 )
+@click.option(
+    "--hidden-checks",
+    type=click.Choice(list(HIDDEN_CHECKS)),
+    default="summary",
+    show_default=True,
+    help="; ".join(f"{name}: {what}" for name, what in HIDDEN_CHECKS.items()) + ".",
+)
+@click.option(
+    "--isolation",
+    type=click.Choice(["auto", "bubblewrap", "process"]),
+    default="auto",
+    show_default=True,
+    help="The sandbox learner code runs in (auto: the strongest that starts).",
+)
+@click.option(
+    "--allow-readable-checks",
+    is_flag=True,
+    help="Grade even where learner code can read the hidden checks (a trial on your own "
+    "machine, never for a course; the instructors' output says so).",
+)
 def command(
-    layout: str, submission: Path | None, results: Path | None, fmt: str | None, deadline: float
+    layout: str,
+    submission: Path | None,
+    results: Path | None,
+    fmt: str | None,
+    deadline: float,
+    hidden_checks: str,
+    isolation: str,
+    allow_readable_checks: bool,
 ) -> None:
-    """Grade one uploaded submission and write its results.json, whatever happens."""
+    """Grade one uploaded submission and write its results.json, whatever happens. What only
+    instructors may see (the isolation, its secrecy check, a refusal's reason) is printed here
+    (run_autograder's output, which Gradescope shows instructors only), and Gradescope's
+    results carry it in a test students never see."""
     overall = Deadline.after(deadline)  # the whole run counts, from here
     layout = _layout(layout)
     upload = submission or LAYOUTS[layout][0]
     results = results or LAYOUTS[layout][1]
-    text = _graded(upload, fmt or layout, overall)
+    settings = Settings(hidden_checks == "summary", isolation, allow_readable_checks)
+    text, for_instructors = _graded(upload, fmt or layout, overall, settings)
     results.parent.mkdir(parents=True, exist_ok=True)
     write_whole(results, text)
+    for note in for_instructors:
+        click.echo(f"gdkit-autograde (instructors only): {note}")
     click.echo(f"wrote {results}")
 
 
@@ -193,18 +295,32 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _graded(upload: Path, fmt: str, deadline: Deadline) -> str:
-    """The results document: the upload's report in ``fmt``, or the failure report's."""
-    from grader.report.render import render
+@dataclass(frozen=True)
+class Settings:
+    hidden: bool  # run the hidden checks
+    isolation: str
+    allow_readable: bool  # grade even if learner code can read the grader's files
 
+
+def _graded(upload: Path, fmt: str, deadline: Deadline, settings: Settings) -> tuple[str, tuple]:
+    """(the results document: the upload's report in ``fmt``, or the failure report's; what
+    only instructors may see)."""
     try:
-        # started first: the worker imports NumPy while this process loads pytest and checks
-        with Sandbox(Limits.from_env(), deadline=deadline) as sandbox:
-            report = grade_upload(upload, sandbox)
-        return render(report, fmt)
+        with Sandbox(Limits.from_env(), settings.isolation, deadline=deadline) as sandbox:
+            secret, notes = secrecy_check(sandbox)
+            if secret or settings.allow_readable:
+                report = grade_upload(upload, sandbox, settings.hidden)
+                trial = [] if secret else ["Graded anyway (--allow-readable-checks): the hidden "
+                                           "checks are not secret here."]  # fmt: skip
+                notes = isolation_notes(report) + trial + notes
+            else:
+                report = refused_report(upload)
+                notes = ["Refused to grade."] + notes
+        report.instructor_notes = tuple(notes)
+        return AUTOGRADER_RENDERERS[fmt](report), report.instructor_notes
     except BaseException as error:  # noqa: BLE001 - a results file is written whatever happens
         traceback.print_exc()  # for the instructor's log, never the student
-        return render(failure_report(upload, error), fmt)
+        return AUTOGRADER_RENDERERS[fmt](failure_report(upload, error)), ()
 
 
 def run() -> None:

@@ -62,7 +62,7 @@ class _SafeText:
                 value = clean_name(value)
             elif name in self._TEXT:
                 value = clean_text(value, self._TEXT[name])
-        elif name == "notes":  # a tuple: set as a whole, so each note is cleaned here
+        elif name in ("notes", "instructor_notes"):  # tuples: set whole, each note cleaned here
             value = tuple(clean_text(str(note), TEXT_LIMIT) for note in value)
         super().__setattr__(name, value)
 
@@ -165,6 +165,8 @@ class Report(_SafeText):
     notes: tuple[str, ...] = ()
     # every exercise of the course in order (a run with -e grades some): what comes next
     course: tuple[Exercise, ...] = ()
+    # for the instructor only, never a student (the autograder's isolation and secrecy check)
+    instructor_notes: tuple[str, ...] = ()
 
     _NAMES: ClassVar[tuple[str, ...]] = ("submission",)
     _TEXT: ClassVar[dict[str, int]] = {"isolation": TEXT_LIMIT, "note": TEXT_LIMIT}
@@ -184,6 +186,11 @@ class Report(_SafeText):
     @property
     def hidden_not_run(self) -> int:
         return sum(e.hidden_not_run for e in self.exercises)
+
+    @property
+    def hidden_checks(self) -> list[CheckResult]:
+        """The hidden checks that ran (or were due to: an exercise with no file)."""
+        return [c for e in self.exercises for c in e.checks if c.visibility == "hidden"]
 
     @property
     def hidden_points_not_run(self) -> int:

@@ -14,6 +14,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 from grade_cli import run_grade
+from secrets_search import assert_no_hidden_text, searching_submission, student_visible
 
 from gdkit.autograder import build_autograder
 from grader.exercises import REPO_ROOT, load_exercises
@@ -46,7 +47,7 @@ def run(upload: Path, tmp_path: Path, *args: str) -> dict:
 def isolation_of(data: dict) -> str:
     """The isolation the results name (Gradescope's output or PrairieLearn's message)."""
     text = data.get("output", data.get("message", ""))
-    return text.split("(isolation: ", 1)[1].split("\n")[0]
+    return text.split("(isolation: ", 1)[1].split("\n")[0].removesuffix(").")
 
 
 def children() -> set[int]:
@@ -147,7 +148,7 @@ def test_hostile_files_are_refused_one_by_one(tmp_path):
 
 
 def test_a_grader_failure_still_writes_valid_results(tmp_path, monkeypatch):
-    def broken(upload, sandbox):
+    def broken(upload, sandbox, include_hidden=True):
         raise RuntimeError("checks could not load")
 
     monkeypatch.setattr(autograde, "grade_upload", broken)
@@ -199,11 +200,14 @@ def test_the_build_holds_the_gradescope_layout_and_the_hidden_checks(tmp_path):
     assert (out / "container" / "gdkit" / "pyproject.toml").is_file()
 
 
-def _bwrap(autograder_dir: Path, *command: str, timeout: float = 900):
+def _bwrap(autograder_dir: Path, *command: str, timeout: float = 900, bubblewrap: bool = True):
     """Run ``command`` in a made-up machine: the system and Python read-only, ``autograder_dir``
-    as /autograder, a private /tmp. Nothing is created on the real root file system."""
+    as /autograder, a private /tmp; without bubblewrap's program unless ``bubblewrap``. Nothing
+    is created on the real root file system."""
     python = Path(sys.base_prefix)
     binds = ["--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc"]
+    if not bubblewrap:  # as in a default container, where it is not installed
+        binds += ["--ro-bind", "/dev/null", shutil.which("bwrap")]
     for link in ("bin", "sbin", "lib", "lib64"):
         if Path("/" + link).is_symlink():
             binds += ["--symlink", os.readlink("/" + link), "/" + link]
@@ -239,7 +243,7 @@ def test_in_a_simulated_gradescope_machine(tmp_path):
     setup = _bwrap(machine, "env", f"PATH={env_path}", "bash", "/autograder/source/setup.sh")
     assert setup.returncode == 0, setup.stderr[-3000:]
 
-    def submit(files: dict[str, str | None]) -> dict:
+    def submit(files: dict[str, str | None], *command: str, bubblewrap: bool = True) -> dict:
         submission = machine / "submission"
         shutil.rmtree(submission, ignore_errors=True)
         shutil.rmtree(machine / "results", ignore_errors=True)
@@ -248,10 +252,12 @@ def test_in_a_simulated_gradescope_machine(tmp_path):
             (submission / "folder" / name).write_text(
                 text if text is not None else (SOLUTIONS / name).read_text()
             )
-        done = _bwrap(machine, "/autograder/run_autograder", timeout=300)
+        command = command or ("/autograder/run_autograder",)
+        done = _bwrap(machine, *command, timeout=300, bubblewrap=bubblewrap)
         assert done.returncode == 0, done.stderr[-3000:]
         data = json.loads((machine / "results" / "results.json").read_text())
-        jsonschema.validate(data, SCHEMA)
+        jsonschema.validate(data, SCHEMAS["prairielearn" if "gradable" in data else "gradescope"])
+        data["instructors saw"] = done.stdout  # run_autograder's output
         return data
 
     good = submit({e.file: None for e in load_exercises()})
@@ -268,8 +274,42 @@ def test_in_a_simulated_gradescope_machine(tmp_path):
         "09_adam.py": None,
     })  # fmt: skip
     assert hostile["score"] == broken["score"]
-    if not isolation_of(hostile).startswith("bubblewrap"):
-        assert "Warning: this autograder ran as root" in hostile["output"]
+    assert "namespaces" not in hostile["output"]  # the instructors' advice is theirs only
+    _hidden_checks_stay_secret(machine, submit)
+
+
+def _hidden_checks_stay_secret(machine: Path, submit) -> None:
+    """The secrecy test, after setup.sh: a submission searching for the hidden checks, graded
+    with bubblewrap removed (learner code runs as nobody) for Gradescope and for PrairieLearn,
+    shows students none of their text; with the grader's folder made readable again the
+    autograder refuses, and, told to grade anyway, the search does find them (so it could)."""
+    files = {"01_parabola.py": searching_submission(), "09_adam.py": None}
+    prairielearn = ("/autograder/venv/bin/gdkit-autograde", "--submission",
+                    "/autograder/submission", "--results", "/autograder/results/results.json",
+                    "--format", "prairielearn")  # fmt: skip
+    for command in ((), prairielearn):
+        data = submit(files, *command, bubblewrap=False)
+        said = data.pop("instructors saw")
+        seen = assert_no_hidden_text(data)
+        assert "searched" in seen and "found 0 hidden checks" in seen, seen[:2000]
+        assert "(isolation: process)" in data.get("output", data.get("message"))
+        assert "instructors only): Isolation: process: " in said
+        assert "instructors only): Secrecy: learner code (process) could read none" in said
+    assert "namespaces" not in seen and "Refused" not in seen
+    installed = next((machine / "venv" / "lib").glob("python3*/site-packages/grader"))
+    assert installed.stat().st_mode & 0o777 == 0o700  # setup.sh locked it
+    installed.chmod(0o755)
+    try:
+        refused = submit(files, bubblewrap=False)
+        assert refused["score"] == 0 and "did not grade your submission" in refused["output"]
+        assert (
+            f"could read {len(list(installed.rglob('*'))) + 1} of the"
+            in (refused["instructors saw"])
+        )
+        trial = submit(files, *prairielearn, "--allow-readable-checks", bubblewrap=False)
+        assert "hidden=True" in student_visible(trial)  # what the lock keeps from students
+    finally:
+        installed.chmod(0o700)
 
 
 def test_a_notebook_upload_is_graded(tmp_path):
@@ -294,7 +334,12 @@ def notebook(*cells: str) -> str:
 
 
 def without_time(data: dict) -> dict:
-    return {key: value for key, value in data.items() if key != "execution_time"}
+    """The results without their time, and without the autograder's own test for instructors
+    (visibility "hidden": its isolation and secrecy check, which `grade` does not make)."""
+    kept = {key: value for key, value in data.items() if key != "execution_time"}
+    if "tests" in kept:
+        kept["tests"] = [t for t in kept["tests"] if t.get("visibility") != "hidden"]
+    return kept
 
 
 @pytest.mark.parametrize(
@@ -342,3 +387,78 @@ def test_the_autograder_help_lists_every_option(capsys):
     shown = capsys.readouterr().out
     for option in ("--layout", "--submission", "--results", "--format", "--deadline"):
         assert option in shown, option
+
+
+# ---------------------------------------------------------------------------------------------
+# the hidden checks stay secret
+
+
+def test_prairielearn_and_json_show_the_hidden_checks_as_one_line(tmp_path):
+    """PrairieLearn shows students every test, and a JSON result may be shown whole: the hidden
+    checks are one summary there (their points, how many passed), with no name or message;
+    --hidden-checks omit does not run them."""
+    hidden = [c for e in load_exercises() for c in check_list(e) if c["visibility"] == "hidden"]
+    hidden_points = sum(c["points"] for c in hidden)
+    pl = run(SOLUTIONS, tmp_path, "--format", "prairielearn")
+    assert_no_hidden_text(pl)
+    summary = [t for t in pl["tests"] if t["name"] == "hidden checks"]
+    assert summary == [{"name": "hidden checks", "description": f"{len(hidden)} checks your "
+                        "instructor keeps hidden", "points": hidden_points,
+                        "max_points": hidden_points, "message": f"{len(hidden)} of "
+                        f"{len(hidden)} hidden checks passed ({hidden_points}/{hidden_points} "
+                        "points); which ones is not shown."}]  # fmt: skip
+    assert pl["score"] == 1.0 and sum(t["max_points"] for t in pl["tests"]) == total_points()
+    results = tmp_path / "student.json"
+    assert autograde.main(["--submission", str(SOLUTIONS), "--results", str(results),
+                           "--format", "json"]) == 0  # fmt: skip
+    student = json.loads(results.read_text())
+    assert_no_hidden_text(student)
+    everything = {"checks": len(hidden), "passed": len(hidden), "score": hidden_points,
+                  "max_score": hidden_points}  # fmt: skip
+    assert student["hidden_checks"] == everything
+    assert student["score"] == total_points()
+    assert not {"submission", "isolation_note", "instructor_notes"} & set(student)
+    omitted = run(SOLUTIONS, tmp_path, "--format", "prairielearn", "--hidden-checks", "omit")
+    assert [t for t in omitted["tests"] if t["name"] == "hidden checks"] == []
+    assert f"{len(hidden)} hidden check(s) were not run" in omitted["message"]
+    assert omitted["score"] == 1.0
+    assert sum(t["max_points"] for t in omitted["tests"]) == total_points() - hidden_points
+
+
+def test_where_learner_code_can_read_the_checks_the_autograder_refuses(tmp_path, capsys):
+    """In this checkout, learner code in the process sandbox (as nobody, or as this user) can
+    read the grader: the autograder tries, refuses to grade, tells students only that, and
+    says why where only instructors look (run_autograder's output; a Gradescope test
+    students never see). PrairieLearn counts no attempt."""
+    upload = tmp_path / "upload"
+    upload.mkdir()
+    (upload / "01_parabola.py").write_text(searching_submission())
+    data = run(upload, tmp_path, "--isolation", "process")
+    said = capsys.readouterr().out
+    seen = assert_no_hidden_text(data)
+    assert data["score"] == 0 and autograde.REFUSED in seen and "searched" not in seen
+    (instructors,) = [t for t in data["tests"] if t["visibility"] == "hidden"]
+    assert instructors["status"] == "failed"
+    assert instructors["output"].startswith("Refused to grade.\nLearner code (process isolation")
+    assert str(REPO_ROOT / "gdkit") in instructors["output"]
+    assert "python -m grader.instructor.secrecy" in instructors["output"]
+    assert "gdkit-autograde (instructors only): Refused to grade." in said
+    pl = run(upload, tmp_path, "--isolation", "process", "--format", "prairielearn")
+    assert pl["gradable"] is False and pl["format_errors"] == [autograde.REFUSED]
+    trial = run(upload, tmp_path, "--isolation", "process", "--allow-readable-checks")
+    assert trial["score"] > 0 and "searched" in student_visible(trial)
+    (instructors,) = [t for t in trial["tests"] if t["visibility"] == "hidden"]
+    assert "Graded anyway (--allow-readable-checks)" in instructors["output"]
+
+
+def test_students_see_a_short_isolation_line_and_instructors_the_rest(tmp_path, capsys):
+    data = run(SOLUTIONS, tmp_path)
+    said = capsys.readouterr().out
+    isolation = isolation_of(data)
+    assert isolation in ("bubblewrap", "process")  # the name only: no advice for students
+    assert "Instructors" not in data["output"] and "user namespaces" not in data["output"]
+    (instructors,) = [t for t in data["tests"] if t["visibility"] == "hidden"]
+    assert instructors["output"].startswith(f"Isolation: {isolation}: ")
+    assert "Secrecy: learner code" in instructors["output"]
+    for line in instructors["output"].splitlines():
+        assert f"gdkit-autograde (instructors only): {line}" in said

@@ -44,12 +44,40 @@ def summary(report: Report) -> str:
     return "\n".join([head, *report.notes, *notes])
 
 
+def hidden_summary(report: Report) -> str:
+    """The hidden checks in one line, for students before the due date: how many passed and
+    their points, never a name, a description or a message."""
+    hidden = report.hidden_checks
+    passed = sum(c.passed for c in hidden)
+    points = sum(c.points for c in hidden)
+    score = sum(c.score for c in hidden)
+    return (
+        f"{passed} of {len(hidden)} hidden checks passed ({score}/{points} points); which ones "
+        "is not shown."
+    )
+
+
+def _instructor_test(report: Report) -> dict:
+    """What only instructors see: a test Gradescope never shows students ("hidden")."""
+    return {
+        "name": "Autograder set-up (instructors only)",
+        "score": 0,
+        "max_score": 0,
+        "status": "passed" if report.exercises else "failed",
+        "output": "\n".join(report.instructor_notes),
+        "visibility": "hidden",
+        "tags": ["autograder"],
+    }
+
+
 def to_gradescope(report: Report) -> dict:
     tests = [
         _test(result, index, check)
         for result in report.exercises
         for index, check in enumerate(result.checks, start=1)
     ]
+    if report.instructor_notes:
+        tests.append(_instructor_test(report))
     return {
         "score": report.score,
         "execution_time": round(report.duration, 3),

@@ -1,4 +1,6 @@
-"""The JSON report: everything, for tools (the keys are those of :func:`to_json`)."""
+"""The JSON report: everything, for tools (the keys are those of :func:`to_json`); and the
+JSON a student may see (:func:`to_student_json`, the autograder's ``--format json``): the hidden
+checks as one summary, no instructor's notes and no path of the grading machine."""
 
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ def _check(check: CheckResult) -> dict:
     }
 
 
-def _exercise(result: ExerciseResult) -> dict:
+def _exercise(result: ExerciseResult, hidden: bool = True) -> dict:
     return {
         "name": result.exercise.name,
         "order": result.exercise.order,
@@ -36,7 +38,7 @@ def _exercise(result: ExerciseResult) -> dict:
         "max_score": result.max_score,
         "hidden_checks_not_run": result.hidden_not_run,
         "notes": list(result.notes),
-        "checks": [_check(c) for c in result.checks],
+        "checks": [_check(c) for c in result.checks if hidden or c.visibility == "public"],
     }
 
 
@@ -54,9 +56,32 @@ def to_json(report: Report) -> dict:
         "total": len(report.exercises),
         "duration": round(report.duration, 4),
         "notes": list(report.notes),
+        "instructor_notes": list(report.instructor_notes),
         "exercises": [_exercise(e) for e in report.exercises],
     }
 
 
+def to_student_json(report: Report) -> dict:
+    """:func:`to_json` without what a student must not see before the due date: each hidden
+    check (``hidden_checks`` sums them up: how many, passed, points), the isolation's note (the
+    instructor's advice), the instructor's notes and the graded folder's path."""
+    data = to_json(report)
+    for key in ("submission", "isolation_note", "instructor_notes"):
+        del data[key]
+    data["exercises"] = [_exercise(e, hidden=False) for e in report.exercises]
+    hidden = report.hidden_checks
+    data["hidden_checks"] = {
+        "checks": len(hidden),
+        "passed": sum(c.passed for c in hidden),
+        "score": sum(c.score for c in hidden),
+        "max_score": sum(c.points for c in hidden),
+    }
+    return data
+
+
 def render_json(report: Report, colour: bool = False) -> str:
     return json.dumps(to_json(report), indent=2) + "\n"
+
+
+def render_student_json(report: Report, colour: bool = False) -> str:
+    return json.dumps(to_student_json(report), indent=2) + "\n"

@@ -3,18 +3,19 @@
 
 A submission in which no exercise file could be graded (every exercise missing, or nothing to
 grade at all) is not gradable: PrairieLearn then counts no attempt, and ``format_errors`` says
-what to upload. PrairieLearn has no per-test visibility:
-hidden checks' results are shown like the others (on Gradescope they appear after the due
-date). PrairieLearn takes results of at most 1 MB: when a report's text would make them larger
-(a submission that prints the most it may in every check), each test's message is cut to a
-length that fits, and says so.
+what to upload. PrairieLearn has no per-test visibility, and students see every test: the
+hidden checks that ran are one test, "hidden checks", with their points together and how many
+passed, never a name or a message (on Gradescope each appears after the due date; the
+autograder's ``--hidden-checks omit`` does not run them). PrairieLearn takes results of at
+most 1 MB: when a report's text would make them larger (a submission that prints the most it
+may in every check), each test's message is cut to a length that fits, and says so.
 """
 
 from __future__ import annotations
 
 import json
 
-from grader.report.renderers.gradescope import check_text, summary
+from grader.report.renderers.gradescope import check_text, hidden_summary, summary
 from grader.report.results import ExerciseStatus, Report
 
 
@@ -29,7 +30,17 @@ def to_prairielearn(report: Report) -> dict:
         }
         for result in report.exercises
         for index, check in enumerate(result.checks, start=1)
+        if check.visibility == "public"
     ]
+    hidden = report.hidden_checks
+    if hidden:  # students see every test: the hidden checks are one line, with no names
+        tests.append({
+            "name": "hidden checks",
+            "description": f"{len(hidden)} checks your instructor keeps hidden",
+            "points": sum(c.score for c in hidden),
+            "max_points": sum(c.points for c in hidden),
+            "message": hidden_summary(report),
+        })  # fmt: skip
     gradable = any(e.status != ExerciseStatus.MISSING for e in report.exercises)
     results = {
         "gradable": gradable,
