@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Gradescope runs this once, as root, when it builds the autograder image (Ubuntu).
-# Python and bubblewrap from the distribution; numpy, pytest and click from PyPI; gdkit from
-# the copy in this zip (with the hidden checks).
+# Python and bubblewrap from the distribution (its package lists fetched first: a fresh image
+# has none); numpy, pytest and click from PyPI; gdkit from the copy in this zip (with the
+# hidden checks).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
-apt-get install -y -qq python3 python3-venv python3-pip bubblewrap
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends \
+    python3 python3-venv python3-pip bubblewrap ca-certificates
 python3 -m venv /autograder/venv
 /autograder/venv/bin/pip install -q --no-cache-dir /autograder/source/gdkit
 # the submission's code runs as this user when bubblewrap cannot start (never as root) ...

@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import zipfile
 from pathlib import Path
 
 import jsonschema
 import pytest
+from secrets_search import assert_no_hidden_text, searching_submission
 
 from gdkit.autograder import build_autograder
 from grader.exercises import REPO_ROOT
@@ -83,3 +85,35 @@ def test_the_image_builds_and_grades_an_upload(podman, tmp_path):
     assert all("took longer than 10 s" in output for output in looping)  # stopped, not hung
     (instructors,) = [t for t in data["tests"] if t["visibility"] == "hidden"]
     assert "could read none of the" in instructors["output"]  # the Dockerfile locked them
+
+
+@pytest.mark.slow
+def test_setup_sh_on_a_fresh_debian_base_keeps_the_hidden_checks_secret(podman, tmp_path):
+    """Gradescope's steps on a Debian base with no package lists (setup.sh, then
+    run_autograder), bubblewrap then removed: the searching submission of the secrecy test
+    finds nothing, and students see nothing of the hidden checks."""
+    out = build_autograder(tmp_path / "build", deadline=60)
+    source, upload, results = tmp_path / "source", tmp_path / "upload", tmp_path / "results"
+    with zipfile.ZipFile(out / "gdkit-autograder.zip") as archive:
+        archive.extractall(source)
+    for name in ("setup.sh", "run_autograder"):
+        (source / name).chmod(0o755)  # as Gradescope unpacks them (zipfile does not)
+    upload.mkdir()
+    results.mkdir()
+    (upload / "01_parabola.py").write_text(searching_submission())
+    script = (
+        'set -e; test -z "$(ls /var/lib/apt/lists 2>/dev/null | grep -v -x -e lock -e partial)"; '
+        "cp -r /root/src /autograder/source; bash /autograder/source/setup.sh >/dev/null; "
+        "cp /autograder/source/run_autograder /autograder/; rm -f /usr/bin/bwrap; "
+        "/autograder/run_autograder"
+    )
+    mounts = [f"-v={source}:/root/src:ro", f"-v={upload}:/autograder/submission:ro",
+              f"-v={results}:/autograder/results"]  # fmt: skip
+    ran = _run("podman", "run", "--rm", *podman, *_host_trust(tmp_path), *mounts,
+               BASE, "bash", "-c", script, timeout=900)  # fmt: skip
+    assert ran.returncode == 0, ran.stdout[-3000:] + ran.stderr[-3000:]
+    data = json.loads((results / "results.json").read_text())
+    jsonschema.validate(data, json.loads(schema_path("gradescope-results.schema.json").read_text()))
+    seen = assert_no_hidden_text(data)
+    assert "found 0 hidden checks" in seen and "(isolation: process)" in data["output"]
+    assert "instructors only): Secrecy: learner code (process) could read none" in ran.stdout
