@@ -541,6 +541,7 @@ def watch_in_a_terminal(folder: Path, *args: str, cwd: Path = REPO):
         dimensions=(24, 80),
         encoding="utf-8",
         timeout=WAIT,
+        env={k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "LINES", "COLUMNS")},
     )
 
 
@@ -603,3 +604,27 @@ def test_in_a_terminal_each_screen_fits_80_by_24(tmp_path):
         terminal.expect(pexpect_eof())
     finally:
         terminal.close(force=True)
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_terminal_without_escape_codes_gets_each_line_once(two_done, monkeypatch):
+    """NO_COLOR (or a Windows console without virtual-terminal mode): no screen clearing and
+    no line written over — the busy line and the status line are lines of their own."""
+    from grader.watch_screen import Screen
+
+    monkeypatch.setenv("NO_COLOR", "1")
+    out = Terminal()
+    screen = Screen(two_done, "text", out, out, keys=True, limit=10)
+    assert screen.terminal and not screen.live
+    screen.busy("parabola")
+    screen.tick()  # no count where the line cannot be written over
+    assert out.getvalue() == "[grading parabola …]\n"
+    monkeypatch.setenv("NO_COLOR", "")
+    live = Screen(two_done, "text", Terminal(), Terminal(), keys=True, limit=10)
+    live.busy("parabola")
+    live.busy("parabola, then momentum")
+    assert live.out.getvalue() == "[grading parabola …]\r\x1b[K[grading parabola, then momentum …]"
