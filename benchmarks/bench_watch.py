@@ -235,9 +235,9 @@ def main() -> None:
         load = f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}"
         print(f"grade --watch benchmark ({load}; {compiled})\n")
         header = f"{'median':>7} {'min':>6} {'q1–q3':^13} {'max':>6}"
-        print(f"{'milliseconds':<48} {header}")
+        print(f"{'milliseconds':<56} {header}")
         restarts = worker_restarts(args.runs)
-        print(f"{'a worker restart (start, NumPy, first call)':<48} {describe(restarts)}\n")
+        print(f"{'a worker restart (start, NumPy, first call)':<56} {describe(restarts)}\n")
         for name in args.exercises:
             events, grading, busy = save_to_report(folder, name, args.saves, {})
             polled, _, busy_polled = save_to_report(
@@ -255,9 +255,9 @@ def main() -> None:
                 (f"one-shot grade -e {name}", once),
             ]
             for label, times in rows:
-                print(f"{label:<48} {describe(times)}")
+                print(f"{label:<56} {describe(times)}")
             ratio = statistics.median(events) / statistics.median(once)
-            print(f"{'  watch (events) / one-shot':<48} {ratio:>7.2f}\n")
+            print(f"{'  watch (events) / one-shot':<56} {ratio:>7.2f}\n")
 
 
 if __name__ == "__main__":
