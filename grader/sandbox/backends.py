@@ -157,6 +157,7 @@ class ProcessBackend:
 
     name = "process"
     signal_exit_offset = 0  # a worker killed by signal N ends with status -N
+    watches_parent = True  # the worker ends itself when the grading process ends (see worker)
 
     @property
     def isolation(self) -> Isolation:
@@ -202,6 +203,7 @@ class BubblewrapBackend(ProcessBackend):
 
     name = "bubblewrap"
     signal_exit_offset = 128  # bwrap ends with status 128 + N when the worker got signal N
+    watches_parent = False  # bwrap's --die-with-parent does it
     isolation = Isolation(
         "bubblewrap",
         "sees only /usr, the Python runtime and NumPy, read-only, with no network; not a "

@@ -279,6 +279,7 @@ class Sandbox:
             "site": self.backend.site(),
             "limits": limits,
             "drop_to": unprivileged_uid(),
+            "parent": _parent_watch() if self.backend.watches_parent else None,
         }
         command = self.backend.command(self._python, json.dumps(config), self.limits.temp_bytes)
         offset = self.backend.signal_exit_offset
@@ -630,6 +631,14 @@ class LoadedFile:
         process.loaded[self.filename] = self
         self.load_output, self.load_dropped = self._printed(header)
         return process
+
+
+def _parent_watch() -> dict:
+    """How a worker started now is to watch this process (worker.watch_parent): its pid, and
+    whether the kernel may do it (only for a worker started by the main thread: Linux signals
+    the worker when the thread that started it ends)."""
+    main = threading.current_thread() is threading.main_thread()
+    return {"pid": os.getpid(), "kernel": main}
 
 
 def private_folder(owner: int | None) -> tempfile.TemporaryDirectory:

@@ -22,6 +22,7 @@ from grader.authoring.mutants import apply_mutant
 from grader.exercises import REPO_ROOT, by_name, load_exercises
 from grader.instructor.batch import _progress, discover, run_batch, write_outputs
 from grader.instructor.gradebook import cell
+from grader.sandbox.backends import available
 
 SOLUTIONS = REPO_ROOT / "solutions"
 # (student, exercise, mistake): each student's copy of the solutions carries that one mutant
@@ -355,7 +356,10 @@ def test_the_progress_bar_is_shown_on_a_terminal_only(monkeypatch):
 
 
 @pytest.mark.slow
-def test_a_grader_killed_on_its_time_limit_leaves_no_process_behind(tmp_path, monkeypatch):
+@pytest.mark.parametrize("isolation", available())
+def test_a_grader_killed_on_its_time_limit_leaves_no_process_behind(
+    tmp_path, monkeypatch, isolation
+):
     """The pool kills a grader past its time limit with the sandbox workers it started (each
     in a session of its own, so not in the grader's process group), and removes the grader's
     temporary folder with what its sandbox and workers wrote there."""
@@ -370,7 +374,7 @@ def test_a_grader_killed_on_its_time_limit_leaves_no_process_behind(tmp_path, mo
     path = folder / by_name("parabola").file
     text = path.read_text(encoding="utf-8")
     path.write_text(text + "\ndef parabola_grad(w):\n    while True:\n        pass\n")
-    settings = {"hidden": False, "timeout": 60.0, "isolation": "process"}
+    settings = {"hidden": False, "timeout": 60.0, "isolation": isolation}
     temp = Path(tempfile.mkdtemp())
     temp.chmod(0o755)  # as the machine's temporary folder is: workers run as "nobody" reach it
     monkeypatch.setattr(tempfile, "tempdir", str(temp))
