@@ -193,6 +193,19 @@ def gradient_mistakes(
     }
 
 
+@remembered
+def numerical_gradient(f: Callable[[np.ndarray], float], w: np.ndarray, eps: float) -> np.ndarray:
+    """gdref's central differences of f at w."""
+    return gradcheck.numerical_gradient(f, w, eps)
+
+
+@remembered
+def rel_error(a: np.ndarray, b: np.ndarray) -> float:
+    """gdref's relative error (CS231n's, with its 1e-8 floor)."""
+    return gradcheck.rel_error(a, b)
+
+
+@remembered
 def elementwise(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """gdref's relative error of each component on its own."""
     return np.array(
@@ -212,6 +225,7 @@ def relative_mistakes(a: np.ndarray, b: np.ndarray) -> dict[str, float]:
     }
 
 
+@remembered
 def worst_index(a: np.ndarray, b: np.ndarray) -> tuple[int, ...]:
     errors = elementwise(a, b)
     return tuple(int(i) for i in np.unravel_index(int(np.argmax(errors)), errors.shape))
@@ -233,7 +247,7 @@ def test_numerical_gradient_vector(student, rng):
     ]:
         expect_close(
             student.numerical_gradient(cubic, w, eps),
-            gradcheck.numerical_gradient(cubic, w, eps),
+            numerical_gradient(cubic, w, eps),
             what=f"numerical_gradient(f, {np.array2string(w, precision=3)}, eps={eps:g})",
             mistakes=partial(gradient_mistakes, cubic, w, eps),
             rtol=1e-6,
@@ -246,7 +260,7 @@ def test_numerical_gradient_matrix(student, rng):
     W = rng.normal(size=(3, 2))
     expect_close(
         student.numerical_gradient(wavy, W, 1e-4),
-        gradcheck.numerical_gradient(wavy, W, 1e-4),
+        numerical_gradient(wavy, W, 1e-4),
         what="numerical_gradient(f, <3×2 array>, eps=1e-4)",
         mistakes=partial(gradient_mistakes, wavy, W, 1e-4),
         rtol=1e-6,
@@ -270,7 +284,7 @@ def test_relative_error(student, rng):
     for a, b in cases:
         expect_close(
             student.relative_error(a, b),
-            gradcheck.rel_error(a, b),
+            rel_error(a, b),
             what=f"relative_error({np.array2string(a, precision=4)}, "
             f"{np.array2string(b, precision=4)})",
             mistakes=relative_mistakes(a, b),
@@ -304,6 +318,23 @@ def logistic_f(X: np.ndarray, y: np.ndarray) -> Callable[[np.ndarray], float]:
     return f
 
 
+@remembered
+def logistic_gradients(
+    X: np.ndarray, y: np.ndarray, theta: np.ndarray, eps: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The logistic loss's gradient at θ = (W, b) by gdref, and by gdref's central differences
+    of step eps: (right gradient, numerical gradient)."""
+    dW, db = models.logistic_grads(X, y, theta[:-1], float(theta[-1]))
+    return np.append(dW, db), gradcheck.numerical_gradient(logistic_f(X, y), theta, eps)
+
+
+@remembered
+def logistic_max_rel_error(X: np.ndarray, y: np.ndarray, theta: np.ndarray) -> float:
+    """gdref.gradcheck.check_gradient's verdict on the right logistic gradient."""
+    right = logistic_gradients(X, y, theta, 1e-6)[0]
+    return gradcheck.check_gradient(logistic_f(X, y), lambda t: right, theta).max_rel_error
+
+
 def steep(w: np.ndarray) -> float:
     """f(w) = Σ e^(60 wᵢ): a third derivative large enough that h = 1e-6 and h = 1e-4 differ."""
     w = np.asarray(w, dtype=float)
@@ -325,7 +356,7 @@ def test_numerical_gradient_edges(student):
         label = "default eps" if eps is None else f"eps={eps:g}"
         expect_close(
             student.numerical_gradient(*args),
-            gradcheck.numerical_gradient(f, w.astype(float), 1e-6 if eps is None else eps),
+            numerical_gradient(f, w.astype(float), 1e-6 if eps is None else eps),
             what=f"numerical_gradient(f, {w.tolist()}, {label})",
             mistakes=partial(gradient_mistakes, f, w.astype(float), 1e-6 if eps is None else eps),
             rtol=1e-6,
@@ -356,12 +387,11 @@ def test_check_logistic_gradient_eps(student, rng):
     X = rng.normal(size=(20, 3))
     y = (rng.random(20) < 0.5).astype(float)
     theta = rng.normal(size=4)
-    dW, db = models.logistic_grads(X, y, theta[:-1], float(theta[-1]))
-    right = np.append(dW, db)
+    right = logistic_gradients(X, y, theta, 1e-3)[0]
     expected = {}
     for eps in (1e-3, 1e-6):
-        numeric = gradcheck.numerical_gradient(logistic_f(X, y), theta, eps)
-        expected[eps] = (gradcheck.rel_error(right, numeric), worst_index(right, numeric))
+        numeric = logistic_gradients(X, y, theta, eps)[1]
+        expected[eps] = (rel_error(right, numeric), worst_index(right, numeric))
     expect_close(
         student.check_logistic_gradient(X, y, theta, right, 1e-3),
         expected[1e-3],
@@ -389,29 +419,27 @@ def test_check_logistic_gradient(student, rng):
     X = rng.normal(size=(30, 4))
     y = (rng.random(30) < 0.5).astype(float)
     theta = rng.normal(size=5)
-    dW, db = models.logistic_grads(X, y, theta[:-1], float(theta[-1]))
-    right = np.append(dW, db)
+    right = logistic_gradients(X, y, theta, 1e-6)[0]
     what = "check_logistic_gradient with the right gradient"
     got = unpack(
         student.check_logistic_gradient(X, y, theta, right, 1e-6),
         ("relative error", "worst component"),
         what,
     )
-    result = gradcheck.check_gradient(logistic_f(X, y), lambda t: right, theta)
     error = as_number(got[0], f"{what}: the relative error")
     expect(
         np.isfinite(error) and error <= 1e-6,
         f"check_logistic_gradient with the right gradient returned a relative error of "
         f"{error!r}; a correct gradient should agree to about 1e-8 (gdref: "
-        f"{result.max_rel_error:.2e})",
+        f"{logistic_max_rel_error(X, y, theta):.2e})",
     )
     buggy = right.copy()
     buggy[2] = -buggy[2]  # the kind of bug a gradient check exists to catch
-    numeric = gradcheck.numerical_gradient(logistic_f(X, y), theta, 1e-6)
+    numeric = logistic_gradients(X, y, theta, 1e-6)[1]
     worst = worst_index(buggy, numeric)
     expect_close(
         student.check_logistic_gradient(X, y, theta, buggy, 1e-6),
-        (gradcheck.rel_error(buggy, numeric), worst),
+        (rel_error(buggy, numeric), worst),
         what="check_logistic_gradient with component 2 of the gradient negated",
         # a mistake in relative_error shows here too: with one component off, the largest
         # error is 1, twice that over max(|a|, |b|), and about a fifth of it averaged

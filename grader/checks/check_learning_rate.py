@@ -101,15 +101,18 @@ EXERCISE = Exercise(
 )
 
 
-def values(schedule: schedules.Schedule, k: np.ndarray) -> np.ndarray:
-    return np.array([schedule(int(i)) for i in k])
+@remembered
+def values(schedule: str, settings: tuple, k: np.ndarray) -> np.ndarray:
+    """gdref's schedule ``schedule`` (a name in gdref.schedules) with ``settings``, at steps k."""
+    made = getattr(schedules, schedule)(*settings)
+    return np.array([made(int(i)) for i in k])
 
 
 @remembered
 def step_mistakes(lr0: float, step_size: int, gamma: float, k: np.ndarray) -> dict[str, np.ndarray]:
     return {
-        "step_off_by_one": values(schedules.step_decay(lr0, step_size, gamma), k + 1),
-        "step_no_floor": values(schedules.exponential_decay(lr0, gamma ** (1.0 / step_size)), k),
+        "step_off_by_one": values("step_decay", (lr0, step_size, gamma), k + 1),
+        "step_no_floor": values("exponential_decay", (lr0, gamma ** (1.0 / step_size)), k),
     }
 
 
@@ -265,7 +268,7 @@ def test_step_decay(student):
         k = np.arange(count)
         expect_close(
             student.step_decay(lr0, step_size, gamma, k),
-            values(schedules.step_decay(lr0, step_size, gamma), k),
+            values("step_decay", (lr0, step_size, gamma), k),
             what=f"step_decay({lr0}, {step_size}, {gamma}, k = 0…{count - 1})",
             mistakes=step_mistakes(lr0, step_size, gamma, k),
         )
@@ -278,11 +281,9 @@ def test_exponential_decay(student):
         k = np.arange(12)
         expect_close(
             student.exponential_decay(lr0, gamma, k),
-            values(schedules.exponential_decay(lr0, gamma), k),
+            values("exponential_decay", (lr0, gamma), k),
             what=f"exponential_decay({lr0}, {gamma}, k = 0…11)",
-            mistakes={
-                "exponential_off_by_one": values(schedules.exponential_decay(lr0, gamma), k + 1)
-            },
+            mistakes={"exponential_off_by_one": values("exponential_decay", (lr0, gamma), k + 1)},
         )
 
 
@@ -293,9 +294,9 @@ def test_inverse_time_decay(student):
         k = np.arange(15)
         expect_close(
             student.inverse_time_decay(lr0, rate, steps, k),
-            values(schedules.inverse_time_decay(lr0, rate, steps), k),
+            values("inverse_time_decay", (lr0, rate, steps), k),
             what=f"inverse_time_decay({lr0}, {rate}, {steps}, k = 0…14)",
-            mistakes={"decay_steps_ignored": values(schedules.inverse_time_decay(lr0, rate, 1), k)},
+            mistakes={"decay_steps_ignored": values("inverse_time_decay", (lr0, rate, 1), k)},
         )
 
 
@@ -305,21 +306,21 @@ def test_schedules_edges(student):
     empty result); inverse-time decay with a fractional decay_steps (2.5)."""
     unsorted, empty = np.array([5, 0, 3, 12, 3]), np.array([], dtype=int)
     calls = [
-        ("step_decay", (0.1, 3, 0.5), schedules.step_decay, unsorted),
-        ("exponential_decay", (0.2, 0.9), schedules.exponential_decay, unsorted),
-        ("inverse_time_decay", (1.0, 0.5, 2.5), schedules.inverse_time_decay, unsorted),
-        ("step_decay", (0.1, 3, 0.5), schedules.step_decay, empty),
-        ("exponential_decay", (0.2, 0.9), schedules.exponential_decay, empty),
+        ("step_decay", (0.1, 3, 0.5), unsorted),
+        ("exponential_decay", (0.2, 0.9), unsorted),
+        ("inverse_time_decay", (1.0, 0.5, 2.5), unsorted),
+        ("step_decay", (0.1, 3, 0.5), empty),
+        ("exponential_decay", (0.2, 0.9), empty),
     ]
-    for name, settings, schedule, k in calls:
+    for name, settings, k in calls:
         mistakes: dict[str, object] = {}
         if name == "step_decay" and k.size:
             mistakes = step_mistakes(*settings, k)
         elif name == "exponential_decay" and k.size:
-            mistakes = {"exponential_off_by_one": values(schedule(*settings), k + 1)}
+            mistakes = {"exponential_off_by_one": values(name, settings, k + 1)}
         expect_close(
             student.call(name, *settings, k),
-            values(schedule(*settings), k),
+            values(name, settings, k),
             what=f"{name}({', '.join(map(str, settings))}, k={k.tolist()})",
             mistakes=mistakes,
         )
@@ -341,21 +342,21 @@ def test_schedules_random(student, rng):
     )
     expect_close(
         student.step_decay(lr0, step_size, gamma, k),
-        values(schedules.step_decay(lr0, step_size, gamma), k),
+        values("step_decay", (lr0, step_size, gamma), k),
         what=f"step_decay({lr0:.3g}, {step_size}, {gamma:.3g}, k={k.tolist()})",
         mistakes=step_mistakes(lr0, step_size, gamma, k),
     )
     expect_close(
         student.exponential_decay(lr0, gamma, k),
-        values(schedules.exponential_decay(lr0, gamma), k),
+        values("exponential_decay", (lr0, gamma), k),
         what=f"exponential_decay({lr0:.3g}, {gamma:.3g}, k={k.tolist()})",
-        mistakes={"exponential_off_by_one": values(schedules.exponential_decay(lr0, gamma), k + 1)},
+        mistakes={"exponential_off_by_one": values("exponential_decay", (lr0, gamma), k + 1)},
     )
     expect_close(
         student.inverse_time_decay(lr0, rate, decay_steps, k),
-        values(schedules.inverse_time_decay(lr0, rate, decay_steps), k),
+        values("inverse_time_decay", (lr0, rate, decay_steps), k),
         what=f"inverse_time_decay({lr0:.3g}, {rate:.3g}, {decay_steps}, k={k.tolist()})",
-        mistakes={"decay_steps_ignored": values(schedules.inverse_time_decay(lr0, rate, 1), k)},
+        mistakes={"decay_steps_ignored": values("inverse_time_decay", (lr0, rate, 1), k)},
     )
 
 

@@ -208,6 +208,30 @@ def variant_fit(
     return W, b, np.array(losses)
 
 
+@remembered
+def commute_times() -> tuple[np.ndarray, np.ndarray]:
+    """The lesson's commute data set (gdref.datasets)."""
+    return datasets.commute_times()
+
+
+@remembered
+def reference_predict(X: np.ndarray, W: np.ndarray, b: float) -> np.ndarray:
+    """gdref's linear predictions XW + b."""
+    return models.linear_predict(X, W, b)
+
+
+@remembered
+def reference_loss(X: np.ndarray, y: np.ndarray, W: np.ndarray, b: float) -> float:
+    """gdref's MSE loss of the linear model."""
+    return models.linear_loss(X, y, W, b)
+
+
+@remembered
+def reference_grads(X: np.ndarray, y: np.ndarray, W: np.ndarray, b: float) -> tuple:
+    """gdref's MSE gradients (dW, db) of the linear model."""
+    return models.linear_grads(X, y, W, b)
+
+
 def confirmed_fit_mistakes(
     student: Student,
     X: np.ndarray,
@@ -223,7 +247,7 @@ def confirmed_fit_mistakes(
     def confirm(wrong: dict[str, object]) -> dict[str, object]:
         shown = shown_by(
             student.gradients(X, y, W0, b0),
-            models.linear_grads(X, y, W0, b0),
+            reference_grads(X, y, W0, b0),
             gradient_mistakes(X, y, W0, b0),
             what="gradients at (W0, b0)",
         )
@@ -267,7 +291,7 @@ LOSS_MISTAKES = ["missing_half", "loss_sum_not_mean"]
 
 @remembered
 def loss_mistakes(X: np.ndarray, y: np.ndarray, W: np.ndarray, b: float) -> dict[str, float]:
-    expected = models.linear_loss(X, y, W, b)
+    expected = reference_loss(X, y, W, b)
     if X.shape[0] == 2:  # with m = 2, ½·Σ and 1/m·Σ are the same number: neither is named
         return {}
     return {"missing_half": 2.0 * expected, "loss_sum_not_mean": X.shape[0] * expected}
@@ -286,7 +310,7 @@ def test_predict(student, rng):
     for X, W, b in cases:
         expect_close(
             student.predict(X, W, b),
-            models.linear_predict(X, W, b),
+            reference_predict(X, W, b),
             what=f"predict(X of shape {X.shape}, W, {b:.3g})",
         )
 
@@ -295,7 +319,7 @@ def test_predict(student, rng):
 def test_loss_worked_example(student):
     """mse_loss on the commute data, on three features, on one example (m = 1) and on the
     worked example, with the 1/(2m) factor."""
-    X, y = datasets.commute_times()
+    X, y = commute_times()
     X3, y3, W3, b3 = random_problem(np.random.default_rng(13), 4, 3)
     # the commute data (m = 50) first: on the worked example (m = 2) the two loss mistakes agree
     cases = [
@@ -307,7 +331,7 @@ def test_loss_worked_example(student):
     for X, y, W, b in cases:
         expect_close(
             student.mse_loss(X, y, W, b),
-            models.linear_loss(X, y, W, b),
+            reference_loss(X, y, W, b),
             what=f"mse_loss(X of shape {X.shape}, y, W={W.tolist()}, b={b:g})",
             mistakes=loss_mistakes(X, y, W, b),
         )
@@ -318,7 +342,7 @@ def test_loss_random(student, rng):
     """mse_loss on random problems."""
     for m, n in ((6, 2), (11, 5), (3, 1)):
         X, y, W, b = random_problem(rng, m, n)
-        expected = models.linear_loss(X, y, W, b)
+        expected = reference_loss(X, y, W, b)
         expect_close(
             student.mse_loss(X, y, W, b),
             expected,
@@ -330,11 +354,11 @@ def test_loss_random(student, rng):
 @check(2, mistakes=GRADIENT_MISTAKES)
 def test_gradients_worked_example(student):
     """gradients on the worked example and on the commute data: dW = Xᵀ(ŷ − y)/m, db."""
-    Xc, yc = datasets.commute_times()
+    Xc, yc = commute_times()
     for X, y, W, b in [(WORKED_X, WORKED_Y, np.zeros(1), 0.0), (Xc, yc, np.array([2.0]), 5.0)]:
         expect_close(
             student.gradients(X, y, W, b),
-            models.linear_grads(X, y, W, b),
+            reference_grads(X, y, W, b),
             what=f"gradients(X of shape {X.shape}, y, W={W.tolist()}, b={b:g})",
             mistakes=gradient_mistakes(X, y, W, b),
             names=("dW", "db"),
@@ -348,7 +372,7 @@ def test_gradients_random(student, rng):
         X, y, W, b = random_problem(rng, m, n)
         expect_close(
             student.gradients(X, y, W, b),
-            models.linear_grads(X, y, W, b),
+            reference_grads(X, y, W, b),
             what=f"gradients(X of shape {X.shape}, y, W, b)",
             mistakes=gradient_mistakes(X, y, W, b),
             names=("dW", "db"),
@@ -362,7 +386,7 @@ def test_gradients_rows_are_examples(student, rng):
         X, y, W, b = random_problem(rng, size, size)
         expect_close(
             student.gradients(X, y, W, b),
-            models.linear_grads(X, y, W, b),
+            reference_grads(X, y, W, b),
             what=f"gradients(X of shape {X.shape}, y, W, b)",
             mistakes=gradient_mistakes(X, y, W, b),
             names=("dW", "db"),
@@ -383,7 +407,7 @@ def test_gradients_edges(student):
         Xf, yf, Wf = X.astype(float), y.astype(float), W.astype(float)
         expect_close(
             student.gradients(X, y, W, b),
-            models.linear_grads(Xf, yf, Wf, float(b)),
+            reference_grads(Xf, yf, Wf, float(b)),
             what=f"gradients(X of shape {X.shape}{' (ints)' if X.dtype.kind == 'i' else ''}, "
             "y, W, b)",
             mistakes=gradient_mistakes(Xf, yf, Wf, float(b)),
@@ -420,7 +444,7 @@ def test_fit_edges(student):
 @check(2, mistakes=FIT_MISTAKES)
 def test_fit_commute_times(student):
     """fit on the commute data: W0 = [0], b0 = 0, lr = 0.005, 50 steps (W, b and the losses)."""
-    X, y = datasets.commute_times()
+    X, y = commute_times()
     args = (X, y, np.zeros(1), 0.0, 0.005, 50)
     expect_close(
         student.fit(*args),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache, partial
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -174,14 +174,14 @@ EXERCISE = Exercise(
 )
 
 
-@lru_cache(maxsize=1)
+@remembered
 def split() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The breast-cancer data, split 75/25 with seed 0 (as raw, unstandardised features)."""
     X, y, _ = datasets.breast_cancer()
     return datasets.train_test_split(X, y, test_fraction=0.25, seed=0)
 
 
-@lru_cache(maxsize=1)
+@remembered
 def standardized() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     X_train, X_test, y_train, y_test = split()
     X_train_std, mean, std = datasets.standardize(X_train)
@@ -189,12 +189,36 @@ def standardized() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     return X_train_std, X_test_std, y_train, y_test
 
 
+@remembered
+def standardize(
+    X: np.ndarray, mean: np.ndarray | None = None, std: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """gdref's standardisation: (X_std, mean, std)."""
+    return datasets.standardize(X, mean, std)
+
+
+@remembered
+def reference_sigmoid(z: np.ndarray) -> np.ndarray:
+    """gdref's stable sigmoid."""
+    return activations.sigmoid(z)
+
+
+@remembered
+def predict_with_mistakes(
+    X: np.ndarray, W: np.ndarray, b: float
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """gdref's labels, and the probabilities a predict that forgets to threshold returns."""
+    return models.logistic_predict(X, W, b), {
+        "predict_probabilities": models.logistic_predict_proba(X, W, b)
+    }
+
+
 def random_binary_problem(
     rng: np.random.Generator, m: int, n: int, scale: float = 1.0
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     X = rng.normal(size=(m, n))
     W, b = scale * rng.normal(size=n), float(scale * rng.normal())
-    y = (rng.random(m) < activations.sigmoid(X @ W + b)).astype(float)
+    y = (rng.random(m) < reference_sigmoid(X @ W + b)).astype(float)
     return X, y, W, b
 
 
@@ -229,6 +253,15 @@ def run(X: np.ndarray, y: np.ndarray, lr: float, max_steps: int, tol: float | No
         tol=tol,
     )
     return trace
+
+
+@remembered
+def reference_train(
+    X: np.ndarray, y: np.ndarray, lr: float, max_steps: int, tol: float | None = None
+) -> tuple[np.ndarray, float, np.ndarray, str, int]:
+    """gdref's run in the exercise's terms: (W, b, losses, stop reason), and its steps."""
+    trace = run(X, y, lr, max_steps, tol)
+    return (*as_result(trace), trace.stop_reason, trace.steps)
 
 
 def as_result(trace: Trace, upto: int | None = None) -> tuple[np.ndarray, float, np.ndarray]:
@@ -277,14 +310,15 @@ def check_train(
     max_steps: int,
     tol: float,
     *,
-    trace: Trace | None = None,
+    result: tuple | None = None,
     mistakes: Callable[[], dict[str, tuple]] | None = None,
 ) -> None:
     """Compare the learner's train with gdref's run; ``mistakes`` (a callable) is only called,
     to build the mistakes' runs, when the result is wrong or the judgement weighs a name."""
     what = f"train(X of shape {X.shape}, y, {lr:g}, {max_steps}, {tol:g})"
     got = unpack(student.train(X, y, lr, max_steps, tol), TRAIN_RESULT, what)
-    trace = trace or run(X, y, lr, max_steps, tol)
+    result = result or reference_train(X, y, lr, max_steps, tol)
+    expected, reason = result[:3], result[3]
 
     def confirm(wrong: dict[str, object]) -> dict[str, object]:
         # a gradient m times too large is named only if the learner's own gradient is
@@ -301,28 +335,36 @@ def check_train(
     values = mistakes or partial(train_mistakes, X, y, lr, max_steps, tol)
     expect_close(
         got[:3],
-        as_result(trace),
+        expected,
         what=f"{what} → (W, b, losses)",
         mistakes=Confirmed(values, confirm),
         names=TRAIN_NAMES,
     )
     expect(
-        type(got[3]) is str and got[3] == trace.stop_reason,
-        f"{what} stopped with reason {got[3]!r}, expected {trace.stop_reason!r}",
+        type(got[3]) is str and got[3] == reason,
+        f"{what} stopped with reason {got[3]!r}, expected {reason!r}",
     )
 
 
-@lru_cache(maxsize=8)
-def fixed_run(lr: float, max_steps: int, tol: float) -> Trace:
-    """gdref's run on the standardised training data (computed once per grading process)."""
+@remembered
+def fixed_run(lr: float, max_steps: int, tol: float) -> tuple:
+    """gdref's run on the standardised training data (reference_train's result)."""
     X_train, _, y_train, _ = standardized()
-    return run(X_train, y_train, lr, max_steps, tol)
+    return reference_train(X_train, y_train, lr, max_steps, tol)
 
 
-@lru_cache(maxsize=8)
+@remembered
 def fixed_train_mistakes(lr: float, max_steps: int, tol: float) -> dict[str, tuple]:
     X_train, _, y_train, _ = standardized()
     return train_mistakes(X_train, y_train, lr, max_steps, tol)
+
+
+@remembered
+def fixed_accuracy(lr: float, max_steps: int, tol: float) -> float:
+    """The test accuracy of gdref's run on the standardised training data."""
+    W, b = fixed_run(lr, max_steps, tol)[:2]
+    _, X_test, _, y_test = standardized()
+    return float(np.mean(models.logistic_predict(X_test, W, b) == y_test))
 
 
 def check_fixed_train(student: Student, lr: float, max_steps: int, tol: float) -> None:
@@ -334,7 +376,7 @@ def check_fixed_train(student: Student, lr: float, max_steps: int, tol: float) -
         lr,
         max_steps,
         tol,
-        trace=fixed_run(lr, max_steps, tol),
+        result=fixed_run(lr, max_steps, tol),
         mistakes=partial(fixed_train_mistakes, lr, max_steps, tol),
     )
 
@@ -345,7 +387,7 @@ def test_sigmoid(student, rng):
     for z in (np.array([-1000.0, -40.0, -1.0, 0.0, 1.0, 40.0, 1000.0]), rng.normal(0, 5, size=9)):
         expect_close(
             student.sigmoid(z),
-            activations.sigmoid(z),
+            reference_sigmoid(z),
             what=f"sigmoid({np.array2string(z, precision=3, threshold=8)})",
         )
 
@@ -372,7 +414,7 @@ def test_sigmoid_no_warnings(student):
         got = unsilenced.sigmoid(z)
         expect_no_warnings(student, what, mistake="sigmoid_overflow")
         # a point for no warnings is earned by values too (within the default tolerance)
-        expect_close(got, activations.sigmoid(z.astype(float)), what=what)
+        expect_close(got, reference_sigmoid(z.astype(float)), what=what)
 
 
 @check(1)
@@ -384,8 +426,8 @@ def test_standardize_constant_column(student, rng):
     mean, std = X_train.mean(axis=0), X_train.std(axis=0)
     std[std == 0] = 1.0  # the instructions' rule, applied to gdref's standardisation
     expected = (
-        datasets.standardize(X_train, mean, std)[0],
-        datasets.standardize(X_test, mean, std)[0],
+        standardize(X_train, mean, std)[0],
+        standardize(X_test, mean, std)[0],
     )
     expect_close(
         student.standardize(X_train, X_test),
@@ -399,9 +441,9 @@ def test_standardize_constant_column(student, rng):
 def test_standardize(student):
     """standardize: both sets scaled with the training set's column means and std (ddof = 0)."""
     X_train, X_test, _, _ = split()
-    expected_train, mean, std = datasets.standardize(X_train)
-    expected_test = datasets.standardize(X_test, mean, std)[0]
-    own = datasets.standardize(X_test)[0]
+    expected_train, mean, std = standardize(X_train)
+    expected_test = standardize(X_test, mean, std)[0]
+    own = standardize(X_test)[0]
     both = np.vstack([X_train, X_test])
     pooled_mean, pooled_std = both.mean(axis=0), both.std(axis=0)
     expect_close(
@@ -412,8 +454,8 @@ def test_standardize(student):
         mistakes={
             "test_own_statistics": (expected_train, own),
             "pooled_statistics": (
-                datasets.standardize(X_train, pooled_mean, pooled_std)[0],
-                datasets.standardize(X_test, pooled_mean, pooled_std)[0],
+                standardize(X_train, pooled_mean, pooled_std)[0],
+                standardize(X_test, pooled_mean, pooled_std)[0],
             ),
         },
     )
@@ -467,7 +509,7 @@ def test_train_budget(student):
 def test_train_converges_at_once(student):
     """train with a loose tolerance (lr 0.1, tol 0.5): the first test, at k = 1, already
     stops it — one update, two losses, reason "converged"."""
-    assert fixed_run(0.1, 50, 0.5).steps == 1, "the reference no longer converges at k = 1"
+    assert fixed_run(0.1, 50, 0.5)[4] == 1, "the reference no longer converges at k = 1"
     check_fixed_train(student, 0.1, 50, 0.5)
 
 
@@ -498,7 +540,7 @@ def test_train_tie_at_tol_zero(student):
 
 
 @remembered
-def boundary_problem() -> tuple[np.ndarray, np.ndarray, float, float, Trace]:
+def boundary_problem() -> tuple[np.ndarray, np.ndarray, float, float]:
     """A small problem and a tol between the k = 3 change relative to J_2 (smaller: the loss
     falls) and the same change relative to J_3, so only the previous loss stops it at k = 3."""
     rng = np.random.default_rng(7)
@@ -508,18 +550,18 @@ def boundary_problem() -> tuple[np.ndarray, np.ndarray, float, float, Trace]:
     change = np.abs(np.diff(J))
     tol = float((change[2] / J[2] + change[2] / J[3]) / 2)
     assert np.all(change[:2] / J[:2] > tol), "the boundary problem's changes do not shrink"
-    return X, y, 1.0, tol, full
+    return X, y, 1.0, tol
 
 
 @check(1, mistakes=TRAIN_MISTAKES)
 def test_train_tol_boundary(student):
     """train with tol just above the k = 3 change relative to J_2 and just below it relative to
     J_3: it stops at k = 3, because the change is measured against the previous loss."""
-    X, y, lr, tol, _ = boundary_problem()
-    trace = run(X, y, lr, 12, tol)
-    assert trace.steps == 3, "the reference does not stop at k = 3"
+    X, y, lr, tol = boundary_problem()
+    result = reference_train(X, y, lr, 12, tol)
+    assert result[4] == 3, "the reference does not stop at k = 3"
     assert "relative_to_new_loss" in train_mistakes(X, y, lr, 12, tol), "no new-loss stop"
-    check_train(student, X, y, lr, 12, tol, trace=trace)
+    check_train(student, X, y, lr, 12, tol, result=result)
 
 
 @check(1)  # with m = 1 a missing 1/m changes nothing: no mistake can be told apart here
@@ -560,13 +602,8 @@ def test_predict(student, rng):
     for X, W, bias in cases:
         what = f"predict(X of shape {X.shape}, W, {bias:.3g})"
         got = student.predict(X, W, bias)
-        expected = models.logistic_predict(X, W, bias)
-        expect_close(
-            got,
-            expected,
-            what=what,
-            mistakes={"predict_probabilities": models.logistic_predict_proba(X, W, bias)},
-        )
+        expected, mistakes = predict_with_mistakes(X, W, bias)
+        expect_close(got, expected, what=what, mistakes=mistakes)
         expect(
             isinstance(got, np.ndarray) and got.dtype.kind in "iu",
             f"{what} returned {kind(got)}, expected an array of ints (0/1), as the instructions "
@@ -581,7 +618,7 @@ def test_accuracy(student, rng):
     for m in (4, 25):
         y_true = rng.integers(0, 2, size=m)
         y_pred = np.where(rng.random(m) < 0.3, 1 - y_true, y_true)
-        ones = models.logistic_predict(np.zeros((m, 1)), np.zeros(1), 0.0)  # σ(0) ≥ 0.5: all 1
+        ones = predict_with_mistakes(np.zeros((m, 1)), np.zeros(1), 0.0)[0]  # σ(0) ≥ 0.5: all 1
         fraction = float(np.mean(y_true == y_pred))
         expect_close(
             student.accuracy(y_true, y_pred),
@@ -619,11 +656,7 @@ def test_accuracy_target(student):
     )
     got = float(np.mean(predicted == y_test))
     if got < ACCURACY_TARGET:  # the reference's accuracy, for the message (only when it fails)
-        reference = fixed_run(0.5, 300, 5e-3)
-        X_test_reference = standardized()[1]
-        reference_accuracy = float(
-            np.mean(models.logistic_predict(X_test_reference, *reference.params) == y_test)
-        )
+        reference_accuracy = fixed_accuracy(0.5, 300, 5e-3)
         expect(
             False,
             f"test accuracy {got:.3f} (standardize, then train with lr 0.5, max_steps 300, "

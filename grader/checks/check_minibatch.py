@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache, partial
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -98,7 +98,7 @@ EXERCISE = Exercise(
 )
 
 
-@lru_cache(maxsize=64)
+@remembered
 def gdref_batches(m: int, batch_size: int, epochs: int, seed: int) -> tuple[np.ndarray, ...]:
     """The row indices of every batch gdref.descend uses, in order, recorded from inside it.
 
@@ -307,24 +307,30 @@ def check_descent(
     )
 
 
+@remembered
+def commute_times(m: int = 50, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The lesson's commute data set (gdref.datasets)."""
+    return datasets.commute_times(m=m, seed=seed)
+
+
 @check(1, mistakes=DESCENT_MISTAKES)
 def test_stochastic_descent(student):
     """minibatch_descent with B = 1 (stochastic GD) on 20 commute examples, 2 epochs."""
-    X, y = datasets.commute_times(m=20, seed=3)
+    X, y = commute_times(m=20, seed=3)
     check_descent(student, X, y, np.zeros(1), 0.0, 0.002, 1, 2, 7, "20 commutes, W0=[0], b0=0")
 
 
 @check(2, mistakes=DESCENT_MISTAKES)
 def test_minibatch_descent(student):
     """minibatch_descent with B = 7 on 50 commute examples, 3 epochs (last batch of 1)."""
-    X, y = datasets.commute_times()
+    X, y = commute_times()
     check_descent(student, X, y, np.zeros(1), 0.0, 0.002, 7, 3, 42, "50 commutes, W0=[0], b0=0")
 
 
 @check(1, mistakes=DESCENT_MISTAKES)
 def test_full_batch_descent(student):
     """minibatch_descent with B = m (batch GD): one update per epoch on all examples."""
-    X, y = datasets.commute_times()
+    X, y = commute_times()
     check_descent(student, X, y, np.zeros(1), 0.0, 0.004, 50, 5, 0, "50 commutes, W0=[0], b0=0")
 
 

@@ -185,7 +185,6 @@ def reference_steps(
     return max_steps
 
 
-@remembered
 def steps_with_mistakes(
     A: np.ndarray, w0: np.ndarray, lr: float, beta: float, tol: float, max_steps: int
 ) -> tuple[int, dict[str, object]]:
@@ -241,10 +240,9 @@ def test_first_step_is_plain_gd(student):
 
 @check(2, mistakes=STEP_MISTAKES)
 def test_velocity_carried_over(student, rng):
-    """Five chained updates, feeding each returned velocity into the next call."""
+    """Five chained updates from v = 0: each call gets the w and the velocity that the update
+    before it returns (the right ones, so each step's inputs are the same for everyone)."""
     w, v = rng.normal(size=4), np.zeros(4)
-    opt, state = optim.momentum(0.05, 0.9), optim.momentum(0.05, 0.9).init(w)
-    ref_w = w
     for k in range(5):
         g = rng.normal(size=4)
         got = student.momentum_step(w, g, v, 0.05, 0.9)
@@ -252,9 +250,7 @@ def test_velocity_carried_over(student, rng):
         expect_close(
             got, expected, what=f"update {k + 1} of a chain", mistakes=mistakes, names=STEP_NAMES
         )
-        ref_w, state = opt.step(ref_w, g, state)
-        w, v = got
-    expect_close(w, ref_w, what="w after five chained updates")
+        w, v = expected
 
 
 @check(1, hidden=True, mistakes=STEP_MISTAKES)

@@ -74,11 +74,27 @@ EXERCISE = Exercise(
 FLASHCARDS = [(3.0, 2.5, 0.1), (5.0, -3.0, 0.2)]  # the two worked examples from the lesson
 
 
+@remembered
 def step(w: float | np.ndarray, grad: float | np.ndarray, lr: float) -> float | np.ndarray:
     """The right update, from gdref."""
     sgd = optim.sgd(lr)
     new_w, _ = sgd.step(w, grad, sgd.init(w))
     return new_w
+
+
+@remembered
+def loss_and_slope(w: float | np.ndarray) -> tuple[float | np.ndarray, float | np.ndarray]:
+    """gdref's parabola loss and slope at w."""
+    return datasets.parabola_loss(w), datasets.parabola_grad(w)
+
+
+@remembered
+def error_ratio(lr: float) -> float:
+    """(w₁ − 2) / (w₀ − 2) for one gdref step from w₀ = 6: measured, not assumed."""
+    w = 6.0
+    return (step(w, datasets.parabola_grad(w), lr) - datasets.PARABOLA_MIN) / (
+        w - datasets.PARABOLA_MIN
+    )
 
 
 @remembered
@@ -121,14 +137,13 @@ def test_loss_and_slope(student, rng):
     """parabola_loss and parabola_grad at the worked points and at random points."""
     points = [6.0, 3.6, 2.0, -1.5] + list(rng.uniform(-10, 10, size=4))
     for w in points:
-        expect_close(
-            student.parabola_loss(w), datasets.parabola_loss(w), what=f"parabola_loss({w:g})"
-        )
+        loss, slope = loss_and_slope(w)
+        expect_close(student.parabola_loss(w), loss, what=f"parabola_loss({w:g})")
         expect_close(
             student.parabola_grad(w),
-            datasets.parabola_grad(w),
+            slope,
             what=f"parabola_grad({w:g})",
-            mistakes={"grad_missing_factor_2": datasets.parabola_grad(w) / 2},
+            mistakes={"grad_missing_factor_2": slope / 2},
         )
 
 
@@ -161,14 +176,13 @@ def test_step_updates_every_parameter(student, rng):
 def test_loss_and_slope_on_arrays(student, rng):
     """parabola_loss and parabola_grad on a 2 × 3 array: entry by entry, an array of its shape."""
     w = np.array([[6.0, 2.0, -1.5], [3.6, 0.25, float(rng.uniform(-10, 10))]])
-    expect_close(
-        student.parabola_loss(w), datasets.parabola_loss(w), what="parabola_loss(<2×3 array>)"
-    )
+    loss, slope = loss_and_slope(w)
+    expect_close(student.parabola_loss(w), loss, what="parabola_loss(<2×3 array>)")
     expect_close(
         student.parabola_grad(w),
-        datasets.parabola_grad(w),
+        slope,
         what="parabola_grad(<2×3 array>)",
-        mistakes={"grad_missing_factor_2": datasets.parabola_grad(w) / 2},
+        mistakes={"grad_missing_factor_2": slope / 2},
     )
 
 
@@ -257,14 +271,9 @@ def test_random_trajectories(student, rng):
 def test_error_ratio(student, rng):
     """error_ratio(α): 0.4 for α = 0.3 (converges), −1.4 for α = 1.2 (|w − 2| grows 1.4× a step)."""
     for lr in [0.3, 1.2, 0.5, 1.0] + list(rng.uniform(0.01, 1.5, size=3)):
-        # measured, not assumed: one gdref step from w = 6 and the distance before and after
-        w = 6.0
-        ratio = (step(w, datasets.parabola_grad(w), lr) - datasets.PARABOLA_MIN) / (
-            w - datasets.PARABOLA_MIN
-        )
         expect_close(
             student.error_ratio(lr),
-            ratio,
+            error_ratio(lr),
             what=f"error_ratio({lr:.3g})",
             mistakes={"ratio_missing_two": 1.0 - lr},
         )

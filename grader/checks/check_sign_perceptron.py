@@ -176,6 +176,7 @@ def worked_loss_mistakes(
     return mistakes
 
 
+@remembered
 def chain_rule(
     X: np.ndarray,
     y: np.ndarray,
@@ -268,6 +269,33 @@ TRAIN_MISTAKES = [
 ]
 
 
+@remembered
+def reference_predict(X: np.ndarray, W: np.ndarray, b: float) -> np.ndarray:
+    """gdref's sign perceptron predictions."""
+    return models.sign_perceptron_predict(X, W, b)
+
+
+@remembered
+def reference_loss(X: np.ndarray, y: np.ndarray, W: np.ndarray, b: float) -> float:
+    """gdref's sign perceptron loss."""
+    return models.sign_perceptron_loss(X, y, W, b)
+
+
+@remembered
+def reference_grads(X: np.ndarray, y: np.ndarray, W: np.ndarray, b: float) -> tuple:
+    """gdref's sign perceptron gradients (dW, db)."""
+    return models.sign_perceptron_grads(X, y, W, b)
+
+
+@remembered
+def derivative_with_mistakes(z: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """sign'(z) by gdref, and what each derivative mistake returns."""
+    return activations.sign_grad(z), {
+        "sign_derivative_as_one": np.ones_like(z),
+        "smooth_derivative": activations.sigmoid_grad(z),
+    }
+
+
 @check(1, mistakes=["zero_one_predictions", "sign_of_zero"])
 def test_predict(student, rng):
     """predict: sign(XW + b) with values −1, 0, +1 (a row with z = 0 included)."""
@@ -275,7 +303,7 @@ def test_predict(student, rng):
     for X, _, W, b in cases:
         expect_close(
             student.predict(X, W, b),
-            models.sign_perceptron_predict(X, W, b),
+            reference_predict(X, W, b),
             what=f"predict(X of shape {X.shape}, W, {b:.3g})",
             mistakes=predict_mistakes(X, W, b),
         )
@@ -285,14 +313,12 @@ def test_predict(student, rng):
 def test_sign_derivative(student, rng):
     """sign_derivative: 0 for every z, including z = 0 (sign is flat on both sides)."""
     for z in (np.array([-2.0, -0.1, 0.0, 0.1, 3.0]), rng.normal(size=(3, 4))):
+        expected, mistakes = derivative_with_mistakes(z)
         expect_close(
             student.sign_derivative(z),
-            activations.sign_grad(z),
+            expected,
             what=f"sign_derivative(<array of shape {z.shape}>)",
-            mistakes={
-                "sign_derivative_as_one": np.ones_like(z),
-                "smooth_derivative": activations.sigmoid_grad(z),
-            },
+            mistakes=mistakes,
         )
 
 
@@ -309,7 +335,7 @@ def test_loss(student, rng):
     for X, y, W, b, mistakes in cases:
         expect_close(
             student.loss(X, y, W, b),
-            models.sign_perceptron_loss(X, y, W, b),
+            reference_loss(X, y, W, b),
             what=f"loss(X of shape {X.shape}, y, W, {b:.3g})",
             mistakes=mistakes(X, y, W, b),
         )
@@ -322,9 +348,9 @@ def test_gradients_vanish(student, rng):
     for X, y, W, b in cases:
         expect_close(
             student.gradients(X, y, W, b),
-            models.sign_perceptron_grads(X, y, W, b),
+            reference_grads(X, y, W, b),
             what=f"gradients(X of shape {X.shape}, y, W, {b:.3g}) (misclassifies "
-            f"{int(np.sum(models.sign_perceptron_predict(X, W, b) != y))} of {y.size})",
+            f"{int(np.sum(reference_predict(X, W, b) != y))} of {y.size})",
             mistakes=gradient_mistakes(X, y, W, b),
             names=("dW", "db"),
         )
@@ -368,7 +394,7 @@ def test_predict_edges(student):
     for X, W, b in cases:
         expect_close(
             student.predict(X, W, b),
-            models.sign_perceptron_predict(X, W, b),
+            reference_predict(X, W, b),
             what=f"predict(X = {X.tolist()}, W = {W.tolist()}, b = {b})",
             mistakes=predict_mistakes(X.astype(float), W.astype(float), float(b)),
         )
