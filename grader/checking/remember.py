@@ -13,6 +13,12 @@ three keys; so are ``0.0`` and ``-0.0``; an array by its dtype, shape and bytes)
 functions by identity. A call with any other kind of argument is simply not remembered. The
 caller always gets its own copy of the result, so a check that changes the value it got
 changes nothing for the next one.
+
+In a student release (which holds no gdref) the remembered functions of the public checks have
+no body: their values were recorded when the release was made, and the record answers for them
+by the same key (:mod:`grader.checking.record`). There, and while a release is being recorded,
+a plain function argument is keyed by its module and name; a lambda or a nested function cannot
+be.
 """
 
 from __future__ import annotations
@@ -27,6 +33,9 @@ from typing import TypeVar
 
 import numpy as np
 
+from grader.checking import record
+from grader.edition import release_info
+
 KEEP = 256  # results remembered per function (the least recently used go first)
 
 F = TypeVar("F", bound=Callable)
@@ -36,7 +45,7 @@ class _Unkeyable(Exception):
     """An argument this module does not know how to tell apart by value."""
 
 
-def _key(value: object) -> object:
+def _key(value: object, portable: bool = False) -> object:
     kind = type(value)
     if value is None or kind in (bool, int, str):
         return (kind.__name__, value)
@@ -50,12 +59,21 @@ def _key(value: object) -> object:
     if isinstance(value, np.generic) and value.dtype.kind in "biufc":
         return ("scalar", value.dtype.str, value.tobytes())
     if kind in (tuple, list):
-        return (kind.__name__, tuple(_key(item) for item in value))
+        return (kind.__name__, tuple(_key(item, portable) for item in value))
     if kind is dict:
-        return ("dict", tuple((_key(k), _key(v)) for k, v in value.items()))
+        return ("dict", tuple((_key(k, portable), _key(v, portable)) for k, v in value.items()))
     if kind in (types.FunctionType, types.BuiltinFunctionType):
-        return ("function", value)  # by identity; the key keeps it alive, so ids never recycle
+        if not portable:
+            return ("function", value)  # by identity; the key keeps it alive: ids never recycle
+        if "<" in value.__qualname__:
+            raise _Unkeyable(value.__qualname__)  # a lambda or a nested function
+        return ("function", value.__module__, value.__qualname__)
     raise _Unkeyable(kind)
+
+
+def portable_key(args: tuple, kwargs: dict) -> object:
+    """The key of a call that is the same in every process (the record's key)."""
+    return (_key(args, portable=True), _key(kwargs, portable=True))
 
 
 def _copy(value: object) -> object:
@@ -71,23 +89,70 @@ def _copy(value: object) -> object:
     return copy.deepcopy(value)
 
 
+_depth = 0  # remembered calls under way: only the outermost is recorded
+
+
+def _recorded(name: str, function: F) -> F:
+    @functools.wraps(function)
+    def recorded(*args: object, **kwargs: object) -> object:
+        try:
+            key = portable_key(args, kwargs)
+        except _Unkeyable as error:
+            raise record.NotRecorded(
+                f"{name}: an argument that cannot be recorded ({error})"
+            ) from None
+        return record.lookup(name, key)
+
+    return recorded  # type: ignore[return-value]
+
+
+def _record(name: str, args: tuple, kwargs: dict, result: object) -> None:
+    try:
+        key = portable_key(args, kwargs)
+    except _Unkeyable as error:
+        message = (
+            f"{name} was called with an argument a release cannot record ({error}): pass data "
+            "or a module-level function"
+        )
+        record.failed(message)
+        raise record.RecordError(message) from None
+    record.record(name, key, result)
+
+
+def _call(function: Callable, args: tuple, kwargs: dict) -> object:
+    global _depth
+    _depth += 1
+    try:
+        return function(*args, **kwargs)
+    finally:
+        _depth -= 1
+
+
 def remembered(function: F) -> F:
     """``function``, remembering its results by the value of its arguments (see module doc)."""
+    name = f"{function.__module__}.{function.__qualname__}"
+    if release_info() is not None:
+        return _recorded(name, function)
     results: OrderedDict = OrderedDict()
 
     @functools.wraps(function)
     def remembering(*args: object, **kwargs: object) -> object:
+        outermost = _depth == 0
         try:
             key = (_key(args), _key(kwargs))
         except _Unkeyable:
-            return function(*args, **kwargs)
-        if key in results:
+            key = None
+        if key is not None and key in results:
             results.move_to_end(key)
-            return _copy(results[key])
-        result = function(*args, **kwargs)
-        results[key] = _copy(result)
-        if len(results) > KEEP:
-            results.popitem(last=False)
+            result = _copy(results[key])
+        else:
+            result = _call(function, args, kwargs)
+            if key is not None:
+                results[key] = _copy(result)
+                if len(results) > KEEP:
+                    results.popitem(last=False)
+        if outermost and record.recording_now():
+            _record(name, args, kwargs, result)
         return result
 
     remembering.forget = results.clear  # for tests

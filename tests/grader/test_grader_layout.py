@@ -22,7 +22,13 @@ BELOW = {
     "grader.commands": {"grader.sandbox"},
     "grader.report": {"grader._lazy", "grader.edition"},
     "grader.submission": {"grader._lazy", "grader.report"},
-    "grader.checking": {"grader._lazy", "grader.paths", "grader.report", "grader.sandbox"},
+    "grader.checking": {
+        "grader._lazy",
+        "grader.edition",
+        "grader.paths",
+        "grader.report",
+        "grader.sandbox",
+    },
     "grader.checks": {"grader.checking"},
     "grader.exercises": {"grader.paths", "grader.checking", "grader.checks"},
 }

@@ -3,10 +3,13 @@ apart by value and type, and never shared with the caller."""
 
 from __future__ import annotations
 
+import json
+import types
+
 import numpy as np
 import pytest
 
-from grader.checking import remember
+from grader.checking import framework, record, remember
 from grader.checking.remember import remembered
 
 
@@ -192,3 +195,93 @@ def test_a_submission_graded_from_remembered_values_gets_the_same_report(tmp_pat
     assert {"lr_in_velocity", "same_order_every_epoch"} <= {
         diagnosis for _, _, diagnosis, _ in fresh
     }
+
+
+# -- the release's record (grader/checking/record.py) --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        -0.0,
+        float("nan"),
+        float("inf"),
+        0.1,
+        np.float32(0.5),
+        np.int64(3),
+        np.array([[1.0, -0.0], [np.nan, 2.5]]),
+        np.array([1, 2], dtype=np.int32),
+        np.zeros((0, 3)),
+        (1, [2.0, (3, "x")], None, True),
+        {"a": np.array([1.0]), 2.5: "float key"},
+        framework.any_of(1.0, np.array([2.0])),
+    ],
+    ids=repr,
+)
+def test_the_record_keeps_every_type_and_bit(value):
+    back = record.decode(json.loads(json.dumps(record.encode(value, "f"))))
+    assert type(back) is type(value)
+    plain = tuple if isinstance(value, framework.Forms) else (lambda v: v)
+    assert remember._key(plain(back)) == remember._key(plain(value))
+
+
+def test_a_value_that_is_not_plain_data_cannot_be_recorded():
+    with pytest.raises(record.RecordError, match="step returned 'SimpleNamespace'"):
+        record.encode([types.SimpleNamespace()], "grader.checks.x.step")
+
+
+def test_a_plain_function_is_keyed_by_its_name_a_lambda_not_at_all():
+    other = test_only_the_outermost_call_is_recorded
+    assert remember.portable_key((counted,), {}) != remember.portable_key((other,), {})
+    assert remember.portable_key((counted,), {}) == (
+        ("tuple", (("function", __name__, "counted"),)),
+        ("dict", ()),
+    )
+    with pytest.raises(remember._Unkeyable):
+        remember.portable_key((lambda w: w,), {})
+
+
+def test_only_the_outermost_call_is_recorded():
+    @remembered
+    def inner(x):
+        return x + 1
+
+    @remembered
+    def outer(x):
+        return inner(x) * 2
+
+    with record.recording() as values:
+        outer(1)
+        outer(1)  # remembered: recorded all the same
+        inner(5)
+    assert {name.rsplit(".", 1)[-1]: len(keys) for name, keys in values.items()} == {
+        "outer": 1,
+        "inner": 1,
+    }
+
+
+def test_a_release_answers_from_the_record_and_nothing_else(tmp_path, monkeypatch):
+    def step(w, lr):
+        return w - lr * 2.0
+
+    with record.recording() as values:
+        remembered(step)(np.array([1.0, 2.0]), 0.5)
+    path = tmp_path / "recorded.json"
+    digest = record.write_record(values, path)
+    monkeypatch.setattr(record, "RECORD_FILE", path)
+    monkeypatch.setattr(record, "_loaded", None)
+    monkeypatch.setattr(remember, "release_info", lambda: {"record_sha256": digest})
+    monkeypatch.setattr("grader.edition.release_info", lambda: {"record_sha256": digest})
+
+    def no_body(w, lr):
+        raise AssertionError("a release runs no reference code")
+
+    no_body.__qualname__ = step.__qualname__  # the release's stub has the same name
+    replayed = remembered(no_body)
+    np.testing.assert_array_equal(replayed(np.array([1.0, 2.0]), 0.5), [0.0, 1.0])
+    with pytest.raises(record.NotRecorded, match="no reference value of .*step"):
+        replayed(np.array([1.0, 2.0]), 0.25)
+    path.write_text(path.read_text().replace("1", "2", 1))
+    monkeypatch.setattr(record, "_loaded", None)
+    with pytest.raises(record.NotRecorded, match="changed after the release was made"):
+        replayed(np.array([1.0, 2.0]), 0.5)
