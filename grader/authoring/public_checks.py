@@ -5,23 +5,32 @@ What is removed (the rest of the text, comments included, is kept byte for byte)
 - every check marked ``@check(..., hidden=True)``, decorators and docstring included;
 - every ``mutant=...`` argument of a ``Mistake(...)`` (the substitutions quote the reference
   solution); the mistake's id, message and hint stay, so diagnoses still read the same;
+- the body of every ``@remembered`` function (the code that works out a reference value with
+  gdref): its name, decorator and docstring stay, and in the release its values come from the
+  record made when the release was made (:mod:`grader.checking.record`);
 - module-level helper functions and constants that nothing left in the module uses any more
-  (they served only the hidden checks, and some of them compute the answers). Checks, pytest
-  fixtures, ``test*`` functions and ``EXERCISE`` are always kept.
+  (they served only the hidden checks or the reference code, and some of them compute the
+  answers). Checks, pytest fixtures, ``test*`` functions and ``EXERCISE`` are always kept;
+- the imports of gdref, which nothing left may use: a check that calls gdref outside a
+  remembered function is an error (``file:line``), as the release could not run it.
 
-The result is parsed again and compiled; a module whose hidden checks or mutants survive is an
-error, never a silent leak.
+The result is parsed again and compiled; a module whose hidden checks, mutants or gdref imports
+survive is an error, never a silent leak.
 """
 
 from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 class PublicChecksError(ValueError):
     """A checks module that cannot be made public: ``file: what is wrong``."""
+
+
+REFERENCE = "gdref"  # the package whose code must not reach a release
+RECORDED_BODY = "    # recorded when the release was made (grader/checks/recorded.json)\n"
 
 
 @dataclass
@@ -30,7 +39,8 @@ class Stripped:
     hidden_checks: int  # how many hidden checks were removed
     hidden_points: int
     mutants: int  # how many mutant= arguments were removed
-    helpers: list[str]  # helpers removed because only hidden checks used them
+    helpers: list[str]  # helpers removed because only hidden checks or reference code used them
+    recorded: list[str] = field(default_factory=list)  # remembered functions left as names
 
 
 def _check_marker(node: ast.expr) -> ast.Call | None:
@@ -120,18 +130,26 @@ def _keyword_span(offsets: _Offsets, keyword: ast.keyword) -> tuple[int, int]:
     return start, end
 
 
-def _names_used(tree: ast.Module, skip: set[int]) -> set[str]:
-    """Names read anywhere in the module outside the nodes in ``skip``."""
-    used: set[str] = set()
+def _walk(tree: ast.AST, skip: set[int]) -> list[ast.AST]:
+    """Every node of ``tree`` outside the nodes in ``skip``."""
+    found: list[ast.AST] = []
     pending: list[ast.AST] = [tree]
     while pending:
         node = pending.pop()
         if id(node) in skip:
             continue
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-            used.add(node.id)
+        found.append(node)
         pending.extend(ast.iter_child_nodes(node))
-    return used
+    return found
+
+
+def _names_used(tree: ast.Module, skip: set[int]) -> set[str]:
+    """Names read anywhere in the module outside the nodes in ``skip``."""
+    return {
+        node.id
+        for node in _walk(tree, skip)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+    }
 
 
 def _defined_name(statement: ast.stmt) -> str | None:
@@ -164,43 +182,170 @@ def _dead_helpers(tree: ast.Module, removed: set[int]) -> list[ast.stmt]:
             dead.append(statement)
 
 
-def public_only(source: str, filename: str = "<checks>") -> Stripped:
-    """The checks module ``source`` without its hidden checks and mutant text (see module doc)."""
+def _hidden_checks(
+    tree: ast.Module, offsets: _Offsets, filename: str
+) -> tuple[list[ast.stmt], int, list[tuple[int, int]]]:
+    """The hidden checks, their points, and their spans."""
+    found, points, spans = [], 0, []
+    for statement in tree.body:
+        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
+            try:
+                hidden = _hidden_points(statement)
+            except PublicChecksError as error:
+                raise PublicChecksError(f"{filename}: {error}") from None
+            if hidden is not None:
+                found.append(statement)
+                points += hidden
+                spans.append(_statement_span(offsets, statement))
+    return found, points, spans
+
+
+def _mistake_id(call: ast.Call) -> str | None:
+    for keyword in call.keywords:
+        if keyword.arg == "id" and isinstance(keyword.value, ast.Constant):
+            return keyword.value.value
+    return None
+
+
+def _mutant_edits(
+    tree: ast.Module, offsets: _Offsets, removed: set[int], functions: dict[str, list[str]]
+) -> list[tuple[int, int, str]]:
+    """Each ``mutant=...`` removed; where the mistake does not name its functions, it names
+    those ``functions`` gives for its id (what the mutant told: the learner functions the
+    mistake is about)."""
+    edits = []
+    for node in ast.walk(tree):
+        if not _is_mistake_call(node):
+            continue
+        declared = any(k.arg == "functions" for k in node.keywords)
+        about = functions.get(_mistake_id(node) or "", [])
+        for keyword in node.keywords:
+            if keyword.arg != "mutant":
+                continue
+            start, end = _keyword_span(offsets, keyword)
+            text = ""
+            if about and not declared:
+                text = "functions=" + repr(tuple(about)).replace("'", '"') + ","
+                whole_line = start == 0 or offsets.source[start - 1] == "\n"
+                text = " " * keyword.col_offset + text + "\n" if whole_line else text
+            edits.append((start, end, text))
+            removed.add(id(keyword))
+    return edits
+
+
+def _is_remembered(function: ast.stmt) -> bool:
+    if not isinstance(function, ast.FunctionDef):
+        return False
+    names = [getattr(d, "id", getattr(d, "attr", None)) for d in function.decorator_list]
+    return "remembered" in names
+
+
+def _docstring(function: ast.FunctionDef) -> ast.Expr | None:
+    first = function.body[0]
+    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+        return first if isinstance(first.value.value, str) else None
+    return None
+
+
+def _reference_parts(function: ast.FunctionDef) -> list[ast.AST]:
+    """What the release leaves out of a remembered function: its signature's annotations and
+    defaults, and its body after the docstring."""
+    body = function.body[1:] if _docstring(function) else function.body
+    return [*body, function.args, *([function.returns] if function.returns else [])]
+
+
+def _recorded_text(offsets: _Offsets, function: ast.FunctionDef) -> str:
+    """A remembered function as the release has it: its decorators, name and docstring."""
+    start = _statement_span(offsets, function)[0]
+    decorators = offsets.source[start : offsets.starts[function.lineno - 1]]
+    doc = _docstring(function)
+    body = RECORDED_BODY
+    if doc is None:
+        body += "    ...\n"
+    else:
+        first = offsets.at(doc.lineno, doc.col_offset)
+        last = offsets.at(doc.end_lineno or doc.lineno, doc.end_col_offset or 0)
+        body = f"    {offsets.source[first:last]}\n" + body
+    return f"{decorators}def {function.name}(*args, **kwargs):\n{body}"
+
+
+def _reference_imports(tree: ast.Module, removed: set[int]) -> list[tuple[ast.stmt, set[str]]]:
+    """Each import of gdref outside the removed nodes, with the names it binds."""
+    found = []
+    for node in _walk(tree, removed):
+        if isinstance(node, ast.Import):
+            names = [a for a in node.names if a.name.split(".")[0] == REFERENCE]
+            bound = {a.asname or a.name.split(".")[0] for a in names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            is_reference = (node.module or "").split(".")[0] == REFERENCE
+            bound = {a.asname or a.name for a in node.names} if is_reference else set()
+        else:
+            continue
+        if bound:
+            found.append((node, bound))
+    return found
+
+
+def _without_reference_imports(
+    tree: ast.Module, offsets: _Offsets, removed: set[int], filename: str
+) -> list[tuple[int, int]]:
+    """The spans of gdref's imports; an error if anything kept still uses gdref."""
+    imports = _reference_imports(tree, removed)
+    bound = set().union(*(names for _, names in imports)) if imports else set()
+    uses = sorted(
+        (node.lineno, node.id)
+        for node in _walk(tree, removed)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in bound
+    )
+    nested = [node.lineno for node, _ in imports if node not in tree.body]
+    if uses or nested:
+        where = ", ".join(f"line {line} ({name})" for line, name in uses) or f"line {nested[0]}"
+        raise PublicChecksError(
+            f"{filename}: {where}: uses gdref outside a remembered function; move the "
+            "computation into an @remembered function of plain data, so that the release can "
+            "record its values"
+        )
+    for node, _ in imports:
+        removed.add(id(node))
+    return [_statement_span(offsets, node) for node, _ in imports]
+
+
+def public_only(
+    source: str, filename: str = "<checks>", functions: dict[str, list[str]] | None = None
+) -> Stripped:
+    """The checks module ``source`` without its hidden checks, mutant text and reference code
+    (see module doc). ``functions``: for each mistake id, the learner functions it is about."""
     try:
         tree = ast.parse(source, filename)
     except SyntaxError as error:
         raise PublicChecksError(f"{filename}:{error.lineno}: {error.msg}") from None
     offsets = _Offsets(source)
-    spans: list[tuple[int, int]] = []
-    removed: set[int] = set()
-    hidden_checks = hidden_points = 0
-    for statement in tree.body:
-        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
-            try:
-                points = _hidden_points(statement)
-            except PublicChecksError as error:
-                raise PublicChecksError(f"{filename}: {error}") from None
-            if points is not None:
-                hidden_checks, hidden_points = hidden_checks + 1, hidden_points + points
-                removed.add(id(statement))
-                spans.append(_statement_span(offsets, statement))
-    mutants = 0
-    for node in ast.walk(tree):
-        if _is_mistake_call(node):
-            for keyword in node.keywords:
-                if keyword.arg == "mutant":
-                    spans.append(_keyword_span(offsets, keyword))
-                    removed.add(id(keyword))
-                    mutants += 1
+    hidden, hidden_points, spans = _hidden_checks(tree, offsets, filename)
+    removed = {id(statement) for statement in hidden}
+    mutant_edits = _mutant_edits(tree, offsets, removed, functions or {})
+    remembered = [s for s in tree.body if _is_remembered(s) and id(s) not in removed]
+    for function in remembered:
+        removed.update(id(part) for part in _reference_parts(function))
     dead = _dead_helpers(tree, removed)
     spans += [_statement_span(offsets, statement) for statement in dead]
+    spans += _without_reference_imports(tree, offsets, removed, filename)
+    kept = [f for f in remembered if f not in dead]
+    edits = [(*span, "") for span in spans] + mutant_edits
+    edits += [(*_statement_span(offsets, f), _recorded_text(offsets, f)) for f in kept]
     text = source
-    for start, end in sorted(spans, reverse=True):
-        text = text[:start] + text[end:]
+    for start, end, new in sorted(edits, reverse=True):
+        text = text[:start] + new + text[end:]
     text = _tidy_blank_lines(text)
     _verify(text, filename)
     names = [_defined_name(s) or "" for s in dead]
-    return Stripped(text, hidden_checks, hidden_points, mutants, names)
+    return Stripped(
+        text,
+        len(hidden),
+        hidden_points,
+        len(mutant_edits),
+        names,
+        [f.name for f in kept],
+    )
 
 
 def _tidy_blank_lines(text: str) -> str:
@@ -228,3 +373,5 @@ def _verify(text: str, filename: str) -> None:
                 raise PublicChecksError(f"{filename}: hidden check {node.name} survived")
         if _is_mistake_call(node) and any(k.arg == "mutant" for k in node.keywords):
             raise PublicChecksError(f"{filename}:{node.lineno}: a mutant survived")
+    if _reference_imports(tree, set()):
+        raise PublicChecksError(f"{filename}: an import of gdref survived")

@@ -1,21 +1,38 @@
-"""`gdkit release`: the student tree has no solutions, no hidden checks, no mutant text and no
-instructor commands, and it installs and grades on its own."""
+"""`gdkit release`: the student tree has no solutions, no hidden checks, no mutant text, no
+implementation of any exercise and no instructor commands; it installs, and its public checks
+grade every submission as the project's do."""
 
 from __future__ import annotations
 
 import ast
+import json
 import os
+import shutil
 import subprocess
 import sys
 import venv
+import zipfile
 from pathlib import Path
 
 import pytest
-from leaks import is_bookkeeping, leaks, solution_lines
+from leaks import (
+    exercise_bodies,
+    is_bookkeeping,
+    leaks,
+    reference_bodies,
+    solution_lines,
+    whole_bodies,
+)
 
 from gdkit.release import INSTRUCTOR_ONLY, ReleaseError, build_release, learner_readme
+from grader.authoring.mutants import apply_mutant
 from grader.authoring.public_checks import PublicChecksError, public_only
 from grader.exercises import REPO_ROOT, checks_module_path, load_exercises
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the instructor extra installs tomli
+    import tomli as tomllib
 
 # Run the release's own code, as if it were the only gdkit installed: the development venv's
 # editable install would otherwise answer for modules the release leaves out.
@@ -79,6 +96,56 @@ def test_the_leak_rule_finds_a_planted_solution_line(release, tmp_path):
     assert len(leaks(tmp_path, lines)) == 1
     assert is_bookkeeping("return grad") and not is_bookkeeping("return w - lr * grad")
     assert not is_bookkeeping('return "too large"')
+
+
+def test_no_implementation_of_any_exercise_in_the_release(release):
+    """Not gdref, not the decks code, and no body of a function the learner writes nor of any
+    gdref function anywhere: not in a check, a notebook or the record."""
+    assert not (release / "gdref").exists() and not (release / "decks").exists()
+    solved, reference = (
+        exercise_bodies(REPO_ROOT / "solutions"),
+        reference_bodies(REPO_ROOT / "gdref"),
+    )
+    assert len(solved) >= 40 and len(reference) >= 80
+    assert whole_bodies(release, solved) == []
+    assert whole_bodies(release, reference) == []
+    for path in release.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imported = [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+        imported += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+        assert not [m for m in imported if m and m.split(".")[0] == "gdref"], path
+
+
+def test_the_body_rule_finds_an_implementation_written_another_way(tmp_path):
+    """The rule can fail: on the project's own check modules (their mutant texts quote the
+    solutions), on gdref, and on a solution function renamed and laid out differently."""
+    solved, reference = (
+        exercise_bodies(REPO_ROOT / "solutions"),
+        reference_bodies(REPO_ROOT / "gdref"),
+    )
+    assert whole_bodies(REPO_ROOT / "grader" / "checks", solved)
+    assert len(whole_bodies(REPO_ROOT / "gdref", reference)) >= len(reference)
+    (tmp_path / "helper.py").write_text(
+        "def other(lr, w, grad):\n    # renamed, re-laid out\n    return (w - (lr * grad))\n"
+    )
+    assert whole_bodies(tmp_path, solved) == ["helper.py holds the body of 01_parabola.py: gd_step"]
+
+
+def test_the_deck_is_the_built_package(release):
+    (package,) = (release / "deck").glob("*.apkg")
+    with zipfile.ZipFile(package) as archive:
+        assert any(name.startswith("collection.anki2") for name in archive.namelist())
+    assert f"`deck/{package.name}`" in (release / "README.md").read_text()
+
+
+def test_every_script_of_the_release_is_installed_with_it(release):
+    """gdkit-autograde's module stays out of a release: so does the script."""
+    project = tomllib.loads((release / "pyproject.toml").read_text())["project"]
+    assert set(project["scripts"]) == {"grade"}
+    for target in project["scripts"].values():
+        module = target.split(":")[0].replace(".", "/") + ".py"
+        assert (release / module).is_file(), target
+    assert "optional-dependencies" not in project
 
 
 def test_no_solutions_tests_or_instructor_modules(release):
@@ -172,7 +239,6 @@ def test_the_public_checks_pass_on_the_solutions(release):
 
 
 def test_a_mutant_is_still_named_in_the_release(release, tmp_path):
-    from grader.authoring.mutants import apply_mutant
     from grader.exercises import by_name
 
     exercise = by_name("parabola")
@@ -191,13 +257,10 @@ def test_grade_solution_says_solutions_are_not_in_the_release(release):
     assert "solutions are not in this release" in done.stderr
 
 
-def test_gdkit_lists_no_instructor_command(release):
-    done = run_release(release, "gdkit.cli", "--help")
-    assert done.returncode == 0, done.stderr
-    commands = done.stdout.split("Commands:")[1].split()
-    assert "decks" in commands
-    for instructor in ("release", "autograder", "exercises"):
-        assert instructor not in commands
+def test_no_instructor_command(release):
+    """Every gdkit subcommand is the instructor's or builds decks: the release has no gdkit
+    package, and grade has no batch command."""
+    assert not (release / "gdkit").exists()
     batch = run_release(release, "grader.cli", "batch")  # a path here, not a command
     assert batch.returncode == 2 and "batch: no such file or folder" in batch.stderr
 
@@ -206,7 +269,10 @@ def test_readme_keeps_the_learner_sections_only():
     readme = learner_readme((REPO_ROOT / "README.md").read_text())
     assert "## For learners" in readme and "## Getting started" in readme
     assert "## For instructors" not in readme and "## Benchmarks" not in readme
-    assert "--solution" not in readme
+    assert "--solution" not in readme and "## gdref in five lines" not in readme
+    assert "## gdref in five lines" in learner_readme(
+        (REPO_ROOT / "README.md").read_text(), with_gdref=True
+    )
     with pytest.raises(ReleaseError, match="no section"):
         learner_readme("# x\n\n## For learners\n")
 
@@ -241,7 +307,134 @@ def test_the_release_installs_in_a_fresh_venv_and_grades(release, tmp_path):
         [str(grade), str(REPO_ROOT / "solutions")], capture_output=True, text=True, env=env
     )
     assert solved.returncode == 0, solved.stdout + solved.stderr
-    gdkit = subprocess.run(
-        [str(env_dir / "bin" / "gdkit"), "--help"], capture_output=True, text=True, env=env
+    assert not (env_dir / "bin" / "gdkit").exists()
+    assert not (env_dir / "bin" / "gdkit-autograde").exists()
+
+
+def test_a_changed_record_is_the_graders_fault_not_a_verdict(release, tmp_path):
+    """A learner who edits the recorded values gets no score from them: every check that asks
+    for one says the record was changed (an error, not a pass and not a fail)."""
+    copy = tmp_path / "release"
+    shutil.copytree(release, copy)
+    record = copy / "grader" / "checks" / "recorded.json"
+    record.write_text(record.read_text().replace('"format":1', '"format":1 '))
+    done = run_release(copy, "grader.cli", str(REPO_ROOT / "solutions"), "--format", "json")
+    checks = [c for e in json.loads(done.stdout)["exercises"] for c in e["checks"]]
+    errors = [c for c in checks if c["status"] == "error"]
+    assert len(errors) > len(checks) / 2
+    assert all("was changed after the release was made" in c["message"] for c in errors)
+    assert {c["status"] for c in checks} == {"error", "passed"}  # none failed on it
+    assert done.returncode == 3, done.stderr
+
+
+def test_public_only_leaves_remembered_functions_their_names_only():
+    source = """
+import numpy as np
+from gdref import optim
+from grader.checking.framework import Exercise, check, expect_close
+from grader.checking.remember import remembered
+
+EXERCISE = Exercise(name="x", order=1, file="01_x.py", title="t", summary="s", hints=())
+
+
+def sgd(lr: float) -> object:  # only the reference code uses it
+    return optim.sgd(lr)
+
+
+@remembered
+def step(w: np.ndarray, g: np.ndarray, lr: float) -> np.ndarray:
+    \"\"\"The right update.\"\"\"
+    return sgd(lr).step(w, g, None)[0]
+
+
+@check(1)
+def test_step(student):
+    w = np.ones(2)
+    expect_close(student.step(w, w, 0.1), step(w, w, 0.1), what="step")
+"""
+    stripped = public_only(source)
+    assert stripped.recorded == ["step"] and stripped.helpers == ["sgd"]
+    assert "gdref" not in stripped.source and "optim" not in stripped.source
+    assert '@remembered\ndef step(*args, **kwargs):\n    """The right update."""' in stripped.source
+    compile(stripped.source, "x", "exec")
+    inline = source.replace("step(w, w, 0.1), what", "optim.sgd(0.1).step(w, w, None)[0], what")
+    with pytest.raises(PublicChecksError, match=r"line 23 \(optim\): uses gdref outside"):
+        public_only(inline)
+
+
+def _submissions(root: Path) -> list[Path]:
+    """Folder k holds, for each exercise, its k-th submission: the solution, then every
+    mistake's mutant, then every variant of its corpus (tests/grader/corpora)."""
+    corpora = REPO_ROOT / "tests" / "grader" / "corpora"
+    batches: dict[int, dict[str, str]] = {}
+    for exercise in load_exercises():
+        source = (REPO_ROOT / "solutions" / exercise.file).read_text(encoding="utf-8")
+        texts = [source] + [apply_mutant(source, m) for m in exercise.mistakes if m.mutant]
+        manifest = json.loads((corpora / exercise.name / "manifest.json").read_text())
+        texts += [(corpora / exercise.name / e["file"]).read_text() for e in manifest]
+        for index, text in enumerate(texts):
+            batches.setdefault(index, {})[exercise.file] = text
+    folders = []
+    for index, files in sorted(batches.items()):
+        folder = root / f"submission{index:03d}"
+        folder.mkdir()
+        for name, text in files.items():
+            (folder / name).write_text(text, encoding="utf-8")
+        folders.append(folder)
+    return folders
+
+
+# Grades the folders named on stdin with the public checks; prints, for each, every exercise's
+# score and each check's verdict, diagnosis, message, details and hint.
+_GRADE_ALL = """
+import json, sys
+from pathlib import Path
+from grader.runner import grade_each
+from grader.sandbox.sandbox import Sandbox
+
+results = []
+def keep(report):
+    results.append({
+        e.exercise.name: [e.score, [[c.name, str(c.status), c.diagnosis, c.message, c.details,
+                                     c.hint] for c in e.checks]]
+        for e in report.exercises
+    })
+with Sandbox() as sandbox:
+    grade_each([Path(p) for p in json.load(sys.stdin)], keep, sandbox=sandbox)
+print(json.dumps(results))
+"""
+
+
+def _grade_all(folders: list[Path], release: Path | None) -> list[dict]:
+    code = _GRADE_ALL
+    if release is not None:
+        code = _ONLY_RELEASE.split("from {module}")[0].format(root=str(release)) + code
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        input=json.dumps([str(f) for f in folders]),
+        capture_output=True,
+        text=True,
+        env=learner_env(),
+        cwd=release or REPO_ROOT,
+        timeout=1800,
     )
-    assert "release" not in gdkit.stdout.split("Commands:")[1]
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout)
+
+
+@pytest.mark.slow
+def test_the_release_grades_every_mutant_and_corpus_variant_as_the_project_does(release, tmp_path):
+    """Same score, verdicts, diagnoses, messages and hints from the public checks, for the
+    solutions, every catalogued mistake and every corpus variant (right and wrong ones written
+    independently of solutions/, so not what the record was made from)."""
+    folders = _submissions(tmp_path)
+    assert len(folders) >= 30
+    project, shipped = _grade_all(folders, None), _grade_all(folders, release)
+    assert len(project) == len(shipped) == len(folders)
+    for folder, ours, theirs in zip(folders, project, shipped, strict=True):
+        for exercise, (score, checks) in ours.items():
+            assert theirs[exercise][0] == score, (folder.name, exercise)
+            for check, same in zip(checks, theirs[exercise][1], strict=True):
+                assert check == same, (folder.name, exercise)
+    diagnosed = {c[2] for result in project for _, checks in result.values() for c in checks}
+    assert len(diagnosed) > 60  # the mutants are named: the comparison covers diagnoses
