@@ -49,18 +49,10 @@ REFERENCE_PACKAGE = "gdref"  # only with --with-gdref: it implements every exerc
 # Paths (relative to the project root) that never go into a release: instructor commands and
 # instructor documentation. A folder excludes everything below it.
 INSTRUCTOR_ONLY = (
-    "gdkit/release.py",
-    "grader/authoring/public_checks.py",
-    "grader/authoring/recording.py",
-    "gdkit/autograder.py",
-    "gdkit/autograder_files",
-    "grader/instructor/autograde.py",
-    "grader/authoring/exercises_cli.py",
-    "grader/instructor/batch.py",
-    "grader/instructor/batch_cli.py",
+    "gdkit",
+    "grader/instructor",  # grade batch, the gradebook, the class report, the autograder
+    "grader/authoring",  # stubs, the self-test, release stripping and recording
     "grader/submission/uploads.py",
-    "grader/instructor/gradebook.py",
-    "grader/instructor/insights.py",
     "grader/CHECKS.md",
     "grader/README.md",
 )
