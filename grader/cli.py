@@ -3,7 +3,8 @@
     grade                       grade ./exercises (or the repository's exercises/)
     grade PATH                  grade a submission folder (or one exercise file, .py or .ipynb)
     grade PATH -e NAME          grade one exercise (repeat -e for several)
-    grade --watch               re-grade whenever a file in the submission changes
+    grade --watch               re-grade whenever a file in the submission changes (keys: h
+                                hint, n/p next/previous exercise, r re-run, q quit)
     grade --hint NAME           the next hint of an exercise not yet shown (--all: every one)
     grade --solution NAME       the reference solution, once your exercise passes all its checks
     grade --reset NAME          start an exercise over (your file kept as a numbered backup)
@@ -325,7 +326,12 @@ def _report_file(ctx: click.Context, param: click.Parameter, value: Path | None)
     callback=_report_file,
     help="Write the report to this file instead of the terminal.",
 )
-@click.option("--watch", is_flag=True, help="Re-grade whenever a file in the submission changes.")
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Re-grade whenever a file in the submission changes. Keys in a terminal: h hint, "
+    "n/p next/previous exercise, r re-run, q quit.",
+)
 @click.option(
     "--hint",
     "hint_name",
