@@ -628,3 +628,22 @@ def test_a_terminal_without_escape_codes_gets_each_line_once(two_done, monkeypat
     live.busy("parabola")
     live.busy("parabola, then momentum")
     assert live.out.getvalue() == "[grading parabola …]\r\x1b[K[grading parabola, then momentum …]"
+
+
+@PTY
+@pytest.mark.skipif(not HAS_PROC, reason="reads the process table from /proc")
+def test_in_a_terminal_q_during_a_hang_stops_it_and_leaves_no_process(two_done):
+    """q while a loop is graded (time limit 600 s per call): the run is stopped, the session
+    ends with exit status 0, and none of its processes is left."""
+    terminal = watch_in_a_terminal(two_done, *TWO, "--timeout", "600")
+    try:
+        terminal.expect_exact("[graded all 2 exercises in ")
+        save(two_done, "parabola", solution_text("parabola") + BROKEN["endless loop in a function"])
+        terminal.expect_exact(" s · time limit 600 s per call (--timeout)]")  # the loop runs
+        processes = descendants(terminal.pid)
+        terminal.send("q")
+        terminal.expect(pexpect_eof())
+    finally:
+        terminal.close(force=True)
+    assert terminal.exitstatus == 0
+    assert not _left_after(processes)
