@@ -148,7 +148,7 @@ def drop_privileges(uid: int | None) -> None:
 def watch_parent(watch: dict | None) -> None:
     """End this worker when the grading process ends, however it ends (killed, or past a
     batch grader's time limit), even while learner code sleeps. ``watch`` names the grading
-    process (``pid``) and whether the kernel may do it (``kernel``: Linux sends SIGKILL when
+    process (``pid``) and whether the kernel may do it (``kernel``: Linux kills the worker when
     the *thread* that started the worker ends, so only a worker started by the main thread
     asks). Otherwise, on POSIX, a thread looks twice a second whether the worker was handed to
     another parent. Called after privileges are dropped (which clears the kernel's setting).
@@ -166,14 +166,15 @@ def watch_parent(watch: dict | None) -> None:
 
 
 def die_with_parent() -> bool:
-    """Ask Linux for SIGKILL when the parent ends (PR_SET_PDEATHSIG); whether it agreed."""
+    """Ask Linux to kill this process (signal 9) when its parent ends (PR_SET_PDEATHSIG);
+    whether it agreed."""
     if not sys.platform.startswith("linux"):
         return False
     try:
         import ctypes
 
         libc = ctypes.CDLL(None, use_errno=True)
-        return libc.prctl(1, 9, 0, 0, 0) == 0  # PR_SET_PDEATHSIG, SIGKILL
+        return libc.prctl(1, 9, 0, 0, 0) == 0  # PR_SET_PDEATHSIG, signal 9
     except (ImportError, OSError, AttributeError):
         return False
 
