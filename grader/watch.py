@@ -363,9 +363,9 @@ def _watch_saves(saves: Saves, session: Session, screen: Screen, inbox: Inbox) -
         names = session.names_of(changed)
         if names:
             busy = session.saved(names)
-            inbox.put("saved", names)
-            if busy is not None:
+            if busy is not None:  # before the loop takes the save and says what it grades
                 screen.busy(busy)
+            inbox.put("saved", names)
 
 
 def _read_keys(keys: Keys, session: Session, inbox: Inbox) -> None:
