@@ -132,6 +132,7 @@ def test_the_simulation_removes_the_pieces_in_both_processes(profile):
         assert data["grader"]["poll"] and data["path"] == os.defpath
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/limits")
 @pytest.mark.parametrize("profile", [None, *PROFILES])
 def test_the_report_names_the_limits_the_worker_enforces(profile):
     """The isolation's description says "no limit on memory" exactly when the worker runs

@@ -193,8 +193,9 @@ def test_a_store_python_is_started_by_its_app_execution_alias(monkeypatch, tmp_p
 def test_a_windows_worker_leads_a_process_group_of_its_own(monkeypatch):
     """No sessions on Windows: a new process group, so that Ctrl-C meant for grade does not
     reach the worker (and back)."""
-    assert sessions.own_session() == {"start_new_session": True}
-    monkeypatch.delattr(os, "setsid")
+    if hasattr(os, "setsid"):
+        assert sessions.own_session() == {"start_new_session": True}
+    monkeypatch.delattr(os, "setsid", raising=False)
     monkeypatch.setattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0x200, raising=False)
     assert sessions.own_session() == {"creationflags": 0x200}
 
@@ -202,7 +203,7 @@ def test_a_windows_worker_leads_a_process_group_of_its_own(monkeypatch):
 @pytest.fixture
 def windows_kill(monkeypatch):
     """No process groups (Windows); taskkill and TerminateProcess recorded, not run."""
-    monkeypatch.delattr(os, "killpg")
+    monkeypatch.delattr(os, "killpg", raising=False)
     monkeypatch.setenv("SYSTEMROOT", r"C:\Windows")
     calls = SimpleNamespace(run=[], signals=[])
     monkeypatch.setattr(
@@ -243,6 +244,7 @@ def test_without_taskkill_each_process_below_is_terminated_children_first(
 # -- macOS: no /proc to measure memory by --------------------------------------------------------
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="macOS's branch, run on Linux")
 def test_without_proc_the_report_says_memory_is_not_limited(monkeypatch):
     """macOS has RLIMIT_AS but does not enforce it; the worker sets a memory limit only where
     /proc tells the address space in use, and the grading process's guess follows the rule."""
