@@ -232,9 +232,16 @@ window.addEventListener('load', () => {
   const tables = {};
   for (const t of document.querySelectorAll('table'))
     tables[t.id] = [...t.rows].map(r => [...r.cells].map(c => c.textContent));
+  const total = [...document.querySelectorAll('#gradebook th')]
+    .find(th => th.textContent.startsWith('total'));
+  const layout = {window: window.innerWidth, page: document.documentElement.scrollWidth,
+    scrolled: [...document.querySelectorAll('.wide')].filter(d => d.scrollWidth > d.clientWidth)
+      .map(d => d.firstElementChild.id),
+    total: total ? total.getBoundingClientRect().right : null,
+    headings: [...document.querySelectorAll('h2')].map(h => h.textContent)};
   const out = document.createElement('pre');
   out.id = 'probe';
-  out.textContent = JSON.stringify({errors: window.__errors, tables,
+  out.textContent = JSON.stringify({errors: window.__errors, tables, layout,
     images: images.map(i => [i.naturalWidth, i.naturalHeight, i.getBoundingClientRect().width])});
   document.body.appendChild(out);
 });
@@ -249,7 +256,7 @@ def render_in_chromium(page: Path, tmp_path: Path) -> dict:
     probe_page = tmp_path / "probe.html"
     probe_page.write_text(text.replace("</head>", PROBE + "</head>", 1), encoding="utf-8")
     done = subprocess.run(
-        [CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
+        [CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1280,900",
          "--virtual-time-budget=10000", "--dump-dom", probe_page.as_uri()],
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
@@ -266,15 +273,78 @@ def test_the_class_report_renders_in_chromium_and_matches_the_csv(graded, tmp_pa
     assert seen["errors"] == []
     assert len(seen["images"]) == 2
     assert all(w > 300 and h > 100 and shown > 100 for w, h, shown in seen["images"])
+    assert_fits_1280(seen["layout"])
+    headings = [h.split(" (")[0] for h in seen["layout"]["headings"]]
+    assert headings == ["Needs attention", "Score distribution", "Per exercise",
+                        "Most common diagnosed mistakes",
+                        "Checks failing most without a diagnosis", "Gradebook"]  # fmt: skip
     with open(out / "gradebook.csv", newline="") as handle:
-        assert seen["tables"]["gradebook"] == list(csv.reader(handle))
+        rows = list(csv.reader(handle))
+    total = rows[1][-2]  # max_total: in the total's heading
+    shown = [[*r[:3], r[-3], *r[3:-3], r[-1]] for r in rows]
+    shown[0][3] = f"total (of {total})"
+    assert seen["tables"]["gradebook"] == shown
+    attention = {(r[0], r[2]): r for r in seen["tables"]["attention"][1:]}
+    assert set(attention) == {("loop-all", "time limit"), ("zip-frank", "nothing found"),
+                              ("stub-bob", "scored 0"), ("loop-one", "timed out"),
+                              ("broken-carl", "file not graded")}  # fmt: skip
+    assert "time limit of 8 s" in attention["loop-all", "time limit"][3]
+    assert "neither a folder nor a zip" in attention["zip-frank", "nothing found"][3]
+    assert attention["stub-bob", "scored 0"][3] == "every exercise is still the stub (not started)"
+    assert attention["loop-one", "timed out"][3].startswith("momentum: loading the file took")
+    carl = [r[3] for r in seen["tables"]["attention"][1:] if r[0] == "broken-carl"]
+    assert carl[0].startswith("parabola: SyntaxError in 01_parabola.py, line 1")
+    assert carl[1].startswith("bce_gradient: 02_bce_gradient.py is not UTF-8 text")
+    kinds = [r[2] for r in seen["tables"]["attention"][1:]]
+    assert kinds == sorted(kinds, key=attention_order().index)  # the most serious first
     with open(out / "mistakes.csv", newline="") as handle:
         rows = list(csv.reader(handle))
     mistakes = [[r[0], r[1], r[2], r[4], r[5]] for r in rows[1:]]
     assert seen["tables"]["mistakes"][1:] == mistakes
     exercises = [row[0] for row in seen["tables"]["exercises"][1:]]
     assert exercises == [e.name for e in load_exercises()]
-    assert "loop-all" in {row[0] for row in seen["tables"]["problems"][1:]}
+
+
+def assert_fits_1280(layout: dict) -> None:
+    """No sideways scrolling in a 1280 px window, and the gradebook's total in sight."""
+    assert layout["window"] == 1280
+    assert layout["page"] <= layout["window"] and layout["scrolled"] == []
+    assert layout["total"] is not None and layout["total"] <= layout["window"]
+
+
+def attention_order() -> tuple[str, ...]:
+    from grader.instructor.attention import ORDER
+
+    return ORDER
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed")
+def test_long_names_and_texts_still_fit_1280_px_and_no_temporary_path_is_shown(tmp_path):
+    """A 150-character student name, long unbroken messages and a grader failure naming its
+    temporary folders: the page still fits, and shows no path of a folder that is gone."""
+    from grader.instructor.batch import Outcome
+    from grader.instructor.gradebook import gradebook_rows, mistake_tally
+    from grader.instructor.insights import render_report
+
+    exercises = load_exercises()
+    temporary = "/tmp/gdkit-grader-k2j4/.grading-x81/s00003/01_parabola.py"
+    outcomes = [
+        Outcome("n" * 150, None, "nothing could be graded: " + "y" * 300),
+        Outcome("amy", None, f"the grader failed (not the student's fault): OSError: {temporary}"),
+        Outcome("bob", None, f"the grader failed: {tmp_path}/gone/03_momentum.py is missing"),
+    ]
+    rows = gradebook_rows(outcomes, exercises)
+    page = tmp_path / "report.html"
+    page.write_text(render_report(outcomes, exercises, rows, mistake_tally(outcomes, exercises)))
+    seen = render_in_chromium(page, tmp_path)
+    assert seen["errors"] == []
+    assert_fits_1280(seen["layout"])
+    text = json.dumps(seen["tables"])
+    assert "/tmp" not in text and str(tmp_path) not in text
+    reasons = {r[0]: r[3] for r in seen["tables"]["attention"][1:]}
+    assert reasons["amy"] == "the grader failed (not the student's fault): OSError: 01_parabola.py"
+    assert reasons["bob"] == "the grader failed: 03_momentum.py is missing"
+    assert seen["tables"]["attention"][1][:3] == ["amy", "0", "grader failed"]  # first
 
 
 def test_student_text_is_escaped_in_the_report():
