@@ -170,7 +170,12 @@ def test_every_door_sees_the_same_files_in_a_subfolder(submission, reference):
 
 
 def _without_time(data: dict) -> dict:
-    return {key: value for key, value in data.items() if key != "execution_time"}
+    """The results without their time, and without the autograder's own test for instructors
+    (visibility "hidden": its isolation and secrecy check, which `grade` does not make)."""
+    kept = {key: value for key, value in data.items() if key != "execution_time"}
+    if "tests" in kept:
+        kept["tests"] = [t for t in kept["tests"] if t.get("visibility") != "hidden"]
+    return kept
 
 
 @pytest.mark.parametrize("fmt", ["gradescope", "prairielearn"])
@@ -179,6 +184,7 @@ def test_the_autograder_agrees(submission, tmp_path, fmt, form):
     """The autograder on the upload (files in a subfolder, or a zip) writes what
     `grade DIR --hidden --format FMT` writes for the folder: the same tests, scores, output."""
     from grader.instructor import autograde
+    from grader.sandbox.backends import bubblewrap_works
 
     expected_file = tmp_path / "grade.json"
     ran = run_grade([submission[0], "--hidden", "--format", fmt, "-o", expected_file])
@@ -188,7 +194,11 @@ def test_the_autograder_agrees(submission, tmp_path, fmt, form):
         with zipfile.ZipFile(submission[2]) as archive:
             archive.extractall(upload)
     results = tmp_path / "results.json"
-    code = autograde.main(["--submission", str(upload), "--results", str(results), "--format", fmt])
+    # where bubblewrap cannot start, learner code can read this checkout: a trial, not a course
+    trial = [] if bubblewrap_works() else ["--allow-readable-checks"]
+    code = autograde.main(
+        ["--submission", str(upload), "--results", str(results), "--format", fmt, *trial]
+    )
     assert code == 0
     got, expected = json.loads(results.read_text()), json.loads(expected_file.read_text())
     assert _without_time(got) == _without_time(expected)
