@@ -145,3 +145,46 @@ def test_hints_in_a_notebook_one_at_a_time(capsys):
     assert "Hint 1 of " in shown and "Hint 2 of " in shown
     assert '`hint("momentum")` again for hint 2' in shown
     assert '`hint("momentum", every=True)` for every hint' in shown
+
+
+def _failing() -> Report:
+    """parabola failing one check with a long message; the other exercises not started."""
+    report = _report(*(e.name for e in load_exercises()))
+    for result in report.exercises:
+        result.checks[0].status = NOT_STARTED
+    check = report.exercises[0].checks[0]
+    check.status, check.message = FAILED, "returned 3.25, expected 2.75 " * 6
+    return report
+
+
+def test_where_the_screen_is_short_the_blank_lines_between_parts_go_first():
+    """A first failure that fills the screen: the blank lines between the parts are left out
+    (the last first) before the report runs over; one inside printed output stays."""
+    roomy = render_text(_failing(), actions=watching("grade"), rows=60).splitlines()
+    short = render_text(_failing(), actions=watching("grade"), rows=len(roomy) - 1).splitlines()
+    progress = next(at for at, line in enumerate(short) if line.startswith("Progress:"))
+    assert short[progress - 1] != "" and short.count("") == roomy.count("") - 1  # the last gap
+    assert [line for line in roomy if line] == [line for line in short if line]
+    tight = render_text(_failing(), actions=watching("grade"), rows=10).splitlines()
+    assert "" not in tight  # every gap left out, and every line that says something kept
+    assert [line for line in roomy if line] == tight
+    spaced = _failing()
+    spaced.exercises[0].checks[0].message = "first paragraph\n\nsecond paragraph"
+    kept = render_text(spaced, actions=watching("grade"), rows=10)
+    assert "first paragraph\n\n      second paragraph" in kept  # inside a part: kept
+
+
+def test_the_details_of_another_exercise_and_lines_in_their_place():
+    """Watch mode's n/p (focus: its line marked >, a done one says so) and h (details)."""
+    report = _failing()
+    momentum = render_text(report, actions=watching("grade", keys=True), focus="momentum")
+    assert ">  3  momentum" in momentum and "   1  parabola" in momentum
+    assert "momentum: not started" in momentum and "parabola: 1 of 1" not in momentum
+    report.exercises[2].checks[0].status = PASSED
+    done = render_text(report, actions=watching("grade", keys=True), focus="momentum")
+    assert "momentum: done — 1 check pass." in done
+    assert "Next: fix /tmp/sub/01_parabola.py and save it" in " ".join(done.split())
+    hinted = render_text(report, actions=watching("grade"), details=["parabola, hint 1 of 4:"])
+    assert "parabola, hint 1 of 4:" in hinted and "returned 3.25" not in hinted.split("\n", 13)[13]
+    default = render_text(report, actions=watching("grade"))
+    assert ">" not in default.split("parabola:")[0]  # no mark unless asked for

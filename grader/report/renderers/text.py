@@ -114,10 +114,22 @@ def render_text(
         + f"  ·  {report.score}/{report.max_score} points",
         *_wrap(_next_step(report, current, actions), width),
     ]
+    rows = _screen_rows() if rows is None else rows
     if current is not None:
-        left = (_screen_rows() if rows is None else rows) - len(out) - len(tail)
+        left = rows - len(out) - len(tail)
         out += _current_section(current, colour, width, left) if details is None else details
-    return "\n".join(_wrap_all(out + tail, width)) + "\n"
+    return "\n".join(_spaced(_wrap_all(out + tail, width), rows)) + "\n"
+
+
+def _spaced(lines: list[str], rows: int) -> list[str]:
+    """``lines``, with the blank lines between the parts left out (the last first) while they
+    are more than ``rows``: the first failure is shown whole even where it does not fit, and
+    space goes before anything that says something. A blank line inside a part (in printed
+    output, under an indented line) stays."""
+    over = len(lines) - rows
+    gaps = [at for at in range(len(lines) - 1) if not lines[at] and lines[at + 1][:1] != " "]
+    dropped = set(gaps[::-1][: max(over, 0)])
+    return [line for at, line in enumerate(lines) if at not in dropped]
 
 
 def _focused(report: Report, focus: str | None) -> ExerciseResult | None:
