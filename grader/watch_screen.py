@@ -2,11 +2,12 @@
 the keys it reads, and a status line.
 
 On a terminal each report fits the screen (the report is given the terminal's rows less the
-lines watch adds: the keys, a notice, the status line; a hint takes the place of the
-exercise's details). Where the terminal takes escape codes (grader/report/terminal.py decides:
-not with NO_COLOR, and on Windows only in virtual-terminal mode) each report clears the screen
-first, the status line is left without its newline, so that the busy line can take its place,
-and while a run lasts the busy line counts its seconds and names the time limit per call.
+status line and a notice; the keys' line follows where there is room for it, else the keys are
+named on the status line; a hint takes the place of the exercise's details). Where the
+terminal takes escape codes (grader/report/terminal.py decides: not with NO_COLOR, and on
+Windows only in virtual-terminal mode) each report clears the screen first, the status line is
+left without its newline, so that the busy line can take its place, and while a run lasts the
+busy line counts its seconds and names the time limit per call.
 Elsewhere (a pipe, a file, a plain terminal) every line is written once, in order. With
 ``--format json`` each report is one line on stdout (JSON Lines) and the status and busy lines
 go to stderr. Threads share a Screen: every method takes its lock.
@@ -90,7 +91,7 @@ class Screen:
         with self._lock:
             self._busy = None
             self.error(message)
-            self._status(f"[not graded · watching {self.where} ({how}){self._stop}]")
+            self._status(self._status_line("not graded", how, self._stop))
 
     def busy(self, what: str) -> None:
         """Say at once that ``what`` is being graded (the count starts now)."""
@@ -117,7 +118,7 @@ class Screen:
 
     @property
     def _stop(self) -> str:
-        return "" if self.keys else " · Ctrl-C to stop"
+        return " · keys h n p r q" if self.keys else " · Ctrl-C to stop"
 
     def _draw(self) -> None:
         from grader.report.actions import watching
@@ -125,29 +126,50 @@ class Screen:
         from grader.report.render import render
 
         shown = self.shown
-        below = [KEYS_LINE] if self.keys else []
+        rows = self._rows() - len(shown.notices) - 1 if self.terminal else None  # 1: status
         text = render(
             shown.report,
             self.fmt,
             self.colour,
             actions=watching(grade_command(), self.keys),
             focus=shown.focus,
-            rows=self._rows(len(below) + len(shown.notices) + 1) if self.terminal else None,
+            rows=rows,
             details=shown.details,
         )
         if self.fmt == "json":
             text = json.dumps(json.loads(text)) + "\n"
+        # the keys' line where the screen has room for it, else the keys on the status line
+        keys_line = self.keys and (rows is None or text.count("\n") < rows)
         if self.live:
             self._open = False
             text = CLEAR_SCREEN + text
-        self._write(self.out, text + "".join(f"{line}\n" for line in below))
+        self._write(self.out, text + (f"{KEYS_LINE}\n" if keys_line else ""))
         for notice in shown.notices:
             self.error(notice)
-        how = f"watching {self.where} ({shown.how})"
-        self._status(f"[{shown.summary} · {how}{self._stop}]")
+        stop = "" if keys_line else self._stop
+        self._status(self._status_line(shown.summary, shown.how, stop))
 
-    def _rows(self, below: int) -> int:
-        return max(shutil.get_terminal_size((80, MIN_ROWS)).lines, MIN_ROWS) - below
+    def _status_line(self, summary: str, how: str, end: str) -> str:
+        """``[summary · watching FOLDER (how)end]``; on a terminal, where that does not fit
+        the width, without ``(how)``, then with the folder cut to its end."""
+        where = self.where
+        whole = f"[{summary} · watching {where} ({how}){end}]"
+        over = len(whole) - self._width()
+        if not self.terminal or over <= 0:
+            return whole
+        over -= len(how) + 3
+        if over > 0:
+            where = "…" + where[over + 1 :] if over + 4 < len(where) else "…"
+        return f"[{summary} · watching {where}{end}]"
+
+    @staticmethod
+    def _rows() -> int:
+        return max(shutil.get_terminal_size((80, MIN_ROWS)).lines, MIN_ROWS)
+
+    @staticmethod
+    def _width() -> int:
+        """The longest line that does not wrap (the last column left free)."""
+        return shutil.get_terminal_size((80, MIN_ROWS)).columns - 1
 
     def _show_busy(self) -> None:
         what, since = self._busy
@@ -158,14 +180,15 @@ class Screen:
         self._status(line + "]")
 
     def _status(self, line: str) -> None:
-        """Live: ``line`` in place of the last status or busy line, fitted to the width and
-        left open; elsewhere a line of its own."""
+        """Live: ``line`` in place of the last status or busy line, left open; elsewhere a
+        line of its own. On a terminal it is cut to the width: a wrapped line takes two rows,
+        and could not be written over."""
+        width = self._width()
+        if self.terminal and len(line) > width:
+            line = line[: max(width - 2, 0)] + "…]"
         if not self.live:
             self._write(self.status_stream, line + "\n")
             return
-        width = shutil.get_terminal_size((80, MIN_ROWS)).columns - 1
-        if len(line) > width:  # a wrapped line could not be written over
-            line = line[: max(width - 2, 0)] + "…]"
         self._write(self.status_stream, (RETURN if self._open else "") + line)
         self._open = True
 

@@ -24,10 +24,12 @@ from grade_cli import run_grade
 from grader_helpers import ISOLATIONS, copy_solution, solution_text
 
 import grader.watch
+from grader.authoring.mutants import apply_mutant
 from grader.exercises import by_name, exercises_dir, load_exercises, solutions_dir
 from grader.keys import NoKeys
 from grader.sandbox.sandbox import Limits, SandboxError
 from grader.watch import POLL_SECONDS, PollingSaves, open_saves, watch
+from grader.watch_screen import KEYS_LINE
 
 REPO = Path(__file__).resolve().parents[2]
 GRADE = [sys.executable, "-m", "grader.cli"]
@@ -600,6 +602,14 @@ def test_in_a_terminal_each_screen_fits_80_by_24(tmp_path):
             lines = [line for line in screen if line.strip()]
             assert len(lines) == len(set(lines)), "\n".join(screen)
         assert "bce_gradient, hint 1 of " in "\n".join(screen)
+        parabola = by_name("parabola")
+        mistake = next(m for m in parabola.mistakes if m.mutant)
+        save(week, "parabola", apply_mutant(solution_text("parabola"), mistake))
+        terminal.expect(r"\[graded parabola in \d+ ms · watching [^\]]*\]")
+        screen = last_screen(terminal.before + terminal.after)  # a mistake's details fill it
+        assert len(screen) <= 24 and max(map(len, screen)) <= 80, "\n".join(screen)
+        assert mistake.message[:30] in " ".join("\n".join(screen).split())
+        assert screen[-1].endswith(" · keys h n p r q]") or KEYS_LINE in screen  # the keys
         terminal.send("q")
         terminal.expect(pexpect_eof())
     finally:
