@@ -246,10 +246,11 @@ def _write_record(root: Path, staging: Path) -> str:
 
 def _write_deck(root: Path, staging: Path) -> str:
     """The week-2 deck, built (the decks code and its notes stay out); its path in the
-    release."""
+    release. GUIDs come from the notes, so a learner's re-import of a later release's deck
+    updates in place; with SOURCE_DATE_EPOCH set, the package is the same byte for byte."""
     try:
         from decks.build import build
-        from decks.errors import DeckError
+        from decks.errors import DeckError, SettingError
     except ImportError as error:
         raise ReleaseError(
             f"the release holds the built deck, which needs the decks extra ({error.name} is "
@@ -258,7 +259,7 @@ def _write_deck(root: Path, staging: Path) -> str:
     with tempfile.TemporaryDirectory(prefix="gdkit-deck-") as out:
         try:
             (built,) = build([root / DECK_SOURCE], Path(out))
-        except DeckError as error:
+        except (DeckError, SettingError) as error:
             raise ReleaseError(f"the deck does not build: {error}") from None
         target = staging / DECK_FOLDER / built.package_path.name
         target.parent.mkdir(parents=True, exist_ok=True)
