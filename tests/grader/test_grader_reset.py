@@ -143,6 +143,7 @@ _ONLY_RELEASE = (
 )
 
 
+@pytest.mark.slow  # builds a release: its public checks are graded to record their values
 def test_reset_works_in_a_student_release(tmp_path):
     """The release has no solutions/ to make stubs from: they come from the copy that ships
     with the grader."""
