@@ -193,6 +193,9 @@ def main() -> None:
 def verdicts(results: dict[str, dict[bool, dict[str, list[float]]]]) -> None:
     print("verdicts (pays: off costs >= 3 %, in 3 of every 4 rounds or more)")
     for mechanism in SWITCHES:
+        if not any(mechanism in ratios[False] for ratios in results.values()):
+            print(f"  {mechanism:<20} not measured in this run")
+            continue
         measured = [
             (statistics.median(ratios[b][mechanism]), n, "busy" if b else "quiet")
             for n, ratios in results.items()
