@@ -1,6 +1,7 @@
 """Does each speed mechanism pay? Every mechanism the grader has for speed, switched off one at
 a time (benchmarks/switched.py), against the same grader with everything on, in the same run:
-`grade solutions`, `grade --watch` save -> report, and `grade batch`; on a quiet machine and
+`grade solutions`, `grade` on a fresh clone (exercises/), `grade --watch` save -> report, and
+`grade batch`; on a quiet machine and
 with another process keeping one CPU busy. The variants take turns, round by round, and each
 round's times are divided by that round's all-on time, so that load from elsewhere slows
 both sides of a ratio alike.
@@ -35,7 +36,7 @@ from bench_grade import byte_compile  # noqa: E402
 from bench_watch import save_to_report  # noqa: E402
 from switched import SWITCHES  # noqa: E402
 
-from grader.exercises import solutions_dir  # noqa: E402
+from grader.exercises import exercises_dir, solutions_dir  # noqa: E402
 
 PYTHON = sys.executable
 SWITCHED = [PYTHON, str(REPO / "benchmarks" / "switched.py")]
@@ -45,8 +46,9 @@ SPIN = "import os\nparent = os.getppid()\nwhile os.getppid() == parent:\n    pas
 
 # the mechanisms each workload uses (the others change nothing there)
 USED = {
-    "grade solutions": list(SWITCHES),
-    "watch save -> report": [m for m in SWITCHES if m != "early_start"],
+    "grade solutions": [m for m in SWITCHES if m != "quick_notebooks"],
+    "grade a fresh clone": list(SWITCHES),
+    "watch save -> report": [m for m in SWITCHES if m not in ("early_start", "quick_notebooks")],
     "grade batch": [m for m in SWITCHES if m != "early_start"],
 }
 
@@ -79,6 +81,11 @@ def timed(command: list[str], off: str) -> float:
 
 def grade_solutions(off: str, _work: Path) -> float:
     return timed([*SWITCHED, "solutions"], off)
+
+
+def grade_fresh_clone(off: str, _work: Path) -> float:
+    """`grade` on the exercises as cloned: every stub, a .py and a notebook each."""
+    return timed([*SWITCHED, str(exercises_dir())], off)
 
 
 def watch(exercise: str, saves: int) -> Callable[[str, Path], float]:
@@ -168,6 +175,7 @@ def main() -> None:
     print(f"speed mechanisms, off / on ({load}; {compiled}; median of {args.rounds} rounds)\n")
     workloads = {
         "grade solutions": grade_solutions,
+        "grade a fresh clone": grade_fresh_clone,
         "watch save -> report": watch(args.exercise, args.saves),
         "grade batch": batch(args.students),
     }
@@ -178,7 +186,9 @@ def main() -> None:
                 continue
             work = Path(tmp) / f"workload{index}"
             work.mkdir()
-            warm_up = 1 if name == "grade solutions" else 0  # the others run for seconds
+            warm_up = (
+                1 if name.startswith("grade") and name != "grade batch" else 0
+            )  # batch: seconds
             variants = [m for m in USED[name] if not args.mechanisms or m in args.mechanisms]
             results[name] = measure(run, variants, args.rounds, work, warm_up)
             show(name, results[name])

@@ -48,12 +48,19 @@ def _view_per_sandbox(module) -> None:
     module.kept_site_view = lambda: None
 
 
+def _notebooks_through_nbformat(module) -> None:
+    """Whether a notebook beside its .py file is started is told from nbformat's validated
+    read, as its grading reads it (no quick json read)."""
+    module.NotebookSource.quick_source = lambda self, text, display: None
+
+
 # mechanism -> (the module that owns it, the patch that switches it off)
 SWITCHES: dict[str, tuple[str, Callable]] = {
     "remembered": ("grader.checking.remember", _no_remembering),
     "skipped_plugins": ("grader.runner", _no_plugin_skipping),
     "early_start": ("grader.cli", _late_start),
     "kept_view": ("grader.sandbox.backends", _view_per_sandbox),
+    "quick_notebooks": ("grader.submission.files", _notebooks_through_nbformat),
 }
 
 

@@ -31,6 +31,13 @@ PROBES = {
         "    sandbox.close()"
     ),
     "kept_view": "import grader.sandbox.backends as b\nprint(b.kept_site_view() is None)",
+    "quick_notebooks": (
+        "import sys\n"
+        "from grader.exercises import exercises_dir, load_exercises\n"
+        "from grader.submission.resolve import resolve\n"
+        "resolve(exercises_dir(), load_exercises())\n"
+        "print('nbformat' in sys.modules)"
+    ),
 }
 
 
