@@ -6,7 +6,7 @@ time limits; ``backends`` says how a worker is started (``bubblewrap``, ``proces
 each one protects against; ``worker`` is the program that runs inside (it imports only the
 standard library, NumPy and ``wire``); ``wire`` is the one bounded wire format both sides
 speak; ``replies`` waits for a worker's frames with a deadline on every platform, and
-``outbox`` writes to it with one.
+``outbox`` writes to it with one; ``memory`` counts (or refuses) what ``RLIMIT_AS`` does not.
 """
 
 from grader._lazy import exports

@@ -46,9 +46,10 @@ from grader.sandbox.backends import (
     start_failure,
     unprivileged_uid,
 )
+from grader.sandbox.memory import WORDS, Guard, choose_guard, words
 from grader.sandbox.outbox import outbox_for
 from grader.sandbox.replies import Replies
-from grader.sandbox.sessions import OWN_SESSION, kill_session
+from grader.sandbox.sessions import OWN_SESSION, kill_session, tree
 
 
 def positive_seconds(value: str | float) -> float:
@@ -188,16 +189,22 @@ class Sandbox:
         self._python = base_python()
         self._tmp: tempfile.TemporaryDirectory | None = None
         self._enforced: frozenset[str] | None = None  # the limits a worker said it set
+        # what counts memory RLIMIT_AS does not (memory.py)
+        self._guard = choose_guard(self.limits.memory_bytes + 2 * self.limits.temp_bytes)
+        self._guarded = ""  # the guard that ran for the last worker to start
         self.cancelled = False  # set by cancel(), from any thread
 
     @property
     def isolation(self) -> Isolation:
         """The backend's isolation; the limits it names as the last worker to start said it
-        set them (its platform's, or a simulated one's), not as this process guesses."""
-        return self.backend.describe(self._enforced)
+        set them (its platform's, or a simulated one's), not as this process guesses; and
+        what counted the memory ``RLIMIT_AS`` does not, for that worker."""
+        isolation = self.backend.describe(self._enforced)
+        guarded = words(self._guarded or self._guard.name)
+        return Isolation(isolation.name, f"{isolation.description}; {guarded}")
 
-    def _worker_ready(self, enforced: list[str]) -> None:
-        self._enforced = frozenset(enforced)
+    def _worker_ready(self, enforced: list[str], guarded: str) -> None:
+        self._enforced, self._guarded = frozenset(enforced), guarded
 
     def __enter__(self) -> Sandbox:
         self.start()
@@ -217,6 +224,7 @@ class Sandbox:
     def close(self) -> None:
         """Kill every worker this sandbox started. The sandbox can be started again."""
         self._kill_all()
+        self._guard.close()
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None
@@ -263,7 +271,7 @@ class Sandbox:
         if self.requested != "auto" or not weaker:
             raise SandboxError(f"the {name} sandbox could not start a worker: {reason}")
         self._kill_all()
-        self.backend, self._enforced = BACKENDS[weaker[0]](), None
+        self.backend, self._enforced, self._guarded = BACKENDS[weaker[0]](), None, ""
         failed = start_failure(name, reason)
         self.note = f"{self.note}; {failed}" if self.note else failed
 
@@ -280,11 +288,13 @@ class Sandbox:
             "limits": limits,
             "drop_to": unprivileged_uid(),
             "parent": _parent_watch() if self.backend.watches_parent else None,
+            "memory": self._guard.config(),
         }
         command = self.backend.command(self._python, json.dumps(config), self.limits.temp_bytes)
         offset = self.backend.signal_exit_offset
+        ready = self._worker_ready
         try:
-            return _Process(command, self.backend, self.limits, offset, self._worker_ready)
+            return _Process(command, self.backend, self.limits, offset, ready, self._guard)
         except OSError as error:
             raise SandboxError(f"cannot start {command[0]}: {error.strerror}") from None
 
@@ -334,10 +344,12 @@ class _Process:
         backend: ProcessBackend,
         limits: Limits,
         offset: int = 0,
-        on_ready: Callable[[list[str]], None] | None = None,
+        on_ready: Callable[[list[str], str], None] | None = None,
+        guard: Guard | None = None,
     ) -> None:
         self.limits = limits
         self.on_ready = on_ready  # told the limits the worker set, once it is ready
+        self.guard = guard or Guard()  # put under it once ready (memory.py)
         self.signal_offset = offset
         self.errors = tempfile.TemporaryFile()
         self.folder = private_folder(unprivileged_uid())
@@ -396,7 +408,7 @@ class _Process:
                 if header.get("op") != "ready":
                     raise wire.WireError("a first message that is not ready")
                 self.ready = True
-                self._tell_limits(header.get("limits"))
+                self._tell_limits(header.get("limits"), header.get("guard"))
             deadline = clock.cut(self.limits.wall)
             self._send(request, blobs, deadline)
             while True:
@@ -462,11 +474,16 @@ class _Process:
             f"{code}); do not call os._exit() or exit the interpreter",
         )
 
-    def _tell_limits(self, limits: object) -> None:
-        """The limits the worker set, as its ``ready`` said (before any learner code ran)."""
+    def _tell_limits(self, limits: object, guard: object) -> None:
+        """The limits the worker set, as its ``ready`` said (before any learner code ran), and
+        the memory guard that runs: the sandbox's cgroup, put around the worker's processes
+        now, else what the worker said it set up itself."""
+        guarded = "cgroup" if self.guard.attach(tree(self.popen.pid), id(self)) else guard
+        if guarded not in WORDS:
+            guarded = "descriptors"
         if isinstance(limits, list) and all(isinstance(name, str) for name in limits):
             if self.on_ready is not None:
-                self.on_ready(limits)
+                self.on_ready(limits, guarded)
 
     def startup_log(self) -> str:
         try:
@@ -499,6 +516,7 @@ class _Process:
         self.replies.close()
         with self._reaping:
             self.exit_code = self.popen.wait()
+        self.guard.release(id(self))
         self.errors.close()
         self.folder.cleanup()  # what learner code wrote there, whatever its permissions
         return self.exit_code

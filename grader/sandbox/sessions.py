@@ -59,6 +59,12 @@ def kill_session(pid: int) -> None:
         _signal(member, signal.SIGKILL)
 
 
+def tree(pid: int) -> list[int]:
+    """Process ``pid`` and every process below it, parents first (to move them all somewhere,
+    e.g. into a cgroup, while none of them runs learner code)."""
+    return [pid, *_below(pid, stop=False)]
+
+
 def _kill_tree_windows(pid: int) -> None:
     """taskkill /T /F (by its full path: a bare name is looked for in the current folder
     first); where it cannot run or fails, TerminateProcess on each process psutil finds."""

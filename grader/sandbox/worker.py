@@ -188,6 +188,34 @@ def end_when_orphaned(parent_of, parent: int, end, sleep) -> None:
     end(0)
 
 
+def guard_memory(memory: dict) -> str:
+    """Set up what the grading process asked for against memory ``RLIMIT_AS`` does not count
+    (see grader/sandbox/memory.py); the name of what now runs: ``seccomp`` when a filter that
+    refuses ``memfd_create`` is installed, else ``descriptors``."""
+    program = memory.get("refuse")
+    if program and install_filter(bytes.fromhex(program)):
+        return "seccomp"
+    return "descriptors"
+
+
+def install_filter(program: bytes) -> bool:
+    """Install a seccomp program (classic BPF) on this process, for good; whether it is."""
+    try:
+        import ctypes
+
+        class Program(ctypes.Structure):
+            _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+        code = ctypes.create_string_buffer(program, len(program))
+        whole = Program(len(program) // 8, ctypes.cast(code, ctypes.c_void_p))
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS
+            return False
+        return libc.prctl(22, 2, ctypes.byref(whole), 0, 0) == 0  # PR_SET_SECCOMP, a filter
+    except (ImportError, OSError, AttributeError):
+        return False
+
+
 def set_cpu_budget(seconds: float) -> None:
     """Allow ``seconds`` more CPU time from now (the soft limit; SIGXCPU when it runs out)."""
     try:
@@ -512,9 +540,10 @@ def main() -> None:
     limited = set_limits(config["limits"])
     drop_privileges(config.get("drop_to"))
     watch_parent(config.get("parent"))
+    guard = guard_memory(config.get("memory") or {})
     sys.meta_path.insert(0, RefuseImports())
     session = Session(channel_in, channel_out, output, config["limits"])
-    session.send({"op": "ready", "limits": limited})
+    session.send({"op": "ready", "limits": limited, "guard": guard})
     session.serve()
 
 
