@@ -566,16 +566,17 @@ def test_in_a_terminal_a_save_during_a_hang_is_graded_at_once(two_done):
         assert "Progress: 2/2 done" in screen and "took longer than" not in screen
         assert "Keys: h hint · n/p next/previous exercise · r re-run · q quit" in screen
         terminal.send("q")
-        terminal.expect(pexpect_eof())
+        wait_for_the_end(terminal)
     finally:
         terminal.close(force=True)
     assert terminal.exitstatus == 0
 
 
-def pexpect_eof():
+def wait_for_the_end(terminal) -> None:
+    """Until the session ends (its side of the terminal closes)."""
     import pexpect
 
-    return pexpect.EOF
+    terminal.expect(pexpect.EOF)
 
 
 def last_screen(text: str) -> list[str]:
@@ -611,7 +612,7 @@ def test_in_a_terminal_each_screen_fits_80_by_24(tmp_path):
         assert mistake.message[:30] in " ".join("\n".join(screen).split())
         assert screen[-1].endswith(" · keys h n p r q]") or KEYS_LINE in screen  # the keys
         terminal.send("q")
-        terminal.expect(pexpect_eof())
+        wait_for_the_end(terminal)
     finally:
         terminal.close(force=True)
 
@@ -652,7 +653,7 @@ def test_in_a_terminal_q_during_a_hang_stops_it_and_leaves_no_process(two_done):
         terminal.expect_exact(" s · time limit 600 s per call (--timeout)]")  # the loop runs
         processes = descendants(terminal.pid)
         terminal.send("q")
-        terminal.expect(pexpect_eof())
+        wait_for_the_end(terminal)
     finally:
         terminal.close(force=True)
     assert terminal.exitstatus == 0
