@@ -23,8 +23,9 @@ PROBES = {
     "skipped_plugins": "import grader.runner as r\nprint(r._DISABLED_PLUGINS == [])",
     "early_start": (
         "import grader.cli as cli\n"
-        "options = cli.Options(None, (), False, 'text', None, False, None, False, None, False,\n"
-        "                      None, 'process', None, False)\n"
+        "import dataclasses\n"
+        "given = {f.name: None for f in dataclasses.fields(cli.Options)}\n"
+        "options = cli.Options(**{**given, 'names': (), 'isolation': 'process'})\n"
         "sandbox = cli._early_sandbox(options)\n"
         "print(sandbox is None)\n"
         "if sandbox is not None:\n"
