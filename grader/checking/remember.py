@@ -51,6 +51,11 @@ def _key(value: object, portable: bool = False) -> object:
         return (kind.__name__, value)
     if kind is float:
         return ("float", value.hex())  # tells 0.0 from -0.0, and keeps NaN equal to itself
+    if portable and isinstance(value, np.ndarray | np.generic) and value.dtype.kind == "i":
+        # NumPy's default integer is 32 bits on Windows before NumPy 2 (np.array([1, 2]),
+        # np.arange): the record, made elsewhere, knows the same integers as 64-bit ones
+        value = value.astype(np.int64)
+        kind = type(value)
     if kind is np.ndarray:
         if value.dtype.kind not in "biufc":
             raise _Unkeyable(value.dtype)

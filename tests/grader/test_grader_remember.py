@@ -285,3 +285,15 @@ def test_a_release_answers_from_the_record_and_nothing_else(tmp_path, monkeypatc
     monkeypatch.setattr(record, "_loaded", None)
     with pytest.raises(record.NotRecorded, match="changed after the release was made"):
         replayed(np.array([1.0, 2.0]), 0.5)
+
+
+def test_the_records_key_knows_an_integer_by_value_whatever_its_width():
+    """NumPy's default integer is 32 bits on Windows before NumPy 2: a release recorded on Linux
+    must answer there. Within one process, widths stay apart (results may differ)."""
+    narrow, wide = np.array([1, -2], dtype=np.int32), np.array([1, -2], dtype=np.int64)
+    assert remember.portable_key((narrow, np.int32(3)), {}) == remember.portable_key(
+        (wide, np.int64(3)), {}
+    )
+    assert remember._key(narrow) != remember._key(wide)
+    assert remember.portable_key((narrow,), {}) != remember.portable_key((narrow + 1,), {})
+    assert remember.portable_key((narrow,), {}) != remember.portable_key((narrow * 1.0,), {})
