@@ -62,11 +62,13 @@ def measure(commands: dict[str, tuple[list[str], Path]], runs: int) -> dict[str,
 
 
 def same_results(autograder: Path, grade: Path) -> bool:
-    """The two doors wrote the same tests, score and output (the time taken aside)."""
+    """The two doors wrote the same tests, score and output (the time taken aside, and the
+    autograder's own test for instructors, of visibility "hidden")."""
 
     def comparable(path: Path) -> dict:
         data = json.loads(path.read_text(encoding="utf-8"))
         data.pop("execution_time", None)
+        data["tests"] = [t for t in data["tests"] if t.get("visibility") != "hidden"]
         return data
 
     return comparable(autograder) == comparable(grade)

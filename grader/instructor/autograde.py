@@ -96,10 +96,19 @@ WEAK_AS_ROOT = (
 )
 
 
-def grade_upload(upload: Path, sandbox: Sandbox, include_hidden: bool = True) -> Report:
+@dataclass(frozen=True)
+class Settings:
+    hidden: bool = True  # run the hidden checks
+    isolation: str = "auto"
+    allow_readable: bool = False  # grade even if learner code can read the grader's files
+
+
+def grade_upload(upload: Path, sandbox: Sandbox, settings: Settings = Settings()) -> Report:
     """Stage the exercise files of ``upload`` (a folder or a zip) and grade them in
-    ``sandbox`` (the hidden checks too, unless not ``include_hidden``); the report says what
-    the upload held and what it lacked."""
+    ``sandbox`` (the hidden checks too, unless ``settings`` say not); the report says what the
+    upload held and what it lacked, and its ``instructor_notes`` what only instructors may see.
+    Before any learner code runs, the secrecy check tries the worker that will run it: if it
+    could read the grader's files, nothing is graded (the refused report)."""
     from grader.exercises import load_exercises
     from grader.runner import grade
     from grader.submission.uploads import read_submission, wanted_names
@@ -109,13 +118,22 @@ def grade_upload(upload: Path, sandbox: Sandbox, include_hidden: bool = True) ->
     with tempfile.TemporaryDirectory(prefix="gdkit-submission-") as work:
         folder = Path(work) / "submission"
         found.write(folder)
-        report = grade(folder, include_hidden=include_hidden, sandbox=sandbox)
+        # in the group the runner grades the folder in (grader/runner.py): the same worker
+        secret, notes = secrecy_check(sandbox, group=str(folder))
+        if not (secret or settings.allow_readable):
+            report = refused_report(upload)
+            report.instructor_notes = ("Refused to grade.", *notes)
+            return report
+        report = grade(folder, include_hidden=settings.hidden, sandbox=sandbox)
     _explain_upload(report, found)
     if sandbox.deadline is not None and sandbox.deadline.left() <= 0:
         report.notes += (
             f"Grading stopped early: {sandbox.deadline.reached}. The checks after that point "
             "failed without running; the points scored before it are kept.",
         )
+    trial = [] if secret else ["Graded anyway (--allow-readable-checks): the hidden checks are "
+                               "not secret here."]  # fmt: skip
+    report.instructor_notes = (*isolation_notes(report), *trial, *notes)
     return report
 
 
@@ -147,12 +165,13 @@ def _is_root() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0
 
 
-def secrecy_check(sandbox: Sandbox) -> tuple[bool, list[str]]:
+def secrecy_check(sandbox: Sandbox, group: str) -> tuple[bool, list[str]]:
     """(may grade, notes for the instructor): whether learner code, run as it will be in
-    ``sandbox``, can read none of the grader's files (tried: grader.instructor.secrecy)."""
+    ``sandbox`` (in the worker of ``group``), can read none of the grader's files (tried:
+    grader.instructor.secrecy)."""
     from grader.instructor.secrecy import readable_by_learner_code
 
-    readable, tried = readable_by_learner_code(sandbox)
+    readable, tried = readable_by_learner_code(sandbox, group)
     name = sandbox.isolation.name
     if not readable:
         said = f"Secrecy: learner code ({name}) could read none of the {tried} files and folders"
@@ -295,28 +314,12 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-@dataclass(frozen=True)
-class Settings:
-    hidden: bool  # run the hidden checks
-    isolation: str
-    allow_readable: bool  # grade even if learner code can read the grader's files
-
-
 def _graded(upload: Path, fmt: str, deadline: Deadline, settings: Settings) -> tuple[str, tuple]:
     """(the results document: the upload's report in ``fmt``, or the failure report's; what
     only instructors may see)."""
     try:
         with Sandbox(Limits.from_env(), settings.isolation, deadline=deadline) as sandbox:
-            secret, notes = secrecy_check(sandbox)
-            if secret or settings.allow_readable:
-                report = grade_upload(upload, sandbox, settings.hidden)
-                trial = [] if secret else ["Graded anyway (--allow-readable-checks): the hidden "
-                                           "checks are not secret here."]  # fmt: skip
-                notes = isolation_notes(report) + trial + notes
-            else:
-                report = refused_report(upload)
-                notes = ["Refused to grade."] + notes
-        report.instructor_notes = tuple(notes)
+            report = grade_upload(upload, sandbox, settings)
         return AUTOGRADER_RENDERERS[fmt](report), report.instructor_notes
     except BaseException as error:  # noqa: BLE001 - a results file is written whatever happens
         traceback.print_exc()  # for the instructor's log, never the student

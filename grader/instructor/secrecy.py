@@ -36,7 +36,6 @@ if TYPE_CHECKING:
 PACKAGES = ("grader", "gdref", "gdkit")
 DISTRIBUTION = "gdkit"
 PROBE_FILE = "secrecy_probe.py"
-PROBE_GROUP = "the autograder's secrecy probe"
 # runs in the sandbox, as learner code does: which of the paths it is given can it open or list?
 PROBE = """
 import os
@@ -107,17 +106,12 @@ def secret_paths() -> list[str]:
     return sorted(map(str, paths))
 
 
-def readable_by_learner_code(sandbox: Sandbox) -> tuple[list[str], int]:
+def readable_by_learner_code(sandbox: Sandbox, group: str) -> tuple[list[str], int]:
     """(the secret paths learner code could open, how many were tried): found by trying, in
-    ``sandbox`` (its worker for the probe is released afterwards; a fresh one starts at once,
-    so grading does not wait for it)."""
+    the worker of ``group`` in ``sandbox`` (the group that then grades, so that no second
+    worker has to start; the probe's module is the grader's own and holds no secret)."""
     paths = secret_paths()
-    probe = sandbox.load(PROBE, PROBE_FILE, group=PROBE_GROUP)
-    try:
-        found = probe.call("readable", paths)
-    finally:
-        sandbox.release(PROBE_GROUP)
-        sandbox.start()
+    found = sandbox.load(PROBE, PROBE_FILE, group=group).call("readable", paths)
     if not isinstance(found, list):
         raise RuntimeError(f"the secrecy probe answered {type(found).__name__}, not a list")
     return [str(p) for p in found], len(paths)

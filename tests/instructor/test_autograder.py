@@ -160,7 +160,7 @@ def test_hostile_files_are_refused_one_by_one(tmp_path):
 
 
 def test_a_grader_failure_still_writes_valid_results(tmp_path, monkeypatch):
-    def broken(upload, sandbox, include_hidden=True):
+    def broken(upload, sandbox, settings=None):
         raise RuntimeError("checks could not load")
 
     monkeypatch.setattr(autograde, "grade_upload", broken)
