@@ -184,7 +184,8 @@ def secrecy_check(sandbox: Sandbox, group: str) -> tuple[bool, list[str]]:
         f"the {tried} files and folders of the grader, its hidden checks and gdref: {shown}. "
         "Make them unreadable to it: as root, after installing gdkit, run "
         "`python -m grader.instructor.secrecy` (the Gradescope zip's setup.sh and the "
-        "container's Dockerfile do), or let bubblewrap start (allow user namespaces)."
+        "container's Dockerfile do), or let bubblewrap start (allow user namespaces); for a "
+        "trial on your own machine, --allow-readable-checks."
     ]
 
 
@@ -287,9 +288,9 @@ def command(
     allow_readable_checks: bool,
 ) -> None:
     """Grade one uploaded submission and write its results.json, whatever happens. What only
-    instructors may see (the isolation, its secrecy check, a refusal's reason) is printed here
-    (run_autograder's output, which Gradescope shows instructors only), and Gradescope's
-    results carry it in a test students never see."""
+    instructors may see (the isolation, its secrecy check, a refusal's reason) is printed on
+    standard output (run_autograder's output, which Gradescope shows instructors only), and
+    Gradescope's results carry it in a test students never see."""
     overall = Deadline.after(deadline)  # the whole run counts, from here
     layout = _layout(layout)
     upload = submission or LAYOUTS[layout][0]

@@ -397,7 +397,9 @@ def test_a_deadline_that_is_not_a_positive_time_is_refused(value, capsys, tmp_pa
 def test_the_autograder_help_lists_every_option(capsys):
     assert autograde.main(["--help"]) == 0
     shown = capsys.readouterr().out
-    for option in ("--layout", "--submission", "--results", "--format", "--deadline"):
+    options = ("--layout", "--submission", "--results", "--format", "--deadline",
+               "--hidden-checks", "--isolation", "--allow-readable-checks")  # fmt: skip
+    for option in options:
         assert option in shown, option
 
 
