@@ -362,9 +362,34 @@ def test_step(student):
         public_only(inline)
 
 
+# Answers no one catalogued: every solution block replaced by one of these lines.
+CRUDE_ANSWERS = (
+    "return None",
+    "return 0.0",
+    "return float('nan')",
+    "return -1",
+    "raise ValueError",
+)
+
+
+def _crude(source: str, line: str) -> str:
+    """``source`` with each solution block replaced by ``line``, indented as the block."""
+    kept, inside = [], False
+    for text in source.splitlines(keepends=True):
+        marker = text.strip()
+        if marker in ("### BEGIN SOLUTION", "### END SOLUTION"):
+            inside = marker == "### BEGIN SOLUTION"
+            if inside:
+                kept.append(text[: len(text) - len(text.lstrip())] + line + "\n")
+        elif not inside:
+            kept.append(text)
+    return "".join(kept)
+
+
 def _submissions(root: Path) -> list[Path]:
     """Folder k holds, for each exercise, its k-th submission: the solution, then every
-    mistake's mutant, then every variant of its corpus (tests/grader/corpora)."""
+    mistake's mutant, then every variant of its corpus (tests/grader/corpora), then crude
+    answers (CRUDE_ANSWERS) and the untouched stubs."""
     corpora = REPO_ROOT / "tests" / "grader" / "corpora"
     batches: dict[int, dict[str, str]] = {}
     for exercise in load_exercises():
@@ -372,6 +397,8 @@ def _submissions(root: Path) -> list[Path]:
         texts = [source] + [apply_mutant(source, m) for m in exercise.mistakes if m.mutant]
         manifest = json.loads((corpora / exercise.name / "manifest.json").read_text())
         texts += [(corpora / exercise.name / e["file"]).read_text() for e in manifest]
+        texts += [_crude(source, line) for line in CRUDE_ANSWERS]
+        texts.append((REPO_ROOT / "exercises" / exercise.file).read_text(encoding="utf-8"))
         for index, text in enumerate(texts):
             batches.setdefault(index, {})[exercise.file] = text
     folders = []
@@ -426,7 +453,8 @@ def _grade_all(folders: list[Path], release: Path | None) -> list[dict]:
 def test_the_release_grades_every_mutant_and_corpus_variant_as_the_project_does(release, tmp_path):
     """Same score, verdicts, diagnoses, messages and hints from the public checks, for the
     solutions, every catalogued mistake and every corpus variant (right and wrong ones written
-    independently of solutions/, so not what the record was made from)."""
+    independently of solutions/, so not what the record was made from), crude answers and the
+    stubs."""
     folders = _submissions(tmp_path)
     assert len(folders) >= 30
     project, shipped = _grade_all(folders, None), _grade_all(folders, release)
