@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import zipfile
 from pathlib import Path
@@ -478,3 +479,29 @@ def test_students_see_a_short_isolation_line_and_instructors_the_rest(tmp_path, 
     assert secret or "Graded anyway (--allow-readable-checks)" in instructors["output"]
     for line in instructors["output"].splitlines():
         assert f"gdkit-autograde (instructors only): {line}" in said
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root")
+def test_lock_makes_the_secret_folders_unreadable_to_learner_code(tmp_path, monkeypatch):
+    """As root, the process sandbox runs learner code as nobody: the probe reads a folder of
+    the grader's until lock() makes it root's only (secret_folders simulated: a checkout is
+    not locked by a test)."""
+    from grader.instructor import secrecy
+    from grader.sandbox.sandbox import Sandbox
+
+    site = Path(tempfile.mkdtemp())  # pytest's own folders are root's only (0700)
+    installed = site / "grader"
+    (installed / "checks").mkdir(parents=True)
+    (installed / "checks" / "check_x.py").write_text("@check(1, hidden=True)\n")
+    for folder in (site, installed, installed / "checks"):
+        folder.chmod(0o755)
+    monkeypatch.setattr(secrecy, "secret_folders", lambda: [installed])
+    monkeypatch.setattr(secrecy, "_package_folders", lambda: [installed])
+    try:
+        with Sandbox(isolation="process") as sandbox:
+            readable, tried = secrecy.readable_by_learner_code(sandbox, "before")
+            assert tried == 3 and sorted(readable) == sorted(secrecy.secret_paths())
+            assert secrecy.main() == 0 and installed.stat().st_mode & 0o777 == 0o700
+            assert secrecy.readable_by_learner_code(sandbox, "after") == ([], 3)
+    finally:
+        shutil.rmtree(site)
