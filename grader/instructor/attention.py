@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -54,8 +54,8 @@ def _one_reason(exercise: dict) -> str | None:
     return messages.pop() if len(messages) == 1 else None
 
 
-def _zero_reason(report: dict) -> str:
-    statuses = {e["status"] for e in report["exercises"]}
+def _zero_reason(exercises: list[dict]) -> str:
+    statuses = {e["status"] for e in exercises}
     if statuses == {"not started"}:
         return "every exercise is still the stub (not started)"
     if statuses == {"missing"}:
@@ -63,10 +63,10 @@ def _zero_reason(report: dict) -> str:
     return "no check passed"
 
 
-def _exercise_problems(report: dict) -> list[tuple[str, str]]:
+def _exercise_problems(exercises: list[dict]) -> list[tuple[str, str]]:
     """(kind, "exercise: reason") for each exercise whose file could not be graded."""
     found = []
-    for exercise in report["exercises"]:
+    for exercise in exercises:
         reason = _one_reason(exercise)
         if reason is not None:
             timed_out = any(words in reason for words in _TIMED_OUT)
@@ -74,9 +74,12 @@ def _exercise_problems(report: dict) -> list[tuple[str, str]]:
     return found
 
 
-def needs_attention(outcomes: Sequence, total_of: Callable[[object], int]) -> list[Attention]:
+def needs_attention(
+    outcomes: Sequence, total_of: Callable[[object], int], names: Collection[str]
+) -> list[Attention]:
     """Every submission that needs attention, the most serious problems first (then by
-    student); ``total_of(outcome)`` is the student's total as the gradebook has it."""
+    student), for the assignment's exercises ``names``; ``total_of(outcome)`` is the student's
+    total as the gradebook has it."""
     rows = []
     for outcome in outcomes:
         notes = "; ".join(n for n in getattr(outcome, "notes", ()) if n not in outcome.problem)
@@ -85,10 +88,11 @@ def needs_attention(outcomes: Sequence, total_of: Callable[[object], int]) -> li
             rows.append(Attention(outcome.shown, 0, _whole_problem(outcome), reason))
             continue
         total = total_of(outcome)
+        exercises = [e for e in outcome.report["exercises"] if e["name"] in names]
         if total == 0:
-            zero = "; ".join(filter(None, [_zero_reason(outcome.report), notes]))
+            zero = "; ".join(filter(None, [_zero_reason(exercises), notes]))
             rows.append(Attention(outcome.shown, 0, ZERO, zero))
-        for kind, reason in _exercise_problems(outcome.report):
+        for kind, reason in _exercise_problems(exercises):
             rows.append(Attention(outcome.shown, total, kind, reason))
     rows.sort(key=lambda r: (ORDER.index(r.kind), r.student))
     return [Attention(r.student, r.total, r.kind, without_temporary_paths(r.reason)) for r in rows]

@@ -213,7 +213,8 @@ def render_report(outcomes: Sequence, exercises: Sequence, gradebook: list[list[
     header, rows = gradebook[0], gradebook[1:]
     totals = {row[2]: int(row[-3]) for row in rows}  # by key
     maximum = int(rows[0][-2]) if rows else 0
-    attention = needs_attention(outcomes, lambda o: totals.get(o.student, 0))
+    names = {e.name for e in exercises}  # the assignment's
+    attention = needs_attention(outcomes, lambda o: totals.get(o.student, 0), names)
     median = statistics.median(totals.values()) if totals else 0
     title = f"Class report: {len(outcomes)} submissions"
     parts = [

@@ -492,3 +492,25 @@ def test_without_matplotlib_the_report_says_so_in_a_sentence(tmp_path, monkeypat
     again = run_grade(["batch", str(tmp_path / "class"), "-o", str(out), "-e", "parabola"])
     assert again.exit_code == 0 and "matplotlib is not" not in again.output
     assert "<img" in (out / "report.html").read_text()
+
+
+def test_attention_is_for_the_assignments_exercises():
+    """With --exercises, a file that could not be graded counts only if its exercise is one of
+    the assignment's; a total of 0 is the assignment's total."""
+    from grader.instructor.attention import ERROR, ZERO, needs_attention
+    from grader.instructor.batch import Outcome
+
+    syntax = "SyntaxError in 03_momentum.py, line 2: invalid syntax"
+    failed = [{"status": "failed", "message": syntax, "diagnosis": None}] * 3
+    passed = [{"status": "passed", "message": "", "diagnosis": None}] * 3
+    report = {"exercises": [
+        {"name": "parabola", "status": "done", "checks": passed},
+        {"name": "momentum", "status": "failing", "checks": failed},
+    ]}  # fmt: skip
+    outcome = Outcome("ann", report)
+    assert needs_attention([outcome], lambda o: 10, {"parabola"}) == []
+    (row,) = needs_attention([outcome], lambda o: 10, {"parabola", "momentum"})
+    assert (row.student, row.total, row.kind) == ("ann", 10, ERROR)
+    assert row.reason == f"momentum: {syntax}"
+    kinds = [r.kind for r in needs_attention([outcome], lambda o: 0, {"momentum"})]
+    assert kinds == [ZERO, ERROR]
