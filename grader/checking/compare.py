@@ -439,3 +439,38 @@ _RELATIONS = (
     ("is {0}", _shifted),
     ("is off by the same amount ({0}) in every entry", _offset),
 )
+
+
+# ---------------------------------------------------------------------------------------------
+# a value as a curve: its steps, and where the learner's leaves the reference's
+
+
+def as_steps(value: object, columns: int | None = None) -> np.ndarray | None:
+    """``value`` as a curve's steps: a float array of shape (steps, columns) — a sequence of
+    numbers is one column, a 2-D array (a path) one column per coordinate — or None when it is
+    no such thing (a learner's value of the wrong kind is not drawn). ``columns``: the number
+    the reference has, which the learner's must match."""
+    if isinstance(value, str | bytes | dict) or value is None:
+        return None
+    try:
+        if np.iscomplexobj(value):  # not drawn: what its imaginary part means is unknown
+            return None
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if array.ndim == 1:
+        array = array.reshape(-1, 1)
+    if array.ndim != 2 or (columns is not None and array.shape[1] != columns):
+        return None
+    return array
+
+
+def parting(got: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> int | None:
+    """The first step where ``got`` leaves ``expected`` (both as :func:`as_steps` gives them):
+    the first out of tolerance among the steps both have, else where the shorter ends; None
+    when they agree on every step and have as many."""
+    common = min(len(got), len(expected))
+    bad = ~close(got[:common], expected[:common], rtol, atol).all(axis=1)
+    if bad.any():
+        return int(np.argmax(bad))
+    return None if len(got) == len(expected) else common

@@ -18,15 +18,18 @@ import pytest
 from grader.checking import judge
 from grader.checking.compare import (
     LARGE,
+    as_steps,
     close,
     difference,
     kind,
     locate,
     observe,
+    parting,
     show,
     show_pair,
     tolerance_text,
 )
+from grader.report.curves import POINTS, SERIES, Curve, Series
 
 # what a check says each mistake would have returned (or a function computing that, or all of it)
 Mistakes = Mapping[str, object] | Callable[[], Mapping[str, object]] | None
@@ -96,13 +99,19 @@ class CheckFailed(AssertionError):
     """A check's verdict: the answer is wrong. ``diagnosis`` names a catalogued mistake, if any."""
 
     def __init__(
-        self, summary: str, diagnosis: str | None = None, details: str = "", observation: str = ""
+        self,
+        summary: str,
+        diagnosis: str | None = None,
+        details: str = "",
+        observation: str = "",
+        curves: tuple[Curve, ...] = (),
     ) -> None:
         super().__init__(summary)
         self.summary = summary
         self.diagnosis = diagnosis
         self.details = details
         self.observation = observation  # what the value shows, e.g. "db is 4 times too large"
+        self.curves = curves  # the learner's curves against the reference's, for a figure
 
 
 class CheckBug(Exception):
@@ -332,6 +341,7 @@ def expect_close(
     rtol: float = 1e-7,
     atol: float = 1e-9,
     names: Sequence[str] | None = None,
+    curves: str | Sequence[str] = (),
 ) -> None:
     """Pass when ``got`` ≈ ``expected``; otherwise fail, naming a mistake if ``got`` matches one.
 
@@ -342,6 +352,10 @@ def expect_close(
     no arguments computing it — called only when ``got`` is wrong (and in the self-test), so an
     expensive mistake costs nothing on a right answer. ``mistakes`` may also be a function of no
     arguments returning the whole mapping. See :func:`diagnose` for when a mistake is named.
+
+    ``curves`` names the members that are trajectories or loss curves (``"losses"``, or for a
+    value that is itself one, the name it is drawn under: ``"w"``): a failure carries the
+    learner's curve against the reference's, for a figure (see :func:`drawn_curves`).
     """
     if not callable(mistakes):
         _require_declared(mistakes or {})
@@ -354,7 +368,11 @@ def expect_close(
     diagnosis = diagnose(got, expected, mistakes, what=what, rtol=rtol, atol=atol)
     if found is None:
         return
-    raise _failure(got, expected, found, what, diagnosis, rtol, atol, names)
+    failure = _failure(got, expected, found, what, diagnosis, rtol, atol, names)
+    failure.curves = drawn_curves(
+        got, expected, curves, what=what, rtol=rtol, atol=atol, names=names
+    )
+    raise failure
 
 
 def _failure(got, expected, found, what, diagnosis, rtol, atol, names) -> CheckFailed:
@@ -377,6 +395,88 @@ def _failure(got, expected, found, what, diagnosis, rtol, atol, names) -> CheckF
     elif not isinstance(found.expected, bool | np.bool_ | str):
         details = f"({tolerance_text(rtol, atol)})"
     return CheckFailed(summary, diagnosis=diagnosis, details=details, observation=seen)
+
+
+# ---------------------------------------------------------------------------------------------
+# a failure about a trajectory or a loss curve carries both curves, for a figure
+
+
+def drawn_curves(
+    got: object,
+    expected: object,
+    curves: str | Sequence[str],
+    *,
+    what: str,
+    rtol: float = 1e-7,
+    atol: float = 1e-9,
+    names: Sequence[str] | None = None,
+) -> tuple[Curve, ...]:
+    """The learner's curve against the reference's for each member named in ``curves`` whose
+    steps part (a learner's member that is no curve at all — a string, a wrong shape — is not
+    drawn; the failure's message says what is wrong with it)."""
+    labels = (curves,) if isinstance(curves, str) else tuple(curves)
+    drawn = []
+    for label in labels:
+        learner = _member(got, expected, label, names)
+        reference = as_steps(_member(expected, expected, label, names))
+        if reference is None:
+            raise CheckBug(f"{what}: {label!r} is no curve of the expected value")
+        curve = _curve(what, label, learner, reference, rtol, atol)
+        if curve is not None:
+            drawn.append(curve)
+    return tuple(drawn)
+
+
+def _member(value: object, expected: object, label: str, names: Sequence[str] | None) -> object:
+    """The member ``label`` of ``value`` (shaped like ``expected``), or the whole value when
+    ``label`` names no member; None when the learner's value has no such member."""
+    if isinstance(expected, dict):
+        return value.get(label) if isinstance(value, dict) else None
+    if isinstance(expected, tuple | list) and names is not None and label in names:
+        if not isinstance(value, tuple | list) or len(value) != len(expected):
+            return None
+        return value[list(names).index(label)]
+    return value
+
+
+def _curve(what, label, learner, reference, rtol, atol) -> Curve | None:
+    got = as_steps(learner, reference.shape[1])
+    parted = None if got is None else parting(got, reference, rtol, atol)
+    if parted is None:
+        return None
+    columns = reference.shape[1]
+    series = tuple(
+        Series(
+            label if columns == 1 else f"{label}[:, {j}]",
+            got[:POINTS, j],
+            reference[:POINTS, j],
+        )
+        for j in range(min(columns, SERIES))
+    )
+    return Curve(what, label, series, parted, len(got), len(reference))
+
+
+@contextlib.contextmanager
+def curve_on_failure(
+    got: Sequence[object],
+    expected: Sequence[object],
+    *,
+    what: str,
+    label: str,
+    rtol: float = 1e-7,
+    atol: float = 1e-9,
+) -> Iterator[None]:
+    """Within: a failed check also carries the curve ``got`` against ``expected`` (for checks
+    that compare a trajectory one step at a time, e.g. a chain of updates: the steps are taken
+    first, then compared)."""
+    try:
+        yield
+    except CheckFailed as failure:
+        reference = as_steps(list(expected))
+        curve = None if reference is None else _curve(what, label, list(got), reference, rtol, atol)
+        if curve is not None and not failure.curves:
+            failure.curves = (curve,)
+        raise
 
 
 def _require_declared(mistakes: Mapping[str, object]) -> None:

@@ -313,6 +313,7 @@ def _describe_failure(result: CheckResult, exercise: Exercise, error: CheckFaile
     result.status = FAILED
     result.message = error.summary
     result.details = error.details
+    result.curves = tuple(error.curves)
     shows = error.observation
     if error.diagnosis:
         mistake = exercise.mistake(error.diagnosis)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, ClassVar
 
+from grader.report.curves import Curve
 from grader.report.sanitize import clean_name, clean_text
 
 if TYPE_CHECKING:
@@ -82,6 +83,9 @@ class CheckResult(_SafeText):
     details: str = ""  # where it went wrong (traceback lines of the learner's file, index, …)
     output: str = ""  # what the learner's code printed
     duration: float = 0.0
+    # a failed check about a trajectory or a loss curve: the learner's against the reference's
+    # (plain, bounded data: grader/report/curves.py)
+    curves: tuple[Curve, ...] = ()
 
     _TEXT: ClassVar[dict[str, int]] = {
         **dict.fromkeys(("exercise", "name", "description", "visibility", "message"), TEXT_LIMIT),
@@ -92,6 +96,8 @@ class CheckResult(_SafeText):
     def __setattr__(self, name: str, value: object) -> None:
         if name == "status" and not isinstance(value, CheckStatus):
             value = CheckStatus(value)  # a plain string read back from JSON
+        if name == "curves":  # Curve objects, or their data read back from JSON
+            value = tuple(c if isinstance(c, Curve) else Curve.from_data(c) for c in value)
         super().__setattr__(name, value)
 
     @property

@@ -24,6 +24,7 @@ def _check(check: CheckResult) -> dict:
         "hint": check.hint,
         "output": check.output,
         "duration": round(check.duration, 4),
+        "curves": [curve.to_data() for curve in check.curves],
     }
 
 
