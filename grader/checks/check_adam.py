@@ -401,6 +401,7 @@ def test_minimize_quadratic(student):
         reference_path(A, c, w0, 0.1, 60),
         what="adam_minimize_quadratic(A (2×2), c, w0, lr=0.1, steps=60)",
         mistakes=partial(path_mistakes, A, c, w0, 0.1, 60, kinds=DEFAULT_EPS_PATH_MISTAKES),
+        curves="w",
     )
 
 
@@ -456,6 +457,7 @@ def test_minimize_edges(student):
         reference_path(EDGE_A, EDGE_C, w0, 0.05, 15, **settings),
         what="adam_minimize_quadratic(A, c, w0, lr=0.05, steps=15, b1=0.8, b2=0.99, eps=1e-3)",
         mistakes=mistakes,
+        curves="w",
     )
     cases = [
         (EDGE_A, EDGE_C, np.array([2, -1]), 0.1, 10, "w0 = [2, −1] as ints"),
@@ -467,6 +469,7 @@ def test_minimize_edges(student):
             student.adam_minimize_quadratic(A, c, start, lr, steps),
             reference_path(A, c, start.astype(float), lr, steps),
             what=f"adam_minimize_quadratic(A, c, w0, lr={lr}, steps={steps}) ({label})",
+            curves="w",
         )
 
 
@@ -484,4 +487,5 @@ def test_minimize_random(student, rng):
             what=f"adam_minimize_quadratic(<{n}-D ravine>, lr={lr:.3g}, steps={steps}, "
             f"b1={b1:.3g}, b2={b2:.4g}, eps={eps:g})",
             mistakes=partial(path_mistakes, A, c, w0, lr, steps, b1, b2, eps),
+            curves="w",
         )

@@ -271,6 +271,7 @@ def test_step_decay(student):
             values("step_decay", (lr0, step_size, gamma), k),
             what=f"step_decay({lr0}, {step_size}, {gamma}, k = 0…{count - 1})",
             mistakes=step_mistakes(lr0, step_size, gamma, k),
+            curves="lr",
         )
 
 
@@ -284,6 +285,7 @@ def test_exponential_decay(student):
             values("exponential_decay", (lr0, gamma), k),
             what=f"exponential_decay({lr0}, {gamma}, k = 0…11)",
             mistakes={"exponential_off_by_one": values("exponential_decay", (lr0, gamma), k + 1)},
+            curves="lr",
         )
 
 
@@ -297,6 +299,7 @@ def test_inverse_time_decay(student):
             values("inverse_time_decay", (lr0, rate, steps), k),
             what=f"inverse_time_decay({lr0}, {rate}, {steps}, k = 0…14)",
             mistakes={"decay_steps_ignored": values("inverse_time_decay", (lr0, rate, 1), k)},
+            curves="lr",
         )
 
 

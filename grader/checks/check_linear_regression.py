@@ -432,12 +432,14 @@ def test_fit_edges(student):
             what=f"fit(X of shape (12, 3), y, {label}, 0.2, 8)",
             mistakes=confirmed_fit_mistakes(student, *floats),
             names=("W", "b", "losses"),
+            curves="losses",
         )
     expect_close(
         student.fit(X, y, W0, b0, 0.2, 0),
         (W0, b0, np.zeros(0)),
         what="fit(X, y, W0, b0, 0.2, 0) (no update)",
         names=("W", "b", "losses"),
+        curves="losses",
     )
 
 
@@ -452,6 +454,7 @@ def test_fit_commute_times(student):
         what="fit(commute X, y, [0], 0, 0.005, 50)",
         mistakes=confirmed_fit_mistakes(student, *args),
         names=("W", "b", "losses"),
+        curves="losses",
     )
 
 
@@ -468,4 +471,5 @@ def test_fit_random(student, rng):
             what=f"fit(X of shape {X.shape}, y, W0, b0, {lr:.3g}, {steps})",
             mistakes=confirmed_fit_mistakes(student, *args),
             names=("W", "b", "losses"),
+            curves="losses",
         )

@@ -339,6 +339,7 @@ def check_train(
         what=f"{what} → (W, b, losses)",
         mistakes=Confirmed(values, confirm),
         names=TRAIN_NAMES,
+        curves="losses",
     )
     expect(
         type(got[3]) is str and got[3] == reason,
@@ -532,6 +533,7 @@ def test_train_tie_at_tol_zero(student):
         (np.zeros(2), 0.0, np.array([J, J])),
         what=f"{what} → (W, b, losses)",
         names=TRAIN_NAMES,
+        curves="losses",
     )
     expect(
         type(got[3]) is str and got[3] == "converged",

@@ -304,6 +304,7 @@ def check_descent(
         f"seed={seed})",
         mistakes=partial(descent_mistakes, *args),
         names=("W", "b", "losses"),
+        curves="losses",
     )
 
 

@@ -13,6 +13,7 @@ from grader.checking.framework import (
     Mistake,
     as_int,
     check,
+    curve_on_failure,
     expect,
     expect_close,
     keep_confirmed,
@@ -243,14 +244,25 @@ def test_velocity_carried_over(student, rng):
     """Five chained updates from v = 0: each call gets the w and the velocity that the update
     before it returns (the right ones, so each step's inputs are the same for everyone)."""
     w, v = rng.normal(size=4), np.zeros(4)
-    for k in range(5):
+    updates = []
+    for _ in range(5):  # every call first (its inputs do not depend on the learner's results)
         g = rng.normal(size=4)
-        got = student.momentum_step(w, g, v, 0.05, 0.9)
         expected, mistakes = step_with_mistakes(w, g, v, 0.05, 0.9)
-        expect_close(
-            got, expected, what=f"update {k + 1} of a chain", mistakes=mistakes, names=STEP_NAMES
-        )
+        updates.append((student.momentum_step(w, g, v, 0.05, 0.9), expected, mistakes))
         w, v = expected
+    # so that a failure can draw the learner's new w of every update against the right one
+    learner = [got[0] if isinstance(got, tuple | list) and got else None for got, _, _ in updates]
+    reference = [expected[0] for _, expected, _ in updates]
+    what = "w_new of each update of the chain (each from the right w and v)"
+    with curve_on_failure(learner, reference, what=what, label="w_new"):
+        for k, (got, expected, mistakes) in enumerate(updates):
+            expect_close(
+                got,
+                expected,
+                what=f"update {k + 1} of a chain",
+                mistakes=mistakes,
+                names=STEP_NAMES,
+            )
 
 
 @check(1, hidden=True, mistakes=STEP_MISTAKES)

@@ -208,6 +208,7 @@ def test_trajectory_edges(student):
         what="trajectory(6, 0.3, 5) (w0 an int)",
         mistakes=mistaken_trajectories(6.0, 0.3, 5),
         names=("ws", "losses"),
+        curves=("ws", "losses"),
     )
     expect_close(
         student.trajectory(6.0, 0.3, 1),
@@ -234,6 +235,7 @@ def test_five_steps_from_six(student):
         what="trajectory(6.0, 0.3, 5)",
         mistakes=mistaken_trajectories(6.0, 0.3, 5),
         names=("ws", "losses"),
+        curves=("ws", "losses"),
     )
 
 
@@ -247,6 +249,7 @@ def test_too_large_learning_rate_diverges(student):
         what="trajectory(6.0, 1.2, 5)",
         mistakes=mistaken_trajectories(6.0, 1.2, 5),
         names=("ws", "losses"),
+        curves=("ws", "losses"),
     )
 
 
@@ -264,6 +267,7 @@ def test_random_trajectories(student, rng):
             what=f"trajectory({w0:.4g}, {lr:.3g}, {steps})",
             mistakes=mistakes,
             names=("ws", "losses"),
+            curves=("ws", "losses"),
         )
 
 

@@ -319,6 +319,7 @@ def test_descend_from_18(student):
         trajectory(18.0, readings, 0.5, 12),
         what=f"descend(18.0, {readings.tolist()}, 0.5, 12)",
         mistakes=confirmed_trajectories(student, 18.0, readings, 0.5, 12),
+        curves="w",
     )
 
 
@@ -338,6 +339,7 @@ def test_descend_oscillates_around_median(student):
         what=f"descend(25.0, {readings.tolist()}, 0.3, 40) (it should end up hopping around "
         f"the median {median:g}, each hop lr/3 = 0.1 long)",
         mistakes=confirmed_trajectories(student, 25.0, readings, 0.3, 40),
+        curves="w",
     )
 
 
@@ -352,11 +354,13 @@ def test_edges(student):
         trajectory(18.0, readings, 0.5, 12),
         what=f"descend(18, {readings.tolist()}, 0.5, 12) (w0 an int)",
         mistakes={"missing_start": trajectory(18.0, readings, 0.5, 12)[1:]},
+        curves="w",
     )
     expect_close(
         student.descend(18.0, readings, 0.5, 0),
         trajectory(18.0, readings, 0.5, 0),
         what=f"descend(18.0, {readings.tolist()}, 0.5, 0) (no update: just w0)",
+        curves="w",
     )
     one, ints = np.array([21.5]), np.array([19, 21, 20, 24])
     for function, w, t in (
@@ -377,6 +381,7 @@ def test_edges(student):
             "missing_start": trajectory(19.0, one, 0.4, 6)[1:],
             "one_step_short": trajectory(19.0, one, 0.4, 6)[:-1],
         },
+        curves="w",
     )
 
 
@@ -395,4 +400,5 @@ def test_descend_random(student, rng):
             trajectory(w0, readings, lr, steps),
             what=f"descend({w0:.4g}, <{readings.size} readings>, {lr:.3g}, {steps})",
             mistakes=confirmed_trajectories(student, w0, readings, lr, steps),
+            curves="w",
         )

@@ -72,16 +72,38 @@ def _write_both_started(folder: Path) -> None:
         (folder / notebook).write_text(text, encoding="utf-8")
 
 
+def _write_curves_failing(folder: Path) -> None:
+    """Trajectories and loss curves that part from the reference (a failed check carries both
+    curves, which every door must carry the same), one of them in a notebook."""
+    _write_solved_py(folder)
+    for name, mistake, form in (
+        ("parabola", "sign_flipped", ".ipynb"),
+        ("thermometers", "one_step_short", ".py"),
+        ("logistic_regression", "gradient_sum_not_mean", ".py"),
+        ("adam", "no_bias_correction", ".py"),
+    ):
+        exercise = by_name(name)
+        wrong = apply_mutant(_solution(exercise), exercise.mistake(mistake), exercise.file)
+        py, notebook = candidates(exercise)
+        if form == ".py":
+            (folder / py).write_text(wrong, encoding="utf-8")
+        else:
+            shutil.copy(exercises_dir() / py, folder / py)
+            (folder / notebook).write_text(solution_notebook(wrong, name), encoding="utf-8")
+
+
 SUBMISSIONS = {
     "solved-py": _write_solved_py,
     "notebooks-beside-stubs": _write_notebooks_beside_stubs,
     "both-started": _write_both_started,
     "big-notebook": lambda folder: _write_notebooks_beside_stubs(folder, big=True),
+    "curves-failing": _write_curves_failing,
 }
 
 
 def _essence(report: dict) -> dict:
-    """What must agree: per exercise its score, status, notes and each check's outcome."""
+    """What must agree: per exercise its score, status, notes and each check's outcome, with
+    the curves a failed check carries (the learner's against the reference's)."""
     return {
         e["name"]: (
             e["score"],
@@ -89,7 +111,10 @@ def _essence(report: dict) -> dict:
             e["status"],
             Path(e["file"]).name,
             tuple(e["notes"]),
-            tuple((c["name"], c["status"], c["diagnosis"], c["message"]) for c in e["checks"]),
+            tuple(
+                (c["name"], c["status"], c["diagnosis"], c["message"], json.dumps(c["curves"]))
+                for c in e["checks"]
+            ),
         )
         for e in report["exercises"]
     }
@@ -202,3 +227,17 @@ def test_the_autograder_agrees(submission, tmp_path, fmt, form):
     assert code == 0
     got, expected = json.loads(results.read_text()), json.loads(expected_file.read_text())
     assert _without_time(got) == _without_time(expected)
+
+
+def test_the_curves_that_part_are_carried(submission, reference):
+    """The submission with parting curves has them in its report (so that the doors above
+    compare them), each from the check that compared them."""
+    if submission[0].parent.name.rstrip("0123456789") != "curves-failing":
+        pytest.skip("only the submission whose curves part")
+    drawn = {
+        e["name"]: {curve["label"] for c in e["checks"] for curve in c["curves"]}
+        for e in reference["exercises"]
+    }
+    assert drawn["parabola"] == {"ws", "losses"} and drawn["thermometers"] == {"w"}
+    assert drawn["logistic_regression"] == {"losses"} and drawn["adam"] == {"w"}
+    assert not drawn["momentum"] and not drawn["linear_regression"]
