@@ -1,4 +1,5 @@
-"""A headless Chromium driven over the DevTools protocol (websocket-client), for card tests.
+"""A headless Chromium driven over the DevTools protocol (websocket-client), for the tests that
+render pages: the deck's cards, the grader's HTML report.
 
 One browser, one page: ``Browser.evaluate`` runs JavaScript (awaiting promises) and returns its
 JSON value; ``set_viewport`` emulates a screen width (``mobile`` below 600 px, as a phone);
