@@ -49,7 +49,7 @@ from grader.submission.resolve import (  # noqa: E402
 )
 
 # = grader.report.render.FORMATS (imported lazily)
-FORMATS = ("text", "json", "gradescope", "junit", "prairielearn")
+FORMATS = ("text", "json", "gradescope", "junit", "prairielearn", "html")
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as a shell reports it
@@ -274,6 +274,7 @@ class Options:
     isolation: str
     watch_runs: int | None
     verbose: bool
+    html: Path | None = None  # grade --html FILE: the page written besides the report
 
 
 def _report_file(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
@@ -325,6 +326,14 @@ def _report_file(ctx: click.Context, param: click.Parameter, value: Path | None)
     metavar="FILE",
     callback=_report_file,
     help="Write the report to this file instead of the terminal.",
+)
+@click.option(
+    "--html",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    callback=_report_file,
+    help="Also write the report as one web page, with a figure of each failing curve "
+    "(yours against the reference).",
 )
 @click.option(
     "--watch",
@@ -460,23 +469,31 @@ def _grade_command(options: Options, sandbox=None) -> None:
     if options.solution_name:
         sys.exit(_show_solution(folder, options.solution_name, timeout, isolation, files))
     if options.watch:
-        if options.output is not None:
-            _fail("--watch shows its reports in the terminal: leave out -o")
+        if options.output is not None or options.html is not None:
+            _fail("--watch shows its reports in the terminal: leave out -o and --html")
         runs = options.watch_runs
         sys.exit(_watch(folder, selected, hidden, timeout, isolation, options.fmt, runs, files))
     report = _grade(folder, selected, hidden, timeout, isolation, files, sandbox)
     _show_report(report, options.fmt, options.output, options.verbose)
+    if options.html is not None:
+        _write_report(report, "html", options.html)
     _leave(report.exit_status)
 
 
 def _show_report(report, fmt: str, output: Path | None, verbose: bool = False) -> None:
     from grader.report.render import render
     from grader.report.terminal import use_colour
-    from grader.report.write import write_whole
 
     if output is None:
         _say(render(report, fmt, use_colour(sys.stdout), verbose=verbose), end="")
         return
+    _write_report(report, fmt, output, verbose)
+
+
+def _write_report(report, fmt: str, output: Path, verbose: bool = False) -> None:
+    from grader.report.render import render
+    from grader.report.write import write_whole
+
     try:
         write_whole(output, render(report, fmt, colour=False, verbose=verbose))
     except OSError as error:

@@ -13,6 +13,8 @@ The formats live in grader/report/renderers/, one module each:
 - ``junit``       JUnit XML, one <testsuite> per exercise (grader/report/schemas/junit-10.xsd).
 - ``prairielearn`` PrairieLearn's external-grader results.json (``gradable``, ``score`` 0..1,
                   ``message``, ``tests`` with ``points`` / ``max_points``).
+- ``html``        one self-contained page for a browser, with a figure of each failed check's
+                  curves (the learner's against the reference's; ``grade --html FILE``).
 """
 
 from __future__ import annotations

@@ -73,7 +73,7 @@ SECONDS = "--timeout must be a positive number of seconds"
         (
             ["--format", "yaml"],
             "Invalid value for '--format': 'yaml' is not one of 'text', 'json', 'gradescope', "
-            "'junit', 'prairielearn'.",
+            "'junit', 'prairielearn', 'html'.",
         ),
         (["--timeout", "nan"], f"{SECONDS}, not 'nan'"),
         (["--timeout=-inf"], f"{SECONDS}, not '-inf'"),

@@ -98,7 +98,14 @@ def test_json_carries_the_status_strings():
 
 
 def test_every_format_is_a_registered_renderer():
-    assert report_module.FORMATS == ("text", "json", "gradescope", "junit", "prairielearn")
+    assert report_module.FORMATS == (
+        "text",
+        "json",
+        "gradescope",
+        "junit",
+        "prairielearn",
+        "html",
+    )
     assert all(RENDERERS[name].description for name in report_module.FORMATS)
     with pytest.raises(ValueError, match="unknown format 'yaml'; choose from text, json"):
         report_module.render(make_report(), "yaml")

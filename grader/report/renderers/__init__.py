@@ -30,6 +30,13 @@ def _render_junit(report: Report, colour: bool) -> str:
     return render_junit(report, colour)
 
 
+def _render_html(report: Report, colour: bool) -> str:
+    """The HTML page, imported only when asked for (it draws figures with matplotlib)."""
+    from grader.report.renderers.html import render_html
+
+    return render_html(report, colour)
+
+
 @dataclass(frozen=True)
 class Renderer:
     name: str  # what `grade --format` takes
@@ -46,5 +53,6 @@ RENDERERS: dict[str, Renderer] = {
         Renderer("gradescope", "Gradescope's results.json", render_gradescope),
         Renderer("junit", "JUnit XML, for CI systems", _render_junit),
         Renderer("prairielearn", "PrairieLearn's external-grader results", render_prairielearn),
+        Renderer("html", "one page for a browser, with figures of the curves", _render_html),
     )
 }
