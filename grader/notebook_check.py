@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from IPython.core.interactiveshell import InteractiveShell
 
     from grader.checking.framework import Exercise
+    from grader.report.results import Report
 
 
 def _shell():
@@ -191,6 +192,35 @@ def check(
         print(f"grade: the grader itself failed (not your fault): {error}")
         return
     print(unsaved_reminder(notebook, shell) + render(report, "text", actions=NOTEBOOK), end="")
+    show_curves(report, shell)
+
+
+FIGURES_SHOWN = 3  # failing checks whose curves are drawn under the report
+
+
+def show_curves(report: Report, shell: InteractiveShell | None) -> None:
+    """Under the report: for each failing check about a trajectory or a loss curve (the first
+    FIGURES_SHOWN), the learner's curve against the reference's as a figure in the notebook
+    (IPython's display), and in words. Outside IPython, or without matplotlib, in words only
+    (and a sentence saying why)."""
+    from grader.report import figures
+
+    drawn = [check for result in report.exercises for check in result.failures if check.curves]
+    if not drawn:
+        return
+    missing = figures.unavailable() if shell is not None else None
+    if missing:
+        print(missing)
+    for check in drawn[:FIGURES_SHOWN]:
+        if shell is not None and not missing:
+            from IPython.display import Image, display
+
+            png = figures.figure_png(check.curves)
+            display(Image(data=png, format="png"), metadata={"gdkit": {"check": check.name}})
+        print(" ".join(figures.describe(curve) for curve in check.curves))
+    if len(drawn) > FIGURES_SHOWN:
+        more = len(drawn) - FIGURES_SHOWN
+        print(f"(… and {more} more failing checks with a curve, not drawn here)")
 
 
 def hint(name: str, *, every: bool = False) -> None:

@@ -3,11 +3,15 @@ and checking from inside a notebook grades its saved file like `grade` does."""
 
 from __future__ import annotations
 
+import base64
+import struct
+
 import nbformat
 import pytest
 from nbclient import NotebookClient
 from nbformat import v4
 
+from grader.authoring.mutants import apply_mutant
 from grader.authoring.notebook_stubs import solution_notebook
 from grader.exercises import exercises_dir, load_exercises, solutions_dir
 
@@ -95,3 +99,28 @@ def test_check_finds_the_notebook_the_front_end_names(tmp_path):
     notebook = run(v4.new_notebook(cells=cells), tmp_path)
     assert "Progress: 1/1 done" in printed(notebook.cells[1])
     assert "no exercise named 'no_such_exercise'" in printed(notebook.cells[2])
+
+
+def test_check_draws_the_curves_that_part_under_the_report(tmp_path):
+    """A trajectory that parts from the reference (the update adds the gradient): check()
+    shows a figure of each failing check's curves (a PNG in the cell's output, the first three)
+    and says in words where they part; a passing notebook shows none (above)."""
+    exercise = EXERCISES[0]
+    source = (solutions_dir() / exercise.file).read_text(encoding="utf-8")
+    wrong = apply_mutant(source, exercise.mistake("sign_flipped"), exercise.file)
+    notebook = nbformat.reads(solution_notebook(wrong, exercise.name), as_version=4)
+    nbformat.write(notebook, tmp_path / "01_parabola.ipynb")
+    cell = run(notebook, tmp_path).cells[-1]
+    assert cell.id == "check"
+    figures = [o for o in cell.outputs if o.output_type == "display_data"]
+    assert [o.metadata["gdkit"]["check"] for o in figures] == [
+        "test_trajectory_edges",
+        "test_five_steps_from_six",
+        "test_too_large_learning_rate_diverges",
+    ]
+    png = base64.b64decode(figures[0].data["image/png"])
+    width, height = struct.unpack(">II", png[16:24])  # the PNG's IHDR
+    assert png.startswith(b"\x89PNG") and width > 2 * height > 500
+    text = printed(cell)
+    assert "Your ws and the reference's part at step 0: ws[0] is 8.4, the reference's 3.6" in text
+    assert text.index("Progress:") < text.index("part at step 0")  # under the report
