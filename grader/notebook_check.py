@@ -195,32 +195,31 @@ def check(
     show_curves(report, shell)
 
 
-FIGURES_SHOWN = 3  # failing checks whose curves are drawn under the report
+FIGURES_SHOWN = 3  # figures drawn under the report, at most
 
 
 def show_curves(report: Report, shell: InteractiveShell | None) -> None:
-    """Under the report: for each failing check about a trajectory or a loss curve (the first
-    FIGURES_SHOWN), the learner's curve against the reference's as a figure in the notebook
-    (IPython's display), and in words. Outside IPython, or without matplotlib, in words only
-    (and a sentence saying why)."""
+    """Under the report: each failing check's curves in words (where the learner's parts from
+    the reference's), and, in IPython, a figure of them (IPython's display) for the first check
+    that shows each mistake (grader.report.figures.to_draw; at most FIGURES_SHOWN). Without
+    matplotlib, the words and a sentence saying why there is no figure."""
     from grader.report import figures
 
-    drawn = [check for result in report.exercises for check in result.failures if check.curves]
-    if not drawn:
+    failing = [check for result in report.exercises for check in result.failures if check.curves]
+    if not failing:
         return
     missing = figures.unavailable() if shell is not None else None
+    drawn = [c.name for e in report.exercises for c in figures.to_draw(e.failures)]
+    drawn = [] if shell is None or missing else drawn[:FIGURES_SHOWN]
     if missing:
         print(missing)
-    for check in drawn[:FIGURES_SHOWN]:
-        if shell is not None and not missing:
+    for check in failing:
+        if check.name in drawn:
             from IPython.display import Image, display
 
             png = figures.figure_png(check.curves)
             display(Image(data=png, format="png"), metadata={"gdkit": {"check": check.name}})
         print(" ".join(figures.describe(curve) for curve in check.curves))
-    if len(drawn) > FIGURES_SHOWN:
-        more = len(drawn) - FIGURES_SHOWN
-        print(f"(… and {more} more failing checks with a curve, not drawn here)")
 
 
 def hint(name: str, *, every: bool = False) -> None:

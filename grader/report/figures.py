@@ -15,6 +15,7 @@ import math
 from collections.abc import Sequence
 
 from grader.report.curves import Curve, Series
+from grader.report.results import CheckResult
 
 UNAVAILABLE = (
     "The figures of your curves need matplotlib, which is not installed here "
@@ -71,6 +72,19 @@ def _at(values: Sequence[float | None], step: int) -> float | None:
     return values[step] if step < len(values) else None
 
 
+def to_draw(checks: Sequence[CheckResult]) -> list[CheckResult]:
+    """The failed checks of one exercise whose curves get a figure: the first with curves for
+    each mistake named (and the first with none named). A later check that shows the same
+    mistake is said in words only: its figure would show the same thing again, and each figure
+    costs ~0.1 s of CPU (benchmarks/bench_html.py)."""
+    drawn, seen = [], set()
+    for check in checks:
+        if check.curves and not check.passed and check.diagnosis not in seen:
+            seen.add(check.diagnosis)
+            drawn.append(check)
+    return drawn
+
+
 def figure_png(curves: Sequence[Curve]) -> bytes:
     """One PNG of a check's curves, side by side (ImportError without matplotlib)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -101,8 +115,12 @@ def draw(axes, curve: Curve) -> None:
         axes.set_yscale("symlog", linthresh=_reach([v for s in curve.series for v in s.expected]))
     elif scale:
         axes.set_yscale(scale)
-    axes.xaxis.get_major_locator().set_params(integer=True)
-    axes.set_title(_plain(_shortened(curve.what)), fontsize=9)
+    # few ticks, and the title where it is put: matplotlib's layout of tick labels (to place
+    # an automatic title above them) is most of a figure's cost
+    axes.xaxis.get_major_locator().set_params(integer=True, nbins=6)
+    if scale is None:
+        axes.yaxis.get_major_locator().set_params(nbins=5)
+    axes.set_title(_plain(_shortened(curve.what)), fontsize=9, y=1.01)
     axes.set_xlabel(_plain(f"step (index in {curve.label})"), fontsize=9)
     axes.tick_params(labelsize=8)
     axes.legend(fontsize=7, loc="best" if curve.shown_steps < 300 else "upper right")

@@ -67,6 +67,22 @@ def test_a_failed_curve_is_a_figure_with_where_they_part_in_words():
     assert 'Passed:</p><ul class="passed"><li>loss</li>' in page
 
 
+def test_a_figure_for_the_first_check_that_shows_each_mistake():
+    """A later check with the same mistake named is said in words only (its figure would
+    show the same thing again); another mistake, or none named, gets its own."""
+    curve = _curves(W[:-1], W, curves="w")
+    checks = [_failed(f"test_{n}", curve) for n in "abcde"]
+    mistakes = ["one_step_short", "one_step_short", None, None, "x"]
+    for check, named in zip(checks, mistakes, strict=True):
+        check.diagnosis = named
+    checks[1].status = PASSED  # a passed check is never drawn
+    checks.insert(0, _failed("test_no_curve"))
+    drawn = [check.name for check in figures.to_draw(checks)]
+    assert drawn == ["test_a", "test_c", "test_e"]
+    page = render(_report(*checks), "html")
+    assert len(_images(page)) == 3 and page.count("<figcaption>") == 4
+
+
 def test_learner_text_is_escaped_and_nothing_is_fetched():
     report = _report(_failed("test_a", _curves(W + 1, W, curves="w"), output=HOSTILE))
     page = render(report, "html")
@@ -148,7 +164,9 @@ def page(tmp_path_factory) -> tuple[Path, str]:
 def test_grade_html_writes_the_page_beside_the_terminal_report(page):
     target, terminal = page
     text = target.read_text(encoding="utf-8")
-    assert text.startswith("<!DOCTYPE html>") and len(_images(text)) == 6  # 3 of each
+    # a figure for the first check of each exercise that shows each mistake: parabola's three
+    # trajectory checks name the same mistake; thermometers' edge check names none
+    assert text.startswith("<!DOCTYPE html>") and len(_images(text)) == 3
     assert "Your w has 12 steps, the reference&#x27;s 13; they agree on the first 12." in text
 
 
@@ -197,11 +215,11 @@ def test_the_page_renders_in_chromium(page):
     finally:
         browser.close()
     assert seen["fetched"] == [] and seen["violations"] == [] and seen["scripts"] == 0
-    assert len(seen["images"]) == 6
+    assert len(seen["images"]) == 3
     for complete, width, height, shown in seen["images"]:
         assert complete and width > height > 300 and 400 < shown <= 900
-    drawn = {name: (count, caption) for name, count, caption in seen["figures"] if count}
-    assert set(drawn) == {  # the public checks: grade runs no hidden one by default
+    captions = {name: caption for name, _, caption in seen["figures"] if caption}
+    assert set(captions) == {  # the public checks: grade runs no hidden one by default
         "check-parabola-test_trajectory_edges",
         "check-parabola-test_five_steps_from_six",
         "check-parabola-test_too_large_learning_rate_diverges",
@@ -209,6 +227,12 @@ def test_the_page_renders_in_chromium(page):
         "check-thermometers-test_descend_oscillates_around_median",
         "check-thermometers-test_edges",
     }
-    caption = drawn["check-parabola-test_five_steps_from_six"][1]
+    drawn = {name for name, count, _ in seen["figures"] if count}
+    assert drawn == {
+        "check-parabola-test_trajectory_edges",
+        "check-thermometers-test_descend_from_18",
+        "check-thermometers-test_edges",
+    }
+    caption = captions["check-parabola-test_five_steps_from_six"]
     assert caption.startswith("Your ws and the reference's part at step 0: ws[0] is 8.4")
     assert seen["output"] and all(HOSTILE in text for text in seen["output"])  # shown as text

@@ -82,7 +82,8 @@ def _exercise(result: ExerciseResult, missing: str | None) -> str:
         *(f'<p class="muted">note: {escape(note)}</p>' for note in result.notes),
     ]
     if status not in (ExerciseStatus.NOT_STARTED, ExerciseStatus.MISSING):
-        parts += [_failure(check, missing) for check in result.failures]
+        drawn = {check.name for check in figures.to_draw(result.failures)}
+        parts += [_failure(check, missing, check.name in drawn) for check in result.failures]
     elif result.failures:
         parts.append(f"<p>{escape(result.failures[0].summary)}</p>")
     passed = [check for check in result.checks if check.passed]
@@ -93,7 +94,9 @@ def _exercise(result: ExerciseResult, missing: str | None) -> str:
     return "\n".join(parts)
 
 
-def _failure(check: CheckResult, missing: str | None) -> str:
+def _failure(check: CheckResult, missing: str | None, drawn: bool) -> str:
+    """One failing check in full; its curves as a figure when ``drawn`` (the first check of
+    its exercise that shows its mistake: figures.to_draw) and matplotlib is there."""
     parts = [
         f'<article class="check" id="check-{escape(check.exercise)}-{escape(check.name)}">',
         f"<h3>{escape(check.description)} ({check.points} points)</h3>",
@@ -107,15 +110,16 @@ def _failure(check: CheckResult, missing: str | None) -> str:
     if check.output.strip():
         parts.append(f"<p>Your code printed:</p><pre>{escape(check.output.strip())}</pre>")
     if check.curves:
-        parts.append(_figure(check, missing))
+        parts.append(_figure(check, drawn and not missing))
     parts.append("</article>")
     return "\n".join(part for part in parts if part)
 
 
-def _figure(check: CheckResult, missing: str | None) -> str:
+def _figure(check: CheckResult, draw: bool) -> str:
+    """The check's curves: a figure when ``draw``, and in words always."""
     words = " ".join(figures.describe(curve) for curve in check.curves)
     caption = f"<figcaption>{escape(words)}</figcaption>"
-    if missing:
+    if not draw:
         return f'<figure class="curves">{caption}</figure>'
     png = base64.b64encode(figures.figure_png(check.curves)).decode("ascii")
     image = f'<img alt="{escape(words)}" src="data:image/png;base64,{png}">'
