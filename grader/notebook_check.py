@@ -214,12 +214,13 @@ def show_curves(report: Report, shell: InteractiveShell | None) -> None:
     if missing:
         print(missing)
     for check in failing:
-        if check.name in drawn:
+        png, why = figures.figure_or_words(check.curves) if check.name in drawn else (None, "")
+        if png is not None:
             from IPython.display import Image, display
 
-            png = figures.figure_png(check.curves)
             display(Image(data=png, format="png"), metadata={"gdkit": {"check": check.name}})
-        print(" ".join(figures.describe(curve) for curve in check.curves))
+        words = " ".join(figures.describe(curve) for curve in check.curves)
+        print(" ".join(filter(None, (words, why))))
 
 
 def hint(name: str, *, every: bool = False) -> None:

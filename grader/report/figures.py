@@ -24,6 +24,8 @@ UNAVAILABLE = (
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd")
 TITLE_LIMIT = 70  # characters of a figure's title (what was computed)
 WIDE = 1_000  # a learner's values this many times wider than the reference's: symlog axis
+REACH = 1e100  # values beyond ±REACH are drawn at it (matplotlib's axes overflow near 1e308)
+NOT_DRAWN = "(The figure could not be drawn: {}.)"
 
 
 def unavailable() -> str | None:
@@ -85,8 +87,28 @@ def to_draw(checks: Sequence[CheckResult]) -> list[CheckResult]:
     return drawn
 
 
+def figure_or_words(curves: Sequence[Curve]) -> tuple[bytes | None, str]:
+    """(the PNG of :func:`figure_png`, or None, and what says why there is none): a learner's
+    values that matplotlib cannot draw cost that figure only, never the report."""
+    try:
+        return figure_png(curves), ""
+    except Exception as error:  # noqa: BLE001 - matplotlib's failure on hostile values
+        return None, NOT_DRAWN.format(f"{type(error).__name__}")
+
+
 def figure_png(curves: Sequence[Curve]) -> bytes:
-    """One PNG of a check's curves, side by side (ImportError without matplotlib)."""
+    """One PNG of a check's curves, side by side (ImportError without matplotlib); NumPy's
+    and matplotlib's warnings about extreme values are not passed on."""
+    import warnings
+
+    import numpy as np
+
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        return _png(curves)
+
+
+def _png(curves: Sequence[Curve]) -> bytes:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -127,7 +149,7 @@ def draw(axes, curve: Curve) -> None:
 
 
 def _line(axes, values, style, colour, label, gid, marker=None) -> None:
-    ys = [math.nan if v is None else v for v in values]
+    ys = [math.nan if v is None else min(max(v, -REACH), REACH) for v in values]
     axes.plot(
         range(len(ys)),
         ys,
@@ -149,6 +171,7 @@ def _mark(axes, curve: Curve) -> None:
     for index, series in enumerate(curve.series):
         value = _at(series.got, parted)
         if value is not None:
+            value = min(max(value, -REACH), REACH)
             colour = COLOURS[index % len(COLOURS)]
             axes.plot([parted], [value], "o", markersize=9, markerfacecolor="none", color=colour)
     right_half = parted > 0.5 * max(curve.shown_steps, curve.expected_steps)
@@ -165,7 +188,7 @@ def _mark(axes, curve: Curve) -> None:
 
 
 def _reach(values: Sequence[float | None]) -> float:
-    finite = [abs(v) for v in values if v is not None]
+    finite = [min(abs(v), REACH) for v in values if v is not None]
     return max(max(finite, default=1.0), 1e-12)
 
 

@@ -8,6 +8,7 @@ import base64
 import re
 import struct
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -117,6 +118,29 @@ def test_a_diverging_run_is_drawn_on_a_logarithmic_axis_and_gaps_are_said():
     figures.draw(axes, curve)
     assert axes.get_yscale() == "log"
     assert "From step 3 on, yours is not a finite number" in figures.describe(curve)
+
+
+@pytest.mark.parametrize(
+    "got",
+    [[1e308] * 5, [1e308, -1e308, 1e308, -1e308, 1.0], [5e-324] * 5, [np.nan, 1e300, -1e300, 0, 1]],
+)
+def test_extreme_learner_values_are_drawn_without_a_warning(got):
+    (curve,) = _curves(np.array(got), W, curves="w")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        png, why = figures.figure_or_words([curve])
+    assert png is not None and png.startswith(b"\x89PNG") and why == ""
+    assert [str(w.message) for w in caught] == []
+
+
+def test_a_figure_that_cannot_be_drawn_costs_the_figure_only(monkeypatch):
+    def broken(curves):
+        raise np.linalg.LinAlgError("Singular matrix")
+
+    monkeypatch.setattr(figures, "_png", broken)
+    page = render(_report(_failed("test_a", _curves(W[:-1], W, curves="w"))), "html")
+    assert _images(page) == []
+    assert "they agree on the first 4. (The figure could not be drawn: LinAlgError.)" in page
 
 
 def test_without_matplotlib_the_page_is_written_with_a_sentence(monkeypatch):

@@ -119,8 +119,10 @@ def _figure(check: CheckResult, draw: bool) -> str:
     """The check's curves: a figure when ``draw``, and in words always."""
     words = " ".join(figures.describe(curve) for curve in check.curves)
     caption = f"<figcaption>{escape(words)}</figcaption>"
-    if not draw:
+    png, why = figures.figure_or_words(check.curves) if draw else (None, "")
+    if png is None:
+        caption = f"<figcaption>{escape(' '.join(filter(None, (words, why))))}</figcaption>"
         return f'<figure class="curves">{caption}</figure>'
-    png = base64.b64encode(figures.figure_png(check.curves)).decode("ascii")
-    image = f'<img alt="{escape(words)}" src="data:image/png;base64,{png}">'
+    data = base64.b64encode(png).decode("ascii")
+    image = f'<img alt="{escape(words)}" src="data:image/png;base64,{data}">'
     return f'<figure class="curves">{image}{caption}</figure>'
