@@ -415,36 +415,47 @@ class _Unsilenced:
         return function
 
 
+SILENCERS = (("numpy", "errstate"), ("numpy", "seterr"), ("numpy", "geterr"))
+SILENCERS += (("warnings", "filterwarnings"), ("warnings", "simplefilter"))
+_REAL: dict[tuple[str, str], Callable] = {}
+
+
+def keep_real_silencers() -> None:
+    """Keep NumPy's and ``warnings``' own error-state functions, before any learner code runs:
+    an unsilenced call uses and puts back these, whatever a learner's module put in their place
+    (``np.seterr = lambda *a, **k: None`` at the top of a file kept every overflow quiet)."""
+    for owner, name in SILENCERS:
+        _REAL[owner, name] = getattr(sys.modules[owner], name)
+
+
 @contextlib.contextmanager
 def instrumented(module: ModuleType, replace: dict, unsilenced: bool) -> Iterator[None]:
     """The call's instruments: ``replace`` swaps functions of the learner's module for the
     grader's (to see that a function the instructions require is the one used), and
     ``unsilenced`` makes NumPy's overflow, invalid and divide errors warn with no way for the
     learner's code to silence them (``np.errstate``, ``np.seterr``, warning filters)."""
-    import warnings
-
-    import numpy
-
     saved = {name: module.__dict__.get(name, _ABSENT) for name in replace}
     module.__dict__.update(replace)
-    patched = [
-        (numpy, "errstate", _Unsilenced),
-        (numpy, "seterr", lambda *a, **k: numpy.geterr()),
-        (warnings, "filterwarnings", lambda *a, **k: None),
-        (warnings, "simplefilter", lambda *a, **k: None),
-    ]
-    originals = [(owner, name, getattr(owner, name)) for owner, name, _ in patched]
-    old_errors = numpy.geterr()
+    seterr, geterr = _REAL["numpy", "seterr"], _REAL["numpy", "geterr"]
+    stand_ins = {
+        ("numpy", "errstate"): _Unsilenced,
+        ("numpy", "seterr"): lambda *a, **k: geterr(),
+        ("numpy", "geterr"): geterr,
+        ("warnings", "filterwarnings"): lambda *a, **k: None,
+        ("warnings", "simplefilter"): lambda *a, **k: None,
+    }
+    old_errors = geterr()
     try:
         if unsilenced:
-            numpy.seterr(over="warn", invalid="warn", divide="warn")
-            for owner, name, value in patched:
-                setattr(owner, name, value)
+            seterr(over="warn", invalid="warn", divide="warn")
+            for (owner, name), value in stand_ins.items():
+                setattr(sys.modules[owner], name, value)
         yield
     finally:
-        for owner, name, value in originals:
-            setattr(owner, name, value)
-        numpy.seterr(**old_errors)
+        if unsilenced:
+            for (owner, name), value in _REAL.items():
+                setattr(sys.modules[owner], name, value)
+        seterr(**old_errors)
         for name, value in saved.items():
             if value is _ABSENT:
                 module.__dict__.pop(name, None)
@@ -530,8 +541,12 @@ def main() -> None:
     config = json.loads(sys.argv[1])
     channel_in, channel_out, output = take_channel()
     sys.path[:0] = config["site"]
+    import warnings  # noqa: F401 - its filters are kept with NumPy's error state
+
     import numpy  # noqa: F401 - every exercise uses it: imported before any file arrives
     import numpy.random  # noqa: F401 - and this (NumPy imports it lazily); also off the clock
+
+    keep_real_silencers()
 
     runtime = (os.path.dirname(os.__file__), os.path.dirname(numpy.__file__))
     if config.get("drop_to") is not None and not readable_by_everyone(*runtime):
