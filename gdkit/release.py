@@ -313,8 +313,9 @@ def release(out: Path, force: bool, with_gdref: bool) -> None:
     """Write the student release to OUT: stubs, public checks with recorded values, the built
     deck; no solutions and no implementation of any exercise."""
     summary = build_release(out, force=force, with_gdref=with_gdref)
+    reference = "" if with_gdref else "gdref/, the decks code, "
     click.echo(
-        f"wrote {summary.out}: {summary.files} files; left out solutions/, "
+        f"wrote {summary.out}: {summary.files} files; left out solutions/, {reference}"
         f"{summary.hidden_checks} hidden checks ({summary.hidden_points} points), "
         f"{summary.mutants} mutants and the instructor commands"
     )

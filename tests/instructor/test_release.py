@@ -288,6 +288,25 @@ def test_an_existing_out_is_not_replaced_without_force(release, tmp_path):
 
 
 @pytest.mark.slow
+def test_gdref_goes_in_only_when_asked_for(tmp_path):
+    """After the deadline: gdref and its README section, and the checks still read the record
+    (the same release otherwise)."""
+    from click.testing import CliRunner
+
+    from gdkit.release import release as release_command
+
+    out = tmp_path / "with-gdref"
+    done = CliRunner().invoke(release_command, [str(out), "--with-gdref"])
+    assert done.exit_code == 0, done.output
+    assert "gdref/" not in done.output.split("left out")[1]
+    assert (out / "gdref" / "optim.py").is_file() and (out / "gdref" / "data").is_dir()
+    assert "## gdref in five lines" in (out / "README.md").read_text()
+    assert (out / "grader" / "checks" / "recorded.json").is_file()
+    graded = run_release(out, "grader.cli", str(REPO_ROOT / "solutions"))
+    assert graded.returncode == 0, graded.stdout + graded.stderr
+
+
+@pytest.mark.slow
 def test_the_release_installs_in_a_fresh_venv_and_grades(release, tmp_path):
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
