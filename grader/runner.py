@@ -217,6 +217,7 @@ def grade_each(
         for folder in submissions:
             submission = _Submission(folder, exercises, sandbox, files, include_hidden)
             yield from submission.rounds()
+            sandbox.raise_lost()  # a worker stopped or killed from outside: no report to trust
             on_report(submission.report())
 
     if not exercises:

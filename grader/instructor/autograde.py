@@ -90,7 +90,7 @@ REFUSED = (
     "tell them, and resubmit once they have."
 )
 WEAK_AS_ROOT = (
-    "Learner code ran without bubblewrap, as the user nobody (resource limits, no file system "
+    "Learner code ran without bubblewrap, as a user of its own (resource limits, no file system "
     "or network isolation). For stronger isolation, allow user namespaces where the autograder "
     "runs (bubblewrap then starts), or run it as a non-root user with bubblewrap."
 )

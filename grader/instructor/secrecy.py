@@ -2,9 +2,9 @@
 unreadable, and proving it by trying.
 
 With bubblewrap, learner code sees only the runtime and NumPy. Where bubblewrap cannot start
-(a default Docker container), the ``process`` backend runs it as the user ``nobody`` — who can
-read whatever every user can: the installed grader with its hidden checks, gdref (an
-implementation of every exercise) and the copy the autograder was installed from. So:
+(a default Docker container), the ``process`` backend runs it as a user of its own (one per
+worker) — who can read whatever every user can: the installed grader with its hidden checks,
+gdref (an implementation of every exercise) and the copy the autograder was installed from. So:
 
 - :func:`secret_folders` names them: the folders of the installed ``grader``, ``gdref`` and
   ``gdkit`` packages, their distribution's metadata folder, and the folder pip installed them
@@ -129,8 +129,8 @@ def main() -> int:
     """``python -m grader.instructor.secrecy``: lock the secret folders (as root)."""
     if not hasattr(os, "geteuid") or os.geteuid() != 0:
         print(
-            "grader.instructor.secrecy: run this as root (learner code runs as 'nobody' only "
-            "when the grader is root; as any other user it can read what the grader reads)",
+            "grader.instructor.secrecy: run this as root (learner code runs as a user of its own "
+            "only when the grader is root; as any other user it can read what the grader reads)",
             file=sys.stderr,
         )
         return 2

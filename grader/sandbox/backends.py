@@ -10,7 +10,7 @@ backend and lives in :mod:`grader.sandbox.sandbox`.
                 with it, read-only view of the Python runtime and NumPy only), plus all of
                 ``process``.
 ``process``     every platform: a plain child over pipes, the platform's resource limits, a
-                clean environment, an unprivileged user when run as root.
+                clean environment, a user of its own for each worker when run as root.
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ import tempfile
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from grader.sandbox import users
 
 GRADER = Path(__file__).resolve().parent
 WORKER_FILES = ("worker.py", "wire.py")
@@ -115,18 +117,6 @@ def numpy_folder() -> Path:
     return Path(spec.origin).resolve().parent.parent
 
 
-def unprivileged_uid() -> int | None:
-    """The uid learner code runs as when the grader runs as root ("nobody"); else None."""
-    if not hasattr(os, "geteuid") or os.geteuid() != 0:
-        return None
-    try:
-        import pwd
-
-        return pwd.getpwnam("nobody").pw_uid
-    except (ImportError, KeyError):
-        return 65534
-
-
 # the limits a report names when they are not set (see worker.set_limits)
 LIMIT_WORDS = {
     "RLIMIT_CPU": "CPU time",
@@ -168,7 +158,7 @@ class ProcessBackend:
         worker here would)."""
         missing = _missing_limits(enforced)
         limits = f"no limit on {', '.join(missing)}; " if missing else ""
-        who = "user nobody" if unprivileged_uid() is not None else "this user"
+        who = "a user of its own" if users.needed() else "this user"
         return Isolation(
             self.name,
             f"no filesystem or network isolation: learner code can read what {who} can read "
@@ -177,6 +167,13 @@ class ProcessBackend:
 
     def unavailable(self) -> str | None:
         return None
+
+    def shared(self) -> str | None:
+        """Why learner code here could reach another submission (its worker, its files, the
+        grader's installation or saved reports), or None when each worker is kept apart."""
+        if users.needed():
+            return None  # each worker a user of its own (grader/sandbox/users.py)
+        return "the process backend runs learner code as you, with your rights"
 
     def command(self, python: str, config: str, temp_bytes: int) -> list[str]:  # noqa: ARG002
         return [python, *PYTHON_FLAGS, str(GRADER / "worker.py"), config]
@@ -213,6 +210,9 @@ class BubblewrapBackend(ProcessBackend):
     def describe(self, enforced: Collection[str] | None) -> Isolation:  # noqa: ARG002
         return self.isolation
 
+    def shared(self) -> str | None:
+        return None  # its own namespaces; as root, also a user of its own
+
     def unavailable(self) -> str | None:
         """Cheap checks only: whether bwrap can create namespaces here shows when the first
         worker starts (the sandbox then falls back, and says why: see start_failure)."""
@@ -230,7 +230,8 @@ class BubblewrapBackend(ProcessBackend):
     def namespace_args() -> list[str]:
         if os.geteuid() != 0:
             return ["--unshare-all", "--die-with-parent", "--new-session"]
-        # as root: every namespace but the user one, so that the worker can drop to "nobody"
+        # as root: every namespace but the user one, so that the worker can drop to a user of
+        # its own (grader/sandbox/users.py: one no other worker on the machine has)
         # (where RLIMIT_NPROC applies); of root's capabilities it keeps only setuid/setgid
         caps = ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
         spaces = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts"]
@@ -303,7 +304,7 @@ def site_view(folder: Path) -> Path:
     checkout)."""
     view = folder / "site"
     view.mkdir()
-    view.chmod(0o755)  # the worker may run as "nobody"
+    view.chmod(0o755)  # the worker may run as a user of its own
     for name in ("numpy", "numpy.libs"):
         source = numpy_folder() / name
         if not source.is_dir():
@@ -346,7 +347,7 @@ def _own_folder(path: Path) -> Path:
     user can write to (else ValueError)."""
     try:
         path.mkdir(mode=0o755)
-        path.chmod(0o755)  # whatever the umask: the worker may run as "nobody"
+        path.chmod(0o755)  # whatever the umask: the worker may run as a user of its own
     except FileExistsError:
         pass
     info = path.lstat()

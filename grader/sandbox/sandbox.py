@@ -36,7 +36,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from grader.sandbox import wire
+from grader.sandbox import users, wire
 from grader.sandbox.backends import (
     BACKENDS,
     STRONGEST_FIRST,
@@ -44,12 +44,11 @@ from grader.sandbox.backends import (
     ProcessBackend,
     base_python,
     start_failure,
-    unprivileged_uid,
 )
 from grader.sandbox.memory import WORDS, Guard, choose_guard, words
 from grader.sandbox.outbox import outbox_for
 from grader.sandbox.replies import Replies
-from grader.sandbox.sessions import OWN_SESSION, kill_session, tree
+from grader.sandbox.sessions import OWN_SESSION, kill_session, stopped, tree
 
 
 def positive_seconds(value: str | float) -> float:
@@ -144,6 +143,27 @@ class SandboxError(RuntimeError):
     """The sandbox itself could not be started (not the learner's fault)."""
 
 
+class ProcessLost(SandboxError):
+    """Something outside the learner's code stopped or killed a worker (a signal while no
+    learner code ran, or a worker found stopped when its time ran out): the grader's problem,
+    never the learner's loop or crash. The run that lost it is not to be trusted: regrade."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(f"the grader lost this worker ({why}); regrade")
+
+
+def shared_refusal(reason: str, note: str = "") -> str:
+    """The sentence refusing to grade untrusted submissions where they would share a user."""
+    stronger = f" (bubblewrap could not be used: {note})" if note else ""
+    return (
+        f"learner code would not be kept apart: {reason}{stronger}, so one submission could "
+        "change the grader, the saved reports or other students' files, or stop their workers. "
+        "Install bubblewrap (Debian, Ubuntu: sudo apt install bubblewrap; Fedora: sudo dnf "
+        "install bubblewrap) and allow user namespaces, or run as root (each worker then runs "
+        "as a user of its own), or pass --trust-submissions to grade these submissions anyway"
+    )
+
+
 def choose_backend(requested: str) -> tuple[ProcessBackend, str]:
     """(backend, note): the backend to use and why a stronger one was not used."""
     if requested != "auto":
@@ -164,6 +184,24 @@ def choose_backend(requested: str) -> tuple[ProcessBackend, str]:
     raise SandboxError("no sandbox backend can run here: " + "; ".join(reasons))
 
 
+def apart_refusal(isolation: str) -> str | None:
+    """Why ``isolation`` could not keep one submission from another here (the sentence that
+    refuses to grade untrusted submissions), or None when it can (or cannot run at all: the
+    sandbox says why when it starts). Probes bubblewrap under ``auto``, as its first worker
+    would."""
+    from grader.sandbox.backends import bubblewrap_works
+
+    try:
+        backend, note = choose_backend(isolation)
+    except (SandboxError, ValueError):
+        return None
+    if backend.name == "bubblewrap" and isolation == "auto" and not bubblewrap_works():
+        backend = ProcessBackend()
+        note = "; ".join(filter(None, [note, "bubblewrap: cannot create its namespaces here"]))
+    reason = backend.shared()
+    return shared_refusal(reason, note) if reason else None
+
+
 class Sandbox:
     """Starts worker processes with one backend and hands out a :class:`LoadedFile` per file.
 
@@ -179,11 +217,15 @@ class Sandbox:
         isolation: str = "auto",
         *,
         deadline: Deadline | None = None,
+        apart: bool = False,
     ) -> None:
         self.limits = limits or Limits.from_env()
         self.deadline = deadline  # bounds every call's wall limit (see the module docstring)
         self.requested = isolation
+        self.apart = apart  # refuse a backend that cannot keep submissions apart
         self.backend, self.note = choose_backend(isolation)
+        self._refuse_shared()
+        self.lost: ProcessLost | None = None  # a worker lost since the last raise_lost()
         self._spares: list[_Process] = []
         self._groups: dict[str, _Process] = {}
         self._python = base_python()
@@ -256,6 +298,18 @@ class Sandbox:
         if self.cancelled:
             raise SubmissionError("cancelled", CANCELLED)
 
+    def raise_lost(self) -> None:
+        """Raise :class:`ProcessLost` if a worker was lost since the last call (its results
+        cannot be trusted; the runner calls this after each submission)."""
+        lost, self.lost = self.lost, None
+        if lost is not None:
+            raise lost
+
+    def _refuse_shared(self) -> None:
+        reason = self.backend.shared() if self.apart else None
+        if reason:
+            raise SandboxError(shared_refusal(reason, self.note))
+
     def _process_for(self, group: str) -> _Process:
         """The group's running worker process; a spare (or a new one) if it has none."""
         process = self._groups.get(group)
@@ -274,6 +328,7 @@ class Sandbox:
         self.backend, self._enforced, self._guarded = BACKENDS[weaker[0]](), None, ""
         failed = start_failure(name, reason)
         self.note = f"{self.note}; {failed}" if self.note else failed
+        self._refuse_shared()
 
     def _kill_all(self) -> None:
         for process in [*self._groups.values(), *self._spares]:
@@ -282,11 +337,14 @@ class Sandbox:
         self._spares.clear()
 
     def _launch(self) -> _Process:
-        limits = dict(asdict(self.limits))
+        try:
+            user = users.lease()  # as root, a user of its own (grader/sandbox/users.py)
+        except (users.NoUserFree, OSError) as error:
+            raise SandboxError(f"cannot give the worker a user of its own: {error}") from None
         config = {
             "site": self.backend.site(),
-            "limits": limits,
-            "drop_to": unprivileged_uid(),
+            "limits": dict(asdict(self.limits)),
+            "drop_to": user.uid if user else None,
             "parent": _parent_watch() if self.backend.watches_parent else None,
             "memory": self._guard.config(),
         }
@@ -294,8 +352,10 @@ class Sandbox:
         offset = self.backend.signal_exit_offset
         ready = self._worker_ready
         try:
-            return _Process(command, self.backend, self.limits, offset, ready, self._guard)
+            return _Process(command, self.backend, self.limits, offset, ready, self._guard, user)
         except OSError as error:
+            if user is not None:
+                user.release()
             raise SandboxError(f"cannot start {command[0]}: {error.strerror}") from None
 
 
@@ -346,13 +406,15 @@ class _Process:
         offset: int = 0,
         on_ready: Callable[[list[str], str], None] | None = None,
         guard: Guard | None = None,
+        user: users.Lease | None = None,
     ) -> None:
         self.limits = limits
+        self.user = user  # released once the worker is reaped
         self.on_ready = on_ready  # told the limits the worker set, once it is ready
         self.guard = guard or Guard()  # put under it once ready (memory.py)
         self.signal_offset = offset
         self.errors = tempfile.TemporaryFile()
-        self.folder = private_folder(unprivileged_uid())
+        self.folder = private_folder(user.uid if user else None)
         handed = backend.handover()
         try:
             self.popen = subprocess.Popen(
@@ -373,7 +435,7 @@ class _Process:
                 os.close(descriptor)
         self.replies = Replies(self.popen.stdout, limits.message_bytes)
         self.outbox = outbox_for(self.popen.stdin)
-        self.ready = self.dead = False
+        self.ready = self.dead = self.idle_death = False
         self.loaded: dict[str, LoadedFile] = {}  # file name -> the file whose source it runs
         self.seq = 0
         self.exit_code: int | None = None
@@ -400,6 +462,7 @@ class _Process:
         cuts the call's wall limit (and the wait for the worker to start) to the time left."""
         if overall is not None and overall.left() <= 0:
             raise SubmissionError("timeout", f"not run: {overall.reached}")
+        self.idle_death = self.popen.poll() is not None  # ended with no request to serve
         self.seq += 1
         clock = _Clock(self.limits.wall, overall)
         try:
@@ -421,7 +484,10 @@ class _Process:
                     raise TimeoutError
                 self._callback(header, reply_blobs, callbacks, deadline)
         except TimeoutError:
+            was_stopped = stopped(self.popen.pid)  # by a signal from outside, not a loop
             self.kill()
+            if was_stopped and not self.interrupted:
+                raise ProcessLost("it was stopped by a signal from outside") from None
             raise SubmissionError("timeout", clock.overrun(what)) from None
         except wire.WireError as error:
             self.kill()
@@ -460,13 +526,15 @@ class _Process:
         code = self.kill()
         if self.signal_offset and code is not None and code > self.signal_offset:
             code = self.signal_offset - code  # the signal that ended the wrapped worker
+        if code is not None and code < 0 and (self.idle_death or not ready):
+            return ProcessLost(f"{_signal_name(code)} while it ran no learner code")
         if not ready:
             return _StartFailed(log.splitlines()[-1][:300] if log else f"exit status {code}")
         if hasattr(signal, "SIGXCPU") and code == -signal.SIGXCPU:  # not on Windows
             limit = self.limits.cpu
             return SubmissionError("timeout", f"used more than {limit:g} s of CPU time per call")
         if code is not None and code < 0:
-            name = signal.Signals(-code).name if -code in signal.valid_signals() else -code
+            name = _signal_name(code)
             return SubmissionError("crashed", f"the process running your code was killed ({name})")
         return SubmissionError(
             "crashed",
@@ -519,6 +587,8 @@ class _Process:
         self.guard.release(id(self))
         self.errors.close()
         self.folder.cleanup()  # what learner code wrote there, whatever its permissions
+        if self.user is not None:
+            self.user.release()  # its processes are gone: the uid may serve another worker
         return self.exit_code
 
 
@@ -575,6 +645,13 @@ class LoadedFile:
         """:meth:`call`, with the learner's module functions named in ``instruments.replace``
         swapped for the grader's callables during the call, and NumPy's floating-point errors
         made to warn, unsilenceably, when ``instruments.unsilenced``."""
+        try:
+            return self._call(instruments, function, args, kwargs)
+        except ProcessLost as lost:  # the call fails; the runner distrusts the whole run
+            self.sandbox.lost = lost
+            raise
+
+    def _call(self, instruments: Instruments, function: str, args: tuple, kwargs: dict) -> object:
         process = self._loaded()
         callbacks: dict[int, Callable] = {}
         blobs: list[bytes] = []
@@ -696,6 +773,11 @@ def _too_large(args: list, limit: int) -> str:
         f"than the {limit:,} it takes (an empty dimension counts as 1); call it with arrays "
         "the size of the exercise's"
     )
+
+
+def _signal_name(code: int) -> str:
+    """The name of the signal that ended a process with status ``code`` (negative)."""
+    return signal.Signals(-code).name if -code in signal.valid_signals() else f"signal {-code}"
 
 
 def _text(value: object) -> str:

@@ -85,6 +85,60 @@ def _kill_tree_windows(pid: int) -> None:
     _signal(pid, signal.SIGTERM)
 
 
+def kill_user(uid: int) -> None:
+    """Kill every process running as ``uid``: a sandbox user's (grader/sandbox/users.py), left
+    by a grader that was killed before it could end its worker. None can start another (no
+    sandbox user may start processes: RLIMIT_NPROC), so one pass takes them all."""
+    for pid in _processes_of(uid):
+        _signal(pid, signal.SIGKILL)
+
+
+def _processes_of(uid: int) -> list[int]:
+    if not os.path.exists("/proc/self/status"):
+        try:
+            import psutil
+        except ImportError:
+            return []
+        return [p.pid for p in psutil.process_iter(["uids"]) if uid in (p.info["uids"] or ())]
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:  # /proc/PID's owner is root for a process that dropped root: read its Uid line
+            with open(f"/proc/{entry}/status", "rb") as handle:
+                line = next(line for line in handle if line.startswith(b"Uid:"))
+        except (OSError, StopIteration):  # gone
+            continue
+        if uid in (int(n) for n in line.split()[1:]):
+            found.append(int(entry))
+    return found
+
+
+def stopped(pid: int) -> bool:
+    """Is process ``pid``, or any process below it, stopped (SIGSTOP, or a terminal's stop
+    signals)? A worker found stopped when its time ran out was stopped from outside its code's
+    loop: the grader lost it. False where the platform cannot tell (no /proc, no psutil)."""
+    return any(_is_stopped(member) for member in tree(pid))
+
+
+def _is_stopped(pid: int) -> bool:
+    if os.path.exists("/proc/self/stat"):
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as handle:
+                state = handle.read().rpartition(b")")[2].split()[0]
+        except (OSError, IndexError):  # gone
+            return False
+        return state in (b"T", b"t")  # stopped; stopped by a tracer
+    try:
+        import psutil
+    except ImportError:
+        return False
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_STOPPED
+    except psutil.Error:
+        return False
+
+
 def _below(pid: int, stop: bool) -> list[int]:
     """Every process below ``pid``, parents before children; with ``stop``, each is stopped
     (SIGSTOP) before its children are listed, so none is started unseen."""

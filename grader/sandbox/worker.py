@@ -30,7 +30,8 @@ import wire  # noqa: E402 - found next to this file
 del sys.path[0], sys.modules["wire"]  # learner code cannot import it (see RefuseImports)
 
 REFUSED_MODULES = ("gdref", "grader", "solutions", "wire", "worker")
-# imported before privileges are dropped (as root) when the runtime is unreadable to "nobody"
+# imported before privileges are dropped (as root) when the runtime is unreadable to the
+# worker's user
 PRELOAD = (
     "numpy numpy.linalg numpy.random numpy.fft math cmath random statistics functools "
     "itertools collections collections.abc typing dataclasses copy numbers fractions decimal "
@@ -134,6 +135,8 @@ def readable_by_everyone(*folders: str) -> bool:
 
 
 def drop_privileges(uid: int | None) -> None:
+    """Become ``uid``, with no supplementary groups: a user of this worker's own, held for it
+    by the grading process (grader/sandbox/users.py)."""
     if uid is None:
         return
     os.setgroups([])

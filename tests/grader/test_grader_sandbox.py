@@ -771,8 +771,8 @@ LATE_IMPORTS = textwrap.dedent("""
 
 @pytest.mark.parametrize("isolation", ISOLATIONS)
 def test_what_the_exercises_import_imports_when_learner_code_asks(isolation):
-    """As root the worker drops to "nobody" first: what it needs is imported beforehand where
-    nobody could not read the runtime, and later where it can (the bubblewrap view)."""
+    """As root the worker drops to a user of its own first: what it needs is imported beforehand
+    where that user could not read the runtime, and later where it can (the bubblewrap view)."""
     with Sandbox(FAST, isolation) as sandbox:
         got = sandbox.load(LATE_IMPORTS, "late.py").call("late")
     assert got == [4.0, 5.0, 1.5, "1/3", "0.1", 10.0]
