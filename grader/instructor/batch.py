@@ -52,11 +52,24 @@ if TYPE_CHECKING:
 REPORTS = "reports"
 DEFAULT_TIME_LIMIT = 120.0  # seconds per submission
 GRADER_FAULT = "the grader failed (not the student's fault)"  # how such a problem starts
-__all__ = ["BatchResult", "NoStudents", "Outcome", "discover", "run_batch", "write_outputs"]
+__all__ = [
+    "BatchResult",
+    "NoStudents",
+    "Outcome",
+    "Untrusted",
+    "discover",
+    "run_batch",
+    "write_outputs",
+]
 
 
 class NoStudents(Exception):
     """The arguments name no student at all."""
+
+
+class Untrusted(Exception):
+    """The sandbox here cannot keep one submission from another, and the submissions are not
+    trusted (no ``--trust-submissions``): the sentence says what to do."""
 
 
 @dataclass
@@ -176,13 +189,15 @@ def store_outcome(out: Path, outcome: Outcome, sources: list) -> None:
 # the graders: the pool's processes, each grading one submission after another
 
 
-def open_sandbox(timeout: float | None, isolation: str) -> Sandbox:
+def open_sandbox(timeout: float | None, isolation: str, apart: bool = True) -> Sandbox:
     """The one sandbox a grader reuses for every submission it grades (it is not bound to a
-    folder: the grading process sends each file's source)."""
+    folder: the grading process sends each file's source). With ``apart``, a backend that
+    cannot keep one submission from another is refused (SandboxError), also when bubblewrap
+    fails at its first worker and ``auto`` would fall back to the process backend."""
     from grader.sandbox.sandbox import Limits, Sandbox
 
     limits = Limits.from_env(wall=timeout, cpu=timeout)
-    sandbox = Sandbox(limits, isolation)
+    sandbox = Sandbox(limits, isolation, apart=apart)
     sandbox.start()
     return sandbox
 
@@ -217,7 +232,7 @@ def _grader_main(settings: dict, tasks, results, temp: str) -> None:
     while True:  # a session ends when the pipe closes, or on a grader fault (then a new one)
         sandbox = None
         try:
-            sandbox = open_sandbox(settings["timeout"], settings["isolation"])
+            sandbox = open_sandbox(settings["timeout"], settings["isolation"], settings["apart"])
             grade_each(pending, answer, include_hidden=settings["hidden"], sandbox=sandbox)
             break
         except Exception as error:  # noqa: BLE001 - the grader failed: not the student's loss
@@ -236,7 +251,7 @@ class Grader:
         task_reader, self.tasks = context.Pipe(duplex=False)
         self.results, result_writer = context.Pipe(duplex=False)
         self.temp = tempfile.TemporaryDirectory(prefix="gdkit-grader-", ignore_cleanup_errors=True)
-        os.chmod(self.temp.name, 0o711)  # its workers, run as "nobody", reach their own folders
+        os.chmod(self.temp.name, 0o711)  # its workers (users of their own) reach their folders
         self.process = context.Process(
             target=_grader_main,
             args=(settings, task_reader, result_writer, self.temp.name),
@@ -367,8 +382,11 @@ def run_batch(
     timeout: float | None = None,
     isolation: str = "auto",
     progress: bool = False,
+    trust: bool = False,
 ) -> BatchResult:
-    """Grade every submission in ``paths`` into ``out`` (see the module docstring)."""
+    """Grade every submission in ``paths`` into ``out`` (see the module docstring). Unless
+    ``trust``, raises :class:`Untrusted` where the sandbox cannot keep one submission from
+    another (the process backend run by an ordinary user)."""
     from grader.exercises import load_exercises
 
     started = time.perf_counter()
@@ -409,7 +427,10 @@ def run_batch(
         else:
             todo.append(submission)
     if todo:
-        _grade_all(todo, out, outcomes, jobs, hidden, time_limit, timeout, isolation, progress)
+        apart = not trust
+        settings = {"hidden": hidden, "timeout": timeout, "isolation": isolation, "apart": apart}
+        _refuse_untrusted(settings)
+        _grade_all(todo, out, outcomes, jobs, time_limit, settings, progress)
     ordered = [outcomes[s.student] for s in submissions]
     return BatchResult(ordered, len(todo), time.perf_counter() - started)
 
@@ -418,7 +439,17 @@ def _notes(upload: Upload) -> list[str]:
     return upload.notes + list(upload.refused.values())
 
 
-def _grade_all(todo, out, outcomes, jobs, hidden, time_limit, timeout, isolation, progress):
+def _refuse_untrusted(settings: dict) -> None:
+    """Raise :class:`Untrusted` when the submissions would not be kept apart and are not
+    trusted (checked once here; each grader's sandbox checks again as it starts)."""
+    from grader.sandbox.sandbox import apart_refusal
+
+    refusal = apart_refusal(settings["isolation"]) if settings["apart"] else None
+    if refusal:
+        raise Untrusted(refusal)
+
+
+def _grade_all(todo, out, outcomes, jobs, time_limit, settings, progress):
     by_student = {s.student: s for s in todo}
     work = Path(tempfile.mkdtemp(prefix=".grading-", dir=out))
     try:
@@ -436,7 +467,6 @@ def _grade_all(todo, out, outcomes, jobs, hidden, time_limit, timeout, isolation
             outcomes[student] = outcome
             advance()
 
-        settings = {"hidden": hidden, "timeout": timeout, "isolation": isolation}
         try:
             run_pool(staged, settings, jobs or os.cpu_count() or 1, time_limit, done)
         finally:

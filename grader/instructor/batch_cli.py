@@ -56,6 +56,13 @@ from grader.commands import SECONDS, sandbox_options
     show_default=True,
     help="The assignment's title in gradebook-canvas.csv (Canvas matches 'Title (id)' by id).",
 )
+@click.option(
+    "--trust-submissions",
+    "trust",
+    is_flag=True,
+    help="Grade even where the sandbox cannot keep one submission from another (the process "
+    "backend run by an ordinary user): only for submissions you trust.",
+)
 @sandbox_options
 def batch(
     submissions: tuple[Path, ...],
@@ -68,17 +75,22 @@ def batch(
     isolation: str,
     exercise_names: str | None,
     assignment: str,
+    trust: bool,
 ) -> None:
     """Grade many submissions: folders, zips, or an export folder of them (one per student).
 
     To grade a single folder that happens to be named "batch", run `grade ./batch`.
 
+    Each submission's worker is kept from every other's: bubblewrap's namespaces, and as root
+    a user of its own. Where that cannot be had (the process backend run by an ordinary user:
+    macOS, Windows, Linux without bubblewrap) grade batch refuses, and says how to go on.
+
     Exit status: 0 every submission was graded (time limits are the student's); 2 no student
-    was found, or an unknown exercise; 3 the grader failed on some submission (see report.html
-    and reports/).
+    was found, an unknown exercise, or submissions that could not be kept apart; 3 the grader
+    failed on some submission (see report.html and reports/).
     """
     from grader.exercises import by_name
-    from grader.instructor.batch import NoStudents, run_batch, write_outputs
+    from grader.instructor.batch import NoStudents, Untrusted, run_batch, write_outputs
 
     exercises = None
     if exercise_names:
@@ -97,8 +109,9 @@ def batch(
             timeout=timeout,
             isolation=isolation,
             progress=sys.stderr.isatty() and not os.environ.get("CI"),
+            trust=trust,
         )
-    except NoStudents as error:
+    except (NoStudents, Untrusted) as error:
         click.echo(f"grade batch: {error}.", err=True)
         sys.exit(2)
     written = write_outputs(result, out, exercises, assignment)

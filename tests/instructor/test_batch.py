@@ -444,9 +444,10 @@ def test_a_grader_killed_on_its_time_limit_leaves_no_process_behind(
     path = folder / by_name("parabola").file
     text = path.read_text(encoding="utf-8")
     path.write_text(text + "\ndef parabola_grad(w):\n    while True:\n        pass\n")
-    settings = {"hidden": False, "timeout": 60.0, "isolation": isolation}
+    settings = {"hidden": False, "timeout": 60.0, "isolation": isolation, "apart": True}
     temp = Path(tempfile.mkdtemp())
-    temp.chmod(0o755)  # as the machine's temporary folder is: workers run as "nobody" reach it
+    temp.chmod(0o755)  # as the machine's temporary folder is: workers, run as users of their
+    # own, reach it
     monkeypatch.setattr(tempfile, "tempdir", str(temp))
     monkeypatch.setenv("TMPDIR", str(temp))  # and the grader's, were it not given its own
     grader = Grader(multiprocessing.get_context("spawn"), settings)
