@@ -7,6 +7,11 @@ same run; then a resumed batch with nothing new.
 The sequential baseline runs `--sequential` of the submissions (a mix like the class's) and
 is extrapolated to N, which is said in the output. Targets (issue 9): at least 8
 submissions/s and 10x the sequential loop; a resumed batch of 100 under 1 s.
+
+Run as root, it also measures what users of their own cost (issue 17: each worker a user of
+its own, grader/sandbox/users.py): the batch graded again `--rounds` times each way, taking
+turns, as shipped and with every worker as one user (`nobody`, benchmarks/switched.py's
+`own_users`), both through switched.py; the ratio is of the medians.
 """
 
 from __future__ import annotations
@@ -83,6 +88,7 @@ def main() -> None:
     parser.add_argument("--students", type=int, default=100)
     parser.add_argument("--sequential", type=int, default=10)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     grade = str(Path(sys.executable).with_name("grade"))
     with tempfile.TemporaryDirectory(prefix="bench-batch-") as work:
@@ -99,6 +105,7 @@ def main() -> None:
         batch_seconds = timed(batch)
         graded = len(list((out / "reports").glob("*.json")))
         resumed = [timed(batch) for _ in range(3)]
+        users = users_cost(root / "class", root / "out-users", args.jobs, args.rounds)
     rate = graded / batch_seconds
     sequential_total = per_submission * args.students
     print(
@@ -124,6 +131,34 @@ def main() -> None:
         f"{sequential_total / batch_seconds:.1f}x | |"
     )
     print(f"| resumed batch, nothing new (median of 3) | {statistics.median(resumed):.2f} s | |")
+    for name, seconds in users.items():
+        print(
+            f"| `grade batch` --force, {name} (median of {args.rounds}) | {seconds:.1f} s "
+            f"| {graded / seconds:.1f} |"
+        )
+    if users:
+        own, shared = users.values()
+        print(f"| users of their own / one shared user | {own / shared:.3f} | |")
+
+
+def users_cost(folder: Path, out: Path, jobs: int, rounds: int) -> dict[str, float]:
+    """Seconds of a whole batch (--force) with each worker a user of its own, and with one
+    user for all, taking turns; empty when not run as root (users of their own need root)."""
+    from grader.sandbox import users
+
+    if not users.needed():
+        return {}
+    switched = [sys.executable, str(REPO / "benchmarks" / "switched.py")]
+    command = [*switched, "batch", str(folder), "-o", str(out), "--jobs", str(jobs), "--force"]
+    times: dict[str, list[float]] = {"a user of its own per worker": [], "one user (nobody)": []}
+    for _ in range(rounds):
+        for name, off in zip(times, ("", "own_users"), strict=True):
+            start = time.perf_counter()
+            env = {**os.environ, "GDKIT_BENCH_OFF": off}
+            subprocess.run(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)  # fmt: skip
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(seconds) for name, seconds in times.items()}
 
 
 if __name__ == "__main__":

@@ -64,6 +64,18 @@ SWITCHES: dict[str, tuple[str, Callable]] = {
 }
 
 
+def _one_shared_user(module) -> None:
+    """As root, every worker runs as one user, ``nobody`` (as before each had a user of its
+    own): what users of their own cost."""
+    module.lease = lambda: module.Lease(65534, -1) if module.needed() else None
+
+
+# protections, not speed mechanisms: switched off only to measure what they cost (bench_batch)
+PROTECTIONS: dict[str, tuple[str, Callable]] = {
+    "own_users": ("grader.sandbox.users", _one_shared_user),
+}
+
+
 class _PatchAfterImport:
     """A meta path finder that lets a module load as usual, then patches it."""
 
@@ -90,9 +102,10 @@ class _PatchAfterImport:
 def switch_off(name: str) -> None:
     if not name:
         return
-    if name not in SWITCHES:
-        raise SystemExit(f"GDKIT_BENCH_OFF: unknown mechanism {name!r} (known: {list(SWITCHES)})")
-    owner, patch = SWITCHES[name]
+    known = {**SWITCHES, **PROTECTIONS}
+    if name not in known:
+        raise SystemExit(f"GDKIT_BENCH_OFF: unknown mechanism {name!r} (known: {list(known)})")
+    owner, patch = known[name]
     if owner in sys.modules:
         patch(sys.modules[owner])
     else:

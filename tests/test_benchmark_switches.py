@@ -13,7 +13,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
-from switched import SWITCHES  # noqa: E402
+from switched import PROTECTIONS, SWITCHES  # noqa: E402
 
 # mechanism -> code printing True when the mechanism is off in this process
 PROBES = {
@@ -32,6 +32,15 @@ PROBES = {
         "    sandbox.close()"
     ),
     "kept_view": "import grader.sandbox.backends as b\nprint(b.kept_site_view() is None)",
+    "own_users": (
+        "import grader.sandbox.users as u\n"
+        "import os\n"
+        "os.geteuid = lambda: 0\n"
+        "try:\n"
+        "    print(u.lease().uid == 65534)\n"
+        "except u.NoUserFree:  # not root: no folder to hold users in\n"
+        "    print(False)"
+    ),
     "quick_notebooks": (
         "import sys\n"
         "from grader.exercises import exercises_dir, load_exercises\n"
@@ -62,10 +71,10 @@ def switched_off(mechanism: str, off: str) -> bool:
 
 
 def test_every_switch_has_a_probe():
-    assert set(PROBES) == set(SWITCHES)
+    assert set(PROBES) == set(SWITCHES) | set(PROTECTIONS)
 
 
-@pytest.mark.parametrize("mechanism", sorted(SWITCHES))
+@pytest.mark.parametrize("mechanism", sorted({**SWITCHES, **PROTECTIONS}))
 def test_the_switch_turns_its_mechanism_off_and_only_when_named(mechanism):
     assert switched_off(mechanism, mechanism)
     assert not switched_off(mechanism, "")
