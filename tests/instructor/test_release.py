@@ -214,6 +214,10 @@ def public_check_named_otherwise(student):
     assert "def public_check_named_otherwise" in stripped.source
     assert 'Mistake(id="a", message="m", hint="h", )' in stripped.source
     compile(stripped.source, "x", "exec")
+    # what the mutant told the grader (the functions the mistake is about) stays, as data
+    told = public_only(source, functions={"a": ["f", "g"]})
+    assert 'Mistake(id="a", message="m", hint="h", functions=("f", "g"),)' in told.source
+    compile(told.source, "x", "exec")
 
 
 def test_public_only_refuses_a_hidden_flag_it_cannot_read():
