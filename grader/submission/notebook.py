@@ -345,6 +345,7 @@ class _Builder:
     body: list[str] = field(default_factory=list)
     unavailable: set[str] = field(default_factory=set)  # names only left-out imports define
     result: Extracted = field(default_factory=lambda: Extracted(""))
+    chars: int = 0  # of the code kept so far
 
     def add_cell(self, number: int, source: str) -> None:
         if source.lstrip().startswith("%%"):
@@ -362,13 +363,17 @@ class _Builder:
         lines, source_lines = text.split("\n"), source.split("\n")
         left_out = [(n, _short(source_lines[n - 1])) for n in blanked]
         kept_here = []
+        segments = _Segments(lines, tree.body)
         for node in tree.body:
             first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
-            segment = "\n".join(lines[first - 1 : node.end_lineno])
+            segment = segments.of(node, first)
             if isinstance(node, ast.ImportFrom) and node.module == "__future__":
                 self.future.append(segment)
             elif kept(node, self.unavailable):
                 kept_here.append(_with_cell_lines(segment, number, first))
+                self.chars += len(kept_here[-1]) + 1
+                if self.chars > limits.SOURCE_CHARS:  # said as soon as it is so
+                    raise NotebookError(_too_much_code(self.display, self.chars))
             elif not _silent(node):
                 if isinstance(node, ast.Import | ast.ImportFrom):
                     self.unavailable |= bound_names(node)
@@ -377,6 +382,38 @@ class _Builder:
             self.result.left_out(f"cell {number}, line {line}: {shown}")
         if kept_here:
             self.body.append(f"# --- cell {number} ---\n" + "\n".join(kept_here))
+
+
+class _Segments:
+    """Each top-level statement's own text: its whole lines, as written (comments too), or,
+    for a statement that shares a line with another (``x = 1; print(x)``), only its own part
+    of it — else each of 250,000 statements on one line was the whole line: quadratic, and
+    a left-out call kept beside a kept constant."""
+
+    def __init__(self, lines: list[str], body: list[ast.stmt]) -> None:
+        self.lines = lines
+        pairs = zip(body, body[1:], strict=False)
+        self.shared = {after.lineno for before, after in pairs if before.end_lineno == after.lineno}
+        self.encoded: dict[int, bytes] = {}  # line -> its UTF-8 (ast's columns count bytes)
+
+    def of(self, node: ast.stmt, first: int) -> str:
+        if node.lineno not in self.shared and node.end_lineno not in self.shared:
+            return "\n".join(self.lines[first - 1 : node.end_lineno])
+        start, end = node.col_offset, node.end_col_offset
+        if node.lineno == node.end_lineno:
+            return self._bytes(node.lineno)[start:end].decode("utf-8", "surrogatepass")
+        head = self._bytes(node.lineno)[start:].decode("utf-8", "surrogatepass")
+        tail = self._bytes(node.end_lineno)[:end].decode("utf-8", "surrogatepass")
+        return "\n".join([head, *self.lines[node.lineno : node.end_lineno - 1], tail])
+
+    def _bytes(self, line: int) -> bytes:
+        if line not in self.encoded:
+            self.encoded[line] = self.lines[line - 1].encode("utf-8", "surrogatepass")
+        return self.encoded[line]
+
+
+def _too_much_code(display: str, chars: int) -> str:
+    return f"{display} holds {chars} characters of code to grade, more than {limits.SOURCE_CHARS}"
 
 
 def code_sources(data: str | bytes, display: str = "the notebook") -> list[str]:
@@ -430,9 +467,6 @@ def extract(
         builder.add_cell(number, source)
     source = "\n\n".join(builder.future + builder.body) + "\n"
     if len(source) > limits.SOURCE_CHARS:
-        raise NotebookError(
-            f"{display} holds {len(source)} characters of code to grade, more than "
-            f"{limits.SOURCE_CHARS}"
-        )
+        raise NotebookError(_too_much_code(display, len(source)))
     builder.result.source = source
     return builder.result
