@@ -22,8 +22,9 @@ FILE_BYTES = {
 }
 SOURCE_CHARS = 1 << 20
 # a notebook's code cells, all together, before any is parsed (a week's notebook has a few
-# hundred lines; parsing costs time and memory in proportion to them)
-NOTEBOOK_CODE_CHARS = 1 << 20
+# hundred lines, ~20 kB; parsing costs time and memory in proportion to them, up to ~750 bytes
+# of the grading process's memory per character: a 1 MB list literal cost 769 MB, so 256 kB)
+NOTEBOOK_CODE_CHARS = 256 << 10
 NOTEBOOK_CODE_LINES = 20_000
 NOTEBOOK_CELLS = 2_000
 
