@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -378,3 +379,52 @@ def test_the_process_backend_as_an_ordinary_user_refuses_until_trusted(ordinary_
         assert list(course.tmp.iterdir()) == []
     finally:
         shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_worker_stopped_from_outside_is_the_graders_failure_and_regraded(tmp_path, backend):
+    """A worker SIGSTOPped from outside while it loads a student's file: that student is the
+    grader's failure ("the grader lost this worker; regrade", exit 3), never a loop in their
+    code; the next run grades them again, fully."""
+    import psutil
+
+    from grader.instructor.batch import run_batch
+
+    folder = tmp_path / "export" / "slow-start"
+    shutil.copytree(REPO_ROOT / "solutions", folder)
+    parabola = folder / "01_parabola.py"
+    parabola.write_text("import time\ntime.sleep(2)\n" + parabola.read_text(encoding="utf-8"))
+    stopped: list[int] = []
+
+    def stop_the_worker() -> None:
+        deadline = time.monotonic() + 120
+        while not stopped and time.monotonic() < deadline:
+            for process in psutil.Process().children(recursive=True):
+                try:
+                    command = process.cmdline()
+                    is_worker = len(command) > 1 and command[-2].endswith("worker.py")
+                    if is_worker and not command[0].endswith("bwrap"):  # the worker itself
+                        if process.cpu_times().user > 0.05 and process.status() == "sleeping":
+                            process.suspend()  # SIGSTOP, from outside
+                            stopped.append(process.pid)
+                            return
+                except psutil.Error:
+                    continue
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=stop_the_worker)
+    watcher.start()
+    try:
+        first = run_batch([tmp_path / "export"], tmp_path / "out", jobs=1, timeout=4.0,
+                          isolation=backend)  # fmt: skip
+    finally:
+        watcher.join()
+    assert stopped, "no worker was stopped"
+    (outcome,) = first.outcomes
+    assert outcome.grader_fault and "the grader lost this worker" in outcome.problem
+    assert "regrade" in outcome.problem and "loop" not in outcome.problem
+    again = run_batch([tmp_path / "export"], tmp_path / "out", jobs=1, timeout=4.0,
+                      isolation=backend)  # fmt: skip
+    (outcome,) = again.outcomes
+    assert again.graded == 1 and not outcome.problem
+    assert outcome.report["score"] == outcome.report["max_score"]
