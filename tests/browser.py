@@ -23,7 +23,8 @@ from pathlib import Path
 
 import websocket
 
-CHROMIUM_FLAGS = (
+# headless, offline and quiet: what every test's Chromium runs with
+HEADLESS_FLAGS = (
     "--headless",
     "--no-sandbox",
     "--disable-gpu",
@@ -32,8 +33,8 @@ CHROMIUM_FLAGS = (
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
-    "--remote-debugging-port=0",
 )
+CHROMIUM_FLAGS = (*HEADLESS_FLAGS, "--remote-debugging-port=0")
 STARTUP_SECONDS = 30.0
 
 

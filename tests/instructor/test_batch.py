@@ -16,6 +16,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from browser import HEADLESS_FLAGS, chromium_path
 from grade_cli import run_grade
 
 from grader.authoring.mutants import apply_mutant
@@ -208,17 +209,7 @@ def test_grade_batch_and_a_folder_named_batch(tmp_path, monkeypatch):
 # ---------------------------------------------------------------------------------------------
 # the class report in a real browser
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+CHROMIUM = chromium_path() or "/usr/bin/chromium"
 PROBE = """<script>
 window.__errors = [];
 window.addEventListener('error', e => window.__errors.push(String(e.message || e.type)), true);
@@ -256,8 +247,9 @@ def render_in_chromium(page: Path, tmp_path: Path) -> dict:
     probe_page = tmp_path / "probe.html"
     probe_page.write_text(text.replace("</head>", PROBE + "</head>", 1), encoding="utf-8")
     done = subprocess.run(
-        [CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1280,900",
-         "--virtual-time-budget=10000", "--dump-dom", probe_page.as_uri()],
+        [CHROMIUM, *HEADLESS_FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
+         "--window-size=1280,900", "--virtual-time-budget=10000", "--dump-dom",
+         probe_page.as_uri()],
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert '<pre id="probe">' in done.stdout, done.stderr[-2000:]
