@@ -15,6 +15,24 @@ from grader.sandbox.sandbox import Limits
 # short limits keep the hostile-submission tests fast
 FAST = Limits(wall=1.5, cpu=1.0, cpu_total=20.0, memory_bytes=256 << 20)
 
+# Code that defines peak_memory(): the peak resident memory, in bytes, of the process that runs
+# it, for a test that runs a grader in a process of its own. Linux's VmHWM belongs to the
+# process's own memory map; ru_maxrss does not do there, because Linux carries it over exec
+# from the process that started this one (a child of a 600 MB pytest reports 600 MB).
+PEAK_MEMORY = """
+def peak_memory():
+    import resource, sys
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    unit = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, else kB
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * unit
+"""
+
 # every backend that can run on this machine, strongest first (tests run under each)
 ISOLATIONS = available()
 BUBBLEWRAP = "bubblewrap" in ISOLATIONS

@@ -1,7 +1,7 @@
 """End to end, under every backend: what learner input costs the grading process is bounded.
 
 Each test grades a hostile submission with ``grade`` in a process of its own, which reports its
-peak memory (``ru_maxrss``) as it exits, and checks that grading ended (a generous time limit:
+peak memory (its own, ``VmHWM``) as it exits, and checks that grading ended (a generous time limit:
 a hang guard, not a speed test), the neighbour exercise kept every point, the JSON report was
 written, the learner scored nothing unearned, and no process of the run is left.
 """
@@ -16,19 +16,29 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from grader_helpers import ISOLATIONS, copy_solution, leftovers, process_table, solution_text
+from grader_helpers import (
+    ISOLATIONS,
+    PEAK_MEMORY,
+    copy_solution,
+    leftovers,
+    process_table,
+    solution_text,
+)
 
 from grader.sandbox.sessions import OWN_SESSION, kill_session
 
-# the grading process's peak memory, measured as it exits (ru_maxrss: kB on Linux)
-PEAK = """
-import resource, sys
+# the grading process's peak memory, measured as it exits
+PEAK = (
+    PEAK_MEMORY
+    + """
+import sys
 from grader.cli import main
 try:
     main(sys.argv[1:])
 finally:
-    sys.stderr.write(f"\\nPEAK {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}\\n")
+    sys.stderr.write(f"\\nPEAK {peak_memory()}\\n")
 """
+)
 HANG_GUARD = 300  # seconds for a whole run: far above a normal one, far below "forever"
 # the grading process's own peak (pytest, NumPy, the checks) is ~55 MB; each attack below
 # cost it 1 GB or more before it was bounded
