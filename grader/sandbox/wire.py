@@ -149,11 +149,13 @@ def _decode_array(index: object, dtype: object, shape: object, blobs: list[bytes
         raise WireError(f"an array of unknown dtype {dtype[:40]!r}") from None
     if kind.kind not in NUMERIC_KINDS or kind.names is not None or kind.subdtype is not None:
         raise WireError(f"an array of dtype {kind}, but only numeric arrays cross")
-    count = 1
+    count, span = 1, 1
     for n in shape:
-        count *= n
+        count, span = count * n, span * max(n, 1)
     if count * kind.itemsize != len(blobs[index]):
         raise WireError("an array whose size does not match its shape")
+    if span * kind.itemsize > np.iinfo(np.intp).max:  # empty, but no NumPy can make the shape
+        raise WireError("an array whose shape is too large")
     return np.frombuffer(blobs[index], dtype=kind).reshape(shape).copy()
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from grader_helpers import PEAK_MEMORY
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -174,6 +174,8 @@ def test_decoding_any_header(value, blobs):
     shape=st.lists(st.integers(0, 2**41), max_size=40),
     size=st.integers(0, 64),
 )
+# empty, but its other dimensions beyond any NumPy's size (NumPy 2.2 raised ValueError on it)
+@example(dtype="<f8", shape=[0, 6357, 13463620, 13470561], size=0)
 def test_decoding_any_array_header(dtype, shape, size):
     """A zero-byte array of any shape decodes (or is refused) without being built whole."""
     try:
@@ -181,6 +183,13 @@ def test_decoding_any_array_header(dtype, shape, size):
     except wire.WireError:
         return
     assert array.nbytes == size
+
+
+def test_an_empty_array_whose_shape_no_numpy_can_make_is_refused():
+    """Refused the same with every NumPy (2.2 raised ValueError, 2.4 made it)."""
+    header = {"__ndarray__": [0, "<f8", [0, 6357, 13463620, 13470561]]}
+    with pytest.raises(wire.WireError, match="shape is too large"):
+        wire.decode(header, [b""])
 
 
 # -- files, notebooks, folders, zips, exports ---------------------------------------------------
