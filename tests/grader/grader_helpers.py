@@ -33,6 +33,20 @@ def peak_memory():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * unit
 """
 
+# parabola's functions, answers that are wrong unless a hostile submission's tampering worked
+WRONG_BODIES = """
+def parabola_loss(w):
+    return 0.0
+def parabola_grad(w):
+    return 0.0
+def gd_step(w, grad, lr):
+    return 0.0
+def trajectory(w0, lr, steps):
+    return [0.0], [0.0]
+def error_ratio(lr):
+    return 0.0
+"""
+
 # every backend that can run on this machine, strongest first (tests run under each)
 ISOLATIONS = available()
 BUBBLEWRAP = "bubblewrap" in ISOLATIONS

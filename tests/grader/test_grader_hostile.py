@@ -16,6 +16,7 @@ from grader_helpers import (
     BUBBLEWRAP,
     FAST,
     ISOLATIONS,
+    WRONG_BODIES,
     copy_solution,
     leftovers,
     process_table,
@@ -29,20 +30,6 @@ from grader.runner import grade
 
 REPO = Path(__file__).resolve().parents[2]
 TOKEN = "gdkit-escape-7d1c"  # in the command line of any process a hostile submission starts
-
-# answers that are wrong unless the tampering worked
-WRONG_BODIES = textwrap.dedent("""
-    def parabola_loss(w):
-        return 0.0
-    def parabola_grad(w):
-        return 0.0
-    def gd_step(w, grad, lr):
-        return 0.0
-    def trajectory(w0, lr, steps):
-        return [0.0], [0.0]
-    def error_ratio(lr):
-        return 0.0
-""")
 
 
 def wrong(returning: str, prelude: str = "") -> str:
