@@ -379,7 +379,11 @@ def _whole(kept: Path) -> bool:
         expected = int((kept / _COUNT).read_text(encoding="ascii"))
     except (OSError, ValueError):
         return False
-    return sum(len(files) for _, _, files in os.walk(kept / "site")) == expected
+    return _file_count(kept / "site") == expected
+
+
+def _file_count(folder: Path) -> int:
+    return sum(len(files) for _, _, files in os.walk(folder))
 
 
 def _build(base: Path, kept: Path) -> None:
@@ -389,8 +393,7 @@ def _build(base: Path, kept: Path) -> None:
     try:
         building.chmod(0o755)
         site = site_view(building)
-        count = sum(len(files) for _, _, files in os.walk(site))
-        (building / _COUNT).write_text(str(count), encoding="ascii")
+        (building / _COUNT).write_text(str(_file_count(site)), encoding="ascii")
         if kept.exists() and not _whole(kept):
             shutil.rmtree(kept, ignore_errors=True)
         try:

@@ -418,8 +418,13 @@ class _Unsilenced:
         return function
 
 
-SILENCERS = (("numpy", "errstate"), ("numpy", "seterr"), ("numpy", "geterr"))
-SILENCERS += (("warnings", "filterwarnings"), ("warnings", "simplefilter"))
+SILENCERS = (
+    ("numpy", "errstate"),
+    ("numpy", "seterr"),
+    ("numpy", "geterr"),
+    ("warnings", "filterwarnings"),
+    ("warnings", "simplefilter"),
+)
 _REAL: dict[tuple[str, str], Callable] = {}
 
 
