@@ -410,6 +410,16 @@ def test_kept_lines_say_their_cell_and_line():
     assert namespace["f"](1) == 2 and inspect.cleandoc(namespace["f"].__doc__) == "Two\nlines."
 
 
+def test_no_comment_goes_inside_an_f_string_over_lines():
+    source = 'x = 2\ny = f"""a\n{x +\n1}\nb"""; z = 3\nw = 4'
+    lines = extract(notebook_bytes(code(source))).source.splitlines()
+    assert "x = 2  # cell 1, line 1" in lines and "w = 4  # cell 1, line 6" in lines
+    assert {'y = f"""a', "{x +", "1}"} <= set(lines)  # the string's own lines, as written
+    namespace: dict = {}
+    exec(compile("\n".join(lines), "graded", "exec"), namespace)  # noqa: S102 - our own test source
+    assert namespace["y"] == "a\n3\nb" and namespace["z"] == 3
+
+
 def test_the_file_reader_and_the_upload_reader_take_the_same_notebook(tmp_path):
     """One table of limits: a 2 MB notebook (a few plots in its outputs) is read by ``grade``'s
     reader and by the upload reader of ``grade batch`` and the autograder alike."""
