@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from grader.report.write import write_whole
-from grader.sandbox.sessions import kill_session, lead_own_session
+from grader.sandbox.sessions import kill_session, lead_own_session, reaped, started
 from grader.submission.exports import Student, discover
 from grader.submission.uploads import (
     Upload,
@@ -258,6 +258,7 @@ class Grader:
             daemon=True,
         )
         self.process.start()
+        started(self.process.pid)
         task_reader.close()
         result_writer.close()
         self.student: str | None = None
@@ -294,6 +295,7 @@ class Grader:
         for pipe in (self.tasks, self.results):
             pipe.close()
         if not self.process.is_alive():
+            reaped(self.process.pid)
             self.temp.cleanup()
 
 

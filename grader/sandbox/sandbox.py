@@ -48,7 +48,7 @@ from grader.sandbox.backends import (
 from grader.sandbox.memory import WORDS, Guard, choose_guard, words
 from grader.sandbox.outbox import outbox_for
 from grader.sandbox.replies import Replies
-from grader.sandbox.sessions import OWN_SESSION, kill_session, stopped, tree
+from grader.sandbox.sessions import OWN_SESSION, kill_session, reaped, started, stopped, tree
 
 
 def positive_seconds(value: str | float) -> float:
@@ -433,6 +433,7 @@ class _Process:
         finally:
             for descriptor in handed:
                 os.close(descriptor)
+        started(self.popen.pid)
         self.replies = Replies(self.popen.stdout, limits.message_bytes)
         self.outbox = outbox_for(self.popen.stdin)
         self.ready = self.dead = self.idle_death = False
@@ -584,6 +585,7 @@ class _Process:
         self.replies.close()
         with self._reaping:
             self.exit_code = self.popen.wait()
+        reaped(self.popen.pid)
         self.guard.release(id(self))
         self.errors.close()
         self.folder.cleanup()  # what learner code wrote there, whatever its permissions

@@ -12,7 +12,10 @@ stops the process and, level by level, every process below it (stopped, none of 
 another), then kills each one and each process group one of them leads.
 
 POSIX finds the processes below through ``/proc`` (Linux) or psutil (macOS). Windows has no
-signals to stop a tree with: ``taskkill /T /F`` ends the process and every process below it
+signals to stop a tree with: each such process is put in a job of its own when it starts
+(:func:`started`, grader/sandbox/jobs.py), and killing it ends its job — every process in it,
+even one whose parent has ended; and the job ends with the grading process, however that ends.
+Where no job could be had, ``taskkill /T /F`` ends the process and every process below it
 (children first); where taskkill cannot run, the processes psutil finds below it are
 terminated. Without psutil, only the process and its group are killed.
 """
@@ -23,6 +26,8 @@ import contextlib
 import os
 import signal
 import subprocess
+
+from grader.sandbox import jobs
 
 
 def own_session() -> dict:
@@ -44,11 +49,24 @@ def lead_own_session() -> None:
             os.setsid()
 
 
+def started(pid: int) -> None:
+    """Process ``pid`` (started with :data:`OWN_SESSION`, or one that leads its own session)
+    is one the grader may have to kill: on Windows it goes in a job of its own now."""
+    jobs.contain(pid)
+
+
+def reaped(pid: int) -> None:
+    """Process ``pid`` has ended and been reaped: on Windows, its job ends with whatever it
+    started that still runs."""
+    jobs.close(pid)
+
+
 def kill_session(pid: int) -> None:
     """Kill process ``pid``, every process below it (in any session) and every process group
     one of them leads; never the caller's own group. The caller reaps ``pid``."""
     if not hasattr(os, "killpg"):  # Windows
-        _kill_tree_windows(pid)
+        if not jobs.terminate(pid):
+            _kill_tree_windows(pid)
         return
     tree = [pid, *_below(pid, stop=True)]
     own_group = os.getpgrp()

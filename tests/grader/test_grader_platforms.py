@@ -15,7 +15,7 @@ from types import SimpleNamespace
 import pytest
 
 from grader.report import terminal
-from grader.sandbox import backends, sessions
+from grader.sandbox import backends, jobs, sessions
 
 # -- colour and screen clearing on a Windows console --------------------------------------------
 
@@ -239,6 +239,137 @@ def test_without_taskkill_each_process_below_is_terminated_children_first(
     monkeypatch.setattr(sessions.subprocess, "run", run)
     sessions.kill_session(1234)
     assert windows_kill.signals == [(pid, signal.SIGTERM) for pid in (3000, 2001, 2000, 1234)]
+
+
+# -- Windows: each worker in a job of its own ---------------------------------------------------
+
+
+class Kernel32:
+    """kernel32's job calls, as jobs._kernel32() gives them: handles are numbers, and what the
+    grader asked for is recorded. ``refuse`` names a call that fails."""
+
+    def __init__(self, refuse: str = "") -> None:
+        self.refuse, self.calls, self.limits, self.open = refuse, [], None, set()
+        self.next_handle = 100
+
+    def _result(self, name: str, value):
+        self.calls.append(name)
+        return 0 if name == self.refuse else value
+
+    def _handle(self, name: str) -> int:
+        self.calls.append(name)
+        if name == self.refuse:
+            return 0  # NULL
+        self.next_handle += 1
+        self.open.add(self.next_handle)
+        return self.next_handle
+
+    def CreateJobObjectW(self, attributes, name):  # noqa: N802 - the Windows API's names
+        assert attributes is None and name is None  # unnamed: no other process can open it
+        return self._handle("CreateJobObjectW")
+
+    def SetInformationJobObject(self, job, kind, information, size):  # noqa: N802
+        assert job in self.open and kind == jobs.EXTENDED_LIMIT_INFORMATION
+        self.limits = jobs.ExtendedLimits.from_buffer_copy(ctypes.string_at(information, size))
+        return self._result("SetInformationJobObject", 1)
+
+    def OpenProcess(self, access, inherit, pid):  # noqa: N802
+        assert access == jobs.PROCESS_SET_QUOTA | jobs.PROCESS_TERMINATE and not inherit
+        assert pid == 4321
+        return self._handle("OpenProcess")
+
+    def AssignProcessToJobObject(self, job, process):  # noqa: N802
+        assert {job, process} <= self.open
+        return self._result("AssignProcessToJobObject", 1)
+
+    def TerminateJobObject(self, job, code):  # noqa: N802
+        assert job in self.open
+        return self._result("TerminateJobObject", 1)
+
+    def CloseHandle(self, handle):  # noqa: N802
+        self.open.remove(handle)
+        return self._result("CloseHandle", 1)
+
+
+@pytest.fixture
+def kernel32(monkeypatch):
+    """A simulated Windows: no process groups, the simulated kernel32; taskkill recorded, not
+    run."""
+    monkeypatch.setattr(jobs, "WINDOWS", True)
+    monkeypatch.setattr(jobs, "_jobs", {})
+    monkeypatch.delattr(os, "killpg", raising=False)
+    monkeypatch.setattr(sessions, "_kill_tree_windows", lambda pid: kernel.taskkilled.append(pid))
+    kernel = Kernel32()
+    kernel.taskkilled = []
+    monkeypatch.setattr(jobs, "_kernel32", lambda: kernel)
+    return kernel
+
+
+def test_the_job_layout_is_windows_own():
+    """JOBOBJECT_EXTENDED_LIMIT_INFORMATION is 144 bytes on 64-bit Windows and 112 on 32-bit:
+    another size and SetInformationJobObject refuses it (ERROR_BAD_LENGTH)."""
+    assert ctypes.sizeof(jobs.ExtendedLimits) == {8: 144, 4: 112}[ctypes.sizeof(ctypes.c_void_p)]
+
+
+def test_a_started_worker_goes_in_a_job_that_ends_with_the_grader(kernel32):
+    sessions.started(4321)
+    assert kernel32.calls == [
+        "CreateJobObjectW",
+        "OpenProcess",
+        "SetInformationJobObject",
+        "AssignProcessToJobObject",
+        "CloseHandle",  # the process's handle; the job's is kept
+    ]
+    assert kernel32.limits.BasicLimitInformation.LimitFlags == jobs.KILL_ON_JOB_CLOSE
+    assert len(kernel32.open) == 1 and jobs._jobs == {4321: min(kernel32.open)}
+
+
+def test_killing_a_contained_worker_ends_its_job_not_a_taskkill(kernel32):
+    sessions.started(4321)
+    sessions.kill_session(4321)
+    assert kernel32.calls[-2:] == ["TerminateJobObject", "CloseHandle"]
+    assert kernel32.taskkilled == [] and kernel32.open == set() and jobs._jobs == {}
+    sessions.reaped(4321)  # nothing left to let go of
+    assert kernel32.calls[-1] == "CloseHandle" and len(kernel32.calls) == 7
+
+
+def test_a_worker_that_ended_by_itself_lets_go_of_its_job(kernel32):
+    sessions.started(4321)
+    sessions.reaped(4321)  # what it started and left running ends with the job
+    assert kernel32.calls[-1] == "CloseHandle" and "TerminateJobObject" not in kernel32.calls
+    assert kernel32.open == set() and jobs._jobs == {}
+
+
+@pytest.mark.parametrize(
+    "refused",
+    ["CreateJobObjectW", "OpenProcess", "SetInformationJobObject", "AssignProcessToJobObject"],
+)
+def test_without_a_job_killing_falls_back_to_taskkill(kernel32, refused):
+    kernel32.refuse = refused
+    sessions.started(4321)
+    assert kernel32.open == set() and jobs._jobs == {}  # nothing kept, no handle leaked
+    sessions.kill_session(4321)
+    assert kernel32.taskkilled == [4321] and "TerminateJobObject" not in kernel32.calls
+
+
+def test_no_job_on_other_platforms(monkeypatch):
+    monkeypatch.setattr(jobs, "_kernel32", lambda: pytest.fail("kernel32 used off Windows"))
+    assert jobs.contain(os.getpid()) is False and jobs.terminate(os.getpid()) is False
+    jobs.close(os.getpid())
+
+
+def test_every_worker_is_put_in_a_job_when_it_starts_and_let_go_when_reaped(monkeypatch):
+    """The wiring, with a real worker: what the sandbox hands jobs.py is its worker's pid."""
+    from grader.sandbox.sandbox import Sandbox
+
+    contained, closed = [], []
+    monkeypatch.setattr(jobs, "contain", contained.append)
+    monkeypatch.setattr(jobs, "close", closed.append)
+    with Sandbox(isolation="process") as sandbox:
+        loaded = sandbox.load("def f():\n    return 1\n", "x.py")
+        assert loaded.call("f") == 1
+        [pid] = contained
+    assert closed == [pid]
 
 
 # -- macOS: no /proc to measure memory by --------------------------------------------------------

@@ -430,8 +430,15 @@ def test_a_grader_killed_on_its_time_limit_leaves_no_process_behind(
     import time
 
     psutil = pytest.importorskip("psutil")
+    from grader.instructor import batch
     from grader.instructor.batch import Grader
 
+    handed = []  # what the pool tells sessions.py (on Windows: the grader's job)
+    for name in ("started", "reaped"):
+        call = getattr(batch, name)
+        monkeypatch.setattr(
+            batch, name, lambda pid, n=name, c=call: handed.append((n, pid)) or c(pid)
+        )
     folder = _solutions(tmp_path / "loops")
     path = folder / by_name("parabola").file
     text = path.read_text(encoding="utf-8")
@@ -460,6 +467,8 @@ def test_a_grader_killed_on_its_time_limit_leaves_no_process_behind(
             time.sleep(0.1)
         assert alive == []
         assert list(temp.iterdir()) == []  # the grader's folder, with its workers' in it
+        pid = grader.process.pid
+        assert handed == [("started", pid), ("reaped", pid)]
     finally:
         grader.stop()
         shutil.rmtree(temp, ignore_errors=True)
