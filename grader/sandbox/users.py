@@ -15,9 +15,11 @@ A uid is held with a lock (``flock``) on a file named after it, in a folder only
 write (``/run/gdkit-sandbox-users``), for as long as its worker lives: two workers never share
 a uid at once, across every grading process and every run on the machine (``grade``,
 ``grade batch``, the autograder; either backend). The kernel drops the lock when its holder
-dies, so a killed grader leaves no uid taken. The file is emptied when its worker has ended;
-a file found not empty was held by a grader killed before it could end its worker, so every
-process of that uid is killed before another worker runs as it.
+dies, so a killed grader leaves no uid taken. The file is emptied when its worker has ended
+and what the uid wrote in the shared temporary folders was removed (grader/sandbox/leftovers.py);
+a file found not empty was held by a grader killed before it could end its worker (or whose
+sweep did not finish), so every process of that uid is killed, and its files removed, before
+another worker runs as it.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ import random
 import stat
 import tempfile
 from dataclasses import dataclass
+
+from grader.sandbox import leftovers
 
 POOL_SIZE = 4096
 TOP_UID = 2**31 - 2  # below 2**31: some tools read a uid as a signed 32-bit number
@@ -47,9 +51,12 @@ class Lease:
     lock: int  # the open, flock-ed file descriptor that holds it
 
     def release(self) -> None:
-        """Give the uid back (its worker was killed and reaped: none of its processes runs)."""
+        """Give the uid back (its worker was killed and reaped: none of its processes runs),
+        with what it wrote in the shared temporary folders removed. Should that sweep not
+        finish within its bounds, the uid stays marked: its next holder sweeps again."""
         if self.lock >= 0:
-            os.ftruncate(self.lock, 0)  # released cleanly: nothing to sweep for the next holder
+            if leftovers.remove_owned(self.uid):
+                os.ftruncate(self.lock, 0)  # released cleanly: nothing for the next holder
             os.close(self.lock)  # drops the flock
             self.lock = -1
 
@@ -89,6 +96,7 @@ def lease() -> Lease | None:
             from grader.sandbox.sessions import kill_user
 
             kill_user(uid)
+            leftovers.remove_owned(uid)  # what stays is swept again when the uid is released
         os.pwrite(descriptor, b"held\n", 0)
         return Lease(uid, descriptor)
     raise NoUserFree(f"all {len(pool)} sandbox users are in use (one per running worker)")
