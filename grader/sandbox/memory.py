@@ -9,7 +9,10 @@ itself. One guard is chosen per sandbox, the strongest that works here
 ``cgroup``     Linux, cgroup v2 with the memory controller, where this process may create
                cgroups (as root, or in a delegated cgroup): each worker goes into a cgroup of
                its own whose ``memory.max`` counts everything it holds — memfd files, shared
-               memory, its tmpfs — once it is ready, before any learner code runs.
+               memory, its tmpfs — once it is ready, before any learner code runs. A worker
+               the kernel kills there is told apart (``oom_kill`` in ``memory.events``) and
+               reported as the learner's memory failure. Not on a hybrid hierarchy (v1
+               controllers, v2 at ``/sys/fs/cgroup/unified``): memory sits in v1 there.
 ``seccomp``    Linux on x86-64 or arm64 otherwise: the worker refuses itself ``memfd_create``
                (a seccomp filter, installed after privileges are dropped); files written to a
                tmpfs stay bounded by the backend (bubblewrap: its private 32 MB ``/tmp`` and
@@ -68,6 +71,10 @@ class Guard:
         """Put a ready worker's processes under the guard; whether they are."""
         return False
 
+    def exceeded(self, key: int) -> bool:  # noqa: ARG002
+        """Did the guard kill a process of worker ``key`` for holding too much memory?"""
+        return False
+
     def release(self, key: int) -> None:
         """The worker ``key`` has ended."""
 
@@ -114,6 +121,18 @@ class CgroupGuard(SeccompGuard):
         except OSError:
             return False
         return True
+
+    def exceeded(self, key: int) -> bool:
+        """The kernel's count of processes it killed in the worker's cgroup for reaching
+        ``memory.max`` (``oom_kill`` in ``memory.events``), read before the cgroup is removed."""
+        if self.parent is None:
+            return False
+        try:
+            events = (self.parent / f"worker-{key}" / "memory.events").read_text()
+        except OSError:
+            return False
+        counts = dict(line.split(None, 1) for line in events.splitlines() if " " in line)
+        return counts.get("oom_kill", "0").strip() not in ("", "0")
 
     def release(self, key: int) -> None:
         if self.parent is not None:

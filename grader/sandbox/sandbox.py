@@ -385,6 +385,12 @@ class _Clock:
         )
 
 
+MEMORY_KILLED = (
+    "the process running your code was killed: it held more than {} MB of memory, counting "
+    "files written to memory (memfd files, /dev/shm, /tmp)"
+)
+
+
 class _StartFailed(Exception):
     """A worker process ended before it was ready (the backend, not the learner)."""
 
@@ -524,6 +530,7 @@ class _Process:
             return SubmissionError("cancelled", CANCELLED)
         ready = self.ready
         log = self.startup_log() if not ready else ""
+        over_memory = ready and self.guard.exceeded(id(self))  # read before kill() removes it
         code = self.kill()
         if self.signal_offset and code is not None and code > self.signal_offset:
             code = self.signal_offset - code  # the signal that ended the wrapped worker
@@ -534,6 +541,9 @@ class _Process:
         if hasattr(signal, "SIGXCPU") and code == -signal.SIGXCPU:  # not on Windows
             limit = self.limits.cpu
             return SubmissionError("timeout", f"used more than {limit:g} s of CPU time per call")
+        if over_memory:  # the cgroup's memory.max: memory_bytes, and the room for its tmpfs
+            held = (self.limits.memory_bytes + 2 * self.limits.temp_bytes) >> 20
+            return SubmissionError("memory", MEMORY_KILLED.format(held))
         if code is not None and code < 0:
             name = _signal_name(code)
             return SubmissionError("crashed", f"the process running your code was killed ({name})")
