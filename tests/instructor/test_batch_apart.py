@@ -18,7 +18,6 @@ import csv
 import hashlib
 import json
 import os
-import pwd
 import shutil
 import subprocess
 import sys
@@ -29,6 +28,7 @@ import time
 from pathlib import Path
 
 import pytest
+from ordinary_user import as_user
 
 from grader.exercises import REPO_ROOT
 from grader.sandbox import users
@@ -40,7 +40,6 @@ pytestmark = pytest.mark.slow
 ROOT = os.geteuid() == 0
 BACKENDS = available()
 VICTIMS = ("v1-ann", "v2-ben", "v3-cat")
-TEST_USER = "gdkit-apart-test"
 
 ATTACKS = {
     "signals": """
@@ -129,28 +128,6 @@ while time.monotonic() < _end:
 """ + WRONG_BODIES.lstrip("\n")
 
 
-@pytest.fixture(scope="module")
-def ordinary_user():
-    """An ordinary user to run grade batch as (created when the tests run as root)."""
-    if not ROOT:
-        yield None  # the tests already run as one
-        return
-    created = False
-    try:
-        pwd.getpwnam(TEST_USER)
-    except KeyError:
-        done = subprocess.run(
-            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin",
-             TEST_USER], capture_output=True, text=True,
-        )  # fmt: skip
-        if done.returncode != 0:
-            pytest.skip(f"useradd could not create an ordinary user: {done.stderr.strip()}")
-        created = True
-    yield pwd.getpwnam(TEST_USER)
-    if created:
-        subprocess.run(["userdel", TEST_USER], capture_output=True)
-
-
 def modes() -> list[tuple[str, str]]:
     """(backend, who runs grade batch) for every case that keeps submissions apart here."""
     found = []
@@ -222,23 +199,6 @@ class Course:
     def installation(self) -> dict[str, str]:
         return {str(path.relative_to(self.install)): hashlib.sha256(path.read_bytes()).hexdigest()
                 for path in sorted(self.install.rglob("*.py"))}  # fmt: skip
-
-
-def as_user(user, command: list[str]) -> list[str]:
-    """``command`` run as ``user`` (setpriv); where this Python lies in a folder only root may
-    enter (pyenv under /root), in a mount namespace where that folder is an empty one holding
-    this Python alone, read-only."""
-    who = ["setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--clear-groups"]
-    prefix = Path(sys.base_prefix).resolve()
-    closed = [p for p in reversed(prefix.parents) if not os.stat(p).st_mode & 0o001]
-    if not closed:
-        return [*who, *command]
-    hidden = ["--tmpfs", str(closed[0])]
-    for folder in reversed(prefix.parents):
-        if closed[0] in folder.parents:  # the folders on the way, enterable by anyone
-            hidden += ["--perms", "0755", "--dir", str(folder)]
-    hidden += ["--ro-bind", str(prefix), str(prefix)]
-    return ["bwrap", "--bind", "/", "/", "--dev-bind", "/dev", "/dev", *hidden, *who, *command]
 
 
 @pytest.fixture
