@@ -115,3 +115,44 @@ def leftovers(before: dict, token: str = "") -> list[str]:
         if not new or time.monotonic() > deadline:
             return new
         time.sleep(0.05)
+
+
+def _read(path: str) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError:
+        return b""
+
+
+def _of_this_run(pid: str, base: str) -> bool:
+    """Does the process, or one above it, name ``base`` in its command line or working folder?
+    (Other runs on the machine, this suite's own included, hold sandbox users too.)"""
+    seen = set()
+    while pid.isdigit() and pid not in seen and pid != "1":
+        seen.add(pid)
+        try:
+            folder = os.readlink(f"/proc/{pid}/cwd")
+        except OSError:
+            folder = ""
+        if base in folder or base.encode() in _read(f"/proc/{pid}/cmdline"):
+            return True
+        stat = _read(f"/proc/{pid}/stat").rpartition(b")")[2].split()
+        pid = stat[1].decode() if len(stat) > 1 else ""
+    return False
+
+
+def processes_of(uids: set[int], base: Path) -> list[str]:
+    """Processes of this run still there running as any of ``uids``: pid, command line, state."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        status = _read(f"/proc/{entry}/status")
+        line = next((line for line in status.splitlines() if line.startswith(b"Uid:")), b"")
+        if not uids & {int(n) for n in line.split()[1:]} or not _of_this_run(entry, str(base)):
+            continue
+        command = _read(f"/proc/{entry}/cmdline").replace(b"\0", b" ").decode("utf-8", "replace")
+        state = _read(f"/proc/{entry}/stat").rpartition(b")")[2].split()[:1]
+        found.append(f"{entry}: {command} (state {b''.join(state).decode()})")
+    return found
