@@ -3,6 +3,7 @@
 import os
 
 import pytest
+from ordinary_user import ordinary_user  # noqa: F401 - a fixture the tests ask for
 
 
 def pytest_configure(config):

@@ -10,20 +10,26 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
+import uuid
 from pathlib import Path
 
 import pytest
 from grader_helpers import (
     ISOLATIONS,
     PEAK_MEMORY,
+    WRONG_BODIES,
     copy_solution,
     leftovers,
     process_table,
+    processes_of,
     solution_text,
 )
+from ordinary_user import as_user
 
 from grader.sandbox.sessions import OWN_SESSION, kill_session
 
@@ -45,16 +51,21 @@ HANG_GUARD = 300  # seconds for a whole run: far above a normal one, far below "
 PEAK_BOUND = 256 << 20
 
 
-def grade_apart(folder: Path, exercises: list[str], isolation: str) -> tuple[dict, int]:
-    """Grade ``folder`` with ``grade`` in a process of its own: (the JSON report, its peak
-    memory in bytes). Asserts it ended in time, wrote its report, and left no process."""
+def grade_apart(
+    folder: Path, exercises: list[str], isolation: str, user=None, env: dict | None = None
+) -> tuple[dict, int]:
+    """Grade ``folder`` with ``grade`` in a process of its own (as ``user``, a pwd entry, when
+    given; with ``env`` added to the environment): (the JSON report, its peak memory in bytes).
+    Asserts it ended in time, wrote its report, and left no process."""
     before = process_table()
     out = folder.parent / f"{folder.name}-report.json"
     command = [sys.executable, "-c", PEAK, str(folder), "--hidden", "--format", "json"]
     command += ["-o", str(out), "--isolation", isolation]
     for name in exercises:
         command += ["-e", name]
-    env = {**os.environ, "GDKIT_TIMEOUT": "2", "PYTHONDONTWRITEBYTECODE": "1"}
+    env = {**os.environ, "GDKIT_TIMEOUT": "2", "PYTHONDONTWRITEBYTECODE": "1", **(env or {})}
+    if user is not None:
+        command = as_user(user, command)
     grading = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, **OWN_SESSION)
     try:
         _, errors = grading.communicate(timeout=HANG_GUARD)
@@ -152,3 +163,88 @@ def test_printed_output_is_kept_within_a_budget_and_the_rest_counted(tmp_path, i
     assert shown and all(len(text) < 2100 for text in shown)
     assert all("more characters of output not kept" in text for text in shown)
     assert sum(int(text.rsplit("(", 1)[1].split()[0]) for text in shown) > 10 * (4 << 20)
+
+
+# -- as an ordinary user ------------------------------------------------------------------------
+
+# a hostile 01_parabola.py: at import it writes files by full path and in its TMPDIR and starts
+# processes meant to survive (a new session; a double fork via setsid that leaves no parent to
+# kill through); every call allocates 2 GB (the worker's memory limit is 1 GiB)
+LEAVES = textwrap.dedent("""
+    import os, subprocess, tempfile
+    import numpy as np
+    TOKEN = {token!r}
+    def _leave():
+        for folder in ("/tmp", "/var/tmp", "/dev/shm"):
+            try:
+                with open(os.path.join(folder, TOKEN), "w") as handle:
+                    handle.write("left")
+            except OSError:
+                pass
+        handle, _ = tempfile.mkstemp()
+        os.write(handle, b"x" * 4096)
+        for start in (
+            lambda: subprocess.Popen(["sh", "-c", "sleep 60; : " + TOKEN], start_new_session=True),
+            lambda: os.system("setsid sh -c 'sleep 60; : " + TOKEN + "' &"),
+            lambda: os.fork() or os._exit(0),
+        ):
+            try:
+                start()
+            except BaseException:
+                pass
+    _leave()
+""") + WRONG_BODIES.replace("return 0.0", "return np.ones(2**28)", 1)
+
+
+@pytest.fixture
+def own_folder(ordinary_user):
+    """A folder in /tmp owned by the ordinary user (pytest's own are root's, 0700)."""
+    if ordinary_user is None:
+        pytest.skip("these tests make an ordinary user, as root")
+    base = Path(tempfile.mkdtemp(prefix="gdkit-as-user-", dir="/tmp"))
+    base.chmod(0o755)
+    try:
+        yield base
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("isolation", ISOLATIONS)
+def test_a_hostile_submission_graded_by_an_ordinary_user_is_bounded(
+    own_folder, ordinary_user, isolation
+):
+    """grade, run by an ordinary user (no users of its own: the worker runs as that user; with
+    bubblewrap, in a user namespace): the memory limit holds, the report names the backend that
+    ran, no process of the run is left, the worker's TMPDIR folder is removed, and bubblewrap's
+    /tmp and /dev/shm were its own. (The process backend cannot remove what it wrote by full
+    path as that user: grader/README.md says so; the test removes them.)"""
+    token = f"gdkit-left-{uuid.uuid4().hex}"
+    folder, scratch = own_folder / "submission", own_folder / "tmp"
+    folder.mkdir()
+    scratch.mkdir()
+    (folder / "01_parabola.py").write_text(LEAVES.format(token=token), encoding="utf-8")
+    copy_solution("bce_gradient", folder)
+    for path in [own_folder, *own_folder.rglob("*")]:
+        os.chown(path, ordinary_user.pw_uid, ordinary_user.pw_gid)
+    cache = own_folder / "cache"
+    env = {"HOME": str(own_folder), "TMPDIR": str(scratch), "GDKIT_CACHE_DIR": str(cache)}
+    shared = [Path(folder) / token for folder in ("/tmp", "/var/tmp", "/dev/shm")]
+    try:
+        report, peak = grade_apart(
+            folder, ["parabola", "bce_gradient"], isolation, ordinary_user, env
+        )
+        left_running = processes_of({ordinary_user.pw_uid}, own_folder)
+        left_written = [str(path) for path in shared if path.exists()]
+    finally:
+        for path in shared:
+            if path.exists() and path.stat().st_uid == ordinary_user.pw_uid:
+                path.unlink()
+    checks = assert_bounded(report, peak, "parabola", "bce_gradient")
+    assert exercise(report, "parabola")["score"] == 0
+    assert any("ran out of memory" in c["message"] for c in checks), [c["message"] for c in checks]
+    assert report["isolation"].startswith(isolation), report["isolation"]
+    assert left_running == [] and [p for p in process_table().values() if token in p[1]] == []
+    assert list(scratch.iterdir()) == []  # the workers' TMPDIR folders, and all else
+    if isolation == "bubblewrap":
+        assert left_written == []
