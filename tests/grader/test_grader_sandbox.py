@@ -705,6 +705,7 @@ def test_decoder_rejects_what_is_not_plain_data():
         (b"[" * 100 + b"]" * 100, "nested more than"),
         (b'{"a": ' + b"[" * 65 + b"]" * 65 + b"}", "nested more than"),
         (b'{"a": ' + b"9" * 5000 + b"}", "digits"),
+        (b'{"a": ' + b"9" * 401 + b"}", "more than 400 digits"),  # one json.loads would take
         (b"not json", "malformed"),
         (b"[1, 2]", "not a JSON object"),
         (b'{"blobs": -1}', "blob count"),
@@ -715,6 +716,20 @@ def test_decoder_rejects_what_is_not_plain_data():
 def test_frames_are_bounded_before_parsing(body, words):
     with pytest.raises(wire.WireError, match=words):
         wire.read_frame(frame(body), 1 << 20)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        b"[" * 63 + b"]" * 63,  # with the header's own brace, 64 deep: the most allowed
+        b"9" * 400,  # the longest integer allowed
+        b"[" + b"[[]]," * 200 + b"[]]",  # many brackets, none deep
+        b'["' + b"[" * 500 + b'", ' + b"1" * 400 + b"]",  # a long string of brackets
+    ],
+)
+def test_frames_within_the_bounds_are_read(value):
+    header, _ = wire.read_frame(frame(b'{"blobs": 0, "a": ' + value + b"}"), 1 << 20)
+    assert header["a"] == json.loads(value)
 
 
 def test_brackets_and_digits_inside_strings_do_not_count():
