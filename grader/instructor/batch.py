@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from grader.report.write import write_whole
+from grader.sandbox import users
 from grader.sandbox.sessions import kill_session, lead_own_session, reaped, started
 from grader.submission.exports import Student, discover
 from grader.submission.uploads import (
@@ -282,6 +283,7 @@ class Grader:
             kill_session(self.process.pid)  # with its sandbox's workers
         self.process.join(5)
         self._close_pipes()
+        users.sweep_stale()  # as root, what its workers' users left, killed uncleaned
 
     def stop(self) -> None:
         self.tasks.close()  # the grader's recv ends: it closes its sandbox and exits

@@ -19,7 +19,7 @@ dies, so a killed grader leaves no uid taken. The file is emptied when its worke
 and what the uid wrote in the shared temporary folders was removed (grader/sandbox/leftovers.py);
 a file found not empty was held by a grader killed before it could end its worker (or whose
 sweep did not finish), so every process of that uid is killed, and its files removed, before
-another worker runs as it.
+another worker runs as it — or at once, by :func:`sweep_stale`, after killing a grader.
 """
 
 from __future__ import annotations
@@ -78,28 +78,52 @@ def lease() -> Lease | None:
     Raises :class:`NoUserFree` when none can be had."""
     if not needed():
         return None
-    import fcntl
-
     folder = lock_folder()
     pool = uid_pool()
     first = random.randrange(len(pool))  # concurrent graders rarely try the same uid twice
     for index in range(len(pool)):
-        uid = pool[(first + index) % len(pool)]
-        flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
-        descriptor = os.open(os.path.join(folder, str(uid)), flags, 0o600)
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:  # held by a running worker
-            os.close(descriptor)
-            continue
-        if os.fstat(descriptor).st_size:  # its last holder died before its worker ended
-            from grader.sandbox.sessions import kill_user
-
-            kill_user(uid)
-            leftovers.remove_owned(uid)  # what stays is swept again when the uid is released
-        os.pwrite(descriptor, b"held\n", 0)
-        return Lease(uid, descriptor)
+        taken = _take(folder, pool[(first + index) % len(pool)])
+        if taken is not None:
+            return taken
     raise NoUserFree(f"all {len(pool)} sandbox users are in use (one per running worker)")
+
+
+def sweep_stale() -> None:
+    """Sweep now every uid a grader that was killed left marked (its processes killed, its
+    files removed), rather than when the uid is next leased: after killing a grader
+    (``grade batch`` past its time limit), whose workers' files would otherwise wait for it."""
+    if not needed():
+        return
+    folder = lock_folder()
+    for name in os.listdir(folder):
+        try:
+            marked = name.isdigit() and os.lstat(os.path.join(folder, name)).st_size > 0
+        except OSError:
+            continue
+        taken = _take(folder, int(name)) if marked else None
+        if taken is not None:
+            taken.release()
+
+
+def _take(folder: str, uid: int) -> Lease | None:
+    """``uid``, unless a running worker holds it; swept first if its last holder died before
+    its worker ended."""
+    import fcntl
+
+    flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    descriptor = os.open(os.path.join(folder, str(uid)), flags, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:  # held by a running worker
+        os.close(descriptor)
+        return None
+    if os.fstat(descriptor).st_size:  # its last holder died before its worker ended
+        from grader.sandbox.sessions import kill_user
+
+        kill_user(uid)
+        leftovers.remove_owned(uid)  # what stays is swept again when the uid is released
+    os.pwrite(descriptor, b"held\n", 0)
+    return Lease(uid, descriptor)
 
 
 @functools.cache

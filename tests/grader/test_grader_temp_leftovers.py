@@ -114,21 +114,35 @@ def test_a_folder_swapped_while_the_sweep_runs_is_not_entered(tmp_path, shared, 
 
 @pytest.fixture
 def one_uid(monkeypatch) -> int:
-    """A pool of one uid, and a file name in each shared temporary folder that it writes."""
+    """A pool of one uid."""
     uid = users.uid_pool()[0]
     monkeypatch.setattr(users, "uid_pool", lambda: (uid,))
     return uid
 
 
-def write_everywhere(uid: int) -> list[Path]:
-    token = uuid.uuid4().hex
-    made = [owned(Path(folder) / f"gdkit-left-{token}", uid) for folder in leftovers.SHARED_TEMP]
-    tree = owned(Path("/tmp") / f"gdkit-left-{token}.d", uid, folder=True)
-    made += [tree, owned(tree / "inside", uid)]
-    return made
+@pytest.fixture
+def write_everywhere():
+    """Makes files and a folder of a uid's in each shared temporary folder, as its worker
+    would; removes whatever of them is left when the test ends (it failed)."""
+    made: list[Path] = []
+
+    def write(uid: int) -> list[Path]:
+        token = uuid.uuid4().hex
+        paths = [owned(Path(f) / f"gdkit-left-{token}", uid) for f in leftovers.SHARED_TEMP]
+        tree = owned(Path("/tmp") / f"gdkit-left-{token}.d", uid, folder=True)
+        paths += [tree, owned(tree / "inside", uid)]
+        made.extend(paths)
+        return paths
+
+    yield write
+    for path in reversed(made):
+        if path.is_dir() and not path.is_symlink():
+            path.rmdir()
+        elif os.path.lexists(path):
+            path.unlink()
 
 
-def test_a_released_uid_leaves_nothing_in_the_shared_temporary_folders(one_uid):
+def test_a_released_uid_leaves_nothing_in_the_shared_temporary_folders(one_uid, write_everywhere):
     lease = users.lease()
     made = write_everywhere(lease.uid)
     lease.release()
@@ -138,7 +152,7 @@ def test_a_released_uid_leaves_nothing_in_the_shared_temporary_folders(one_uid):
     lease.release()
 
 
-def test_a_uid_left_by_a_killed_grader_is_swept_before_it_serves_again(one_uid):
+def test_a_uid_left_by_a_killed_grader_is_swept_before_it_serves_again(one_uid, write_everywhere):
     lease = users.lease()
     made = write_everywhere(lease.uid)
     os.close(lease.lock)  # the grader died: the lock dropped, the file not emptied
@@ -215,3 +229,22 @@ def test_a_shared_folder_that_is_itself_a_link_is_swept(tmp_path, shared):
     (tmp_path / "tmp").symlink_to(shared)
     assert leftovers.remove_owned(LEARNER, [str(tmp_path / "tmp")]) is True
     assert list(shared.iterdir()) == []
+
+
+def test_uids_left_marked_by_killed_graders_are_swept_on_demand(monkeypatch, write_everywhere):
+    """After killing a grader (grade batch past its time limit), the pool sweeps at once what
+    its workers' users left, instead of leaving it for the uid's next holder; a uid a running
+    worker holds is left alone."""
+    pool = users.uid_pool()[:2]
+    monkeypatch.setattr(users, "uid_pool", lambda: pool)
+    killed, running = users.lease(), users.lease()
+    left, kept = write_everywhere(killed.uid), write_everywhere(running.uid)
+    os.close(killed.lock)  # its grader was killed: the lock dropped, the file not emptied
+    try:
+        users.sweep_stale()
+        assert [str(path) for path in left if os.path.lexists(path)] == []
+        assert os.path.getsize(os.path.join(users.lock_folder(), str(killed.uid))) == 0
+        assert all(os.path.lexists(path) for path in kept)
+    finally:
+        running.release()
+    assert [str(path) for path in kept if os.path.lexists(path)] == []
