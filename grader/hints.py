@@ -10,24 +10,18 @@ both say so.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from grader.checking.framework import Exercise
+from grader.paths import cache_dir
 from grader.report.write import write_whole
 
-CACHE_ENV = "GDKIT_CACHE_DIR"
 CACHE_FILE = "hints.json"
 CACHE_LIMIT = 64_000  # bytes: far more than every exercise's count needs
 
 
 def cache_file() -> Path:
-    folder = os.environ.get(CACHE_ENV)
-    if not folder:
-        import platformdirs
-
-        folder = platformdirs.user_cache_dir("gdkit", appauthor=False)
-    return Path(folder) / CACHE_FILE
+    return cache_dir() / CACHE_FILE
 
 
 def _seen(path: Path) -> tuple[dict[str, int], str]:

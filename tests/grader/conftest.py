@@ -23,9 +23,3 @@ def _strict_checks():
         os.environ.pop("GDKIT_STRICT_CHECKS", None)
     else:
         os.environ["GDKIT_STRICT_CHECKS"] = saved
-
-
-@pytest.fixture(autouse=True)
-def _own_cache(tmp_path_factory, monkeypatch):
-    """Each test its own learner's cache (grade --hint remembers the hints seen there)."""
-    monkeypatch.setenv("GDKIT_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
