@@ -161,6 +161,7 @@ def check(
     isolation: str = "auto",
 ) -> None:
     """Grade one exercise's saved notebook and print the report (see the module docstring)."""
+    from grader.checking.remember import across_runs
     from grader.report.actions import NOTEBOOK
     from grader.report.render import render
     from grader.report.sanitize import clean_name
@@ -181,13 +182,14 @@ def check(
     # NN_name.py, both are graded and the better kept); a notebook of another name as it is
     named = {} if notebook.name == notebook_name(exercise) else {exercise.name: notebook.name}
     try:
-        report = grade(
-            notebook.parent,
-            [exercise.name],
-            include_hidden=hidden,
-            isolation=isolation,
-            files=named,
-        )
+        with across_runs():  # the learner's own machine: reference values kept for next time
+            report = grade(
+                notebook.parent,
+                [exercise.name],
+                include_hidden=hidden,
+                isolation=isolation,
+                files=named,
+            )
     except (GraderError, SandboxError) as error:
         print(f"grade: the grader itself failed (not your fault): {error}")
         return

@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Protocol, TextIO
 
+from grader.checking.remember import across_runs
 from grader.exercises import load_exercises
 from grader.keys import Keys, NoKeys, open_keys
 from grader.report.results import ExerciseResult, Report
@@ -234,13 +235,14 @@ class Session:
             self.sandbox.resume()
             self.grading = set(order)
         try:
-            fresh = grade(
-                self.folder,
-                order,
-                include_hidden=self.include_hidden,
-                sandbox=self.sandbox,
-                files={name: self.given[name] for name in order if name in self.given},
-            )
+            with across_runs():  # the learner's machine: reference values kept for next time
+                fresh = grade(
+                    self.folder,
+                    order,
+                    include_hidden=self.include_hidden,
+                    sandbox=self.sandbox,
+                    files={name: self.given[name] for name in order if name in self.given},
+                )
         except (GraderError, SandboxError):
             self._end()
             self.close()

@@ -3,7 +3,8 @@
 ``framework`` holds the exercise metadata, the mistake catalogue, the ``@check`` marker and the
 helpers that compare a learner's value with gdref's and name a mistake only when nothing else
 explains the value; ``compare`` says what a wrong value shows; ``remember`` keeps gdref's
-values for the rest of the process; ``plugin`` is the pytest plugin that turns check outcomes
+values for the rest of the process (and, in the learner's loop, on disk for the next run, in
+``record``'s format); ``plugin`` is the pytest plugin that turns check outcomes
 into results and gives checks their ``student`` and ``rng`` fixtures; ``judge`` weighs every
 check of an exercise together before the report is built (a name no call contradicts, the
 function at fault). See ``grader/CHECKS.md``.

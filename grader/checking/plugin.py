@@ -18,7 +18,7 @@ from typing import Protocol
 import numpy as np
 import pytest
 
-from grader.checking import framework, judge
+from grader.checking import framework, judge, remember
 from grader.checking.framework import CheckBug, CheckFailed, Exercise
 from grader.report.results import ERROR, FAILED, MISSING, NOT_STARTED, PASSED, CheckResult
 from grader.sandbox.sandbox import Instruments, LoadedFile, SubmissionError
@@ -215,13 +215,16 @@ class GradingPlugin:
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, object, object]:
-        framework._set_declared(item.get_closest_marker("check").kwargs["mistakes"])
+        marker = item.get_closest_marker("check")
+        framework._set_declared(marker.kwargs["mistakes"])
+        remember.public_check(marker.kwargs["visibility"] == "public")  # may keep its values
         student = self._students.get(item.nodeid)
         judge.set_current(student.record if student else judge.CheckRecord())
         try:
             return (yield)
         finally:
             framework._set_declared(None)
+            remember.public_check(False)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_makereport(

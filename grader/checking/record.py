@@ -16,18 +16,30 @@ check is an error, never a different verdict).
 Values are stored as tagged JSON, exactly: arrays and NumPy scalars keep their dtype, shape and
 bytes, tuples stay tuples, ``-0.0`` and ``nan`` stay themselves. Nothing is pickled; a value of
 any other type cannot be recorded (:class:`RecordError` names the function).
+
+The same values, by the same keys, are also what the learner's :class:`Store` keeps across runs
+of ``grade``, watch and the notebook ``check()`` (see "the learner's store" below).
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import importlib.util
 import json
+import os
+import platform
+import stat
+import sys
+import sysconfig
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
+
+from grader.paths import CHECKS_DIR, cache_dir
+from grader.report.write import write_whole
 
 RECORD_FILE_NAME = "recorded.json"
 RECORD_FILE = Path(__file__).resolve().parent.parent / "checks" / RECORD_FILE_NAME
@@ -201,3 +213,159 @@ def lookup(function: str, key: object) -> object:
             "release is incomplete: tell your instructor; their grading is not affected)"
         )
     return decode(entry)
+
+
+# -- the learner's store (values kept across runs) ----------------------------------------------
+# The values the public checks' remembered functions computed, kept on disk by the doors of the
+# learner's loop (grader.checking.remember.across_runs) and read back by their next run. A store
+# is used only by exactly the code and platform that made it (:func:`made_for`); a missing,
+# unreadable, damaged, oversized or foreign file is an empty store, never an error and never a
+# wrong value. What is kept (public checks' values only) is remember's to decide.
+
+STORE_FILE_NAME = "values.json"
+STORE_FORMAT = 1
+STORE_LIMIT = 16 << 20  # bytes read at most (the week's public values take ~0.2 MB)
+MISSING = object()  # what a store answers for a value it does not hold
+
+
+def store_file() -> Path:
+    return cache_dir() / STORE_FILE_NAME
+
+
+def _sources() -> list[Path]:
+    """The folders whose files determine the values: gdref, the checks and this API."""
+    spec = importlib.util.find_spec("gdref")
+    folders = list(spec.submodule_search_locations or []) if spec is not None else []
+    return [Path(f) for f in folders] + [CHECKS_DIR, Path(__file__).resolve().parent]
+
+
+def made_for() -> str:
+    """What a store's values hold for: a digest of every file of :func:`_sources`, the Python
+    and NumPy versions and where NumPy is installed, and the machine. Any change, a new value
+    digest: the store made before is foreign."""
+    digest = hashlib.sha256()
+    versions = (sys.version, np.__version__, np.__file__, sysconfig.get_platform())
+    digest.update(repr((STORE_FORMAT, *versions, platform.machine())).encode("utf-8"))
+    for folder in _sources():
+        files = (p for p in folder.rglob("*") if "__pycache__" not in p.parts and p.is_file())
+        for path in sorted(files):
+            content = path.read_bytes()
+            name = path.relative_to(folder).as_posix()
+            digest.update(f"{folder.name}/{name}\0{len(content)}\0".encode())
+            digest.update(content)
+    return digest.hexdigest()
+
+
+def _read_bounded(path: Path) -> bytes | None:
+    """The file's bytes, or None when it is not a regular file or larger than STORE_LIMIT."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)  # never waits for a writer, should it be a FIFO
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            data = handle.read(STORE_LIMIT + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return data if len(data) <= STORE_LIMIT else None
+
+
+def _read_store(path: Path, made: str) -> dict[str, dict[str, object]]:
+    """The values of the store at ``path`` if it was made for ``made``, else none."""
+    data = _read_bounded(path)
+    if data is None:
+        return {}
+    head, _, body = data.partition(b"\n")
+    wanted = {"format": STORE_FORMAT, "made_for": made, "sha256": hashlib.sha256(body).hexdigest()}
+    try:
+        if json.loads(head) != wanted:
+            return {}
+        values = json.loads(body)
+    except ValueError:  # not JSON, or not UTF-8
+        return {}
+    if not isinstance(values, dict) or not all(
+        isinstance(entries, dict) and all(isinstance(k, str) for k in entries)
+        for entries in values.values()
+    ):
+        return {}
+    return values
+
+
+class Store:
+    """One process's view of the learner's store: the values read from ``path`` (read when
+    first asked), and those kept since, written back by :meth:`save`."""
+
+    def __init__(self, path: Path, made: str) -> None:
+        self.path, self.made = path, made
+        self._values: dict[str, dict[str, object]] | None = None
+        self.fresh: dict[str, dict[str, object]] = {}  # kept by this process, not yet written
+
+    @property
+    def values(self) -> dict[str, dict[str, object]]:
+        if self._values is None:
+            self._values = _read_store(self.path, self.made)
+        return self._values
+
+    def get(self, function: str, key: object) -> object:
+        """The kept value of ``function`` for the call whose key is ``key``, or MISSING."""
+        entry = self.values.get(function, {}).get(digest(key))
+        if entry is None:
+            return MISSING
+        try:
+            return decode(entry)
+        except Exception:  # noqa: BLE001 - a value no store of ours holds: worked out anew
+            return MISSING
+
+    def keep(self, function: str, key: object, value: object) -> None:
+        """Keep ``value`` for the next run (a value that is not plain data stays in memory)."""
+        name = digest(key)
+        if name in self.values.get(function, {}):
+            return
+        try:
+            encoded = encode(value, function)
+        except RecordError:
+            return
+        self.values.setdefault(function, {})[name] = encoded
+        self.fresh.setdefault(function, {})[name] = encoded
+
+    def save(self) -> None:
+        """Write the store, if this process kept anything new, in one step (an interrupted or
+        concurrent run leaves a whole file, its own or the other's). Not written when the
+        sources changed while this process ran (its values may be the old code's), nor when
+        it cannot be: the next run works the values out again. Past STORE_LIMIT, only this
+        process's values are written."""
+        if not self.fresh:
+            return
+        fresh, self.fresh = self.fresh, {}
+        if made_for() != self.made:
+            self._values = {}
+            return
+        for values in (self.values, fresh):
+            body = json.dumps(values, sort_keys=True, separators=(",", ":")).encode("utf-8")
+            if len(body) < STORE_LIMIT - 1024:
+                break
+        else:
+            return
+        head = {"format": STORE_FORMAT, "made_for": self.made}
+        head["sha256"] = hashlib.sha256(body).hexdigest()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            write_whole(self.path, json.dumps(head) + "\n" + body.decode("utf-8"))
+        except OSError:
+            pass
+
+
+_stores: dict[Path, Store] = {}  # each read once per process (a watch session's later runs)
+
+
+def opened_store() -> Store:
+    """The learner's store (:func:`store_file`), as this process knows it."""
+    path = store_file()
+    if path not in _stores:
+        _stores[path] = Store(path, made_for())
+    return _stores[path]

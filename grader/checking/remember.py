@@ -19,6 +19,16 @@ no body: their values were recorded when the release was made, and the record an
 by the same key (:mod:`grader.checking.record`). There, and while a release is being recorded,
 a plain function argument is keyed by its module and name; a lambda or a nested function cannot
 be.
+
+Across runs: within :func:`across_runs`, which the doors of the learner's loop open around
+their grading (``grade DIR``, watch, the notebook ``check()``: the learner's own machine, one
+learner's own files), a value not remembered in this process is looked up in the learner's
+store on disk (:class:`grader.checking.record.Store`) before gdref works it out, and what the
+outermost calls of a *public* check return is kept there for the next run. A hidden check's
+values stay in memory only (the plugin says which kind of check runs: :func:`public_check`), so
+no hidden input or answer is ever written to a file. ``grade batch``, the autograder and the
+self-tests open no store: they grade other people's submissions in one long process, which
+remembers the values already, and no submission's run may leave anything for the next one's.
 """
 
 from __future__ import annotations
@@ -28,7 +38,8 @@ import functools
 import hashlib
 import types
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 import numpy as np
@@ -45,13 +56,13 @@ class _Unkeyable(Exception):
     """An argument this module does not know how to tell apart by value."""
 
 
-def _key(value: object, portable: bool = False) -> object:
+def _key(value: object, portable: bool = False, widen: bool = False) -> object:
     kind = type(value)
     if value is None or kind in (bool, int, str):
         return (kind.__name__, value)
     if kind is float:
         return ("float", value.hex())  # tells 0.0 from -0.0, and keeps NaN equal to itself
-    if portable and isinstance(value, np.ndarray | np.generic) and value.dtype.kind == "i":
+    if widen and isinstance(value, np.ndarray | np.generic) and value.dtype.kind == "i":
         # NumPy's default integer is 32 bits on Windows before NumPy 2 (np.array([1, 2]),
         # np.arange): the record, made elsewhere, knows the same integers as 64-bit ones
         value = value.astype(np.int64)
@@ -64,9 +75,13 @@ def _key(value: object, portable: bool = False) -> object:
     if isinstance(value, np.generic) and value.dtype.kind in "biufc":
         return ("scalar", value.dtype.str, value.tobytes())
     if kind in (tuple, list):
-        return (kind.__name__, tuple(_key(item, portable) for item in value))
+        return (kind.__name__, tuple(_key(item, portable, widen) for item in value))
     if kind is dict:
-        return ("dict", tuple((_key(k, portable), _key(v, portable)) for k, v in value.items()))
+        pairs = value.items()
+        return (
+            "dict",
+            tuple((_key(k, portable, widen), _key(v, portable, widen)) for k, v in pairs),
+        )
     if kind in (types.FunctionType, types.BuiltinFunctionType):
         if not portable:
             return ("function", value)  # by identity; the key keeps it alive: ids never recycle
@@ -76,9 +91,12 @@ def _key(value: object, portable: bool = False) -> object:
     raise _Unkeyable(kind)
 
 
-def portable_key(args: tuple, kwargs: dict) -> object:
-    """The key of a call that is the same in every process (the record's key)."""
-    return (_key(args, portable=True), _key(kwargs, portable=True))
+def portable_key(args: tuple, kwargs: dict, any_platform: bool = True) -> object:
+    """The key of a call that is the same in every process (the record's key). With
+    ``any_platform`` (a release, recorded on one platform and read on every other) an integer
+    is known by its value whatever its width; without (the learner's store, read only on the
+    platform that wrote it), int32 and int64 stay apart, as within a process."""
+    return (_key(args, True, any_platform), _key(kwargs, True, any_platform))
 
 
 def _copy(value: object) -> object:
@@ -124,6 +142,58 @@ def _record(name: str, args: tuple, kwargs: dict, result: object) -> None:
     record.record(name, key, result)
 
 
+_store: record.Store | None = None  # the learner's store, while a door's run is under way
+_public = False  # a public check is running
+
+
+def public_check(running: bool) -> None:
+    """The plugin: a public check starts (True), or the check that ran is over (False)."""
+    global _public
+    _public = running
+
+
+@contextmanager
+def across_runs() -> Iterator[None]:
+    """Within the block (a learner-loop door's grading), remembered values are also read from
+    the learner's store on disk, and public checks' values kept there, written when the block
+    ends (see module doc). A block inside another shares the outer one's store."""
+    global _store
+    if _store is not None or release_info() is not None:  # a release answers from its record
+        yield
+        return
+    _store = record.opened_store()
+    try:
+        yield
+    finally:
+        opened, _store = _store, None
+        opened.save()
+
+
+def _store_key(args: tuple, kwargs: dict) -> object:
+    """The call's key in the learner's store, or None (no store open, or arguments it cannot
+    tell apart the same way in every process)."""
+    if _store is None:
+        return None
+    try:
+        return portable_key(args, kwargs, any_platform=False)
+    except _Unkeyable:
+        return None
+
+
+def _stored_or_computed(name: str, function: Callable, args: tuple, kwargs: dict) -> object:
+    """The value from the learner's store, else worked out by ``function``; kept there when
+    the outermost call of a public check asked for it."""
+    outermost, key = _depth == 0, _store_key(args, kwargs)
+    if key is None:
+        return _call(function, args, kwargs)
+    result = _store.get(name, key)
+    if result is record.MISSING:
+        result = _call(function, args, kwargs)
+    if outermost and _public:
+        _store.keep(name, key, result)
+    return result
+
+
 def _call(function: Callable, args: tuple, kwargs: dict) -> object:
     global _depth
     _depth += 1
@@ -150,8 +220,10 @@ def remembered(function: F) -> F:
         if key is not None and key in results:
             results.move_to_end(key)
             result = _copy(results[key])
+            if outermost and _public and (stored := _store_key(args, kwargs)) is not None:
+                _store.keep(name, stored, result)  # remembered from a call that was not kept
         else:
-            result = _call(function, args, kwargs)
+            result = _stored_or_computed(name, function, args, kwargs)
             if key is not None:
                 results[key] = _copy(result)
                 if len(results) > KEEP:

@@ -143,25 +143,10 @@ def test_the_least_recently_used_results_go_first(monkeypatch):
     assert len(calls) == 4
 
 
-def forget_every_check_value() -> int:
-    import importlib
-
-    from grader.exercises import load_exercises
-
-    forgotten = 0
-    for exercise in load_exercises():
-        module = importlib.import_module(f"grader.checks.check_{exercise.name}")
-        for value in vars(module).values():
-            if callable(getattr(value, "forget", None)):
-                value.forget()
-                forgotten += 1
-    return forgotten
-
-
 def test_a_submission_graded_from_remembered_values_gets_the_same_report(tmp_path):
     """Worked out afresh, then from what the first grading remembered (with a right answer
     graded in between): the same statuses, diagnoses and messages, check by check."""
-    from grader_helpers import MUTANT_LIMITS
+    from grader_helpers import MUTANT_LIMITS, forget_every_check_value
 
     from grader.authoring.mutants import apply_mutant
     from grader.exercises import by_name, load_exercises, solutions_dir
