@@ -15,7 +15,9 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -24,12 +26,16 @@ REPO = Path(__file__).resolve().parents[1]
 TARGETS = {"bubblewrap": 2.2, "process": 2.2}  # issue 16: simplicity over the last 5 %
 
 
-def walls(commands: dict[str, list[str]], runs: int) -> dict[str, tuple[float, float]]:
+def walls(
+    commands: dict[str, list[str]], runs: int, before: dict[str, Callable] | None = None
+) -> dict[str, tuple[float, float]]:
     """Median and minimum wall time of each command (stdout discarded), after one warm-up
-    run each; the commands take turns, run by run."""
+    run each; the commands take turns, run by run. ``before[label]``, if any, is called before
+    each run of that command, outside its time."""
     times: dict[str, list[float]] = {label: [] for label in commands}
     for attempt in range(runs + 1):
         for label, command in commands.items():
+            (before or {}).get(label, lambda: None)()
             start = time.perf_counter()
             subprocess.run(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             if attempt:
@@ -132,7 +138,15 @@ def main() -> None:
         commands[f"grade solutions --isolation {isolation}"] = [*grade, "--isolation", isolation]
     commands["grade solutions --hidden  (auto)"] = [*grade, "--hidden"]
     commands["grade solutions -e parabola  (auto)"] = [*grade, "-e", "parabola"]
-    measured = walls(commands, args.runs)
+    cold = "grade solutions, store removed  (auto, cold)"
+    commands[cold] = grade
+    # the runs keep their reference values in a store of their own, filled by the warm-up
+    # runs; the cold row is the first run after a change to gdref or the checks
+    cache = tempfile.TemporaryDirectory(prefix="bench-grade-cache-")  # removed at exit
+    os.environ["GDKIT_CACHE_DIR"] = cache.name
+    from grader.checking.record import store_file
+
+    measured = walls(commands, args.runs, {cold: lambda: store_file().unlink(missing_ok=True)})
     floor = measured['python -c "import numpy, pytest"  (floor)'][0]
 
     print(f"grade benchmark ({env_note}; median of {args.runs} runs, min in brackets)\n")

@@ -2,7 +2,10 @@
 a time (benchmarks/switched.py), against the same grader with everything on, in the same run:
 `grade solutions`, `grade` on a fresh clone (exercises/), `grade --watch` save -> report, and
 `grade batch`; on a quiet machine and
-with another process keeping one CPU busy. The variants take turns, round by round, and each
+with another process keeping one CPU busy. The runs keep their reference values in a cache
+folder of their own (``$GDKIT_CACHE_DIR``), which the first, uncounted round fills; the row
+``cold_store`` is `grade solutions` with that store removed before the run (the first run after
+a change to gdref or the checks), not a switch. The variants take turns, round by round, and each
 round's times are divided by that round's all-on time, so that load from elsewhere slows
 both sides of a ratio alike.
 
@@ -36,6 +39,7 @@ from bench_grade import byte_compile  # noqa: E402
 from bench_watch import save_to_report  # noqa: E402
 from switched import SWITCHES  # noqa: E402
 
+from grader.checking.record import store_file  # noqa: E402
 from grader.exercises import exercises_dir, solutions_dir  # noqa: E402
 
 PYTHON = sys.executable
@@ -44,12 +48,17 @@ PAYS = 1.03  # off / on at which a mechanism is kept
 ON = ""  # the variant with nothing switched off
 SPIN = "import os\nparent = os.getppid()\nwhile os.getppid() == parent:\n    pass\n"  # till we end
 
-# the mechanisms each workload uses (the others change nothing there)
+COLD = "cold_store"  # not a switch: `grade solutions` with the learner's store removed first
+
+# the mechanisms each workload uses (the others change nothing there: watch remembers its
+# values in its process from the first save on, and grade batch opens no store)
 USED = {
-    "grade solutions": [m for m in SWITCHES if m != "quick_notebooks"],
+    "grade solutions": [m for m in SWITCHES if m != "quick_notebooks"] + [COLD],
     "grade a fresh clone": list(SWITCHES),
-    "watch save -> report": [m for m in SWITCHES if m not in ("early_start", "quick_notebooks")],
-    "grade batch": [m for m in SWITCHES if m != "early_start"],
+    "watch save -> report": [
+        m for m in SWITCHES if m not in ("early_start", "quick_notebooks", "stored_values")
+    ],
+    "grade batch": [m for m in SWITCHES if m not in ("early_start", "stored_values")],
 }
 
 
@@ -80,6 +89,9 @@ def timed(command: list[str], off: str) -> float:
 
 
 def grade_solutions(off: str, _work: Path) -> float:
+    if off == COLD:
+        store_file().unlink(missing_ok=True)
+        off = ON
     return timed([*SWITCHED, "solutions"], off)
 
 
@@ -181,6 +193,7 @@ def main() -> None:
     }
     results = {}
     with tempfile.TemporaryDirectory(prefix="bench-mechanisms-") as tmp:
+        os.environ["GDKIT_CACHE_DIR"] = str(Path(tmp) / "cache")  # the runs' own store
         for index, (name, run) in enumerate(workloads.items()):
             if args.only and name not in args.only:
                 continue

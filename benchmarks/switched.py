@@ -15,6 +15,7 @@ processes too (they inherit the environment variable).
 
 from __future__ import annotations
 
+import contextlib
 import importlib.machinery
 import os
 import sys
@@ -29,6 +30,12 @@ if str(REPO) not in sys.path:
 def _no_remembering(module) -> None:
     """Every check works its gdref values out afresh (the decorator does nothing)."""
     module.remembered = lambda function: function
+
+
+def _no_store(module) -> None:
+    """The doors of the learner's loop keep no reference values on disk: each run works out
+    what its process does not remember (the store is neither read nor written)."""
+    module.across_runs = contextlib.nullcontext
 
 
 def _no_plugin_skipping(module) -> None:
@@ -57,6 +64,7 @@ def _notebooks_through_nbformat(module) -> None:
 # mechanism -> (the module that owns it, the patch that switches it off)
 SWITCHES: dict[str, tuple[str, Callable]] = {
     "remembered": ("grader.checking.remember", _no_remembering),
+    "stored_values": ("grader.checking.remember", _no_store),
     "skipped_plugins": ("grader.runner", _no_plugin_skipping),
     "early_start": ("grader.cli", _late_start),
     "kept_view": ("grader.sandbox.backends", _view_per_sandbox),

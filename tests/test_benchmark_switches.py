@@ -20,6 +20,11 @@ PROBES = {
     "remembered": (
         "from grader.checking.remember import remembered\ndef f(): pass\nprint(remembered(f) is f)"
     ),
+    "stored_values": (
+        "import contextlib\n"
+        "from grader.checking.remember import across_runs\n"
+        "print(isinstance(across_runs(), contextlib.nullcontext))"
+    ),
     "skipped_plugins": "import grader.runner as r\nprint(r._DISABLED_PLUGINS == [])",
     "early_start": (
         "import grader.cli as cli\n"
