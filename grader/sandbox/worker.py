@@ -515,16 +515,20 @@ def snapshot(value: object) -> object:
     return value
 
 
+QUICK_COMPARE = 1 << 16  # bytes of an array told unchanged by its bytes (~0.3 µs, not ~5 µs)
+
+
 def same(before: object, after: object) -> bool:
     """Is ``after`` unchanged from its snapshot ``before`` (NaN equal to NaN)?"""
     import numpy as np
 
     if isinstance(before, np.ndarray):
-        return (
-            isinstance(after, np.ndarray)
-            and before.shape == after.shape
-            and bool(np.array_equal(before, after, equal_nan=before.dtype.kind in "fc"))
-        )
+        if not isinstance(after, np.ndarray) or before.shape != after.shape:
+            return False
+        if before.dtype == after.dtype and before.nbytes <= QUICK_COMPARE:
+            if before.tobytes() == after.tobytes():  # the same bits: the same values
+                return True
+        return bool(np.array_equal(before, after, equal_nan=before.dtype.kind in "fc"))
     if type(before) in (list, tuple, dict):
         if type(after) is not type(before) or len(after) != len(before):
             return False

@@ -110,6 +110,12 @@ SOURCE = textwrap.dedent("""
         return 0.0
     def keep(w, grad, lr):
         return w - lr * grad
+    def retype(w):
+        w.dtype = np.int64  # the same bits, other values
+        return 0.0
+    def flip_zeros(w):
+        w[w == 0] *= -1.0  # other bits, the same values (0.0 == -0.0)
+        return 0.0
     class Tricky(dict):
         def items(self):
             raise KeyError("gotcha")
@@ -299,6 +305,8 @@ def test_an_argument_changed_in_place_is_a_failure(loaded):
     assert w.tolist() == [1.0, 2.0]  # the grader's own copy was never at risk
     assert "values" in failure(loaded, "mutate_list", [1.0]).message
     assert loaded.call("keep", w, np.array([1.0, 1.0]), 0.5).tolist() == [0.5, 1.5]
+    assert failure(loaded, "retype", w).kind == "mutated"
+    assert loaded.call("flip_zeros", np.array([0.0, np.nan, 1.0])) == 0.0
 
 
 @pytest.mark.parametrize("module", ["gdref", "grader", "solutions", "grader.checks", "wire"])
