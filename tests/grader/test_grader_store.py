@@ -264,12 +264,15 @@ def _spoil(how: str, path: Path, monkeypatch) -> None:
             for name in entries:
                 entries[name] = {"a": ["<f8", [3], "not base64!"]}
         write_store(path, header["made_for"], values)
+    elif how == "nested deeper than Python's stack":
+        path.write_bytes(b"[" * 200_000 + b"\n" + body)
     elif how == "not a mapping":
         write_store(path, header["made_for"], [1, 2, 3])
 
 
 SPOILED = ["foreign", "other format", "a changed byte", "cut short", "not json", "empty"]
 SPOILED += ["oversized", "a folder", "a malformed value", "not a mapping"]
+SPOILED += ["nested deeper than Python's stack"]
 SPOILED += ["a fifo"] if hasattr(os, "mkfifo") else []
 
 
