@@ -222,7 +222,10 @@ def lookup(function: str, key: object) -> object:
 # unreadable, damaged, oversized or foreign file is an empty store, never an error and never a
 # wrong value. What is kept (public checks' values only) is remember's to decide.
 
-STORE_FILE_NAME = "values.json"
+# one store per installation (a checkout, an installed copy): two of them on one machine,
+# made for different sources, would otherwise replace each other's store on every run
+INSTALLATION = hashlib.sha256(str(Path(__file__).resolve().parents[2]).encode()).hexdigest()[:12]
+STORE_FILE_NAME = f"values-{INSTALLATION}.json"
 STORE_FORMAT = 1
 STORE_LIMIT = 16 << 20  # bytes read at most (the week's public values take ~0.9 MB)
 MISSING = object()  # what a store answers for a value it does not hold

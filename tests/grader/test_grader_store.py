@@ -501,6 +501,17 @@ def test_the_store_is_in_gdkit_cache_dir(tmp_path, monkeypatch):
     assert (tmp_path / "mine" / record.STORE_FILE_NAME).is_file()
 
 
+def test_each_installation_has_a_store_of_its_own():
+    """Two checkouts on one machine (made for different sources) would otherwise replace each
+    other's store on every run."""
+    import hashlib
+
+    from grader.paths import REPO_ROOT
+
+    here = hashlib.sha256(str(REPO_ROOT).encode()).hexdigest()[:12]
+    assert record.store_file().name == f"values-{here}.json"
+
+
 def test_without_gdkit_cache_dir_the_store_is_in_the_users_cache_folder(monkeypatch):
     import platformdirs
 
