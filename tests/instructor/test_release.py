@@ -52,11 +52,13 @@ def release(tmp_path_factory) -> Path:
 
 def learner_env() -> dict[str, str]:
     """The environment of a learner's shell: none of this test run's PYTHONPATH or GDKIT_*
-    settings (other test folders set e.g. the self-test's strict mode for the session)."""
+    settings (other test folders set e.g. the self-test's strict mode for the session), but
+    the test's own cache folder (hints seen), never the real one."""
     return {
         k: v
         for k, v in os.environ.items()
-        if k not in ("PYTHONPATH", "VIRTUAL_ENV") and not k.startswith("GDKIT_")
+        if k not in ("PYTHONPATH", "VIRTUAL_ENV")
+        and (not k.startswith("GDKIT_") or k == "GDKIT_CACHE_DIR")
     }
 
 
