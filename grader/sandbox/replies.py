@@ -7,7 +7,8 @@ A thread reads frames from the worker's pipe (each bounded by
 :func:`grader.sandbox.wire.read_frame`) and queues them; the caller waits on the queue until
 the deadline, so a worker that sends half a frame and stops is a timeout, never a hang. The
 same way on every platform: pipes cannot be polled on Windows, and reading in the caller's
-thread with ``poll()`` elsewhere was measured and paid nothing (benchmarks/bench_mechanisms.py).
+thread with ``poll()`` elsewhere, measured twice, paid on a quiet machine and cost with a CPU
+kept busy (README, "Speed mechanisms").
 """
 
 from __future__ import annotations
@@ -24,18 +25,24 @@ AHEAD = 2  # frames read ahead of the caller; then the worker's writes wait for 
 
 class Replies:
     """Frames read by a thread into a queue; the caller waits on the queue. The thread reads
-    at most :data:`AHEAD` frames ahead: a worker that writes frames no one asked for (learner
-    code can write to the channel) is held up by the pipe, and the grading process holds a
-    bounded number of them, not every one it sent. :meth:`close` lets the thread end."""
+    at most :data:`AHEAD` frames ahead (it takes a turn from ``turns`` before each, and the
+    caller gives one back for each frame it takes): a worker that writes frames no one asked
+    for (learner code can write to the channel) is held up by the pipe, and the grading
+    process holds a bounded number of them, not every one it sent. Both queues are
+    ``SimpleQueue``s, written in C: a bounded ``queue.Queue``, whose locks and conditions are
+    Python code, made each exchange ~5 % slower. :meth:`close` lets the thread end."""
 
     def __init__(self, stream: BinaryIO, limit: int) -> None:
-        self.frames: queue.Queue = queue.Queue(maxsize=AHEAD)
+        self.frames: queue.SimpleQueue = queue.SimpleQueue()
+        self.turns: queue.SimpleQueue = queue.SimpleQueue()
+        for _ in range(AHEAD):
+            self.turns.put(True)
         self.closed = False
         self.thread = threading.Thread(target=self._read, args=(stream, limit), daemon=True)
         self.thread.start()
 
     def _read(self, stream: BinaryIO, limit: int) -> None:
-        while not self.closed:
+        while self.turns.get() and not self.closed:
             try:
                 item = wire.read_frame(stream, limit)
             except BaseException as error:  # noqa: BLE001 - every problem ends the channel
@@ -44,9 +51,10 @@ class Replies:
             self.frames.put(item)
 
     def close(self) -> None:
-        """No frame is wanted any more: the queue is emptied, so that the thread (which puts
-        at most one more frame, then finds the channel closed) ends."""
+        """No frame is wanted any more: the thread (waiting for a turn, or for the channel,
+        which its owner closes) ends, and the frames it read are let go."""
         self.closed = True
+        self.turns.put(False)
         while True:
             try:
                 self.frames.get_nowait()
@@ -62,4 +70,5 @@ class Replies:
             raise item
         if isinstance(item, BaseException):
             raise EOFError(str(item))
+        self.turns.put(True)
         return item
