@@ -43,6 +43,12 @@ def _no_plugin_skipping(module) -> None:
     module._DISABLED_PLUGINS = []
 
 
+def _nothing_frozen(module) -> None:
+    """The collector walks every object of the imports in each full collection (no gc.freeze()
+    before the checks run)."""
+    module._freeze_imports = lambda: None
+
+
 def _late_start(module) -> None:
     """`grade` does not start the sandbox before the checks load: the worker is launched when
     the submission's turn comes (after pytest is imported and the checks are collected)."""
@@ -66,6 +72,7 @@ SWITCHES: dict[str, tuple[str, Callable]] = {
     "remembered": ("grader.checking.remember", _no_remembering),
     "stored_values": ("grader.checking.remember", _no_store),
     "skipped_plugins": ("grader.runner", _no_plugin_skipping),
+    "frozen_imports": ("grader.runner", _nothing_frozen),
     "early_start": ("grader.cli", _late_start),
     "kept_view": ("grader.sandbox.backends", _view_per_sandbox),
     "quick_notebooks": ("grader.submission.files", _notebooks_through_nbformat),

@@ -26,6 +26,12 @@ PROBES = {
         "print(isinstance(across_runs(), contextlib.nullcontext))"
     ),
     "skipped_plugins": "import grader.runner as r\nprint(r._DISABLED_PLUGINS == [])",
+    "frozen_imports": (
+        "import gc\n"
+        "import grader.runner as r\n"
+        "r._freeze_imports()\n"
+        "print(gc.get_freeze_count() == 0)"
+    ),
     "early_start": (
         "import grader.cli as cli\n"
         "import dataclasses\n"
