@@ -43,10 +43,11 @@ def _no_plugin_skipping(module) -> None:
     module._DISABLED_PLUGINS = []
 
 
-def _nothing_frozen(module) -> None:
-    """The collector walks every object of the imports in each full collection (no gc.freeze()
-    before the checks run)."""
-    module._freeze_imports = lambda: None
+def _collector_as_usual(module) -> None:
+    """The collector runs while the grader starts, and walks every object of the imports in
+    each full collection (not paused, nothing frozen)."""
+    module.paused = contextlib.nullcontext
+    module.settle = lambda: None
 
 
 def _late_start(module) -> None:
@@ -72,7 +73,7 @@ SWITCHES: dict[str, tuple[str, Callable]] = {
     "remembered": ("grader.checking.remember", _no_remembering),
     "stored_values": ("grader.checking.remember", _no_store),
     "skipped_plugins": ("grader.runner", _no_plugin_skipping),
-    "frozen_imports": ("grader.runner", _nothing_frozen),
+    "startup_collector": ("grader.collector", _collector_as_usual),
     "early_start": ("grader.cli", _late_start),
     "kept_view": ("grader.sandbox.backends", _view_per_sandbox),
     "quick_notebooks": ("grader.submission.files", _notebooks_through_nbformat),

@@ -36,6 +36,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import click  # noqa: E402
 
+from grader import collector  # noqa: E402
 from grader.commands import CommandWithSubcommands, sandbox_options  # noqa: E402
 from grader.edition import SOLUTIONS_NOT_IN_RELEASE, release_info, release_note  # noqa: E402
 from grader.exercises import by_name_or_number, exercises_dir, load_exercises, solutions_dir  # noqa: E402
@@ -391,12 +392,13 @@ def main(args: list[str] | None = None) -> None:
 
 
 def _run(options: Options) -> None:
-    sandbox = _early_sandbox(options)
-    try:
-        _run_with(options, sandbox)
-    finally:
-        if sandbox is not None:
-            sandbox.close()
+    with collector.paused():  # until the checks run (grader/collector.py)
+        sandbox = _early_sandbox(options)
+        try:
+            _run_with(options, sandbox)
+        finally:
+            if sandbox is not None:
+                sandbox.close()
 
 
 def _early_sandbox(options: Options):

@@ -8,13 +8,13 @@ code (in the sandbox), and return a :class:`grader.report.results.Report`.
 from __future__ import annotations
 
 import contextlib
-import gc
 import io
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
+from grader import collector
 from grader.exercises import checks_module_path, load_exercises
 from grader.report.results import CheckResult, ExerciseResult, Report
 from grader.sandbox.sandbox import Limits, LoadedFile, Sandbox, SubmissionError
@@ -67,20 +67,6 @@ def _quiet_pytest_env():
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-
-
-_FROZEN: list[bool] = []  # gc.freeze() done in this process
-
-
-def _freeze_imports() -> None:
-    """Put what exists before the first run's checks — the imports (NumPy, pytest, the checks'
-    modules), the exercises, the sandbox — out of the collector's sight, once per process: they
-    live as long as the process, and each full collection during the checks walked them all
-    (a `grade solutions` run: ~6 % of its wall time; benchmarks/bench_mechanisms.py,
-    ``frozen_imports``). What later runs make (watch, ``grade batch``) stays collectable."""
-    if not _FROZEN:
-        gc.freeze()
-        _FROZEN.append(True)
 
 
 def load_files(
@@ -240,7 +226,7 @@ def grade_each(
             on_report(_Submission(folder, [], sandbox, files, include_hidden).report())
         return
     plugin = GradingPlugin({e.name for e in exercises}, include_hidden, rounds())
-    _freeze_imports()
+    collector.settle()
     with _quiet_pytest_env(), contextlib.redirect_stdout(io.StringIO()):
         code = pytest.main(_pytest_args(exercises), plugins=[plugin])
     if plugin.problems:

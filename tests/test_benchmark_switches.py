@@ -26,11 +26,13 @@ PROBES = {
         "print(isinstance(across_runs(), contextlib.nullcontext))"
     ),
     "skipped_plugins": "import grader.runner as r\nprint(r._DISABLED_PLUGINS == [])",
-    "frozen_imports": (
+    "startup_collector": (
         "import gc\n"
-        "import grader.runner as r\n"
-        "r._freeze_imports()\n"
-        "print(gc.get_freeze_count() == 0)"
+        "from grader import collector\n"
+        "with collector.paused():\n"
+        "    paused = not gc.isenabled()\n"
+        "    collector.settle()\n"
+        "print(not paused and gc.get_freeze_count() == 0)"
     ),
     "early_start": (
         "import grader.cli as cli\n"

@@ -18,6 +18,7 @@ BELOW = {
     "grader._lazy": set(),
     "grader.paths": set(),
     "grader.edition": set(),
+    "grader.collector": set(),
     "grader.sandbox": {"grader._lazy"},
     "grader.commands": {"grader.sandbox"},
     "grader.report": {"grader._lazy", "grader.edition"},
