@@ -1,14 +1,15 @@
 """The parser's second pass: questions, answers, sections, cloze paragraphs and headings.
 
 The Markdown parser's top-level tokens say where headings, code and math blocks, HTML comments
-and cloze paragraphs are (:class:`Layout`); :class:`Walk` then reads the lines once, opening a
-note at each question (or cloze heading) and closing it at the next note or section.
+and cloze paragraphs are (:class:`Layout`); :class:`Walk` then reads the lines once, telling
+what each is, and :class:`_Notes` makes the notes: it opens a note at each question (or cloze
+heading) and closes it at the next note or section.
 """
 
 from __future__ import annotations
 
 from decks import styles
-from decks.blocks import NoteId, note_id
+from decks.blocks import InlineNote, NoteId, note_id
 from decks.source import CLOZE_MARKER
 from decks.structure import is_paragraph_line, is_question
 
@@ -51,16 +52,13 @@ def is_seed_section(lines: list[str], index: int) -> bool:
     )
 
 
-class Walk:
-    """The second pass: walk the lines once, opening and closing notes."""
+class _Notes:
+    """The notes the walk makes, in the section it is in: the open question (or cloze heading),
+    closed when its answer ends, and the notes of cloze paragraphs, styles and note blocks."""
 
-    def __init__(self, parser, visible: list[str]) -> None:
+    def __init__(self, parser) -> None:
         self.p = parser
         self.lines = parser.lines
-        self.visible = visible
-        self.layout = parser.maker.structure.layout(parser.lines, visible)
-        self.seed_style = not self.layout.headings
-        self.heading_ends = {end - 1 for end, _ in self.layout.headings.values()}
         self.section = ""
         self.question: int | None = None  # index of the open question line (or cloze heading)
         self.question_kind = "basic"
@@ -68,7 +66,6 @@ class Walk:
         self.question_id: NoteId | None = None
         self.id_slot = -1
         self.answer_start = 0
-        self.forced_question = -1  # seed style: the prompt line right after a section title
 
     def next_id(self, index: int) -> tuple[NoteId | None, int]:
         """An id line at ``index``: (id, index after it)."""
@@ -117,9 +114,9 @@ class Walk:
         self.question_id, self.answer_start = self.next_id(after)
         return self.answer_start
 
-    def cloze_paragraph(self, i: int) -> int:
+    def cloze_paragraph(self, i: int, end: int) -> int:
+        """The cloze paragraph of lines [i, end); return the line after it (and its id line)."""
         self.close(i)
-        end = self.layout.clozes[i]
         text_lines = self.lines[i:end]
         found = note_id(text_lines[-1]) if len(text_lines) > 1 else None
         slot = end
@@ -142,57 +139,101 @@ class Walk:
         )
         return end
 
+    def block(self, i: int, end: int) -> int:
+        """The note of the START … END block on lines [i, end]; return the line after it."""
+        self.close(i)
+        self.p.notes.append(self.p.maker.block_note(i, end, self.section))
+        return end + 1
+
+    def inline(self, i: int, notes: list[InlineNote]) -> int:
+        """The inline notes (STARTI … ENDI) of line ``i``; return the line after it."""
+        self.close(i)
+        self.p.notes.extend(self.p.maker.inline_note(i, note, self.section) for note in notes)
+        return i + 1
+
+    def styled(self, i: int, found: styles.Found) -> int:
+        """The note a named style found at line ``i``; return the line after it."""
+        texts = (found.fields[0][0], found.fields[1][0])
+        self.p.notes.append(
+            self.p.maker.note(
+                found.kind,
+                texts,
+                (found.fields[0][1], found.fields[1][1]),
+                section=self.section,
+                tags=(),
+                line=i + 1,
+                note_id=found.note_id,
+                id_slot=-1 if found.note_id else found.next,
+            )
+        )
+        return found.next
+
+
+class Walk:
+    """The second pass: walk the lines once, telling what each is; the notes are made by
+    :class:`_Notes`."""
+
+    def __init__(self, parser, visible: list[str]) -> None:
+        self.p = parser
+        self.lines = parser.lines
+        self.visible = visible
+        self.layout = parser.maker.structure.layout(parser.lines, visible)
+        self.seed_style = not self.layout.headings
+        self.heading_ends = {end - 1 for end, _ in self.layout.headings.values()}
+        self.notes = _Notes(parser)
+        self.forced_question = -1  # seed style: the prompt line right after a section title
+
     def heading(self, i: int) -> int:
         end, title = self.layout.headings[i]
         if CLOZE_MARKER.search(title):
-            return self.open_question(i, title.strip(), "cloze", end)
+            return self.notes.open_question(i, title.strip(), "cloze", end)
         if title.rstrip().endswith("?"):  # markdown-anki-decks / md2apkg: the heading asks
-            return self.open_question(i, title.strip(), "basic", end)
-        self.close(i)
-        self.section = title.strip()
+            return self.notes.open_question(i, title.strip(), "basic", end)
+        self.notes.close(i)
+        self.notes.section = title.strip()
         return end
 
     def step(self, i: int) -> int:
         """Handle line ``i``; return the next line to look at."""
         p, line = self.p, self.lines[i]
         if i in p.blocks:
-            self.close(i)
-            p.notes.append(p.maker.block_note(i, p.blocks[i], self.section))
-            return p.blocks[i] + 1
+            return self.notes.block(i, p.blocks[i])
         if i in p.inline:
-            self.close(i)
-            p.notes.extend(p.maker.inline_note(i, note, self.section) for note in p.inline[i])
-            return i + 1
+            return self.notes.inline(i, p.inline[i])
         if p.styles:
             return self.style_step(i)
         if i in self.layout.headings:
             return self.heading(i)
         if i in self.layout.protected:
-            if self.question is None:
+            if self.notes.question is None:
                 raise p.error(i, "code or math block outside a card (it needs a question above)")
             return self.layout.protected[i]
         if not line.strip():
             return i + 1
         if i in self.layout.clozes:
-            return self.cloze_paragraph(i)
+            return self.notes.cloze_paragraph(i, self.layout.clozes[i])
         starts_paragraph = i == 0 or not self.visible[i - 1].strip() or (i - 1) in self.heading_ends
         if i == self.forced_question or (
             is_question(self.lines, i) and (self.seed_style or starts_paragraph)
         ):
-            span = styles.qa_span(self.visible, i)
-            if span is not None:  # "Q: …" over several lines, then its "A: …" line
-                text = "\n".join(self.lines[i : span[0]]).strip()[2:].strip()
-                self.open_question(i, text, "basic", span[1])
-                return span[1]
-            text = line.strip()
-            text = text[2:].lstrip() if text.startswith("Q:") else text
-            return self.open_question(i, text, "basic", i + 1)
+            return self.question(i)
         if self.seed_style and is_seed_section(self.lines, i):
-            self.close(i)
-            self.section = line.strip()
+            self.notes.close(i)
+            self.notes.section = line.strip()
             self.forced_question = i + 1
             return i + 1
         return self.outside_text(i)
+
+    def question(self, i: int) -> int:
+        """A question at line ``i``: open its note; return the first line of its answer."""
+        span = styles.qa_span(self.visible, i)
+        if span is not None:  # "Q: …" over several lines, then its "A: …" line
+            text = "\n".join(self.lines[i : span[0]]).strip()[2:].strip()
+            self.notes.open_question(i, text, "basic", span[1])
+            return span[1]
+        text = self.lines[i].strip()
+        text = text[2:].lstrip() if text.startswith("Q:") else text
+        return self.notes.open_question(i, text, "basic", i + 1)
 
     def style_step(self, i: int) -> int:
         """Under O2A's named styles: the styles' notes; headings are sections, code and math
@@ -203,28 +244,15 @@ class Walk:
             return i + 1
         found = styles.find(self.p.styles, self.visible, i, self.p.display)
         if found is not None:
-            texts = (found.fields[0][0], found.fields[1][0])
-            self.p.notes.append(
-                self.p.maker.note(
-                    found.kind,
-                    texts,
-                    (found.fields[0][1], found.fields[1][1]),
-                    section=self.section,
-                    tags=(),
-                    line=i + 1,
-                    note_id=found.note_id,
-                    id_slot=-1 if found.note_id else found.next,
-                )
-            )
-            return found.next
+            return self.notes.styled(i, found)
         if i in self.layout.headings:
             end, title = self.layout.headings[i]
-            self.section = title.strip()
+            self.notes.section = title.strip()
             return end
         return i + 1
 
     def outside_text(self, i: int) -> int:
-        if self.question is not None:
+        if self.notes.question is not None:
             return i + 1
         if note_id(self.lines[i]):
             raise self.p.error(i, "id line without a question or cloze right above it")
@@ -240,4 +268,4 @@ class Walk:
         i = 0
         while i < len(self.lines):
             i = self.step(i)
-        self.close(len(self.lines))
+        self.notes.close(len(self.lines))
