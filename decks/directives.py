@@ -3,8 +3,9 @@
 ``TARGET DECK`` and ``FILE TAGS`` lines, ``START`` … ``END`` blocks, ``STARTI`` inline notes,
 ``FROZEN`` fields and ``DELETE`` markers (outside code blocks) are found here; every line they
 use is blanked, so the second pass (:mod:`decks.walk`) sees only questions, answers, sections
-and clozes. :class:`Directives` fills in ``deck``, ``file_tags``, ``blocks`` (START line →
-END line), ``inline`` (line → note) and ``deleted`` (Anki note ids).
+and clozes. :class:`Directives` fills in ``deck`` and ``file_tags``, and its
+:class:`_NoteBlocks` ``blocks`` (START line → END line), ``inline`` (line → note) and
+``deleted`` (Anki note ids).
 """
 
 from __future__ import annotations
@@ -35,54 +36,22 @@ GLUED_DELETE = (
 )
 
 
-class Directives:
-    """Pass 1 over the lines of one file (changed in place: what it reads is blanked)."""
+class _NoteBlocks:
+    """O2A's note blocks and markers in the lines of one file: ``START`` … ``END`` blocks,
+    ``STARTI`` inline notes, ``FROZEN`` fields and ``DELETE`` markers (what it reads is blanked,
+    but for the blocks and inline notes, which the walk reads through ``blocks`` and ``inline``)."""
 
-    def __init__(self, lines: list[str], maker: NoteMaker, display: str) -> None:
+    def __init__(self, lines: list[str], maker: NoteMaker) -> None:
         self.lines = lines
         self.maker = maker
-        self.display = display
-        self.deck: str | None = None
-        self.deck_line = 0
-        self.file_tags: list[str] = []
         self.blocks: dict[int, int] = {}  # START line index → END line index
         self.inline: dict[int, list[blocks.InlineNote]] = {}  # STARTI lines
         self.deleted: list[int] = []
-        self.protected: set[int] = set()  # lines in code and math blocks (the file's parse)
 
     def error(self, index: int, message: str) -> DeckError:
-        return DeckError(self.display, index + 1, message)
+        return self.maker.error(index, message)
 
-    def set_deck(self, deck: str, index: int) -> None:
-        if self.deck is not None and deck != self.deck:
-            raise self.error(index, f"second TARGET DECK (the first is on line {self.deck_line})")
-        self.deck, self.deck_line = deck, index + 1
-
-    def _target_deck(self, i: int, deck: str) -> int:
-        self.lines[i] = ""
-        if deck == "":
-            j = i + 1
-            while j < len(self.lines) and not self.lines[j].strip():
-                j += 1
-            if j == len(self.lines):
-                raise self.error(i, "TARGET DECK without a deck name")
-            deck = self.lines[j].strip()
-            self.lines[j] = ""
-            self.set_deck(deck, i)
-            return j
-        self.set_deck(deck, i)
-        return i
-
-    def _file_tags(self, i: int, tags: str) -> int:
-        self.lines[i] = ""
-        if tags == "" and i + 1 < len(self.lines):
-            tags = self.lines[i + 1].strip()
-            self.lines[i + 1] = ""
-            i += 1
-        self.file_tags.extend(normalise_tags(tags))
-        return i
-
-    def _start_block(self, i: int) -> int:
+    def start_block(self, i: int) -> int:
         end = i + 1
         while end < len(self.lines) and self.lines[end].strip() != "END":
             if self.lines[end].strip() == "START":
@@ -121,7 +90,7 @@ class Directives:
                 "its text (the next build keeps it in the package, tagged gdkit::removed)",
             )
 
-    def _frozen(self, i: int, type_name: str) -> int:
+    def frozen(self, i: int, type_name: str) -> int:
         kind = blocks.note_type(type_name)
         if kind is None:
             raise self.error(
@@ -135,6 +104,31 @@ class Directives:
         self.lines[i:end] = [""] * (end - i)
         return end - 1
 
+    def delete_or_inline(self, i: int) -> int:
+        """A DELETE marker or inline notes on line ``i``; return the last line they use."""
+        line = self.lines[i]
+        following = self.lines[i + 1] if i + 1 < len(self.lines) else ""
+        marker = blocks.delete_marker(line, following)
+        if marker is not None:
+            if i > 0 and self.lines[i - 1].strip():
+                raise self.error(i, GLUED_DELETE)
+            self.deleted.append(marker[0])
+            self.lines[i : i + marker[1]] = [""] * marker[1]
+            return i + marker[1] - 1
+        self._no_bare_delete(i)
+        if "STARTI" in line:
+            self._inline_or_deleted(i)
+        return i
+
+    def _inline_or_deleted(self, i: int) -> None:
+        line = self.lines[i]
+        deleted = blocks.INLINE_DELETE.search(line)
+        if deleted and blocks.LINE_MARKER.match(blocks.INLINE_DELETE.sub(" ", line)):
+            self.deleted.append(int(deleted.group(1)))  # STARTI <!--ID: N--> ENDI
+            self.lines[i] = ""
+        elif blocks.INLINE_NOTE.search(line):
+            self._inline(i)
+
     def _inline(self, i: int) -> None:
         parsed = blocks.parse_inline(self.lines[i])
         assert parsed is not None
@@ -146,6 +140,56 @@ class Directives:
                 "as a list item (- STARTI …), and the other text on a line of its own",
             )
         self.inline[i] = notes
+
+
+class Directives:
+    """Pass 1 over the lines of one file (changed in place: what it reads is blanked): the deck
+    and file tags here, note blocks and markers by :class:`_NoteBlocks`."""
+
+    def __init__(self, lines: list[str], maker: NoteMaker, display: str) -> None:
+        self.lines = lines
+        self.display = display
+        self.deck: str | None = None
+        self.deck_line = 0
+        self.file_tags: list[str] = []
+        self.note_blocks = _NoteBlocks(lines, maker)
+        # what the walk reads (the same objects, filled in by the scan)
+        self.blocks = self.note_blocks.blocks
+        self.inline = self.note_blocks.inline
+        self.deleted = self.note_blocks.deleted
+        self.protected: set[int] = set()  # lines in code and math blocks (the file's parse)
+
+    def error(self, index: int, message: str) -> DeckError:
+        return DeckError(self.display, index + 1, message)
+
+    def set_deck(self, deck: str, index: int) -> None:
+        if self.deck is not None and deck != self.deck:
+            raise self.error(index, f"second TARGET DECK (the first is on line {self.deck_line})")
+        self.deck, self.deck_line = deck, index + 1
+
+    def _target_deck(self, i: int, deck: str) -> int:
+        self.lines[i] = ""
+        if deck == "":
+            j = i + 1
+            while j < len(self.lines) and not self.lines[j].strip():
+                j += 1
+            if j == len(self.lines):
+                raise self.error(i, "TARGET DECK without a deck name")
+            deck = self.lines[j].strip()
+            self.lines[j] = ""
+            self.set_deck(deck, i)
+            return j
+        self.set_deck(deck, i)
+        return i
+
+    def _file_tags(self, i: int, tags: str) -> int:
+        self.lines[i] = ""
+        if tags == "" and i + 1 < len(self.lines):
+            tags = self.lines[i + 1].strip()
+            self.lines[i + 1] = ""
+            i += 1
+        self.file_tags.extend(normalise_tags(tags))
+        return i
 
     def scan(self) -> None:
         protected = self.protected
@@ -177,28 +221,8 @@ class Directives:
         if tags is not None:
             return self._file_tags(i, tags)
         if stripped == "START":
-            return self._start_block(i)
+            return self.note_blocks.start_block(i)
         frozen = blocks.FROZEN_HEAD.match(stripped)
         if frozen:
-            return self._frozen(i, frozen.group("type"))
-        following = self.lines[i + 1] if i + 1 < len(self.lines) else ""
-        marker = blocks.delete_marker(line, following)
-        if marker is not None:
-            if i > 0 and self.lines[i - 1].strip():
-                raise self.error(i, GLUED_DELETE)
-            self.deleted.append(marker[0])
-            self.lines[i : i + marker[1]] = [""] * marker[1]
-            return i + marker[1] - 1
-        self._no_bare_delete(i)
-        if "STARTI" in line:
-            self._inline_or_deleted(i)
-        return i
-
-    def _inline_or_deleted(self, i: int) -> None:
-        line = self.lines[i]
-        deleted = blocks.INLINE_DELETE.search(line)
-        if deleted and blocks.LINE_MARKER.match(blocks.INLINE_DELETE.sub(" ", line)):
-            self.deleted.append(int(deleted.group(1)))  # STARTI <!--ID: N--> ENDI
-            self.lines[i] = ""
-        elif blocks.INLINE_NOTE.search(line):
-            self._inline(i)
+            return self.note_blocks.frozen(i, frozen.group("type"))
+        return self.note_blocks.delete_or_inline(i)
