@@ -163,5 +163,3 @@ class NoteMaker:
         fields = [(text, index) for text in inline.fields]
         tags = normalise_tags(inline.tags)
         return self._typed_note(kind[0], fields, inline.note_id, tags, index, section)
-
-    # -- pass 2: questions, answers, sections and clozes ---------------------------------------
