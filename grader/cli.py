@@ -163,7 +163,7 @@ def _grade(
 ):
     from grader.checking.remember import across_runs
     from grader.runner import GraderError, grade
-    from grader.sandbox.sandbox import SandboxError
+    from grader.sandbox.errors import SandboxError
 
     if sandbox is None:
         sandbox = _open_sandbox(timeout, isolation)
@@ -411,7 +411,7 @@ def _early_sandbox(options: Options):
         return None
     if options.path is not None and not options.path.is_dir():
         return None
-    from grader.sandbox.sandbox import SandboxError
+    from grader.sandbox.errors import SandboxError
 
     sandbox = _open_sandbox(options.timeout, options.isolation)
     try:

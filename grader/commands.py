@@ -125,7 +125,7 @@ class Seconds(click.ParamType):
     def convert(
         self, value: Any, param: click.Parameter | None, ctx: click.Context | None
     ) -> float:
-        from grader.sandbox.sandbox import positive_seconds
+        from grader.sandbox.limits import positive_seconds
 
         try:
             return positive_seconds(value)

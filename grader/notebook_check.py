@@ -166,7 +166,7 @@ def check(
     from grader.report.render import render
     from grader.report.sanitize import clean_name
     from grader.runner import GraderError, grade
-    from grader.sandbox.sandbox import SandboxError
+    from grader.sandbox.errors import SandboxError
 
     shell = _shell()
     try:

@@ -25,7 +25,6 @@ with a SubmissionError of kind ``cancelled`` until :meth:`Sandbox.resume`.
 from __future__ import annotations
 
 import json
-import math
 import os
 import signal
 import subprocess
@@ -45,111 +44,12 @@ from grader.sandbox.backends import (
     base_python,
     start_failure,
 )
+from grader.sandbox.errors import CANCELLED, ProcessLost, SandboxError, StartFailed, SubmissionError
+from grader.sandbox.limits import Deadline, Limits
 from grader.sandbox.memory import WORDS, Guard, choose_guard, words
 from grader.sandbox.outbox import outbox_for
 from grader.sandbox.replies import Replies
 from grader.sandbox.sessions import OWN_SESSION, kill_session, reaped, started, stopped, tree
-
-
-def positive_seconds(value: str | float) -> float:
-    """``value`` as a number of seconds that a limit can be: positive and finite (not 0, a
-    negative number, nan or inf). Raises ValueError otherwise. Every timeout, time limit and
-    deadline a person sets (an option or GDKIT_TIMEOUT) is checked here."""
-    seconds = float(value)
-    if not (math.isfinite(seconds) and seconds > 0):
-        raise ValueError(f"not a positive number of seconds: {value!r}")
-    return seconds
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Resource limits for learner code. Times in seconds, sizes in bytes."""
-
-    wall: float = 10.0  # per call, measured by the grading process
-    cpu: float = 10.0  # per call (RLIMIT_CPU soft limit)
-    cpu_total: float = 120.0  # per worker (RLIMIT_CPU hard limit)
-    memory_bytes: int = 1 << 30  # on top of what the worker uses after importing NumPy
-    output_bytes: int = 1 << 20  # printed output per call; every file written (RLIMIT_FSIZE)
-    open_files: int = 64  # file descriptors open at once (RLIMIT_NOFILE): with RLIMIT_FSIZE,
-    # what memfd files can hold, which RLIMIT_AS does not count
-    temp_bytes: int = 32 << 20  # bubblewrap: the size of its private /tmp, and of /dev/shm
-    output_keep: int = 4000  # printed output kept for the report, per call
-    output_keep_file: int = 16_000  # and of all one file's calls (an exercise's): see Printed
-    message_bytes: int = 256 << 20  # largest reply accepted
-    callback_entries: int = 1 << 20  # what learner code may hand a grader function (wire.entries)
-    start: float = 30.0  # for a worker to start (import NumPy) on a busy machine
-
-    @classmethod
-    def from_env(cls, **overrides: float | None) -> Limits:
-        """Defaults, overridden by GDKIT_TIMEOUT (per-call wall and CPU seconds) if set."""
-        timeout = os.environ.get("GDKIT_TIMEOUT")
-        values: dict = {}
-        if timeout:
-            try:
-                seconds = positive_seconds(timeout)
-            except ValueError:
-                raise ValueError(
-                    f"GDKIT_TIMEOUT must be a positive number of seconds, got {timeout!r}"
-                ) from None
-            values = {"wall": seconds, "cpu": seconds}
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**values)
-
-
-@dataclass(frozen=True)
-class Deadline:
-    """The end of a whole grading run (every file, every call): ``at`` on the
-    ``time.monotonic()`` clock; ``seconds`` is the run's whole budget, named to the learner."""
-
-    seconds: float
-    at: float
-
-    @classmethod
-    def after(cls, seconds: float) -> Deadline:
-        """The deadline ``seconds`` from now."""
-        return cls(seconds, time.monotonic() + seconds)
-
-    def left(self) -> float:
-        return self.at - time.monotonic()
-
-    @property
-    def reached(self) -> str:
-        return f"the time limit for the whole submission ({self.seconds:g} s) was reached"
-
-
-class SubmissionError(Exception):
-    """Learner code did not produce a usable result.
-
-    kind is one of: not_implemented, missing (no such function), missing_file, syntax, import,
-    signature, exception, exit, memory, timeout, crashed, output_limit, bad_return, mutated,
-    cancelled (the run was stopped: see Sandbox.cancel).
-    """
-
-    def __init__(
-        self, kind: str, message: str, where: str = "", output: str = "", dropped: int = 0
-    ) -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.message = message
-        self.where = where
-        self.output = output
-        self.dropped = dropped  # characters of printed output not kept (see Printed)
-
-
-CANCELLED = "not run: this run was stopped (a newer save is graded instead)"
-
-
-class SandboxError(RuntimeError):
-    """The sandbox itself could not be started (not the learner's fault)."""
-
-
-class ProcessLost(SandboxError):
-    """Something outside the learner's code stopped or killed a worker (a signal while no
-    learner code ran, or a worker found stopped when its time ran out): the grader's problem,
-    never the learner's loop or crash. The run that lost it is not to be trusted: regrade."""
-
-    def __init__(self, why: str) -> None:
-        super().__init__(f"the grader lost this worker ({why}); regrade")
 
 
 def shared_refusal(reason: str, note: str = "") -> str:
@@ -391,10 +291,6 @@ MEMORY_KILLED = (
 )
 
 
-class _StartFailed(Exception):
-    """A worker process ended before it was ready (the backend, not the learner)."""
-
-
 class _Process:
     """One worker process: requests and replies over its pipes, one request at a time.
 
@@ -465,7 +361,7 @@ class _Process:
         overall: Deadline | None = None,
     ) -> tuple[dict, list[bytes]]:
         """Send ``request``, answer learner code's callbacks, return the reply (or raise
-        SubmissionError: the learner's failure; _StartFailed: the backend's). ``overall``
+        SubmissionError: the learner's failure; StartFailed: the backend's). ``overall``
         cuts the call's wall limit (and the wait for the worker to start) to the time left."""
         if overall is not None and overall.left() <= 0:
             raise SubmissionError("timeout", f"not run: {overall.reached}")
@@ -524,7 +420,7 @@ class _Process:
         self._send(reply, out, deadline)
 
     def _ended(self, what: str) -> Exception:
-        """The worker closed the channel: why (a _StartFailed if it never got ready)."""
+        """The worker closed the channel: why (a StartFailed if it never got ready)."""
         if self.interrupted:
             self.kill()
             return SubmissionError("cancelled", CANCELLED)
@@ -537,7 +433,7 @@ class _Process:
         if code is not None and code < 0 and (self.idle_death or not ready):
             return ProcessLost(f"{_signal_name(code)} while it ran no learner code")
         if not ready:
-            return _StartFailed(log.splitlines()[-1][:300] if log else f"exit status {code}")
+            return StartFailed(log.splitlines()[-1][:300] if log else f"exit status {code}")
         if hasattr(signal, "SIGXCPU") and code == -signal.SIGXCPU:  # not on Windows
             limit = self.limits.cpu
             return SubmissionError("timeout", f"used more than {limit:g} s of CPU time per call")
@@ -724,11 +620,11 @@ class LoadedFile:
         try:
             try:
                 header, _ = process.exchange(request, [], {}, what, overall)
-            except _StartFailed as failed:
+            except StartFailed as failed:
                 self.sandbox._fall_back(str(failed))  # or SandboxError: not the learner's fault
                 process = self.sandbox._process_for(self.group)
                 header, _ = process.exchange(request, [], {}, what, overall)
-        except _StartFailed as failed:
+        except StartFailed as failed:
             raise SandboxError(f"a sandbox worker could not start: {failed}") from None
         except SubmissionError as error:
             error.output, error.dropped = self.printed.keep(error.output, error.dropped)

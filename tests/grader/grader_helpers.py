@@ -10,7 +10,7 @@ from pathlib import Path
 from grader.exercises import by_name, solutions_dir
 from grader.runner import grade
 from grader.sandbox.backends import available
-from grader.sandbox.sandbox import Limits
+from grader.sandbox.limits import Limits
 
 # short limits keep the hostile-submission tests fast
 FAST = Limits(wall=1.5, cpu=1.0, cpu_total=20.0, memory_bytes=256 << 20)

@@ -310,7 +310,7 @@ def test_a_name_about_the_function_at_fault_stays():
 def test_a_right_answer_is_asked_later_and_never_calls_the_learner(monkeypatch):
     from grader.checking.framework import STRICT_ENV, expect_close
     from grader.checking.plugin import Student
-    from grader.sandbox.sandbox import SubmissionError
+    from grader.sandbox.errors import SubmissionError
 
     monkeypatch.delenv(STRICT_ENV, raising=False)  # as learners grade: mistakes only if needed
     learner = Student(SubmissionError("unreadable", "not loaded"))
