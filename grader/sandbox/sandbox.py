@@ -40,9 +40,10 @@ from grader.sandbox.backends import (
     start_failure,
 )
 from grader.sandbox.errors import CANCELLED, ProcessLost, SandboxError, StartFailed, SubmissionError
+from grader.sandbox.exchange import exchange, reply_count, reply_text
 from grader.sandbox.limits import Deadline, Limits
 from grader.sandbox.memory import choose_guard, words
-from grader.sandbox.process import _parent_watch, _Process, reply_count, reply_text
+from grader.sandbox.process import Process, parent_watch
 
 
 def shared_refusal(reason: str, note: str = "") -> str:
@@ -119,8 +120,8 @@ class Sandbox:
         self.backend, self.note = choose_backend(isolation)
         self._refuse_shared()
         self.lost: ProcessLost | None = None  # a worker lost since the last raise_lost()
-        self._spares: list[_Process] = []
-        self._groups: dict[str, _Process] = {}
+        self._spares: list[Process] = []
+        self._groups: dict[str, Process] = {}
         self._python = base_python()
         self._tmp: tempfile.TemporaryDirectory | None = None
         self._enforced: frozenset[str] | None = None  # the limits a worker said it set
@@ -203,7 +204,7 @@ class Sandbox:
         if reason:
             raise SandboxError(shared_refusal(reason, self.note))
 
-    def _process_for(self, group: str) -> _Process:
+    def _process_for(self, group: str) -> Process:
         """The group's running worker process; a spare (or a new one) if it has none."""
         process = self._groups.get(group)
         if process is None or process.dead:
@@ -229,7 +230,7 @@ class Sandbox:
         self._groups.clear()
         self._spares.clear()
 
-    def _launch(self) -> _Process:
+    def _launch(self) -> Process:
         try:
             user = users.lease()  # as root, a user of its own (grader/sandbox/users.py)
         except (users.NoUserFree, OSError) as error:
@@ -238,14 +239,14 @@ class Sandbox:
             "site": self.backend.site(),
             "limits": dict(asdict(self.limits)),
             "drop_to": user.uid if user else None,
-            "parent": _parent_watch() if self.backend.watches_parent else None,
+            "parent": parent_watch() if self.backend.watches_parent else None,
             "memory": self._guard.config(),
         }
         command = self.backend.command(self._python, json.dumps(config), self.limits.temp_bytes)
         offset = self.backend.signal_exit_offset
         ready = self._worker_ready
         try:
-            return _Process(command, self.backend, self.limits, offset, ready, self._guard, user)
+            return Process(command, self.backend, self.limits, offset, ready, self._guard, user)
         except OSError as error:
             if user is not None:
                 user.release()
@@ -327,8 +328,8 @@ class LoadedFile:
         if instruments.unsilenced:
             request["unsilenced"] = True
         try:
-            header, reply_blobs = process.exchange(
-                request, blobs, callbacks, overall=self.sandbox.deadline
+            header, reply_blobs = exchange(
+                process, request, blobs, callbacks, overall=self.sandbox.deadline
             )
         except SubmissionError as error:
             error.output, error.dropped = self.printed.keep(error.output, error.dropped)
@@ -358,7 +359,7 @@ class LoadedFile:
         output, more = reply_text(header.get("output")), reply_count(header.get("output_more"))
         return self.printed.keep(output, more)
 
-    def _loaded(self) -> _Process:
+    def _loaded(self) -> Process:
         """The group's process, with this file's source loaded in it."""
         if self._load_error is not None:
             raise self._load_error  # loading failed once: it would fail again
@@ -371,11 +372,11 @@ class LoadedFile:
         overall, what = self.sandbox.deadline, "loading the file "
         try:
             try:
-                header, _ = process.exchange(request, [], {}, what, overall)
+                header, _ = exchange(process, request, [], {}, what, overall)
             except StartFailed as failed:
                 self.sandbox._fall_back(str(failed))  # or SandboxError: not the learner's fault
                 process = self.sandbox._process_for(self.group)
-                header, _ = process.exchange(request, [], {}, what, overall)
+                header, _ = exchange(process, request, [], {}, what, overall)
         except StartFailed as failed:
             raise SandboxError(f"a sandbox worker could not start: {failed}") from None
         except SubmissionError as error:
