@@ -4,7 +4,8 @@ A backend is small on purpose. It has an :class:`Isolation` (a name and a one-li
 description of what it does *not* protect against here), says why it cannot run on this
 machine (:meth:`unavailable`), and builds the command that starts one worker. Everything
 else — loading source, calls, time limits, killing, the wire format — is the same for every
-backend and lives in :mod:`grader.sandbox.sandbox`.
+backend and lives in :mod:`grader.sandbox.sandbox`, :mod:`~grader.sandbox.process` and
+:mod:`~grader.sandbox.exchange`.
 
 ``bubblewrap``  Linux: namespaces (no network, own PID namespace whose init takes every process
                 with it, read-only view of the Python runtime and NumPy only), plus all of

@@ -6,15 +6,18 @@ and its reply are (the exchange) is :mod:`grader.sandbox.exchange`;
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import tempfile
 import threading
 from collections.abc import Callable
+from dataclasses import asdict
 from typing import TYPE_CHECKING
 
 from grader.sandbox import users, wire
 from grader.sandbox.backends import ProcessBackend
+from grader.sandbox.errors import SandboxError
 from grader.sandbox.limits import Limits
 from grader.sandbox.memory import WORDS, Guard
 from grader.sandbox.outbox import outbox_for
@@ -23,6 +26,36 @@ from grader.sandbox.sessions import OWN_SESSION, kill_session, reaped, started, 
 
 if TYPE_CHECKING:
     from grader.sandbox.sandbox import LoadedFile
+
+
+def launch(
+    backend: ProcessBackend,
+    limits: Limits,
+    python: str,
+    guard: Guard,
+    on_ready: Callable[[list[str], str], None],
+) -> Process:
+    """A worker process started with ``backend`` under ``limits`` (as root, as a user of its own:
+    grader/sandbox/users.py), put under ``guard`` once ready; SandboxError if it cannot be."""
+    try:
+        user = users.lease()
+    except (users.NoUserFree, OSError) as error:
+        raise SandboxError(f"cannot give the worker a user of its own: {error}") from None
+    config = {
+        "site": backend.site(),
+        "limits": dict(asdict(limits)),
+        "drop_to": user.uid if user else None,
+        "parent": parent_watch() if backend.watches_parent else None,
+        "memory": guard.config(),
+    }
+    command = backend.command(python, json.dumps(config), limits.temp_bytes)
+    offset = backend.signal_exit_offset
+    try:
+        return Process(command, backend, limits, offset, on_ready, guard, user)
+    except OSError as error:
+        if user is not None:
+            user.release()
+        raise SandboxError(f"cannot start {command[0]}: {error.strerror}") from None
 
 
 class Process:

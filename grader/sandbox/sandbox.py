@@ -8,8 +8,9 @@ Each loaded file gets its own worker process (``grader/sandbox/worker.py``), sta
 a few are started ahead of time, so that NumPy is already imported when a file arrives. The
 grading process talks to a worker over its stdin/stdout with :mod:`grader.sandbox.wire`, measures
 every call's wall time, and kills the worker when a call overruns, crashes, or sends anything
-malformed; the next call starts a fresh worker and loads the file again. A sandbox is bound
-to no folder: one open sandbox serves any number of files and folders.
+malformed; the next call starts a fresh worker and loads the file again (one worker process:
+:mod:`grader.sandbox.process`; one request and its reply: :mod:`grader.sandbox.exchange`). A
+sandbox is bound to no folder: one open sandbox serves any number of files and folders.
 
 An optional :class:`Deadline` (``Sandbox(..., deadline=Deadline.after(600))``, or set
 ``sandbox.deadline`` later) bounds the whole of a grading run: each call's wall limit is cut to
@@ -24,13 +25,12 @@ with a SubmissionError of kind ``cancelled`` until :meth:`Sandbox.resume`.
 
 from __future__ import annotations
 
-import json
 import tempfile
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.sandbox import users, wire
+from grader.sandbox import wire
 from grader.sandbox.backends import (
     BACKENDS,
     STRONGEST_FIRST,
@@ -43,7 +43,7 @@ from grader.sandbox.errors import CANCELLED, ProcessLost, SandboxError, StartFai
 from grader.sandbox.exchange import exchange, reply_count, reply_text
 from grader.sandbox.limits import Deadline, Limits
 from grader.sandbox.memory import choose_guard, words
-from grader.sandbox.process import Process, parent_watch
+from grader.sandbox.process import Process, launch
 
 
 def shared_refusal(reason: str, note: str = "") -> str:
@@ -155,7 +155,8 @@ class Sandbox:
             self._tmp = tempfile.TemporaryDirectory(prefix="gdkit-sandbox-")
             self.backend.prepare(Path(self._tmp.name))
         if not self._spares:
-            self._spares.append(self._launch())
+            ready = self._worker_ready
+            self._spares.append(launch(self.backend, self.limits, self._python, self._guard, ready))
 
     def close(self) -> None:
         """Kill every worker this sandbox started. The sandbox can be started again."""
@@ -229,28 +230,6 @@ class Sandbox:
             process.kill()
         self._groups.clear()
         self._spares.clear()
-
-    def _launch(self) -> Process:
-        try:
-            user = users.lease()  # as root, a user of its own (grader/sandbox/users.py)
-        except (users.NoUserFree, OSError) as error:
-            raise SandboxError(f"cannot give the worker a user of its own: {error}") from None
-        config = {
-            "site": self.backend.site(),
-            "limits": dict(asdict(self.limits)),
-            "drop_to": user.uid if user else None,
-            "parent": parent_watch() if self.backend.watches_parent else None,
-            "memory": self._guard.config(),
-        }
-        command = self.backend.command(self._python, json.dumps(config), self.limits.temp_bytes)
-        offset = self.backend.signal_exit_offset
-        ready = self._worker_ready
-        try:
-            return Process(command, self.backend, self.limits, offset, ready, self._guard, user)
-        except OSError as error:
-            if user is not None:
-                user.release()
-            raise SandboxError(f"cannot start {command[0]}: {error.strerror}") from None
 
 
 @dataclass(frozen=True)
