@@ -336,9 +336,11 @@ def kept_site_view() -> Path | None:
     try:
         base = _own_folder(Path(KEPT_VIEWS) / f"gdkit-site-{os.geteuid()}")
         kept = base / _numpy_key()
-        if not _whole(kept):
+        whole = _whole(kept)  # a walk over its ~0.5k files: once, where it was whole
+        if not whole:
             _build(base, kept)
-        return kept / "site" if _whole(kept) else None
+            whole = _whole(kept)
+        return kept / "site" if whole else None
     except (OSError, shutil.Error, ValueError):
         return None
 
