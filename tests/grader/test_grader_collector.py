@@ -30,13 +30,14 @@ def test_paused_until_settled_then_frozen_once_and_on_again():
     run("""
         import gc
         from grader import collector
+        before = gc.get_freeze_count()  # not 0 at start on Python 3.12
         with collector.paused():
             assert not gc.isenabled()
             objects = [[] for _ in range(1000)]  # made while starting
             collector.settle()
             assert gc.isenabled()
             frozen = gc.get_freeze_count()
-            assert frozen > 1000
+            assert frozen > before + 1000
             collector.settle()  # a later run (watch, batch) freezes nothing more
             assert gc.get_freeze_count() == frozen
         assert gc.isenabled()
@@ -47,12 +48,13 @@ def test_a_start_that_ends_without_checks_turns_it_on_again_and_freezes_nothing(
     run("""
         import gc
         from grader import collector
+        before = gc.get_freeze_count()  # not 0 at start on Python 3.12
         try:
             with collector.paused():
                 raise SystemExit(0)  # --list, --hint, a usage error
         except SystemExit:
             pass
-        assert gc.isenabled() and gc.get_freeze_count() == 0
+        assert gc.isenabled() and gc.get_freeze_count() == before
     """)
 
 
@@ -86,10 +88,11 @@ def test_grade_leaves_the_collector_on(args, tmp_path):
     run(f"""
         import gc, sys
         from grader import cli
+        before = gc.get_freeze_count()  # not 0 at start on Python 3.12
         try:
             cli.main([{str(REPO / "solutions")!r}, *{args!r}])
         except SystemExit:
             pass
         assert gc.isenabled()
-        assert (gc.get_freeze_count() > 0) == ({args!r} != ["--list"])
+        assert (gc.get_freeze_count() > before) == ({args!r} != ["--list"])
     """)
