@@ -520,6 +520,23 @@ def test_without_gdkit_cache_dir_the_store_is_in_the_users_cache_folder(monkeypa
     assert record.store_file().parent == cache_dir()
 
 
+@pytest.fixture(scope="module")
+def cache_of_a_module_fixture():
+    """What a module-wide fixture that grades sees: set up before any test's own folder is."""
+    return os.environ.get("GDKIT_CACHE_DIR")
+
+
+def test_fixtures_wider_than_a_test_never_use_the_real_cache_folder(cache_of_a_module_fixture):
+    import platformdirs
+
+    real = Path(platformdirs.user_cache_dir("gdkit", appauthor=False)).resolve()
+    assert cache_of_a_module_fixture
+    assert real not in [
+        Path(cache_of_a_module_fixture).resolve(),
+        *Path(cache_of_a_module_fixture).resolve().parents,
+    ]
+
+
 def test_the_tests_never_use_the_real_cache_folder():
     """tests/conftest.py gives each test a cache folder of its own."""
     import platformdirs
