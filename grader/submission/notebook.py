@@ -305,12 +305,11 @@ def _silent(node: ast.stmt) -> bool:
     )
 
 
-def _safe_line_ends(text: str, node: ast.stmt, first: int) -> set[int]:
-    """Lines (1-based, of ``text``, the statement ``node`` whose first line is ``first``) after
+def _safe_line_ends(lines: list[str], node: ast.stmt, first: int) -> set[int]:
+    """Lines (1-based, of ``lines``, the statement ``node`` whose first line is ``first``) after
     whose end a comment can go: not inside a string that spans lines, not continued with a
     backslash. The strings come from the tree already parsed: tokenizing again cost, on
     Python 3.12.1, a copy of the whole line per token (24 GB for a 250 KB list literal)."""
-    lines = text.split("\n")
     unsafe = {n for n, line in enumerate(lines, start=1) if line.rstrip().endswith("\\")}
     for string in _strings_over_lines(node):
         unsafe.update(range(string.lineno - first + 1, string.end_lineno - first + 1))
@@ -334,8 +333,8 @@ def _strings_over_lines(node: ast.AST) -> list[ast.expr]:
 def _with_cell_lines(text: str, node: ast.stmt, cell: int, first: int) -> str:
     """Each line of a kept statement ends with ``# cell N, line L``: a traceback quotes the line,
     so the learner sees where it is in the notebook (the kept source's own numbers are not)."""
-    safe = _safe_line_ends(text, node, first)
     lines = text.split("\n")
+    safe = _safe_line_ends(lines, node, first)
     return "\n".join(
         f"{line}  # cell {cell}, line {first + index}" if index + 1 in safe else line
         for index, line in enumerate(lines)
