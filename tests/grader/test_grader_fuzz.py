@@ -279,8 +279,8 @@ def a_zip(members: list[tuple[str, bytes]], compression: int) -> bytes:
         for name, data in members:
             try:
                 archive.writestr(name, data)
-            except (ValueError, UnicodeEncodeError):
-                pass
+            except (ValueError, UnicodeEncodeError, IndexError):  # IndexError: a name zipfile
+                pass  # cuts at its NUL to nothing ("\x00…"), which it cannot write
     return buffer.getvalue()
 
 
