@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from grader.report.sanitize import clean_name
 from grader.submission import limits
@@ -99,13 +99,31 @@ def wanted_names(exercises: Iterable[Exercise]) -> set[str]:
     return {name for exercise in exercises for name in candidates(exercise)}
 
 
+CHUNK = 1 << 20  # read at a time: one read of a whole limit reserved all of it at once
+
+
+def _read_at_most(handle: BinaryIO, limit: int) -> bytes:
+    """Up to ``limit + 1`` bytes of ``handle`` (one more than may be kept: the caller tells a
+    file too large by it), in chunks: a single ``read(limit + 1)`` reserves that much before it
+    reads, so a 500-byte zip whose header claims a large member held 32 MB of the grading
+    process (and a nested zip's read up to 64 MB)."""
+    chunks, size = [], 0
+    while size <= limit:
+        chunk = handle.read(min(CHUNK, limit + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
 def _read_regular(path: str, limit: int) -> bytes:
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     fd = os.open(path, flags)
     with os.fdopen(fd, "rb") as handle:
         if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
             raise OSError(0, "not a regular file")
-        return handle.read(limit + 1)
+        return _read_at_most(handle, limit)
 
 
 def _take(upload: Upload, name: str, where: str, read) -> None:
@@ -292,7 +310,7 @@ def _open_member_zip(upload: Upload, archive: zipfile.ZipFile, member: zipfile.Z
         return
     try:
         with archive.open(member) as handle:
-            data = handle.read(limits.UPLOAD_ARCHIVE_BYTES + 1)
+            data = _read_at_most(handle, limits.UPLOAD_ARCHIVE_BYTES)
         if len(data) > limits.UPLOAD_ARCHIVE_BYTES:
             upload.notes.append(_zip_too_large(shown, len(data)))
             return
@@ -341,7 +359,7 @@ def _read_members(upload: Upload, archive: zipfile.ZipFile, wanted: set[str],
 
         def read(limit: int, m: zipfile.ZipInfo = member) -> bytes:
             with archive.open(m) as handle:
-                return handle.read(limit + 1)
+                return _read_at_most(handle, limit)
 
         _take(upload, name, shown, read)
     for member in nested[:NESTED_ZIPS] if nest else ():  # a zip in a zip's zip is not opened

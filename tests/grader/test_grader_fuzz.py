@@ -284,6 +284,24 @@ def a_zip(members: list[tuple[str, bytes]], compression: int) -> bytes:
     return buffer.getvalue()
 
 
+def test_a_member_whose_header_lies_costs_no_more_than_its_bytes(tmp_path):
+    """A 515-byte zip (found by the test below) whose damaged directory makes a notebook
+    member look large: one read of the most a notebook may hold reserved 16 MB at once, twice
+    over (32 MB of the grading process); read in chunks, what it holds."""
+    members = [("01_parabola.ipynb", b"\x00")] * 2 + [("0", b"\x00"), ("0", b"\x00" * 19)]
+    data = bytearray(a_zip([*members, ("inner.zip", b"\x00")], zipfile.ZIP_STORED))
+    data[2521 % len(data)] = 2
+    path = tmp_path / "upload.zip"
+    path.write_bytes(bytes(data))
+    tracemalloc.start()
+    try:
+        upload = uploads.read_submission(path, WANTED)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert upload.notes and peak < 4 << 20, f"{peak >> 20} MB for {len(data)} bytes"
+
+
 @FUZZ
 @given(
     members=st.lists(st.tuples(MEMBER_NAMES, st.binary(max_size=300)), max_size=10),
